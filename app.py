@@ -1,0 +1,33 @@
+"""The frame and router: page config, language, database check, global filters, navigation.
+
+Pages live in pages/<section>/<page>.py (never directly in pages/, see DESIGN.md) and read
+the filters through ui.filters.current().
+"""
+
+import streamlit as st
+
+from data_access.db import DatabaseUnavailable
+from ui import frame
+from ui.i18n import language_switch, t
+from ui.setup import SchemaOutdated, prepare_database
+
+st.set_page_config(page_title="Chỉ số phục vụ người dân", page_icon=":material/account_balance:", layout="wide")
+language_switch()
+
+pages = {
+    t("Điều hành", "Leadership"): [
+        st.Page("pages/overview/overview.py", title=t("Tổng quan", "Overview"), icon=":material/dashboard:", url_path="overview", default=True),
+    ],
+}
+navigation = st.navigation(pages)
+
+try:
+    prepare_database()
+    filters = frame.filter_bar_or_notice()
+    if filters is not None:
+        navigation.run()
+    frame.footer()
+except DatabaseUnavailable as error:
+    frame.database_unavailable(error)
+except SchemaOutdated as error:
+    st.error(str(error), icon=":material/database:")

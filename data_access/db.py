@@ -1,0 +1,68 @@
+"""Which database, and the engine to reach it.
+
+The URL comes from, in order: the `DASHBOARD_DATABASE_URL` environment variable,
+`database_url` in `.streamlit/secrets.toml`, else the embedded SQLite demo database in
+`var/demo.sqlite` (created and filled on first start).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy import create_engine as sa_create_engine
+from sqlalchemy.engine import Engine, make_url
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "demo.sqlite"
+ENV_VAR = "DASHBOARD_DATABASE_URL"
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be reached; the message says what to check."""
+
+
+def database_url() -> str:
+    if os.environ.get(ENV_VAR):
+        return os.environ[ENV_VAR]
+    secrets = PROJECT_ROOT / ".streamlit" / "secrets.toml"
+    if secrets.exists():
+        with secrets.open("rb") as handle:
+            url = tomllib.load(handle).get("database_url")
+        if url:
+            return url
+    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def is_default_demo(url: str) -> bool:
+    return url == f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    cursor = dbapi_connection.cursor()
+    # WAL lets the app read while an import writes; foreign keys are off by default in SQLite.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA cache_size=-200000")
+    cursor.execute("PRAGMA temp_store=MEMORY")
+    cursor.close()
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for the URL (default: `database_url()`), ready for SQLite or PostgreSQL."""
+    url = url or database_url()
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa_create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        # Plain "postgresql://" means psycopg 3 here, the driver requirements.txt installs.
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    # pool_pre_ping: a restarted server costs one failed ping, not an error on screen.
+    return sa_create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args={"connect_timeout": 5})

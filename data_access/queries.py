@@ -1,0 +1,169 @@
+"""Read queries for the pages: counts for a period and a scope, as pandas DataFrames.
+
+Every query takes the period (first and last day, inclusive) and the scope: the unit
+codes whose rows count (None = the whole city). Whole-month periods read the monthly
+summary tables, anything else the daily ones; both hold the same counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+import pandas as pd
+from sqlalchemy import and_, func, select
+from sqlalchemy.engine import Engine
+
+from data_access.schema import (
+    BACKLOG_COUNTS,
+    DOSSIER_COUNTS,
+    RATING_COUNTS,
+    backlog_daily,
+    dossier_daily,
+    dossier_monthly,
+    dossiers,
+    rating_daily,
+    rating_monthly,
+    ratings,
+    targets,
+    units,
+)
+
+Codes = Sequence[str] | None
+# What a caller may group rating or dossier counts by, besides the period.
+RATING_KEYS = ("unit_code", "channel")
+DOSSIER_KEYS = ("unit_code", "field_code", "channel")
+
+
+def is_whole_months(start: date, end: date) -> bool:
+    return start.day == 1 and (end + timedelta(days=1)).day == 1
+
+
+def load_units(engine: Engine) -> pd.DataFrame:
+    query = select(units).order_by(units.c.level, units.c.code)
+    with engine.connect() as connection:
+        frame = pd.DataFrame(connection.execute(query).mappings().all(), columns=[c.name for c in units.columns])
+    return frame
+
+
+def _summary_counts(
+    engine: Engine,
+    daily,
+    monthly,
+    count_names: Sequence[str],
+    allowed_keys: Sequence[str],
+    start: date,
+    end: date,
+    codes: Codes,
+    by: Sequence[str],
+    period_grain: str | None,
+) -> pd.DataFrame:
+    """Summed counts grouped by `by` keys and, when asked, by day or month."""
+    unknown = set(by) - set(allowed_keys)
+    if unknown:
+        raise ValueError(f"cannot group by {sorted(unknown)}; allowed: {list(allowed_keys)}")
+    use_months = is_whole_months(start, end) and period_grain != "day"
+    table = monthly if use_months else daily
+    period_column = table.c.month if use_months else table.c.day
+    period_start = start.replace(day=1) if use_months else start
+
+    group = [table.c[key] for key in by]
+    if period_grain:
+        group.insert(0, period_column.label("period"))
+    query = select(*group, *[func.sum(table.c[name]).label(name) for name in count_names]).where(
+        and_(period_column >= period_start, period_column <= end)
+    )
+    if codes is not None:
+        query = query.where(table.c.unit_code.in_(list(codes)))
+    if group:
+        query = query.group_by(*group)
+    names = (["period"] if period_grain else []) + list(by) + list(count_names)
+    with engine.connect() as connection:
+        frame = pd.DataFrame(connection.execute(query).all(), columns=names)
+    for name in count_names:
+        frame[name] = pd.to_numeric(frame[name]).fillna(0).astype("int64")
+    if period_grain:
+        frame["period"] = pd.to_datetime(frame["period"])
+    return frame
+
+
+def rating_counts(engine: Engine, start: date, end: date, codes: Codes = None, by: Sequence[str] = (), period_grain: str | None = None) -> pd.DataFrame:
+    """Rating counts (schema.RATING_COUNTS) in the period, grouped by `by` (unit_code, channel)."""
+    return _summary_counts(engine, rating_daily, rating_monthly, RATING_COUNTS, RATING_KEYS, start, end, codes, by, period_grain)
+
+
+def dossier_counts(engine: Engine, start: date, end: date, codes: Codes = None, by: Sequence[str] = (), period_grain: str | None = None) -> pd.DataFrame:
+    """Dossier counts (schema.DOSSIER_COUNTS) in the period, grouped by `by` (unit_code, field_code, channel)."""
+    return _summary_counts(engine, dossier_daily, dossier_monthly, DOSSIER_COUNTS, DOSSIER_KEYS, start, end, codes, by, period_grain)
+
+
+def backlog_counts(engine: Engine, days: Sequence[date], codes: Codes = None, by_unit: bool = False) -> pd.DataFrame:
+    """Open and open-overdue dossiers at the end of each given day (a snapshot, not a sum over days)."""
+    b = backlog_daily.c
+    group = [b.day.label("period")] + ([b.unit_code] if by_unit else [])
+    query = select(*group, *[func.sum(b[name]).label(name) for name in BACKLOG_COUNTS]).where(b.day.in_(list(days)))
+    if codes is not None:
+        query = query.where(b.unit_code.in_(list(codes)))
+    query = query.group_by(*group)
+    names = ["period"] + (["unit_code"] if by_unit else []) + list(BACKLOG_COUNTS)
+    with engine.connect() as connection:
+        frame = pd.DataFrame(connection.execute(query).all(), columns=names)
+    for name in BACKLOG_COUNTS:
+        frame[name] = pd.to_numeric(frame[name]).fillna(0).astype("int64")
+    frame["period"] = pd.to_datetime(frame["period"])
+    return frame
+
+
+def kpi_counts(engine: Engine, start: date, end: date, codes: Codes = None, by_unit: bool = False) -> pd.DataFrame:
+    """Every count the KPI catalog needs, for the period: one row, or one row per unit.
+
+    The backlog is the snapshot at the period's last day. Units with no row in one source
+    get zeros there; a KPI whose denominator is zero reads as "no data", not as 0.
+    """
+    by = ["unit_code"] if by_unit else []
+    rating = rating_counts(engine, start, end, codes, by)
+    dossier = dossier_counts(engine, start, end, codes, by)
+    backlog = backlog_counts(engine, [end], codes, by_unit).drop(columns="period")
+    if by_unit:
+        frame = rating.merge(dossier, on="unit_code", how="outer").merge(backlog, on="unit_code", how="outer")
+    else:
+        frame = pd.concat([part.reset_index(drop=True) for part in (rating, dossier, backlog)], axis=1)
+        if frame.empty:
+            frame = pd.DataFrame([{}])
+    for name in (*RATING_COUNTS, *DOSSIER_COUNTS, *BACKLOG_COUNTS):
+        frame[name] = pd.to_numeric(frame.get(name, 0)).fillna(0).astype("int64")
+    return frame
+
+
+def flow_counts_by_period(engine: Engine, start: date, end: date, grain: str, codes: Codes = None) -> pd.DataFrame:
+    """Rating and dossier counts per day or month (`grain` "day" or "month") in the period."""
+    rating = rating_counts(engine, start, end, codes, period_grain=grain)
+    dossier = dossier_counts(engine, start, end, codes, period_grain=grain)
+    frame = rating.merge(dossier, on="period", how="outer").sort_values("period").reset_index(drop=True)
+    for name in (*RATING_COUNTS, *DOSSIER_COUNTS):
+        frame[name] = pd.to_numeric(frame[name]).fillna(0).astype("int64")
+    return frame
+
+
+def load_targets(engine: Engine, on_day: date) -> pd.DataFrame:
+    """Targets in force on a day: kpi_id, unit_code (None = every unit), value, amber_margin."""
+    t = targets.c
+    query = select(t.kpi_id, t.unit_code, t.value, t.amber_margin).where(
+        t.valid_from <= on_day, (t.valid_to.is_(None)) | (t.valid_to >= on_day)
+    )
+    with engine.connect() as connection:
+        return pd.DataFrame(connection.execute(query).all(), columns=["kpi_id", "unit_code", "value", "amber_margin"])
+
+
+def data_extent(engine: Engine) -> dict:
+    """The first and last day with data, and the latest record of each source (data freshness)."""
+    with engine.connect() as connection:
+        first_day, last_day = connection.execute(select(func.min(rating_daily.c.day), func.max(rating_daily.c.day))).one()
+        latest_rating = connection.execute(select(func.max(ratings.c.rated_at))).scalar()
+        latest_dossier = connection.execute(select(func.max(dossiers.c.received_at))).scalar()
+    return {
+        "first_day": pd.Timestamp(first_day).date() if first_day else None,
+        "last_day": pd.Timestamp(last_day).date() if last_day else None,
+        "latest_rating": latest_rating,
+        "latest_dossier": latest_dossier,
+    }

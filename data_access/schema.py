@@ -1,0 +1,214 @@
+"""The rating and dossier database: dimensions, facts and day/month summary tables.
+
+SQLAlchemy Core, one definition for SQLite and PostgreSQL. The Alembic migrations in
+`data_access/migrations/` create exactly these tables; a test checks they agree.
+Summary tables hold counts, never rates: every rate is numerator / denominator at query
+time, so any period and any group of units aggregates correctly.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# --- dimensions -----------------------------------------------------------------------
+
+units = Table(
+    "units",
+    metadata,
+    Column("code", String(32), primary_key=True),  # GSO code; departments get "79.SXD"-style codes
+    Column("name", String(200), nullable=False),  # Vietnamese name with its type: "Phường Tân Định"
+    Column("level", String(16), nullable=False),  # domain.vocab: city / district / ward / department
+    Column("parent_code", String(32), ForeignKey("units.code"), nullable=True),
+    Column("lat", Float, nullable=True),
+    Column("lon", Float, nullable=True),
+    Column("valid_from", Date, nullable=True),
+    Column("valid_to", Date, nullable=True),  # null: still in force
+    Index("ix_units_parent", "parent_code"),
+)
+
+unit_lineage = Table(
+    "unit_lineage",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("old_code", String(32), ForeignKey("units.code"), nullable=False),
+    Column("new_code", String(32), ForeignKey("units.code"), nullable=False),
+    Column("effective_date", Date, nullable=False),
+    Column("kind", String(16), nullable=False),  # merge / split / rename
+)
+
+fields = Table(
+    "fields",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("name_en", String(200), nullable=True),
+)
+
+procedures = Table(
+    "procedures",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("field_code", String(32), ForeignKey("fields.code"), nullable=False),
+    Column("legal_days", Integer, nullable=False),  # legal processing time, working days
+    Column("level", String(16), nullable=True),  # which tier handles it: ward / district / department
+)
+
+officers = Table(
+    "officers",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("full_name", String(200), nullable=False),
+    Column("unit_code", String(32), ForeignKey("units.code"), nullable=False),
+    Column("title", String(100), nullable=True),
+    Index("ix_officers_unit", "unit_code"),
+)
+
+targets = Table(
+    "targets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kpi_id", String(64), nullable=False),
+    Column("unit_code", String(32), ForeignKey("units.code"), nullable=True),  # null: every unit
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date, nullable=True),
+    Column("value", Float, nullable=False),
+    Column("amber_margin", Float, nullable=True),  # within this below target is amber, not red
+)
+
+unit_boundaries = Table(
+    "unit_boundaries",
+    metadata,
+    Column("unit_code", String(32), ForeignKey("units.code"), primary_key=True),
+    Column("geojson", Text, nullable=False),  # simplified geometry, EPSG:4326
+    Column("source", String(200), nullable=False),
+    Column("approximate", Boolean, nullable=False),
+    Column("imported_at", DateTime, nullable=False),
+)
+
+# --- facts ----------------------------------------------------------------------------
+
+ratings = Table(
+    "ratings",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("source_key", String(64), nullable=False, unique=True),  # the rating system's own id
+    Column("unit_code", String(32), ForeignKey("units.code"), nullable=False),
+    Column("officer_code", String(32), ForeignKey("officers.code"), nullable=True),
+    Column("dossier_code", String(64), nullable=True),
+    Column("channel", String(16), nullable=False),  # domain.vocab.RATING_CHANNELS
+    Column("level", SmallInteger, nullable=False),  # domain.vocab.RATING_LEVELS
+    Column("rated_at", DateTime, nullable=False),
+    Column("reason", Text, nullable=True),
+    Index("ix_ratings_unit_time", "unit_code", "rated_at"),
+    Index("ix_ratings_time", "rated_at"),
+)
+
+dossiers = Table(
+    "dossiers",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("code", String(64), nullable=False, unique=True),
+    Column("unit_code", String(32), ForeignKey("units.code"), nullable=False),
+    Column("procedure_code", String(32), ForeignKey("procedures.code"), nullable=False),
+    Column("field_code", String(32), ForeignKey("fields.code"), nullable=False),
+    Column("channel", SmallInteger, nullable=False),  # domain.vocab.DOSSIER_CHANNELS
+    Column("received_at", DateTime, nullable=False),
+    Column("accepted_late", Boolean, nullable=False, default=False),  # "chậm tiếp nhận" (online)
+    Column("due_at", DateTime, nullable=False),
+    Column("finished_at", DateTime, nullable=True),
+    Column("returned_at", DateTime, nullable=True),
+    Column("status", SmallInteger, nullable=False),  # domain.vocab.DOSSIER_STATUSES
+    Column("supplement_count", SmallInteger, nullable=False, default=0),
+    Column("supplement_days", SmallInteger, nullable=False, default=0),
+    Column("apology_issued_at", DateTime, nullable=True),
+    Column("paid_online", Boolean, nullable=False, default=False),
+    Column("digitised", Boolean, nullable=False, default=False),
+    Column("officer_code", String(32), ForeignKey("officers.code"), nullable=True),
+    Column("updated_at", DateTime, nullable=True),
+    Index("ix_dossiers_unit_received", "unit_code", "received_at"),
+    Index("ix_dossiers_received", "received_at"),
+    Index("ix_dossiers_finished", "finished_at"),
+    Index("ix_dossiers_unit_due", "unit_code", "due_at"),
+)
+
+# --- summaries: counts at day and month grain ------------------------------------------
+# Columns every rating summary carries; the KPI catalog (metrics/kpis.py) reads these names.
+RATING_COUNTS = ("ratings", "very_satisfied", "satisfied", "neutral", "dissatisfied")
+# Dossier counts by the day they happen: received on the day, finished on the day.
+DOSSIER_COUNTS = (
+    "received",
+    "received_online",
+    "accepted_late",
+    "finished",
+    "finished_early",
+    "finished_on_time",
+    "finished_late",
+    "late_with_apology",  # late dossiers whose apology letter was issued by the due date
+    "processing_days_sum",  # calendar days from received to finished, summed over finished
+    "paid_online",
+    "digitised",
+)
+# Open dossiers at the end of a day (a snapshot, so summed over units, never over days).
+BACKLOG_COUNTS = ("open_dossiers", "open_overdue")
+
+
+def _count_columns(names):
+    return [Column(name, BigInteger, nullable=False, default=0) for name in names]
+
+
+def _summary(name: str, period_column: str, keys: list[Column], counts) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column(period_column, Date, primary_key=True),
+        Column("unit_code", String(32), primary_key=True),
+        *keys,
+        *_count_columns(counts),
+        Index(f"ix_{name}_unit", "unit_code", period_column),
+    )
+
+
+rating_daily = _summary("rating_daily", "day", [Column("channel", String(16), primary_key=True)], RATING_COUNTS)
+rating_monthly = _summary("rating_monthly", "month", [Column("channel", String(16), primary_key=True)], RATING_COUNTS)
+dossier_daily = _summary(
+    "dossier_daily",
+    "day",
+    [Column("field_code", String(32), primary_key=True), Column("channel", SmallInteger, primary_key=True)],
+    DOSSIER_COUNTS,
+)
+dossier_monthly = _summary(
+    "dossier_monthly",
+    "month",
+    [Column("field_code", String(32), primary_key=True), Column("channel", SmallInteger, primary_key=True)],
+    DOSSIER_COUNTS,
+)
+backlog_daily = _summary("backlog_daily", "day", [], BACKLOG_COUNTS)
+
+# What each summary table was last refreshed up to, and when.
+refresh_log = Table(
+    "refresh_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("table_name", String(64), nullable=False),
+    Column("from_day", Date, nullable=True),
+    Column("to_day", Date, nullable=True),
+    Column("refreshed_at", DateTime, nullable=False),
+)

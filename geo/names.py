@@ -1,0 +1,53 @@
+"""Normalise Vietnamese unit names so files and the units table can be matched by name.
+
+"Phường 01", "P.1", "phuong 1" -> "1"; "Xã Phú Hòa Đông" -> "phu hoa dong";
+"Quận Gò Vấp" -> "go vap"; "Thành phố Thủ Đức" -> "thu duc".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Longest first, so "thi tran" wins over a shorter prefix. Matched on the unaccented text.
+TYPE_PREFIXES = (
+    "thanh pho",
+    "thi tran",
+    "thi xa",
+    "dac khu",
+    "phuong",
+    "quan",
+    "huyen",
+    "tinh",
+    "xa",
+    "tp",
+    "tt",
+    "p",
+    "q",
+    "h",
+    "x",
+)
+_PREFIX_RE = re.compile(r"^(?:" + "|".join(re.escape(p) for p in TYPE_PREFIXES) + r")(?:\s+|\.\s*|(?=\d))")
+
+
+def strip_diacritics(text: str) -> str:
+    """Remove Vietnamese diacritics, including đ/Đ -> d/D."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def normalise_name(name) -> str:
+    """A matching key: lower case, no diacritics, no type prefix, no leading zeros."""
+    if name is None:
+        return ""
+    text = strip_diacritics(unicodedata.normalize("NFC", str(name))).lower().strip()
+    text = re.sub(r"[_\-–,;/()]+", " ", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    # Strip a type prefix, but never leave an empty name ("Quận" alone stays "quan").
+    stripped = _PREFIX_RE.sub("", text, count=1).strip()
+    if stripped:
+        text = stripped
+    text = text.replace(".", " ")
+    text = re.sub(r"\b0+(\d)", r"\1", text)
+    return re.sub(r"\s+", " ", text).strip()

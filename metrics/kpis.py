@@ -1,0 +1,260 @@
+"""The KPI catalog: one definition per KPI, used by every page, export and alert.
+
+Every KPI is computed from COUNT columns (data_access.schema.RATING_COUNTS,
+DOSSIER_COUNTS, BACKLOG_COUNTS). A rate is always sum(numerator) / sum(denominator) over
+the rows being aggregated - never an average of rates. Sum the counts first (over days,
+channels, fields, units), then call `value`.
+
+A denominator of 0 means "no data": the value is NaN, never 0.
+
+Backlog counts (open_dossiers, open_overdue) are end-of-day snapshots: sum them over
+units, never over days (take the snapshot at the end of the period instead).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Iterable, Literal
+
+import numpy as np
+import pandas as pd
+
+Kind = Literal["rate", "count", "mean"]
+Source = Literal["ratings", "dossiers", "backlog"]
+
+
+@dataclass(frozen=True)
+class Kpi:
+    id: str
+    label_vi: str
+    label_en: str
+    numerator: tuple[str, ...]  # summed column names (a 1-tuple for a single column)
+    denominator: str | None  # None for counts
+    kind: Kind
+    higher_is_better: bool
+    help_vi: str
+    help_en: str
+    volume_column: str  # the count to show beside the value ("on 1,230 dossiers")
+    source: Source
+    # Noun for the volume in sentences: "1.230 hồ sơ", "1,230 ratings".
+    volume_noun_vi: str = ""
+    volume_noun_en: str = ""
+
+    def __post_init__(self):
+        if isinstance(self.numerator, str):  # allow numerator="ratings"
+            object.__setattr__(self, "numerator", (self.numerator,))
+        else:
+            object.__setattr__(self, "numerator", tuple(self.numerator))
+        if self.kind not in ("rate", "count", "mean"):
+            raise ValueError(f"KPI {self.id!r}: kind must be rate/count/mean, got {self.kind!r}")
+        if (self.denominator is None) != (self.kind == "count"):
+            raise ValueError(f"KPI {self.id!r}: a count has no denominator; rates and means need one")
+
+    def label(self, lang: str = "vi") -> str:
+        return self.label_en if lang == "en" else self.label_vi
+
+    def help(self, lang: str = "vi") -> str:
+        return self.help_en if lang == "en" else self.help_vi
+
+    def volume_noun(self, lang: str = "vi") -> str:
+        return self.volume_noun_en if lang == "en" else self.volume_noun_vi
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every count column this KPI reads (numerator, denominator, volume)."""
+        cols = list(self.numerator)
+        for c in (self.denominator, self.volume_column):
+            if c and c not in cols:
+                cols.append(c)
+        return tuple(cols)
+
+
+_R = dict(source="ratings", volume_noun_vi="lượt đánh giá", volume_noun_en="ratings")
+_D = dict(source="dossiers", volume_noun_vi="hồ sơ", volume_noun_en="dossiers")
+_B = dict(source="backlog", volume_noun_vi="hồ sơ đang giải quyết", volume_noun_en="open dossiers")
+
+_CATALOG = [
+    # --- ratings ------------------------------------------------------------------
+    Kpi("ratings", "Số lượt đánh giá", "Ratings", ("ratings",), None, "count", True,
+        "Tổng số lượt người dân đánh giá sự hài lòng trong kỳ.",
+        "Number of citizen satisfaction ratings in the period.", "ratings", **_R),
+    Kpi("satisfaction_rate", "Tỷ lệ hài lòng", "Satisfaction rate", ("very_satisfied", "satisfied"), "ratings",
+        "rate", True,
+        "(Rất hài lòng + Hài lòng) / tổng số lượt đánh giá.",
+        "(Very satisfied + satisfied) / all ratings.", "ratings", **_R),
+    Kpi("dissatisfaction_rate", "Tỷ lệ không hài lòng", "Dissatisfaction rate", ("dissatisfied",), "ratings",
+        "rate", False,
+        "Số lượt Không hài lòng / tổng số lượt đánh giá.",
+        "Dissatisfied ratings / all ratings.", "ratings", **_R),
+    # --- dossiers -----------------------------------------------------------------
+    Kpi("received", "Hồ sơ tiếp nhận", "Dossiers received", ("received",), None, "count", True,
+        "Số hồ sơ tiếp nhận trong kỳ (mọi kênh).",
+        "Dossiers received in the period (all channels).", "received", **_D),
+    Kpi("finished", "Hồ sơ đã giải quyết", "Dossiers finished", ("finished",), None, "count", True,
+        "Số hồ sơ đã giải quyết xong trong kỳ.",
+        "Dossiers finished in the period.", "finished", **_D),
+    Kpi("on_time_rate", "Tỷ lệ đúng hạn", "On-time rate", ("finished_early", "finished_on_time"), "finished",
+        "rate", True,
+        "(Hồ sơ giải quyết trước hạn + đúng hạn) / hồ sơ đã giải quyết.",
+        "(Finished early + on time) / dossiers finished.", "finished", **_D),
+    Kpi("online_share", "Tỷ lệ hồ sơ trực tuyến", "Online share", ("received_online",), "received",
+        "rate", True,
+        "Hồ sơ tiếp nhận trực tuyến / tổng hồ sơ tiếp nhận.",
+        "Dossiers received online / all dossiers received.", "received", **_D),
+    Kpi("late_acceptance_rate", "Tỷ lệ chậm tiếp nhận", "Late acceptance rate", ("accepted_late",),
+        "received_online", "rate", False,
+        "Hồ sơ trực tuyến bị chậm tiếp nhận / hồ sơ tiếp nhận trực tuyến.",
+        "Online dossiers accepted late / dossiers received online.", "received_online", **_D),
+    Kpi("apology_compliance", "Tỷ lệ xin lỗi đúng quy định", "Apology compliance", ("late_with_apology",),
+        "finished_late", "rate", True,
+        "Hồ sơ trễ hạn có phiếu xin lỗi và hẹn lại ban hành trước hạn / hồ sơ trễ hạn.",
+        "Late dossiers with an apology letter issued by the due date / late dossiers.",
+        "finished_late", **_D),
+    Kpi("avg_processing_days", "Số ngày xử lý bình quân", "Average processing days", ("processing_days_sum",),
+        "finished", "mean", False,
+        "Tổng số ngày từ tiếp nhận đến giải quyết xong / số hồ sơ đã giải quyết.",
+        "Calendar days from receipt to completion, averaged over dossiers finished.", "finished", **_D),
+    Kpi("online_payment_rate", "Tỷ lệ thanh toán trực tuyến", "Online payment rate", ("paid_online",),
+        "finished", "rate", True,
+        "Hồ sơ thanh toán phí, lệ phí trực tuyến / hồ sơ đã giải quyết.",
+        "Dossiers with fees paid online / dossiers finished.", "finished", **_D),
+    Kpi("digitisation_rate", "Tỷ lệ số hóa hồ sơ", "Digitisation rate", ("digitised",), "finished",
+        "rate", True,
+        "Hồ sơ được số hóa thành phần, kết quả / hồ sơ đã giải quyết.",
+        "Dossiers with digitised components and results / dossiers finished.", "finished", **_D),
+    # --- backlog (snapshots) --------------------------------------------------------
+    Kpi("open_dossiers", "Hồ sơ đang giải quyết", "Open dossiers", ("open_dossiers",), None, "count", False,
+        "Số hồ sơ đang giải quyết tại cuối kỳ.",
+        "Dossiers still open at the end of the period.", "open_dossiers", **_B),
+    Kpi("open_overdue", "Hồ sơ quá hạn đang giải quyết", "Open overdue dossiers", ("open_overdue",), None,
+        "count", False,
+        "Số hồ sơ chưa giải quyết xong đã quá hạn, tại cuối kỳ.",
+        "Dossiers still open past their due date, at the end of the period.", "open_dossiers", **_B),
+    Kpi("open_overdue_share", "Tỷ lệ hồ sơ đang quá hạn", "Open overdue share", ("open_overdue",),
+        "open_dossiers", "rate", False,
+        "Hồ sơ đang giải quyết đã quá hạn / hồ sơ đang giải quyết, tại cuối kỳ.",
+        "Open dossiers past their due date / open dossiers, at the end of the period.",
+        "open_dossiers", **_B),
+]
+
+KPIS: dict[str, Kpi] = {k.id: k for k in _CATALOG}
+
+
+def get(kpi_id) -> Kpi:
+    """The KPI with this id (a Kpi passes through). Unknown ids raise a clear KeyError."""
+    if isinstance(kpi_id, Kpi):
+        return kpi_id
+    try:
+        return KPIS[kpi_id]
+    except (KeyError, TypeError):
+        raise KeyError(f"Unknown KPI id {kpi_id!r}; known: {', '.join(sorted(KPIS))}") from None
+
+
+def _need(frame: pd.DataFrame, columns: Iterable[str], kpi: Kpi) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise KeyError(f"KPI {kpi.id!r} needs column(s) {missing} that the frame lacks")
+
+
+def numerator(frame: pd.DataFrame, kpi) -> pd.Series:
+    """Sum of the numerator columns, row by row (NaN if any of them is missing in a row)."""
+    kpi = get(kpi)
+    cols = list(kpi.numerator)
+    _need(frame, cols, kpi)
+    if len(cols) == 1:
+        return pd.to_numeric(frame[cols[0]]).rename(kpi.id + "_num")
+    return frame[cols].apply(pd.to_numeric).sum(axis=1, min_count=len(cols)).rename(kpi.id + "_num")
+
+
+def denominator(frame: pd.DataFrame, kpi) -> pd.Series:
+    """The denominator column (for a count KPI: a Series of NaN)."""
+    kpi = get(kpi)
+    if kpi.denominator is None:
+        return pd.Series(np.nan, index=frame.index, name=kpi.id + "_den")
+    _need(frame, [kpi.denominator], kpi)
+    return pd.to_numeric(frame[kpi.denominator]).rename(kpi.id + "_den")
+
+
+def volume(frame: pd.DataFrame, kpi) -> pd.Series:
+    """The volume to show beside the value (ratings, finished dossiers, open dossiers...)."""
+    kpi = get(kpi)
+    _need(frame, [kpi.volume_column], kpi)
+    return pd.to_numeric(frame[kpi.volume_column]).rename(kpi.id + "_volume")
+
+
+def value(frame: pd.DataFrame, kpi) -> pd.Series:
+    """The KPI row by row: numerator / denominator (float), NaN where the denominator is 0.
+
+    Count KPIs return the (summed) numerator unchanged.
+    """
+    kpi = get(kpi)
+    num = numerator(frame, kpi)
+    if kpi.kind == "count":
+        return num.rename(kpi.id)
+    den = denominator(frame, kpi).astype("float64")
+    num = num.astype("float64")
+    out = num / den.where(den > 0)
+    return out.rename(kpi.id)
+
+
+def add_kpi_columns(frame: pd.DataFrame, kpi_ids: Iterable[str]) -> pd.DataFrame:
+    """A copy of `frame` with one column per KPI, named by the KPI id, holding its value.
+
+    A count KPI whose id equals its source column (e.g. "ratings") keeps that column as is.
+    """
+    out = frame.copy()
+    for kpi_id in kpi_ids:
+        kpi = get(kpi_id)
+        out[kpi.id] = value(frame, kpi)
+    return out
+
+
+def total(frame: pd.DataFrame, kpi) -> float:
+    """The KPI over all rows of the frame: sum the counts first, then divide."""
+    kpi = get(kpi)
+    cols = list(kpi.numerator) + ([kpi.denominator] if kpi.denominator else [])
+    _need(frame, cols, kpi)
+    sums = frame[cols].apply(pd.to_numeric).sum()
+    return float(value(sums.to_frame().T, kpi).iloc[0])
+
+
+def status_against_target(value, target, higher_is_better: bool = True, amber_margin=None):
+    """"green" when the target is met, "amber" when missed by at most `amber_margin`,
+    "red" otherwise; None when value or target is missing. Margin None/NaN means 0.
+
+    Same units as the value (a rate target of 0.98 with margin 0.01 is amber down to 0.97).
+    """
+    if _is_missing(value) or _is_missing(target):
+        return None
+    v, t = float(value), float(target)
+    m = 0.0 if _is_missing(amber_margin) else abs(float(amber_margin))
+    eps = 1e-12  # 0.98 - 0.01 must reach 0.97 despite binary floating point
+    shortfall = (t - v) if higher_is_better else (v - t)
+    if shortfall <= eps:
+        return "green"
+    if shortfall <= m + eps:
+        return "amber"
+    return "red"
+
+
+def format_value(x, kpi, lang: str = "vi") -> str:
+    """The value formatted for display: rates as percentages, counts as integers,
+    means with one decimal. NaN / None -> "—"."""
+    from i18n.format import fmt_int, fmt_num, fmt_pct
+
+    kpi = get(kpi)
+    if kpi.kind == "rate":
+        return fmt_pct(x, lang)
+    if kpi.kind == "count":
+        return fmt_int(x, lang)
+    return fmt_num(x, lang, 1)
+
+
+def _is_missing(x) -> bool:
+    if x is None:
+        return True
+    try:
+        return math.isnan(float(x))
+    except (TypeError, ValueError):
+        return True

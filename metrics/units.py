@@ -1,0 +1,75 @@
+"""The unit tree: children, subtrees, ancestors and roll-ups, walking parent links.
+
+No code here counts levels: a city may have districts and wards below it (before July
+2025) or wards directly (after), and the same functions serve both.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def children(units: pd.DataFrame, code: str, levels: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Direct children of a unit, optionally only of the given levels, ordered by name."""
+    rows = units[units["parent_code"] == code]
+    if levels is not None:
+        rows = rows[rows["level"].isin(levels)]
+    return rows.sort_values("name", key=_name_sort_key)
+
+
+def _name_sort_key(names: pd.Series) -> pd.Series:
+    # "Quận 2" before "Quận 10": pad the numbers in names for a natural order.
+    return names.str.replace(r"\d+", lambda m: m.group(0).zfill(4), regex=True)
+
+
+def subtree_codes(units: pd.DataFrame, code: str) -> tuple[str, ...]:
+    """The unit and every unit below it."""
+    parent_of = dict(zip(units["code"], units["parent_code"]))
+    return tuple(sorted(c for c in parent_of if _is_under(c, code, parent_of)))
+
+
+def _is_under(code: str, ancestor: str, parent_of: dict) -> bool:
+    seen = set()
+    while code is not None and code not in seen:
+        if code == ancestor:
+            return True
+        seen.add(code)
+        code = parent_of.get(code)
+    return False
+
+
+def ancestors(units: pd.DataFrame, code: str) -> list[str]:
+    """Codes from the top of the tree down to the unit itself (for a breadcrumb)."""
+    parent_of = dict(zip(units["code"], units["parent_code"]))
+    chain = []
+    while code is not None and code in parent_of and code not in chain:
+        chain.append(code)
+        code = parent_of[code]
+    return list(reversed(chain))
+
+
+def group_under(units: pd.DataFrame, parent_code: str) -> pd.Series:
+    """For every unit below `parent_code`, the child of `parent_code` it belongs to.
+
+    The parent's own office maps to the parent itself, so its dossiers still count.
+    """
+    chains = {code: ancestors(units, code) for code in subtree_codes(units, parent_code)}
+    mapping = {}
+    for code, chain in chains.items():
+        position = chain.index(parent_code)
+        mapping[code] = chain[position + 1] if position + 1 < len(chain) else parent_code
+    return pd.Series(mapping, name="group_code")
+
+
+def roll_up(counts_by_unit: pd.DataFrame, units: pd.DataFrame, parent_code: str) -> pd.DataFrame:
+    """Sum unit counts into the children of `parent_code` (districts of the city, wards of a district)."""
+    groups = group_under(units, parent_code)
+    frame = counts_by_unit[counts_by_unit["unit_code"].isin(groups.index)].copy()
+    frame["unit_code"] = frame["unit_code"].map(groups)
+    numeric = [c for c in frame.columns if c != "unit_code" and pd.api.types.is_numeric_dtype(frame[c])]
+    return frame.groupby("unit_code", as_index=False)[numeric].sum()
+
+
+def name_of(units: pd.DataFrame, code: str) -> str:
+    match = units.loc[units["code"] == code, "name"]
+    return str(match.iloc[0]) if len(match) else code

@@ -1,0 +1,85 @@
+"""Tổng quan: the city (or one district) at a glance for the chosen period."""
+
+import pandas as pd
+import streamlit as st
+
+from i18n.format import fmt_int
+from metrics import kpis, ranking
+from metrics import units as unit_tree
+from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame
+from ui import alerts, cards, charts, data
+from ui.filters import current
+from ui.i18n import lang, t
+
+CARD_KPIS = ["satisfaction_rate", "on_time_rate", "open_overdue", "online_share", "ratings", "received", "apology_compliance", "avg_processing_days"]
+TREND_KPIS = ["satisfaction_rate", "on_time_rate"]
+TREND_GRAIN = {"month": "month", "quarter": "quarter", "reporting_month": "reporting_month", "year": "year"}
+
+filters = current()
+key = data.db_key()
+units = data.units(key)
+codes = None if filters.is_city else unit_tree.subtree_codes(units, filters.scope_code)
+scope_name = unit_tree.name_of(units, filters.scope_code)
+period, compare = filters.period, filters.compare
+
+st.title(f"{t('Tổng quan', 'Overview')} · {scope_name}")
+st.caption(f"{period.label(lang())} · {t('so với', 'compared with')} {compare.label(lang())}")
+
+now = data.kpi_counts(key, period.start, period.end, codes, False)
+before = data.kpi_counts(key, compare.start, compare.end, codes, False)
+if now["ratings"].sum() == 0 and now["received"].sum() == 0:
+    st.info(t("Không có số liệu trong kỳ này cho phạm vi đã chọn. Hãy chọn kỳ khác.", "No data in this period for the chosen scope. Pick another period."), icon=":material/event_busy:")
+    st.stop()
+
+# The last 12 periods of the same kind feed the sparklines and the trend charts.
+grain = TREND_GRAIN.get(period.kind, "month")
+buckets = buckets_for(period, grain, 12)
+flows = data.flow_counts_by_period(key, buckets[0].start, buckets[-1].end, SOURCE_GRAIN[grain], codes)
+backlog = data.backlog_counts(key, tuple(b.end for b in buckets), codes)
+trend = trend_frame(buckets, flows, backlog, grain, lang())
+sparklines = {kpi_id: kpis.value(trend, kpis.get(kpi_id)).round(4).tolist() for kpi_id in CARD_KPIS}
+
+targets = data.targets(key, period.end)
+cards.kpi_row(CARD_KPIS, now, before, targets, filters.scope_code, sparklines)
+
+st.subheader(t("Xu hướng 12 kỳ gần nhất", "Trend over the last 12 periods"))
+for column, kpi_id in zip(st.columns(len(TREND_KPIS)), TREND_KPIS):
+    kpi = kpis.get(kpi_id)
+    series = trend.assign(value=kpis.value(trend, kpi), volume_text=[fmt_int(v, lang()) for v in trend[kpi.volume_column]])
+    target = cards.target_for(targets, kpi_id, filters.scope_code)
+    with column:
+        st.markdown(f"**{kpi.label(lang())}**", help=kpi.help(lang()))
+        st.plotly_chart(charts.trend_figure({scope_name: series}, kpi, lang(), target[0] if target else None), key=f"trend_{kpi_id}")
+
+# Best and worst units one level down, ranked fairly (Wilson lower bound) so that a tiny
+# unit with 3 of 3 does not outrank one with 2,980 of 3,000.
+children_label = t("quận/huyện", "districts") if filters.is_city else t("phường/xã", "wards")
+st.subheader(t(f"Đơn vị tốt nhất và cần cải thiện ({children_label})", f"Best and weakest units ({children_label})"))
+by_unit = data.kpi_counts(key, period.start, period.end, codes, True)
+grouped = unit_tree.roll_up(by_unit, units, filters.scope_code)
+grouped = grouped[grouped["unit_code"].isin(unit_tree.children(units, filters.scope_code, levels=("district", "ward"))["code"])]
+names = dict(zip(units["code"], units["name"]))
+for column, kpi_id in zip(st.columns(2), TREND_KPIS):
+    kpi = kpis.get(kpi_id)
+    ranked = ranking.rank_units(grouped, kpi, method="wilson").dropna(subset=["value"])
+    ranked = ranked.assign(name=ranked["unit_code"].map(names))
+    show = pd.concat([ranked.head(3).assign(group=t("Tốt nhất", "Best")), ranked.tail(3).assign(group=t("Cần cải thiện", "Weakest"))]).drop_duplicates("unit_code")
+    with column:
+        st.markdown(f"**{kpi.label(lang())}**")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("Nhóm", "Group"): show["group"],
+                    t("Hạng", "Rank"): show["rank"],
+                    t("Đơn vị", "Unit"): show["name"],
+                    kpi.label(lang()): [kpis.format_value(v, kpi, lang()) for v in show["value"]],
+                    t("Số lượng", "Volume"): [fmt_int(v, lang()) for v in show["volume"]],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+st.subheader(t("Cảnh báo", "Alerts"))
+st.caption(t("Đơn vị có chỉ số xấu đi vượt mức ngẫu nhiên so với 6 kỳ trước, hoặc hồ sơ quá hạn tăng mạnh.", "Units whose figures got worse beyond chance against the six previous periods, or whose overdue dossiers grew sharply."))
+alerts.alert_list(alerts.find_alerts(period, codes), units)

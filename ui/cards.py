@@ -1,0 +1,81 @@
+"""KPI cards: value, change against the comparison period, volume, and status against target."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from i18n.format import fmt_delta_pct_points, fmt_int, fmt_num, fmt_pct
+from metrics import kpis
+from ui.i18n import lang, t
+
+STATUS_BADGE = {
+    "green": ("green", ("Đạt mục tiêu", "On target")),
+    "amber": ("orange", ("Gần đạt", "Near target")),
+    "red": ("red", ("Chưa đạt", "Below target")),
+}
+
+
+def target_for(targets: pd.DataFrame, kpi_id: str, unit_code: str) -> tuple[float, float] | None:
+    """The unit's own target if it has one, else the one set for every unit."""
+    rows = targets[targets["kpi_id"] == kpi_id]
+    own = rows[rows["unit_code"] == unit_code]
+    chosen = own if len(own) else rows[rows["unit_code"].isna()]
+    if chosen.empty:
+        return None
+    row = chosen.iloc[-1]
+    return float(row["value"]), float(row["amber_margin"]) if pd.notna(row["amber_margin"]) else 0.0
+
+
+def change_text(kpi: kpis.Kpi, now: float, before: float) -> str | None:
+    if any(x is None or (isinstance(x, float) and math.isnan(x)) for x in (now, before)):
+        return None
+    if kpi.kind == "rate":
+        return fmt_delta_pct_points(now - before, lang())
+    if kpi.kind == "mean":
+        return ("+" if now >= before else "-") + fmt_num(abs(now - before), lang(), 1)
+    if before == 0:
+        return None
+    return ("+" if now >= before else "-") + fmt_pct(abs(now / before - 1), lang())
+
+
+def kpi_card(kpi_id: str, now: pd.DataFrame, before: pd.DataFrame, targets: pd.DataFrame, unit_code: str, sparkline=None) -> None:
+    """One bordered card; `now` and `before` are one-row count frames."""
+    kpi = kpis.get(kpi_id)
+    value_now = kpis.total(now, kpi)
+    value_before = kpis.total(before, kpi)
+    volume = int(now[kpi.volume_column].sum())
+    st.metric(
+        kpi.label(lang()),
+        kpis.format_value(value_now, kpi, lang()),
+        delta=change_text(kpi, value_now, value_before),
+        delta_color="normal" if kpi.higher_is_better else "inverse",
+        help=kpi.help(lang()),
+        border=True,
+        chart_data=sparkline,
+        chart_type="line",
+    )
+    notes = []
+    if kpi.kind != "count":
+        notes.append(f"{fmt_int(volume, lang())} {kpi.volume_noun(lang())}")
+    target = target_for(targets, kpi_id, unit_code)
+    if target is not None:
+        status = kpis.status_against_target(value_now, target[0], kpi.higher_is_better, target[1])
+        target_text = t("Mục tiêu", "Target") + " " + kpis.format_value(target[0], kpi, lang())
+        if status:
+            color, words = STATUS_BADGE[status]
+            notes.append(f":{color}-badge[{t(*words)}] {target_text}")
+        else:
+            notes.append(target_text)
+    if notes:
+        st.caption(" · ".join(notes))
+
+
+def kpi_row(kpi_ids, now, before, targets, unit_code, sparklines: dict | None = None, per_row: int = 4) -> None:
+    for first in range(0, len(kpi_ids), per_row):
+        columns = st.columns(per_row)
+        for column, kpi_id in zip(columns, kpi_ids[first : first + per_row]):
+            with column:
+                kpi_card(kpi_id, now, before, targets, unit_code, (sparklines or {}).get(kpi_id))

@@ -1,0 +1,82 @@
+"""Cached loaders between the pages and data_access: one per kind of card.
+
+Caches are keyed by small arguments (the database URL, dates, unit codes), hold each
+answer for ten minutes, and turn a database that cannot be reached into
+DatabaseUnavailable, which app.py shows as a clear message instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from data_access import queries
+from data_access.db import DatabaseUnavailable, database_url, make_engine
+
+TTL = 600
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(url: str):
+    return make_engine(url)
+
+
+def engine():
+    return _engine(database_url())
+
+
+def db_key() -> str:
+    return database_url()
+
+
+def _reachable(loader):
+    """Translate driver errors into one message the user can act on."""
+
+    @functools.wraps(loader)
+    def wrapper(*args, **kwargs):
+        try:
+            return loader(*args, **kwargs)
+        except (OperationalError, DBAPIError) as error:
+            raise DatabaseUnavailable(str(error.orig or error).splitlines()[0]) from error
+
+    return wrapper
+
+
+@_reachable
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
+def units(key: str) -> pd.DataFrame:
+    return queries.load_units(_engine(key))
+
+
+@_reachable
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
+def data_extent(key: str) -> dict:
+    return queries.data_extent(_engine(key))
+
+
+@_reachable
+@st.cache_data(ttl=TTL, max_entries=512, show_spinner=False)
+def kpi_counts(key: str, start: date, end: date, codes: tuple[str, ...] | None, by_unit: bool) -> pd.DataFrame:
+    return queries.kpi_counts(_engine(key), start, end, codes, by_unit)
+
+
+@_reachable
+@st.cache_data(ttl=TTL, max_entries=256, show_spinner=False)
+def flow_counts_by_period(key: str, start: date, end: date, grain: str, codes: tuple[str, ...] | None) -> pd.DataFrame:
+    return queries.flow_counts_by_period(_engine(key), start, end, grain, codes)
+
+
+@_reachable
+@st.cache_data(ttl=TTL, max_entries=256, show_spinner=False)
+def backlog_counts(key: str, days: tuple[date, ...], codes: tuple[str, ...] | None, by_unit: bool = False) -> pd.DataFrame:
+    return queries.backlog_counts(_engine(key), days, codes, by_unit)
+
+
+@_reachable
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def targets(key: str, on_day: date) -> pd.DataFrame:
+    return queries.load_targets(_engine(key), on_day)

@@ -1,0 +1,133 @@
+"""The global filter bar: period, comparison and scope, each bound to a URL parameter.
+
+Every view is a shareable link: `?period=2026-Q3&cmp=yoy&scope=760&lang=en`. Streamlit drops
+a bound parameter whose value is not an offered option, so a crafted link falls back to
+the defaults instead of failing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import streamlit as st
+
+from metrics import periods, units as unit_tree
+from ui import data
+from ui.i18n import lang, t
+
+CITY_CODE_DEFAULT = "79"
+KINDS = {
+    "month": ("Tháng", "Month"),
+    "quarter": ("Quý", "Quarter"),
+    "half": ("6 tháng", "6 months"),
+    "nine_months": ("9 tháng", "9 months"),
+    "year": ("Năm", "Year"),
+    "reporting_month": ("Kỳ báo cáo 15–14", "Reporting month 15th–14th"),
+    "custom": ("Tùy chọn", "Custom range"),
+}
+COMPARE = {"prev": ("Kỳ trước", "Previous period"), "yoy": ("Cùng kỳ năm trước", "Same period last year")}
+
+
+@dataclass(frozen=True)
+class Filters:
+    period: periods.Period
+    compare: periods.Period
+    compare_mode: str
+    scope_code: str  # the city's code, or one district's
+    city_code: str
+    lang: str
+
+    @property
+    def is_city(self) -> bool:
+        return self.scope_code == self.city_code
+
+
+def city_code(units) -> str:
+    top = units[units["parent_code"].isna()]
+    return str(top["code"].iloc[0]) if len(top) else CITY_CODE_DEFAULT
+
+
+def period_keys(kind: str, first_day: date, last_day: date) -> list[str]:
+    """Complete periods of a kind inside the data, newest first."""
+    keys = []
+    for year in range(last_day.year, first_day.year - 1, -1):
+        for key in _keys_of_year(kind, year):
+            period = periods.parse_period(key)
+            if period.start >= first_day and period.end <= last_day:
+                keys.append(key)
+    return keys
+
+
+def _keys_of_year(kind: str, year: int) -> list[str]:
+    return {
+        "month": [f"{year}-{m:02d}" for m in range(12, 0, -1)],
+        "reporting_month": [f"R{year}-{m:02d}" for m in range(12, 0, -1)],
+        "quarter": [f"{year}-Q{q}" for q in range(4, 0, -1)],
+        "half": [f"{year}-H2", f"{year}-H1"],
+        "nine_months": [f"{year}-9M"],
+        "year": [str(year)],
+    }[kind]
+
+
+def filter_bar() -> Filters | None:
+    """Draw the bar in the sidebar and return the chosen filters (None when there is no data)."""
+    key = data.db_key()
+    units = data.units(key)
+    extent = data.data_extent(key)
+    if extent["last_day"] is None or units.empty:
+        return None
+    city = city_code(units)
+    first_day, last_day = extent["first_day"], extent["last_day"]
+    # The latest complete month is the default: a month still running reads as a drop.
+    last_complete = periods.latest_complete_month(last_day + timedelta(days=1)).end
+
+    sidebar = st.sidebar
+    sidebar.subheader(t("Bộ lọc", "Filters"))
+    kind = sidebar.selectbox(
+        t("Loại kỳ", "Period type"), list(KINDS), format_func=lambda k: t(*KINDS[k]), key="pk", bind="query-params"
+    )
+    if kind == "custom":
+        default = (last_complete.replace(day=1), last_complete)
+        chosen = sidebar.date_input(
+            t("Từ ngày – đến ngày", "From – to"),
+            value=default,
+            min_value=first_day,
+            max_value=last_day,
+            format="DD/MM/YYYY",
+            key="range",
+            bind="query-params",
+        )
+        start, end = (chosen + (chosen[0],))[:2] if isinstance(chosen, tuple) and chosen else default
+        period = periods.parse_period(f"{start.isoformat()}..{end.isoformat()}")
+    else:
+        options = period_keys(kind, first_day, last_complete) or period_keys(kind, first_day, last_day)
+        if not options:
+            sidebar.warning(t("Chưa có kỳ trọn vẹn loại này.", "No complete period of this type yet."))
+            options = [periods.latest_complete_month(last_day + timedelta(days=1)).key]
+        key_chosen = sidebar.selectbox(
+            t("Kỳ", "Period"),
+            options,
+            format_func=lambda k: periods.parse_period(k).label(lang()),
+            key="period",
+            bind="query-params",
+        )
+        period = periods.parse_period(key_chosen)
+    compare_mode = sidebar.radio(
+        t("So sánh với", "Compare with"), list(COMPARE), format_func=lambda k: t(*COMPARE[k]), key="cmp", bind="query-params"
+    )
+    compare = periods.previous_period(period) if compare_mode == "prev" else periods.same_period_last_year(period)
+
+    districts = unit_tree.children(units, city, levels=("district",))
+    scope_names = {city: t("Toàn thành phố", "Whole city"), **dict(zip(districts["code"], districts["name"]))}
+    scope = sidebar.selectbox(
+        t("Phạm vi", "Scope"), list(scope_names), format_func=scope_names.get, key="scope", bind="query-params"
+    )
+    filters = Filters(period=period, compare=compare, compare_mode=compare_mode, scope_code=scope, city_code=city, lang=lang())
+    st.session_state["_filters"] = filters
+    return filters
+
+
+def current() -> Filters | None:
+    """The filters app.py drew for this run."""
+    return st.session_state.get("_filters")

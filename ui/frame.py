@@ -1,0 +1,47 @@
+"""What every page shares around its content: the filter bar, notices and the footer."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from data_access.db import DatabaseUnavailable
+from i18n.format import fmt_date
+from ui import data
+from ui.filters import Filters, filter_bar
+from ui.i18n import t
+
+
+def filter_bar_or_notice() -> Filters | None:
+    filters = filter_bar()
+    if filters is None:
+        st.info(
+            t(
+                "Cơ sở dữ liệu chưa có số liệu. Nạp dữ liệu ở trang Dữ liệu hoặc bằng lệnh python -m data_access.ingest.",
+                "The database holds no data yet. Load data on the Data page or with python -m data_access.ingest.",
+            ),
+            icon=":material/info:",
+        )
+    return filters
+
+
+def database_unavailable(error: DatabaseUnavailable) -> None:
+    st.error(
+        t(
+            "Không kết nối được cơ sở dữ liệu. Kiểm tra máy chủ cơ sở dữ liệu đang chạy và địa chỉ "
+            "DASHBOARD_DATABASE_URL, rồi tải lại trang. Chi tiết: ",
+            "Cannot reach the database. Check that the database server is running and that "
+            "DASHBOARD_DATABASE_URL is right, then reload the page. Details: ",
+        )
+        + str(error),
+        icon=":material/cloud_off:",
+    )
+    st.button(t("Thử lại", "Try again"), on_click=st.cache_data.clear)
+
+
+def footer() -> None:
+    """Data freshness on every page: the latest record of each source."""
+    extent = data.data_extent(data.db_key())
+    st.caption(
+        f"{t('Số liệu mới nhất', 'Latest data')} · {t('đánh giá', 'ratings')}: {fmt_date(extent['latest_rating'])}"
+        f" · {t('hồ sơ', 'dossiers')}: {fmt_date(extent['latest_dossier'])}"
+    )
