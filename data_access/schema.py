@@ -212,3 +212,43 @@ refresh_log = Table(
     Column("to_day", Date, nullable=True),
     Column("refreshed_at", DateTime, nullable=False),
 )
+
+# --- meeting commitments (kết luận / nhiệm vụ giao ban) -----------------------------------
+# A commitment is never deleted: a change of status writes a row to commitment_updates in
+# the same transaction (data_access/commitments.py). Stored status: open / done / late /
+# dropped, as the chair recorded it; an open item past its due date is *shown* as late
+# (derived at read time, never written behind the chair's back).
+commitments = Table(
+    "commitments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("unit_code", String(32), ForeignKey("units.code"), nullable=False),  # unit responsible
+    Column("title", Text, nullable=False),  # what is to be done
+    Column("owner", String(200), nullable=True),  # person or role answerable for it
+    Column("kpi_id", String(64), nullable=True),  # metrics.kpis id it should move
+    Column("target_value", Float, nullable=True),  # in the KPI's own units (a rate as 0..1)
+    Column("due_date", Date, nullable=False),
+    Column("status", String(16), nullable=False, default="open"),
+    Column("meeting_date", Date, nullable=False),  # the meeting that made it
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("closed_at", DateTime, nullable=True),  # when it became done / dropped
+    Column("updated_at", DateTime, nullable=True),
+    Index("ix_commitments_unit", "unit_code"),
+    Index("ix_commitments_status_due", "status", "due_date"),
+)
+
+commitment_updates = Table(
+    "commitment_updates",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("commitment_id", Integer, ForeignKey("commitments.id"), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("by", String(100), nullable=False),
+    Column("old_status", String(16), nullable=True),  # null on the creation row
+    Column("new_status", String(16), nullable=False),
+    Column("old_due_date", Date, nullable=True),
+    Column("new_due_date", Date, nullable=True),  # a new appointment when the due date moves
+    Column("note", Text, nullable=True),
+    Index("ix_commitment_updates_commitment", "commitment_id", "at"),
+)

@@ -129,12 +129,21 @@ class _Grid:
     def to_km(self, lon, lat):
         return (np.asarray(lon) - self.x_edges[0]) * self.kx, (np.asarray(lat) - self.y_edges[0]) * self.ky
 
-    def box_mask(self, south, west, north, east):
+    def box_mask(self, south, west, north, east, ellipse: float = 0.0):
+        """Cells inside any box; with ellipse=s > 0, inside the box's inscribed ellipse scaled by s."""
         mask = np.zeros((self.ny, self.nx), dtype=bool)
         for s, w, n, e in zip(south, west, north, east):
+            if ellipse > 0:
+                cy, cx, ry, rx = (s + n) / 2, (w + e) / 2, ellipse * (n - s) / 2, ellipse * (e - w) / 2
+                s, n, w, e = cy - ry, cy + ry, cx - rx, cx + rx
             i0, i1 = np.searchsorted(self.yc, [s, n])
             j0, j1 = np.searchsorted(self.xc, [w, e])
-            mask[i0:i1, j0:j1] = True
+            if ellipse > 0 and i1 > i0 and j1 > j0:
+                yy = (self.yc[i0:i1, None] - cy) / max(ry, 1e-12)
+                xx = (self.xc[None, j0:j1] - cx) / max(rx, 1e-12)
+                mask[i0:i1, j0:j1] |= xx**2 + yy**2 <= 1
+            else:
+                mask[i0:i1, j0:j1] = True
         return mask
 
 
@@ -162,7 +171,9 @@ def power_partition(
     iterations: int = 60,
     neighbours: int = 16,
     outline_geometry=None,
-    centroid_rate: float = 0.5,
+    centroid_rate: float = 0.0,
+    weight_rate: float = 1.0,
+    outline_ellipse: float = 0.0,
 ):
     """Label a grid with the index of the site owning each cell (-1 outside the outline).
 
@@ -185,7 +196,7 @@ def power_partition(
     target[still] = np.nanmedian(target[~still]) if (~still).any() else 1.0
 
     # The area: bounding boxes (and a disc around each site without one).
-    pad_lat = 0.01
+    pad_lat = 0.03
     s0 = min(south.min(), lat.min()) - pad_lat
     n0 = max(north.max(), lat.max()) + pad_lat
     w0 = min(west.min(), lon.min()) - pad_lat
@@ -197,7 +208,7 @@ def power_partition(
     sx, sy = grid.to_km(lon, lat)
     sites_km = np.column_stack([sx, sy])
     if outline == "bbox" and has_box.any():
-        region = grid.box_mask(south[has_box], west[has_box], north[has_box], east[has_box])
+        region = grid.box_mask(south[has_box], west[has_box], north[has_box], east[has_box], ellipse=outline_ellipse)
         if (~has_box).any():
             region |= _disc_outline(grid, sites_km[~has_box], target[~has_box], disc_factor)
     else:
@@ -237,7 +248,7 @@ def power_partition(
         owner = cand[rows, np.argmin(cost, axis=1)]
         count = np.bincount(owner, minlength=n)
         area = count * grid.cell_area
-        rate = 1.0 if step < iterations * 0.7 else 0.5
+        rate = weight_rate * (1.0 if step < iterations * 0.7 else 0.5)
         weights += rate * (target - area) / np.pi
         if centroid_rate > 0:
             safe = np.maximum(count, 1)

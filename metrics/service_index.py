@@ -161,7 +161,8 @@ def _share(frame, num_cols, den_cols):
 
 
 def compute_index(frame: pd.DataFrame, version=None) -> pd.DataFrame:
-    """The index per row of `frame` (its key columns are kept, count columns dropped).
+    """The index per row of `frame`: the count columns the index reads are dropped, every
+    other column (unit_code, period, names...) is kept.
 
     Per supported group g: g_numerator, g_denominator, g_rate, g_points, g_max (the
     weight, or NaN when excluded for that row). For a "one_minus_shares" group (satisfaction)

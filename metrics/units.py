@@ -22,9 +22,15 @@ def _name_sort_key(names: pd.Series) -> pd.Series:
     return names.str.replace(r"\d+", lambda m: m.group(0).zfill(4), regex=True)
 
 
+def _parents(units: pd.DataFrame) -> dict:
+    # tolist() first: iterating pandas' Arrow-backed strings one by one is slow.
+    parents = [None if pd.isna(p) else p for p in units["parent_code"].tolist()]
+    return dict(zip(units["code"].tolist(), parents))
+
+
 def subtree_codes(units: pd.DataFrame, code: str) -> tuple[str, ...]:
     """The unit and every unit below it."""
-    parent_of = dict(zip(units["code"], units["parent_code"]))
+    parent_of = _parents(units)
     return tuple(sorted(c for c in parent_of if _is_under(c, code, parent_of)))
 
 
@@ -38,9 +44,9 @@ def _is_under(code: str, ancestor: str, parent_of: dict) -> bool:
     return False
 
 
-def ancestors(units: pd.DataFrame, code: str) -> list[str]:
+def ancestors(units: pd.DataFrame, code: str, parent_of: dict | None = None) -> list[str]:
     """Codes from the top of the tree down to the unit itself (for a breadcrumb)."""
-    parent_of = dict(zip(units["code"], units["parent_code"]))
+    parent_of = parent_of if parent_of is not None else _parents(units)
     chain = []
     while code is not None and code in parent_of and code not in chain:
         chain.append(code)
@@ -53,7 +59,9 @@ def group_under(units: pd.DataFrame, parent_code: str) -> pd.Series:
 
     The parent's own office maps to the parent itself, so its dossiers still count.
     """
-    chains = {code: ancestors(units, code) for code in subtree_codes(units, parent_code)}
+    parent_of = _parents(units)
+    below = (c for c in parent_of if _is_under(c, parent_code, parent_of))
+    chains = {code: ancestors(units, code, parent_of) for code in below}
     mapping = {}
     for code, chain in chains.items():
         position = chain.index(parent_code)

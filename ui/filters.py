@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from metrics import periods, units as unit_tree
-from ui import data
+from ui import data, url_state
 from ui.i18n import lang, t
 
 CITY_CODE_DEFAULT = "79"
@@ -70,6 +70,34 @@ def _keys_of_year(kind: str, year: int) -> list[str]:
     }[kind]
 
 
+def _kind_in_url() -> str:
+    """A link may carry just `period=2026-Q3` or `range=…`: its kind follows from the value."""
+    if "range" in st.query_params:
+        return "custom"
+    try:
+        return periods.parse_period(st.query_params.get("period", "")).kind
+    except ValueError:
+        return "month"
+
+
+def _custom_range(sidebar, first_day: date, last_day: date, default: tuple[date, date]) -> periods.Period:
+    """A date range kept in the URL as `range=2026-03-01..2026-04-15`."""
+    if "range" not in st.session_state:
+        try:
+            parsed = periods.parse_period(st.query_params.get("range", ""))
+            st.session_state["range"] = (max(parsed.start, first_day), min(parsed.end, last_day))
+        except ValueError:
+            st.session_state["range"] = default
+    chosen = sidebar.date_input(
+        t("Từ ngày – đến ngày", "From – to"), min_value=first_day, max_value=last_day, format="DD/MM/YYYY", key="range"
+    )
+    # While the user has picked only the first day, the range is that one day.
+    start, end = (tuple(chosen) + tuple(chosen))[:2] if chosen else default
+    period = periods.parse_period(f"{start.isoformat()}..{end.isoformat()}")
+    st.query_params["range"] = period.key
+    return period
+
+
 def filter_bar() -> Filters | None:
     """Draw the bar in the sidebar and return the chosen filters (None when there is no data)."""
     key = data.db_key()
@@ -84,45 +112,26 @@ def filter_bar() -> Filters | None:
 
     sidebar = st.sidebar
     sidebar.subheader(t("Bộ lọc", "Filters"))
-    kind = sidebar.selectbox(
-        t("Loại kỳ", "Period type"), list(KINDS), format_func=lambda k: t(*KINDS[k]), key="pk", bind="query-params"
+    kind = url_state.selectbox(
+        sidebar, t("Loại kỳ", "Period type"), list(KINDS), key="pk", default=_kind_in_url(), format_func=lambda k: t(*KINDS[k])
     )
     if kind == "custom":
-        default = (last_complete.replace(day=1), last_complete)
-        chosen = sidebar.date_input(
-            t("Từ ngày – đến ngày", "From – to"),
-            value=default,
-            min_value=first_day,
-            max_value=last_day,
-            format="DD/MM/YYYY",
-            key="range",
-            bind="query-params",
-        )
-        start, end = (chosen + (chosen[0],))[:2] if isinstance(chosen, tuple) and chosen else default
-        period = periods.parse_period(f"{start.isoformat()}..{end.isoformat()}")
+        period = _custom_range(sidebar, first_day, last_day, (last_complete.replace(day=1), last_complete))
     else:
         options = period_keys(kind, first_day, last_complete) or period_keys(kind, first_day, last_day)
         if not options:
             sidebar.warning(t("Chưa có kỳ trọn vẹn loại này.", "No complete period of this type yet."))
             options = [periods.latest_complete_month(last_day + timedelta(days=1)).key]
-        key_chosen = sidebar.selectbox(
-            t("Kỳ", "Period"),
-            options,
-            format_func=lambda k: periods.parse_period(k).label(lang()),
-            key="period",
-            bind="query-params",
+        key_chosen = url_state.selectbox(
+            sidebar, t("Kỳ", "Period"), options, key="period", format_func=lambda k: periods.parse_period(k).label(lang())
         )
         period = periods.parse_period(key_chosen)
-    compare_mode = sidebar.radio(
-        t("So sánh với", "Compare with"), list(COMPARE), format_func=lambda k: t(*COMPARE[k]), key="cmp", bind="query-params"
-    )
+    compare_mode = url_state.radio(sidebar, t("So sánh với", "Compare with"), list(COMPARE), key="cmp", format_func=lambda k: t(*COMPARE[k]))
     compare = periods.previous_period(period) if compare_mode == "prev" else periods.same_period_last_year(period)
 
     districts = unit_tree.children(units, city, levels=("district",))
     scope_names = {city: t("Toàn thành phố", "Whole city"), **dict(zip(districts["code"], districts["name"]))}
-    scope = sidebar.selectbox(
-        t("Phạm vi", "Scope"), list(scope_names), format_func=scope_names.get, key="scope", bind="query-params"
-    )
+    scope = url_state.selectbox(sidebar, t("Phạm vi", "Scope"), list(scope_names), key="scope", format_func=scope_names.get)
     filters = Filters(period=period, compare=compare, compare_mode=compare_mode, scope_code=scope, city_code=city, lang=lang())
     st.session_state["_filters"] = filters
     return filters

@@ -6,13 +6,20 @@ import streamlit as st
 
 from data_access.db import DatabaseUnavailable
 from i18n.format import fmt_date
-from ui import data
+from ui import data, url_state
 from ui.filters import Filters, filter_bar
 from ui.i18n import t
 
 
 def filter_bar_or_notice() -> Filters | None:
     filters = filter_bar()
+    rejected = url_state.rejected_params()
+    if rejected:
+        shown = ", ".join(f"{key}={value[:40]!r}" for key, value in rejected.items())
+        st.warning(
+            t(f"Đường dẫn có tham số không hợp lệ, đã dùng giá trị mặc định: {shown}", f"The link had invalid parameters; defaults are used instead: {shown}"),
+            icon=":material/link_off:",
+        )
     if filters is None:
         st.info(
             t(

@@ -1,6 +1,6 @@
 """The user's language, and the one call pages use for text: t("Tiếng Việt", "English").
 
-Vietnamese is the default; the language switch is bound to the `lang` URL parameter so a
+Vietnamese is the default; the language switch is kept in the `lang` URL parameter so a
 shared link opens in the sender's language.
 """
 
@@ -8,18 +8,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import url_state
+
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 
 
 def language_switch() -> str:
-    st.sidebar.radio(
-        "Ngôn ngữ / Language",
-        list(LANGUAGES),
-        format_func=LANGUAGES.get,
-        key="lang",
-        horizontal=True,
-        bind="query-params",
-    )
+    url_state.radio(st.sidebar, "Ngôn ngữ / Language", list(LANGUAGES), key="lang", format_func=LANGUAGES.get, horizontal=True)
     return lang()
 
 

@@ -1,0 +1,128 @@
+"""Shared helpers for the benchmark scripts: build or reuse a demo database of a given size.
+
+    python -m benchmarks.common --size default   # builds benchmarks/out/default.sqlite once
+
+A database is built into a side file and moved in place when complete, so a run that was
+interrupted never leaves a half-filled file that a later run would mistake for a finished one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def demo_db_url(size: str = "city", seed: int = 42, path: Path | None = None) -> str:
+    """The URL of a complete demo SQLite database of this size; built first if missing."""
+    from data_access import demo, migrate, refresh
+    from data_access.db import make_engine
+
+    path = Path(path or OUT / f"{size}.sqlite")
+    if path.exists():
+        return f"sqlite:///{path}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    building = path.with_name(path.name + ".building")
+    for leftover in path.parent.glob(building.name + "*"):
+        leftover.unlink()
+    started = time.perf_counter()
+    engine = make_engine(f"sqlite:///{building}")
+    try:
+        migrate.upgrade(engine)
+        demo.generate(engine, size=size, seed=seed, progress=lambda f, m: print(f"[{time.perf_counter() - started:7.1f}s] {f:4.0%} {m}", file=sys.stderr))
+        print(f"[{time.perf_counter() - started:7.1f}s] refreshing summaries", file=sys.stderr)
+        refresh.refresh_summaries(engine)
+        with engine.connect() as connection:  # fold the WAL into the file before moving it
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        engine.dispose()
+    os.replace(building, path)
+    for leftover in path.parent.glob(building.name + "*"):
+        leftover.unlink()
+    print(f"[{time.perf_counter() - started:7.1f}s] built {path}", file=sys.stderr)
+    return f"sqlite:///{path}"
+
+
+@contextmanager
+def postgres_url(size: str, seed: int = 42):
+    """A temporary PostgreSQL server on 127.0.0.1 holding the demo data of that size.
+
+    The server's files do not outlive the run, so the data is loaded every time.
+    """
+    from data_access import demo, migrate, refresh
+    from data_access.db import make_engine
+    from tests.support.postgres import PostgresServer
+
+    server = PostgresServer.find()
+    if server is None:
+        raise SystemExit("No PostgreSQL server binaries: apt-get install -y postgresql")
+    server.start()
+    try:
+        url = server.url(server.create_database("bench"))
+        started = time.perf_counter()
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        demo.generate(engine, size=size, seed=seed, progress=lambda f, m: print(f"[{time.perf_counter() - started:7.1f}s] {f:4.0%} {m}", file=sys.stderr))
+        refresh.refresh_summaries(engine)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE")
+        engine.dispose()
+        print(f"[{time.perf_counter() - started:7.1f}s] loaded into PostgreSQL", file=sys.stderr)
+        yield url
+    finally:
+        server.cleanup()
+
+
+def timed(function, *args, repeat: int = 1, **kwargs) -> tuple[float, object]:
+    """Best wall time in milliseconds over `repeat` calls, and the last result."""
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = function(*args, **kwargs)
+        best = min(best, (time.perf_counter() - started) * 1000)
+    return best, result
+
+
+def render_times(url: str, page: str | None = None, query_params: dict | None = None, warm_runs: int = 3) -> tuple[float, float]:
+    """Server-side render of a page through app.py with AppTest: (cold ms, best warm ms).
+
+    Cold: the first run with empty data caches; warm: later runs of the same view.
+    """
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["DASHBOARD_DATABASE_URL"] = url
+    st.cache_data.clear()
+
+    def run():
+        app = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=600)
+        for key, value in (query_params or {}).items():
+            app.query_params[key] = value
+        if page:
+            app.switch_page(page)
+        app.run()
+        if app.exception:
+            raise RuntimeError(f"{page or 'app.py'} raised: {app.exception[0].value}")
+        return app
+
+    cold, _ = timed(run)
+    warm, _ = timed(run, repeat=warm_runs)
+    return cold, warm
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Build (or reuse) a demo database for benchmarks.")
+    parser.add_argument("--size", default="city", choices=["small", "default", "city"])
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args(argv)
+    print(demo_db_url(args.size, args.seed))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

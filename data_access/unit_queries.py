@@ -1,0 +1,249 @@
+"""Drill-down queries for trends, rankings and the unit profile.
+
+Counts per unit and period come from the summary tables (thousands of rows). The lists a
+leader acts on - officers, overdue dossiers, late dossiers without an apology letter,
+dissatisfied comments, the breakdown by procedure - read the fact tables through their
+(unit_code, time) indexes and are bounded by LIMIT. Every query takes the period and the
+scope codes; the timeliness rule comes from data_access.timeliness_sql, its one SQL spelling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+
+import pandas as pd
+from sqlalchemy import and_, func, literal, not_, select
+from sqlalchemy.engine import Engine
+
+from data_access import queries
+from data_access import timeliness_sql as rule
+from data_access.schema import (
+    DOSSIER_COUNTS,
+    RATING_COUNTS,
+    dossiers,
+    fields,
+    officers,
+    procedures,
+    ratings,
+)
+from data_access.sql_dates import days_between
+from domain.vocab import DISSATISFIED, SATISFIED, VERY_SATISFIED
+
+Codes = Sequence[str]
+MAX_ROWS = 500  # a drill-down list is read on a screen, never the whole table
+d, r = dossiers.c, ratings.c
+
+
+def _moments(start: date, end: date) -> tuple[datetime, datetime]:
+    """[start 00:00, day after end 00:00): timestamps of the inclusive day range, index-friendly."""
+    return datetime.combine(start, time.min), datetime.combine(end + timedelta(days=1), time.min)
+
+
+def _frame(engine: Engine, query, columns: list[str]) -> pd.DataFrame:
+    with engine.connect() as connection:
+        return pd.DataFrame(connection.execute(query).all(), columns=columns)
+
+
+def _limit(limit: int) -> int:
+    return max(1, min(int(limit), MAX_ROWS))
+
+
+def _ints(frame: pd.DataFrame, names) -> pd.DataFrame:
+    for name in names:
+        frame[name] = pd.to_numeric(frame[name]).fillna(0).astype("int64")
+    return frame
+
+
+# --- counts per unit (or channel, field) and period, from the summaries ---------------------
+
+
+def flow_counts(engine: Engine, start: date, end: date, grain: str, codes: Codes | None, by: Sequence[str] = ("unit_code",), source: str = "both") -> pd.DataFrame:
+    """Rating and/or dossier counts per `grain` ("day" or "month") and `by` keys.
+
+    `by` may hold unit_code and channel (ratings and dossiers name channels differently, so a
+    channel split reads one source), or field_code (dossiers only). `source`: "ratings",
+    "dossiers" or "both" (both only when `by` is unit_code alone).
+    """
+    by = list(by)
+    parts = []
+    if source in ("ratings", "both"):
+        parts.append(queries.rating_counts(engine, start, end, codes, by, period_grain=grain))
+    if source in ("dossiers", "both"):
+        parts.append(queries.dossier_counts(engine, start, end, codes, by, period_grain=grain))
+    if len(parts) == 1:
+        frame = parts[0]
+    else:
+        frame = parts[0].merge(parts[1], on=["period", *by], how="outer")
+    for name in (*RATING_COUNTS, *DOSSIER_COUNTS):
+        if name in frame:
+            frame[name] = pd.to_numeric(frame[name]).fillna(0).astype("int64")
+    if "channel" in frame:
+        frame["channel"] = frame["channel"].astype(str)
+    return frame.sort_values(["period", *by]).reset_index(drop=True)
+
+
+# --- dimensions --------------------------------------------------------------------------
+
+
+def load_fields(engine: Engine) -> pd.DataFrame:
+    return _frame(engine, select(fields.c.code, fields.c.name, fields.c.name_en).order_by(fields.c.code), ["code", "name", "name_en"])
+
+
+# --- officers -----------------------------------------------------------------------------
+
+
+def officer_stats(engine: Engine, start: date, end: date, codes: Codes, limit: int = 200) -> pd.DataFrame:
+    """Per civil servant of the units: ratings, satisfied, dissatisfied (ratings given in the
+    period) and dossiers finished in the period, early/on time and late.
+
+    One row per officer of the units who had a rating or a finished dossier, busiest first.
+    """
+    lo, hi = _moments(start, end)
+    codes = list(codes)
+    rated = (
+        select(
+            r.officer_code.label("officer_code"),
+            func.count().label("ratings"),
+            func.sum(rule.flag(r.level.in_((VERY_SATISFIED, SATISFIED)))).label("satisfied"),
+            func.sum(rule.flag(r.level == DISSATISFIED)).label("dissatisfied"),
+        )
+        .where(r.unit_code.in_(codes), r.rated_at >= lo, r.rated_at < hi, r.officer_code.is_not(None))
+        .group_by(r.officer_code)
+        .subquery()
+    )
+    handled = (
+        select(
+            d.officer_code.label("officer_code"),
+            func.count().label("finished"),
+            func.sum(rule.flag(rule.is_early()) + rule.flag(rule.is_on_time())).label("finished_in_time"),
+            func.sum(rule.flag(rule.is_late())).label("finished_late"),
+        )
+        .where(d.unit_code.in_(codes), d.finished_at >= lo, d.finished_at < hi, rule.is_finished(), d.officer_code.is_not(None))
+        .group_by(d.officer_code)
+        .subquery()
+    )
+    o = officers.c
+    query = (
+        select(
+            o.code, o.full_name, o.title, o.unit_code,
+            func.coalesce(rated.c.ratings, 0), func.coalesce(rated.c.satisfied, 0), func.coalesce(rated.c.dissatisfied, 0),
+            func.coalesce(handled.c.finished, 0), func.coalesce(handled.c.finished_in_time, 0), func.coalesce(handled.c.finished_late, 0),
+        )
+        .select_from(officers.outerjoin(rated, rated.c.officer_code == o.code).outerjoin(handled, handled.c.officer_code == o.code))
+        .where(o.unit_code.in_(codes), (rated.c.ratings.is_not(None)) | (handled.c.finished.is_not(None)))
+        .order_by((func.coalesce(rated.c.ratings, 0) + func.coalesce(handled.c.finished, 0)).desc(), o.code)
+        .limit(_limit(limit))
+    )
+    counts = ["ratings", "satisfied", "dissatisfied", "finished", "finished_in_time", "finished_late"]
+    return _ints(_frame(engine, query, ["officer_code", "full_name", "title", "unit_code", *counts]), counts)
+
+
+# --- dossier lists ---------------------------------------------------------------------------
+
+
+def overdue_dossiers(engine: Engine, as_of: date, codes: Codes, limit: int = 200) -> pd.DataFrame:
+    """Dossiers still open and past their (effective) due day at the end of `as_of`, most late first.
+
+    days_late counts calendar days from the due day to `as_of`; apology_in_time says whether
+    the letter with a new appointment was issued by the due day.
+    """
+    due = rule.due_day()
+    _, as_of_end = _moments(as_of, as_of)
+    query = (
+        select(
+            d.code, d.unit_code, procedures.c.name, d.field_code, d.received_at, due.label("due_day"),
+            days_between(due, literal(as_of)).label("days_late"),
+            d.apology_issued_at, rule.flag(rule.apology_in_time()).label("apology_in_time"), d.status,
+        )
+        .select_from(dossiers.join(procedures, procedures.c.code == d.procedure_code))
+        # due_at < as_of is implied by the rule (supplement days only move the due day later)
+        # and lets the (unit_code, due_at) index narrow the scan.
+        .where(d.unit_code.in_(list(codes)), d.due_at < as_of_end, d.received_at < as_of_end, rule.is_overdue_at(as_of))
+        .order_by(due.asc(), d.code)
+        .limit(_limit(limit))
+    )
+    columns = ["code", "unit_code", "procedure", "field_code", "received_at", "due_day", "days_late", "apology_issued_at", "apology_in_time", "status"]
+    frame = _frame(engine, query, columns)
+    return _dates(_ints(frame, ["days_late", "apology_in_time"]))
+
+
+def count_overdue(engine: Engine, as_of: date, codes: Codes) -> int:
+    """How many dossiers the bounded overdue list would show without its limit."""
+    _, as_of_end = _moments(as_of, as_of)
+    query = select(func.count()).where(d.unit_code.in_(list(codes)), d.due_at < as_of_end, d.received_at < as_of_end, rule.is_overdue_at(as_of))
+    with engine.connect() as connection:
+        return int(connection.execute(query).scalar_one())
+
+
+def late_without_apology(engine: Engine, start: date, end: date, codes: Codes, limit: int = 200) -> pd.DataFrame:
+    """Dossiers finished late in the period with no apology letter issued by the due day, latest first."""
+    lo, hi = _moments(start, end)
+    due = rule.due_day()
+    query = (
+        select(
+            d.code, d.unit_code, procedures.c.name, d.field_code, d.received_at, due.label("due_day"), d.finished_at,
+            days_between(due, d.finished_at).label("days_late"), d.apology_issued_at,
+        )
+        .select_from(dossiers.join(procedures, procedures.c.code == d.procedure_code))
+        .where(d.unit_code.in_(list(codes)), d.finished_at >= lo, d.finished_at < hi, rule.is_late(), not_(rule.apology_in_time()))
+        .order_by(d.finished_at.desc(), d.code)
+        .limit(_limit(limit))
+    )
+    columns = ["code", "unit_code", "procedure", "field_code", "received_at", "due_day", "finished_at", "days_late", "apology_issued_at"]
+    return _dates(_ints(_frame(engine, query, columns), ["days_late"]))
+
+
+def _dates(frame: pd.DataFrame) -> pd.DataFrame:
+    # SQLite hands back ISO text for computed dates, PostgreSQL real dates: one type for pages.
+    for name in ("received_at", "finished_at", "apology_issued_at"):
+        if name in frame:
+            frame[name] = pd.to_datetime(frame[name])
+    if "due_day" in frame:
+        frame["due_day"] = pd.to_datetime(frame["due_day"]).dt.date
+    return frame
+
+
+# --- breakdown by procedure ----------------------------------------------------------------
+
+
+def procedure_breakdown(engine: Engine, start: date, end: date, codes: Codes, limit: int = 30) -> pd.DataFrame:
+    """Per procedure, dossiers finished in the period: finished, early/on time, late, late
+    without a timely apology letter. The procedures with most late dossiers first."""
+    lo, hi = _moments(start, end)
+    late = func.sum(rule.flag(rule.is_late()))
+    query = (
+        select(
+            d.procedure_code, procedures.c.name, d.field_code,
+            func.count().label("finished"),
+            func.sum(rule.flag(rule.is_early()) + rule.flag(rule.is_on_time())).label("finished_in_time"),
+            late.label("finished_late"),
+            func.sum(rule.flag(and_(rule.is_late(), not_(rule.apology_in_time())))).label("late_without_apology"),
+        )
+        .select_from(dossiers.join(procedures, procedures.c.code == d.procedure_code))
+        .where(d.unit_code.in_(list(codes)), d.finished_at >= lo, d.finished_at < hi, rule.is_finished())
+        .group_by(d.procedure_code, procedures.c.name, d.field_code)
+        .order_by(late.desc(), func.count().desc(), d.procedure_code)
+        .limit(_limit(limit))
+    )
+    counts = ["finished", "finished_in_time", "finished_late", "late_without_apology"]
+    return _ints(_frame(engine, query, ["procedure_code", "procedure", "field_code", *counts]), counts)
+
+
+# --- comments --------------------------------------------------------------------------------
+
+
+def dissatisfied_reasons(engine: Engine, start: date, end: date, codes: Codes, limit: int = 20) -> pd.DataFrame:
+    """The latest dissatisfied ratings of the period that carry a reason, newest first."""
+    lo, hi = _moments(start, end)
+    query = (
+        select(r.rated_at, r.unit_code, r.channel, officers.c.full_name, r.dossier_code, r.reason)
+        .select_from(ratings.outerjoin(officers, officers.c.code == r.officer_code))
+        .where(r.unit_code.in_(list(codes)), r.rated_at >= lo, r.rated_at < hi, r.level == DISSATISFIED, r.reason.is_not(None), r.reason != "")
+        .order_by(r.rated_at.desc(), r.id.desc())
+        .limit(_limit(limit))
+    )
+    frame = _frame(engine, query, ["rated_at", "unit_code", "channel", "officer", "dossier_code", "reason"])
+    frame["rated_at"] = pd.to_datetime(frame["rated_at"])
+    return frame
+

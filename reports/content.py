@@ -1,0 +1,433 @@
+"""What a review meeting (họp giao ban) looks at, computed once for the slides and the pack.
+
+Pure Python over `data_access` (no Streamlit): given an engine, a scope (unit code) and a
+Period, `build_briefing` returns a `Briefing` - the KPI figures against targets, the focus
+KPI (the weakest against its target), the map values and the bottom units on it (fair
+ranking, Wilson bound), its trend over 12 periods, the units flagged by the alerts with
+their key figures, and the commitments the meeting opens with. The meeting page, the
+PowerPoint pack and the PDF pack all draw this same object, so they cannot disagree.
+
+`scan_alerts` is the alert rule of the dashboard (six periods of baseline, backlog as a
+level) with the loaders passed in, so ui/alerts.py can run it through its cached loaders.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Callable
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from data_access import commitments as commitment_store
+from data_access import queries
+from i18n.format import fmt_delta_pct_points, fmt_int, fmt_num, fmt_pct
+from metrics import alerts as alert_rules
+from metrics import kpis, ranking
+from metrics import units as unit_tree
+from metrics.periods import Period, previous_period, same_period_last_year
+from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame
+
+CARD_KPIS = ["satisfaction_rate", "on_time_rate", "open_overdue", "online_share", "ratings", "received", "apology_compliance", "avg_processing_days"]
+TREND_GRAIN = {"month": "month", "quarter": "quarter", "reporting_month": "reporting_month", "year": "year"}
+TREND_PERIODS = 12
+BOTTOM_UNITS = 10
+MAX_ALERT_UNITS = 8
+BASELINE_PERIODS = 6
+KEY_FIGURE_KPIS = ["satisfaction_rate", "on_time_rate", "open_overdue", "apology_compliance"]
+STATUS_WORDS = {"green": ("Đạt", "On target"), "amber": ("Gần đạt", "Near target"), "red": ("Chưa đạt", "Below target")}
+
+
+class BriefingError(ValueError):
+    """The scope or period cannot make a briefing; the message says why."""
+
+
+def tr(lang: str, vi: str, en: str) -> str:
+    return en if lang == "en" else vi
+
+
+# --- alerts: the dashboard's rule with the loaders passed in ----------------------------------
+
+
+def baseline_periods(period: Period, count: int = BASELINE_PERIODS) -> list[Period]:
+    """The `count` periods of the same kind before `period`, newest first."""
+    before = [previous_period(period)]
+    while len(before) < count:
+        before.append(previous_period(before[-1]))
+    return before
+
+
+def scan_alerts(kpi_counts: Callable, backlog_counts: Callable, period: Period, codes) -> pd.DataFrame:
+    """Alerts of every unit in `codes` (None: all), most severe first (metrics.alerts columns).
+
+    `kpi_counts(start, end, codes, by_unit)` and `backlog_counts(days, codes, by_unit)` load
+    counts (data_access.queries signatures without the engine). The baseline is the six
+    previous periods of the same kind; its backlog is the average of their closing snapshots.
+    """
+    before = baseline_periods(period)
+    current = kpi_counts(period.start, period.end, codes, True)
+    baseline = kpi_counts(before[-1].start, before[0].end, codes, True)
+    snapshots = backlog_counts(tuple(p.end for p in before), codes, True)
+    level = snapshots.groupby("unit_code")[["open_dossiers", "open_overdue"]].mean().reset_index()
+    baseline = baseline.drop(columns=["open_dossiers", "open_overdue"]).merge(level, on="unit_code", how="left").fillna(0)
+    return alert_rules.detect_alerts(current, baseline)
+
+
+# --- the content ---------------------------------------------------------------------------
+
+
+@dataclass
+class KpiFigure:
+    kpi_id: str
+    label: str
+    definition: str
+    value: float
+    compare_value: float
+    change_text: str
+    target: float | None
+    status: str | None  # green / amber / red / None (no target)
+    volume: int
+    value_text: str
+    target_text: str
+    status_text: str
+    volume_text: str
+
+
+@dataclass
+class FlaggedUnit:
+    unit_code: str
+    name: str
+    parent_name: str
+    severity: str
+    sentences: list[str]
+    figures: list[tuple[str, str]]  # (label, formatted value with volume)
+
+
+@dataclass
+class Briefing:
+    scope_code: str
+    scope_name: str
+    scope_level: str
+    is_city: bool
+    period: Period
+    compare: Period
+    lang: str
+    meeting_date: date
+    kpis: list[KpiFigure]
+    focus_kpi: str
+    children_label: str
+    units_values: pd.DataFrame  # every unit one level down: unit_code, name, value, volume, rank, lat, lon
+    bottom: pd.DataFrame  # the weakest of them on the focus KPI, worst first
+    trend: pd.DataFrame  # label, value, volume (oldest first)
+    trend_target: float | None
+    alerts: list[FlaggedUnit]
+    alert_count: int
+    commitments: pd.DataFrame
+    commitments_since: date | None
+    boundaries: object = None  # GeoDataFrame of the units one level down, or None
+    boundaries_note: str = ""
+    notes: dict = field(default_factory=dict)
+
+    def t(self, vi: str, en: str) -> str:
+        return tr(self.lang, vi, en)
+
+    @property
+    def focus(self) -> kpis.Kpi:
+        return kpis.get(self.focus_kpi)
+
+    def fmt(self, value, kpi_id: str | None = None) -> str:
+        return kpis.format_value(value, kpis.get(kpi_id or self.focus_kpi), self.lang)
+
+    def definition_lines(self, kpi_ids) -> list[str]:
+        return [f"{kpis.get(k).label(self.lang)}: {kpis.get(k).help(self.lang)}" for k in kpi_ids]
+
+    @property
+    def title(self) -> str:
+        return f"{self.t('Họp giao ban', 'Review meeting')} · {self.scope_name} · {self.period.label(self.lang)}"
+
+
+def target_for(targets: pd.DataFrame, kpi_id: str, unit_code: str) -> tuple[float, float] | None:
+    """The unit's own target if it has one, else the one set for every unit (as ui.cards)."""
+    rows = targets[targets["kpi_id"] == kpi_id]
+    own = rows[rows["unit_code"] == unit_code]
+    chosen = own if len(own) else rows[rows["unit_code"].isna()]
+    if chosen.empty:
+        return None
+    row = chosen.iloc[-1]
+    return float(row["value"]), float(row["amber_margin"]) if pd.notna(row["amber_margin"]) else 0.0
+
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def change_text(kpi: kpis.Kpi, now: float, before: float, lang: str) -> str:
+    if _missing(now) or _missing(before):
+        return "—"
+    if kpi.kind == "rate":
+        return fmt_delta_pct_points(now - before, lang)
+    if kpi.kind == "mean":
+        return ("+" if now >= before else "-") + fmt_num(abs(now - before), lang, 1)
+    if before == 0:
+        return "—"
+    return ("+" if now >= before else "-") + fmt_pct(abs(now / before - 1), lang)
+
+
+def _figures(now: pd.DataFrame, before: pd.DataFrame, targets: pd.DataFrame, scope_code: str, lang: str) -> list[KpiFigure]:
+    out = []
+    for kpi_id in CARD_KPIS:
+        kpi = kpis.get(kpi_id)
+        value, previous = kpis.total(now, kpi), kpis.total(before, kpi)
+        target = target_for(targets, kpi_id, scope_code)
+        status = kpis.status_against_target(value, target[0], kpi.higher_is_better, target[1]) if target else None
+        volume = int(now[kpi.volume_column].sum())
+        out.append(
+            KpiFigure(
+                kpi_id=kpi_id, label=kpi.label(lang), definition=kpi.help(lang), value=value, compare_value=previous,
+                change_text=change_text(kpi, value, previous, lang), target=target[0] if target else None, status=status,
+                volume=volume, value_text=kpis.format_value(value, kpi, lang),
+                target_text=kpis.format_value(target[0], kpi, lang) if target else "—",
+                status_text=tr(lang, *STATUS_WORDS[status]) if status else "—",
+                volume_text=f"{fmt_int(volume, lang)} {kpi.volume_noun(lang)}",
+            )
+        )
+    return out
+
+
+def weakest_kpi(figures: list[KpiFigure]) -> str:
+    """The rate KPI furthest below its target (red before amber before green, then the
+    shortfall measured in amber margins); without targets, the one that worsened most."""
+    best_key, best_id = None, "satisfaction_rate"
+    for f in figures:
+        kpi = kpis.get(f.kpi_id)
+        if kpi.kind != "rate" or _missing(f.value):
+            continue
+        if f.target is not None:
+            shortfall = (f.target - f.value) if kpi.higher_is_better else (f.value - f.target)
+            key = (1, {"red": 2, "amber": 1, "green": 0}[f.status], shortfall / 0.01)
+        else:
+            worse = 0.0 if _missing(f.compare_value) else ((f.compare_value - f.value) if kpi.higher_is_better else (f.value - f.compare_value))
+            key = (0, 0, worse)
+        if best_key is None or key > best_key:
+            best_key, best_id = key, f.kpi_id
+    return best_id
+
+
+def _child_units(units: pd.DataFrame, scope_code: str) -> pd.DataFrame:
+    return unit_tree.children(units, scope_code, levels=("district", "ward"))
+
+
+def _key_figures(row: pd.Series, lang: str) -> list[tuple[str, str]]:
+    out = []
+    for kpi_id in KEY_FIGURE_KPIS:
+        kpi = kpis.get(kpi_id)
+        frame = row.to_frame().T
+        value = kpis.total(frame, kpi)
+        text = kpis.format_value(value, kpi, lang)
+        if kpi.kind != "count":
+            text += f" ({fmt_int(row.get(kpi.volume_column, 0), lang)} {kpi.volume_noun(lang)})"
+        out.append((kpi.label(lang), text))
+    return out
+
+
+def load_boundaries(engine: Engine, codes) -> tuple[object, str]:
+    """Polygons of `codes` as a GeoDataFrame (code, geometry) and a note on their source.
+
+    Uses data_access.boundaries.load_boundaries when that module exists, else reads the
+    unit_boundaries table directly. (None, note) when no boundary is stored.
+    """
+    codes = list(codes)
+    if not codes:
+        return None, ""
+    try:
+        import geopandas as gpd
+        import shapely
+    except ImportError:  # pragma: no cover - geopandas is a runtime requirement
+        return None, "geopandas missing"
+    frame = None
+    try:
+        from data_access import boundaries as boundary_store  # another module may provide it
+
+        loaded = boundary_store.load_boundaries(engine, codes)
+        if loaded is not None and len(loaded) and "geometry" in getattr(loaded, "columns", []):
+            frame = loaded.rename(columns={"unit_code": "code"}) if "code" not in loaded.columns else loaded
+    except Exception:  # noqa: BLE001 - not there yet, or another signature: fall back
+        frame = None
+    if frame is None:
+        from sqlalchemy import select
+
+        from data_access.schema import unit_boundaries as ub
+
+        with engine.connect() as connection:
+            rows = connection.execute(select(ub.c.unit_code, ub.c.geojson, ub.c.approximate).where(ub.c.unit_code.in_(codes))).all()
+        if not rows:
+            return None, ""
+        frame = gpd.GeoDataFrame(
+            {"code": [r[0] for r in rows], "approximate": [bool(r[2]) for r in rows]},
+            geometry=[shapely.from_geojson(r[1]) for r in rows],
+            crs="EPSG:4326",
+        )
+    approximate = bool(frame["approximate"].any()) if "approximate" in frame.columns else False
+    return frame[["code", "geometry"]].copy(), ("approximate" if approximate else "")
+
+
+def resolve_scope(units: pd.DataFrame, scope_code: str) -> pd.Series:
+    match = units[units["code"] == str(scope_code)]
+    if match.empty:
+        known = ", ".join(units.loc[units["level"].isin(["city", "district"]), "code"].astype(str).head(8))
+        raise BriefingError(f"Unknown scope code {scope_code!r} (e.g. {known}, …)")
+    return match.iloc[0]
+
+
+def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = "vi", compare_mode: str = "prev",
+                   meeting_date: date | None = None, with_map: bool = True, progress: Callable | None = None) -> Briefing:
+    """Everything a meeting on `scope_code` for `period` shows. Raises BriefingError."""
+    report = progress or (lambda fraction, message: None)
+    units = queries.load_units(engine)
+    if units.empty:
+        raise BriefingError("The database holds no units")
+    scope = resolve_scope(units, scope_code)
+    scope_code = str(scope["code"])
+    is_city = pd.isna(scope["parent_code"])
+    codes = None if is_city else unit_tree.subtree_codes(units, scope_code)
+    compare = previous_period(period) if compare_mode == "prev" else same_period_last_year(period)
+    meeting_date = meeting_date or date.today()
+    names = dict(zip(units["code"], units["name"]))
+    report(0.05, tr(lang, "Đang tính các chỉ số", "Computing the KPIs"))
+
+    now = queries.kpi_counts(engine, period.start, period.end, codes, False)
+    before = queries.kpi_counts(engine, compare.start, compare.end, codes, False)
+    targets = queries.load_targets(engine, period.end)
+    figures = _figures(now, before, targets, scope_code, lang)
+    focus_id = weakest_kpi(figures)
+    focus = kpis.get(focus_id)
+
+    report(0.2, tr(lang, "Đang xếp hạng đơn vị", "Ranking units"))
+    by_unit = queries.kpi_counts(engine, period.start, period.end, codes, True)
+    children = _child_units(units, scope_code)
+    grouped = unit_tree.roll_up(by_unit, units, scope_code) if len(children) else by_unit.iloc[0:0]
+    grouped = grouped[grouped["unit_code"].isin(children["code"])]
+    ranked = ranking.rank_units(grouped, focus, method="wilson") if len(grouped) else pd.DataFrame(columns=ranking.RANK_COLUMNS)
+    units_values = (
+        children[["code", "name", "lat", "lon"]]
+        .rename(columns={"code": "unit_code"})
+        .merge(ranked[["unit_code", "value", "volume", "low", "high", "rank"]], on="unit_code", how="left")
+    )
+    with_data = ranked.dropna(subset=["value"])
+    bottom = with_data.tail(BOTTOM_UNITS).iloc[::-1].reset_index(drop=True)
+    bottom = bottom.assign(name=bottom["unit_code"].map(names))[["rank", "unit_code", "name", "value", "volume", "low", "high"]]
+
+    report(0.35, tr(lang, "Đang dựng xu hướng", "Building the trend"))
+    grain = TREND_GRAIN.get(period.kind, "month")
+    buckets = buckets_for(period, grain, TREND_PERIODS)
+    flows = queries.flow_counts_by_period(engine, buckets[0].start, buckets[-1].end, SOURCE_GRAIN[grain], codes)
+    backlog = queries.backlog_counts(engine, [b.end for b in buckets], codes)
+    trend = trend_frame(buckets, flows, backlog, grain, lang)
+    trend = pd.DataFrame({"label": trend["label"], "value": kpis.value(trend, focus).to_numpy(), "volume": kpis.volume(trend, focus).to_numpy()})
+    focus_target = target_for(targets, focus_id, scope_code)
+
+    report(0.5, tr(lang, "Đang dò cảnh báo", "Scanning for alerts"))
+    found = scan_alerts(
+        lambda s, e, c, b: queries.kpi_counts(engine, s, e, c, b),
+        lambda days, c, b: queries.backlog_counts(engine, list(days), c, b),
+        period,
+        codes,
+    )
+    flagged: list[FlaggedUnit] = []
+    current_by_unit = by_unit.groupby("unit_code").sum(numeric_only=True)
+    for unit_code, rows in found.groupby("unit_code", sort=False):
+        if len(flagged) >= MAX_ALERT_UNITS:
+            break
+        chain = unit_tree.ancestors(units, unit_code)
+        parent = names.get(chain[-2], "") if len(chain) > 2 else ""
+        sentences = [alert_rules.sentence(r, lang, names.get(unit_code, unit_code)) for r in rows.to_dict("records")]
+        row = current_by_unit.loc[unit_code] if unit_code in current_by_unit.index else pd.Series(0, index=current_by_unit.columns)
+        flagged.append(
+            FlaggedUnit(unit_code=str(unit_code), name=names.get(unit_code, str(unit_code)), parent_name=parent,
+                        severity="high" if (rows["severity"] == "high").any() else "medium",
+                        sentences=sentences, figures=_key_figures(row, lang))
+        )
+
+    report(0.65, tr(lang, "Đang lấy nhiệm vụ đến hạn", "Reading the commitments due"))
+    due = commitment_store.due_for_meeting(engine, meeting_date, codes)
+
+    boundaries, note = (None, "")
+    if with_map and len(children):
+        report(0.7, tr(lang, "Đang đọc ranh giới", "Reading boundaries"))
+        boundaries, note = load_boundaries(engine, children["code"])
+    if note == "approximate":
+        note = tr(lang, "Ranh giới gần đúng, sinh tự động; không phải ranh giới chính thức.", "Approximate, generated boundaries; not official.")
+    elif boundaries is None and len(children):
+        note = tr(lang, "Chưa có ranh giới: đơn vị vẽ theo tọa độ tâm.", "No boundaries stored: units drawn at their centroids.")
+
+    children_label = tr(lang, "quận/huyện", "districts") if is_city else tr(lang, "phường/xã", "wards")
+    return Briefing(
+        scope_code=scope_code, scope_name=tr(lang, "Toàn thành phố", "Whole city") + f" ({names[scope_code]})" if is_city else names[scope_code],
+        scope_level=str(scope["level"]), is_city=bool(is_city), period=period, compare=compare, lang=lang,
+        meeting_date=meeting_date, kpis=figures, focus_kpi=focus_id, children_label=children_label,
+        units_values=units_values, bottom=bottom, trend=trend, trend_target=focus_target[0] if focus_target else None,
+        alerts=flagged, alert_count=len(found), commitments=due, commitments_since=due.attrs.get("since"),
+        boundaries=boundaries, boundaries_note=note,
+    )
+
+
+# --- shared helpers for the packs ----------------------------------------------------------
+
+
+def ascii_slug(text: str) -> str:
+    """'Quận 1' -> 'Quan-1'; 'Toàn thành phố (Thành phố Hồ Chí Minh)' -> 'Toan-thanh-pho-...'."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-") or "pack"
+
+
+def pack_filename(scope_name: str, period: Period, fmt: str) -> str:
+    """giao-ban_Quan-1_2026-10.pptx (ASCII only, safe on every file system)."""
+    return f"giao-ban_{ascii_slug(scope_name)}_{ascii_slug(period.key.replace('..', '_'))}.{fmt}"
+
+
+def commitment_rows(briefing: Briefing) -> list[list[str]]:
+    """The commitments table as text rows (unit, what, owner, due, status, KPI target)."""
+    from i18n.format import fmt_date
+
+    rows = []
+    for r in briefing.commitments.to_dict("records"):
+        kpi_text = ""
+        if r["kpi_id"] and r["kpi_id"] in kpis.KPIS:
+            kpi_text = kpis.get(r["kpi_id"]).label(briefing.lang)
+            if not _missing(r["target_value"]):
+                kpi_text += " → " + kpis.format_value(r["target_value"], r["kpi_id"], briefing.lang)
+        rows.append([
+            r["unit_name"], r["title"], r["owner"] or "", fmt_date(r["due_date"]),
+            commitment_store.status_label(r["effective_status"], briefing.lang), kpi_text,
+        ])
+    return rows
+
+
+def commitment_header(lang: str) -> list[str]:
+    return [tr(lang, "Đơn vị", "Unit"), tr(lang, "Nội dung", "Commitment"), tr(lang, "Phụ trách", "Owner"),
+            tr(lang, "Hạn", "Due"), tr(lang, "Trạng thái", "Status"), tr(lang, "Chỉ số / mục tiêu", "KPI / target")]
+
+
+def kpi_header(lang: str) -> list[str]:
+    return [tr(lang, "Chỉ số", "KPI"), tr(lang, "Kỳ này", "This period"), tr(lang, "Mục tiêu", "Target"),
+            tr(lang, "Đánh giá", "Status"), tr(lang, "Thay đổi", "Change"), tr(lang, "Khối lượng", "Volume")]
+
+
+def kpi_rows(briefing: Briefing) -> list[list[str]]:
+    return [[f.label, f.value_text, f.target_text, f.status_text, f.change_text, f.volume_text] for f in briefing.kpis]
+
+
+def bottom_header(briefing: Briefing) -> list[str]:
+    return [briefing.t("Hạng", "Rank"), briefing.t("Đơn vị", "Unit"), briefing.focus.label(briefing.lang), briefing.t("Khối lượng", "Volume")]
+
+
+def bottom_rows(briefing: Briefing) -> list[list[str]]:
+    return [
+        [str(r["rank"]), r["name"], briefing.fmt(r["value"]), fmt_int(r["volume"], briefing.lang)]
+        for r in briefing.bottom.to_dict("records")
+    ]

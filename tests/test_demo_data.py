@@ -1,0 +1,346 @@
+"""Demo data generator (data_access/demo.py) and bulk loading (data_access/bulk.py).
+
+Rates are computed here independently, with pandas from the fact rows, not through the
+generator's own helpers. Self-contained: uses its own temporary SQLite engines.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import select, text
+
+from data_access import demo, schema
+from data_access.bulk import bulk_insert
+from data_access.db import make_engine
+
+START, END = date(2024, 1, 1), date(2026, 3, 31)  # includes Tết 2024, 2025 and 2026
+SHORT_START, SHORT_END = date(2026, 2, 1), date(2026, 3, 31)  # dense: 20k dossiers in two months
+COUNTER_CHANNELS = ("kiosk", "tablet")
+OPEN = (1, 2, 4, 5, 6)
+FINISHED = (9, 10)
+
+
+def _fresh_engine(path):
+    engine = make_engine(f"sqlite:///{path}")
+    schema.metadata.create_all(engine)
+    return engine
+
+
+@pytest.fixture(scope="module")
+def demo_engine(tmp_path_factory):
+    engine = _fresh_engine(tmp_path_factory.mktemp("demo") / "demo.sqlite")
+    calls = []
+    counts = demo.generate(engine, size="small", seed=42, start=START, end=END,
+                           progress=lambda fraction, message: calls.append((fraction, message)))
+    engine.info_counts = counts
+    engine.info_progress = calls
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def demo_frames(demo_engine):
+    with demo_engine.connect() as connection:
+        ratings = pd.read_sql(select(schema.ratings), connection)
+        dossiers = pd.read_sql(select(schema.dossiers), connection)
+        units = pd.read_sql(select(schema.units), connection)
+    return ratings, dossiers, units
+
+
+@pytest.fixture(scope="module")
+def short_engines(tmp_path_factory):
+    base = tmp_path_factory.mktemp("demo_short")
+    engines = []
+    for name in ("a", "b"):
+        engine = _fresh_engine(base / f"{name}.sqlite")
+        engine.info_counts = demo.generate(engine, size="small", seed=7, start=SHORT_START, end=SHORT_END)
+        engines.append(engine)
+    yield engines
+    for engine in engines:
+        engine.dispose()
+
+
+def _on_time(dossiers: pd.DataFrame) -> pd.Series:
+    """Finished dossiers: finished by the due day (+ supplement days) with at most one supplement request."""
+    due_day = (dossiers["due_at"] + pd.to_timedelta(dossiers["supplement_days"], unit="D")).dt.normalize()
+    return (dossiers["finished_at"].dt.normalize() <= due_day) & (dossiers["supplement_count"] <= 1)
+
+
+def _in_office_hours(times: pd.Series) -> pd.Series:
+    weekday = times.dt.day_of_week
+    minute = times.dt.hour * 60 + times.dt.minute + times.dt.second / 60
+    morning = (minute >= 7 * 60 + 30) & (minute <= 11 * 60 + 30)
+    afternoon = (minute >= 13 * 60) & (minute <= 17 * 60)
+    return ((weekday <= 4) & (morning | afternoon)) | ((weekday == 5) & morning)
+
+
+# --- basic contract --------------------------------------------------------------------
+
+
+def test_counts_and_dimensions(demo_engine, demo_frames):
+    counts = demo_engine.info_counts
+    ratings, dossiers, units = demo_frames
+    assert counts["dossiers"] == len(dossiers) == 20_000
+    assert counts["ratings"] == len(ratings)
+    assert 18_000 <= len(ratings) <= 22_000
+    levels = units["level"].value_counts()
+    assert levels["city"] == 1 and levels["district"] == 22 and levels["ward"] == 273
+    assert 12 <= levels["department"] <= 20
+    assert units.loc[units["code"] == "760", "name"].item() == "Quận 1"
+    assert units.loc[units["code"] == "26734", "parent_code"].item() == "760"
+    assert units["valid_to"].isna().all()
+    with demo_engine.connect() as connection:
+        assert connection.execute(select(schema.unit_lineage)).first() is None
+        # Summary tables are left to data_access/refresh.py.
+        assert connection.execute(select(schema.rating_daily)).first() is None
+        officers = pd.read_sql(select(schema.officers), connection)
+        targets = pd.read_sql(select(schema.targets), connection)
+    per_unit = officers.groupby("unit_code").size()
+    assert per_unit.min() >= 3 and per_unit.max() <= 20
+    assert officers["full_name"].str.split().str.len().ge(3).all()
+    assert {"satisfaction_rate", "on_time_rate", "online_share", "apology_compliance",
+            "dissatisfaction_rate"} <= set(targets["kpi_id"])
+    assert ratings["source_key"].is_unique and dossiers["code"].is_unique
+    progress = demo_engine.info_progress
+    assert progress[-1][0] == pytest.approx(1.0)
+    assert all(a[0] <= b[0] for a, b in zip(progress, progress[1:]))
+
+
+def test_refuses_a_database_with_units(demo_engine):
+    with pytest.raises(demo.DemoDataError):
+        demo.generate(demo_engine, size="small", start=SHORT_START, end=SHORT_END)
+
+
+def test_deterministic_for_a_seed(short_engines):
+    first, second = short_engines
+    assert first.info_counts == second.info_counts
+    query_r = select(schema.ratings).order_by(schema.ratings.c.id).limit(50)
+    query_d = select(schema.dossiers).order_by(schema.dossiers.c.id).limit(50)
+    with first.connect() as a, second.connect() as b:
+        assert a.execute(query_r).all() == b.execute(query_r).all()
+        assert a.execute(query_d).all() == b.execute(query_d).all()
+        assert a.execute(select(schema.officers)).all() == b.execute(select(schema.officers)).all()
+
+
+# --- calibration -------------------------------------------------------------------------
+
+
+def test_satisfaction_calibrated_to_published_hcmc_figures(demo_frames):
+    ratings, _, _ = demo_frames
+    counter = ratings[ratings["channel"].isin(COUNTER_CHANNELS)]
+    web = ratings[ratings["channel"] == "web"]
+    assert len(counter) > 10_000 and len(web) > 500
+    # Kiosk/tablet: 99.24 % satisfied, 0.59 % neutral, 0.17 % dissatisfied (HCMC 2019).
+    assert (counter["level"] <= 2).mean() == pytest.approx(0.9924, abs=0.0035)
+    assert (counter["level"] == 3).mean() == pytest.approx(0.0059, abs=0.003)
+    # Web: 94.95 % satisfied, 4.67 % neutral (about 4 standard errors at this sample size).
+    assert (web["level"] <= 2).mean() == pytest.approx(0.9495, abs=0.025)
+    assert (web["level"] == 3).mean() == pytest.approx(0.0467, abs=0.022)
+    assert (counter["level"] <= 2).mean() > (web["level"] <= 2).mean()
+    assert ratings["channel"].isin(COUNTER_CHANNELS).mean() > 0.7  # mostly kiosk/tablet
+    dissatisfied = ratings[ratings["level"] == 4]
+    assert 0.2 <= dissatisfied["reason"].notna().mean() <= 0.6
+    assert ratings.loc[ratings["level"] < 4, "reason"].isna().all()
+
+
+def test_on_time_rates(demo_frames):
+    _, dossiers, _ = demo_frames
+    finished = dossiers[dossiers["status"].isin(FINISHED)]
+    on_time = _on_time(finished)
+    assert 0.97 <= on_time.mean() <= 0.999
+    by_field = on_time.groupby(finished["field_code"]).mean()
+    assert by_field["DD"] < by_field["HT"] - 0.03
+    assert by_field["XD"] < by_field["HT"] - 0.03
+    assert 0.85 <= by_field["DD"] <= 0.96
+
+
+def test_online_share_rises(demo_frames):
+    _, dossiers, _ = demo_frames
+    share = (dossiers["channel"] == 2).groupby(dossiers["received_at"].dt.year).mean()
+    assert share[2024] < share[2025] < share[2026]
+    assert 0.45 <= share[2024] <= 0.65
+
+
+# --- structural realism ----------------------------------------------------------------
+
+
+def test_counter_activity_only_in_office_hours(demo_frames):
+    ratings, dossiers, _ = demo_frames
+    counter_dossiers = dossiers[dossiers["channel"] != 2]  # in person and postal
+    assert len(counter_dossiers) > 1000
+    assert _in_office_hours(counter_dossiers["received_at"]).all()
+    counter_ratings = ratings[ratings["channel"].isin(COUNTER_CHANNELS)]
+    assert _in_office_hours(counter_ratings["rated_at"]).all()
+    assert (counter_dossiers["received_at"].dt.day_of_week != 6).all()
+    # Online dossiers do arrive on Sundays and at night.
+    online = dossiers[dossiers["channel"] == 2]
+    assert (online["received_at"].dt.day_of_week == 6).any()
+
+
+def test_tet_week_is_quiet(demo_frames):
+    _, dossiers, _ = demo_frames
+    received = dossiers["received_at"].dt.normalize()
+    for tet in ("2024-02-10", "2025-01-29", "2026-02-17"):
+        day = pd.Timestamp(tet)
+
+        def volume(first, last):
+            return int(received.between(day + pd.Timedelta(days=first), day + pd.Timedelta(days=last)).sum())
+
+        tet_week = volume(-3, 3)
+        around = (volume(-17, -11) + volume(11, 17)) / 2
+        assert tet_week < 0.4 * around, (tet, tet_week, around)
+
+
+def test_ward_volume_spans_two_orders_of_magnitude():
+    weights = demo.ward_weights(42)
+    assert len(weights) == 273
+    assert weights.max() / weights.min() >= 50
+
+
+def test_open_overdue_dossiers_exist_at_end(demo_frames):
+    _, dossiers, _ = demo_frames
+    as_of = pd.Timestamp(END) + pd.Timedelta(hours=23, minutes=59)
+    assert dossiers["received_at"].max() <= as_of
+    open_ = dossiers[dossiers["status"].isin(OPEN)]
+    assert open_["finished_at"].isna().all() and open_["returned_at"].isna().all()
+    due_day = (open_["due_at"] + pd.to_timedelta(open_["supplement_days"], unit="D")).dt.normalize()
+    assert (due_day < as_of.normalize()).sum() > 0
+    returned = dossiers[dossiers["status"] == 10]
+    assert returned["returned_at"].notna().all()
+    assert (returned["returned_at"] >= returned["finished_at"]).all()
+    assert (dossiers["finished_at"].dropna() >= dossiers.loc[dossiers["finished_at"].notna(), "received_at"]).all()
+
+
+def test_late_dossiers_mostly_get_an_apology_letter(demo_frames):
+    _, dossiers, _ = demo_frames
+    finished = dossiers[dossiers["status"].isin(FINISHED)]
+    late = finished[~_on_time(finished)]
+    assert len(late) > 100
+    assert 0.75 <= late["apology_issued_at"].notna().mean() <= 0.95
+    # Letters are issued before the due date mostly, not always.
+    due = (late["due_at"] + pd.to_timedelta(late["supplement_days"], unit="D")).dt.normalize()
+    in_time = late["apology_issued_at"].dt.normalize() <= due
+    assert 0.5 < in_time[late["apology_issued_at"].notna()].mean() < 1.0
+    on_time = finished[_on_time(finished)]
+    assert on_time["apology_issued_at"].notna().mean() < 0.01
+
+
+def test_ratings_follow_their_dossiers(demo_frames):
+    ratings, dossiers, _ = demo_frames
+    linked = ratings.merge(dossiers, left_on="dossier_code", right_on="code", suffixes=("", "_d"))
+    assert len(linked) > 0.5 * len(ratings)
+    assert (linked["unit_code"] == linked["unit_code_d"]).all()
+    assert (linked["officer_code"] == linked["officer_code_d"]).all()
+    assert (linked["rated_at"] >= linked["returned_at"]).all()
+    assert (linked["status"] == 10).all()
+
+
+# --- planted truth -----------------------------------------------------------------------
+
+
+def test_incidents_truth_is_visible_in_the_data(short_engines):
+    engine = short_engines[0]
+    truth = demo.incidents(seed=7, start=SHORT_START, end=SHORT_END)
+    weak = [a for a in truth if a.kind == "weak_ward"]
+    events = [a for a in truth if a.kind != "weak_ward"]
+    assert len(weak) == 5 and 4 <= len(events) <= 6
+    latest = date(2026, 3, 1)
+    assert any(latest in a.months for a in events)
+    assert truth == demo.incidents(seed=7, start=SHORT_START, end=SHORT_END)
+    with engine.connect() as connection:
+        ratings = pd.read_sql(select(schema.ratings), connection)
+        dossiers = pd.read_sql(select(schema.dossiers), connection)
+        ward_codes = set(pd.read_sql(text("SELECT code FROM units WHERE level = 'ward'"), connection)["code"])
+    assert {a.unit_code for a in truth} <= ward_codes
+    month = ratings["rated_at"].dt.to_period("M")
+    city_sat = (ratings["level"] <= 2).mean()
+    weak_codes = [a.unit_code for a in weak]
+    weak_sat = (ratings.loc[ratings["unit_code"].isin(weak_codes), "level"] <= 2).mean()
+    assert 0.93 <= weak_sat <= 0.98 < city_sat
+    finished = dossiers[dossiers["status"].isin(FINISHED)]
+    on_time = _on_time(finished)
+    assert on_time[finished["unit_code"].isin(weak_codes)].mean() < on_time.mean() - 0.01
+    for event in events:
+        months = [pd.Period(m, "M") for m in event.months]
+        in_unit = ratings["unit_code"] == event.unit_code
+        if event.affects_satisfaction:
+            during = ratings[in_unit & month.isin(months)]
+            assert (during["level"] <= 2).mean() < city_sat - 0.03, event
+        if event.affects_timeliness:
+            # Late = finished late or still open past due (many of the incident's late ones are still open).
+            handled = dossiers[(dossiers["unit_code"] == event.unit_code)
+                               & dossiers["received_at"].dt.to_period("M").isin(months)
+                               & dossiers["status"].isin(FINISHED + OPEN)]
+            due_day = (handled["due_at"] + pd.to_timedelta(handled["supplement_days"], unit="D")).dt.normalize()
+            done = handled["status"].isin(FINISHED)
+            late = (done & ~_on_time(handled)) | (~done & (due_day < pd.Timestamp(SHORT_END)))
+            assert late.mean() > 0.07 > 1 - on_time.mean(), event
+
+
+# --- bulk_insert -------------------------------------------------------------------------
+
+
+def test_bulk_insert_round_trip_sqlite(tmp_path):
+    engine = _fresh_engine(tmp_path / "bulk.sqlite")
+    units = pd.DataFrame({
+        "code": ["79", "760"], "name": ["Thành phố Hồ Chí Minh", "Quận 1"], "level": ["city", "district"],
+        "parent_code": [None, "79"], "lat": [10.77, np.nan], "lon": [106.70, np.nan],
+        "valid_from": [pd.Timestamp("2021-01-01"), pd.NaT], "valid_to": [pd.NaT, pd.NaT],
+    })
+    fields = pd.DataFrame({"code": ["HT"], "name": ["Hộ tịch"], "name_en": [None]})
+    procedures = pd.DataFrame({"code": ["P1"], "name": ["Đăng ký khai sinh"], "field_code": ["HT"],
+                               "legal_days": [1], "level": ["ward"]})
+    received = pd.to_datetime(["2024-03-05 07:31:02.123456", "2024-03-06 16:59:59"])
+    dossiers = pd.DataFrame({
+        "code": ["D1", "D2"], "unit_code": ["760", "760"], "procedure_code": ["P1", "P1"],
+        "field_code": ["HT", "HT"], "channel": [1, 2], "received_at": received,
+        "due_at": pd.to_datetime(["2024-03-06 17:00", "2024-03-07 17:00"]),
+        "finished_at": [pd.Timestamp("2024-03-06 09:00:00.000001"), pd.NaT],
+        "status": [10, 4], "supplement_count": [0, 1], "supplement_days": [0, 3],
+        "paid_online": [False, True], "digitised": [True, False],
+        "officer_code": [None, None],
+    })  # accepted_late omitted: filled with the column's default (False)
+    with engine.begin() as connection:
+        assert bulk_insert(connection, schema.units, units) == 2
+        bulk_insert(connection, schema.fields, fields)
+        bulk_insert(connection, schema.procedures, procedures)
+        assert bulk_insert(connection, schema.dossiers, dossiers) == 2
+    with engine.connect() as connection:
+        rows = connection.execute(select(schema.dossiers).order_by(schema.dossiers.c.code)).mappings().all()
+        raw = connection.execute(text("SELECT received_at, due_at, paid_online, finished_at FROM dossiers ORDER BY code")).all()
+        unit_rows = connection.execute(select(schema.units).order_by(schema.units.c.code)).mappings().all()
+    assert rows[0]["received_at"] == datetime(2024, 3, 5, 7, 31, 2, 123456)
+    assert rows[1]["received_at"] == datetime(2024, 3, 6, 16, 59, 59)
+    assert rows[0]["finished_at"] == datetime(2024, 3, 6, 9, 0, 0, 1)
+    assert rows[1]["finished_at"] is None and rows[1]["returned_at"] is None
+    assert rows[0]["accepted_late"] is False and rows[1]["paid_online"] is True and rows[0]["digitised"] is True
+    assert rows[1]["supplement_days"] == 3 and rows[1]["status"] == 4
+    # Stored exactly as SQLAlchemy's SQLite DateTime / Boolean store them.
+    assert raw[0] == ("2024-03-05 07:31:02.123456", "2024-03-06 17:00:00.000000", 0, "2024-03-06 09:00:00.000001")
+    assert unit_rows[0]["parent_code"] is None and unit_rows[0]["valid_from"] == date(2021, 1, 1)
+    assert unit_rows[1]["lat"] is None and unit_rows[1]["valid_from"] is None
+    # Same text as a row written through SQLAlchemy itself.
+    with engine.begin() as connection:
+        connection.execute(schema.dossiers.insert().values(
+            code="D3", unit_code="760", procedure_code="P1", field_code="HT", channel=1,
+            received_at=datetime(2024, 3, 5, 7, 31, 2, 123456), due_at=datetime(2024, 3, 6, 17, 0), status=2,
+        ))
+        assert connection.execute(text("SELECT received_at FROM dossiers WHERE code = 'D3'")).scalar_one() == raw[0][0]
+
+
+def test_bulk_insert_runs_in_the_callers_transaction(tmp_path):
+    engine = _fresh_engine(tmp_path / "tx.sqlite")
+    frame = pd.DataFrame({"code": ["HT"], "name": ["Hộ tịch"], "name_en": ["Civil status"]})
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        bulk_insert(connection, schema.fields, frame)
+        transaction.rollback()
+    with engine.connect() as connection:
+        assert connection.execute(select(schema.fields)).first() is None
+    with pytest.raises(ValueError):
+        with engine.begin() as connection:
+            bulk_insert(connection, schema.fields, frame.assign(bogus=1))

@@ -1,0 +1,70 @@
+"""The overview as a city leader reads it, on the small demo database."""
+
+import pandas as pd
+import pytest
+from sqlalchemy import text
+
+from data_access.db import make_engine
+from i18n.format import fmt_pct
+from tests.test_app_smoke import run_app
+
+
+@pytest.fixture(scope="module")
+def facts(demo_db_url):
+    """Ratings of the demo database, read straight from the fact table (independent path)."""
+    engine = make_engine(demo_db_url)
+    with engine.connect() as connection:
+        frame = pd.read_sql(text("select unit_code, level, rated_at from ratings"), connection)
+    engine.dispose()
+    frame["rated_at"] = pd.to_datetime(frame["rated_at"])
+    return frame
+
+
+def card(app, label):
+    return next(m for m in app.metric if m.label == label)
+
+
+def test_first_screen_is_the_city_in_the_latest_complete_month(demo_db_env, facts):
+    app = run_app()
+    assert not app.exception
+    assert "Tổng quan" in app.title[0].value and "Thành phố Hồ Chí Minh" in app.title[0].value
+    month = facts["rated_at"].max().to_period("M")  # the demo ends with a complete month
+    in_month = facts[facts["rated_at"].dt.to_period("M") == month]
+    satisfied = in_month["level"].isin([1, 2]).sum() / len(in_month)
+    assert card(app, "Tỷ lệ hài lòng").value == fmt_pct(satisfied, "vi")
+    assert card(app, "Số lượt đánh giá").value == f"{len(in_month):,}".replace(",", ".")
+    assert f"Tháng {month.month}/{month.year}" in app.caption[0].value
+
+
+def test_district_scope_deep_link(demo_db_env, facts, demo_db_url):
+    engine = make_engine(demo_db_url)
+    with engine.connect() as connection:
+        wards = pd.read_sql(text("select code from units where parent_code = '760' or code = '760'"), connection)
+    engine.dispose()
+    app = run_app(scope="760", period="2026-Q3", cmp="yoy")
+    assert not app.exception
+    assert "Quận 1" in app.title[0].value
+    q3 = facts[(facts["rated_at"] >= "2026-07-01") & (facts["rated_at"] < "2026-10-01") & facts["unit_code"].isin(wards["code"])]
+    assert card(app, "Số lượt đánh giá").value == f"{len(q3):,}".replace(",", ".")
+    assert "Quý 3/2026" in app.caption[0].value and "Quý 3/2025" in app.caption[0].value
+
+
+@pytest.mark.parametrize("hostile", ["'; DROP TABLE units; --", "x" * 5000, "../../etc/passwd", "2026-13"])
+def test_crafted_parameters_fall_back_to_defaults(demo_db_env, hostile):
+    app = run_app(scope=hostile, period=hostile, pk=hostile, cmp=hostile, lang=hostile)
+    assert not app.exception
+    assert "Thành phố Hồ Chí Minh" in app.title[0].value
+    assert "tham số không hợp lệ" in app.warning[0].value
+
+
+def test_english_switch(demo_db_env):
+    app = run_app(lang="en")
+    assert "Overview" in app.title[0].value
+    assert any(m.label == "Satisfaction rate" for m in app.metric)
+
+
+def test_unreachable_database_shows_what_to_do(monkeypatch):
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    app = run_app()
+    assert not app.exception
+    assert "Không kết nối được cơ sở dữ liệu" in app.error[0].value

@@ -1,0 +1,121 @@
+"""Download buttons for any table: CSV (UTF-8 with BOM, so Excel shows Vietnamese right) and Excel.
+
+Pass the frame exactly as shown, with Vietnamese headers; the file name says scope and period.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from i18n.format import fmt_date, fmt_int, fmt_num, fmt_pct
+from ui.i18n import lang, t
+
+
+def safe_stem(text: str) -> str:
+    """ "Xếp hạng · Quận 1 · Tháng 10/2026" -> "xep-hang_quan-1_thang-10-2026": portable file names."""
+    text = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = re.sub(r"\s*·\s*", "_", text)
+    return re.sub(r"[^a-z0-9_]+", "-", text).strip("-_")[:120] or "bang"
+
+
+def to_csv(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False).encode("utf-8-sig")
+
+
+def to_xlsx(frame: pd.DataFrame, sheet: str = "Du lieu") -> bytes:
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
+        frame.to_excel(writer, sheet_name=sheet[:31], index=False)
+        worksheet = writer.sheets[sheet[:31]]
+        for position, name in enumerate(frame.columns):
+            width = max([len(str(name))] + [len(str(v)) for v in frame[name].head(200)])
+            worksheet.set_column(position, position, min(60, width + 2))
+    return buffer.getvalue()
+
+
+def download_buttons(frame: pd.DataFrame, file_stem: str, key: str | None = None) -> None:
+    """Two small buttons under a table. The files are built only when clicked (a callable), so a
+    page with many tables does not pay for Excel files nobody asked for."""
+    stem = safe_stem(file_stem)
+    key = key or stem
+    left, right, _ = st.columns([1, 1, 4])
+    left.download_button(
+        t("Tải CSV", "Download CSV"), lambda: to_csv(frame), f"{stem}.csv", "text/csv", key=f"csv_{key}", icon=":material/download:", on_click="ignore"
+    )
+    right.download_button(
+        t("Tải Excel", "Download Excel"),
+        lambda: to_xlsx(frame),
+        f"{stem}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"xlsx_{key}",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+
+
+@dataclass(frozen=True)
+class Col:
+    """One column of a table: Vietnamese and English headers, raw values, and how to show them.
+
+    kind: "text", "int", "pct" (a share in [0, 1]), "num" (one decimal), "date", "link".
+    """
+
+    vi: str
+    en: str
+    values: object
+    kind: str = "text"
+
+
+def _shown(col: Col, lang: str) -> list:
+    values = list(col.values)
+    if col.kind == "int":
+        return [fmt_int(v, lang) for v in values]
+    if col.kind == "pct":
+        return [fmt_pct(v, lang) for v in values]
+    if col.kind == "num":
+        return [fmt_num(v, lang, 1) for v in values]
+    if col.kind == "date":
+        return [fmt_date(v) for v in values]
+    return ["" if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in values]
+
+
+def _exported(col: Col):
+    values = pd.Series(list(col.values))
+    if col.kind == "pct":  # a percentage number Excel can compute with, said in the header
+        return f"{col.vi} (%)", (pd.to_numeric(values) * 100).round(2)
+    if col.kind == "date":
+        return col.vi, pd.to_datetime(values).dt.date
+    return col.vi, values
+
+
+def frames(columns: list[Col], lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(display frame: formatted text in the user's language, export frame: numbers, Vietnamese headers)."""
+    display = pd.DataFrame({(c.en if lang == "en" else c.vi): _shown(c, lang) for c in columns if c.kind != "hidden"})
+    export = pd.DataFrame(dict(_exported(c) for c in columns if c.kind != "link"))
+    return display, export
+
+
+def table(columns: list[Col], file_stem: str, key: str, highlight: list[bool] | None = None, height: int | str = "auto") -> None:
+    """A table as shown on screen, plus its CSV/Excel downloads (Vietnamese headers, raw numbers).
+
+    `highlight`: rows to tint (the weakest units a review meeting asks about first).
+    Link columns open in the same tab: a profile is a drill-down, not a new window.
+    """
+    display, export = frames(columns, lang())
+    config = {
+        (c.en if lang() == "en" else c.vi): st.column_config.LinkColumn(display_text=t("Hồ sơ ›", "Profile ›")) for c in columns if c.kind == "link"
+    }
+    shown = display
+    if highlight is not None and any(highlight):
+        marks = list(highlight)
+        shown = display.style.apply(lambda row: ["background-color: #fde2e1" if marks[row.name] else "" for _ in row], axis=1)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, height=height, key=f"table_{key}")
+    download_buttons(export, file_stem, key)

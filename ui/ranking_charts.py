@@ -1,0 +1,98 @@
+"""Plotly figures for rankings: the funnel plot and a league-table bar chart.
+
+No external resources (system fonts, no CDN). Hovers always carry the volume, so a rate on
+three ratings is never read like a rate on three thousand.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from i18n.format import fmt_int, fmt_pct
+from metrics import kpis
+from metrics.ranking import funnel_limits
+from ui.charts import FONT, PALETTE
+
+# Where a unit sits against the funnel, coloured by good/bad once the KPI's direction is known.
+GOOD, BAD, INSIDE = "#2a9d8f", "#d1495b", "#7f8c9a"
+
+
+def funnel_side(flag: str | None, higher_is_better: bool) -> str | None:
+    """"good" / "bad" for a unit outside the 95% limits, "inside", or None without data."""
+    if flag is None or (isinstance(flag, float) and np.isnan(flag)):
+        return None
+    if flag == "inside":
+        return "inside"
+    above = flag.startswith("above")
+    return "good" if above == higher_is_better else "bad"
+
+
+def funnel_figure(table: pd.DataFrame, kpi: kpis.Kpi, p0: float, lang: str, height: int = 420) -> go.Figure:
+    """Rate against volume with 95% and 99.8% exact binomial limits around the pooled rate p0.
+
+    `table`: name, value, volume, funnel (flags of metrics.ranking.flag_funnel).
+    """
+    data = table.dropna(subset=["value"])
+    data = data[data["volume"] > 0]
+    figure = go.Figure()
+    if data.empty or not np.isfinite(p0):
+        return figure
+    top = max(float(data["volume"].max()) * 1.08, 10.0)
+    grid = np.unique(np.round(np.geomspace(1, top, 160)))
+    limits = funnel_limits(p0, grid)
+    en = lang == "en"
+    for tag, dash, text in (("95", "dash", "95%"), ("998", "dot", "99,8%" if not en else "99.8%")):
+        for side in ("lower", "upper"):
+            figure.add_trace(
+                go.Scatter(
+                    x=grid, y=limits[f"{side}_{tag}"], mode="lines", line=dict(color="#8d99ae", dash=dash, width=1.5),
+                    name=(f"Giới hạn {text}" if not en else f"{text} limits"), legendgroup=tag, showlegend=side == "lower", hoverinfo="skip",
+                )
+            )
+    figure.add_hline(y=p0, line=dict(color="#1f5fa8", width=1.5), annotation_text=("Chung " if not en else "Overall ") + fmt_pct(p0, lang), annotation_position="top right")
+    sides = [funnel_side(f, kpi.higher_is_better) for f in data["funnel"]]
+    colors = {"good": GOOD, "bad": BAD, "inside": INSIDE, None: INSIDE}
+    noun = kpi.volume_noun(lang)
+    figure.add_trace(
+        go.Scatter(
+            x=data["volume"], y=data["value"], mode="markers",
+            marker=dict(color=[colors[s] for s in sides], size=[11 if s in ("good", "bad") else 8 for s in sides], line=dict(color="white", width=1)),
+            customdata=np.stack([data["name"], [fmt_pct(v, lang) for v in data["value"]], [fmt_int(v, lang) for v in data["volume"]]], axis=1),
+            hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]} · %{customdata[2]} " + noun + "<extra></extra>",
+            name=("Đơn vị" if not en else "Units"), showlegend=False,
+        )
+    )
+    low = min(float(data["value"].min()), float(np.nanmin(limits["lower_998"])))
+    figure.update_layout(
+        height=height, margin=dict(l=10, r=10, t=30, b=10), font=FONT, separators=",." if not en else ".,",
+        xaxis=dict(title=("Số lượng" if not en else "Volume") + f" ({noun})", type="log", separatethousands=True),
+        yaxis=dict(title=kpi.label(lang), tickformat=".1%", range=[max(0.0, low - 0.02), min(1.0, max(float(data["value"].max()), p0) + 0.01) + 0.005]),
+        legend=dict(orientation="h", y=-0.25),
+    )
+    return figure
+
+
+def ranking_bars(table: pd.DataFrame, kpi: kpis.Kpi | None, lang: str, value_label: str, height_per_row: int = 22) -> go.Figure:
+    """Horizontal bars in table order (best on top), with the interval as error bars when there is one.
+
+    `table`: name, value, volume, and optionally low/high. For the service index pass
+    kpi=None and values on a 0-100 scale.
+    """
+    data = table.dropna(subset=["value"]).iloc[::-1]
+    rate = kpi is not None and kpi.kind == "rate"
+    has_interval = rate and {"low", "high"} <= set(data.columns) and data["low"].notna().any()
+    figure = go.Figure(
+        go.Bar(
+            x=data["value"], y=data["name"], orientation="h", marker_color=PALETTE[0],
+            error_x=dict(type="data", symmetric=False, array=(data["high"] - data["value"]), arrayminus=(data["value"] - data["low"]), color="#555") if has_interval else None,
+            customdata=np.stack([[kpis.format_value(v, kpi, lang) if kpi else f"{v:.1f}".replace(".", "," if lang == "vi" else ".") for v in data["value"]], [fmt_int(v, lang) for v in data["volume"]]], axis=1),
+            hovertemplate="<b>%{y}</b><br>%{customdata[0]} · %{customdata[1]} " + (kpi.volume_noun(lang) if kpi else "") + "<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        height=max(240, 40 + height_per_row * len(data)), margin=dict(l=10, r=10, t=10, b=10), font=FONT,
+        separators=",." if lang == "vi" else ".,", xaxis=dict(title=value_label, tickformat=".1%" if rate else None), yaxis=dict(title=None, type="category"),
+    )
+    return figure
