@@ -17,6 +17,15 @@ language_switch()
 pages = {
     t("Điều hành", "Leadership"): [
         st.Page("pages/overview/overview.py", title=t("Tổng quan", "Overview"), icon=":material/dashboard:", url_path="overview", default=True),
+        st.Page("pages/analysis/trends.py", title=t("Xu hướng", "Trends"), icon=":material/trending_up:", url_path="trends"),
+        st.Page("pages/analysis/rankings.py", title=t("Xếp hạng", "Rankings"), icon=":material/leaderboard:", url_path="rankings"),
+        st.Page("pages/analysis/unit_profile.py", title=t("Hồ sơ đơn vị", "Unit profile"), icon=":material/account_tree:", url_path="unit"),
+    ],
+    t("Họp", "Meetings"): [
+        st.Page("pages/meeting/meeting.py", title=t("Họp giao ban", "Review meeting"), icon=":material/co_present:", url_path="meeting"),
+    ],
+    t("Quản trị", "Administration"): [
+        st.Page("pages/admin/data.py", title=t("Dữ liệu", "Data"), icon=":material/upload_file:", url_path="data"),
     ],
 }
 navigation = st.navigation(pages)

@@ -125,6 +125,8 @@ def bulk_insert(connection: Connection, table: Table, frame: pd.DataFrame) -> in
     if frame.empty:
         return 0
     frame = frame.reset_index(drop=True)
+    if not connection.in_transaction():
+        connection.begin()  # as Connection.execute would ("commit as you go"); the caller commits
     backend = connection.dialect.name
     columns = _default_filled(table, frame)
     if backend == "sqlite":

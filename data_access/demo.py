@@ -1,7 +1,7 @@
 """Realistic demo data: Ho Chi Minh City's units, ratings and dossiers.
 
     python -m data_access.demo [--size small|default|city] [--seed 42]
-                               [--start 2021-01-01] [--end YYYY-MM-DD] [--url DB_URL]
+                               [--start 2021-01-01] [--end YYYY-MM-DD] [--url DB_URL] [--migrate]
 
 `generate(engine, ...)` writes dimensions (units, fields, procedures, officers, targets)
 and facts (dossiers, ratings) into an empty database at the current schema. It does not
@@ -247,8 +247,9 @@ LATE_REASON = "Trả kết quả trễ hẹn"
 
 # Weak wards and incidents.
 N_WEAK_WARDS, N_INCIDENTS = 5, 5
-WEAK_SAT_MULT, INCIDENT_SAT_MULT, LATE_SAT_MULT, MULTI_SUPPLEMENT_SAT_MULT = 3.5, 7.0, 3.0, 2.0
+WEAK_SAT_MULT, INCIDENT_SAT_MULT, LATE_SAT_MULT, MULTI_SUPPLEMENT_SAT_MULT = 3.5, 8.0, 3.0, 2.0
 WEAK_LATE_MULT, WEAK_LATE_FLOOR, INCIDENT_LATE_FLOOR = 4.0, 0.03, 0.15
+REMOTE_DAMPING = 0.35
 STUCK_SHARE = 0.12  # of late dossiers: stuck for weeks or months
 
 US_PER_MIN = 60_000_000
@@ -614,7 +615,7 @@ def _context(plan: _Plan, dims: dict, anomalies: list[Anomaly], start: date, end
         [codes[i].split(".", 1)[1] if level[i] == vocab.DEPARTMENT else level[i] for i in range(n_units)], dtype=object
     )
     pools = {}
-    for key in set(dept_key):
+    for key in sorted(set(dept_key)):
         members = [j for j, p in enumerate(PROCEDURES) if (p[7] == key) or (p[7] is None and p[3] == key)]
         if not members:
             continue
@@ -738,8 +739,11 @@ def _make_chunk(ctx: _Context, rng: np.random.Generator, days: np.ndarray, count
     # --- due date and supplements -----------------------------------------------------------
     tod_us = (received - _day_us(rday)).astype(np.int64)
     start_day = _busday(rday, 0, ctx, WEEKMASK_DUE)
-    late_in_day = (start_day == rday) & (tod_us >= 15 * US_PER_HOUR)
-    start_day = np.where(late_in_day & (legal == 0), _busday(start_day, 1, ctx, WEEKMASK_DUE), start_day)
+    # Same-day procedures received after 15:00, and anything received after 16:30 (online at
+    # night), count from the next working day.
+    same_day = start_day == rday
+    next_day = same_day & ((tod_us >= 16 * US_PER_HOUR + 30 * US_PER_MIN) | ((legal == 0) & (tod_us >= 15 * US_PER_HOUR)))
+    start_day = np.where(next_day, _busday(start_day, 1, ctx, WEEKMASK_DUE), start_day)
     due_day = _busday(start_day, legal, ctx, WEEKMASK_DUE)
     due_at = _day_us(due_day) + np.timedelta64(17 * US_PER_HOUR, "us")
     r = rng.random(n)
@@ -846,10 +850,10 @@ def _make_chunk(ctx: _Context, rng: np.random.Generator, days: np.ndarray, count
     day_text = pd.Series(np.datetime_as_string(rday, unit="D")).str.replace("-", "", regex=False).str.slice(2)
     codes = (pd.Series(unit_codes) + "-" + day_text + "-" + pd.Series(seq).astype(str).str.zfill(8)).to_numpy(dtype=object)
     dossiers = pd.DataFrame({
-        "code": codes,
-        "unit_code": unit_codes,
-        "procedure_code": ctx.proc_codes[proc],
-        "field_code": ctx.field_codes[field],
+        "code": _text(codes),
+        "unit_code": _text(unit_codes),
+        "procedure_code": _text(ctx.proc_codes[proc]),
+        "field_code": _text(ctx.field_codes[field]),
         "channel": channel,
         "received_at": received,
         "accepted_late": accepted_late,
@@ -862,7 +866,7 @@ def _make_chunk(ctx: _Context, rng: np.random.Generator, days: np.ndarray, count
         "apology_issued_at": apology_at,
         "paid_online": paid_online,
         "digitised": digitised,
-        "officer_code": officer,
+        "officer_code": _text(officer),
         "updated_at": updated,
     })
 
@@ -912,6 +916,11 @@ def _make_chunk(ctx: _Context, rng: np.random.Generator, days: np.ndarray, count
     return dossiers, ratings
 
 
+def _text(values) -> pd.Series:
+    """Strings as a plain object column: no round trip through pandas' Arrow string type."""
+    return pd.Series(np.asarray(values, dtype=object), dtype=object, copy=False)
+
+
 def _rating_levels(ctx: _Context, rng: np.random.Generator, ratings: pd.DataFrame) -> pd.DataFrame:
     n = len(ratings)
     unit = ratings["unit"].to_numpy()
@@ -927,7 +936,12 @@ def _rating_levels(ctx: _Context, rng: np.random.Generator, ratings: pd.DataFram
         if not mask.any():
             continue
         _, neutral, dissat = CALIBRATION[cls]
-        m = mult[mask] / mult[mask].mean()  # keeps the city-level shares at the calibration
+        m = mult[mask]
+        if cls == "remote":
+            # Remote ratings start from a 5 % non-satisfied base: damp the multiplier so a weak
+            # ward stays around 95-97 % overall whatever the channel mix of the year.
+            m = 1.0 + (m - 1.0) * REMOTE_DAMPING
+        m = m / m.mean()  # keeps the city-level shares at the calibration
         p_neutral[mask] = neutral * m
         p_dissat[mask] = dissat * m
         p_very[mask] = VERY_SATISFIED_SHARE[cls]
@@ -946,13 +960,13 @@ def _rating_levels(ctx: _Context, rng: np.random.Generator, ratings: pd.DataFram
     reasons = np.where(late & (rng.random(n) < 0.5), LATE_REASON, reasons)
     reason = np.where(with_reason, reasons, None)
     return pd.DataFrame({
-        "unit_code": ctx.unit_codes[unit],
-        "officer_code": ratings["officer_code"].to_numpy(),
-        "dossier_code": ratings["dossier_code"].to_numpy(),
-        "channel": ratings["channel"].to_numpy(),
+        "unit_code": _text(ctx.unit_codes[unit]),
+        "officer_code": _text(ratings["officer_code"].to_numpy(dtype=object)),
+        "dossier_code": _text(ratings["dossier_code"].to_numpy(dtype=object)),
+        "channel": _text(ratings["channel"].to_numpy(dtype=object)),
         "level": level,
         "rated_at": rated_at,
-        "reason": reason,
+        "reason": _text(reason),
     })
 
 
@@ -1022,6 +1036,12 @@ def generate(engine: Engine, size: str = "default", seed: int = 42, start: date 
 
     written = {}
     with engine.begin() as connection:
+        missing = [name for name in ("units", "dossiers", "ratings") if not inspect(connection).has_table(name)]
+        if missing:
+            raise DemoDataError(
+                f"table(s) {', '.join(missing)} missing: bring the database to the current schema first "
+                "(python -m data_access.migrate URL, or --migrate)"
+            )
         existing = connection.execute(select(func.count()).select_from(schema.units)).scalar_one()
         if existing:
             raise DemoDataError(
@@ -1042,7 +1062,8 @@ def generate(engine: Engine, size: str = "default", seed: int = 42, start: date 
             dossiers, ratings = _make_chunk(
                 ctx, chunk_rng, days[lo:hi], counts[lo:hi], counter_f[lo:hi], written["dossiers"], rating_target
             )
-            ratings.insert(0, "source_key", [f"R{written['ratings'] + i + 1:010d}" for i in range(len(ratings))])
+            keys = [f"R{written['ratings'] + i + 1:010d}" for i in range(len(ratings))]
+            ratings.insert(0, "source_key", _text(keys))
             written["dossiers"] += bulk_insert(connection, schema.dossiers, dossiers)
             written["ratings"] += bulk_insert(connection, schema.ratings, ratings)
             report(0.02 + 0.9 * (k + 1) / len(chunks),
@@ -1063,11 +1084,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--start", type=date.fromisoformat, default=DEFAULT_START)
     parser.add_argument("--end", type=date.fromisoformat, default=None)
     parser.add_argument("--url", default=None, help="database URL (default: the app's database_url())")
+    parser.add_argument("--migrate", action="store_true", help="bring the database to the current schema first")
     args = parser.parse_args(argv)
     from data_access.db import make_engine
 
     engine = make_engine(args.url)
     started = time.perf_counter()
+    if args.migrate:
+        from data_access import migrate
+
+        migrate.upgrade(engine)
 
     def progress(fraction: float, message: str) -> None:
         print(f"[{time.perf_counter() - started:6.1f}s] {fraction:5.0%} {message}", file=sys.stderr)

@@ -1,7 +1,7 @@
 """Reading and checking a ratings or dossiers export before anything is written (no SQL).
 
-    read_file(spec, file, name, limits, progress)       -> RawTable (every cell as text)
-    validate(spec, raw, reference, options, lang)        -> Checked (typed frame + problems)
+    read_file(file, name, mapping, lang, progress)      -> RawTable (every cell as text)
+    validate(spec, raw, reference, mapping, options, name, lang) -> Checked (typed frame + problems)
 
 A file is refused as a whole (`FileRejected`, with a message that says what to do) when
 it cannot be read: too large, empty, header only, not UTF-8, binary, old .xls, Excel
@@ -38,6 +38,7 @@ MAPPING_ENV_VAR = "DASHBOARD_INGEST_MAPPING"
 SOURCES = ("ratings", "dossiers")
 UTF8_BOM = codecs.BOM_UTF8
 Progress = Callable[[float, str], None]
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default "str": comparisons give numpy bools
 
 # Database column lengths (data_access/schema.py), so an over-long value is a clear
 # problem in the report and never a driver error halfway through a transaction.
@@ -196,9 +197,10 @@ def _mb(size: int) -> str:
     return f"{size / 1024 / 1024:,.1f} MB"
 
 
-def read_file(file, name: str, limits: Limits, lang: str = "vi", progress: Progress | None = None) -> RawTable:
+def read_file(file, name: str, mapping: Mapping, lang: str = "vi", progress: Progress | None = None) -> RawTable:
     """Read a CSV or .xlsx file (a path, bytes or a binary file object) into a RawTable."""
     progress = progress or (lambda fraction, message: None)
+    limits = mapping.limits
     size = _size_of(file)
     if size > limits.max_file_bytes:
         raise FileRejected(
@@ -213,7 +215,7 @@ def read_file(file, name: str, limits: Limits, lang: str = "vi", progress: Progr
     with _open_binary(file) as handle:
         head = handle.read(8)
     if head.startswith(b"PK\x03\x04"):
-        return _read_xlsx(file, name, limits, lang, progress)
+        return _read_xlsx(file, name, mapping, lang, progress)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise FileRejected(
             _m(
@@ -250,11 +252,12 @@ def _check_text_bytes(file, name: str, size: int, lang: str, progress: Progress)
         while block:
             nul = block.find(b"\x00")
             if nul >= 0:
+                line = lines + block.count(b"\n", 0, nul)
                 raise FileRejected(
                     _m(
                         lang,
-                        f"Tệp {name} không phải tệp văn bản CSV (có byte nhị phân 0x00 ở dòng {lines + block.count(b'\n', 0, nul)}). Hãy tải lên tệp .csv hoặc .xlsx xuất từ hệ thống.",
-                        f"File {name} is not a CSV text file (binary byte 0x00 on line {lines + block.count(b'\n', 0, nul)}). Upload the .csv or .xlsx exported by the system.",
+                        f"Tệp {name} không phải tệp văn bản CSV (có byte nhị phân 0x00 ở dòng {line}). Hãy tải lên tệp .csv hoặc .xlsx xuất từ hệ thống.",
+                        f"File {name} is not a CSV text file (binary byte 0x00 on line {line}). Upload the .csv or .xlsx exported by the system.",
                     )
                 )
             try:
@@ -342,6 +345,15 @@ def _read_csv(file, name: str, size: int, limits: Limits, lang: str, progress: P
             done = handle.tell() if hasattr(handle, "tell") else size
             progress(0.15 + 0.25 * min(done / max(size, 1), 1.0), _m(lang, f"Đang đọc tệp… {sum(b.num_rows for b in batches):,} dòng", f"Reading the file… {sum(b.num_rows for b in batches):,} rows"))
     if bad_rows:
+        if any(number is None for number, _a, _t in bad_rows[:10]):
+            # The threaded reader does not number rows: find the first ones in the file.
+            with _open_binary(file) as handle:
+                data = handle.read()
+            located = []
+            for number, actual, row_text in bad_rows[:10]:
+                offset = data.find(row_text.encode("utf-8")) if number is None else -1
+                located.append((_line_of(data, offset) if offset >= 0 else number, actual, row_text))
+            bad_rows[:10] = located
         details = "; ".join(
             _m(lang, f"dòng {number or '?'}: {actual} ô, cần {len(headers)}", f"line {number or '?'}: {actual} cells, expected {len(headers)}")
             for number, actual, _text in bad_rows[:10]
@@ -357,7 +369,7 @@ def _read_csv(file, name: str, size: int, limits: Limits, lang: str, progress: P
     table = pa.Table.from_batches(batches, schema=reader.schema) if batches else None
     if table is None or table.num_rows == 0:
         raise FileRejected(_m(lang, f"Tệp {name} chỉ có dòng tiêu đề, không có dòng số liệu nào.", f"File {name} has a header row but no data rows."))
-    frame = table.to_pandas(types_mapper=lambda _t: pd.StringDtype("pyarrow"))
+    frame = table.to_pandas(types_mapper=lambda _t: TEXT)
     frame.columns = headers
     row_numbers = np.arange(2, len(frame) + 2, dtype=np.int64)
     note = _m(lang, "UTF-8 có BOM", "UTF-8 with BOM") if has_bom else "UTF-8"
@@ -382,14 +394,14 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-def _read_xlsx(file, name: str, limits: Limits, lang: str, progress: Progress) -> RawTable:
+def _read_xlsx(file, name: str, mapping: Mapping, lang: str, progress: Progress) -> RawTable:
     """First worksheet; the header is the first of the first 20 rows with two known headers
     (any row when no header is known). Formula cells are refused (see docs/ingest.md)."""
     import zipfile
 
     from openpyxl import load_workbook
 
-    known = {normalise(h) for spec in load_mapping().sources.values() for c in spec.columns.values() for h in c.headers}
+    known = {normalise(h) for spec in mapping.sources.values() for c in spec.columns.values() for h in c.headers}
     handle = _open_binary(file)
     try:
         try:
@@ -400,36 +412,36 @@ def _read_xlsx(file, name: str, limits: Limits, lang: str, progress: Progress) -
             ) from None
         sheet = workbook.worksheets[0]
         total = sheet.max_row or 0
-        headers: list[str] | None = None
-        header_row = 1
-        rows: list[list[str]] = []
-        numbers: list[int] = []
+        all_rows: list[tuple[int, list[str]]] = []
         formulas: list[str] = []
         for index, cells in enumerate(sheet.iter_rows(), start=1):
             texts = []
             for cell in cells:
                 if getattr(cell, "data_type", None) == "f":
-                    if len(formulas) < 10:
-                        formulas.append(f"{getattr(cell, 'coordinate', '?')} {str(cell.value)[:40]}")
-                    else:
-                        formulas.append("")
+                    formulas.append(f"{getattr(cell, 'coordinate', '?')} {str(cell.value)[:40]}" if len(formulas) < 10 else "")
                 texts.append(_cell_text(cell.value).strip())
-            if headers is None:
-                if not any(texts):
-                    continue
-                if index <= 20 and sum(normalise(t) in known for t in texts) >= 2 or index > 20:
-                    while texts and not texts[-1]:
-                        texts.pop()
-                    headers, header_row = texts, index
-                continue
-            if not any(texts):
-                continue
-            width = len(headers)
-            texts = (texts + [""] * width)[:width]
-            rows.append(texts)
-            numbers.append(index)
+            if any(texts):
+                all_rows.append((index, texts))
             if index % 20000 == 0:
                 progress(0.4 * index / max(total, 1), _m(lang, f"Đang đọc Excel… {index:,} dòng", f"Reading Excel… {index:,} rows"))
+        headers: list[str] | None = None
+        header_at = 0
+        for position, (index, texts) in enumerate(all_rows[:20]):
+            if sum(normalise(t) in known for t in texts) >= 2:
+                header_at = position
+                break
+        rows: list[list[str]] = []
+        numbers: list[int] = []
+        header_row = 1
+        if all_rows:
+            header_row, headers = all_rows[header_at]
+            headers = list(headers)
+            while headers and not headers[-1]:
+                headers.pop()
+            width = len(headers)
+            for index, texts in all_rows[header_at + 1 :]:
+                rows.append((texts + [""] * width)[:width])
+                numbers.append(index)
         workbook.close()
     finally:
         handle.close()
@@ -447,7 +459,7 @@ def _read_xlsx(file, name: str, limits: Limits, lang: str, progress: Progress) -
     _dedupe_check(headers, name, lang)
     if not rows:
         raise FileRejected(_m(lang, f"Tệp {name} chỉ có dòng tiêu đề, không có dòng số liệu nào.", f"File {name} has a header row but no data rows."))
-    frame = pd.DataFrame(rows, columns=headers, dtype=pd.StringDtype("pyarrow"))
+    frame = pd.DataFrame(rows, columns=headers, dtype=TEXT)
     return RawTable("xlsx", headers, frame, np.asarray(numbers, dtype=np.int64), "Excel (.xlsx)", "", header_row)
 
 
@@ -489,10 +501,10 @@ def map_headers(spec: SourceSpec, headers: list[str], name: str, lang: str = "vi
 
 # --- value parsing -----------------------------------------------------------------------------
 _DMY = (
-    r"^(?:(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?\s+)?(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})"
-    r"(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:[.,](\d{1,6}))?)?)?$"
+    r"^(?:(?P<h1>\d{1,2}):(?P<n1>\d{1,2})(?::(?P<s1>\d{1,2}))?\s+)?(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4})"
+    r"(?:[ T]+(?P<h2>\d{1,2}):(?P<n2>\d{1,2})(?::(?P<s2>\d{1,2})(?:[.,](?P<f>\d{1,6}))?)?)?$"
 )
-_ISO = r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:[.,](\d{1,6}))?)?)?$"
+_ISO = r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[ T]+(?P<h>\d{1,2}):(?P<n>\d{1,2})(?::(?P<s>\d{1,2})(?:[.,](?P<f>\d{1,6}))?)?)?$"
 _SERIAL = r"^\d{1,7}(?:\.\d+)?$"
 DATE_FORMATS_TEXT = "dd/mm/yyyy [HH:MM[:SS]], HH:MM dd/mm/yyyy, yyyy-mm-dd [HH:MM[:SS]] (ISO), Excel"
 
@@ -568,7 +580,7 @@ def parse_datetimes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     if rest.any():
         is_serial = pc.match_substring_regex(array, _SERIAL).to_numpy(zero_copy_only=False) & rest
         if is_serial.any():
-            numbers = pd.to_numeric(pd.Series(np.asarray(array.to_pylist(), dtype=object)[is_serial]), errors="coerce").to_numpy()
+            numbers = pc.cast(array.filter(pa.array(is_serial)), pa.float64()).to_numpy(zero_copy_only=False)
             good = (numbers >= 1) & (numbers < 2958466)
             idx = np.flatnonzero(is_serial)[good]
             # Excel's day 0 is 1899-12-30 once its fictitious 29/02/1900 is accounted for.
@@ -637,7 +649,8 @@ class _Problems:
         self.listed = 0
         self.count = 0
         self.bad_rows = np.zeros(len(raw.frame), dtype=bool)
-        self.first_expected: dict[int, str] = {}
+        self.by_column: dict[str, np.ndarray] = {}
+        self.added: list[tuple[np.ndarray, str, object]] = []
         self.summary: list[dict] = []
 
     def add(self, mask: np.ndarray, header: str, expected: str | np.ndarray, values: pd.Series | None = None) -> None:
@@ -647,6 +660,8 @@ class _Problems:
             return
         self.count += hits
         self.bad_rows |= mask
+        self.by_column[header] = self.by_column.get(header, np.zeros(len(mask), dtype=bool)) | mask
+        self.added.append((np.flatnonzero(mask), header, expected))
         index = np.flatnonzero(mask)
         rows = self.raw.row_numbers[index]
         self.summary.append({"column": header, "expected": expected if isinstance(expected, str) else str(expected[index[0]]), "rows": hits, "first_row": int(rows[0])})
@@ -715,7 +730,7 @@ def validate(spec: SourceSpec, raw: RawTable, reference: Reference, mapping: Map
         if column.required:
             problems.add(empty, header, required_msg)
         if column.kind in ("code", "text"):
-            lengths = text.str.len().to_numpy()
+            lengths = text.str.len().to_numpy(dtype="int64", na_value=0)
             too_long = lengths > (column.max_length or 10**9)
             problems.add(too_long, header, _m(lang, f"tối đa {column.max_length:,} ký tự", f"at most {column.max_length:,} characters"))
             if column.kind == "code":
@@ -800,16 +815,23 @@ def validate(spec: SourceSpec, raw: RawTable, reference: Reference, mapping: Map
             f"Tệp {name} không được nhập: {problems.count:,} lỗi trên {rejected_count:,} / {len(raw.frame):,} dòng ({kinds}). Không có gì được ghi vào cơ sở dữ liệu: tệp được nhập toàn bộ hoặc không nhập gì. Sửa các dòng bị từ chối rồi tải lại cả tệp.",
             f"File {name} was not imported: {problems.count:,} problems on {rejected_count:,} of {len(raw.frame):,} rows ({kinds}). Nothing was written to the database: a file is imported whole or not at all. Fix the rejected rows and upload the whole file again.",
         )
-        rejected = _rejected_rows(raw, problems, table, limits)
+        rejected = _rejected_rows(raw, problems, limits)
     return Checked(spec.name, name, raw, found, ignored, frame, table, problems.count, summary, rejected, rejected_count, message, problems.count == 0)
 
 
-def _rejected_rows(raw: RawTable, problems: _Problems, table: pd.DataFrame, limits: Limits) -> pd.DataFrame:
+def _rejected_rows(raw: RawTable, problems: _Problems, limits: Limits) -> pd.DataFrame:
+    """The file's rows with a problem (at most max_rejected_rows), each with what is wrong."""
     index = np.flatnonzero(problems.bad_rows)[: limits.max_rejected_rows]
     rejected = raw.frame.iloc[index].copy()
     rejected.insert(0, "row", raw.row_numbers[index])
-    notes = table.assign(note=table["column"] + ": " + table["expected"]).groupby("row")["note"].agg(" | ".join)
-    rejected["problems"] = rejected["row"].map(notes).fillna("")
+    position = np.full(len(raw.frame), -1, dtype=np.int64)
+    position[index] = np.arange(len(index))
+    notes: list[list[str]] = [[] for _ in range(len(index))]
+    for rows, header, expected in problems.added:
+        for row, at in zip(rows.tolist(), position[rows].tolist()):
+            if at >= 0:
+                notes[at].append(f"{header}: {expected if isinstance(expected, str) else expected[row]}")
+    rejected["problems"] = [" | ".join(n) for n in notes]
     return rejected.reset_index(drop=True)
 
 
@@ -821,7 +843,8 @@ def _check_references(spec, found, out, raw, reference: Reference, problems: _Pr
         present = values.notna().to_numpy()
         unknown = present & ~values.isin(known).to_numpy()
         # Only codes that are well-formed; a malformed one already has its problem.
-        problems.add(unknown & ~problems.bad_rows, found[target], _m(lang, f"mã {what_vi} có trong cơ sở dữ liệu", f"a {what_en} code known to the database"))
+        already = problems.by_column.get(found[target], np.zeros(len(present), dtype=bool))
+        problems.add(unknown & ~already, found[target], _m(lang, f"mã {what_vi} có trong cơ sở dữ liệu", f"a {what_en} code known to the database"))
 
     check("unit_code", reference.units, "đơn vị", "unit")
     check("officer_code", reference.officers, "cán bộ", "officer")
@@ -870,6 +893,6 @@ def _check_duplicates(spec, found, out, raw: RawTable, problems: _Problems, lang
     duplicated = key.duplicated(keep="first").to_numpy() & present
     if not duplicated.any():
         return
-    first_row = pd.Series(raw.row_numbers).groupby(key.to_numpy()).transform("min").to_numpy()
+    first_row = pd.Series(raw.row_numbers).groupby(key.to_numpy(dtype=object), dropna=False).transform("min").to_numpy(dtype=np.int64)
     expected = np.char.add(_m(lang, "mã chưa dùng ở dòng trên; đã có ở dòng ", "a code not used by an earlier row; already on row "), first_row.astype(str)).astype(object)
     problems.add(duplicated, found[spec.key], expected)

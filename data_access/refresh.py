@@ -43,15 +43,21 @@ from domain.vocab import CLOSED_WITHOUT_RESULT, DISSATISFIED, NEUTRAL, ONLINE, S
 
 
 def refresh_summaries(engine: Engine, since: date | None = None, today: date | None = None) -> None:
-    today = today or date.today()
     with engine.begin() as connection:
-        _refresh_ratings(connection, since)
-        _refresh_dossiers(connection, since)
-        _refresh_backlog(connection, today)
-        connection.execute(
-            insert(refresh_log),
-            [{"table_name": "all", "from_day": since, "to_day": today, "refreshed_at": datetime.now()}],
-        )
+        refresh_summaries_in(connection, since, today)
+
+
+def refresh_summaries_in(connection: Connection, since: date | None = None, today: date | None = None) -> None:
+    """The same refresh inside the caller's transaction (an import writes facts and
+    summaries in one transaction: data_access/ingest.py)."""
+    today = today or date.today()
+    _refresh_ratings(connection, since)
+    _refresh_dossiers(connection, since)
+    _refresh_backlog(connection, today)
+    connection.execute(
+        insert(refresh_log),
+        [{"table_name": "all", "from_day": since, "to_day": today, "refreshed_at": datetime.now()}],
+    )
 
 
 def _since_moment(since: date | None):

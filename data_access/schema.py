@@ -252,3 +252,16 @@ commitment_updates = Table(
     Column("note", Text, nullable=True),
     Index("ix_commitment_updates_commitment", "commitment_id", "at"),
 )
+
+# --- audit: who imported or exported what, and when (data_access/ingest.py) ---------------
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(100), nullable=False),  # user name; "demo" until sign-in exists
+    Column("action", String(16), nullable=False),  # "import" / "export"
+    Column("what", Text, nullable=False),  # source, file name, rows
+    Column("details", Text, nullable=True),  # JSON text
+    Index("ix_audit_log_at", "at"),
+)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 import pandas as pd
-from sqlalchemy import and_, func, literal, not_, select
+from sqlalchemy import and_, func, literal, not_, or_, select, true
 from sqlalchemy.engine import Engine
 
 from data_access import queries
@@ -43,6 +43,12 @@ def _moments(start: date, end: date) -> tuple[datetime, datetime]:
 def _frame(engine: Engine, query, columns: list[str]) -> pd.DataFrame:
     with engine.connect() as connection:
         return pd.DataFrame(connection.execute(query).all(), columns=columns)
+
+
+def _in_units(column, codes: Codes | None):
+    """The scope condition. None means the whole city: no unit filter at all, so the database
+    reads the time index instead of walking every unit's history through the unit index."""
+    return true() if codes is None else column.in_(list(codes))
 
 
 def _limit(limit: int) -> int:
@@ -93,14 +99,13 @@ def load_fields(engine: Engine) -> pd.DataFrame:
 # --- officers -----------------------------------------------------------------------------
 
 
-def officer_stats(engine: Engine, start: date, end: date, codes: Codes, limit: int = 200) -> pd.DataFrame:
+def officer_stats(engine: Engine, start: date, end: date, codes: Codes | None, limit: int = 200) -> pd.DataFrame:
     """Per civil servant of the units: ratings, satisfied, dissatisfied (ratings given in the
     period) and dossiers finished in the period, early/on time and late.
 
     One row per officer of the units who had a rating or a finished dossier, busiest first.
     """
     lo, hi = _moments(start, end)
-    codes = list(codes)
     rated = (
         select(
             r.officer_code.label("officer_code"),
@@ -108,7 +113,7 @@ def officer_stats(engine: Engine, start: date, end: date, codes: Codes, limit: i
             func.sum(rule.flag(r.level.in_((VERY_SATISFIED, SATISFIED)))).label("satisfied"),
             func.sum(rule.flag(r.level == DISSATISFIED)).label("dissatisfied"),
         )
-        .where(r.unit_code.in_(codes), r.rated_at >= lo, r.rated_at < hi, r.officer_code.is_not(None))
+        .where(_in_units(r.unit_code, codes), r.rated_at >= lo, r.rated_at < hi, r.officer_code.is_not(None))
         .group_by(r.officer_code)
         .subquery()
     )
@@ -119,7 +124,7 @@ def officer_stats(engine: Engine, start: date, end: date, codes: Codes, limit: i
             func.sum(rule.flag(rule.is_early()) + rule.flag(rule.is_on_time())).label("finished_in_time"),
             func.sum(rule.flag(rule.is_late())).label("finished_late"),
         )
-        .where(d.unit_code.in_(codes), d.finished_at >= lo, d.finished_at < hi, rule.is_finished(), d.officer_code.is_not(None))
+        .where(_in_units(d.unit_code, codes), d.finished_at >= lo, d.finished_at < hi, rule.is_finished(), d.officer_code.is_not(None))
         .group_by(d.officer_code)
         .subquery()
     )
@@ -131,7 +136,7 @@ def officer_stats(engine: Engine, start: date, end: date, codes: Codes, limit: i
             func.coalesce(handled.c.finished, 0), func.coalesce(handled.c.finished_in_time, 0), func.coalesce(handled.c.finished_late, 0),
         )
         .select_from(officers.outerjoin(rated, rated.c.officer_code == o.code).outerjoin(handled, handled.c.officer_code == o.code))
-        .where(o.unit_code.in_(codes), (rated.c.ratings.is_not(None)) | (handled.c.finished.is_not(None)))
+        .where(_in_units(o.unit_code, codes), (rated.c.ratings.is_not(None)) | (handled.c.finished.is_not(None)))
         .order_by((func.coalesce(rated.c.ratings, 0) + func.coalesce(handled.c.finished, 0)).desc(), o.code)
         .limit(_limit(limit))
     )
@@ -142,7 +147,19 @@ def officer_stats(engine: Engine, start: date, end: date, codes: Codes, limit: i
 # --- dossier lists ---------------------------------------------------------------------------
 
 
-def overdue_dossiers(engine: Engine, as_of: date, codes: Codes, limit: int = 200) -> pd.DataFrame:
+def _overdue_prefilter(as_of_end: datetime, codes: Codes | None):
+    """Plain column comparisons the rule implies, so an index can narrow the scan; the rule
+    (rule.is_overdue_at) still decides. A dossier open at the end of as_of has no finish time
+    or a later one: for the whole city that is the (finished_at) index, a short list. For some
+    units, a due time before as_of (supplement days only move the due day later) lets the
+    (unit_code, due_at) index read just those units. Only one of them is offered, so the
+    planner cannot pick the received_at index and read the whole history instead."""
+    if codes is None:
+        return (or_(d.finished_at.is_(None), d.finished_at >= as_of_end),)
+    return (d.unit_code.in_(list(codes)), d.due_at < as_of_end)
+
+
+def overdue_dossiers(engine: Engine, as_of: date, codes: Codes | None, limit: int = 200) -> pd.DataFrame:
     """Dossiers still open and past their (effective) due day at the end of `as_of`, most late first.
 
     days_late counts calendar days from the due day to `as_of`; apology_in_time says whether
@@ -157,9 +174,7 @@ def overdue_dossiers(engine: Engine, as_of: date, codes: Codes, limit: int = 200
             d.apology_issued_at, rule.flag(rule.apology_in_time()).label("apology_in_time"), d.status,
         )
         .select_from(dossiers.join(procedures, procedures.c.code == d.procedure_code))
-        # due_at < as_of is implied by the rule (supplement days only move the due day later)
-        # and lets the (unit_code, due_at) index narrow the scan.
-        .where(d.unit_code.in_(list(codes)), d.due_at < as_of_end, d.received_at < as_of_end, rule.is_overdue_at(as_of))
+        .where(*_overdue_prefilter(as_of_end, codes), rule.is_overdue_at(as_of))
         .order_by(due.asc(), d.code)
         .limit(_limit(limit))
     )
@@ -168,15 +183,15 @@ def overdue_dossiers(engine: Engine, as_of: date, codes: Codes, limit: int = 200
     return _dates(_ints(frame, ["days_late", "apology_in_time"]))
 
 
-def count_overdue(engine: Engine, as_of: date, codes: Codes) -> int:
+def count_overdue(engine: Engine, as_of: date, codes: Codes | None) -> int:
     """How many dossiers the bounded overdue list would show without its limit."""
     _, as_of_end = _moments(as_of, as_of)
-    query = select(func.count()).where(d.unit_code.in_(list(codes)), d.due_at < as_of_end, d.received_at < as_of_end, rule.is_overdue_at(as_of))
+    query = select(func.count()).where(*_overdue_prefilter(as_of_end, codes), rule.is_overdue_at(as_of))
     with engine.connect() as connection:
         return int(connection.execute(query).scalar_one())
 
 
-def late_without_apology(engine: Engine, start: date, end: date, codes: Codes, limit: int = 200) -> pd.DataFrame:
+def late_without_apology(engine: Engine, start: date, end: date, codes: Codes | None, limit: int = 200) -> pd.DataFrame:
     """Dossiers finished late in the period with no apology letter issued by the due day, latest first."""
     lo, hi = _moments(start, end)
     due = rule.due_day()
@@ -186,12 +201,15 @@ def late_without_apology(engine: Engine, start: date, end: date, codes: Codes, l
             days_between(due, d.finished_at).label("days_late"), d.apology_issued_at,
         )
         .select_from(dossiers.join(procedures, procedures.c.code == d.procedure_code))
-        .where(d.unit_code.in_(list(codes)), d.finished_at >= lo, d.finished_at < hi, rule.is_late(), not_(rule.apology_in_time()))
+        .where(_in_units(d.unit_code, codes), d.finished_at >= lo, d.finished_at < hi, rule.is_late(), not_(rule.apology_in_time()))
         .order_by(d.finished_at.desc(), d.code)
         .limit(_limit(limit))
     )
     columns = ["code", "unit_code", "procedure", "field_code", "received_at", "due_day", "finished_at", "days_late", "apology_issued_at"]
-    return _dates(_ints(_frame(engine, query, columns), ["days_late"]))
+    frame = _dates(_ints(_frame(engine, query, columns), ["days_late"]))
+    # Late by the supplement rule (more than one request) yet finished before the date: 0 days.
+    frame["days_late"] = frame["days_late"].clip(lower=0)
+    return frame
 
 
 def _dates(frame: pd.DataFrame) -> pd.DataFrame:
@@ -207,7 +225,7 @@ def _dates(frame: pd.DataFrame) -> pd.DataFrame:
 # --- breakdown by procedure ----------------------------------------------------------------
 
 
-def procedure_breakdown(engine: Engine, start: date, end: date, codes: Codes, limit: int = 30) -> pd.DataFrame:
+def procedure_breakdown(engine: Engine, start: date, end: date, codes: Codes | None, limit: int = 30) -> pd.DataFrame:
     """Per procedure, dossiers finished in the period: finished, early/on time, late, late
     without a timely apology letter. The procedures with most late dossiers first."""
     lo, hi = _moments(start, end)
@@ -221,7 +239,7 @@ def procedure_breakdown(engine: Engine, start: date, end: date, codes: Codes, li
             func.sum(rule.flag(and_(rule.is_late(), not_(rule.apology_in_time())))).label("late_without_apology"),
         )
         .select_from(dossiers.join(procedures, procedures.c.code == d.procedure_code))
-        .where(d.unit_code.in_(list(codes)), d.finished_at >= lo, d.finished_at < hi, rule.is_finished())
+        .where(_in_units(d.unit_code, codes), d.finished_at >= lo, d.finished_at < hi, rule.is_finished())
         .group_by(d.procedure_code, procedures.c.name, d.field_code)
         .order_by(late.desc(), func.count().desc(), d.procedure_code)
         .limit(_limit(limit))
@@ -233,13 +251,13 @@ def procedure_breakdown(engine: Engine, start: date, end: date, codes: Codes, li
 # --- comments --------------------------------------------------------------------------------
 
 
-def dissatisfied_reasons(engine: Engine, start: date, end: date, codes: Codes, limit: int = 20) -> pd.DataFrame:
+def dissatisfied_reasons(engine: Engine, start: date, end: date, codes: Codes | None, limit: int = 20) -> pd.DataFrame:
     """The latest dissatisfied ratings of the period that carry a reason, newest first."""
     lo, hi = _moments(start, end)
     query = (
         select(r.rated_at, r.unit_code, r.channel, officers.c.full_name, r.dossier_code, r.reason)
         .select_from(ratings.outerjoin(officers, officers.c.code == r.officer_code))
-        .where(r.unit_code.in_(list(codes)), r.rated_at >= lo, r.rated_at < hi, r.level == DISSATISFIED, r.reason.is_not(None), r.reason != "")
+        .where(_in_units(r.unit_code, codes), r.rated_at >= lo, r.rated_at < hi, r.level == DISSATISFIED, r.reason.is_not(None), r.reason != "")
         .order_by(r.rated_at.desc(), r.id.desc())
         .limit(_limit(limit))
     )

@@ -160,20 +160,43 @@ def _disc_outline(grid: _Grid, sites_km: np.ndarray, area_km2: np.ndarray, facto
     return inside.reshape(grid.ny, grid.nx)
 
 
+def _spread_duplicates(sites: pd.DataFrame):
+    """Sites sharing one centroid (a known package glitch: Quận 6, Phường 10 and 11) are
+    spread across the middle of their box (or 300 m apart) so each gets its own cell."""
+    lat = sites["lat"].to_numpy(float).copy()
+    lon = sites["lon"].to_numpy(float).copy()
+    keys = pd.Series(list(zip(np.round(lat, 5), np.round(lon, 5))))
+    for _, idx in keys.groupby(keys).groups.items():
+        if len(idx) < 2:
+            continue
+        idx = np.asarray(idx)
+        row = sites.iloc[idx[0]]
+        width = row.get("east", np.nan) - row.get("west", np.nan)
+        height = row.get("north", np.nan) - row.get("south", np.nan)
+        span = 0.5 * (width if np.isfinite(width) else 0.006)
+        offsets = (np.arange(len(idx)) - (len(idx) - 1) / 2) * span / len(idx)
+        if np.isfinite(height) and height > width:
+            lat[idx] += offsets * (height / max(width, 1e-9)) if np.isfinite(width) else offsets
+        else:
+            lon[idx] += offsets
+    return lat, lon
+
+
 def power_partition(
     sites: pd.DataFrame,
     *,
     cell_km: float = 0.05,
     outline: str = "bbox",
-    bbox_margin: float = 0.15,
-    bbox_penalty: float = 3.0,
+    bbox_margin: float = 0.0,
+    bbox_penalty: float = 300.0,
     disc_factor: float = 1.6,
     iterations: int = 60,
     neighbours: int = 16,
     outline_geometry=None,
     centroid_rate: float = 0.0,
     weight_rate: float = 1.0,
-    outline_ellipse: float = 0.0,
+    outline_ellipse: float = 0.8,
+    close_km: float = 0.3,
 ):
     """Label a grid with the index of the site owning each cell (-1 outside the outline).
 
@@ -182,8 +205,7 @@ def power_partition(
     """
     n = len(sites)
     has_box = sites[["south", "west", "north", "east"]].notna().all(axis=1).to_numpy()
-    lat = sites["lat"].to_numpy(float)
-    lon = sites["lon"].to_numpy(float)
+    lat, lon = _spread_duplicates(sites)
     south = np.where(has_box, sites["south"], lat)
     north = np.where(has_box, sites["north"], lat)
     west = np.where(has_box, sites["west"], lon)
@@ -216,6 +238,11 @@ def power_partition(
     if outline_geometry is not None:
         gx, gy = np.meshgrid(grid.xc, grid.yc)
         region = shapely.contains_xy(outline_geometry, gx, gy)
+    elif close_km > 0:
+        # Close narrow gaps between neighbouring ellipses and fill enclosed holes.
+        steps = max(1, int(round(close_km / cell_km)))
+        region = ndimage.binary_closing(np.pad(region, steps), iterations=steps)[steps:-steps, steps:-steps]
+        region = ndimage.binary_fill_holes(region)
     # Every site owns at least the cell it sits in.
     si = np.clip(np.searchsorted(grid.y_edges, lat) - 1, 0, grid.ny - 1)
     sj = np.clip(np.searchsorted(grid.x_edges, lon) - 1, 0, grid.nx - 1)
@@ -261,15 +288,24 @@ def power_partition(
     owner = cand[rows, np.argmin(cost, axis=1)]
     labels = np.full((grid.ny, grid.nx), -1, dtype=np.int32)
     labels.ravel()[flat] = owner
+    # A site squeezed out by big neighbours (e.g. a wrong, tiny package bbox) gets a disc of
+    # its target area around its centroid, so every unit stays visible and clickable.
+    count = np.bincount(owner, minlength=n) * grid.cell_area
+    for site in np.flatnonzero(count < 0.3 * target):
+        radius = np.sqrt(target[site] / np.pi)
+        disc = (px - sx[site]) ** 2 + (py - sy[site]) ** 2 <= radius**2
+        labels.ravel()[flat[disc]] = site
     labels = _clean_fragments(labels, region, si, sj)
     return labels, grid
 
 
 def _clean_fragments(labels: np.ndarray, region: np.ndarray, si, sj) -> np.ndarray:
-    """Keep each site's main piece; give stray pieces to the nearest other piece."""
+    """Keep each site's largest piece; give stray pieces to the nearest other piece.
+
+    A site left with no cell at all gets the cell it sits in, so every unit has a polygon.
+    """
     n = len(si)
     labels = labels.copy()
-    labels[si, sj] = np.arange(n)  # a site always keeps its own cell
     objects = ndimage.find_objects(labels + 1)
     for site, window in enumerate(objects[:n]):
         if window is None:
@@ -278,9 +314,11 @@ def _clean_fragments(labels: np.ndarray, region: np.ndarray, si, sj) -> np.ndarr
         comp, count = ndimage.label(mask)
         if count <= 1:
             continue
-        keep = comp[si[site] - window[0].start, sj[site] - window[1].start]
-        if keep == 0:
-            keep = np.argmax(np.bincount(comp.ravel())[1:]) + 1
+        sizes = np.bincount(comp.ravel())
+        keep = comp[si[site] - window[0].start, sj[site] - window[1].start] if (
+            window[0].start <= si[site] < window[0].stop and window[1].start <= sj[site] < window[1].stop) else 0
+        if keep == 0 or sizes[keep] < 0.3 * sizes[1:].sum():
+            keep = np.argmax(sizes[1:]) + 1
         sub = labels[window]
         sub[(comp != keep) & mask] = -2
     stray = labels == -2
@@ -289,6 +327,9 @@ def _clean_fragments(labels: np.ndarray, region: np.ndarray, si, sj) -> np.ndarr
         _, (ni, nj) = ndimage.distance_transform_edt(~known, return_indices=True)
         labels[stray] = labels[ni[stray], nj[stray]]
     labels[~region] = -1
+    present = np.bincount(labels[labels >= 0], minlength=n) > 0
+    for site in np.flatnonzero(~present):
+        labels[si[site], sj[site]] = site
     return labels
 
 

@@ -37,17 +37,23 @@ def strip_diacritics(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def normalise_name(name) -> str:
-    """A matching key: lower case, no diacritics, no type prefix, no leading zeros."""
+def normalise_name(name, keep_diacritics: bool = False) -> str:
+    """A matching key: lower case, no type prefix, no leading zeros, no diacritics.
+
+    keep_diacritics=True keeps the accents (to tell "Thanh An" from "Thạnh An" when the
+    plain key is ambiguous).
+    """
     if name is None:
         return ""
-    text = strip_diacritics(unicodedata.normalize("NFC", str(name))).lower().strip()
+    text = unicodedata.normalize("NFC", str(name)).lower().strip()
     text = re.sub(r"[_\-–,;/()]+", " ", text)
     text = re.sub(r"\s+", " ", text).strip()
-    # Strip a type prefix, but never leave an empty name ("Quận" alone stays "quan").
-    stripped = _PREFIX_RE.sub("", text, count=1).strip()
-    if stripped:
-        text = stripped
+    # Strip a type prefix (matched without accents; NFC Vietnamese letters fold one to one),
+    # but never leave an empty name ("Quận" alone stays "quận").
+    match = _PREFIX_RE.match(strip_diacritics(text))
+    if match and text[match.end():].strip():
+        text = text[match.end():].strip()
     text = text.replace(".", " ")
     text = re.sub(r"\b0+(\d)", r"\1", text)
-    return re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if keep_diacritics else strip_diacritics(text)

@@ -3,7 +3,7 @@
 Pure Python over `data_access` (no Streamlit): given an engine, a scope (unit code) and a
 Period, `build_briefing` returns a `Briefing` - the KPI figures against targets, the focus
 KPI (the weakest against its target), the map values and the bottom units on it (fair
-ranking, Wilson bound), its trend over 12 periods, the units flagged by the alerts with
+ranking: empirical-Bayes shrinkage, so a unit with 1 case is neither top nor bottom), its trend over 12 periods, the units flagged by the alerts with
 their key figures, and the commitments the meeting opens with. The meeting page, the
 PowerPoint pack and the PDF pack all draw this same object, so they cannot disagree.
 
@@ -311,7 +311,7 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
     children = _child_units(units, scope_code)
     grouped = unit_tree.roll_up(by_unit, units, scope_code) if len(children) else by_unit.iloc[0:0]
     grouped = grouped[grouped["unit_code"].isin(children["code"])]
-    ranked = ranking.rank_units(grouped, focus, method="wilson") if len(grouped) else pd.DataFrame(columns=ranking.RANK_COLUMNS)
+    ranked = ranking.rank_units(grouped, focus, method="eb") if len(grouped) else pd.DataFrame(columns=ranking.RANK_COLUMNS)
     units_values = (
         children[["code", "name", "lat", "lon"]]
         .rename(columns={"code": "unit_code"})

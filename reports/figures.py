@@ -68,7 +68,8 @@ def map_png(briefing, width_in: float = 10, height_in: float = 6.2) -> bytes:
             point = row.geometry.representative_point()
             axis.annotate(_short(row.name), (point.x, point.y), ha="center", fontsize=9, fontweight="bold",
                           bbox=dict(boxstyle="round,pad=0.2", fc="white", ec=RED, alpha=0.85))
-        axis.set_aspect(1 / math.cos(math.radians(float(frame.geometry.centroid.y.mean()))) if len(frame) else "equal")
+        south, north = frame.total_bounds[1], frame.total_bounds[3]
+        axis.set_aspect(1 / math.cos(math.radians((south + north) / 2)) if len(frame) else "equal")
     else:
         frame = values.dropna(subset=["lat", "lon"])
         volume = frame["volume"].fillna(0).astype("float64")
@@ -123,6 +124,6 @@ def line_png(briefing, width_in: float = 10, height_in: float = 4.8) -> bytes:
     axis.set_xticks(x, list(trend["label"]), rotation=35, ha="right")
     axis.yaxis.set_major_formatter(_value_formatter(kpi, lang))
     axis.grid(axis="y", color="#dee2e6")
-    axis.legend(loc="lower left", frameon=False)
+    axis.legend(loc="best", frameon=True, framealpha=0.9)
     axis.set_title(kpi.label(lang), loc="left", fontweight="bold")
     return _png(figure)

@@ -119,8 +119,8 @@ def build_pptx(briefing: content.Briefing, progress=None) -> bytes:
     # 4. bottom units: native bar chart
     report(0.5, b.t("Đơn vị thấp nhất", "Bottom units"))
     slide = _slide(deck, f"{b.t('Đơn vị thấp nhất', 'Bottom units')} · {focus.label(lang)}", focus_definition + [
-        b.t("Xếp hạng công bằng theo cận dưới Wilson: đơn vị ít số liệu không bị xếp cao/thấp do may rủi.",
-            "Fair ranking by the Wilson bound: a unit with few cases does not rank high or low by luck.")])
+        b.t("Xếp hạng công bằng (co kéo Bayes thực nghiệm về mức chung): đơn vị ít số liệu không bị xếp cao/thấp do may rủi.",
+            "Fair ranking (empirical-Bayes shrinkage toward the overall rate): a unit with few cases does not rank high or low by luck.")])
     if len(b.bottom):
         data = CategoryChartData(number_format=_number_format(focus))
         data.categories = [str(n) for n in b.bottom["name"]]

@@ -84,7 +84,8 @@ ensure_venv "$ROOT/requirements.txt"
 ADDRESS="${DASHBOARD_ADDRESS:-127.0.0.1}"
 PORT="${DASHBOARD_PORT:-8501}"
 log "Starting the dashboard on http://$ADDRESS:$PORT (Ctrl+C stops it)"
-exec "$VENV/bin/python" -m streamlit run "$ROOT/app.py" \
+# scripts/serve.py is `streamlit run app.py` with deep links working from the first visit.
+exec "$VENV/bin/python" "$ROOT/scripts/serve.py" \
     --server.address "$ADDRESS" \
     --server.port "$PORT" \
     --server.showEmailPrompt false \

@@ -99,23 +99,23 @@ def _exported(col: Col):
 def frames(columns: list[Col], lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(display frame: formatted text in the user's language, export frame: numbers, Vietnamese headers)."""
     display = pd.DataFrame({(c.en if lang == "en" else c.vi): _shown(c, lang) for c in columns if c.kind != "hidden"})
-    export = pd.DataFrame(dict(_exported(c) for c in columns if c.kind != "link"))
+    export = pd.DataFrame(dict(_exported(c) for c in columns if c.kind not in ("link", "hidden-export")))
     return display, export
 
 
-def table(columns: list[Col], file_stem: str, key: str, highlight: list[bool] | None = None, height: int | str = "auto") -> None:
+def table(columns: list[Col], file_stem: str, key: str, highlight: list | None = None, height: int | str = "auto") -> None:
     """A table as shown on screen, plus its CSV/Excel downloads (Vietnamese headers, raw numbers).
 
-    `highlight`: rows to tint (the weakest units a review meeting asks about first).
-    Link columns open in the same tab: a profile is a drill-down, not a new window.
+    `highlight`: per row, True (or a short text) marks the row in a narrow first column: the
+    weakest units a review meeting asks about first, or the unit being profiled. A marker
+    column, not a pandas Styler: styling every cell costs more than the rest of the page.
+    Link columns open the unit's profile.
     """
+    if highlight is not None and any(highlight):
+        columns = [Col("⚑", "⚑", [("🔻" if m is True else m) if m else "" for m in highlight], "hidden-export"), *columns]
     display, export = frames(columns, lang())
     config = {
         (c.en if lang() == "en" else c.vi): st.column_config.LinkColumn(display_text=t("Hồ sơ ›", "Profile ›")) for c in columns if c.kind == "link"
     }
-    shown = display
-    if highlight is not None and any(highlight):
-        marks = list(highlight)
-        shown = display.style.apply(lambda row: ["background-color: #fde2e1" if marks[row.name] else "" for _ in row], axis=1)
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, height=height, key=f"table_{key}")
+    st.dataframe(display, hide_index=True, width="stretch", column_config=config, height=height, key=f"table_{key}")
     download_buttons(export, file_stem, key)

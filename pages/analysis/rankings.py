@@ -17,7 +17,7 @@ from ui.downloads import Col, table
 from ui.filters import current
 from ui.i18n import lang, t
 from ui.ranking_charts import funnel_figure, funnel_side, ranking_bars
-from ui.unit_data import view_link
+from ui.unit_data import url_select, view_link
 
 LEVELS = {
     "districts": ("Quận/huyện", "Districts"),
@@ -46,25 +46,19 @@ st.caption(f"{period.label(lang())} · {t('so với', 'compared with')} {compare
 
 # --- choices (each bound to a URL parameter) -------------------------------------------------
 left, middle, right = st.columns([2, 3, 3])
-level = left.selectbox(
-    t("Xếp hạng", "Rank"), list(LEVELS), index=0 if filters.is_city else 1, format_func=lambda k: t(*LEVELS[k]), key="level", bind="query-params"
-)
+level = url_select(left, t("Xếp hạng", "Rank"), LEVELS, lambda k: t(*LEVELS[k]), "level", "districts" if filters.is_city else "wards")
 kpi_options = [INDEX, *(k for k, v in kpis.KPIS.items() if v.kind != "count")]
-kpi_id = middle.selectbox(
-    t("Chỉ số", "Indicator"), kpi_options, index=kpi_options.index("satisfaction_rate"),
-    format_func=lambda k: t("Chỉ số phục vụ (tổng hợp)", "Service index (composite)") if k == INDEX else kpis.get(k).label(lang()),
-    key="kpi", bind="query-params",
+kpi_id = url_select(
+    middle, t("Chỉ số", "Indicator"), kpi_options,
+    lambda k: t("Chỉ số phục vụ (tổng hợp)", "Service index (composite)") if k == INDEX else kpis.get(k).label(lang()), "kpi", "satisfaction_rate",
 )
 if kpi_id == INDEX:
     versions = service_index.load_versions()
-    version = right.selectbox(
-        t("Phiên bản công thức", "Formula version"), list(versions), index=list(versions).index(service_index.default_version_id()),
-        format_func=lambda v: versions[v].label(lang()), key="version", bind="query-params",
-    )
+    version = url_select(right, t("Phiên bản công thức", "Formula version"), versions, lambda v: versions[v].label(lang()), "version", service_index.default_version_id())
     method = "raw"
 else:
     kpi = kpis.get(kpi_id)
-    method = right.selectbox(t("Cách xếp", "Order by"), list(METHODS), format_func=lambda k: t(*METHODS[k]), key="method", bind="query-params")
+    method = url_select(right, t("Cách xếp", "Order by"), METHODS, lambda k: t(*METHODS[k]), "method", "wilson")
     if kpi.kind != "rate":
         right.caption(t("Chỉ số này không phải tỷ lệ: xếp theo giá trị.", "Not a rate: ranked by its value."))
 
@@ -73,7 +67,7 @@ parent = city
 if level == "wards":
     if filters.is_city:
         district_names = dict(zip(districts["code"], districts["name"]))
-        parent = st.selectbox(t("Quận/huyện", "District"), list(district_names), format_func=district_names.get, key="district", bind="query-params")
+        parent = url_select(st, t("Quận/huyện", "District"), district_names, district_names.get, "district", next(iter(district_names)))
     else:
         parent = filters.scope_code
 # The units of the table, and what their counts roll up from.

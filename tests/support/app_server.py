@@ -59,8 +59,10 @@ class StreamlitServer:
             return "(no log)"
 
     def _command(self) -> list[str]:
+        # The dashboard starts through its launcher, as scripts/run.sh does; other scripts plainly.
+        launcher = ["scripts/serve.py"] if self.script == REPO_ROOT / "app.py" else ["-m", "streamlit", "run", str(self.script)]
         return [
-            sys.executable, "-m", "streamlit", "run", str(self.script),
+            sys.executable, *[str(REPO_ROOT / part) if part.endswith(".py") else part for part in launcher],
             "--server.headless", "true",
             "--server.address", "127.0.0.1",
             "--server.port", str(self.port),

@@ -1,0 +1,85 @@
+"""Time the trends, rankings and unit-profile pages' server-side render through app.py.
+
+    python -m benchmarks.pages                      # city size (built once into benchmarks/out/)
+    python -m benchmarks.pages --size default
+    python -m benchmarks.pages --url sqlite:////path/to/db.sqlite
+
+Each view runs in AppTest: the app is opened, the page switched to and its URL parameters
+set (AppTest clears them on a page switch), then the data caches are cleared and the view
+timed: cold = first run with empty caches, warm = best of the next runs (the same view
+again, as when a meeting goes back to it). Target on SQLite: warm at most 300 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+
+VIEWS = [
+    ("trends: city, month", "pages/analysis/trends.py", {}),
+    ("trends: 10 wards, week", "pages/analysis/trends.py", {"grain": "week"}),  # units filled in below
+    ("trends: day, by channel", "pages/analysis/trends.py", {"grain": "day", "split": "channel"}),
+    ("rankings: districts", "pages/analysis/rankings.py", {}),
+    ("rankings: all wards, EB", "pages/analysis/rankings.py", {"level": "all_wards", "method": "eb"}),
+    ("rankings: service index", "pages/analysis/rankings.py", {"kpi": "service_index", "level": "all_wards"}),
+    ("profile: city", "pages/analysis/unit_profile.py", {"unit": "79"}),
+    ("profile: district 760", "pages/analysis/unit_profile.py", {"unit": "760"}),
+    ("profile: ward 26734", "pages/analysis/unit_profile.py", {"unit": "26734"}),
+]
+
+
+def render(page: str, params: dict, warm_runs: int = 3) -> tuple[float, float]:
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(str(APP), default_timeout=900)
+    app.run()
+    app.switch_page(page)
+    app.run()
+    for key, value in params.items():
+        app.query_params[key] = value
+    st.cache_data.clear()
+    times = []
+    for _ in range(1 + warm_runs):
+        started = time.perf_counter()
+        app.run()
+        times.append((time.perf_counter() - started) * 1000)
+        if app.exception:
+            raise RuntimeError(f"{page} {params} raised: {app.exception[0].value}")
+    return times[0], min(times[1:])
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", default="city", choices=["small", "default", "city"])
+    parser.add_argument("--url", default=None, help="a database URL instead of the demo of --size")
+    args = parser.parse_args(argv)
+    if args.url:
+        url = args.url
+    else:
+        from benchmarks.common import demo_db_url
+
+        url = demo_db_url(args.size)
+    os.environ["DASHBOARD_DATABASE_URL"] = url
+    from data_access import queries
+    from data_access.db import make_engine
+
+    units = queries.load_units(make_engine(url))
+    wards = list(units.loc[units["parent_code"] == "760", "code"])[:10]
+    print(f"database: {url}")
+    print(f"{'view':32s} {'cold ms':>9s} {'warm ms':>9s}")
+    for name, page, params in VIEWS:
+        if name.startswith("trends: 10 wards"):
+            params = {**params, "units": wards}
+        cold, warm = render(page, params)
+        flag = "" if warm <= 300 else "  > 300 ms"
+        print(f"{name:32s} {cold:9.0f} {warm:9.0f}{flag}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,445 @@
+"""Load a city's real exports: `python -m data_access.ingest ratings|dossiers FILE`.
+
+    python -m data_access.ingest ratings|dossiers FILE [--url DB_URL] [--check]
+        [--three-level] [--mapping MAPPING.toml] [--rejected REJECTED.csv]
+        [--actor NAME] [--lang vi|en] [--max-mb MB]
+
+Exit codes: 0 imported (or nothing new), 1 file refused (nothing written; the report says
+why, row by row), 2 usage error (file not found, bad arguments), 3 database error (the
+transaction was rolled back, nothing written).
+
+Public API (the Data admin page pages/admin/data.py uses the same functions):
+- `check(engine, source, file, name, ...) -> Checked`: read and validate, no writes;
+  raises `FileRejected` when the file as a whole cannot be read.
+- `write(engine, checked, actor, ...) -> ImportResult`: ONE transaction: a temporary
+  staging table (bulk_insert), an upsert into the fact table by the source's own key
+  (ratings.source_key, dossiers.code) that inserts new rows and updates changed ones,
+  the summary refresh from the earliest day touched (old and new values), and the audit
+  row. Whole or nothing.
+- `import_file(...)`: check + write.
+- `freshness(engine) -> DataFrame`: the latest record per source and unit.
+- `record_audit(connection_or_engine, actor, action, what, details)`: one audit row
+  (imports here; exports call it from their download buttons).
+Policies and the column mapping: docs/ingest.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import (
+    Column,
+    MetaData,
+    Table,
+    and_,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    not_,
+    or_,
+    select,
+)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from data_access import schema
+from data_access.bulk import bulk_insert
+from data_access.ingest_validate import (
+    SOURCES,
+    Checked,
+    FileRejected,
+    Mapping,
+    Options,
+    Reference,
+    load_mapping,
+    read_file,
+    validate,
+)
+from data_access.refresh import refresh_summaries_in
+
+__all__ = [
+    "SOURCES",
+    "Checked",
+    "FileRejected",
+    "ImportResult",
+    "check",
+    "freshness",
+    "import_file",
+    "load_mapping",
+    "main",
+    "record_audit",
+    "write",
+]
+
+Progress = Callable[[float, str], None]
+FACTS = {"ratings": schema.ratings, "dossiers": schema.dossiers}
+KEYS = {"ratings": "source_key", "dossiers": "code"}
+# The columns whose old and new values decide which summary days must be recomputed.
+SUMMARY_DATES = {"ratings": ("rated_at",), "dossiers": ("received_at", "finished_at")}
+STAGE_CHUNK = 100_000
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_DATABASE = 0, 1, 2, 3
+
+
+def _m(lang: str, vi: str, en: str) -> str:
+    return en if lang == "en" else vi
+
+
+def _quiet(_fraction: float, _message: str) -> None:
+    pass
+
+
+# --- reading and checking --------------------------------------------------------------------
+def load_reference(connection_or_engine) -> Reference:
+    """The unit, procedure (-> field) and officer codes a file may refer to."""
+
+    def read(connection: Connection) -> Reference:
+        units = {row[0] for row in connection.execute(select(schema.units.c.code))}
+        procedures = dict(connection.execute(select(schema.procedures.c.code, schema.procedures.c.field_code)).all())
+        officers = {row[0] for row in connection.execute(select(schema.officers.c.code))}
+        return Reference(units, procedures, officers)
+
+    if isinstance(connection_or_engine, Engine):
+        with connection_or_engine.connect() as connection:
+            return read(connection)
+    return read(connection_or_engine)
+
+
+def check(
+    engine: Engine,
+    source: str,
+    file,
+    name: str | None = None,
+    *,
+    options: Options | None = None,
+    mapping: Mapping | None = None,
+    lang: str = "vi",
+    progress: Progress | None = None,
+) -> Checked:
+    """Read and validate a file (path, bytes or binary file object); nothing is written.
+
+    Raises FileRejected when the file as a whole cannot be read (size, encoding, format,
+    formulas, missing columns); otherwise returns a Checked whose `ok` says whether every
+    row passed and whose `problems` / `rejected_rows` say what did not."""
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
+    progress = progress or _quiet
+    mapping = mapping or load_mapping()
+    if name is None:
+        name = Path(file).name if isinstance(file, (str, os.PathLike)) else (getattr(file, "name", None) or "upload")
+    raw = read_file(file, name, mapping, lang, progress)
+    progress(0.4, _m(lang, f"Đang kiểm tra {len(raw.frame):,} dòng…", f"Checking {len(raw.frame):,} rows…"))
+    checked = validate(mapping.sources[source], raw, load_reference(engine), mapping, options, name, lang)
+    progress(0.5, checked.message)
+    return checked
+
+
+# --- writing -----------------------------------------------------------------------------------
+@dataclass
+class ImportResult:
+    source: str
+    name: str
+    rows: int
+    added: int
+    updated: int
+    unchanged: int
+    refreshed_from: date | None
+    seconds: float
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else float("inf")
+
+    def message(self, lang: str = "vi") -> str:
+        since = self.refreshed_from.strftime("%d/%m/%Y") if self.refreshed_from else None
+        refreshed_vi = f" Bảng tổng hợp đã cập nhật từ {since}." if since else " Không có gì thay đổi, không cần cập nhật bảng tổng hợp."
+        refreshed_en = f" Summaries refreshed from {since}." if since else " Nothing changed, so no summary refresh was needed."
+        return _m(
+            lang,
+            f"Đã nhập {self.name}: {self.rows:,} dòng, thêm mới {self.added:,}, cập nhật {self.updated:,}, không đổi {self.unchanged:,} ({self.seconds:,.1f} giây).{refreshed_vi}",
+            f"Imported {self.name}: {self.rows:,} rows, {self.added:,} added, {self.updated:,} updated, {self.unchanged:,} unchanged ({self.seconds:,.1f} s).{refreshed_en}",
+        )
+
+
+def _stage_table(source: str, columns: list[str]) -> Table:
+    """A temporary table with the fact table's column types (no constraints, no defaults)."""
+    fact = FACTS[source]
+    return Table(
+        f"ingest_stage_{source}",
+        MetaData(),
+        *[Column(name, fact.c[name].type) for name in columns],
+        prefixes=["TEMPORARY"],
+        postgresql_on_commit="DROP",
+    )
+
+
+def _insert_function(connection: Connection):
+    if connection.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    elif connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:  # pragma: no cover
+        raise NotImplementedError(f"ingest supports SQLite and PostgreSQL, not {connection.dialect.name}")
+    return dialect_insert
+
+
+def _as_moment(value) -> datetime | None:
+    if value is None:
+        return None
+    return pd.Timestamp(value).to_pydatetime()
+
+
+def write(
+    engine: Engine,
+    checked: Checked,
+    actor: str,
+    *,
+    lang: str = "vi",
+    progress: Progress | None = None,
+    today: date | None = None,
+) -> ImportResult:
+    """Write a checked file in one transaction (see the module docstring)."""
+    if not checked.ok or checked.frame is None:
+        raise FileRejected(checked.message)
+    progress = progress or _quiet
+    started = time.perf_counter()
+    source, frame = checked.source, checked.frame
+    fact, key = FACTS[source], KEYS[source]
+    columns = [c.name for c in fact.columns if c.name in frame.columns]
+    frame = frame[columns]
+    stage = _stage_table(source, columns)
+    compared = [c for c in columns if c != key]
+    with engine.begin() as connection:
+        stage.drop(connection, checkfirst=True)
+        stage.create(connection)
+        for start in range(0, len(frame), STAGE_CHUNK):
+            bulk_insert(connection, stage, frame.iloc[start : start + STAGE_CHUNK])
+            done = min(start + STAGE_CHUNK, len(frame))
+            progress(0.5 + 0.25 * done / len(frame), _m(lang, f"Đang ghi… {done:,} / {len(frame):,} dòng", f"Writing… {done:,} / {len(frame):,} rows"))
+
+        s, f = stage.c, fact.c
+        matched = f[key] == s[key]
+        differs = or_(*[f[name].is_distinct_from(s[name]) for name in compared]) if compared else literal(False)
+        is_new = not_(exists().where(matched))
+        is_changed = exists().where(and_(matched, differs))
+        # Counts and the earliest summary day touched, old and new values, in one pass.
+        joined = stage.outerjoin(fact, matched)
+        found = f[key].is_not(None)
+        changed = and_(found, differs)
+        measures = [
+            func.count().label("rows"),
+            func.sum(case((f[key].is_(None), 1), else_=0)).label("added"),
+            func.sum(case((changed, 1), else_=0)).label("updated"),
+        ]
+        for name in SUMMARY_DATES[source]:
+            if name in columns:
+                measures.append(func.min(case((or_(f[key].is_(None), changed), s[name]))).label(f"new_{name}"))
+                measures.append(func.min(case((changed, f[name]))).label(f"old_{name}"))
+        counts = connection.execute(select(*measures).select_from(joined)).mappings().one()
+        added, updated = int(counts["added"] or 0), int(counts["updated"] or 0)
+        progress(0.8, _m(lang, f"Thêm {added:,}, cập nhật {updated:,}…", f"Adding {added:,}, updating {updated:,}…"))
+
+        if added or updated:
+            insert_fn = _insert_function(connection)
+            names, selected = list(columns), [s[name] for name in columns]
+            for column in fact.columns:  # defaults for new rows; an update keeps them
+                if column.name not in columns and column.default is not None and column.default.is_scalar:
+                    names.append(column.name)
+                    selected.append(literal(column.default.arg, column.type).label(column.name))
+            # WHERE also settles SQLite's INSERT ... SELECT ... ON CONFLICT parsing ambiguity.
+            rows = select(*selected).where(or_(is_new, is_changed) if compared else is_new)
+            statement = insert_fn(fact).from_select(names, rows)
+            if compared:
+                statement = statement.on_conflict_do_update(
+                    index_elements=[fact.c[key]],
+                    set_={name: statement.excluded[name] for name in compared},
+                    where=or_(*[fact.c[name].is_distinct_from(statement.excluded[name]) for name in compared]),
+                )
+            else:
+                statement = statement.on_conflict_do_nothing(index_elements=[fact.c[key]])
+            connection.execute(statement)
+
+        stage.drop(connection)
+        moments = [_as_moment(v) for k, v in counts.items() if k.startswith(("new_", "old_")) and v is not None]
+        since = min(moments).date() if moments and (added or updated) else None
+        if since is not None:
+            progress(0.85, _m(lang, f"Đang cập nhật bảng tổng hợp từ {since:%d/%m/%Y}…", f"Refreshing summaries from {since:%d/%m/%Y}…"))
+            refresh_summaries_in(connection, since, today)
+        seconds = time.perf_counter() - started
+        result = ImportResult(source, checked.name, len(frame), added, updated, len(frame) - added - updated, since, seconds)
+        details = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(result).items()}
+        details.update(file_kind=checked.raw.kind, encoding=checked.raw.encoding_note, columns=checked.mapping)
+        record_audit(connection, actor, "import", f"{source}: {checked.name}, {len(frame):,} rows", details)
+    result.seconds = time.perf_counter() - started
+    progress(1.0, result.message(lang))
+    return result
+
+
+def import_file(
+    engine: Engine,
+    source: str,
+    file,
+    name: str | None = None,
+    *,
+    actor: str,
+    options: Options | None = None,
+    mapping: Mapping | None = None,
+    lang: str = "vi",
+    progress: Progress | None = None,
+) -> tuple[Checked, ImportResult | None]:
+    """Check, then write when every row passed. FileRejected for unreadable files."""
+    checked = check(engine, source, file, name, options=options, mapping=mapping, lang=lang, progress=progress)
+    if not checked.ok:
+        return checked, None
+    return checked, write(engine, checked, actor, lang=lang, progress=progress)
+
+
+# --- audit ---------------------------------------------------------------------------------------
+def record_audit(connection_or_engine, actor: str, action: str, what: str, details: dict | None = None) -> None:
+    """Append one row to audit_log: who (actor), what (action "import"/"export" and a short
+    description: source, file name, rows), when (now), and details as JSON text."""
+    row = {
+        "at": datetime.now(),
+        "actor": (actor or "unknown")[:100],
+        "action": action[:16],
+        "what": what,
+        "details": json.dumps(details or {}, ensure_ascii=False, default=str),
+    }
+    if isinstance(connection_or_engine, Engine):
+        with connection_or_engine.begin() as connection:
+            connection.execute(insert(schema.audit_log), [row])
+    else:
+        connection_or_engine.execute(insert(schema.audit_log), [row])
+
+
+def audit_entries(engine: Engine, limit: int = 50) -> pd.DataFrame:
+    """The latest audit rows, newest first."""
+    a = schema.audit_log.c
+    with engine.connect() as connection:
+        rows = connection.execute(select(a.at, a.actor, a.action, a.what).order_by(a.id.desc()).limit(limit)).all()
+    return pd.DataFrame(rows, columns=["at", "actor", "action", "what"])
+
+
+# --- data freshness --------------------------------------------------------------------------------
+def freshness(engine: Engine) -> pd.DataFrame:
+    """The latest record per source and unit: source, unit_code, unit_name, records, latest.
+
+    ratings: the latest rated_at; dossiers: the latest of received_at and updated_at."""
+    r, d, u = schema.ratings.c, schema.dossiers.c, schema.units.c
+    with engine.connect() as connection:
+        rated = connection.execute(
+            select(r.unit_code, func.count().label("records"), func.max(r.rated_at).label("latest")).group_by(r.unit_code)
+        ).all()
+        dossier = connection.execute(
+            select(
+                d.unit_code,
+                func.count().label("records"),
+                func.max(d.received_at).label("latest_received"),
+                func.max(d.updated_at).label("latest_updated"),
+            ).group_by(d.unit_code)
+        ).all()
+        names = dict(connection.execute(select(u.code, u.name)).all())
+    ratings_frame = pd.DataFrame(rated, columns=["unit_code", "records", "latest"]).assign(source="ratings")
+    dossiers_frame = pd.DataFrame(dossier, columns=["unit_code", "records", "latest_received", "latest_updated"])
+    for column in ("latest_received", "latest_updated"):
+        dossiers_frame[column] = pd.to_datetime(dossiers_frame[column])
+    dossiers_frame["latest"] = dossiers_frame[["latest_received", "latest_updated"]].max(axis=1)
+    dossiers_frame = dossiers_frame[["unit_code", "records", "latest"]].assign(source="dossiers")
+    out = pd.concat([ratings_frame, dossiers_frame], ignore_index=True)
+    out["latest"] = pd.to_datetime(out["latest"])
+    out["unit_name"] = out["unit_code"].map(names)
+    return out[["source", "unit_code", "unit_name", "records", "latest"]].sort_values(["source", "latest"], ascending=[False, False], ignore_index=True)
+
+
+# --- command line ------------------------------------------------------------------------------------
+def _cli_progress(fraction: float, message: str) -> None:
+    print(f"\r[{fraction * 100:5.1f}%] {message[:100]:<100}", end="", file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m data_access.ingest", description="Import a ratings or dossiers export (CSV UTF-8 or .xlsx).")
+    parser.add_argument("source", choices=SOURCES)
+    parser.add_argument("file")
+    parser.add_argument("--url", help="database URL (default: DASHBOARD_DATABASE_URL, secrets, or the demo SQLite file)")
+    parser.add_argument("--check", action="store_true", help="validate only, write nothing")
+    parser.add_argument("--three-level", action="store_true", help="numeric rating levels are a three-level form: 1 satisfied, 2 neutral, 3 dissatisfied")
+    parser.add_argument("--mapping", help="column mapping TOML (default: data_access/ingest_mapping.toml)")
+    parser.add_argument("--rejected", help="write the rejected rows to this CSV (UTF-8 with BOM)")
+    parser.add_argument("--actor", default=None, help="name recorded in the audit log (default: the OS user name)")
+    parser.add_argument("--lang", choices=("vi", "en"), default="vi")
+    parser.add_argument("--max-mb", type=float, help="refuse files larger than this (default from the mapping: 250)")
+    parser.add_argument("--quiet", action="store_true", help="no progress line")
+    args = parser.parse_args(argv)
+
+    from dataclasses import replace
+
+    from data_access.db import make_engine
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(_m(args.lang, f"Không tìm thấy tệp {path}", f"File not found: {path}"), file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        mapping = load_mapping(args.mapping)
+    except (OSError, KeyError, TypeError, ValueError) as error:
+        print(f"mapping: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.max_mb:
+        mapping = replace(mapping, limits=replace(mapping.limits, max_file_mb=args.max_mb))
+    actor = args.actor or _os_user()
+    progress = _quiet if args.quiet else _cli_progress
+    engine = make_engine(args.url)
+    try:
+        try:
+            checked = check(engine, args.source, path, path.name, options=Options(three_level=args.three_level), mapping=mapping, lang=args.lang, progress=progress)
+        except FileRejected as error:
+            print("", file=sys.stderr)
+            print(str(error))
+            return EXIT_REFUSED
+        if not checked.ok:
+            print("", file=sys.stderr)
+            print(checked.message)
+            print(checked.problems.head(50).to_string(index=False))
+            if checked.problem_count > 50:
+                print(_m(args.lang, f"… và {checked.problem_count - 50:,} lỗi khác.", f"… and {checked.problem_count - 50:,} more problems."))
+            if args.rejected:
+                checked.rejected_rows.to_csv(args.rejected, index=False, encoding="utf-8-sig")
+                print(_m(args.lang, f"Các dòng bị từ chối: {args.rejected}", f"Rejected rows: {args.rejected}"))
+            return EXIT_REFUSED
+        if args.check:
+            print("", file=sys.stderr)
+            print(checked.message)
+            return EXIT_OK
+        result = write(engine, checked, actor, lang=args.lang, progress=progress)
+        print("", file=sys.stderr)
+        print(result.message(args.lang))
+        print(f"{result.rows_per_second:,.0f} rows/s")
+        return EXIT_OK
+    except (OperationalError, DBAPIError) as error:
+        print("", file=sys.stderr)
+        print(_m(args.lang, "Lỗi cơ sở dữ liệu, không có gì được ghi: ", "Database error, nothing was written: ") + str(getattr(error, "orig", error)).splitlines()[0], file=sys.stderr)
+        return EXIT_DATABASE
+    finally:
+        engine.dispose()
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in some containers
+        return os.environ.get("USER", "cli")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

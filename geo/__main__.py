@@ -1,0 +1,90 @@
+"""Command line: import a boundary file, or generate approximate boundaries.
+
+    python -m geo import FILE --level ward|district [--code-field F] [--name-field F]
+                                [--parent-field F] [--min-match 0.9] [--layer L] [--url DB_URL]
+    python -m geo generate [--url DB_URL]
+
+Exit status: 0 imported/generated, 2 refused (the database is unchanged), 1 other error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+
+def _engine(url):
+    from data_access.db import make_engine
+
+    return make_engine(url)
+
+
+def cmd_import(args) -> int:
+    from geo.importer import ImportRefused, import_boundaries
+
+    engine = _engine(args.url)
+    try:
+        report = import_boundaries(
+            engine,
+            args.file,
+            args.level,
+            min_match=args.min_match,
+            code_field=args.code_field,
+            name_field=args.name_field,
+            parent_field=args.parent_field,
+            layer=args.layer,
+        )
+    except ImportRefused as exc:
+        if exc.report is not None:
+            print(exc.report.text())
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(report.text())
+    print(f"Imported {report.matched} {args.level} boundaries from {args.file}.")
+    return 0
+
+
+def generate_and_save(engine) -> int:
+    """Generate approximate boundaries for the units in the database and store them."""
+    from data_access.boundaries import load_units, save_boundaries
+    from geo.generated import SOURCE_LABEL, build_generated_boundaries
+    from geo.simplify import simplify_levels
+
+    units = load_units(engine)
+    cities = units.loc[units["level"] == "city", "code"].tolist()
+    city = cities[0] if cities else "79"
+    generated = build_generated_boundaries(units if not units.empty else None, province_code=city)
+    simplified = simplify_levels(generated)
+    return save_boundaries(engine, simplified, source=SOURCE_LABEL, approximate=True)
+
+
+def cmd_generate(args) -> int:
+    start = time.perf_counter()
+    count = generate_and_save(_engine(args.url))
+    print(f"Generated approximate boundaries for {count} units in {time.perf_counter() - start:.1f} s.")
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m geo", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    imp = sub.add_parser("import", help="import official boundaries of one level from a file")
+    imp.add_argument("file")
+    imp.add_argument("--level", required=True, choices=["ward", "district"])
+    imp.add_argument("--code-field")
+    imp.add_argument("--name-field")
+    imp.add_argument("--parent-field")
+    imp.add_argument("--layer")
+    imp.add_argument("--min-match", type=float, default=0.9)
+    imp.add_argument("--url", help="database URL (default: the app's database)")
+    imp.set_defaults(func=cmd_import)
+    gen = sub.add_parser("generate", help="generate approximate boundaries from the package data")
+    gen.add_argument("--url", help="database URL (default: the app's database)")
+    gen.set_defaults(func=cmd_generate)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""Xu hướng: any KPI of the catalog over time, for one unit or up to ten side by side.
+
+Counts come per unit (or channel, field) and period from the summary tables, are summed
+into each chosen unit's subtree, then into buckets of the chosen grain: one query per
+chart, whatever the number of units. Every choice is a URL parameter (a shareable link).
+"""
+
+from datetime import timedelta
+
+import pandas as pd
+import streamlit as st
+
+from domain.vocab import DOSSIER_CHANNELS, RATING_CHANNELS
+from i18n.format import fmt_int
+from metrics import kpis, periods
+from metrics import units as unit_tree
+from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame
+from ui import cards, charts, data, unit_data
+from ui.downloads import Col, table
+from ui.filters import current
+from ui.i18n import lang, t
+from ui.unit_data import url_multiselect, url_select
+
+GRAINS = {
+    "day": ("Ngày", "Day"),
+    "week": ("Tuần", "Week"),
+    "month": ("Tháng", "Month"),
+    "quarter": ("Quý", "Quarter"),
+    "year": ("Năm", "Year"),
+    "reporting_month": ("Kỳ báo cáo 15–14", "Reporting month 15th–14th"),
+}
+# How many buckets a chart shows: about a month of days, a quarter of weeks, a year of months.
+BUCKETS = {"day": 31, "week": 13, "month": 12, "quarter": 8, "year": 5, "reporting_month": 12}
+SPLITS = {"none": ("Không tách", "No split"), "channel": ("Theo kênh", "By channel"), "field": ("Theo lĩnh vực", "By field")}
+MAX_UNITS = 10
+
+filters = current()
+key = data.db_key()
+units = data.units(key)
+period, city = filters.period, filters.city_code
+names = dict(zip(units["code"], units["name"]))
+
+st.title(t("Xu hướng", "Trends"))
+
+# --- choices -------------------------------------------------------------------------------
+left, middle, right = st.columns([3, 2, 2])
+kpi_id = url_select(left, t("Chỉ số", "Indicator"), kpis.KPIS, lambda k: kpis.get(k).label(lang()), "kpi", "satisfaction_rate")
+kpi = kpis.get(kpi_id)
+grain = url_select(middle, t("Theo", "By"), GRAINS, lambda g: t(*GRAINS[g]), "grain", "month")
+# A split needs counts by channel or field: ratings have channels, dossiers channels and fields,
+# the backlog neither.
+split_options = {"ratings": ["none", "channel"], "dossiers": ["none", "channel", "field"], "backlog": ["none"]}[kpi.source]
+split = url_select(right, t("Tách", "Split"), SPLITS, lambda s: t(*SPLITS[s]), "split", "none")
+if split not in split_options:
+    right.caption(t("Chỉ số này không tách được như vậy.", "This indicator cannot be split that way."))
+    split = "none"
+
+# The scope, its children (a district chair compares their wards), and the city's departments.
+candidates = [filters.scope_code] + list(unit_tree.children(units, filters.scope_code, levels=("district", "ward"))["code"])
+if filters.is_city:
+    candidates += list(unit_tree.children(units, city, levels=("department",))["code"])
+chosen = url_multiselect(
+    st, t(f"Đơn vị (tối đa {MAX_UNITS})", f"Units (up to {MAX_UNITS})"), candidates, lambda c: names.get(c, c), "units", [filters.scope_code],
+    max_selections=MAX_UNITS,
+)
+chosen = chosen[:MAX_UNITS] or [filters.scope_code]
+if split != "none" and len(chosen) > 1:
+    st.caption(t("Tách theo kênh/lĩnh vực áp dụng cho đơn vị đầu tiên.", "The split applies to the first unit."))
+
+buckets = buckets_for(period, grain, BUCKETS[grain])
+first, last = buckets[0].start, buckets[-1].end
+source_grain = SOURCE_GRAIN[grain]
+subtrees = {code: set(unit_tree.subtree_codes(units, code)) for code in chosen}
+# One query for every chosen unit: the union of their subtrees (None: the whole city).
+union = None if city in chosen else tuple(sorted(set().union(*subtrees.values())))
+
+
+def series_of(flows: pd.DataFrame, backlog: pd.DataFrame, code: str, buckets) -> pd.DataFrame:
+    """One unit's trend: the rows of its subtree summed, then bucketed."""
+    inside = subtrees[code]
+    f = flows[flows["unit_code"].isin(inside)].drop(columns="unit_code").groupby("period", as_index=False).sum()
+    b = backlog[backlog["unit_code"].isin(inside)].drop(columns="unit_code").groupby("period", as_index=False).sum()
+    return trend_frame(buckets, f, b, grain, lang())
+
+
+def load(buckets) -> tuple[pd.DataFrame, pd.DataFrame]:
+    start, end = buckets[0].start, buckets[-1].end
+    flows = unit_data.flow_counts(key, start, end, source_grain, union, ("unit_code",), "both")
+    backlog = data.backlog_counts(key, tuple(b.end for b in buckets), union, True)
+    return flows, backlog
+
+
+flows, backlog = load(buckets)
+series = {names.get(code, code): series_of(flows, backlog, code, buckets) for code in chosen}
+
+if split != "none":
+    # The first unit, split: one series per channel or field.
+    code = chosen[0]
+    by = "field_code" if split == "field" else "channel"
+    parts = unit_data.flow_counts(key, first, last, source_grain, tuple(sorted(subtrees[code])), (by,), kpi.source)
+    if split == "field":
+        field_names = unit_data.fields(key)
+        labels = dict(zip(field_names["code"], field_names["name_en" if lang() == "en" else "name"]))
+    else:
+        vocab = RATING_CHANNELS if kpi.source == "ratings" else DOSSIER_CHANNELS
+        labels = {str(c): (en if lang() == "en" else vi) for c, (vi, en) in vocab.items()}
+    empty = backlog.iloc[0:0].drop(columns="unit_code")
+    series = {
+        labels.get(value, value): trend_frame(buckets, group.drop(columns=by), empty, grain, lang())
+        for value, group in parts.groupby(by)
+    }
+
+comparison = None
+if split == "none" and len(chosen) == 1:
+    # The comparison period: the same buckets a year before, or the run of buckets just before.
+    if filters.compare_mode == "yoy":
+        anchor = periods.same_period_last_year(buckets[-1]).end
+    else:
+        anchor = buckets[0].start - timedelta(days=1)
+    before = buckets_for(periods.period_of(anchor, grain), grain, len(buckets))
+    if before[0].start >= data.data_extent(key)["first_day"]:
+        comparison = (before, series_of(*load(before), chosen[0], before))
+
+# --- the chart -------------------------------------------------------------------------------
+noun = kpi.volume_noun(lang())
+drawn = {}
+for name, frame in series.items():
+    drawn[name] = frame.assign(value=kpis.value(frame, kpi), volume_text=[fmt_int(v, lang()) for v in kpis.volume(frame, kpi)])
+if comparison is not None:
+    before, frame = comparison
+    name = t("Cùng kỳ năm trước", "Same period last year") if filters.compare_mode == "yoy" else t("Kỳ trước đó", "Preceding periods")
+    volumes = [fmt_int(v, lang()) for v in kpis.volume(frame, kpi)]
+    drawn[name] = frame.assign(
+        label=[b.label(lang()) for b in buckets],  # drawn under the current buckets...
+        value=kpis.value(frame, kpi),
+        volume_text=[f"{b.label(lang())}: {v}" for b, v in zip(before, volumes)],  # ...named by its own in the hover
+    )
+
+targets = data.targets(key, period.end)
+target = cards.target_for(targets, kpi_id, chosen[0])
+st.subheader(f"{kpi.label(lang())} · {t(*GRAINS[grain]).lower()}", help=kpi.help(lang()))
+st.caption(
+    kpi.help(lang()) + " " + t(
+        f"Di chuột lên điểm để xem số lượng ({noun}) của từng kỳ; bảng dưới biểu đồ ghi đủ số lượng.",
+        f"Hover a point for its volume ({noun}); the table below the chart lists every volume.",
+    )
+)
+figure = charts.trend_figure(drawn, kpi, lang(), target[0] if target else None, height=420)
+if comparison is not None:
+    figure.data[-1].line.dash = "dot"
+st.plotly_chart(figure, key="trend")
+
+# --- the figures behind the chart ------------------------------------------------------------
+rows = []
+for name, frame in drawn.items():
+    values = kpis.value(frame, kpi)
+    for label, value, volume in zip(frame["label"], values, kpis.volume(frame, kpi)):
+        rows.append((label, name, value, volume))
+long = pd.DataFrame(rows, columns=["label", "series", "value", "volume"])
+value_kind = "pct" if kpi.kind == "rate" else ("int" if kpi.kind == "count" else "num")
+with st.expander(t("Số liệu của biểu đồ", "Figures behind the chart"), expanded=len(drawn) == 1):
+    table(
+        [
+            Col("Kỳ", "Period", long["label"]),
+            Col("Đơn vị / nhóm", "Unit / group", long["series"]),
+            Col(kpi.label_vi, kpi.label_en, long["value"], value_kind),
+            Col(f"Số lượng ({kpi.volume_noun_vi})", f"Volume ({kpi.volume_noun_en})", long["volume"], "int"),
+        ],
+        f"{t('Xu hướng', 'Trend')} · {kpi_id} · {grain} · {names.get(chosen[0], chosen[0])} · {period.key}",
+        "trend",
+    )

@@ -1,0 +1,333 @@
+"""Hồ sơ đơn vị: one page for any unit, from a deep link `/unit?unit=26734`.
+
+Figures of a unit are those of its subtree (a district counts its own office and its wards).
+The unit code comes from the URL and is checked against the units table before anything
+is drawn: an unknown or hostile value gets a clear message and a way back, never a traceback.
+"""
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from domain.vocab import RATING_CHANNELS, UNIT_LEVELS
+from i18n.format import fmt_date, fmt_int, fmt_pct
+from metrics import kpis, ranking
+from metrics import units as unit_tree
+from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame
+from ui import alerts, cards, charts, data, unit_data
+from ui.downloads import Col, table
+from ui.filters import current
+from ui.i18n import lang, t
+from ui.unit_data import url_select, view_link
+
+CARD_KPIS = ["satisfaction_rate", "on_time_rate", "open_overdue", "online_share", "ratings", "received", "apology_compliance", "avg_processing_days"]
+TREND_KPIS = ["satisfaction_rate", "on_time_rate"]
+TREND_GRAIN = {"month": "month", "quarter": "quarter", "reporting_month": "reporting_month", "year": "year"}
+MAP_PAGE = Path(__file__).resolve().parents[1] / "map"
+
+filters = current()
+key = data.db_key()
+units = data.units(key)
+period, compare = filters.period, filters.compare
+names = dict(zip(units["code"], units["name"]))
+
+# --- which unit: validated before use --------------------------------------------------------
+raw = st.query_params.get("unit")
+if raw is not None and raw not in names:
+    shown = re.sub(r"[^0-9A-Za-z._-]", "?", str(raw))[:40] or "?"
+    st.title(t("Hồ sơ đơn vị", "Unit profile"))
+    st.error(
+        t(
+            f"Không có đơn vị nào mang mã «{shown}». Mã đơn vị là mã thống kê của đơn vị hành chính "
+            "(ví dụ 26734 là Phường Tân Định); hãy mở hồ sơ từ bảng xếp hạng, bản đồ, hoặc chọn đơn vị bên dưới liên kết này.",
+            f"There is no unit with code “{shown}”. A unit code is the official statistics code "
+            "(for example 26734 is Phường Tân Định); open a profile from a ranking or the map, or pick a unit after following this link.",
+        ),
+        icon=":material/search_off:",
+    )
+    st.markdown(f"[{t('← Chọn đơn vị khác', '← Pick another unit')}]({view_link('unit', unit=filters.scope_code)}) · [{t('Về trang tổng quan', 'Back to the overview')}]({view_link('overview')})")
+    st.stop()
+
+
+def _choice_labels() -> dict[str, str]:
+    """"Phường 1 – Quận 3 (26989)": names repeat across districts, so the parent and code tell them apart."""
+    parent_of = dict(zip(units["code"], units["parent_code"]))
+    labels = {}
+    for c, n in names.items():
+        p = parent_of.get(c)
+        labels[c] = f"{n}" + (f" – {names[p]}" if p in names and parent_of.get(p) is not None else "") + f" ({c})"
+    return labels
+
+
+choice_labels = _choice_labels()
+order = units.assign(_l=units["level"].map({"city": 0, "district": 1, "ward": 2, "department": 3})).sort_values(["_l", "code"])
+code = url_select(st, t("Đơn vị", "Unit"), order["code"], choice_labels.get, "unit", filters.scope_code, keep=True)
+unit = units.set_index("code").loc[code]
+name, level = str(unit["name"]), str(unit["level"])
+subtree = unit_tree.subtree_codes(units, code)
+# The city's figures are everything: no unit filter (the same cache entries as the overview's).
+scope = None if code == filters.city_code else subtree
+chain = unit_tree.ancestors(units, code)
+parent = chain[-2] if len(chain) > 1 else None
+
+st.title(f"{t('Hồ sơ đơn vị', 'Unit profile')} · {name}")
+crumbs = [f"[{names[c]}]({view_link('unit', unit=c)})" for c in chain[:-1]]
+level_word = t(*UNIT_LEVELS.get(level, (level, level)))
+st.caption(" › ".join(crumbs + [name]) + f" · {level_word} · {t('mã', 'code')} {code} · {period.label(lang())} · {t('so với', 'compared with')} {compare.label(lang())}")
+links = []
+if parent:
+    links.append(f"[{t('↑ Đơn vị cấp trên', '↑ Parent unit')}: {names[parent]}]({view_link('unit', unit=parent)})")
+if MAP_PAGE.exists() and any(MAP_PAGE.glob("*.py")):
+    district = code if level == "district" else (parent if level == "ward" else None)
+    links.append(f"[{t('Bản đồ', 'Map')}]({view_link('map', scope=district)})")
+links.append(f"[{t('Xếp hạng', 'Rankings')}]({view_link('rankings', level='wards' if level in ('district', 'ward') else 'districts', district=(code if level == 'district' else parent) if level in ('district', 'ward') else None)})")
+st.markdown(" · ".join(links))
+
+now = data.kpi_counts(key, period.start, period.end, scope, False)
+before = data.kpi_counts(key, compare.start, compare.end, scope, False)
+
+# --- alerts first: that is what a leader opens a profile for -----------------------------------
+found = alerts.find_alerts(period, None)
+mine = found[found["unit_code"].isin(subtree)] if not found.empty else found
+if not mine.empty:
+    st.subheader(t("Cảnh báo", "Alerts"))
+    alerts.alert_list(mine, units)
+
+# --- KPI cards and the trend against the parent and the city ------------------------------------
+grain = TREND_GRAIN.get(period.kind, "month")
+buckets = buckets_for(period, grain, 12)
+
+
+def trend_of(codes):
+    flows = data.flow_counts_by_period(key, buckets[0].start, buckets[-1].end, SOURCE_GRAIN[grain], codes)
+    backlog = data.backlog_counts(key, tuple(b.end for b in buckets), codes)
+    return trend_frame(buckets, flows, backlog, grain, lang())
+
+
+trend = trend_of(scope)
+sparklines = {k: kpis.value(trend, kpis.get(k)).round(4).tolist() for k in CARD_KPIS}
+targets = data.targets(key, period.end)
+cards.kpi_row(CARD_KPIS, now, before, targets, code, sparklines)
+
+compared = {name: trend}
+if parent and parent != filters.city_code:
+    compared[names[parent]] = trend_of(unit_tree.subtree_codes(units, parent))
+if code != filters.city_code:
+    compared[names[filters.city_code]] = trend_of(None)
+st.subheader(t("Xu hướng so với cấp trên và toàn thành phố", "Trend against the parent unit and the city"))
+for column, kpi_id in zip(st.columns(len(TREND_KPIS)), TREND_KPIS):
+    kpi = kpis.get(kpi_id)
+    series = {n: f.assign(value=kpis.value(f, kpi), volume_text=[fmt_int(v, lang()) for v in kpis.volume(f, kpi)]) for n, f in compared.items()}
+    target = cards.target_for(targets, kpi_id, code)
+    with column:
+        st.markdown(f"**{kpi.label(lang())}**", help=kpi.help(lang()))
+        st.plotly_chart(charts.trend_figure(series, kpi, lang(), target[0] if target else None), key=f"profile_trend_{kpi_id}")
+st.markdown(f"[{t('Xem xu hướng chi tiết', 'Open the detailed trend')}]({view_link('trends', units=code)})")
+
+by_unit = data.kpi_counts(key, period.start, period.end, None, True)
+file_scope = f"{name} · {period.key}"
+
+
+def unit_columns(frame: pd.DataFrame) -> list[Col]:
+    return [
+        Col(kpis.get("satisfaction_rate").label_vi, kpis.get("satisfaction_rate").label_en, kpis.value(frame, "satisfaction_rate"), "pct"),
+        Col("Lượt đánh giá", "Ratings", frame["ratings"], "int"),
+        Col(kpis.get("on_time_rate").label_vi, kpis.get("on_time_rate").label_en, kpis.value(frame, "on_time_rate"), "pct"),
+        Col("Hồ sơ đã giải quyết", "Dossiers finished", frame["finished"], "int"),
+        Col("Hồ sơ quá hạn đang giải quyết", "Open overdue", frame["open_overdue"], "int"),
+    ]
+
+
+# --- a district's wards side by side; a ward's place among its district's wards -------------------
+if level in ("district", "city"):
+    child_level = ("ward",) if level == "district" else ("district",)
+    children = list(unit_tree.children(units, code, levels=child_level)["code"])
+    if children:
+        st.subheader(t("Các phường/xã", "Wards") if level == "district" else t("Các quận/huyện", "Districts"))
+        side = pd.DataFrame({"unit_code": children}).merge(unit_tree.roll_up(by_unit, units, code), on="unit_code", how="left").fillna(0)
+        ranked = ranking.rank_units(side, "satisfaction_rate", method="wilson").set_index("unit_code")
+        side = side.assign(rank=side["unit_code"].map(ranked["rank"])).sort_values("rank", na_position="last").reset_index(drop=True)
+        table_col, map_col = st.columns([3, 2]) if level == "district" else (st.container(), None)
+        with table_col:
+            table(
+                [
+                    Col("Hạng hài lòng (cận dưới Wilson)", "Satisfaction rank (Wilson bound)", side["rank"], "int"),
+                    Col("Đơn vị", "Unit", [names.get(c, c) for c in side["unit_code"]]),
+                    *unit_columns(side),
+                    Col("Hồ sơ", "Profile", [view_link("unit", unit=c) for c in side["unit_code"]], "link"),
+                ],
+                f"{t('Đơn vị trực thuộc', 'Units')} · {file_scope}",
+                "children",
+            )
+        if map_col is not None:
+            with map_col:
+                # PLACE FOR THE SMALL MAP: geo/figures.py choropleth_map(...) with
+                # data_access/boundaries.py load_boundaries(engine, codes), built by the map
+                # engineer. Until they exist, say so rather than draw a map of our own.
+                try:
+                    from data_access.boundaries import load_boundaries
+                    from geo.figures import choropleth_map
+                except ImportError:
+                    st.info(t("Bản đồ nhỏ các phường/xã sẽ hiển thị ở đây khi có mô-đun bản đồ.", "A small map of the wards will show here once the map module is in place."), icon=":material/map:")
+                else:
+                    try:
+                        shapes = load_boundaries(data.engine(), tuple(children))
+                        values = dict(zip(side["unit_code"], kpis.value(side, "satisfaction_rate")))
+                        st.plotly_chart(choropleth_map(shapes, values, kpis.get("satisfaction_rate"), lang()), key="profile_map")
+                    except Exception as error:  # noqa: BLE001 - the map is an extra; the page must still draw
+                        st.caption(t("Chưa vẽ được bản đồ: ", "The map could not be drawn: ") + str(error))
+elif level == "ward" and parent:
+    siblings = list(unit_tree.children(units, parent, levels=("ward",))["code"])
+    rows = pd.DataFrame({"unit_code": siblings}).merge(by_unit, on="unit_code", how="left").fillna(0)
+    st.subheader(t(f"Vị trí trong các phường/xã của {names[parent]}", f"Place among the wards of {names[parent]}"))
+    for column, kpi_id in zip(st.columns(len(TREND_KPIS)), TREND_KPIS):
+        kpi = kpis.get(kpi_id)
+        ranked = ranking.rank_units(rows, kpi, method="wilson")
+        here = ranked[ranked["unit_code"] == code].iloc[0]
+        rated = int(ranked["rank"].notna().sum())
+        position = f"{int(here['rank'])}/{rated}" if pd.notna(here["rank"]) else "—"
+        column.metric(
+            f"{kpi.label(lang())}: {t('hạng', 'rank')}", position,
+            help=t("Xếp theo cận dưới Wilson 95%: tính đến số lượng, đơn vị nhỏ không đứng đầu nhờ may mắn.", "Ranked by the 95% Wilson bound, so a small unit cannot top the table by luck."),
+            border=True,
+        )
+        column.caption(f"{kpis.format_value(here['value'], kpi, lang())} · {fmt_int(here['volume'], lang())} {kpi.volume_noun(lang())} · {t('mức chung của quận', 'district overall')} {fmt_pct(ranked.attrs['p0'], lang())}")
+    rows = rows.assign(_s=kpis.value(rows, "satisfaction_rate")).sort_values("_s", ascending=False, na_position="last").reset_index(drop=True)
+    table(
+        [Col("Đơn vị", "Unit", [names.get(c, c) for c in rows["unit_code"]]), *unit_columns(rows), Col("Hồ sơ", "Profile", [view_link("unit", unit=c) for c in rows["unit_code"]], "link")],
+        f"{t('Các phường cùng quận', 'Sibling wards')} · {file_scope}",
+        "siblings",
+        highlight=["▶" if c == code else "" for c in rows["unit_code"]],
+    )
+
+# --- where are the late dossiers: by field and by procedure ------------------------------------
+st.subheader(t("Theo lĩnh vực và thủ tục", "By field and by procedure"))
+field_names = unit_data.fields(key)
+field_label = dict(zip(field_names["code"], field_names["name_en" if lang() == "en" else "name"]))
+by_field = unit_data.flow_counts(key, period.start, period.end, "month", scope, ("field_code",), "dossiers")
+by_field = by_field.drop(columns="period").groupby("field_code", as_index=False).sum().sort_values("finished_late", ascending=False)
+left, right = st.columns(2)
+with left:
+    st.markdown(f"**{t('Theo lĩnh vực', 'By field')}**")
+    table(
+        [
+            Col("Lĩnh vực", "Field", [field_label.get(c, c) for c in by_field["field_code"]]),
+            Col("Tiếp nhận", "Received", by_field["received"], "int"),
+            Col("Đã giải quyết", "Finished", by_field["finished"], "int"),
+            Col("Tỷ lệ đúng hạn", "On-time rate", kpis.value(by_field, "on_time_rate"), "pct"),
+            Col("Trễ hạn", "Late", by_field["finished_late"], "int"),
+            Col("Trễ hạn có xin lỗi đúng hạn", "Late with timely apology", by_field["late_with_apology"], "int"),
+        ],
+        f"{t('Theo lĩnh vực', 'By field')} · {file_scope}",
+        "fields",
+    )
+procs = unit_data.procedure_breakdown(key, period.start, period.end, scope)
+with right:
+    st.markdown(f"**{t('Thủ tục có nhiều hồ sơ trễ nhất', 'Procedures with most late dossiers')}**")
+    table(
+        [
+            Col("Thủ tục", "Procedure", procs["procedure"]),
+            Col("Lĩnh vực", "Field", [field_label.get(c, c) for c in procs["field_code"]]),
+            Col("Đã giải quyết", "Finished", procs["finished"], "int"),
+            Col("Tỷ lệ đúng hạn", "On-time rate", procs["finished_in_time"] / procs["finished"].where(procs["finished"] > 0), "pct"),
+            Col("Trễ hạn", "Late", procs["finished_late"], "int"),
+            Col("Trễ hạn không xin lỗi đúng hạn", "Late without timely apology", procs["late_without_apology"], "int"),
+        ],
+        f"{t('Theo thủ tục', 'By procedure')} · {file_scope}",
+        "procedures",
+    )
+
+# --- the civil servants of the unit ---------------------------------------------------------------
+st.subheader(t("Cán bộ, công chức", "Civil servants"))
+st.caption(t(
+    "Đánh giá nhận được và hồ sơ giải quyết xong trong kỳ, theo người xử lý. Luôn đọc tỷ lệ cùng số lượng: vài lượt đánh giá chưa đủ để kết luận.",
+    "Ratings received and dossiers finished in the period, per officer. Always read a rate with its volume: a handful of ratings proves little.",
+))
+staff = unit_data.officer_stats(key, period.start, period.end, scope)
+multi = len(subtree) > 1
+table(
+    [
+        Col("Cán bộ", "Officer", staff["full_name"]),
+        Col("Chức danh", "Title", staff["title"]),
+        *([Col("Đơn vị", "Unit", [names.get(c, c) for c in staff["unit_code"]])] if multi else []),
+        Col("Lượt đánh giá", "Ratings", staff["ratings"], "int"),
+        Col("Tỷ lệ hài lòng", "Satisfaction rate", staff["satisfied"] / staff["ratings"].where(staff["ratings"] > 0), "pct"),
+        Col("Không hài lòng", "Dissatisfied", staff["dissatisfied"], "int"),
+        Col("Hồ sơ đã giải quyết", "Dossiers finished", staff["finished"], "int"),
+        Col("Tỷ lệ đúng hạn", "On-time rate", staff["finished_in_time"] / staff["finished"].where(staff["finished"] > 0), "pct"),
+        Col("Trễ hạn", "Late", staff["finished_late"], "int"),
+        Col("Mã cán bộ", "Officer code", staff["officer_code"], "hidden"),
+    ],
+    f"{t('Cán bộ', 'Officers')} · {file_scope}",
+    "officers",
+)
+
+# --- open overdue dossiers, and late ones with no apology letter in time ------------------------------
+overdue, overdue_total = unit_data.overdue_dossiers(key, period.end, scope)
+st.subheader(t("Hồ sơ đang giải quyết quá hạn", "Open overdue dossiers"))
+st.caption(t(
+    f"{fmt_int(overdue_total, lang())} hồ sơ quá hạn chưa giải quyết xong tại ngày {fmt_date(period.end)}" + (f"; hiện {len(overdue)} hồ sơ trễ lâu nhất." if overdue_total > len(overdue) else "."),
+    f"{fmt_int(overdue_total, lang())} dossiers open past their due day on {fmt_date(period.end)}" + (f"; the {len(overdue)} most overdue are listed." if overdue_total > len(overdue) else "."),
+))
+
+
+def apology_words(issued, in_time) -> str:
+    if pd.isna(issued):
+        return t("Chưa có phiếu xin lỗi", "No apology letter")
+    return t("Có, đúng hạn", "Yes, in time") if in_time else t("Có, nhưng sau hạn", "Yes, but after the due day")
+
+
+if not overdue.empty:
+    table(
+        [
+            Col("Mã hồ sơ", "Dossier code", overdue["code"]),
+            *([Col("Đơn vị", "Unit", [names.get(c, c) for c in overdue["unit_code"]])] if multi else []),
+            Col("Thủ tục", "Procedure", overdue["procedure"]),
+            Col("Ngày tiếp nhận", "Received", overdue["received_at"], "date"),
+            Col("Hạn trả", "Due", overdue["due_day"], "date"),
+            Col("Số ngày quá hạn", "Days overdue", overdue["days_late"], "int"),
+            Col("Phiếu xin lỗi, hẹn lại", "Apology letter", [apology_words(i, f) for i, f in zip(overdue["apology_issued_at"], overdue["apology_in_time"])]),
+        ],
+        f"{t('Hồ sơ quá hạn', 'Overdue dossiers')} · {file_scope}",
+        "overdue",
+    )
+late = unit_data.late_without_apology(key, period.start, period.end, scope)
+st.subheader(t("Hồ sơ trễ hạn không có phiếu xin lỗi đúng hạn", "Late dossiers without a timely apology letter"))
+if late.empty:
+    st.caption(t("Không có hồ sơ nào trong kỳ.", "None in the period."))
+else:
+    table(
+        [
+            Col("Mã hồ sơ", "Dossier code", late["code"]),
+            *([Col("Đơn vị", "Unit", [names.get(c, c) for c in late["unit_code"]])] if multi else []),
+            Col("Thủ tục", "Procedure", late["procedure"]),
+            Col("Ngày tiếp nhận", "Received", late["received_at"], "date"),
+            Col("Hạn trả", "Due", late["due_day"], "date"),
+            Col("Ngày giải quyết", "Finished", late["finished_at"], "date"),
+            Col("Số ngày trễ", "Days late", late["days_late"], "int"),
+            Col("Phiếu xin lỗi", "Apology letter", [t("Ban hành sau hạn ", "Issued after the due day ") + fmt_date(i) if pd.notna(i) else t("Không có", "None") for i in late["apology_issued_at"]]),
+        ],
+        f"{t('Trễ hạn không xin lỗi', 'Late without apology')} · {file_scope}",
+        "late",
+    )
+
+# --- what dissatisfied citizens wrote ---------------------------------------------------------------
+st.subheader(t("Ý kiến không hài lòng gần nhất", "Latest reasons given with dissatisfied ratings"))
+reasons = unit_data.dissatisfied_reasons(key, period.start, period.end, scope)
+if reasons.empty:
+    st.caption(t("Không có ý kiến nào trong kỳ.", "None in the period."))
+else:
+    channel_label = {c: (en if lang() == "en" else vi) for c, (vi, en) in RATING_CHANNELS.items()}
+    table(
+        [
+            Col("Thời điểm", "When", reasons["rated_at"], "date"),
+            *([Col("Đơn vị", "Unit", [names.get(c, c) for c in reasons["unit_code"]])] if multi else []),
+            Col("Kênh", "Channel", [channel_label.get(c, c) for c in reasons["channel"]]),
+            Col("Cán bộ", "Officer", reasons["officer"]),
+            Col("Ý kiến", "Reason", reasons["reason"]),
+        ],
+        f"{t('Ý kiến không hài lòng', 'Dissatisfied reasons')} · {file_scope}",
+        "reasons",
+    )

@@ -1,0 +1,229 @@
+"""The briefing pack: open the generated .pptx and .pdf and check them against the database.
+
+Expected figures are computed here with plain SQL over the summary tables, not through
+reports/ or metrics/. The PDF text is read with pypdf (a dev requirement).
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import text
+
+from data_access import commitments as store
+from data_access.db import make_engine
+from i18n.format import fmt_pct
+from metrics import kpis
+from metrics.periods import month
+from reports import content
+from reports.briefing import build
+from tests.support.app_server import REPO_ROOT
+
+CITY = "79"
+
+
+@pytest.fixture(scope="module")
+def pack_db(demo_db_url, tmp_path_factory):
+    """A copy of the demo database with two commitments, one due at the meeting."""
+    source = Path(demo_db_url.removeprefix("sqlite:///"))
+    target = tmp_path_factory.mktemp("pack") / "demo.sqlite"
+    shutil.copy(source, target)
+    url = f"sqlite:///{target}"
+    engine = make_engine(url)
+    last_day = pd.Timestamp(pd.read_sql(text("select max(day) as d from rating_daily"), engine)["d"].iloc[0]).date()
+    period = month(last_day.year, last_day.month) if (last_day + timedelta(days=1)).day == 1 else month(*(lambda d: (d.year, d.month))(last_day.replace(day=1) - timedelta(days=1)))
+    meeting = period.end + timedelta(days=10)
+    earlier = meeting - timedelta(days=30)
+    district = pd.read_sql(text("select code, name from units where level = 'district' order by code limit 1"), engine).iloc[0]
+    store.create(engine, dict(unit_code=district["code"], title="Rà soát hồ sơ trễ hạn đất đai", owner="Phó Chủ tịch",
+                              due_date=meeting - timedelta(days=3), kpi_id="on_time_rate", target_value=0.98, created_by="Thư ký"),
+                 today=earlier, meeting_date=earlier)
+    store.create(engine, dict(unit_code=district["code"], title="Việc chưa đến hạn", due_date=meeting + timedelta(days=60),
+                              created_by="Thư ký"), today=earlier, meeting_date=earlier)
+    yield dict(url=url, engine=engine, period=period, meeting=meeting, district=district)
+    engine.dispose()
+
+
+def _sql(engine, query, **params) -> pd.DataFrame:
+    return pd.read_sql(text(query), engine, params=params)
+
+
+def _rate_by_district(engine, kpi: kpis.Kpi, start: date, end: date) -> pd.DataFrame:
+    """The KPI per district (the district's own office and its wards), plain SQL."""
+    table = "rating_monthly" if kpi.source == "ratings" else "dossier_monthly"
+    numerator = " + ".join(f"s.{c}" for c in kpi.numerator)
+    frame = _sql(
+        engine,
+        f"""select d.code, d.name, sum({numerator}) as num, sum(s.{kpi.denominator}) as den
+            from {table} s join units u on u.code = s.unit_code
+            join units d on d.code = case when u.level = 'district' then u.code else u.parent_code end
+            where d.level = 'district' and s.month between :start and :end group by d.code, d.name""",
+        start=start, end=end,
+    )
+    frame = frame[frame["den"] > 0]
+    return frame.assign(value=frame["num"] / frame["den"]).set_index("name")
+
+
+def _city_monthly(engine, kpi: kpis.Kpi, start: date, end: date) -> pd.Series:
+    table = "rating_monthly" if kpi.source == "ratings" else "dossier_monthly"
+    numerator = " + ".join(kpi.numerator)
+    frame = _sql(engine, f"select month, sum({numerator}) as num, sum({kpi.denominator}) as den from {table} "
+                         "where month between :start and :end group by month order by month", start=start, end=end)
+    return (frame["num"] / frame["den"]).set_axis(pd.to_datetime(frame["month"]).dt.date)
+
+
+@pytest.fixture(scope="module")
+def briefing(pack_db):
+    return content.build_briefing(pack_db["engine"], CITY, pack_db["period"], "vi", meeting_date=pack_db["meeting"])
+
+
+@pytest.fixture(scope="module")
+def pptx_deck(pack_db):
+    from pptx import Presentation
+
+    data, name = build(pack_db["engine"], CITY, pack_db["period"], "pptx", meeting_date=pack_db["meeting"])
+    assert name == f"giao-ban_Toan-thanh-pho_{pack_db['period'].key}.pptx"
+    return Presentation(io.BytesIO(data))
+
+
+def _titles(deck) -> list[str]:
+    return [s.shapes.title.text if s.shapes.title is not None else "" for s in deck.slides]
+
+
+def _charts(deck):
+    return [shape.chart for slide in deck.slides for shape in slide.shapes if shape.has_chart]
+
+
+def test_pptx_slides_and_vietnamese_titles(pptx_deck, pack_db):
+    titles = _titles(pptx_deck)
+    label = pack_db["period"].label("vi")
+    assert titles[0].startswith("Họp giao ban · Toàn thành phố")
+    assert titles[1] == f"Chỉ số chính · {label}"
+    assert titles[2].startswith("Bản đồ · ")
+    assert titles[3].startswith("Đơn vị thấp nhất · ")
+    assert titles[4].startswith("Xu hướng 12 kỳ · ")
+    assert any(t.startswith("Đơn vị có cảnh báo") for t in titles)
+    assert titles[-1].startswith("Nhiệm vụ đến hạn")
+    # The map is a picture; the charts are native charts of the right kinds.
+    from pptx.enum.chart import XL_CHART_TYPE
+    from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+    assert any(shape.shape_type == MSO_SHAPE_TYPE.PICTURE for shape in pptx_deck.slides[2].shapes)
+    kinds = [chart.chart_type for chart in _charts(pptx_deck)]
+    assert kinds == [XL_CHART_TYPE.BAR_CLUSTERED, XL_CHART_TYPE.LINE_MARKERS]
+
+
+def test_pptx_kpi_table_and_notes(pptx_deck, pack_db):
+    engine, period = pack_db["engine"], pack_db["period"]
+    table = next(shape.table for shape in pptx_deck.slides[1].shapes if shape.has_table)
+    rows = {table.cell(r, 0).text: [table.cell(r, c).text for c in range(1, 6)] for r in range(1, len(table.rows))}
+    counts = _sql(engine, "select sum(very_satisfied + satisfied) as num, sum(ratings) as den from rating_monthly where month between :s and :e",
+                  s=period.start, e=period.end).iloc[0]
+    assert rows["Tỷ lệ hài lòng"][0] == fmt_pct(counts["num"] / counts["den"], "vi")
+    target = _sql(engine, "select value from targets where kpi_id = 'satisfaction_rate' and unit_code is null "
+                          "and valid_from <= :d and (valid_to is null or valid_to >= :d)", d=period.end)["value"]
+    if len(target):
+        assert rows["Tỷ lệ hài lòng"][1] == fmt_pct(target.iloc[-1], "vi")
+    received = _sql(engine, "select sum(received) as n from dossier_monthly where month between :s and :e", s=period.start, e=period.end)["n"].iloc[0]
+    assert rows["Hồ sơ tiếp nhận"][0] == f"{int(received):,}".replace(",", ".")
+    notes = pptx_deck.slides[1].notes_slide.notes_text_frame.text
+    for kpi_id in ("satisfaction_rate", "on_time_rate", "apology_compliance"):
+        assert kpis.get(kpi_id).help_vi in notes
+
+
+def test_pptx_bar_chart_matches_the_database(pptx_deck, pack_db, briefing):
+    engine, period = pack_db["engine"], pack_db["period"]
+    chart = _charts(pptx_deck)[0]
+    focus = kpis.get(briefing.focus_kpi)
+    expected = _rate_by_district(engine, focus, period.start, period.end)
+    categories = list(chart.plots[0].categories)
+    values = list(chart.plots[0].series[0].values)
+    assert len(categories) == min(content.BOTTOM_UNITS, len(expected))
+    for name, value in zip(categories, values):
+        assert value == pytest.approx(expected.loc[name, "value"], abs=1e-9), name
+    # The weakest listed are among the lowest raw values (ranking shrinks, it does not invert).
+    assert min(values) == pytest.approx(expected["value"].min()) or expected["den"].min() < 30
+    assert focus.label("vi") in pptx_deck.slides[3].notes_slide.notes_text_frame.text or focus.help_vi in pptx_deck.slides[3].notes_slide.notes_text_frame.text
+
+
+def test_pptx_line_chart_matches_the_database(pptx_deck, pack_db, briefing):
+    engine, period = pack_db["engine"], pack_db["period"]
+    chart = _charts(pptx_deck)[1]
+    focus = kpis.get(briefing.focus_kpi)
+    first = month(*[(period.start.year * 12 + period.start.month - 1 - 11) // 12, (period.start.month - 1 - 11) % 12 + 1])
+    expected = _city_monthly(engine, focus, first.start, period.end)
+    series = chart.plots[0].series
+    values = list(series[0].values)
+    assert len(values) == 12
+    assert list(chart.plots[0].categories)[-1] == period.label("vi")
+    assert values == pytest.approx(list(expected.reindex([month(d.year, d.month).start for d in
+                                                           [first.start.replace(day=1) + pd.DateOffset(months=k) for k in range(12)]]).values), abs=1e-9)
+    if briefing.trend_target is not None:
+        assert set(series[1].values) == {briefing.trend_target}
+
+
+def test_pptx_commitments_slide_lists_the_due_one(pptx_deck, pack_db):
+    slide = pptx_deck.slides[len(pptx_deck.slides) - 1]
+    table = next(shape.table for shape in slide.shapes if shape.has_table)
+    cells = [[table.cell(r, c).text for c in range(len(table.columns))] for r in range(1, len(table.rows))]
+    assert [row[1] for row in cells] == ["Rà soát hồ sơ trễ hạn đất đai"]
+    assert cells[0][0] == pack_db["district"]["name"]
+    assert cells[0][5] == "Tỷ lệ đúng hạn → 98,0%"
+
+
+def test_pdf_has_the_same_content(pack_db, briefing):
+    pypdf = pytest.importorskip("pypdf", reason="pypdf (requirements-dev) reads the PDF text")
+    data, name = build(pack_db["engine"], CITY, pack_db["period"], "pdf", meeting_date=pack_db["meeting"])
+    assert name.endswith(".pdf") and data[:5] == b"%PDF-"
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    pages = [page.extract_text() for page in reader.pages]
+    whole = "\n".join(pages)
+    assert len(pages) == 7
+    assert "Họp giao ban" in pages[0] and "Toàn thành phố" in pages[0]
+    satisfaction = next(f for f in briefing.kpis if f.kpi_id == "satisfaction_rate")
+    assert "Tỷ lệ hài lòng" in pages[1] and satisfaction.value_text in pages[1]
+    assert kpis.get("satisfaction_rate").help_vi in pages[1]
+    for name_ in briefing.bottom["name"].head(3):
+        assert name_ in pages[3]
+    assert briefing.fmt(briefing.bottom["value"].iloc[0]) in pages[3]
+    assert "Rà soát hồ sơ trễ hạn đất đai" in whole
+    assert "Việc chưa đến hạn" not in whole
+
+
+def test_english_pack(pack_db):
+    from pptx import Presentation
+
+    data, _ = build(pack_db["engine"], "760", pack_db["period"], "pptx", lang="en", meeting_date=pack_db["meeting"])
+    titles = _titles(Presentation(io.BytesIO(data)))
+    assert titles[0] == "Review meeting · Quận 1"
+    assert titles[1].startswith("Key figures · ")
+
+
+def test_filename_is_ascii():
+    assert content.pack_filename("Quận Bình Thạnh", month(2026, 10), "pptx") == "giao-ban_Quan-Binh-Thanh_2026-10.pptx"
+    assert content.ascii_slug("Đường Đa Kao") == "Duong-Da-Kao"
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "reports.briefing", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=240)
+
+
+def test_cli_builds_and_rejects_bad_input(pack_db, tmp_path):
+    out = tmp_path / "pack.pptx"
+    bad_scope = _cli("--scope", "99999", "--period", pack_db["period"].key, "--format", "pptx", "--out", str(out), "--url", pack_db["url"])
+    assert bad_scope.returncode == 2 and "Unknown scope code '99999'" in bad_scope.stderr
+    bad_period = _cli("--scope", CITY, "--period", "2025-13", "--format", "pdf", "--out", str(out), "--url", pack_db["url"])
+    assert bad_period.returncode == 2 and "2025-13" in bad_period.stderr
+    assert list(tmp_path.iterdir()) == []
+    good = _cli("--scope", "760", "--period", pack_db["period"].key, "--format", "pdf", "--out", str(tmp_path), "--url", pack_db["url"])
+    assert good.returncode == 0, good.stderr
+    files = [p.name for p in tmp_path.iterdir()]
+    assert files == [f"giao-ban_Quan-1_{pack_db['period'].key}.pdf"]
+    assert (tmp_path / files[0]).read_bytes()[:5] == b"%PDF-"

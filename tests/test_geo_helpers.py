@@ -1,0 +1,40 @@
+"""Shared helpers for the geo tests (no tests here): a SQLite database holding units."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import insert
+
+from data_access.db import make_engine
+from data_access.schema import metadata, units
+from geo.generated import legacy_units, units_2025
+
+SHARED_GEO = Path(__file__).resolve().parents[2] / "shared" / "geo"
+REAL_2025 = SHARED_GEO / "hcmc_wards_2025.geojson"
+REAL_2025_MISSING = f"real boundary file {REAL_2025} is absent (see ../shared/geo/README.md)"
+
+
+def unit_rows(frame: pd.DataFrame) -> list[dict]:
+    rows = []
+    for r in frame.itertuples(index=False):
+        rows.append({"code": str(r.code), "name": r.name, "level": r.level,
+                     "parent_code": None if pd.isna(r.parent_code) else str(r.parent_code),
+                     "lat": float(r.lat), "lon": float(r.lon)})
+    return rows
+
+
+def engine_with_units(tmp_path, layout: str = "legacy"):
+    """A SQLite engine with the schema and the HCMC units: legacy (city, 22 districts,
+    273 wards) or 2025 (city and 168 wards)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'geo_test.sqlite'}")
+    metadata.create_all(engine)
+    if layout == "legacy":
+        frame = legacy_units("79")
+    else:
+        city = legacy_units("79").query("level == 'city'")
+        frame = pd.concat([city, units_2025("79")], ignore_index=True)
+    with engine.begin() as conn:
+        conn.execute(insert(units), unit_rows(frame))
+    return engine

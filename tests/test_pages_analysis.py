@@ -1,0 +1,131 @@
+"""AppTest runs of the trends, rankings and unit-profile pages through app.py, on the small demo.
+
+AppTest clears URL parameters on a page switch, so a deep link is opened as a user's browser
+would end up: the app, then the page, then the parameters of the link. Figures a user would
+check are recomputed independently from the fact tables with plain SQL.
+"""
+
+import sqlite3
+from datetime import date
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from i18n.format import fmt_int, fmt_pct
+from tests.support.app_server import REPO_ROOT
+
+APP = str(REPO_ROOT / "app.py")
+PROFILE, RANKINGS, TRENDS = "pages/analysis/unit_profile.py", "pages/analysis/rankings.py", "pages/analysis/trends.py"
+
+
+def open_page(page: str, **params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page(page)
+    at.run()
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception[0].value
+    return at
+
+
+def latest_month(url: str) -> tuple[str, str]:
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+        last = date.fromisoformat(db.execute("select max(day) from rating_daily").fetchone()[0])
+    # The filter bar's default: the latest complete month (the demo ends on a month's last day).
+    return last.replace(day=1).isoformat(), last.isoformat()
+
+
+def busiest_ward(url: str, start: str, end: str) -> str:
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+        return db.execute(
+            "select r.unit_code from ratings r join units u on u.code = r.unit_code where u.level = 'ward' "
+            "and date(r.rated_at) between ? and ? group by r.unit_code order by count(*) desc, r.unit_code limit 1",
+            (start, end),
+        ).fetchone()[0]
+
+
+def test_profile_of_a_ward_matches_the_fact_tables(demo_db_env):
+    start, end = latest_month(demo_db_env)
+    ward = busiest_ward(demo_db_env, start, end)
+    with sqlite3.connect(demo_db_env.removeprefix("sqlite:///")) as db:
+        name = db.execute("select name from units where code = ?", (ward,)).fetchone()[0]
+        total, satisfied = db.execute(
+            "select count(*), sum(level in (1, 2)) from ratings where unit_code = ? and date(rated_at) between ? and ?", (ward, start, end)
+        ).fetchone()
+    at = open_page(PROFILE, unit=ward)
+    assert at.title[0].value == f"Hồ sơ đơn vị · {name}"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Số lượt đánh giá"] == fmt_int(total)
+    assert metrics["Tỷ lệ hài lòng"] == fmt_pct(satisfied / total)
+    assert any("hạng" in label for label in metrics)  # its place among the wards of its district
+    assert not at.error
+
+
+def test_profile_of_a_district_lists_its_wards(demo_db_env):
+    at = open_page(PROFILE, unit="760")
+    assert at.title[0].value == "Hồ sơ đơn vị · Quận 1"
+    with sqlite3.connect(demo_db_env.removeprefix("sqlite:///")) as db:
+        wards = {n for (n,) in db.execute("select name from units where parent_code = '760'")}
+    shown = set(at.dataframe[0].value["Đơn vị"])
+    assert shown == wards
+
+
+@pytest.mark.parametrize("hostile", ["'; DROP TABLE units;--", "<script>alert(1)</script>", "9" * 5000, "", "26734 OR 1=1"])
+def test_hostile_unit_codes_get_a_clear_error(demo_db_env, hostile):
+    at = open_page(PROFILE, unit=hostile)
+    assert at.error and "Không có đơn vị nào mang mã" in at.error[0].value
+    assert "<script>" not in at.error[0].value
+    assert any("Chọn đơn vị khác" in m.value for m in at.markdown)  # a way back
+    with sqlite3.connect(demo_db_env.removeprefix("sqlite:///")) as db:
+        assert db.execute("select count(*) from units").fetchone()[0] > 0
+
+
+def test_profile_in_english(demo_db_env):
+    at = open_page(PROFILE, unit="760")
+    at.radio(key="lang").set_value("en").run()
+    assert at.title[0].value == "Unit profile · Quận 1"
+
+
+def test_rankings_default_and_deep_links(demo_db_env):
+    at = open_page(RANKINGS)
+    assert at.title[0].value == "Xếp hạng"
+    table = at.dataframe[0].value
+    assert len(table) == 22 and "Cận dưới Wilson" in table.columns  # the city's districts, fair order
+    assert list(table["Hạng"])[:3] == sorted(table["Hạng"].tolist(), key=lambda r: int(r.replace(".", "")) if r != "—" else 10**6)[:3]
+    at = open_page(RANKINGS, level="all_wards", method="raw")
+    assert len(at.dataframe[0].value) == 273
+    assert any("KHÔNG tính đến số lượng" in c.value for c in at.caption)  # the plain order says so
+    at = open_page(RANKINGS, level="wards", district="760", kpi="on_time_rate")
+    assert "Quận 1" in at.subheader[0].value
+    at = open_page(RANKINGS, kpi="service_index", level="departments")
+    assert any("766" in c.value for c in at.caption)  # the formula version is named
+    assert at.dataframe[0].value.shape[0] == 15
+
+
+def test_rankings_ignore_unknown_choices(demo_db_env):
+    at = open_page(RANKINGS, level="everything", kpi="'; drop", method="<b>")
+    assert at.title[0].value == "Xếp hạng" and len(at.dataframe[0].value) == 22
+
+
+def test_trends_of_several_wards(demo_db_env):
+    start, end = latest_month(demo_db_env)
+    with sqlite3.connect(demo_db_env.removeprefix("sqlite:///")) as db:
+        wards = [c for (c,) in db.execute("select code from units where parent_code = '760' order by code limit 3")]
+        names = dict(db.execute("select code, name from units where parent_code = '760'"))
+        counts = dict(db.execute("select unit_code, count(*) from ratings where date(rated_at) between ? and ? group by unit_code", (start, end)))
+    at = open_page(TRENDS, units=wards)
+    figures = at.dataframe[0].value
+    assert set(figures["Đơn vị / nhóm"]) == {names[w] for w in wards}
+    assert len(figures) == 3 * 12  # three wards, twelve months
+    last = figures[figures["Kỳ"] == figures["Kỳ"].iloc[-1]].set_index("Đơn vị / nhóm")
+    for ward in wards:
+        assert last.loc[names[ward], "Số lượng (lượt đánh giá)"] == fmt_int(counts.get(ward, 0))
+
+
+def test_trends_split_and_grains(demo_db_env):
+    at = open_page(TRENDS, kpi="on_time_rate", split="field", grain="quarter")
+    assert not at.exception and at.dataframe[0].value["Đơn vị / nhóm"].nunique() > 1
+    at = open_page(TRENDS, grain="reporting_month", kpi="open_overdue")
+    assert len(at.dataframe[0].value) == 12 + 12  # the city and the preceding run of periods
