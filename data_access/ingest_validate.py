@@ -538,6 +538,11 @@ def _days_in_month(y: np.ndarray, m: np.ndarray) -> np.ndarray:
     return table[np.clip(m, 1, 12) - 1] + ((m == 2) & leap)
 
 
+# Canonical forms that exports usually use: parsed by Arrow's strptime and accepted only when
+# formatting the result gives back the very same text (Arrow rolls 31/02 over to 03/03).
+FAST_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
+
+
 def parse_datetimes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(datetime64[us] array with NaT for empty or bad cells, mask of bad non-empty cells).
 
@@ -547,6 +552,33 @@ def parse_datetimes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """
     array = pc.utf8_trim_whitespace(pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True))
     array = pc.fill_null(array, "")
+    n = len(array)
+    empty = pc.equal(array, "").to_numpy(zero_copy_only=False)
+    micros = np.zeros(n, dtype=np.int64)
+    good = np.zeros(n, dtype=bool)
+    pending = np.flatnonzero(~empty)
+    for fmt in FAST_FORMATS:
+        if not len(pending):
+            break
+        text = array.take(pa.array(pending))
+        parsed = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
+        same = pc.fill_null(pc.equal(pc.strftime(parsed, format=fmt), text), False).to_numpy(zero_copy_only=False)
+        if same.any():
+            hit = pending[same]
+            micros[hit] = pc.cast(pc.cast(parsed.filter(pa.array(same)), pa.timestamp("us")), pa.int64()).to_numpy(zero_copy_only=False)
+            good[hit] = True
+            pending = pending[~same]
+    if len(pending):
+        slow_micros, slow_good = _parse_slow(array.take(pa.array(pending)))
+        micros[pending] = slow_micros
+        good[pending] = slow_good
+    result = micros.astype("datetime64[us]")
+    result[~good] = np.datetime64("NaT")
+    return result, ~good & ~empty
+
+
+def _parse_slow(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Every accepted form, component by component: (microseconds since 1970, valid)."""
     n = len(array)
     empty = pc.equal(array, "").to_numpy(zero_copy_only=False)
     year = np.full(n, -1, dtype=np.int64)
@@ -597,11 +629,7 @@ def parse_datetimes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         + hour * 3_600_000_000 + minute * 60_000_000 + second * 1_000_000 + micro
     )
     micros = np.where(serial_mask, serial_us, micros)
-    good = valid_parts | serial_mask
-    result = micros.astype("datetime64[us]")
-    result[~good] = np.datetime64("NaT")
-    bad = ~good & ~empty
-    return result, bad
+    return micros, valid_parts | serial_mask
 
 
 # --- validation ------------------------------------------------------------------------------

@@ -270,6 +270,17 @@ def _write_all(folder: Path, manifest: dict) -> dict:
     return info
 
 
+def _remove_stale_work_dirs(static_dir: Path, older_than_s: float = 3600) -> None:
+    """Temporary folders left by a generation that was killed (a live one takes seconds)."""
+    now = time.time()
+    for leftover in static_dir.glob(".glyphs-tmp-*"):
+        try:
+            if now - leftover.stat().st_mtime > older_than_s:
+                shutil.rmtree(leftover, ignore_errors=True)
+        except OSError:
+            pass
+
+
 def ensure_glyphs(static_dir: Path) -> Path:
     """Write the glyph PBFs under static_dir/glyphs once; return that folder.
 
@@ -284,16 +295,15 @@ def ensure_glyphs(static_dir: Path) -> Path:
     if _is_complete(target, manifest):
         return target
     static_dir.mkdir(parents=True, exist_ok=True)
+    _remove_stale_work_dirs(static_dir)
     work = Path(tempfile.mkdtemp(prefix=".glyphs-tmp-", dir=static_dir))
     try:
         built = work / GLYPHS_DIR_NAME
         _write_all(built, manifest)
         if _is_complete(target, manifest):  # someone else finished meanwhile
             return target
-        old = None
-        if target.exists():
-            old = work / "old"
-            os.replace(target, old)
+        if target.exists():  # outdated or incomplete: move it out, it is deleted with work
+            os.replace(target, work / "old")
         try:
             os.replace(built, target)
         except OSError:

@@ -19,6 +19,7 @@ Backlog growth: open_overdue >= backlog_min and >= backlog_factor x the baseline
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +28,7 @@ from scipy import stats
 
 from i18n.format import fmt_int, fmt_num, fmt_pct
 from metrics import kpis as _kpis
+from metrics.periods import Period, previous_period
 
 DEFAULT_ALERT_KPIS = ("satisfaction_rate", "dissatisfaction_rate", "on_time_rate", "apology_compliance")
 
@@ -220,3 +222,32 @@ class Alert:
 def to_alerts(frame: pd.DataFrame) -> list[Alert]:
     """The rows of detect_alerts as Alert objects."""
     return [Alert(**{c: r[c] for c in ALERT_COLUMNS}) for r in frame.to_dict("records")]
+
+
+# --- the dashboard's alert scan, with the loaders passed in ---------------------------
+
+BASELINE_PERIODS = 6
+
+
+def baseline_periods(period: Period, count: int = BASELINE_PERIODS) -> list[Period]:
+    """The `count` periods of the same kind before `period`, newest first."""
+    before = [previous_period(period)]
+    while len(before) < count:
+        before.append(previous_period(before[-1]))
+    return before
+
+
+def scan_alerts(kpi_counts: Callable, backlog_counts: Callable, period: Period, codes) -> pd.DataFrame:
+    """Alerts of every unit in `codes` (None: all), most severe first (metrics.alerts columns).
+
+    `kpi_counts(start, end, codes, by_unit)` and `backlog_counts(days, codes, by_unit)` load
+    counts (data_access.queries signatures without the engine). The baseline is the six
+    previous periods of the same kind; its backlog is the average of their closing snapshots.
+    """
+    before = baseline_periods(period)
+    current = kpi_counts(period.start, period.end, codes, True)
+    baseline = kpi_counts(before[-1].start, before[0].end, codes, True)
+    snapshots = backlog_counts(tuple(p.end for p in before), codes, True)
+    level = snapshots.groupby("unit_code")[["open_dossiers", "open_overdue"]].mean().reset_index()
+    baseline = baseline.drop(columns=["open_dossiers", "open_overdue"]).merge(level, on="unit_code", how="left").fillna(0)
+    return detect_alerts(current, baseline)

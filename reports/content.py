@@ -37,7 +37,6 @@ TREND_GRAIN = {"month": "month", "quarter": "quarter", "reporting_month": "repor
 TREND_PERIODS = 12
 BOTTOM_UNITS = 10
 MAX_ALERT_UNITS = 8
-BASELINE_PERIODS = 6
 KEY_FIGURE_KPIS = ["satisfaction_rate", "on_time_rate", "open_overdue", "apology_compliance"]
 STATUS_WORDS = {"green": ("Đạt", "On target"), "amber": ("Gần đạt", "Near target"), "red": ("Chưa đạt", "Below target")}
 
@@ -48,33 +47,6 @@ class BriefingError(ValueError):
 
 def tr(lang: str, vi: str, en: str) -> str:
     return en if lang == "en" else vi
-
-
-# --- alerts: the dashboard's rule with the loaders passed in ----------------------------------
-
-
-def baseline_periods(period: Period, count: int = BASELINE_PERIODS) -> list[Period]:
-    """The `count` periods of the same kind before `period`, newest first."""
-    before = [previous_period(period)]
-    while len(before) < count:
-        before.append(previous_period(before[-1]))
-    return before
-
-
-def scan_alerts(kpi_counts: Callable, backlog_counts: Callable, period: Period, codes) -> pd.DataFrame:
-    """Alerts of every unit in `codes` (None: all), most severe first (metrics.alerts columns).
-
-    `kpi_counts(start, end, codes, by_unit)` and `backlog_counts(days, codes, by_unit)` load
-    counts (data_access.queries signatures without the engine). The baseline is the six
-    previous periods of the same kind; its backlog is the average of their closing snapshots.
-    """
-    before = baseline_periods(period)
-    current = kpi_counts(period.start, period.end, codes, True)
-    baseline = kpi_counts(before[-1].start, before[0].end, codes, True)
-    snapshots = backlog_counts(tuple(p.end for p in before), codes, True)
-    level = snapshots.groupby("unit_code")[["open_dossiers", "open_overdue"]].mean().reset_index()
-    baseline = baseline.drop(columns=["open_dossiers", "open_overdue"]).merge(level, on="unit_code", how="left").fillna(0)
-    return alert_rules.detect_alerts(current, baseline)
 
 
 # --- the content ---------------------------------------------------------------------------
@@ -331,7 +303,7 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
     focus_target = target_for(targets, focus_id, scope_code)
 
     report(0.5, tr(lang, "Đang dò cảnh báo", "Scanning for alerts"))
-    found = scan_alerts(
+    found = alert_rules.scan_alerts(
         lambda s, e, c, b: queries.kpi_counts(engine, s, e, c, b),
         lambda days, c, b: queries.backlog_counts(engine, list(days), c, b),
         period,

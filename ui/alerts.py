@@ -1,7 +1,7 @@
 """Alerts for a scope and period: load the counts, run metrics.alerts, phrase each one.
 
-The baseline is the six periods of the same kind before the current one: long enough to
-be a unit's usual level, short enough to follow real change.
+The rule itself (six periods of baseline, backlog as a level) is metrics.alerts.scan_alerts,
+shared with the briefing pack.
 """
 
 from __future__ import annotations
@@ -11,32 +11,22 @@ import streamlit as st
 
 from metrics import alerts as alert_rules
 from metrics import units as unit_tree
-from metrics.periods import Period, previous_period
+from metrics.periods import Period
 from ui import data
 from ui.i18n import lang, t
 
-BASELINE_PERIODS = 6
 SEVERITY_ICON = {"high": ":material/error:", "medium": ":material/warning:"}
-
-
-def baseline_periods(period: Period, count: int = BASELINE_PERIODS) -> list[Period]:
-    before = [previous_period(period)]
-    while len(before) < count:
-        before.append(previous_period(before[-1]))
-    return before
 
 
 def find_alerts(period: Period, codes: tuple[str, ...] | None) -> pd.DataFrame:
     """Alerts of every unit in `codes` (None: the whole city), most severe first."""
     key = data.db_key()
-    before = baseline_periods(period)
-    current = data.kpi_counts(key, period.start, period.end, codes, True)
-    baseline = data.kpi_counts(key, before[-1].start, before[0].end, codes, True)
-    # The backlog baseline is a level: the average of the baseline periods' closing snapshots.
-    snapshots = data.backlog_counts(key, tuple(p.end for p in before), codes, True)
-    level = snapshots.groupby("unit_code")[["open_dossiers", "open_overdue"]].mean().reset_index()
-    baseline = baseline.drop(columns=["open_dossiers", "open_overdue"]).merge(level, on="unit_code", how="left").fillna(0)
-    return alert_rules.detect_alerts(current, baseline)
+    return alert_rules.scan_alerts(
+        lambda start, end, scope, by_unit: data.kpi_counts(key, start, end, scope, by_unit),
+        lambda days, scope, by_unit: data.backlog_counts(key, tuple(days), scope, by_unit),
+        period,
+        codes,
+    )
 
 
 def alert_list(found: pd.DataFrame, units: pd.DataFrame, limit: int = 10) -> None:

@@ -55,12 +55,17 @@ if split not in split_options:
     right.caption(t("Chỉ số này không tách được như vậy.", "This indicator cannot be split that way."))
     split = "none"
 
-# The scope, its children (a district chair compares their wards), and the city's departments.
-candidates = [filters.scope_code] + list(unit_tree.children(units, filters.scope_code, levels=("district", "ward"))["code"])
-if filters.is_city:
-    candidates += list(unit_tree.children(units, city, levels=("department",))["code"])
+# Any unit of the scope: a district chair compares their wards, a city leader any wards or
+# departments. The scope first, then districts, wards and departments, each by name.
+inside = set(unit_tree.subtree_codes(units, filters.scope_code)) - {filters.scope_code}
+level_order = {"district": 0, "ward": 1, "department": 2}
+listed = units[units["code"].isin(inside)].assign(_l=lambda f: f["level"].map(level_order)).sort_values(["_l", "name"])
+candidates = [filters.scope_code] + list(listed["code"])
+parent_of = dict(zip(units["code"], units["parent_code"]))
+# Ward names repeat across districts ("Phường 1"): the district and code tell them apart.
+choice_labels = {c: names[c] + (f" – {names[parent_of[c]]}" if parent_of.get(c) in names and parent_of[c] != city else "") for c in candidates}
 chosen = url_multiselect(
-    st, t(f"Đơn vị (tối đa {MAX_UNITS})", f"Units (up to {MAX_UNITS})"), candidates, lambda c: names.get(c, c), "units", [filters.scope_code],
+    st, t(f"Đơn vị (tối đa {MAX_UNITS})", f"Units (up to {MAX_UNITS})"), candidates, choice_labels.get, "units", [filters.scope_code],
     max_selections=MAX_UNITS,
 )
 chosen = chosen[:MAX_UNITS] or [filters.scope_code]
