@@ -9,7 +9,7 @@ import streamlit as st
 from data_access.db import DatabaseUnavailable
 from ui import frame
 from ui.i18n import language_switch, t
-from ui.setup import SchemaOutdated, prepare_database
+from ui.setup import SchemaOutdated, prepare_database, prepare_map_glyphs
 
 st.set_page_config(page_title="Chỉ số phục vụ người dân", page_icon=":material/account_balance:", layout="wide")
 language_switch()
@@ -31,9 +31,11 @@ pages = {
 navigation = st.navigation(pages)
 
 try:
+    prepare_map_glyphs()
     prepare_database()
     filters = frame.filter_bar_or_notice()
-    if filters is not None:
+    # With no data yet, only the data page can help: it loads the first files.
+    if filters is not None or navigation.url_path == "data":
         navigation.run()
     frame.footer()
 except DatabaseUnavailable as error:

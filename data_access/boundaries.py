@@ -84,18 +84,6 @@ def load_boundaries(engine: Engine, codes=None) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(records, columns=columns, geometry=geoms, crs="EPSG:4326")
 
 
-def load_units(engine: Engine, level: str | None = None):
-    """Units (code, name, level, parent_code, lat, lon) as a DataFrame, e.g. to match a file."""
-    import pandas as pd
-
-    query = select(units.c.code, units.c.name, units.c.level, units.c.parent_code, units.c.lat, units.c.lon).order_by(units.c.code)
-    if level is not None:
-        query = query.where(units.c.level == level)
-    with engine.connect() as conn:
-        rows = conn.execute(query).mappings().all()
-    return pd.DataFrame([dict(r) for r in rows], columns=["code", "name", "level", "parent_code", "lat", "lon"])
-
-
 def has_boundaries(engine: Engine) -> bool:
     with engine.connect() as conn:
         return bool(conn.execute(select(func.count()).select_from(unit_boundaries)).scalar())

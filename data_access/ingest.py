@@ -14,8 +14,8 @@ Public API (the Data admin page pages/admin/data.py uses the same functions):
 - `write(engine, checked, actor, ...) -> ImportResult`: ONE transaction: a temporary
   staging table (bulk_insert), an upsert into the fact table by the source's own key
   (ratings.source_key, dossiers.code) that inserts new rows and updates changed ones,
-  the summary refresh from the earliest day touched (old and new values), and the audit
-  row. Whole or nothing.
+  the refresh of that source's summaries from the earliest day touched (old and new
+  values), and the audit row. Whole or nothing.
 - `import_file(...)`: check + write.
 - `freshness(engine) -> DataFrame`: the latest record per source and unit.
 - `record_audit(connection_or_engine, actor, action, what, details)`: one audit row
@@ -275,7 +275,7 @@ def write(
         since = min(moments).date() if moments and (added or updated) else None
         if since is not None:
             progress(0.85, _m(lang, f"Đang cập nhật bảng tổng hợp từ {since:%d/%m/%Y}…", f"Refreshing summaries from {since:%d/%m/%Y}…"))
-            refresh_summaries_in(connection, since, today)
+            refresh_summaries_in(connection, since, today, sources=(source,))
         seconds = time.perf_counter() - started
         result = ImportResult(source, checked.name, len(frame), added, updated, len(frame) - added - updated, since, seconds)
         details = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(result).items()}

@@ -550,8 +550,10 @@ def parse_datetimes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     time first: "08:30 05/10/2026"), ISO yyyy-mm-dd[ HH:MM[:SS[.ffffff]]], and Excel serial
     day numbers (1900 date system). Never mm/dd/yyyy. Impossible dates (31/02) are bad.
     """
-    array = pc.utf8_trim_whitespace(pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True))
-    array = pc.fill_null(array, "")
+    array = pa.array(values, type=pa.string(), from_pandas=True)  # no copy for pandas' Arrow strings
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    array = pc.fill_null(pc.utf8_trim_whitespace(array), "")
     n = len(array)
     empty = pc.equal(array, "").to_numpy(zero_copy_only=False)
     micros = np.zeros(n, dtype=np.int64)

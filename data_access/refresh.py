@@ -47,16 +47,21 @@ def refresh_summaries(engine: Engine, since: date | None = None, today: date | N
         refresh_summaries_in(connection, since, today)
 
 
-def refresh_summaries_in(connection: Connection, since: date | None = None, today: date | None = None) -> None:
+def refresh_summaries_in(
+    connection: Connection, since: date | None = None, today: date | None = None, sources: tuple[str, ...] = ("ratings", "dossiers")
+) -> None:
     """The same refresh inside the caller's transaction (an import writes facts and
-    summaries in one transaction: data_access/ingest.py)."""
+    summaries in one transaction: data_access/ingest.py). `sources` limits it to the
+    summaries of the fact tables that changed (dossiers include the backlog)."""
     today = today or date.today()
-    _refresh_ratings(connection, since)
-    _refresh_dossiers(connection, since)
-    _refresh_backlog(connection, today)
+    if "ratings" in sources:
+        _refresh_ratings(connection, since)
+    if "dossiers" in sources:
+        _refresh_dossiers(connection, since)
+        _refresh_backlog(connection, today)
     connection.execute(
         insert(refresh_log),
-        [{"table_name": "all", "from_day": since, "to_day": today, "refreshed_at": datetime.now()}],
+        [{"table_name": "all" if len(sources) == 2 else sources[0], "from_day": since, "to_day": today, "refreshed_at": datetime.now()}],
     )
 
 

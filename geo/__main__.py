@@ -45,23 +45,11 @@ def cmd_import(args) -> int:
     return 0
 
 
-def generate_and_save(engine) -> int:
-    """Generate approximate boundaries for the units in the database and store them."""
-    from data_access.boundaries import load_units, save_boundaries
-    from geo.generated import SOURCE_LABEL, build_generated_boundaries
-    from geo.simplify import simplify_levels
-
-    units = load_units(engine)
-    cities = units.loc[units["level"] == "city", "code"].tolist()
-    city = cities[0] if cities else "79"
-    generated = build_generated_boundaries(units if not units.empty else None, province_code=city)
-    simplified = simplify_levels(generated)
-    return save_boundaries(engine, simplified, source=SOURCE_LABEL, approximate=True)
-
-
 def cmd_generate(args) -> int:
     start = time.perf_counter()
-    count = generate_and_save(_engine(args.url))
+    from geo.generated import store_default_boundaries
+
+    count = store_default_boundaries(_engine(args.url))
     print(f"Generated approximate boundaries for {count} units in {time.perf_counter() - start:.1f} s.")
     return 0
 

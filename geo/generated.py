@@ -441,3 +441,16 @@ def build_generated_boundaries(units: pd.DataFrame | None = None, *, province_co
         rows.append(current)
     result = pd.concat(rows, ignore_index=True)
     return gpd.GeoDataFrame(result[COLUMNS], geometry="geometry", crs="EPSG:4326")
+
+
+def store_default_boundaries(engine) -> int:
+    """Generate approximate boundaries for the units in the database, simplify, and store them."""
+    from data_access.boundaries import save_boundaries
+    from data_access.queries import load_units
+    from geo.simplify import simplify_levels
+
+    units = load_units(engine)
+    cities = units.loc[units["level"] == "city", "code"].tolist()
+    city = cities[0] if cities else "79"
+    generated = build_generated_boundaries(units if not units.empty else None, province_code=city)
+    return save_boundaries(engine, simplify_levels(generated), source=SOURCE_LABEL, approximate=True)

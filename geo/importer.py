@@ -272,7 +272,8 @@ def prepare_import(
 
 def import_boundaries(engine, path, level: str, *, min_match: float = 0.9, **fields) -> MatchReport:
     """Read, match, simplify and store a file's boundaries (approximate=False), atomically."""
-    from data_access.boundaries import load_units, save_boundaries
+    from data_access.boundaries import save_boundaries
+    from data_access.queries import load_units
     from geo.simplify import DEFAULT_BUDGET_BYTES, simplify_to_budget
 
     units = load_units(engine)

@@ -29,7 +29,6 @@ import numpy as np
 import pandas as pd
 
 from geo.generated import _dataset_path, legacy_units, partition_polygons, units_2025
-from geo.names import normalise_name
 
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "shared" / "geo" / "hcmc_wards_2025.geojson"
 METRIC_CRS = "EPSG:32648"

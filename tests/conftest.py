@@ -11,8 +11,10 @@ Databases
 - `db_url` (function, parametrised, ids "sqlite" and "postgresql"): one of the two above.
 - `engine` (function): `make_engine(db_url)` migrated with `data_access.migrate.upgrade`;
   disposed afterwards. Tests using it run on both backends.
+- `generated_boundaries` (session): the approximate boundaries of the demo geography
+  (GeoDataFrame of wards, districts and the city), built once.
 - `demo_db_url` (session): "sqlite:///<session tmp>/demo.sqlite", migrated and filled with
-  the small demo data (seed 7) and its summaries. Treat it as read-only.
+  the small demo data (seed 7), its summaries and the approximate boundaries. Read-only.
 - `demo_db_env` (function): sets DASHBOARD_DATABASE_URL=demo_db_url for the test (AppTest)
   and yields the URL.
 
@@ -101,10 +103,21 @@ def engine(db_url):
 
 
 @pytest.fixture(scope="session")
-def demo_db_url(tmp_path_factory):
+def generated_boundaries():
+    """The approximate boundaries of the demo geography (built once: it takes seconds)."""
+    from geo.generated import build_generated_boundaries
+
+    return build_generated_boundaries()
+
+
+@pytest.fixture(scope="session")
+def demo_db_url(tmp_path_factory, generated_boundaries):
     from data_access import demo, refresh
+    from data_access.boundaries import save_boundaries
     from data_access.db import make_engine
     from data_access.migrate import upgrade
+    from geo.generated import SOURCE_LABEL
+    from geo.simplify import simplify_levels
 
     url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite'}"
     eng = make_engine(url)
@@ -112,6 +125,7 @@ def demo_db_url(tmp_path_factory):
         upgrade(eng)
         demo.generate(eng, size="small", seed=7)
         refresh.refresh_summaries(eng)
+        save_boundaries(eng, simplify_levels(generated_boundaries), source=SOURCE_LABEL, approximate=True)
     finally:
         eng.dispose()
     return url

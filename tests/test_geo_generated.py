@@ -9,8 +9,8 @@ METRIC = "EPSG:32648"
 
 
 @pytest.fixture(scope="module")
-def generated():
-    return build_generated_boundaries()
+def generated(generated_boundaries):
+    return generated_boundaries
 
 
 def test_every_unit_has_a_valid_polygon(generated):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import time
-from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest

@@ -9,16 +9,15 @@ import pytest
 import shapely
 
 from data_access.boundaries import has_boundaries, load_boundaries
-from geo.__main__ import generate_and_save
+from geo.generated import store_default_boundaries as generate_and_save
 from geo.figures import NO_DATA_TEXT, center_zoom, choropleth_map, feature_bounds
-from geo.generated import build_generated_boundaries
-from geo.simplify import geojson_bytes, simplify_levels, simplify_to_budget, to_feature_collection
+from geo.simplify import geojson_bytes, simplify_to_budget, to_feature_collection
 from tests.test_geo_helpers import engine_with_units
 
 
 @pytest.fixture(scope="module")
-def generated():
-    return build_generated_boundaries()
+def generated(generated_boundaries):
+    return generated_boundaries
 
 
 @pytest.fixture(scope="module")
@@ -66,9 +65,12 @@ def _frame(fc, with_data_share=0.8):
 def test_figure_is_offline_and_marks_no_data(ward_fc):
     frame = _frame(ward_fc)
     fig = choropleth_map(ward_fc, frame, "rate", kpi_label="Tỷ lệ hài lòng", higher_is_better=True)
-    assert fig.layout.map.style == "white-bg"
+    style = fig.layout.map.style
+    assert style["layers"] == [{"id": "background", "type": "background", "paint": {"background-color": "#ffffff"}}] or len(style["layers"]) == 1
+    assert style["glyphs"].startswith("/app/static/glyphs/")  # served by the app itself
     text = fig.to_json()
     assert not re.search(r"https?://", text)
+    assert len(text.encode()) < 320_000  # each feature sent once, though split over two traces
     assert len(fig.data) == 2
     main, grey = fig.data
     assert main.type == grey.type == "choroplethmap"
@@ -101,3 +103,12 @@ def test_map_fits_the_shown_features(ward_fc):
     assert west < fig_small.layout.map.center.lon < east and south < fig_small.layout.map.center.lat < north
     center, zoom = center_zoom((106.36, 10.35, 107.03, 11.16), 900, 600)
     assert 8.5 < zoom < 10.5
+
+
+def test_labels_draw_short_names_with_the_local_font(ward_fc):
+    frame = _frame(ward_fc, 1.0)
+    fig = choropleth_map(ward_fc, frame, "rate", labels=True)
+    labels = fig.data[-1]
+    assert labels.type == "scattermap" and labels.mode == "text"
+    assert labels.textfont.family == "DejaVu Sans Book"
+    assert len(labels.text) == len(ward_fc["features"])

@@ -14,14 +14,20 @@ import streamlit as st
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from data_access import demo, migrate, refresh
-from data_access.db import DEFAULT_SQLITE_PATH, DatabaseUnavailable, database_url, is_default_demo, make_engine
-from geo import generated
+from data_access.db import DEFAULT_SQLITE_PATH, PROJECT_ROOT, DatabaseUnavailable, database_url, is_default_demo, make_engine
+from geo import generated, glyphs
 from ui import data
 from ui.i18n import t
 
 
 class SchemaOutdated(RuntimeError):
     pass
+
+
+@st.cache_resource(show_spinner=False)
+def prepare_map_glyphs() -> None:
+    """Write the map's label glyphs into static/ once, so labels draw with no internet."""
+    glyphs.ensure_glyphs(PROJECT_ROOT / "static")
 
 
 def prepare_database() -> None:

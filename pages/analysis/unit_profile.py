@@ -63,7 +63,7 @@ def _choice_labels() -> dict[str, str]:
 
 choice_labels = _choice_labels()
 order = units.assign(_l=units["level"].map({"city": 0, "district": 1, "ward": 2, "department": 3})).sort_values(["_l", "code"])
-code = url_select(st, t("Đơn vị", "Unit"), order["code"], choice_labels.get, "unit", filters.scope_code, keep=True)
+code = url_select(st.sidebar, t("Hồ sơ của đơn vị", "Profile of"), order["code"], choice_labels.get, "unit", filters.scope_code, keep=True)
 unit = units.set_index("code").loc[code]
 name, level = str(unit["name"]), str(unit["level"])
 subtree = unit_tree.subtree_codes(units, code)
