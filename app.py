@@ -4,6 +4,8 @@ Pages live in pages/<section>/<page>.py (never directly in pages/, see DESIGN.md
 the filters through ui.filters.current().
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from data_access.db import DatabaseUnavailable
@@ -11,12 +13,14 @@ from ui import frame
 from ui.i18n import language_switch, t
 from ui.setup import SchemaOutdated, prepare_database, prepare_map_glyphs
 
-st.set_page_config(page_title="Chỉ số phục vụ người dân", page_icon=":material/account_balance:", layout="wide")
+# The icon is a local file: a ":material/...:" favicon would be fetched from the internet.
+st.set_page_config(page_title="Chỉ số phục vụ người dân", page_icon=str(Path(__file__).parent / "ui/assets/favicon.png"), layout="wide")
 language_switch()
 
 pages = {
     t("Điều hành", "Leadership"): [
         st.Page("pages/overview/overview.py", title=t("Tổng quan", "Overview"), icon=":material/dashboard:", url_path="overview", default=True),
+        st.Page("pages/map/map.py", title=t("Bản đồ", "Map"), icon=":material/map:", url_path="map"),
         st.Page("pages/analysis/trends.py", title=t("Xu hướng", "Trends"), icon=":material/trending_up:", url_path="trends"),
         st.Page("pages/analysis/rankings.py", title=t("Xếp hạng", "Rankings"), icon=":material/leaderboard:", url_path="rankings"),
         st.Page("pages/analysis/unit_profile.py", title=t("Hồ sơ đơn vị", "Unit profile"), icon=":material/account_tree:", url_path="unit"),

@@ -399,7 +399,7 @@ def _hcmc_legacy() -> pd.DataFrame:
     spec = importlib.util.find_spec("vietnamadminunits")
     if spec is None or not spec.submodule_search_locations:
         raise DemoDataError("the vietnamadminunits package is not installed")
-    path = Path(list(spec.submodule_search_locations)[0]) / "data" / "dataset.db"
+    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "dataset.db"
     query = (
         "SELECT districtCode, district, districtLat, districtLon, wardCode, ward, wardLat, wardLon "
         "FROM admin_units_legacy WHERE provinceCode = ? ORDER BY districtCode, wardCode"
@@ -802,7 +802,6 @@ def _make_chunk(ctx: _Context, rng: np.random.Generator, days: np.ndarray, count
     is_closed = (closed_kind > 0) & (closed_at <= snapshot)
     is_finished = ~is_closed & (finished <= snapshot)
     is_returned = is_finished & ~never_recorded & (returned <= snapshot)
-    is_open = ~is_closed & ~is_finished
     fee = ctx.proc_fee[proc]
     r = rng.random(n)
     open_status = np.where(

@@ -383,10 +383,68 @@ def labels_to_polygons(labels: np.ndarray, grid: _Grid, n: int) -> list:
     return polys
 
 
-def partition_polygons(sites: pd.DataFrame, **options) -> list:
-    """One polygon per site row (see `power_partition` for the options)."""
-    labels, grid = power_partition(sites, **options)
+def _targets(sites: pd.DataFrame, box_area: np.ndarray) -> np.ndarray:
+    target = sites["area_km2"].to_numpy(float).copy()
+    missing = ~np.isfinite(target) | (target <= 0)
+    target[missing] = BBOX_FILL * box_area[missing]
+    still = ~np.isfinite(target) | (target <= 0)
+    target[still] = np.nanmedian(target[~still]) if (~still).any() else 1.0
+    return target
+
+
+def box_fill_partition(sites: pd.DataFrame, *, cell_km: float = 0.05, iterations: int = 40, power: float = 2.0, smooth_km: float = 1.0, **_ignored):
+    """Label a grid with the site owning each cell (-1 outside): see `geo.boxfill`.
+
+    Every site needs a bounding box (south, west, north, east); target area `area_km2`
+    (NaN: `BBOX_FILL` x its box). Returns (labels, grid).
+    """
+    from geo.boxfill import box_partition, fill_holes, smooth_outline
+
+    lat, lon = _spread_duplicates(sites)
+    south, west = sites["south"].to_numpy(float), sites["west"].to_numpy(float)
+    north, east = sites["north"].to_numpy(float), sites["east"].to_numpy(float)
+    # Degenerate boxes (a point or a line): at least 100 m around the centroid.
+    half = 0.05 / KM_PER_DEG_LAT
+    south, north = np.minimum(south, lat - half * (north - south < 2 * half)), np.maximum(north, lat + half * (north - south < 2 * half))
+    west, east = np.minimum(west, lon - half * (east - west < 2 * half)), np.maximum(east, lon + half * (east - west < 2 * half))
+    box_area = (north - south) * KM_PER_DEG_LAT * (east - west) * KM_PER_DEG_LAT * np.cos(np.radians(lat))
+    target = _targets(sites, box_area)
+    pad = 2 * cell_km / KM_PER_DEG_LAT
+    grid = _Grid(west.min() - pad, south.min() - pad, east.max() + pad, north.max() + pad, cell_km)
+    labels = box_partition(grid, lon, lat, south, west, north, east, target, iterations=iterations, power=power)
+    labels = smooth_outline(fill_holes(labels), cell_km, smooth_km)
+    si = np.clip(np.searchsorted(grid.y_edges, lat) - 1, 0, grid.ny - 1)
+    sj = np.clip(np.searchsorted(grid.x_edges, lon) - 1, 0, grid.nx - 1)
+    region = labels >= 0
+    labels = _clean_fragments(labels, region, si, sj)
+    return labels, grid
+
+
+def partition_polygons(sites: pd.DataFrame, *, method: str = "auto", **options) -> list:
+    """One polygon per site row.
+
+    method: "box" (`box_fill_partition`, needs every bounding box), "power"
+    (`power_partition`, the older method, works from centroids alone); "auto": "box" when
+    every site has a bounding box and the outline option is not "disc".
+    """
+    has_box = sites[["south", "west", "north", "east"]].notna().all(axis=1).all()
+    if method == "auto":
+        method = "box" if has_box and options.get("outline", "bbox") == "bbox" else "power"
+    if method == "box":
+        labels, grid = box_fill_partition(sites, **options)
+    else:
+        labels, grid = power_partition(sites, **options)
     return labels_to_polygons(labels, grid, len(sites))
+
+
+def _legacy_area_estimates(province_code: str) -> pd.Series:
+    """Legacy ward areas estimated from the 2025 official areas (empty when unavailable)."""
+    from geo.legacy_converter import legacy_area_estimates
+
+    try:
+        return legacy_area_estimates(province_code)
+    except (KeyError, StopIteration, ValueError):
+        return pd.Series(dtype=float)
 
 
 def build_generated_boundaries(units: pd.DataFrame | None = None, *, province_code: str = "79", cell_km: float = 0.05) -> gpd.GeoDataFrame:
@@ -412,6 +470,8 @@ def build_generated_boundaries(units: pd.DataFrame | None = None, *, province_co
     missing = wards[wards[["lat", "lon"]].isna().any(axis=1)]
     if not missing.empty:
         raise ValueError(f"wards without a centroid, cannot generate boundaries: {', '.join(missing['code'])}")
+    if wards["area_km2"].isna().any():
+        wards["area_km2"] = wards["area_km2"].fillna(wards["code"].map(_legacy_area_estimates(province_code)))
     polys = partition_polygons(wards, cell_km=cell_km)
     out = gpd.GeoDataFrame(
         {

@@ -224,7 +224,7 @@ def test_tet_week_is_quiet(demo_frames):
     for tet in ("2024-02-10", "2025-01-29", "2026-02-17"):
         day = pd.Timestamp(tet)
 
-        def volume(first, last):
+        def volume(first, last, day=day):
             return int(received.between(day + pd.Timedelta(days=first), day + pd.Timedelta(days=last)).sum())
 
         tet_week = volume(-3, 3)

@@ -14,8 +14,10 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from data_access import boundaries as boundary_store
 from data_access import queries
 from data_access.db import DatabaseUnavailable, database_url, make_engine
+from geo.simplify import to_feature_collection
 
 TTL = 600
 
@@ -80,3 +82,11 @@ def backlog_counts(key: str, days: tuple[date, ...], codes: tuple[str, ...] | No
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
 def targets(key: str, on_day: date) -> pd.DataFrame:
     return queries.load_targets(_engine(key), on_day)
+
+
+@_reachable
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def boundaries(key: str, codes: tuple[str, ...]) -> dict:
+    """{"geojson": FeatureCollection of the units that have a boundary, "approximate": bool}."""
+    frame = boundary_store.load_boundaries(_engine(key), list(codes))
+    return {"geojson": to_feature_collection(frame), "approximate": bool(frame["approximate"].any())}

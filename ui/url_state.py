@@ -63,6 +63,15 @@ def segmented(container, label: str, options, key: str, default=None, **kwargs):
     return value
 
 
+def toggle(container, label: str, key: str, **kwargs) -> bool:
+    """An on/off switch kept in the URL as `key=1` while on."""
+    if key not in st.session_state:
+        st.session_state[key] = st.query_params.get(key) == "1"
+    value = container.toggle(label, key=key, **kwargs)
+    _publish(key, "1" if value else "0", "0")
+    return value
+
+
 def rejected_params() -> dict:
     """URL parameters this session ignored because they were not valid values."""
     return st.session_state.get(_REJECTED, {})

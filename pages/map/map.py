@@ -1,0 +1,90 @@
+"""Bản đồ: districts coloured by a KPI; click a district for its wards, a ward for its profile.
+
+Drill-down lives in the URL (`?area=760`), so every map is a shareable link and a reload
+keeps it; the click only changes that parameter.
+"""
+
+import streamlit as st
+
+from geo.generated import APPROXIMATE_NOTE
+from metrics import kpis
+from metrics import units as unit_tree
+from ui import data, maps, url_state
+from ui.filters import current
+from ui.i18n import lang, t
+
+filters = current()
+key = data.db_key()
+units = data.units(key)
+period = filters.period
+level_of = dict(zip(units["code"], units["level"]))
+
+area = st.query_params.get("area", filters.scope_code)
+if level_of.get(area) not in ("city", "district"):
+    st.error(
+        t(f"Không có đơn vị mã “{area[:40]}” để xem bản đồ. Đang hiển thị toàn thành phố.", f"No unit with code “{area[:40]}” to map. Showing the whole city."),
+        icon=":material/wrong_location:",
+    )
+    area = filters.city_code
+
+trail = unit_tree.ancestors(units, area)
+names = dict(zip(units["code"], units["name"]))
+st.title(f"{t('Bản đồ', 'Map')} · {names[area]}")
+st.markdown(
+    " › ".join(
+        f"[{names[code]}]({url_state.link('/map', area=code)})" if code != area else f"**{names[code]}**" for code in trail
+    )
+)
+
+controls = st.columns([3, 2])
+kpi_id = url_state.selectbox(
+    controls[0], t("Chỉ số tô màu", "Colour by"), list(kpis.KPIS), key="kpi", default="satisfaction_rate",
+    format_func=lambda k: kpis.get(k).label(lang()),
+)
+labels = url_state.toggle(controls[1], t("Hiện tên đơn vị trên bản đồ", "Show unit names on the map"), key="labels")
+st.caption(f"{period.label(lang())} · {kpis.get(kpi_id).help(lang())}")
+
+counts = data.kpi_counts(key, period.start, period.end, unit_tree.subtree_codes(units, area), True)
+frame = maps.area_frame(counts, units, area, kpi_id)
+shapes = data.boundaries(key, tuple(frame["code"]))
+if not shapes["geojson"]["features"]:
+    st.warning(
+        t("Chưa có ranh giới cho các đơn vị này. Nạp ranh giới bằng lệnh: python -m geo import FILE --level ward",
+          "No boundaries for these units yet. Load them with: python -m geo import FILE --level ward"),
+        icon=":material/map:",
+    )
+    st.stop()
+
+event = st.plotly_chart(
+    maps.kpi_map(shapes["geojson"], frame, kpi_id, labels),
+    on_select="rerun",
+    selection_mode="points",
+    key=f"map-{area}-{kpi_id}",
+    config={"scrollZoom": True, "displaylogo": False},
+)
+if shapes["approximate"]:
+    st.caption(":material/info: " + APPROXIMATE_NOTE[lang()])
+if area == filters.city_code:
+    st.caption(t("Các sở, ban, ngành không có trên bản đồ; xem ở trang Xếp hạng.", "City departments are not on the map; see Rankings."))
+
+clicked = [point.get("location") for point in event.selection.get("points", []) if point.get("location")]
+if clicked:
+    code = clicked[0]
+    if level_of.get(code) == "district":
+        st.query_params["area"] = code
+        st.rerun()
+    st.switch_page("pages/analysis/unit_profile.py", query_params={**st.query_params.to_dict(), "unit": code})
+
+kpi = kpis.get(kpi_id)
+table = frame.sort_values(kpi_id, ascending=not kpi.higher_is_better, na_position="last")
+st.dataframe(
+    {
+        t("Đơn vị", "Unit"): table["name"],
+        kpi.label(lang()): [kpis.format_value(v, kpi, lang()) for v in table[kpi_id]],
+        t("Số lượng", "Volume"): table[kpi.volume_column].astype(int),
+        t("Hồ sơ", "Profile"): [url_state.link("/unit", unit=code) for code in table["code"]],
+    },
+    column_config={t("Hồ sơ", "Profile"): st.column_config.LinkColumn(display_text=t("Xem", "Open"))},
+    hide_index=True,
+    width="stretch",
+)

@@ -1,0 +1,55 @@
+"""The KPI map of one area's children (the city's districts, or a district's wards)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from geo.figures import choropleth_map
+from i18n.format import fmt_int
+from metrics import kpis
+from metrics import units as unit_tree
+from ui import charts
+from ui.i18n import lang
+
+# The figures every hover shows, whatever KPI colours the map.
+HOVER_KPIS = ("satisfaction_rate", "on_time_rate", "open_overdue")
+
+
+def hover_text(row: pd.Series, kpi_ids: list[str], language: str) -> str:
+    lines = [f"<b>{row['name']}</b>"]
+    for kpi_id in kpi_ids:
+        kpi = kpis.get(kpi_id)
+        value = kpis.format_value(row[kpi_id], kpi, language)
+        volume = "" if kpi.kind == "count" else f" ({fmt_int(row[kpi.volume_column], language)} {kpi.volume_noun(language)})"
+        lines.append(f"{kpi.label(language)}: {value}{volume}")
+    return "<br>".join(lines)
+
+
+def area_frame(counts_by_unit: pd.DataFrame, units: pd.DataFrame, area_code: str, kpi_id: str) -> pd.DataFrame:
+    """One row per child of the area: code, name, the KPI and the hover figures, hover_text."""
+    children = unit_tree.children(units, area_code, levels=("district", "ward"))
+    rolled = unit_tree.roll_up(counts_by_unit, units, area_code)
+    frame = children[["code", "name"]].merge(rolled, left_on="code", right_on="unit_code", how="left")
+    count_columns = [c for c in rolled.columns if c != "unit_code"]
+    frame[count_columns] = frame[count_columns].fillna(0)
+    shown = [kpi_id] + [k for k in HOVER_KPIS if k != kpi_id]
+    frame = kpis.add_kpi_columns(frame, shown)
+    frame["hover_text"] = [hover_text(row, shown, lang()) for _, row in frame.iterrows()]
+    return frame
+
+
+def kpi_map(geojson: dict, frame: pd.DataFrame, kpi_id: str, labels: bool, height_px: int = 620):
+    kpi = kpis.get(kpi_id)
+    figure = choropleth_map(
+        geojson,
+        frame,
+        kpi_id,
+        kpi_label=kpi.label(lang()),
+        higher_is_better=kpi.higher_is_better,
+        tickformat=charts.axis_format(kpi)["tickformat"],
+        lang=lang(),
+        height_px=height_px,
+        labels=labels,
+    )
+    figure.update_layout(separators=",." if lang() == "vi" else ".,")
+    return figure
