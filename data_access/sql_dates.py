@@ -7,7 +7,7 @@ so queries stay one piece of SQLAlchemy Core for both.
 
 from __future__ import annotations
 
-from sqlalchemy import Date
+from sqlalchemy import Date, Integer
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -23,6 +23,13 @@ class add_days(FunctionElement):
     """The calendar day of a timestamp plus a whole number of days."""
 
     type = Date()
+    inherit_cache = True
+
+
+class days_between(FunctionElement):
+    """Whole calendar days from the first timestamp's day to the second's."""
+
+    type = Integer()
     inherit_cache = True
 
 
@@ -46,3 +53,18 @@ def _add_days_sqlite(element, compiler, **kw):
 def _add_days_pg(element, compiler, **kw):
     moment, days = list(element.clauses)
     return "(CAST(%s AS DATE) + CAST(%s AS INTEGER))" % (compiler.process(moment, **kw), compiler.process(days, **kw))
+
+
+@compiles(days_between, "sqlite")
+def _days_between_sqlite(element, compiler, **kw):
+    start, end = list(element.clauses)
+    return "CAST(julianday(date(%s)) - julianday(date(%s)) AS INTEGER)" % (
+        compiler.process(end, **kw),
+        compiler.process(start, **kw),
+    )
+
+
+@compiles(days_between, "postgresql")
+def _days_between_pg(element, compiler, **kw):
+    start, end = list(element.clauses)
+    return "(CAST(%s AS DATE) - CAST(%s AS DATE))" % (compiler.process(end, **kw), compiler.process(start, **kw))

@@ -1,21 +1,26 @@
 """Approximate ward and district polygons generated from centroids and bounding boxes.
 
-Used when no official boundary file has been imported. The method (measured against the
-real 2025 HCMC layout, see `geo/validate.py`):
+Used when no official boundary file has been imported. The method (`geo.boxfill`; measured
+against real polygons, see `geo/validate.py`):
 
-1. A fine grid (about 50 m) is laid over the area. The outline is the union of the wards'
-   bounding boxes (the only outline data the `vietnamadminunits` package ships).
-2. Every grid cell goes to the ward with the smallest *power distance*
-   ``d(x, centroid)^2 - weight``, plus a penalty for lying outside the ward's bounding box.
-   The weights are adjusted iteratively until each ward's area matches its target area
-   (the official area when known, else a share of its bounding box): a capacity-constrained
-   power diagram, shaped by the bounding boxes.
-3. Stray fragments are handed to their neighbours, then the grid is turned into polygons
-   whose shared edges match exactly, so the wards form a valid coverage (no gaps, no
-   overlaps). Districts are the union of their wards, so every ward lies in its district
-   and the districts tile the city.
+1. Target area per ward: the 2025 units' official areas (`wardAreaKm2`) split among the
+   legacy wards that formed them (package converter, `geo.legacy_converter`); else a share
+   of the ward's bounding box.
+2. On a fine grid (about 50 m), a ward may only own cells inside its geocoder bounding box
+   (these boxes are nearly exact). Its cost for a cell is the squared distance from its
+   centroid measured in box units on each side of the centroid (so its unit ball touches
+   the four sides of the box) minus a weight; "outside the city" costs 0. Weights are
+   adjusted until every ward has its target area: the city outline is where no ward wants
+   to grow further.
+3. Enclosed holes are filled, the outline is rounded by a 1 km closing, stray fragments
+   are handed to their neighbours, then the grid is turned into polygons whose shared
+   edges match exactly, so the wards form a valid coverage (no gaps, no overlaps).
+   Districts are the union of their wards, so every ward lies in its district and the
+   districts tile the city.
 
-The result is approximate and must be labelled so in the UI (`APPROXIMATE_NOTE`).
+Units without a bounding box fall back to the older capacity-constrained power diagram
+(`power_partition`). The result is approximate and must be labelled so in the UI
+(`APPROXIMATE_NOTE`).
 """
 
 from __future__ import annotations

@@ -70,3 +70,19 @@ def test_units_frame_from_the_database_is_accepted():
     out = build_generated_boundaries(units)
     assert sorted(out.loc[out["level"] == "ward", "code"]) == sorted(units.loc[units["level"] == "ward", "code"])
     assert shapely.coverage_is_valid(out[out["level"] == "ward"].geometry.to_numpy())
+
+
+def test_quality_against_real_2025_polygons():
+    """The legacy layout against unions of real 2025 polygons (see geo.validate.legacy_check)."""
+    import geopandas as gpd
+
+    from geo.validate import DEFAULT_FILE, legacy_check
+
+    if not DEFAULT_FILE.exists():
+        pytest.skip(f"real 2025 boundary file not found: {DEFAULT_FILE}")
+    real = gpd.read_file(DEFAULT_FILE)[["code", "geometry"]]
+    report = legacy_check(real)
+    assert report["closed_districts"] >= 15 and report["pure_units"] >= 50
+    assert report["pure_unit_iou_q1_median_q3"][1] >= 0.70
+    assert report["district_iou_q1_median_q3"][1] >= 0.80
+    assert report["city_iou"] >= 0.82

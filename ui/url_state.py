@@ -2,8 +2,13 @@
 
 Streamlit's own `bind="query-params"` writes the *displayed label* into the URL, which
 changes with the language; these helpers write the option's code instead (`?period=2026-10`,
-not `?period=Tháng 10/2026`). A value from the URL that is not an offered option is
-noted (see `rejected_params`) and the default is used, so a crafted link cannot break a page.
+not `?period=Tháng 10/2026`).
+
+Which value wins: a URL value this session did not write itself (a new visit, a link, a
+page switch with parameters) sets the widget; otherwise the widget keeps what the user
+chose, and the URL is rewritten to match after every run. A URL value that is not an
+offered option is noted (see `rejected_params`) and ignored, so a crafted link cannot
+break a page.
 """
 
 from __future__ import annotations
@@ -13,38 +18,58 @@ from urllib.parse import urlencode
 import streamlit as st
 
 _REJECTED = "_rejected_url_params"
+_WRITTEN = "_url_params_written"
+# The view's parameters that every link to another page keeps (the global filter bar).
+GLOBAL_PARAMS = ("pk", "period", "range", "cmp", "scope", "lang")
 
 
-def _seed(key: str, options: list, default) -> None:
-    """Give the widget its starting value: the URL's when valid, else the default."""
-    if key in st.session_state and st.session_state[key] in options:
+def _written() -> dict:
+    return st.session_state.setdefault(_WRITTEN, {})
+
+
+def _from_url(key: str, options, multiple: bool = False) -> tuple[bool, object]:
+    """(True, value) when the URL carries a value for `key` that this session did not write."""
+    values = st.query_params.get_all(key)
+    if not values or values == _written().get(key):
+        return False, None
+    value = values if multiple else values[0]
+    if not all(v in options for v in values):
+        st.session_state.setdefault(_REJECTED, {})[key] = ",".join(values)
+        return False, None
+    return True, value
+
+
+def _write(key: str, value, default) -> None:
+    """Put the widget's value in the URL; the default is left out to keep links short."""
+    values = [] if value == default else ([str(v) for v in value] if isinstance(value, list) else [str(value)])
+    _written()[key] = values
+    if st.query_params.get_all(key) == values:
         return
-    raw = st.query_params.get(key)
-    if raw is not None and raw not in options:
-        st.session_state.setdefault(_REJECTED, {})[key] = raw
-    st.session_state[key] = raw if raw in options else default
+    if values:
+        st.query_params[key] = values
+    elif key in st.query_params:
+        del st.query_params[key]
 
 
-def _publish(key: str, value, default) -> None:
-    if value == default:
-        if key in st.query_params:
-            del st.query_params[key]
-    elif st.query_params.get(key) != value:
-        st.query_params[key] = value
-
-
-def _bound(widget, label: str, options, key: str, default=None, **kwargs):
+def _bound(widget, label: str, options, key: str, default=None, keep: bool = False, **kwargs):
     options = list(options)
     default = options[0] if default is None or default not in options else default
-    _seed(key, options, default)
-    value = widget(label, options, key=key, **kwargs)
-    _publish(key, value, default)
-    return value
+    found, value = _from_url(key, options)
+    if found:
+        st.session_state[key] = value
+    elif st.session_state.get(key) not in options:
+        st.session_state[key] = default
+    chosen = widget(label, options, key=key, **kwargs)
+    # A deselectable widget (segmented control) handed back None: keep the default.
+    chosen = default if chosen is None else chosen
+    _write(key, chosen, None if keep else default)
+    return chosen
 
 
-def selectbox(container, label: str, options, key: str, default=None, **kwargs):
-    """A selectbox bound to the URL parameter `key` (options are codes; use format_func for labels)."""
-    return _bound(container.selectbox, label, options, key, default, **kwargs)
+def selectbox(container, label: str, options, key: str, default=None, keep: bool = False, **kwargs):
+    """A selectbox kept in the URL parameter `key` (options are codes; format_func shows labels).
+    `keep`: write the value even when it is the default (a profile link always names its unit)."""
+    return _bound(container.selectbox, label, options, key, default, keep, **kwargs)
 
 
 def radio(container, label: str, options, key: str, default=None, **kwargs):
@@ -52,24 +77,33 @@ def radio(container, label: str, options, key: str, default=None, **kwargs):
 
 
 def segmented(container, label: str, options, key: str, default=None, **kwargs):
-    """A segmented control that always has one option chosen."""
+    return _bound(container.segmented_control, label, options, key, default, **kwargs)
+
+
+def multiselect(container, label: str, options, key: str, default: list, **kwargs) -> list:
+    """A multiselect kept in the URL as a repeated parameter (`?units=760&units=26734`)."""
     options = list(options)
-    default = options[0] if default is None or default not in options else default
-    _seed(key, options, default)
-    value = container.segmented_control(label, options, key=key, **kwargs)
-    if value is None:  # clicking the chosen option again deselects it: keep the default
-        value = default
-    _publish(key, value, default)
-    return value
+    limit = kwargs.get("max_selections") or len(options)
+    found, value = _from_url(key, options, multiple=True)
+    if found:
+        st.session_state[key] = list(dict.fromkeys(value))[:limit]
+    elif not isinstance(st.session_state.get(key), list) or any(v not in options for v in st.session_state[key]):
+        st.session_state[key] = list(default)
+    chosen = container.multiselect(label, options, key=key, **kwargs)
+    _write(key, chosen, list(default))
+    return chosen
 
 
 def toggle(container, label: str, key: str, **kwargs) -> bool:
     """An on/off switch kept in the URL as `key=1` while on."""
-    if key not in st.session_state:
-        st.session_state[key] = st.query_params.get(key) == "1"
-    value = container.toggle(label, key=key, **kwargs)
-    _publish(key, "1" if value else "0", "0")
-    return value
+    found, value = _from_url(key, ["0", "1"])
+    if found:
+        st.session_state[key] = value == "1"
+    elif key not in st.session_state:
+        st.session_state[key] = False
+    chosen = container.toggle(label, key=key, **kwargs)
+    _write(key, "1" if chosen else "0", "0")
+    return chosen
 
 
 def rejected_params() -> dict:
@@ -78,8 +112,8 @@ def rejected_params() -> dict:
 
 
 def link(path: str, **params) -> str:
-    """A link to a page keeping the current view's parameters (period, scope, language ...)."""
-    merged = {key: st.query_params.get(key) for key in st.query_params}
-    merged.update({key: value for key, value in params.items() if value is not None})
-    query = urlencode({key: value for key, value in merged.items() if value is not None})
-    return f"{path}?{query}" if query else path
+    """A link to a page (`"unit"` or `"/unit"`) keeping the viewer's period, scope and language."""
+    kept = {key: st.query_params.get(key) for key in GLOBAL_PARAMS if st.query_params.get(key)}
+    kept.update({key: value for key, value in params.items() if value is not None})
+    path = "/" + path.lstrip("/")
+    return f"{path}?{urlencode(kept, doseq=True)}" if kept else path

@@ -17,7 +17,7 @@ from ui.downloads import Col, table
 from ui.filters import current
 from ui.i18n import lang, t
 from ui.ranking_charts import funnel_figure, funnel_side, ranking_bars
-from ui.unit_data import url_select, view_link
+from ui import url_state
 
 LEVELS = {
     "districts": ("Quận/huyện", "Districts"),
@@ -46,19 +46,19 @@ st.caption(f"{period.label(lang())} · {t('so với', 'compared with')} {compare
 
 # --- choices (each bound to a URL parameter) -------------------------------------------------
 left, middle, right = st.columns([2, 3, 3])
-level = url_select(left, t("Xếp hạng", "Rank"), LEVELS, lambda k: t(*LEVELS[k]), "level", "districts" if filters.is_city else "wards")
+level = url_state.selectbox(left, t("Xếp hạng", "Rank"), LEVELS, key="level", default="districts" if filters.is_city else "wards", format_func=lambda k: t(*LEVELS[k]))
 kpi_options = [INDEX, *(k for k, v in kpis.KPIS.items() if v.kind != "count")]
-kpi_id = url_select(
-    middle, t("Chỉ số", "Indicator"), kpi_options,
-    lambda k: t("Chỉ số phục vụ (tổng hợp)", "Service index (composite)") if k == INDEX else kpis.get(k).label(lang()), "kpi", "satisfaction_rate",
+kpi_id = url_state.selectbox(
+    middle, t("Chỉ số", "Indicator"), kpi_options, key="kpi", default="satisfaction_rate",
+    format_func=lambda k: t("Chỉ số phục vụ (tổng hợp)", "Service index (composite)") if k == INDEX else kpis.get(k).label(lang()),
 )
 if kpi_id == INDEX:
     versions = service_index.load_versions()
-    version = url_select(right, t("Phiên bản công thức", "Formula version"), versions, lambda v: versions[v].label(lang()), "version", service_index.default_version_id())
+    version = url_state.selectbox(right, t("Phiên bản công thức", "Formula version"), versions, key="version", default=service_index.default_version_id(), format_func=lambda v: versions[v].label(lang()))
     method = "raw"
 else:
     kpi = kpis.get(kpi_id)
-    method = url_select(right, t("Cách xếp", "Order by"), METHODS, lambda k: t(*METHODS[k]), "method", "wilson")
+    method = url_state.selectbox(right, t("Cách xếp", "Order by"), METHODS, key="method", default="wilson", format_func=lambda k: t(*METHODS[k]))
     if kpi.kind != "rate":
         right.caption(t("Chỉ số này không phải tỷ lệ: xếp theo giá trị.", "Not a rate: ranked by its value."))
 
@@ -67,7 +67,7 @@ parent = city
 if level == "wards":
     if filters.is_city:
         district_names = dict(zip(districts["code"], districts["name"]))
-        parent = url_select(st, t("Quận/huyện", "District"), district_names, district_names.get, "district", next(iter(district_names)))
+        parent = url_state.selectbox(st, t("Quận/huyện", "District"), district_names, key="district", format_func=district_names.get)
     else:
         parent = filters.scope_code
 # The units of the table, and what their counts roll up from.
@@ -196,7 +196,7 @@ if kpi_id == INDEX:
             Col(f"{group.label_vi}: tỷ lệ", f"{group.label_en}: rate", rate, "hidden"),
             Col(f"{group.label_vi}: điểm", f"{group.label_en}: points", points, "hidden"),
         ]
-    columns += [Col("Phiên bản", "Version", scored["version"], "hidden"), Col("Hồ sơ", "Profile", [view_link("unit", unit=c) for c in scored["unit_code"]], "link")]
+    columns += [Col("Phiên bản", "Version", scored["version"], "hidden"), Col("Hồ sơ", "Profile", [url_state.link("unit", unit=c) for c in scored["unit_code"]], "link")]
     table(columns, file_stem, "index", highlight=marks)
     if len(scored) <= 40:
         bars = scored.assign(name=scored["unit_code"].map(names), volume=scored["unit_code"].map(volume))
@@ -239,7 +239,7 @@ if kpi.kind == "rate":
     ]
 columns += [
     Col("So với mục tiêu", "Against target", [status_text(v, c) for v, c in zip(ranked["value"], ranked["unit_code"])]),
-    Col("Hồ sơ", "Profile", [view_link("unit", unit=c) for c in ranked["unit_code"]], "link"),
+    Col("Hồ sơ", "Profile", [url_state.link("unit", unit=c) for c in ranked["unit_code"]], "link"),
 ]
 table(columns, file_stem, "kpi", highlight=marks)
 

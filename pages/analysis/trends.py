@@ -19,7 +19,7 @@ from ui import cards, charts, data, unit_data
 from ui.downloads import Col, table
 from ui.filters import current
 from ui.i18n import lang, t
-from ui.unit_data import url_multiselect, url_select
+from ui import url_state
 
 GRAINS = {
     "day": ("Ngày", "Day"),
@@ -44,13 +44,13 @@ st.title(t("Xu hướng", "Trends"))
 
 # --- choices -------------------------------------------------------------------------------
 left, middle, right = st.columns([3, 2, 2])
-kpi_id = url_select(left, t("Chỉ số", "Indicator"), kpis.KPIS, lambda k: kpis.get(k).label(lang()), "kpi", "satisfaction_rate")
+kpi_id = url_state.selectbox(left, t("Chỉ số", "Indicator"), kpis.KPIS, key="kpi", default="satisfaction_rate", format_func=lambda k: kpis.get(k).label(lang()))
 kpi = kpis.get(kpi_id)
-grain = url_select(middle, t("Theo", "By"), GRAINS, lambda g: t(*GRAINS[g]), "grain", "month")
+grain = url_state.selectbox(middle, t("Theo", "By"), GRAINS, key="grain", default="month", format_func=lambda g: t(*GRAINS[g]))
 # A split needs counts by channel or field: ratings have channels, dossiers channels and fields,
 # the backlog neither.
 split_options = {"ratings": ["none", "channel"], "dossiers": ["none", "channel", "field"], "backlog": ["none"]}[kpi.source]
-split = url_select(right, t("Tách", "Split"), SPLITS, lambda s: t(*SPLITS[s]), "split", "none")
+split = url_state.selectbox(right, t("Tách", "Split"), SPLITS, key="split", default="none", format_func=lambda s: t(*SPLITS[s]))
 if split not in split_options:
     right.caption(t("Chỉ số này không tách được như vậy.", "This indicator cannot be split that way."))
     split = "none"
@@ -64,9 +64,9 @@ candidates = [filters.scope_code] + list(listed["code"])
 parent_of = dict(zip(units["code"], units["parent_code"]))
 # Ward names repeat across districts ("Phường 1"): the district and code tell them apart.
 choice_labels = {c: names[c] + (f" – {names[parent_of[c]]}" if parent_of.get(c) in names and parent_of[c] != city else "") for c in candidates}
-chosen = url_multiselect(
-    st, t(f"Đơn vị (tối đa {MAX_UNITS})", f"Units (up to {MAX_UNITS})"), candidates, choice_labels.get, "units", [filters.scope_code],
-    max_selections=MAX_UNITS,
+chosen = url_state.multiselect(
+    st, t(f"Đơn vị (tối đa {MAX_UNITS})", f"Units (up to {MAX_UNITS})"), candidates, key="units", default=[filters.scope_code],
+    format_func=choice_labels.get, max_selections=MAX_UNITS,
 )
 chosen = chosen[:MAX_UNITS] or [filters.scope_code]
 if split != "none" and len(chosen) > 1:

@@ -20,7 +20,7 @@ from ui import alerts, cards, charts, data, unit_data
 from ui.downloads import Col, table
 from ui.filters import current
 from ui.i18n import lang, t
-from ui.unit_data import url_select, view_link
+from ui import url_state
 
 CARD_KPIS = ["satisfaction_rate", "on_time_rate", "open_overdue", "online_share", "ratings", "received", "apology_compliance", "avg_processing_days"]
 TREND_KPIS = ["satisfaction_rate", "on_time_rate"]
@@ -47,7 +47,7 @@ if raw is not None and raw not in names:
         ),
         icon=":material/search_off:",
     )
-    st.markdown(f"[{t('← Chọn đơn vị khác', '← Pick another unit')}]({view_link('unit', unit=filters.scope_code)}) · [{t('Về trang tổng quan', 'Back to the overview')}]({view_link('overview')})")
+    st.markdown(f"[{t('← Chọn đơn vị khác', '← Pick another unit')}]({url_state.link('unit', unit=filters.scope_code)}) · [{t('Về trang tổng quan', 'Back to the overview')}]({url_state.link('overview')})")
     st.stop()
 
 
@@ -63,7 +63,7 @@ def _choice_labels() -> dict[str, str]:
 
 choice_labels = _choice_labels()
 order = units.assign(_l=units["level"].map({"city": 0, "district": 1, "ward": 2, "department": 3})).sort_values(["_l", "code"])
-code = url_select(st.sidebar, t("Hồ sơ của đơn vị", "Profile of"), order["code"], choice_labels.get, "unit", filters.scope_code, keep=True)
+code = url_state.selectbox(st.sidebar, t("Hồ sơ của đơn vị", "Profile of"), order["code"], key="unit", default=filters.scope_code, keep=True, format_func=choice_labels.get)
 unit = units.set_index("code").loc[code]
 name, level = str(unit["name"]), str(unit["level"])
 subtree = unit_tree.subtree_codes(units, code)
@@ -73,16 +73,16 @@ chain = unit_tree.ancestors(units, code)
 parent = chain[-2] if len(chain) > 1 else None
 
 st.title(f"{t('Hồ sơ đơn vị', 'Unit profile')} · {name}")
-crumbs = [f"[{names[c]}]({view_link('unit', unit=c)})" for c in chain[:-1]]
+crumbs = [f"[{names[c]}]({url_state.link('unit', unit=c)})" for c in chain[:-1]]
 level_word = t(*UNIT_LEVELS.get(level, (level, level)))
 st.caption(" › ".join(crumbs + [name]) + f" · {level_word} · {t('mã', 'code')} {code} · {period.label(lang())} · {t('so với', 'compared with')} {compare.label(lang())}")
 links = []
 if parent:
-    links.append(f"[{t('↑ Đơn vị cấp trên', '↑ Parent unit')}: {names[parent]}]({view_link('unit', unit=parent)})")
+    links.append(f"[{t('↑ Đơn vị cấp trên', '↑ Parent unit')}: {names[parent]}]({url_state.link('unit', unit=parent)})")
 if MAP_PAGE.exists() and any(MAP_PAGE.glob("*.py")):
     district = code if level == "district" else (parent if level == "ward" else None)
-    links.append(f"[{t('Bản đồ', 'Map')}]({view_link('map', scope=district)})")
-links.append(f"[{t('Xếp hạng', 'Rankings')}]({view_link('rankings', level='wards' if level in ('district', 'ward') else 'districts', district=(code if level == 'district' else parent) if level in ('district', 'ward') else None)})")
+    links.append(f"[{t('Bản đồ', 'Map')}]({url_state.link('map', scope=district)})")
+links.append(f"[{t('Xếp hạng', 'Rankings')}]({url_state.link('rankings', level='wards' if level in ('district', 'ward') else 'districts', district=(code if level == 'district' else parent) if level in ('district', 'ward') else None)})")
 st.markdown(" · ".join(links))
 
 now = data.kpi_counts(key, period.start, period.end, scope, False)
@@ -124,7 +124,7 @@ for column, kpi_id in zip(st.columns(len(TREND_KPIS)), TREND_KPIS):
     with column:
         st.markdown(f"**{kpi.label(lang())}**", help=kpi.help(lang()))
         st.plotly_chart(charts.trend_figure(series, kpi, lang(), target[0] if target else None), key=f"profile_trend_{kpi_id}")
-st.markdown(f"[{t('Xem xu hướng chi tiết', 'Open the detailed trend')}]({view_link('trends', units=code)})")
+st.markdown(f"[{t('Xem xu hướng chi tiết', 'Open the detailed trend')}]({url_state.link('trends', units=code)})")
 
 by_unit = data.kpi_counts(key, period.start, period.end, None, True)
 file_scope = f"{name} · {period.key}"
@@ -156,7 +156,7 @@ if level in ("district", "city"):
                     Col("Hạng hài lòng (cận dưới Wilson)", "Satisfaction rank (Wilson bound)", side["rank"], "int"),
                     Col("Đơn vị", "Unit", [names.get(c, c) for c in side["unit_code"]]),
                     *unit_columns(side),
-                    Col("Hồ sơ", "Profile", [view_link("unit", unit=c) for c in side["unit_code"]], "link"),
+                    Col("Hồ sơ", "Profile", [url_state.link("unit", unit=c) for c in side["unit_code"]], "link"),
                 ],
                 f"{t('Đơn vị trực thuộc', 'Units')} · {file_scope}",
                 "children",
@@ -196,7 +196,7 @@ elif level == "ward" and parent:
         column.caption(f"{kpis.format_value(here['value'], kpi, lang())} · {fmt_int(here['volume'], lang())} {kpi.volume_noun(lang())} · {t('mức chung của quận', 'district overall')} {fmt_pct(ranked.attrs['p0'], lang())}")
     rows = rows.assign(_s=kpis.value(rows, "satisfaction_rate")).sort_values("_s", ascending=False, na_position="last").reset_index(drop=True)
     table(
-        [Col("Đơn vị", "Unit", [names.get(c, c) for c in rows["unit_code"]]), *unit_columns(rows), Col("Hồ sơ", "Profile", [view_link("unit", unit=c) for c in rows["unit_code"]], "link")],
+        [Col("Đơn vị", "Unit", [names.get(c, c) for c in rows["unit_code"]]), *unit_columns(rows), Col("Hồ sơ", "Profile", [url_state.link("unit", unit=c) for c in rows["unit_code"]], "link")],
         f"{t('Các phường cùng quận', 'Sibling wards')} · {file_scope}",
         "siblings",
         highlight=["▶" if c == code else "" for c in rows["unit_code"]],
