@@ -4,6 +4,7 @@ Pages live in pages/<section>/<page>.py (never directly in pages/, see DESIGN.md
 the filters through ui.filters.current().
 """
 
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -13,6 +14,7 @@ from ui import frame
 from ui.i18n import language_switch, t
 from ui.setup import SchemaOutdated, prepare_database, prepare_map_glyphs
 
+render_started = time.perf_counter()
 # The icon is a local file: a ":material/...:" favicon would be fetched from the internet.
 st.set_page_config(page_title="Chỉ số phục vụ người dân", page_icon=str(Path(__file__).parent / "ui/assets/favicon.png"), layout="wide")
 language_switch()
@@ -46,3 +48,6 @@ except DatabaseUnavailable as error:
     frame.database_unavailable(error)
 except SchemaOutdated as error:
     st.error(str(error), icon=":material/database:")
+finally:
+    # The server-side time of this run, read by benchmarks/ (and handy when profiling).
+    st.session_state["render_ms"] = (time.perf_counter() - render_started) * 1000

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 from pathlib import Path
+
+from benchmarks.common import demo_db_url, render_times
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 
@@ -32,27 +33,6 @@ VIEWS = [
 ]
 
 
-def render(page: str, params: dict, warm_runs: int = 3) -> tuple[float, float]:
-    import streamlit as st
-    from streamlit.testing.v1 import AppTest
-
-    app = AppTest.from_file(str(APP), default_timeout=900)
-    app.run()
-    app.switch_page(page)
-    app.run()
-    for key, value in params.items():
-        app.query_params[key] = value
-    st.cache_data.clear()
-    times = []
-    for _ in range(1 + warm_runs):
-        started = time.perf_counter()
-        app.run()
-        times.append((time.perf_counter() - started) * 1000)
-        if app.exception:
-            raise RuntimeError(f"{page} {params} raised: {app.exception[0].value}")
-    return times[0], min(times[1:])
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", default="city", choices=["small", "default", "city"])
@@ -61,7 +41,6 @@ def main(argv=None) -> int:
     if args.url:
         url = args.url
     else:
-        from benchmarks.common import demo_db_url
 
         url = demo_db_url(args.size)
     os.environ["DASHBOARD_DATABASE_URL"] = url
@@ -75,7 +54,7 @@ def main(argv=None) -> int:
     for name, page, params in VIEWS:
         if name.startswith("trends: 10 wards"):
             params = {**params, "units": wards}
-        cold, warm = render(page, params)
+        cold, warm = render_times(url, page, params)
         flag = "" if warm <= 300 else "  > 300 ms"
         print(f"{name:32s} {cold:9.0f} {warm:9.0f}{flag}", flush=True)
     return 0

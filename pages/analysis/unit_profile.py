@@ -6,26 +6,24 @@ is drawn: an unknown or hostile value gets a clear message and a way back, never
 """
 
 import re
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from data_access import commitments as commitment_store
 from domain.vocab import RATING_CHANNELS, UNIT_LEVELS
 from i18n.format import fmt_date, fmt_int, fmt_pct
 from metrics import kpis, ranking
 from metrics import units as unit_tree
 from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame
-from ui import alerts, cards, charts, data, unit_data
+from ui import alerts, cards, charts, data, maps, unit_data, url_state
 from ui.downloads import Col, table
 from ui.filters import current
 from ui.i18n import lang, t
-from ui import url_state
 
 CARD_KPIS = ["satisfaction_rate", "on_time_rate", "open_overdue", "online_share", "ratings", "received", "apology_compliance", "avg_processing_days"]
 TREND_KPIS = ["satisfaction_rate", "on_time_rate"]
 TREND_GRAIN = {"month": "month", "quarter": "quarter", "reporting_month": "reporting_month", "year": "year"}
-MAP_PAGE = Path(__file__).resolve().parents[1] / "map"
 
 filters = current()
 key = data.db_key()
@@ -79,9 +77,9 @@ st.caption(" › ".join(crumbs + [name]) + f" · {level_word} · {t('mã', 'code
 links = []
 if parent:
     links.append(f"[{t('↑ Đơn vị cấp trên', '↑ Parent unit')}: {names[parent]}]({url_state.link('unit', unit=parent)})")
-if MAP_PAGE.exists() and any(MAP_PAGE.glob("*.py")):
-    district = code if level == "district" else (parent if level == "ward" else None)
-    links.append(f"[{t('Bản đồ', 'Map')}]({url_state.link('map', scope=district)})")
+map_area = code if level in ("city", "district") else (parent if level == "ward" else None)
+if map_area:
+    links.append(f"[{t('Bản đồ', 'Map')}]({url_state.link('map', area=map_area)})")
 links.append(f"[{t('Xếp hạng', 'Rankings')}]({url_state.link('rankings', level='wards' if level in ('district', 'ward') else 'districts', district=(code if level == 'district' else parent) if level in ('district', 'ward') else None)})")
 st.markdown(" · ".join(links))
 
@@ -163,21 +161,11 @@ if level in ("district", "city"):
             )
         if map_col is not None:
             with map_col:
-                # PLACE FOR THE SMALL MAP: geo/figures.py choropleth_map(...) with
-                # data_access/boundaries.py load_boundaries(engine, codes), built by the map
-                # engineer. Until they exist, say so rather than draw a map of our own.
-                try:
-                    from data_access.boundaries import load_boundaries
-                    from geo.figures import choropleth_map
-                except ImportError:
-                    st.info(t("Bản đồ nhỏ các phường/xã sẽ hiển thị ở đây khi có mô-đun bản đồ.", "A small map of the wards will show here once the map module is in place."), icon=":material/map:")
-                else:
-                    try:
-                        shapes = load_boundaries(data.engine(), tuple(children))
-                        values = dict(zip(side["unit_code"], kpis.value(side, "satisfaction_rate")))
-                        st.plotly_chart(choropleth_map(shapes, values, kpis.get("satisfaction_rate"), lang()), key="profile_map")
-                    except Exception as error:  # noqa: BLE001 - the map is an extra; the page must still draw
-                        st.caption(t("Chưa vẽ được bản đồ: ", "The map could not be drawn: ") + str(error))
+                area = maps.area_frame(by_unit, units, code, "satisfaction_rate")
+                shapes = data.boundaries(key, tuple(area["code"]))
+                if shapes["geojson"]["features"]:
+                    st.plotly_chart(maps.kpi_map(shapes["geojson"], area, "satisfaction_rate", labels=False, height_px=380), key="profile_map")
+                    st.caption(f"[{t('Mở bản đồ lớn', 'Open the full map')}]({url_state.link('map', area=code)})")
 elif level == "ward" and parent:
     siblings = list(unit_tree.children(units, parent, levels=("ward",))["code"])
     rows = pd.DataFrame({"unit_code": siblings}).merge(by_unit, on="unit_code", how="left").fillna(0)
@@ -331,3 +319,21 @@ else:
         f"{t('Ý kiến không hài lòng', 'Dissatisfied reasons')} · {file_scope}",
         "reasons",
     )
+
+# --- commitments from review meetings ------------------------------------------------------------
+st.subheader(t("Nhiệm vụ từ các cuộc họp giao ban", "Commitments from review meetings"))
+pledged = commitment_store.list_commitments(data.engine(), scope)
+if pledged.empty:
+    st.caption(t("Chưa có nhiệm vụ nào được giao cho đơn vị này.", "No commitment recorded for this unit."))
+else:
+    table(
+        [
+            *([Col("Đơn vị", "Unit", pledged["unit_name"])] if multi else []),
+            Col("Nội dung", "Commitment", pledged["title"]),
+            Col("Hạn", "Due", pledged["due_date"], "date"),
+            Col("Trạng thái", "Status", [commitment_store.status_label(s, lang()) for s in pledged["effective_status"]]),
+        ],
+        f"{t('Nhiệm vụ', 'Commitments')} · {file_scope}",
+        "commitments",
+    )
+    st.caption(f"[{t('Cập nhật ở trang Họp giao ban', 'Update them on the review meeting page')}]({url_state.link('meeting', slide='last')})")

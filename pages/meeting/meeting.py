@@ -75,8 +75,10 @@ with st.spinner(t("Đang chuẩn bị nội dung họp…", "Preparing the meeti
 slides = [("kpis", None), ("map", None), ("bottom", None), ("trend", None)]
 slides += [("alert", i) for i in range(len(b.alerts))] or [("alert", None)]
 slides += [("commitments", None)]
+requested = st.query_params.get("slide", "1")
 try:
-    number = min(max(int(st.query_params.get("slide", "1")), 1), len(slides))
+    # "last" opens the commitments, the slide a unit profile links to.
+    number = len(slides) if requested == "last" else min(max(int(requested), 1), len(slides))
 except ValueError:
     number = 1
 
