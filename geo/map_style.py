@@ -51,7 +51,10 @@ def offline_style(glyphs_url: str = DEFAULT_GLYPHS_URL, background: str = "#ffff
     return {
         "version": 8,
         "name": "offline-white",
-        "sources": {},
+        # Not an empty {}: that is dropped on its way into plotly.js, and a style without
+        # `sources` leaves plotly's map half-updated (no hover, no click). An empty inline
+        # GeoJSON source keeps the key and requests nothing.
+        "sources": {"empty": {"type": "geojson", "data": {"type": "FeatureCollection", "features": []}}},
         "glyphs": glyphs_url,
         "layers": [
             {"id": "background", "type": "background", "paint": {"background-color": background}},
