@@ -14,6 +14,11 @@ Status rule ("late"): the stored status is what the chair recorded - open, done,
 due date is *shown* as late (`effective_status`), computed at read time; nothing is written
 behind the chair's back. Open and late items are "pending"; done and dropped are "closed".
 
+Access: every read and write takes a required keyword `viewer`. Lists read only the
+viewer's own units (access.detail_codes: OutOfScope when a request names none of them);
+`create` accepts only a unit of the viewer's own, `update` only a commitment of one, and
+`history` raises OutOfScope for any other (data_access/access.py).
+
 Which items the next meeting opens with (`due_for_meeting`): every pending item due on or
 before the meeting date, plus every item closed since the previous meeting (the latest
 meeting date recorded before this one; 31 days before when there is none).
@@ -30,6 +35,8 @@ import pandas as pd
 from sqlalchemy import and_, func, insert, or_, select, update as sa_update
 from sqlalchemy.engine import Engine
 
+from data_access import access, queries
+from data_access.access import Viewer
 from data_access.schema import commitment_updates, commitments, units
 
 STATUSES = ("open", "done", "late", "dropped")
@@ -205,18 +212,32 @@ def _now() -> datetime:
     return datetime.now().replace(microsecond=0)
 
 
-def create(engine: Engine, values: dict, today: date | None = None, meeting_date: date | None = None, now: datetime | None = None) -> int:
-    """Record a commitment; returns its id. Raises CommitmentError on invalid input."""
+def _outside(viewer: Viewer, engine: Engine, unit_code) -> bool:
+    """True when the viewer may not record or change anything of this unit."""
+    if access.require_viewer(viewer).full_access:
+        return False
+    return not access.in_scope(viewer, queries.unit_tree(engine), str(unit_code or ""))
+
+
+def _out_of_scope_problem(field: str) -> Problem:
+    return Problem(field, "Đơn vị này nằm ngoài phạm vi của bạn: không ghi được nhiệm vụ.", "This unit is outside your scope: nothing was recorded.")
+
+
+def create(engine: Engine, values: dict, today: date | None = None, meeting_date: date | None = None, now: datetime | None = None, *, viewer: Viewer) -> int:
+    """Record a commitment; returns its id. Raises CommitmentError on invalid input or a unit
+    outside the viewer's scope."""
     from metrics import kpis
 
     today = today or date.today()
     now = now or _now()
+    if not _blank(values.get("unit_code")) and _outside(viewer, engine, values.get("unit_code")):
+        raise CommitmentError([_out_of_scope_problem("unit_code")])
     with engine.begin() as connection:
         codes = set(connection.execute(select(units.c.code).where(units.c.code == str(values.get("unit_code") or ""))).scalars())
         problems = validate_new(values, today, codes, kpis.KPIS)
         if problems:
             raise CommitmentError(problems)
-        by = str(values.get("created_by") or "").strip() or "—"
+        by = (str(values.get("created_by") or "").strip() or viewer.display_name or viewer.username)[:BY_MAX]
         target = values.get("target_value")
         row = dict(
             unit_code=str(values["unit_code"]),
@@ -241,14 +262,20 @@ def create(engine: Engine, values: dict, today: date | None = None, meeting_date
 
 
 def update(engine: Engine, commitment_id: int, new_status: str, note: str | None = None, by: str | None = None,
-           new_due_date=None, today: date | None = None, now: datetime | None = None) -> None:
+           new_due_date=None, today: date | None = None, now: datetime | None = None, *, viewer: Viewer) -> None:
     """Change a commitment's status (and optionally its due date) with a note, keeping history.
 
-    The change and its history row commit together or not at all. Raises CommitmentError.
+    The change and its history row commit together or not at all. Raises CommitmentError
+    (also for a commitment of a unit outside the viewer's scope).
     """
     today = today or date.today()
     now = now or _now()
     c = commitments.c
+    with engine.connect() as connection:
+        unit_code = connection.execute(select(c.unit_code).where(c.id == int(commitment_id))).scalar()
+    if unit_code is not None and _outside(viewer, engine, unit_code):
+        raise CommitmentError([_out_of_scope_problem("id")])
+    by = str(by or "").strip() or viewer.display_name or viewer.username
     with engine.begin() as connection:
         current = connection.execute(select(c.status, c.due_date).where(c.id == int(commitment_id))).first()
         problems = validate_update(current.status if current else None, new_status, note, today, new_due_date)
@@ -294,9 +321,10 @@ def _select():
 
 
 def list_commitments(engine: Engine, codes: Sequence[str] | None = None, statuses: Sequence[str] | None = None,
-                     today: date | None = None) -> pd.DataFrame:
-    """Commitments of the units in `codes` (None: all), optionally of some stored statuses,
-    by due date (columns COLUMNS, with `effective_status`)."""
+                     today: date | None = None, *, viewer: Viewer) -> pd.DataFrame:
+    """Commitments of the units in `codes` (None: all the viewer may see), optionally of some
+    stored statuses, by due date (columns COLUMNS, with `effective_status`)."""
+    codes = queries.detail_codes(engine, viewer, codes)
     c = commitments.c
     query = _select()
     if codes is not None:
@@ -315,9 +343,11 @@ def previous_meeting_date(engine: Engine, meeting_date: date) -> date | None:
 
 
 def due_for_meeting(engine: Engine, meeting_date: date, codes: Sequence[str] | None = None,
-                    previous_meeting: date | None = None) -> pd.DataFrame:
+                    previous_meeting: date | None = None, *, viewer: Viewer) -> pd.DataFrame:
     """What a meeting opens with: pending items due on or before `meeting_date`, and items
-    closed since the previous meeting (exclusive) up to the meeting date (inclusive)."""
+    closed since the previous meeting (exclusive) up to the meeting date (inclusive), of the
+    units in `codes` (None: all the viewer may see)."""
+    codes = queries.detail_codes(engine, viewer, codes)
     c = commitments.c
     since = previous_meeting or _as_day(previous_meeting_date(engine, meeting_date)) or (meeting_date - timedelta(days=PREVIOUS_MEETING_FALLBACK_DAYS))
     closed_from = datetime.combine(since + timedelta(days=1), datetime.min.time())
@@ -337,8 +367,13 @@ def due_for_meeting(engine: Engine, meeting_date: date, codes: Sequence[str] | N
     return frame
 
 
-def history(engine: Engine, commitment_id: int) -> pd.DataFrame:
-    """Every change of one commitment, oldest first (the creation row included)."""
+def history(engine: Engine, commitment_id: int, *, viewer: Viewer) -> pd.DataFrame:
+    """Every change of one commitment, oldest first (the creation row included).
+    OutOfScope for a commitment of a unit outside the viewer's scope."""
+    with engine.connect() as connection:
+        unit_code = connection.execute(select(commitments.c.unit_code).where(commitments.c.id == int(commitment_id))).scalar()
+    if unit_code is not None and _outside(viewer, engine, unit_code):
+        raise access.OutOfScope()
     h = commitment_updates.c
     query = select(*commitment_updates.columns).where(h.commitment_id == int(commitment_id)).order_by(h.at, h.id)
     with engine.connect() as connection:

@@ -19,7 +19,8 @@ Public API (the Data admin page pages/admin/data.py uses the same functions):
 - `import_file(...)`: check + write.
 - `freshness(engine) -> DataFrame`: the latest record per source and unit.
 - `record_audit(connection_or_engine, actor, action, what, details)`: one audit row
-  (imports here; exports call it from their download buttons).
+  (data_access/audit.py, re-exported here; imports write it in their transaction, exports
+  from their download buttons).
 Policies and the column mapping: docs/ingest.md.
 """
 
@@ -27,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import os
 import sys
 import time
@@ -45,7 +45,6 @@ from sqlalchemy import (
     case,
     exists,
     func,
-    insert,
     literal,
     not_,
     or_,
@@ -55,6 +54,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from data_access import schema
+from data_access.audit import audit_entries, record_audit  # noqa: F401 - part of this module's API
 from data_access.bulk import bulk_insert
 from data_access.ingest_validate import (
     SOURCES,
@@ -305,30 +305,7 @@ def import_file(
     return checked, write(engine, checked, actor, lang=lang, progress=progress)
 
 
-# --- audit ---------------------------------------------------------------------------------------
-def record_audit(connection_or_engine, actor: str, action: str, what: str, details: dict | None = None) -> None:
-    """Append one row to audit_log: who (actor), what (action "import"/"export" and a short
-    description: source, file name, rows), when (now), and details as JSON text."""
-    row = {
-        "at": datetime.now(),
-        "actor": (actor or "unknown")[:100],
-        "action": action[:16],
-        "what": what,
-        "details": json.dumps(details or {}, ensure_ascii=False, default=str),
-    }
-    if isinstance(connection_or_engine, Engine):
-        with connection_or_engine.begin() as connection:
-            connection.execute(insert(schema.audit_log), [row])
-    else:
-        connection_or_engine.execute(insert(schema.audit_log), [row])
-
-
-def audit_entries(engine: Engine, limit: int = 50) -> pd.DataFrame:
-    """The latest audit rows, newest first."""
-    a = schema.audit_log.c
-    with engine.connect() as connection:
-        rows = connection.execute(select(a.at, a.actor, a.action, a.what).order_by(a.id.desc()).limit(limit)).all()
-    return pd.DataFrame(rows, columns=["at", "actor", "action", "what"])
+# --- audit: one implementation, in data_access/audit.py (re-exported here) ----------------------
 
 
 # --- data freshness --------------------------------------------------------------------------------

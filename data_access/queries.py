@@ -3,6 +3,13 @@
 Every query takes the period (first and last day, inclusive) and the scope: the unit
 codes whose rows count (None = the whole city). Whole-month periods read the monthly
 summary tables, anything else the daily ones; both hold the same counts.
+
+Every count query takes a required keyword `viewer` (data_access.access.Viewer) and applies
+access.summary_scope before building SQL: outside the viewer's own units only whole
+districts/departments (and the city) are read, and rows per unit are folded into them.
+Dimensions and metadata - load_units (the official unit list), load_targets (published
+targets), data_extent (first and last day) - hold nothing about people or dossiers and
+are open to every signed-in viewer.
 """
 
 from __future__ import annotations
@@ -14,6 +21,8 @@ import pandas as pd
 from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Engine
 
+from data_access import access
+from data_access.access import Viewer
 from data_access.schema import (
     BACKLOG_COUNTS,
     DOSSIER_COUNTS,
@@ -44,6 +53,27 @@ def load_units(engine: Engine) -> pd.DataFrame:
     with engine.connect() as connection:
         frame = pd.DataFrame(connection.execute(query).mappings().all(), columns=[c.name for c in units.columns])
     return frame
+
+
+def unit_tree(engine: Engine) -> pd.DataFrame:
+    """code, level, parent_code of every unit: what the access rules walk."""
+    with engine.connect() as connection:
+        rows = connection.execute(select(units.c.code, units.c.level, units.c.parent_code)).all()
+    return pd.DataFrame(rows, columns=["code", "level", "parent_code"])
+
+
+def summary_scope(engine: Engine, viewer: Viewer, codes: Codes) -> access.SummaryScope:
+    """access.summary_scope for the viewer; a full-access viewer costs no query."""
+    if access.require_viewer(viewer).full_access:
+        return access.SummaryScope(None if codes is None else tuple(codes), None)
+    return access.summary_scope(viewer, unit_tree(engine), codes)
+
+
+def detail_codes(engine: Engine, viewer: Viewer, codes: Codes) -> tuple | None:
+    """access.detail_codes for the viewer; a full-access viewer costs no query."""
+    if access.require_viewer(viewer).full_access:
+        return None if codes is None else tuple(codes)
+    return access.detail_codes(viewer, unit_tree(engine), codes)
 
 
 def _summary_counts(
@@ -87,18 +117,33 @@ def _summary_counts(
     return frame
 
 
-def rating_counts(engine: Engine, start: date, end: date, codes: Codes = None, by: Sequence[str] = (), period_grain: str | None = None) -> pd.DataFrame:
-    """Rating counts (schema.RATING_COUNTS) in the period, grouped by `by` (unit_code, channel)."""
+def _rating_counts(engine, start, end, codes, by=(), period_grain=None) -> pd.DataFrame:
     return _summary_counts(engine, rating_daily, rating_monthly, RATING_COUNTS, RATING_KEYS, start, end, codes, by, period_grain)
 
 
-def dossier_counts(engine: Engine, start: date, end: date, codes: Codes = None, by: Sequence[str] = (), period_grain: str | None = None) -> pd.DataFrame:
-    """Dossier counts (schema.DOSSIER_COUNTS) in the period, grouped by `by` (unit_code, field_code, channel)."""
+def _dossier_counts(engine, start, end, codes, by=(), period_grain=None) -> pd.DataFrame:
     return _summary_counts(engine, dossier_daily, dossier_monthly, DOSSIER_COUNTS, DOSSIER_KEYS, start, end, codes, by, period_grain)
 
 
-def backlog_counts(engine: Engine, days: Sequence[date], codes: Codes = None, by_unit: bool = False) -> pd.DataFrame:
+def rating_counts(engine: Engine, start: date, end: date, codes: Codes = None, by: Sequence[str] = (), period_grain: str | None = None, *, viewer: Viewer) -> pd.DataFrame:
+    """Rating counts (schema.RATING_COUNTS) in the period, grouped by `by` (unit_code, channel)."""
+    scope = summary_scope(engine, viewer, codes)
+    return access.fold_rows(_rating_counts(engine, start, end, scope.codes, by, period_grain), scope.fold, RATING_COUNTS)
+
+
+def dossier_counts(engine: Engine, start: date, end: date, codes: Codes = None, by: Sequence[str] = (), period_grain: str | None = None, *, viewer: Viewer) -> pd.DataFrame:
+    """Dossier counts (schema.DOSSIER_COUNTS) in the period, grouped by `by` (unit_code, field_code, channel)."""
+    scope = summary_scope(engine, viewer, codes)
+    return access.fold_rows(_dossier_counts(engine, start, end, scope.codes, by, period_grain), scope.fold, DOSSIER_COUNTS)
+
+
+def backlog_counts(engine: Engine, days: Sequence[date], codes: Codes = None, by_unit: bool = False, *, viewer: Viewer) -> pd.DataFrame:
     """Open and open-overdue dossiers at the end of each given day (a snapshot, not a sum over days)."""
+    scope = summary_scope(engine, viewer, codes)
+    return access.fold_rows(_backlog_counts(engine, days, scope.codes, by_unit), scope.fold, BACKLOG_COUNTS)
+
+
+def _backlog_counts(engine: Engine, days: Sequence[date], codes: Codes, by_unit: bool) -> pd.DataFrame:
     b = backlog_daily.c
     group = [b.day.label("period")] + ([b.unit_code] if by_unit else [])
     query = select(*group, *[func.sum(b[name]).label(name) for name in BACKLOG_COUNTS]).where(b.day.in_(list(days)))
@@ -114,16 +159,18 @@ def backlog_counts(engine: Engine, days: Sequence[date], codes: Codes = None, by
     return frame
 
 
-def kpi_counts(engine: Engine, start: date, end: date, codes: Codes = None, by_unit: bool = False) -> pd.DataFrame:
+def kpi_counts(engine: Engine, start: date, end: date, codes: Codes = None, by_unit: bool = False, *, viewer: Viewer) -> pd.DataFrame:
     """Every count the KPI catalog needs, for the period: one row, or one row per unit.
 
     The backlog is the snapshot at the period's last day. Units with no row in one source
     get zeros there; a KPI whose denominator is zero reads as "no data", not as 0.
     """
+    scope = summary_scope(engine, viewer, codes)
+    codes = scope.codes
     by = ["unit_code"] if by_unit else []
-    rating = rating_counts(engine, start, end, codes, by)
-    dossier = dossier_counts(engine, start, end, codes, by)
-    backlog = backlog_counts(engine, [end], codes, by_unit).drop(columns="period")
+    rating = access.fold_rows(_rating_counts(engine, start, end, codes, by), scope.fold, RATING_COUNTS)
+    dossier = access.fold_rows(_dossier_counts(engine, start, end, codes, by), scope.fold, DOSSIER_COUNTS)
+    backlog = access.fold_rows(_backlog_counts(engine, [end], codes, by_unit), scope.fold, BACKLOG_COUNTS).drop(columns="period")
     if by_unit:
         frame = rating.merge(dossier, on="unit_code", how="outer").merge(backlog, on="unit_code", how="outer")
     else:
@@ -135,10 +182,11 @@ def kpi_counts(engine: Engine, start: date, end: date, codes: Codes = None, by_u
     return frame
 
 
-def flow_counts_by_period(engine: Engine, start: date, end: date, grain: str, codes: Codes = None) -> pd.DataFrame:
+def flow_counts_by_period(engine: Engine, start: date, end: date, grain: str, codes: Codes = None, *, viewer: Viewer) -> pd.DataFrame:
     """Rating and dossier counts per day or month (`grain` "day" or "month") in the period."""
-    rating = rating_counts(engine, start, end, codes, period_grain=grain)
-    dossier = dossier_counts(engine, start, end, codes, period_grain=grain)
+    codes = summary_scope(engine, viewer, codes).codes  # totals: nothing to fold
+    rating = _rating_counts(engine, start, end, codes, period_grain=grain)
+    dossier = _dossier_counts(engine, start, end, codes, period_grain=grain)
     frame = rating.merge(dossier, on="period", how="outer").sort_values("period").reset_index(drop=True)
     for name in (*RATING_COUNTS, *DOSSIER_COUNTS):
         frame[name] = pd.to_numeric(frame[name]).fillna(0).astype("int64")

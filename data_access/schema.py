@@ -265,3 +265,21 @@ audit_log = Table(
     Column("details", Text, nullable=True),  # JSON text
     Index("ix_audit_log_at", "at"),
 )
+
+# --- accounts: who may sign in, with which role and unit (data_access/accounts.py) -----------
+# Passwords are stored only as argon2id hashes; an account signing in through the identity
+# provider (OpenID Connect) has no password_hash and is matched by email.
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("username", String(100), primary_key=True),
+    Column("display_name", String(200), nullable=False),
+    Column("role", String(32), nullable=False),  # data_access.access.ROLES
+    Column("unit_code", String(32), ForeignKey("units.code"), nullable=True),  # district / department
+    Column("email", String(254), nullable=True),
+    Column("password_hash", String(255), nullable=True),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_accounts_email", "email"),
+)

@@ -5,6 +5,11 @@ leader acts on - officers, overdue dossiers, late dossiers without an apology le
 dissatisfied comments, the breakdown by procedure - read the fact tables through their
 (unit_code, time) indexes and are bounded by LIMIT. Every query takes the period and the
 scope codes; the timeliness rule comes from data_access.timeliness_sql, its one SQL spelling.
+
+Every read takes a required keyword `viewer`: the lists (officers, dossiers, reasons, the
+breakdown by procedure) read only the viewer's own units (access.detail_codes, OutOfScope
+when the request names none of them); flow_counts follows the count rule of queries.py.
+The field list (load_fields) is the public catalogue of fields: open.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ import pandas as pd
 from sqlalchemy import and_, func, literal, not_, or_, select, true
 from sqlalchemy.engine import Engine
 
-from data_access import queries
+from data_access import access, queries
+from data_access.access import Viewer
 from data_access import timeliness_sql as rule
 from data_access.schema import (
     DOSSIER_COUNTS,
@@ -64,7 +70,7 @@ def _ints(frame: pd.DataFrame, names) -> pd.DataFrame:
 # --- counts per unit (or channel, field) and period, from the summaries ---------------------
 
 
-def flow_counts(engine: Engine, start: date, end: date, grain: str, codes: Codes | None, by: Sequence[str] = ("unit_code",), source: str = "both") -> pd.DataFrame:
+def flow_counts(engine: Engine, start: date, end: date, grain: str, codes: Codes | None, by: Sequence[str] = ("unit_code",), source: str = "both", *, viewer: Viewer) -> pd.DataFrame:
     """Rating and/or dossier counts per `grain` ("day" or "month") and `by` keys.
 
     `by` may hold unit_code and channel (ratings and dossiers name channels differently, so a
@@ -72,11 +78,12 @@ def flow_counts(engine: Engine, start: date, end: date, grain: str, codes: Codes
     "dossiers" or "both" (both only when `by` is unit_code alone).
     """
     by = list(by)
+    scope = queries.summary_scope(engine, viewer, codes)
     parts = []
     if source in ("ratings", "both"):
-        parts.append(queries.rating_counts(engine, start, end, codes, by, period_grain=grain))
+        parts.append(access.fold_rows(queries._rating_counts(engine, start, end, scope.codes, by, period_grain=grain), scope.fold, RATING_COUNTS))
     if source in ("dossiers", "both"):
-        parts.append(queries.dossier_counts(engine, start, end, codes, by, period_grain=grain))
+        parts.append(access.fold_rows(queries._dossier_counts(engine, start, end, scope.codes, by, period_grain=grain), scope.fold, DOSSIER_COUNTS))
     if len(parts) == 1:
         frame = parts[0]
     else:
@@ -99,12 +106,13 @@ def load_fields(engine: Engine) -> pd.DataFrame:
 # --- officers -----------------------------------------------------------------------------
 
 
-def officer_stats(engine: Engine, start: date, end: date, codes: Codes | None, limit: int = 200) -> pd.DataFrame:
+def officer_stats(engine: Engine, start: date, end: date, codes: Codes | None, limit: int = 200, *, viewer: Viewer) -> pd.DataFrame:
     """Per civil servant of the units: ratings, satisfied, dissatisfied (ratings given in the
     period) and dossiers finished in the period, early/on time and late.
 
     One row per officer of the units who had a rating or a finished dossier, busiest first.
     """
+    codes = queries.detail_codes(engine, viewer, codes)
     lo, hi = _moments(start, end)
     rated = (
         select(
@@ -159,12 +167,13 @@ def _overdue_prefilter(as_of_end: datetime, codes: Codes | None):
     return (d.unit_code.in_(list(codes)), d.due_at < as_of_end)
 
 
-def overdue_dossiers(engine: Engine, as_of: date, codes: Codes | None, limit: int = 200) -> pd.DataFrame:
+def overdue_dossiers(engine: Engine, as_of: date, codes: Codes | None, limit: int = 200, *, viewer: Viewer) -> pd.DataFrame:
     """Dossiers still open and past their (effective) due day at the end of `as_of`, most late first.
 
     days_late counts calendar days from the due day to `as_of`; apology_in_time says whether
     the letter with a new appointment was issued by the due day.
     """
+    codes = queries.detail_codes(engine, viewer, codes)
     due = rule.due_day()
     _, as_of_end = _moments(as_of, as_of)
     query = (
@@ -183,16 +192,18 @@ def overdue_dossiers(engine: Engine, as_of: date, codes: Codes | None, limit: in
     return _dates(_ints(frame, ["days_late", "apology_in_time"]))
 
 
-def count_overdue(engine: Engine, as_of: date, codes: Codes | None) -> int:
+def count_overdue(engine: Engine, as_of: date, codes: Codes | None, *, viewer: Viewer) -> int:
     """How many dossiers the bounded overdue list would show without its limit."""
+    codes = queries.detail_codes(engine, viewer, codes)
     _, as_of_end = _moments(as_of, as_of)
     query = select(func.count()).where(*_overdue_prefilter(as_of_end, codes), rule.is_overdue_at(as_of))
     with engine.connect() as connection:
         return int(connection.execute(query).scalar_one())
 
 
-def late_without_apology(engine: Engine, start: date, end: date, codes: Codes | None, limit: int = 200) -> pd.DataFrame:
+def late_without_apology(engine: Engine, start: date, end: date, codes: Codes | None, limit: int = 200, *, viewer: Viewer) -> pd.DataFrame:
     """Dossiers finished late in the period with no apology letter issued by the due day, latest first."""
+    codes = queries.detail_codes(engine, viewer, codes)
     lo, hi = _moments(start, end)
     due = rule.due_day()
     query = (
@@ -225,9 +236,10 @@ def _dates(frame: pd.DataFrame) -> pd.DataFrame:
 # --- breakdown by procedure ----------------------------------------------------------------
 
 
-def procedure_breakdown(engine: Engine, start: date, end: date, codes: Codes | None, limit: int = 30) -> pd.DataFrame:
+def procedure_breakdown(engine: Engine, start: date, end: date, codes: Codes | None, limit: int = 30, *, viewer: Viewer) -> pd.DataFrame:
     """Per procedure, dossiers finished in the period: finished, early/on time, late, late
     without a timely apology letter. The procedures with most late dossiers first."""
+    codes = queries.detail_codes(engine, viewer, codes)
     lo, hi = _moments(start, end)
     late = func.sum(rule.flag(rule.is_late()))
     query = (
@@ -251,8 +263,9 @@ def procedure_breakdown(engine: Engine, start: date, end: date, codes: Codes | N
 # --- comments --------------------------------------------------------------------------------
 
 
-def dissatisfied_reasons(engine: Engine, start: date, end: date, codes: Codes | None, limit: int = 20) -> pd.DataFrame:
+def dissatisfied_reasons(engine: Engine, start: date, end: date, codes: Codes | None, limit: int = 20, *, viewer: Viewer) -> pd.DataFrame:
     """The latest dissatisfied ratings of the period that carry a reason, newest first."""
+    codes = queries.detail_codes(engine, viewer, codes)
     lo, hi = _moments(start, end)
     query = (
         select(r.rated_at, r.unit_code, r.channel, officers.c.full_name, r.dossier_code, r.reason)

@@ -26,13 +26,14 @@ FORMATS = ("pptx", "pdf")
 
 
 def build(engine, scope_code: str, period, fmt: str, lang: str = "vi", compare_mode: str = "prev",
-          meeting_date: date | None = None, progress=None) -> tuple[bytes, str]:
-    """The pack as bytes and its file name. Raises content.BriefingError."""
+          meeting_date: date | None = None, progress=None, *, viewer) -> tuple[bytes, str]:
+    """The pack as bytes and its file name, as `viewer` (data_access.access.Viewer) may see it.
+    Raises content.BriefingError, or access.OutOfScope for a scope outside the viewer's."""
     if fmt not in FORMATS:
         raise content.BriefingError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     report = progress or (lambda fraction, message: None)
     briefing = content.build_briefing(engine, scope_code, period, lang, compare_mode, meeting_date,
-                                      progress=lambda f, m: report(0.5 * f, m))
+                                      progress=lambda f, m: report(0.5 * f, m), viewer=viewer)
     def stage(fraction, message):
         report(0.5 + 0.5 * fraction, message)
     if fmt == "pptx":
@@ -88,12 +89,13 @@ def main(argv: list[str] | None = None) -> int:
 
     from sqlalchemy.exc import DBAPIError, OperationalError
 
+    from data_access.access import SYSTEM
     from data_access.db import make_engine
 
     started = time.perf_counter()
     engine = make_engine(args.url)
     try:
-        data, name = build(engine, args.scope, period, args.format, args.lang, args.compare, meeting)
+        data, name = build(engine, args.scope, period, args.format, args.lang, args.compare, meeting, viewer=SYSTEM)  # an operator's command: full access
     except content.BriefingError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -24,7 +24,8 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from data_access import commitments as commitment_store
-from data_access import queries
+from data_access import access, queries
+from data_access.access import Viewer
 from i18n.format import fmt_delta_pct_points, fmt_int, fmt_num, fmt_pct
 from metrics import alerts as alert_rules
 from metrics import kpis, ranking
@@ -256,14 +257,18 @@ def resolve_scope(units: pd.DataFrame, scope_code: str) -> pd.Series:
 
 
 def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = "vi", compare_mode: str = "prev",
-                   meeting_date: date | None = None, with_map: bool = True, progress: Callable | None = None) -> Briefing:
-    """Everything a meeting on `scope_code` for `period` shows. Raises BriefingError."""
+                   meeting_date: date | None = None, with_map: bool = True, progress: Callable | None = None,
+                   *, viewer: Viewer) -> Briefing:
+    """Everything a meeting on `scope_code` for `period` shows, as `viewer` may see it (the
+    command line passes access.SYSTEM). Raises BriefingError, or OutOfScope when the scope is
+    not one of the viewer's own units."""
     report = progress or (lambda fraction, message: None)
     units = queries.load_units(engine)
     if units.empty:
         raise BriefingError("The database holds no units")
     scope = resolve_scope(units, scope_code)
     scope_code = str(scope["code"])
+    access.require_unit(viewer, units, scope_code)
     is_city = pd.isna(scope["parent_code"])
     codes = None if is_city else unit_tree.subtree_codes(units, scope_code)
     compare = previous_period(period) if compare_mode == "prev" else same_period_last_year(period)
@@ -271,15 +276,15 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
     names = dict(zip(units["code"], units["name"]))
     report(0.05, tr(lang, "Đang tính các chỉ số", "Computing the KPIs"))
 
-    now = queries.kpi_counts(engine, period.start, period.end, codes, False)
-    before = queries.kpi_counts(engine, compare.start, compare.end, codes, False)
+    now = queries.kpi_counts(engine, period.start, period.end, codes, False, viewer=viewer)
+    before = queries.kpi_counts(engine, compare.start, compare.end, codes, False, viewer=viewer)
     targets = queries.load_targets(engine, period.end)
     figures = _figures(now, before, targets, scope_code, lang)
     focus_id = weakest_kpi(figures)
     focus = kpis.get(focus_id)
 
     report(0.2, tr(lang, "Đang xếp hạng đơn vị", "Ranking units"))
-    by_unit = queries.kpi_counts(engine, period.start, period.end, codes, True)
+    by_unit = queries.kpi_counts(engine, period.start, period.end, codes, True, viewer=viewer)
     children = _child_units(units, scope_code)
     grouped = unit_tree.roll_up(by_unit, units, scope_code) if len(children) else by_unit.iloc[0:0]
     grouped = grouped[grouped["unit_code"].isin(children["code"])]
@@ -296,16 +301,16 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
     report(0.35, tr(lang, "Đang dựng xu hướng", "Building the trend"))
     grain = TREND_GRAIN.get(period.kind, "month")
     buckets = buckets_for(period, grain, TREND_PERIODS)
-    flows = queries.flow_counts_by_period(engine, buckets[0].start, buckets[-1].end, SOURCE_GRAIN[grain], codes)
-    backlog = queries.backlog_counts(engine, [b.end for b in buckets], codes)
+    flows = queries.flow_counts_by_period(engine, buckets[0].start, buckets[-1].end, SOURCE_GRAIN[grain], codes, viewer=viewer)
+    backlog = queries.backlog_counts(engine, [b.end for b in buckets], codes, viewer=viewer)
     trend = trend_frame(buckets, flows, backlog, grain, lang)
     trend = pd.DataFrame({"label": trend["label"], "value": kpis.value(trend, focus).to_numpy(), "volume": kpis.volume(trend, focus).to_numpy()})
     focus_target = target_for(targets, focus_id, scope_code)
 
     report(0.5, tr(lang, "Đang dò cảnh báo", "Scanning for alerts"))
     found = alert_rules.scan_alerts(
-        lambda s, e, c, b: queries.kpi_counts(engine, s, e, c, b),
-        lambda days, c, b: queries.backlog_counts(engine, list(days), c, b),
+        lambda s, e, c, b: queries.kpi_counts(engine, s, e, c, b, viewer=viewer),
+        lambda days, c, b: queries.backlog_counts(engine, list(days), c, b, viewer=viewer),
         period,
         codes,
     )
@@ -325,7 +330,7 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
         )
 
     report(0.65, tr(lang, "Đang lấy nhiệm vụ đến hạn", "Reading the commitments due"))
-    due = commitment_store.due_for_meeting(engine, meeting_date, codes)
+    due = commitment_store.due_for_meeting(engine, meeting_date, codes, viewer=viewer)
 
     boundaries, note = (None, "")
     if with_map and len(children):

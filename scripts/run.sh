@@ -2,7 +2,11 @@
 # Start the leadership dashboard: the one command to run on a fresh Debian machine.
 #
 #   bash scripts/run.sh                      # http://127.0.0.1:8501
-#   DASHBOARD_ADDRESS=0.0.0.0 bash scripts/run.sh --server.port 8080
+#   DASHBOARD_ADDRESS=0.0.0.0 bash scripts/run.sh --server.port 8080   # once sign-in is set up
+#
+# With no sign-in configured (no account, no [auth] in secrets.toml) the dashboard is a
+# single-user demo: scripts/serve.py then listens on 127.0.0.1 only and refuses another
+# address (exit code 2). Accounts: python -m data_access.accounts add USERNAME --role ROLE
 #
 # Creates (or reuses) a virtualenv in .venv inside the repo, installs requirements.txt
 # into it (skipped when requirements.txt has not changed since the last install), then

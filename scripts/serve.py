@@ -5,17 +5,116 @@ very first script run after the server starts, routes it through its legacy mult
 mode; a deep link such as /unit?unit=26734 then opens under a "Page not found" dialog.
 app.py declares its pages with st.navigation, which turns that mode off for later runs;
 this launcher turns it off before the first one.
+
+Secure by default: with no sign-in configured - no `[auth]` section in secrets.toml and no
+active account in the database (or no database yet) - the app runs as a single-user demo
+with full access, so the server is bound to 127.0.0.1. An explicit non-loopback
+`--server.address` (or STREAMLIT_SERVER_ADDRESS) is then refused with exit code 2.
 """
 
+from __future__ import annotations
+
+import ipaddress
+import os
 import sys
+import tomllib
 from pathlib import Path
 
-from streamlit.runtime.pages_manager import PagesManager
-from streamlit.web import cli
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "app.py"
+EXIT_REFUSED = 2
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
+
+def _secrets_files() -> list[Path]:
+    # Where Streamlit reads secrets.toml: the user's folder and the working directory's.
+    return [Path.home() / ".streamlit" / "secrets.toml", Path.cwd() / ".streamlit" / "secrets.toml", ROOT / ".streamlit" / "secrets.toml"]
+
+
+def oidc_configured() -> bool:
+    for path in _secrets_files():
+        try:
+            with path.open("rb") as handle:
+                if tomllib.load(handle).get("auth"):
+                    return True
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+    return False
+
+
+def accounts_configured() -> bool:
+    """An active account exists. No database yet, or one that cannot be read: no."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        from sqlalchemy.engine import make_url
+
+        from data_access.db import database_url, make_engine
+
+        url = database_url()
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and (not parsed.database or not Path(parsed.database).exists()):
+            return False
+        from data_access.accounts import any_active
+
+        engine = make_engine(url)
+        try:
+            return any_active(engine)
+        finally:
+            engine.dispose()
+    except Exception:  # noqa: BLE001 - unreachable, not migrated yet...: treat as the demo (localhost only)
+        return False
+
+
+def requested_address(argv: list[str]) -> str | None:
+    """The --server.address given on the command line (the last one wins), else the environment's."""
+    found = None
+    for position, arg in enumerate(argv):
+        if arg == "--server.address" and position + 1 < len(argv):
+            found = argv[position + 1]
+        elif arg.startswith("--server.address="):
+            found = arg.split("=", 1)[1]
+    return found if found is not None else os.environ.get("STREAMLIT_SERVER_ADDRESS")
+
+
+def is_loopback(address: str) -> bool:
+    if address.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def demo_arguments(argv: list[str]) -> list[str] | None:
+    """The arguments for the demo mode (bound to 127.0.0.1), or None when the address asked
+    for is not a loopback one."""
+    address = requested_address(argv)
+    if address is not None and not is_loopback(address):
+        return None
+    return [*argv, "--server.address", address or "127.0.0.1"]
+
+
+def main(argv: list[str]) -> int:
+    if not (oidc_configured() or accounts_configured()):
+        arguments = demo_arguments(argv)
+        if arguments is None:
+            print(
+                f"Refused: no sign-in is configured, so the dashboard runs as a single-user demo and listens on "
+                f"127.0.0.1 only, not on {requested_address(argv)!r}.\n"
+                "To serve it on the network, first create an account (python -m data_access.accounts add USERNAME "
+                "--role admin) or configure an identity provider ([auth] in .streamlit/secrets.toml).",
+                file=sys.stderr,
+            )
+            return EXIT_REFUSED
+        print("Single-user demo mode (no sign-in configured): listening on 127.0.0.1 only.", file=sys.stderr)
+        argv = arguments
+
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.web import cli
+
+    PagesManager.uses_pages_directory = False
+    sys.argv = ["streamlit", "run", str(APP), *argv]
+    return cli.main()
+
 
 if __name__ == "__main__":
-    PagesManager.uses_pages_directory = False
-    sys.argv = ["streamlit", "run", str(APP), *sys.argv[1:]]
-    sys.exit(cli.main())
+    sys.exit(main(sys.argv[1:]))

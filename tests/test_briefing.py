@@ -24,6 +24,7 @@ from metrics import kpis
 from metrics.periods import month
 from reports import content
 from reports.briefing import build
+from data_access.access import SYSTEM
 from tests.support.app_server import REPO_ROOT
 
 CITY = "79"
@@ -44,9 +45,9 @@ def pack_db(demo_db_url, tmp_path_factory):
     district = pd.read_sql(text("select code, name from units where level = 'district' order by code limit 1"), engine).iloc[0]
     store.create(engine, dict(unit_code=district["code"], title="Rà soát hồ sơ trễ hạn đất đai", owner="Phó Chủ tịch",
                               due_date=meeting - timedelta(days=3), kpi_id="on_time_rate", target_value=0.98, created_by="Thư ký"),
-                 today=earlier, meeting_date=earlier)
+                 today=earlier, meeting_date=earlier, viewer=SYSTEM)
     store.create(engine, dict(unit_code=district["code"], title="Việc chưa đến hạn", due_date=meeting + timedelta(days=60),
-                              created_by="Thư ký"), today=earlier, meeting_date=earlier)
+                              created_by="Thư ký"), today=earlier, meeting_date=earlier, viewer=SYSTEM)
     yield dict(url=url, engine=engine, period=period, meeting=meeting, district=district)
     engine.dispose()
 
@@ -81,14 +82,14 @@ def _city_monthly(engine, kpi: kpis.Kpi, start: date, end: date) -> pd.Series:
 
 @pytest.fixture(scope="module")
 def briefing(pack_db):
-    return content.build_briefing(pack_db["engine"], CITY, pack_db["period"], "vi", meeting_date=pack_db["meeting"])
+    return content.build_briefing(pack_db["engine"], CITY, pack_db["period"], "vi", meeting_date=pack_db["meeting"], viewer=SYSTEM)
 
 
 @pytest.fixture(scope="module")
 def pptx_deck(pack_db):
     from pptx import Presentation
 
-    data, name = build(pack_db["engine"], CITY, pack_db["period"], "pptx", meeting_date=pack_db["meeting"])
+    data, name = build(pack_db["engine"], CITY, pack_db["period"], "pptx", meeting_date=pack_db["meeting"], viewer=SYSTEM)
     assert name == f"giao-ban_Toan-thanh-pho_{pack_db['period'].key}.pptx"
     return Presentation(io.BytesIO(data))
 
@@ -180,7 +181,7 @@ def test_pptx_commitments_slide_lists_the_due_one(pptx_deck, pack_db):
 
 def test_pdf_has_the_same_content(pack_db, briefing):
     pypdf = pytest.importorskip("pypdf", reason="pypdf (requirements-dev) reads the PDF text")
-    data, name = build(pack_db["engine"], CITY, pack_db["period"], "pdf", meeting_date=pack_db["meeting"])
+    data, name = build(pack_db["engine"], CITY, pack_db["period"], "pdf", meeting_date=pack_db["meeting"], viewer=SYSTEM)
     assert name.endswith(".pdf") and data[:5] == b"%PDF-"
     reader = pypdf.PdfReader(io.BytesIO(data))
     pages = [page.extract_text() for page in reader.pages]
@@ -200,7 +201,7 @@ def test_pdf_has_the_same_content(pack_db, briefing):
 def test_english_pack(pack_db):
     from pptx import Presentation
 
-    data, _ = build(pack_db["engine"], "760", pack_db["period"], "pptx", lang="en", meeting_date=pack_db["meeting"])
+    data, _ = build(pack_db["engine"], "760", pack_db["period"], "pptx", lang="en", meeting_date=pack_db["meeting"], viewer=SYSTEM)
     titles = _titles(Presentation(io.BytesIO(data)))
     assert titles[0] == "Review meeting · Quận 1"
     assert titles[1].startswith("Key figures · ")

@@ -3,6 +3,7 @@
 Runs on SQLite and PostgreSQL (the `engine` fixture), over the tiny dataset's units.
 """
 
+from data_access.access import SYSTEM
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -66,25 +67,25 @@ def test_update_validation():
 
 def test_create_rejects_invalid_input_and_writes_nothing(db):
     with pytest.raises(store.CommitmentError) as caught:
-        store.create(db, _new(unit_code=None, title=""), today=MEETING_1)
+        store.create(db, _new(unit_code=None, title=""), today=MEETING_1, viewer=SYSTEM)
     assert {p.field for p in caught.value.problems} == {"unit_code", "title"}
     with pytest.raises(store.CommitmentError) as caught:
-        store.create(db, _new(due_date=MEETING_1 - timedelta(days=1)), today=MEETING_1)
+        store.create(db, _new(due_date=MEETING_1 - timedelta(days=1)), today=MEETING_1, viewer=SYSTEM)
     assert "đã qua" in caught.value.messages("vi")[0]
     with pytest.raises(store.CommitmentError) as caught:
-        store.create(db, _new(unit_code="00000"), today=MEETING_1)
+        store.create(db, _new(unit_code="00000"), today=MEETING_1, viewer=SYSTEM)
     assert "00000" in caught.value.messages("en")[0]
     assert _count(db, commitments) == 0 and _count(db, commitment_updates) == 0
 
 
 def test_create_list_at_next_meeting_update_with_history(db):
     # Meeting 1 records three commitments.
-    first = store.create(db, _new(), today=MEETING_1, meeting_date=MEETING_1, now=datetime(2026, 11, 2, 9))
+    first = store.create(db, _new(), today=MEETING_1, meeting_date=MEETING_1, now=datetime(2026, 11, 2, 9), viewer=SYSTEM)
     second = store.create(db, _new(unit_code="26737", title="Trả lời phản ánh không hài lòng", kpi_id=None, target_value=None,
-                                   due_date=date(2026, 11, 25)), today=MEETING_1, meeting_date=MEETING_1, now=datetime(2026, 11, 2, 9))
+                                   due_date=date(2026, 11, 25)), today=MEETING_1, meeting_date=MEETING_1, now=datetime(2026, 11, 2, 9), viewer=SYSTEM)
     later = store.create(db, _new(title="Số hóa hồ sơ hộ tịch", kpi_id="digitisation_rate", target_value=0.9,
-                                  due_date=date(2027, 3, 1)), today=MEETING_1, meeting_date=MEETING_1, now=datetime(2026, 11, 2, 9))
-    listed = store.list_commitments(db, codes=("26734", "26737"), today=MEETING_1)
+                                  due_date=date(2027, 3, 1)), today=MEETING_1, meeting_date=MEETING_1, now=datetime(2026, 11, 2, 9), viewer=SYSTEM)
+    listed = store.list_commitments(db, codes=("26734", "26737"), today=MEETING_1, viewer=SYSTEM)
     assert list(listed["id"]) == [first, second, later]
     assert set(listed["status"]) == {"open"}
     assert listed.loc[listed["id"] == first, "unit_name"].item() == "Phường Tân Định"
@@ -92,47 +93,47 @@ def test_create_list_at_next_meeting_update_with_history(db):
 
     # Between meetings: the second is done.
     store.update(db, second, "done", note="Đã trả lời 12 phản ánh", by="Phường Đa Kao", today=date(2026, 11, 24),
-                 now=datetime(2026, 11, 24, 16))
+                 now=datetime(2026, 11, 24, 16), viewer=SYSTEM)
 
     # Meeting 2 opens with the first (open, past due: shown late) and the second (closed since meeting 1);
     # the third is not due yet.
-    due = store.due_for_meeting(db, MEETING_2)
+    due = store.due_for_meeting(db, MEETING_2, viewer=SYSTEM)
     assert list(due["id"]) == [first, second]
     assert due.attrs["since"] == MEETING_1
     assert due.set_index("id").loc[first, "status"] == "open"
     assert due.set_index("id").loc[first, "effective_status"] == "late"
     assert due.set_index("id").loc[second, "status"] == "done"
     # Scoped to Phường Đa Kao only.
-    assert list(store.due_for_meeting(db, MEETING_2, codes=("26737",))["id"]) == [second]
+    assert list(store.due_for_meeting(db, MEETING_2, codes=("26737",), viewer=SYSTEM)["id"]) == [second]
 
     # Meeting 2: the first is acknowledged late with a new due date, then dropped with a reason.
     store.update(db, first, "late", note="Chờ số liệu địa chính", by="Chủ trì", new_due_date=date(2026, 12, 15),
-                 today=MEETING_2, now=datetime(2026, 12, 1, 10))
+                 today=MEETING_2, now=datetime(2026, 12, 1, 10), viewer=SYSTEM)
     with pytest.raises(store.CommitmentError) as caught:
-        store.update(db, first, "dropped", note="", today=MEETING_2)
+        store.update(db, first, "dropped", note="", today=MEETING_2, viewer=SYSTEM)
     assert caught.value.problems[0].field == "note"
     store.update(db, first, "dropped", note="Gộp vào nhiệm vụ chung của quận", by="Chủ trì", today=MEETING_2,
-                 now=datetime(2026, 12, 1, 11))
+                 now=datetime(2026, 12, 1, 11), viewer=SYSTEM)
 
     # Nothing was deleted: every commitment is still there, every change has a history row.
     assert _count(db, commitments) == 3
-    history = store.history(db, first)
+    history = store.history(db, first, viewer=SYSTEM)
     assert list(history["new_status"]) == ["open", "late", "dropped"]
     assert list(history["old_status"].fillna("")) == ["", "open", "late"]
     assert history["note"].iloc[-1] == "Gộp vào nhiệm vụ chung của quận"
     assert history["new_due_date"].iloc[1] == date(2026, 12, 15)
-    row = store.list_commitments(db, today=MEETING_2).set_index("id").loc[first]
+    row = store.list_commitments(db, today=MEETING_2, viewer=SYSTEM).set_index("id").loc[first]
     assert row["status"] == "dropped" and row["due_date"] == date(2026, 12, 15)
     assert _count(db, commitment_updates) == 3 + 1 + 2  # three creations, one done, late + dropped
 
 
 def test_update_of_unknown_commitment_and_failed_update_leave_no_history(db):
     with pytest.raises(store.CommitmentError):
-        store.update(db, 12345, "done", today=MEETING_1)
-    cid = store.create(db, _new(), today=MEETING_1)
+        store.update(db, 12345, "done", today=MEETING_1, viewer=SYSTEM)
+    cid = store.create(db, _new(), today=MEETING_1, viewer=SYSTEM)
     with pytest.raises(store.CommitmentError):
-        store.update(db, cid, "open", today=MEETING_1)  # unchanged
-    assert len(store.history(db, cid)) == 1
+        store.update(db, cid, "open", today=MEETING_1, viewer=SYSTEM)  # unchanged
+    assert len(store.history(db, cid, viewer=SYSTEM)) == 1
 
 
 def test_effective_status_rule():

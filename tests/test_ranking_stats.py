@@ -149,10 +149,14 @@ def test_alerts_find_the_true_incident_and_little_else(dense_demo, monkeypatch):
     import streamlit as st
 
     from data_access import demo
+    from data_access.access import SYSTEM
     from metrics.periods import parse_period
-    from ui import alerts
+    from ui import alerts, auth
 
     monkeypatch.setenv("DASHBOARD_DATABASE_URL", dense_demo)
+    # The loaders read as the session's viewer; outside a session that is nobody (who sees
+    # no ward): read as the system, with full access, as the city leader's overview does.
+    monkeypatch.setattr(auth, "current_viewer", lambda: SYSTEM)
     st.cache_data.clear()
     found = alerts.find_alerts(parse_period("2026-10"), None)
     truth = [a for a in demo.incidents(seed=42, start=START, end=END) if a.kind != "weak_ward" and date(2026, 10, 1) in a.months]

@@ -5,6 +5,7 @@ here, not there: officers are put on some dossiers and two dissatisfied ratings 
 Every expected figure is worked out by hand in the comments.
 """
 
+from data_access.access import SYSTEM
 from datetime import date
 
 import pytest
@@ -34,7 +35,7 @@ def tiny(engine):
 
 
 def test_officer_stats(tiny):
-    frame = uq.officer_stats(tiny, *OCTOBER, ALL).set_index("officer_code")
+    frame = uq.officer_stats(tiny, *OCTOBER, ALL, viewer=SYSTEM).set_index("officer_code")
     # O1: R1 (very satisfied), R2 (satisfied), R3 (dissatisfied) -> 3 ratings, 2 satisfied, 1 dissatisfied;
     #     finished D1 (early) and D3 (late) -> 2 finished, 1 in time, 1 late. R0 is September.
     assert frame.loc["O1", ["ratings", "satisfied", "dissatisfied", "finished", "finished_in_time", "finished_late"]].tolist() == [3, 2, 1, 2, 1, 1]
@@ -43,24 +44,24 @@ def test_officer_stats(tiny):
     assert list(frame.index) == ["O1", "O2"]  # busiest first: 3 + 2 against 2 + 1
     assert frame.loc["O1", "full_name"] == "Nguyễn Thị Lan"
     # Scoped to Đa Kao only O2 is left; the whole city (None) gives both.
-    assert list(uq.officer_stats(tiny, *OCTOBER, ("26737",))["officer_code"]) == ["O2"]
-    assert len(uq.officer_stats(tiny, *OCTOBER, None)) == 2
+    assert list(uq.officer_stats(tiny, *OCTOBER, ("26737",), viewer=SYSTEM)["officer_code"]) == ["O2"]
+    assert len(uq.officer_stats(tiny, *OCTOBER, None, viewer=SYSTEM)) == 2
 
 
 def test_overdue_dossiers_at_the_end_of_october(tiny):
     # Open at the end of 31/10: D6 (due 23/10: 8 days overdue, no letter) and D7 (due 03/11: within time).
-    frame = uq.overdue_dossiers(tiny, date(2026, 10, 31), ALL)
+    frame = uq.overdue_dossiers(tiny, date(2026, 10, 31), ALL, viewer=SYSTEM)
     assert frame[["code", "unit_code", "procedure", "days_late", "apology_in_time"]].values.tolist() == [["D6", "26737", "Đăng ký khai sinh", 8, 0]]
     assert frame["due_day"].iloc[0] == date(2026, 10, 23)
-    assert uq.count_overdue(tiny, date(2026, 10, 31), ALL) == 1
-    assert uq.count_overdue(tiny, date(2026, 10, 31), None) == 1
-    assert uq.overdue_dossiers(tiny, date(2026, 10, 31), ("26734",)).empty
+    assert uq.count_overdue(tiny, date(2026, 10, 31), ALL, viewer=SYSTEM) == 1
+    assert uq.count_overdue(tiny, date(2026, 10, 31), None, viewer=SYSTEM) == 1
+    assert uq.overdue_dossiers(tiny, date(2026, 10, 31), ("26734",), viewer=SYSTEM).empty
 
 
 def test_overdue_dossiers_on_a_day_with_an_apology(tiny):
     # End of 09/10: D3 (due 08/10, finished 12/10) is open and 1 day overdue, its letter of 07/10 in time;
     # D4's due day moves to 13/10 (5 supplement days); D5 finished that day, so it is no longer open.
-    frame = uq.overdue_dossiers(tiny, date(2026, 10, 9), None)
+    frame = uq.overdue_dossiers(tiny, date(2026, 10, 9), None, viewer=SYSTEM)
     assert frame[["code", "days_late", "apology_in_time"]].values.tolist() == [["D3", 1, 1]]
 
 
@@ -68,13 +69,13 @@ def test_late_without_apology(tiny):
     # Finished late in October: D3 (letter in time: left out), D5 (two supplements, no letter) and
     # D9 (finished 03/10, due 02/10, no letter). Latest first. D5 finished 09/10 before its due day
     # 11/10 (08/10 + 3 supplement days): late by the rule, 0 days past the date.
-    frame = uq.late_without_apology(tiny, *OCTOBER, ALL)
+    frame = uq.late_without_apology(tiny, *OCTOBER, ALL, viewer=SYSTEM)
     assert frame[["code", "days_late"]].values.tolist() == [["D5", 0], ["D9", 1]]
-    assert uq.late_without_apology(tiny, *OCTOBER, ("26737",))["code"].tolist() == ["D5"]
+    assert uq.late_without_apology(tiny, *OCTOBER, ("26737",), viewer=SYSTEM)["code"].tolist() == ["D5"]
 
 
 def test_procedure_breakdown(tiny):
-    frame = uq.procedure_breakdown(tiny, *OCTOBER, None).set_index("procedure_code")
+    frame = uq.procedure_breakdown(tiny, *OCTOBER, None, viewer=SYSTEM).set_index("procedure_code")
     # P2: D3 late (letter in time), D4 early, D5 late (no letter) -> 3 finished, 1 in time, 2 late, 1 without letter.
     # P1: D1 early, D2 on time, D9 late (no letter) -> 3 finished, 2 in time, 1 late, 1 without letter.
     assert list(frame.index) == ["P2", "P1"]  # most late first
@@ -83,33 +84,33 @@ def test_procedure_breakdown(tiny):
 
 
 def test_dissatisfied_reasons(tiny):
-    frame = uq.dissatisfied_reasons(tiny, *OCTOBER, ALL)
+    frame = uq.dissatisfied_reasons(tiny, *OCTOBER, ALL, viewer=SYSTEM)
     # Only R3 in October (R0's reason is from 30/09).
     assert frame[["unit_code", "channel", "officer", "reason"]].values.tolist() == [["26734", "kiosk", "Nguyễn Thị Lan", "Chờ quá lâu"]]
-    assert len(uq.dissatisfied_reasons(tiny, date(2026, 9, 1), date(2026, 10, 31), None)) == 2
-    assert uq.dissatisfied_reasons(tiny, *OCTOBER, ("26737",)).empty
+    assert len(uq.dissatisfied_reasons(tiny, date(2026, 9, 1), date(2026, 10, 31), None, viewer=SYSTEM)) == 2
+    assert uq.dissatisfied_reasons(tiny, *OCTOBER, ("26737",), viewer=SYSTEM).empty
 
 
 def test_flow_counts_by_unit_channel_and_field(tiny):
-    by_unit = uq.flow_counts(tiny, *OCTOBER, "month", None).set_index("unit_code")
+    by_unit = uq.flow_counts(tiny, *OCTOBER, "month", None, viewer=SYSTEM).set_index("unit_code")
     # Ratings: Tân Định R1-R4, Đa Kao R5-R6. Received: Tân Định D1-D4, D8; Đa Kao D5-D7.
     assert by_unit.loc["26734", ["ratings", "received"]].tolist() == [4, 5]
     assert by_unit.loc["26737", ["ratings", "received"]].tolist() == [2, 3]
-    channels = uq.flow_counts(tiny, *OCTOBER, "month", None, ("channel",), "ratings").set_index("channel")["ratings"].to_dict()
+    channels = uq.flow_counts(tiny, *OCTOBER, "month", None, ("channel",), "ratings", viewer=SYSTEM).set_index("channel")["ratings"].to_dict()
     assert channels == {"kiosk": 3, "tablet": 2, "web": 1}
-    fields = uq.flow_counts(tiny, *OCTOBER, "day", None, ("field_code",), "dossiers").groupby("field_code")["received"].sum().to_dict()
+    fields = uq.flow_counts(tiny, *OCTOBER, "day", None, ("field_code",), "dossiers", viewer=SYSTEM).groupby("field_code")["received"].sum().to_dict()
     assert fields == {"HT": 5, "DD": 3}  # HT: D1, D2, D6, D7, D8; DD: D3, D4, D5
-    weeks = uq.flow_counts(tiny, date(2026, 10, 5), date(2026, 10, 6), "day", ("26734",))
+    weeks = uq.flow_counts(tiny, date(2026, 10, 5), date(2026, 10, 6), "day", ("26734",), viewer=SYSTEM)
     assert weeks.groupby("period")["ratings"].sum().tolist() == [3, 1]  # 05/10: R1-R3; 06/10: R4
 
 
 def test_hostile_codes_are_bound_not_spliced(tiny):
     hostile = ("26734' OR '1'='1", "x" * 10_000)
-    assert uq.officer_stats(tiny, *OCTOBER, hostile).empty
-    assert uq.overdue_dossiers(tiny, date(2026, 10, 31), hostile).empty
-    assert uq.dissatisfied_reasons(tiny, *OCTOBER, hostile).empty
+    assert uq.officer_stats(tiny, *OCTOBER, hostile, viewer=SYSTEM).empty
+    assert uq.overdue_dossiers(tiny, date(2026, 10, 31), hostile, viewer=SYSTEM).empty
+    assert uq.dissatisfied_reasons(tiny, *OCTOBER, hostile, viewer=SYSTEM).empty
 
 
 def test_lists_are_bounded(tiny):
-    assert len(uq.officer_stats(tiny, *OCTOBER, ALL, limit=1)) == 1
+    assert len(uq.officer_stats(tiny, *OCTOBER, ALL, limit=1, viewer=SYSTEM)) == 1
     assert uq._limit(10**9) == uq.MAX_ROWS

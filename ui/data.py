@@ -3,6 +3,11 @@
 Caches are keyed by small arguments (the database URL, dates, unit codes), hold each
 answer for ten minutes, and turn a database that cannot be reached into
 DatabaseUnavailable, which app.py shows as a clear message instead of a traceback.
+
+Every loader of figures is keyed by the viewer's scope too (`scope()`: role and unit, from
+the session, never from the URL), and passes the viewer to data_access, which enforces it:
+a cached answer for one viewer is never handed to another with less access. Pages call the
+public loaders below, which add the scope themselves.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from data_access import boundaries as boundary_store
 from data_access import queries
+from data_access.access import viewer_for_scope
 from data_access.db import DatabaseUnavailable, database_url, make_engine
 from geo.simplify import to_feature_collection
 
@@ -33,6 +39,13 @@ def engine():
 
 def db_key() -> str:
     return database_url()
+
+
+def scope() -> tuple[str, str | None]:
+    """The signed-in viewer's access (role and unit): part of every cache key of figures."""
+    from ui.auth import current_viewer
+
+    return current_viewer().scope_key()
 
 
 def _reachable(loader):
@@ -62,20 +75,32 @@ def data_extent(key: str) -> dict:
 
 @_reachable
 @st.cache_data(ttl=TTL, max_entries=512, show_spinner=False)
+def _kpi_counts(key: str, access_scope: tuple, start: date, end: date, codes: tuple[str, ...] | None, by_unit: bool) -> pd.DataFrame:
+    return queries.kpi_counts(_engine(key), start, end, codes, by_unit, viewer=viewer_for_scope(access_scope))
+
+
 def kpi_counts(key: str, start: date, end: date, codes: tuple[str, ...] | None, by_unit: bool) -> pd.DataFrame:
-    return queries.kpi_counts(_engine(key), start, end, codes, by_unit)
+    return _kpi_counts(key, scope(), start, end, codes, by_unit)
 
 
 @_reachable
 @st.cache_data(ttl=TTL, max_entries=256, show_spinner=False)
+def _flow_counts_by_period(key: str, access_scope: tuple, start: date, end: date, grain: str, codes: tuple[str, ...] | None) -> pd.DataFrame:
+    return queries.flow_counts_by_period(_engine(key), start, end, grain, codes, viewer=viewer_for_scope(access_scope))
+
+
 def flow_counts_by_period(key: str, start: date, end: date, grain: str, codes: tuple[str, ...] | None) -> pd.DataFrame:
-    return queries.flow_counts_by_period(_engine(key), start, end, grain, codes)
+    return _flow_counts_by_period(key, scope(), start, end, grain, codes)
 
 
 @_reachable
 @st.cache_data(ttl=TTL, max_entries=256, show_spinner=False)
+def _backlog_counts(key: str, access_scope: tuple, days: tuple[date, ...], codes: tuple[str, ...] | None, by_unit: bool) -> pd.DataFrame:
+    return queries.backlog_counts(_engine(key), days, codes, by_unit, viewer=viewer_for_scope(access_scope))
+
+
 def backlog_counts(key: str, days: tuple[date, ...], codes: tuple[str, ...] | None, by_unit: bool = False) -> pd.DataFrame:
-    return queries.backlog_counts(_engine(key), days, codes, by_unit)
+    return _backlog_counts(key, scope(), days, codes, by_unit)
 
 
 @_reachable
@@ -87,6 +112,7 @@ def targets(key: str, on_day: date) -> pd.DataFrame:
 @_reachable
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
 def boundaries(key: str, codes: tuple[str, ...]) -> dict:
-    """{"geojson": FeatureCollection of the units that have a boundary, "approximate": bool}."""
+    """{"geojson": FeatureCollection of the units that have a boundary, "approximate": bool}.
+    Boundaries are public geography (no figures): not keyed by the viewer."""
     frame = boundary_store.load_boundaries(_engine(key), list(codes))
     return {"geojson": to_feature_collection(frame), "approximate": bool(frame["approximate"].any())}

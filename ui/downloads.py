@@ -1,6 +1,8 @@
 """Download buttons for any table: CSV (UTF-8 with BOM, so Excel shows Vietnamese right) and Excel.
 
 Pass the frame exactly as shown, with Vietnamese headers; the file name says scope and period.
+Every file handed out is recorded in the audit log (who, which file, how many rows, when)
+at the moment it is generated - when the button is clicked, not when the page draws.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from data_access.audit import record_audit
 from i18n.format import fmt_date, fmt_int, fmt_num, fmt_pct
 from ui.i18n import lang, t
 
@@ -41,18 +44,39 @@ def to_xlsx(frame: pd.DataFrame, sheet: str = "Du lieu") -> bytes:
     return buffer.getvalue()
 
 
+def audited(build, file_name: str, details: dict | None = None, *, actor: str | None = None, engine=None):
+    """A callable for download_button's `data`: builds the file when the user clicks, and
+    records the export (the signed-in user, the file, when) in the audit log. Who and which
+    database are taken now, while the page draws (default: the session's viewer and the
+    app's database): the click is served outside the page run."""
+    if actor is None or engine is None:
+        from ui import auth, data
+
+        actor = auth.current_viewer().username if actor is None else actor
+        engine = data.engine() if engine is None else engine
+
+    def generate() -> bytes:
+        payload = build()
+        record_audit(engine, actor, "export", file_name, {**(details or {}), "bytes": len(payload)})
+        return payload
+
+    return generate
+
+
 def download_buttons(frame: pd.DataFrame, file_stem: str, key: str | None = None) -> None:
     """Two small buttons under a table. The files are built only when clicked (a callable), so a
-    page with many tables does not pay for Excel files nobody asked for."""
+    page with many tables does not pay for Excel files nobody asked for; each click is audited."""
     stem = safe_stem(file_stem)
     key = key or stem
+    rows = {"rows": len(frame)}
     left, right, _ = st.columns([1, 1, 4])
     left.download_button(
-        t("Tải CSV", "Download CSV"), lambda: to_csv(frame), f"{stem}.csv", "text/csv", key=f"csv_{key}", icon=":material/download:", on_click="ignore"
+        t("Tải CSV", "Download CSV"), audited(lambda: to_csv(frame), f"{stem}.csv", rows), f"{stem}.csv", "text/csv",
+        key=f"csv_{key}", icon=":material/download:", on_click="ignore",
     )
     right.download_button(
         t("Tải Excel", "Download Excel"),
-        lambda: to_xlsx(frame),
+        audited(lambda: to_xlsx(frame), f"{stem}.xlsx", rows),
         f"{stem}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xlsx_{key}",

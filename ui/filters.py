@@ -129,12 +129,29 @@ def filter_bar() -> Filters | None:
     compare_mode = url_state.radio(sidebar, t("So sánh với", "Compare with"), list(COMPARE), key="cmp", format_func=lambda k: t(*COMPARE[k]))
     compare = periods.previous_period(period) if compare_mode == "prev" else periods.same_period_last_year(period)
 
-    districts = unit_tree.children(units, city, levels=("district",))
-    scope_names = {city: t("Toàn thành phố", "Whole city"), **dict(zip(districts["code"], districts["name"]))}
+    scope_names = scope_options(units, city)
+    if not scope_names:
+        from data_access.access import OutOfScope
+
+        raise OutOfScope("Tài khoản của bạn chưa gắn với đơn vị hợp lệ; liên hệ quản trị viên.", "Your account is not attached to a valid unit; ask an administrator.")
     scope = url_state.selectbox(sidebar, t("Phạm vi", "Scope"), list(scope_names), key="scope", format_func=scope_names.get)
     filters = Filters(period=period, compare=compare, compare_mode=compare_mode, scope_code=scope, city_code=city, lang=lang())
     st.session_state["_filters"] = filters
     return filters
+
+
+def scope_options(units, city: str) -> dict[str, str]:
+    """The scopes the signed-in viewer may pick: the city and every district for full access;
+    for a district chair or a department head only their own unit (other districts reach
+    them only as aggregates, in the rankings and the city map)."""
+    from ui.auth import current_viewer
+
+    viewer = current_viewer()
+    if viewer.full_access:
+        districts = unit_tree.children(units, city, levels=("district",))
+        return {city: t("Toàn thành phố", "Whole city"), **dict(zip(districts["code"], districts["name"]))}
+    names = dict(zip(units["code"], units["name"]))
+    return {viewer.unit_code: names[viewer.unit_code]} if viewer.unit_code in names else {}
 
 
 def current() -> Filters | None:

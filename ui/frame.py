@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from data_access import access
+from data_access.access import OutOfScope, Viewer
 from data_access.db import DatabaseUnavailable
 from i18n.format import fmt_date
 from ui import data, url_state
 from ui.filters import Filters, filter_bar
-from ui.i18n import t
+from ui.i18n import lang, t
 
 
 def filter_bar_or_notice() -> Filters | None:
@@ -29,6 +31,38 @@ def filter_bar_or_notice() -> Filters | None:
             icon=":material/info:",
         )
     return filters
+
+
+# URL parameters that name units, and whether the city itself is fine there for a viewer
+# with a district or department (the city map shows every district as an aggregate).
+UNIT_PARAMS = {"unit": False, "units": False, "district": False, "scope": False, "area": True}
+
+
+def out_of_scope_in_url(viewer: Viewer) -> OutOfScope | None:
+    """A link naming a unit outside the viewer's scope (another district's ward, say) shows
+    a clear message and no page at all. The data layer refuses such reads anyway."""
+    if viewer.full_access:
+        return None
+    units = data.units(data.db_key())
+    own = access.own_codes(viewer, units) or frozenset()
+    known = set(units["code"])
+    roots = set(units.loc[units["parent_code"].isna(), "code"])
+    for key, city_allowed in UNIT_PARAMS.items():
+        for value in st.query_params.get_all(key):
+            if value in known and value not in own and not (city_allowed and value in roots):
+                return OutOfScope()
+    return None
+
+
+def out_of_scope(error: OutOfScope) -> None:
+    st.error(
+        error.text(lang()) + " " + t(
+            "Phạm vi của bạn do quản trị viên cấp; hãy chọn đơn vị trong phạm vi ở thanh bên.",
+            "Your scope is set by an administrator; pick a unit within it in the sidebar.",
+        ),
+        icon=":material/lock:",
+    )
+    st.markdown(f"[{t('Về trang tổng quan', 'Back to the overview')}](/overview{'?lang=en' if lang() == 'en' else ''})")
 
 
 def database_unavailable(error: DatabaseUnavailable) -> None:

@@ -10,15 +10,15 @@ import streamlit as st
 from data_access import ingest
 from data_access.ingest_validate import FileRejected, Options, load_mapping
 from i18n.format import fmt_int
-from ui import data
+from ui import auth, data
+from ui.downloads import audited
 from ui.i18n import lang, t
-
-ACTOR = "demo"  # recorded in the audit log until sign-in exists
 
 
 def is_admin() -> bool:
-    """The one place the sign-in work decides who may load data."""
-    return True
+    """The one place that decides who may load data: administrators (the navigation shows
+    this page to them only; this check holds for a direct link too)."""
+    return auth.current_viewer().can_admin
 
 
 SOURCE_LABELS = {"ratings": ("Đánh giá sự hài lòng", "Satisfaction ratings"), "dossiers": ("Hồ sơ thủ tục hành chính", "Administrative dossiers")}
@@ -110,17 +110,18 @@ if upload is not None:
                     st.caption(t(f"Tệp tải về gồm {fmt_int(len(checked.rejected_rows), 'vi')} / {fmt_int(checked.rejected_count, 'vi')} dòng bị từ chối đầu tiên.", f"The download holds the first {len(checked.rejected_rows):,} of {checked.rejected_count:,} rejected rows."))
                 st.download_button(
                     t(f"Tải các dòng bị từ chối ({fmt_int(len(checked.rejected_rows), 'vi')} dòng, CSV)", f"Download the rejected rows ({len(checked.rejected_rows):,} rows, CSV)"),
-                    data=checked.rejected_rows.to_csv(index=False).encode("utf-8-sig"),
+                    data=audited(lambda: checked.rejected_rows.to_csv(index=False).encode("utf-8-sig"), f"tu-choi-{checked.name.rsplit('.', 1)[0]}.csv", {"rows": len(checked.rejected_rows)}),
                     file_name=f"tu-choi-{checked.name.rsplit('.', 1)[0]}.csv",
                     mime="text/csv",
                     key="ingest_rejected",
                     icon=":material/download:",
+                    on_click="ignore",
                 )
             else:
                 st.success(checked.message, icon=":material/check_circle:")
                 if st.button(t("Nhập dữ liệu", "Import"), type="primary", key="ingest_import", icon=":material/upload:"):
                     bar, progress = _progress_bar()
-                    result = ingest.write(engine, checked, ACTOR, lang=lang(), progress=progress)
+                    result = ingest.write(engine, checked, auth.current_viewer().username, lang=lang(), progress=progress)
                     bar.empty()
                     st.cache_data.clear()  # every page shows the new data
                     st.session_state.pop("ingest_checked", None)

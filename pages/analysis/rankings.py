@@ -12,7 +12,8 @@ import streamlit as st
 from i18n.format import fmt_int, fmt_num, fmt_pct
 from metrics import kpis, ranking, service_index
 from metrics import units as unit_tree
-from ui import cards, data
+from data_access import access
+from ui import auth, cards, data
 from ui.downloads import Col, table
 from ui.filters import current
 from ui.i18n import lang, t
@@ -40,13 +41,21 @@ key = data.db_key()
 units = data.units(key)
 period, compare, city = filters.period, filters.compare, filters.city_code
 names = dict(zip(units["code"], units["name"]))
+# Units outside the viewer's own appear here only as district (or department) totals, with no profile link.
+own = access.own_codes(auth.current_viewer(), units)
+
+
+def profile_link(code: str) -> str | None:
+    return url_state.link("unit", unit=code) if own is None or code in own else None
 
 st.title(t("Xếp hạng", "Rankings"))
 st.caption(f"{period.label(lang())} · {t('so với', 'compared with')} {compare.label(lang())}")
 
 # --- choices (each bound to a URL parameter) -------------------------------------------------
 left, middle, right = st.columns([2, 3, 3])
-level = url_state.selectbox(left, t("Xếp hạng", "Rank"), LEVELS, key="level", default="districts" if filters.is_city else "wards", format_func=lambda k: t(*LEVELS[k]))
+scope_level = units.set_index("code")["level"].get(filters.scope_code)
+default_level = "districts" if filters.is_city else ("departments" if scope_level == "department" else "wards")
+level = url_state.selectbox(left, t("Xếp hạng", "Rank"), LEVELS, key="level", default=default_level, format_func=lambda k: t(*LEVELS[k]))
 kpi_options = [INDEX, *(k for k, v in kpis.KPIS.items() if v.kind != "count")]
 kpi_id = url_state.selectbox(
     middle, t("Chỉ số", "Indicator"), kpi_options, key="kpi", default="satisfaction_rate",
@@ -196,7 +205,7 @@ if kpi_id == INDEX:
             Col(f"{group.label_vi}: tỷ lệ", f"{group.label_en}: rate", rate, "hidden"),
             Col(f"{group.label_vi}: điểm", f"{group.label_en}: points", points, "hidden"),
         ]
-    columns += [Col("Phiên bản", "Version", scored["version"], "hidden"), Col("Hồ sơ", "Profile", [url_state.link("unit", unit=c) for c in scored["unit_code"]], "link")]
+    columns += [Col("Phiên bản", "Version", scored["version"], "hidden"), Col("Hồ sơ", "Profile", [profile_link(c) for c in scored["unit_code"]], "link")]
     table(columns, file_stem, "index", highlight=marks)
     if len(scored) <= 40:
         bars = scored.assign(name=scored["unit_code"].map(names), volume=scored["unit_code"].map(volume))
@@ -239,7 +248,7 @@ if kpi.kind == "rate":
     ]
 columns += [
     Col("So với mục tiêu", "Against target", [status_text(v, c) for v, c in zip(ranked["value"], ranked["unit_code"])]),
-    Col("Hồ sơ", "Profile", [url_state.link("unit", unit=c) for c in ranked["unit_code"]], "link"),
+    Col("Hồ sơ", "Profile", [profile_link(c) for c in ranked["unit_code"]], "link"),
 ]
 table(columns, file_stem, "kpi", highlight=marks)
 

@@ -10,13 +10,14 @@ import re
 import pandas as pd
 import streamlit as st
 
+from data_access import access
 from data_access import commitments as commitment_store
 from domain.vocab import RATING_CHANNELS, UNIT_LEVELS
 from i18n.format import fmt_date, fmt_int, fmt_pct
 from metrics import kpis, ranking
 from metrics import units as unit_tree
 from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame
-from ui import alerts, cards, charts, data, maps, unit_data, url_state
+from ui import alerts, auth, cards, charts, data, maps, unit_data, url_state
 from ui.downloads import Col, table
 from ui.filters import current
 from ui.i18n import lang, t
@@ -60,7 +61,14 @@ def _choice_labels() -> dict[str, str]:
 
 
 choice_labels = _choice_labels()
-order = units.assign(_l=units["level"].map({"city": 0, "district": 1, "ward": 2, "department": 3})).sort_values(["_l", "code"])
+viewer = auth.current_viewer()
+own = access.own_codes(viewer, units)  # a profile shows officers and dossiers: own units only
+if raw is not None and own is not None and raw not in own:
+    st.title(t("Hồ sơ đơn vị", "Unit profile"))
+    st.error(access.OutOfScope().text(lang()), icon=":material/lock:")
+    st.stop()
+listed = units if own is None else units[units["code"].isin(own)]
+order = listed.assign(_l=listed["level"].map({"city": 0, "district": 1, "ward": 2, "department": 3})).sort_values(["_l", "code"])
 code = url_state.selectbox(st.sidebar, t("Hồ sơ của đơn vị", "Profile of"), order["code"], key="unit", default=filters.scope_code, keep=True, format_func=choice_labels.get)
 unit = units.set_index("code").loc[code]
 name, level = str(unit["name"]), str(unit["level"])
@@ -71,11 +79,11 @@ chain = unit_tree.ancestors(units, code)
 parent = chain[-2] if len(chain) > 1 else None
 
 st.title(f"{t('Hồ sơ đơn vị', 'Unit profile')} · {name}")
-crumbs = [f"[{names[c]}]({url_state.link('unit', unit=c)})" for c in chain[:-1]]
+crumbs = [f"[{names[c]}]({url_state.link('unit', unit=c)})" if own is None or c in own else names[c] for c in chain[:-1]]
 level_word = t(*UNIT_LEVELS.get(level, (level, level)))
 st.caption(" › ".join(crumbs + [name]) + f" · {level_word} · {t('mã', 'code')} {code} · {period.label(lang())} · {t('so với', 'compared with')} {compare.label(lang())}")
 links = []
-if parent:
+if parent and (own is None or parent in own):
     links.append(f"[{t('↑ Đơn vị cấp trên', '↑ Parent unit')}: {names[parent]}]({url_state.link('unit', unit=parent)})")
 map_area = code if level in ("city", "district") else (parent if level == "ward" else None)
 if map_area:
@@ -322,7 +330,7 @@ else:
 
 # --- commitments from review meetings ------------------------------------------------------------
 st.subheader(t("Nhiệm vụ từ các cuộc họp giao ban", "Commitments from review meetings"))
-pledged = commitment_store.list_commitments(data.engine(), scope)
+pledged = commitment_store.list_commitments(data.engine(), scope, viewer=viewer)
 if pledged.empty:
     st.caption(t("Chưa có nhiệm vụ nào được giao cho đơn vị này.", "No commitment recorded for this unit."))
 else:

@@ -6,10 +6,11 @@ keeps it; the click only changes that parameter.
 
 import streamlit as st
 
+from data_access import access
 from geo.generated import APPROXIMATE_NOTE
 from metrics import kpis
 from metrics import units as unit_tree
-from ui import data, maps, url_state
+from ui import auth, data, maps, url_state
 from ui.filters import current
 from ui.i18n import lang, t
 
@@ -19,7 +20,10 @@ units = data.units(key)
 period = filters.period
 level_of = dict(zip(units["code"], units["level"]))
 
-area = st.query_params.get("area", filters.scope_code)
+viewer = auth.current_viewer()
+own = access.own_codes(viewer, units)  # None: every unit; else districts outside are aggregates only
+# A department has no map: its head starts from the city's map of districts.
+area = st.query_params.get("area", filters.scope_code if level_of.get(filters.scope_code) in ("city", "district") else filters.city_code)
 if level_of.get(area) not in ("city", "district"):
     st.error(
         t(f"Không có đơn vị mã “{area[:40]}” để xem bản đồ. Đang hiển thị toàn thành phố.", f"No unit with code “{area[:40]}” to map. Showing the whole city."),
@@ -70,6 +74,10 @@ if area == filters.city_code:
 clicked = [point.get("location") for point in event.selection.get("points", []) if point.get("location")]
 if clicked:
     code = clicked[0]
+    if own is not None and code not in own:
+        st.warning(t(f"{names.get(code, code)} nằm ngoài phạm vi của bạn: chỉ xem được số liệu tổng hợp trên bản đồ này.",
+                     f"{names.get(code, code)} is outside your scope: only its totals on this map are shown."), icon=":material/lock:")
+        st.stop()
     if level_of.get(code) == "district":
         st.query_params["area"] = code
         st.rerun()
@@ -82,7 +90,7 @@ st.dataframe(
         t("Đơn vị", "Unit"): table["name"],
         kpi.label(lang()): [kpis.format_value(v, kpi, lang()) for v in table[kpi_id]],
         t("Số lượng", "Volume"): table[kpi.volume_column].astype(int),
-        t("Hồ sơ", "Profile"): [url_state.link("/unit", unit=code) for code in table["code"]],
+        t("Hồ sơ", "Profile"): [url_state.link("/unit", unit=code) if own is None or code in own else None for code in table["code"]],
     },
     column_config={t("Hồ sơ", "Profile"): st.column_config.LinkColumn(display_text=t("Xem", "Open"))},
     hide_index=True,

@@ -15,12 +15,15 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from data_access import access
 from data_access import commitments as store
+from data_access.access import viewer_for_scope
 from i18n.format import fmt_date, fmt_int
 from metrics import kpis
 from metrics import units as unit_tree
 from reports import content, figures
-from ui import charts, data
+from ui import auth, charts, data
+from ui.downloads import audited
 from ui.filters import current
 from ui.i18n import lang, t
 
@@ -28,6 +31,7 @@ filters = current()
 key = data.db_key()
 units = data.units(key)
 present = st.query_params.get("present") == "1"
+viewer = auth.current_viewer()
 today = date.today()
 
 st.markdown(
@@ -57,18 +61,20 @@ if present:
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def briefing_for(db_key: str, scope: str, period_key: str, language: str, compare_mode: str, meeting_day: date) -> content.Briefing:
+def briefing_for(db_key: str, access_scope: tuple, scope: str, period_key: str, language: str, compare_mode: str, meeting_day: date) -> content.Briefing:
+    """Keyed by the viewer's access (role and unit) too: a briefing holds commitments."""
     from metrics.periods import parse_period
 
-    return content.build_briefing(data.engine(), scope, parse_period(period_key), language, compare_mode, meeting_day)
+    return content.build_briefing(data.engine(), scope, parse_period(period_key), language, compare_mode, meeting_day,
+                                  viewer=viewer_for_scope(access_scope))
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def map_image(db_key: str, scope: str, period_key: str, language: str, compare_mode: str, meeting_day: date) -> bytes:
-    return figures.map_png(briefing_for(db_key, scope, period_key, language, compare_mode, meeting_day))
+def map_image(db_key: str, access_scope: tuple, scope: str, period_key: str, language: str, compare_mode: str, meeting_day: date) -> bytes:
+    return figures.map_png(briefing_for(db_key, access_scope, scope, period_key, language, compare_mode, meeting_day))
 
 
-args = (key, filters.scope_code, filters.period.key, lang(), filters.compare_mode, today)
+args = (key, viewer.scope_key(), filters.scope_code, filters.period.key, lang(), filters.compare_mode, today)
 with st.spinner(t("Đang chuẩn bị nội dung họp…", "Preparing the meeting…")):
     b = briefing_for(*args)
 
@@ -196,8 +202,12 @@ def alert_slide(index: int | None) -> None:
 
 
 def scope_units() -> pd.DataFrame:
+    """The units a commitment may be given to: the scope's, and only those the viewer owns."""
     codes = unit_tree.subtree_codes(units, filters.scope_code)
+    own = access.own_codes(viewer, units)
     frame = units[units["code"].isin(codes) & units["level"].isin(["city", "district", "ward", "department"])]
+    if own is not None:
+        frame = frame[frame["code"].isin(own)]
     return frame.sort_values(["level", "name"])
 
 
@@ -217,7 +227,7 @@ def commitments_slide() -> None:
     with change:
         update_form()
     with st.expander(t("Mọi nhiệm vụ chưa đóng của phạm vi", "Every pending commitment in this scope")):
-        pending = store.list_commitments(data.engine(), unit_tree.subtree_codes(units, filters.scope_code), store.PENDING, today)
+        pending = store.list_commitments(data.engine(), unit_tree.subtree_codes(units, filters.scope_code), store.PENDING, today, viewer=viewer)
         st.dataframe(
             pd.DataFrame({
                 t("Đơn vị", "Unit"): pending["unit_name"], t("Nội dung", "Commitment"): pending["title"],
@@ -257,7 +267,7 @@ def record_form() -> None:
             value = value / 100.0
         try:
             new_id = store.create(data.engine(), dict(unit_code=unit, title=title, owner=owner, due_date=due, kpi_id=kpi_id,
-                                                      target_value=value, created_by=by), today=today)
+                                                      target_value=value, created_by=by), today=today, viewer=viewer)
         except store.CommitmentError as error:
             show_problems(error)
         else:
@@ -266,7 +276,7 @@ def record_form() -> None:
 
 
 def update_form() -> None:
-    rows = store.list_commitments(data.engine(), unit_tree.subtree_codes(units, filters.scope_code), None, today)
+    rows = store.list_commitments(data.engine(), unit_tree.subtree_codes(units, filters.scope_code), None, today, viewer=viewer)
     if rows.empty:
         st.caption(t("Chưa có nhiệm vụ nào.", "No commitments yet."))
         return
@@ -283,14 +293,14 @@ def update_form() -> None:
         submitted = st.form_submit_button(t("Cập nhật", "Update"), type="primary")
     if submitted:
         try:
-            store.update(data.engine(), chosen, status, note=note, by=by, new_due_date=new_due, today=today)
+            store.update(data.engine(), chosen, status, note=note, by=by, new_due_date=new_due, today=today, viewer=viewer)
         except store.CommitmentError as error:
             show_problems(error)
         else:
             briefing_for.clear()
             st.success(t("Đã cập nhật.", "Updated."), icon=":material/check_circle:")
     if chosen is not None:
-        past = store.history(data.engine(), chosen)
+        past = store.history(data.engine(), chosen, viewer=viewer)
         st.caption(t("Lịch sử", "History"))
         st.dataframe(
             pd.DataFrame({
@@ -322,11 +332,13 @@ if not present:
         from reports.briefing import build
 
         payload, name = build(data.engine(), filters.scope_code, filters.period, fmt, lang(), filters.compare_mode, today,
-                              progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
+                              progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m), viewer=viewer)
         bar.empty()
         st.session_state["pack"] = (args, fmt, payload, name)
     ready = st.session_state.get("pack")
     if ready and ready[0] == args and ready[1] == fmt:
         mime = {"pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation", "pdf": "application/pdf"}[fmt]
-        get_col.download_button(f"{t('Tải xuống', 'Download')} {ready[3]}", ready[2], file_name=ready[3], mime=mime,
+        payload = ready[2]  # recorded in the audit log when the user downloads it
+        get_col.download_button(f"{t('Tải xuống', 'Download')} {ready[3]}", audited(lambda: payload, ready[3], {"scope": filters.scope_code, "period": filters.period.key}),
+                                file_name=ready[3], mime=mime,
                                 icon=":material/download:", type="primary", key="download_pack", on_click="ignore")

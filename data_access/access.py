@@ -1,0 +1,227 @@
+"""Who may read what: the access rules every query in data_access applies before building SQL.
+
+Pure Python over the unit tree (a DataFrame with code, level, parent_code); no SQL, no
+Streamlit. The rules, exactly:
+
+* A `Viewer` is a signed-in person (or `SYSTEM`, the command line and scheduled reports).
+  Roles: city_leader, district_chair, department_head, admin (and "system").
+* Full access (`own_codes` is None): city_leader, admin, system. Everything, in full.
+* Restricted: district_chair (their district), department_head (their department).
+  Their *own* units are their unit and everything below it; an account with no unit, an
+  unknown unit or an unknown role owns nothing (secure default).
+* Detail reads - officers, dossier lists, dissatisfied reasons, the breakdown by procedure,
+  commitments - read only own units: `detail_codes` intersects the requested codes with
+  the own ones, and raises `OutOfScope` when nothing is left (None = "all I may see").
+* Counts from the summary tables (`summary_scope`) may also cover units outside the own
+  subtree, but only as *aggregates*: the units right under the city (districts and
+  departments) - each counted as a whole - and the city as a whole. A request for part of
+  another district (one of its wards) is dropped, and `OutOfScope` is raised when nothing
+  of the request is left. Rows per unit outside the own subtree are summed into the
+  district (or department) they belong to (`fold_rows`), so a district chair sees other
+  districts in the city's ranking and map, never their wards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+CITY_LEADER = "city_leader"
+DISTRICT_CHAIR = "district_chair"
+DEPARTMENT_HEAD = "department_head"
+ADMIN = "admin"
+SYSTEM_ROLE = "system"
+
+ROLES = {
+    CITY_LEADER: ("Lãnh đạo thành phố", "City leader"),
+    DISTRICT_CHAIR: ("Chủ tịch quận/huyện", "District chair"),
+    DEPARTMENT_HEAD: ("Thủ trưởng sở, ban, ngành", "Department head"),
+    ADMIN: ("Quản trị viên", "Administrator"),
+}
+FULL_ACCESS_ROLES = frozenset({CITY_LEADER, ADMIN, SYSTEM_ROLE})
+# The level of the unit an account of the role must be attached to (None: no unit).
+UNIT_LEVEL_OF_ROLE = {CITY_LEADER: None, DISTRICT_CHAIR: "district", DEPARTMENT_HEAD: "department", ADMIN: None}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    username: str
+    role: str
+    unit_code: str | None = None
+    display_name: str = ""
+
+    @property
+    def full_access(self) -> bool:
+        return self.role in FULL_ACCESS_ROLES
+
+    @property
+    def can_admin(self) -> bool:
+        """Loads data and manages accounts."""
+        return self.role in (ADMIN, SYSTEM_ROLE)
+
+    def scope_key(self) -> tuple[str, str | None]:
+        """What the access rules depend on (and what caches of query results are keyed by):
+        every full-access viewer shares one key; a restricted one is its role and unit."""
+        return ("all", None) if self.full_access else (self.role, self.unit_code)
+
+    def role_label(self, lang: str = "vi") -> str:
+        vi, en = ROLES.get(self.role, (self.role, self.role))
+        return en if lang == "en" else vi
+
+
+SYSTEM = Viewer("system", SYSTEM_ROLE, None, "System")
+
+
+def viewer_for_scope(scope_key: tuple[str, str | None]) -> Viewer:
+    """A viewer with exactly the access of `scope_key` (for cached loaders keyed by it)."""
+    role, unit = scope_key
+    return SYSTEM if role == "all" else Viewer("scope", role, unit, "")
+
+
+class OutOfScope(PermissionError):
+    """The request names units outside the viewer's scope; nothing was read."""
+
+    def __init__(self, vi: str | None = None, en: str | None = None):
+        self.vi = vi or "Đơn vị này nằm ngoài phạm vi của bạn: không có số liệu nào được hiển thị."
+        self.en = en or "This unit is outside your scope: no figures are shown."
+        super().__init__(self.en)
+
+    def text(self, lang: str = "vi") -> str:
+        return self.en if lang == "en" else self.vi
+
+
+def require_viewer(viewer) -> Viewer:
+    """The viewer itself; TypeError when a caller passed anything else (or forgot it)."""
+    if not isinstance(viewer, Viewer):
+        raise TypeError(f"a data_access.access.Viewer is required, not {type(viewer).__name__}")
+    return viewer
+
+
+# --- the unit tree -----------------------------------------------------------------------------
+
+
+def _parents(units: pd.DataFrame) -> dict:
+    parents = [None if pd.isna(p) else str(p) for p in units["parent_code"].tolist()]
+    return dict(zip((str(c) for c in units["code"].tolist()), parents))
+
+
+def _chain(code: str, parent_of: dict) -> list[str]:
+    """From the unit up to its root."""
+    chain = []
+    while code is not None and code in parent_of and code not in chain:
+        chain.append(code)
+        code = parent_of[code]
+    return chain
+
+
+def subtree(units: pd.DataFrame, code: str) -> frozenset:
+    parent_of = _parents(units)
+    return frozenset(c for c in parent_of if code in _chain(c, parent_of))
+
+
+def aggregate_groups(units: pd.DataFrame) -> dict[str, str]:
+    """For every unit, the aggregate it is shown as outside one's scope: the unit right under
+    the root it belongs to (its district or department); the root stands for itself."""
+    parent_of = _parents(units)
+    groups = {}
+    for code in parent_of:
+        chain = _chain(code, parent_of)
+        groups[code] = chain[-2] if len(chain) >= 2 else chain[-1]
+    return groups
+
+
+# --- the rules ---------------------------------------------------------------------------------
+
+
+def own_codes(viewer: Viewer, units: pd.DataFrame) -> frozenset | None:
+    """The units the viewer sees in full (None: every unit)."""
+    require_viewer(viewer)
+    if viewer.full_access:
+        return None
+    level = UNIT_LEVEL_OF_ROLE.get(viewer.role)
+    if level is None or not viewer.unit_code:
+        return frozenset()
+    row = units[units["code"] == viewer.unit_code]
+    if row.empty or str(row["level"].iloc[0]) != level:
+        return frozenset()
+    return subtree(units, viewer.unit_code)
+
+
+def in_scope(viewer: Viewer, units: pd.DataFrame, code: str) -> bool:
+    own = own_codes(viewer, units)
+    return own is None or str(code) in own
+
+
+def require_unit(viewer: Viewer, units: pd.DataFrame, code: str) -> None:
+    """Raise OutOfScope unless the viewer sees `code` in full."""
+    if not in_scope(viewer, units, code):
+        raise OutOfScope()
+
+
+def detail_codes(viewer: Viewer, units: pd.DataFrame, requested: Sequence[str] | None) -> tuple | None:
+    """The codes a detail query may read: the requested ones inside the viewer's own units
+    (requested None: all of them). None means no restriction at all. OutOfScope when the
+    request names units and none of them is the viewer's."""
+    own = own_codes(viewer, units)
+    if own is None:
+        return None if requested is None else tuple(str(c) for c in requested)
+    if requested is None:
+        allowed = sorted(own)
+    else:
+        requested = [str(c) for c in requested]
+        if not requested:
+            return ()
+        allowed = sorted({c for c in requested if c in own})
+    if not allowed:
+        raise OutOfScope()
+    return tuple(allowed)
+
+
+@dataclass(frozen=True)
+class SummaryScope:
+    codes: tuple | None  # what the SQL reads (None: every unit)
+    fold: dict | None  # unit code -> the aggregate its rows are shown as (None: nothing folded)
+
+
+def summary_scope(viewer: Viewer, units: pd.DataFrame, requested: Sequence[str] | None) -> SummaryScope:
+    """The codes a count query may read, and how its per-unit rows must be folded (see the
+    module docstring). OutOfScope when the request names units and none may be read."""
+    own = own_codes(viewer, units)
+    if own is None:
+        return SummaryScope(None if requested is None else tuple(str(c) for c in requested), None)
+    groups = aggregate_groups(units)
+    fold = {code: group for code, group in groups.items() if code not in own and group != code}
+    if requested is None:
+        return SummaryScope(None, fold)
+    requested = {str(c) for c in requested}
+    if not requested:
+        return SummaryScope((), fold)
+    members: dict[str, set] = {}
+    for code, group in groups.items():
+        members.setdefault(group, set()).add(code)
+    allowed = {c for c in requested if c in own or (c in groups and members[groups[c]] <= requested)}
+    if not allowed:
+        raise OutOfScope()
+    return SummaryScope(tuple(sorted(allowed)), fold)
+
+
+def fold_rows(frame: pd.DataFrame, fold: dict | None, counts: Iterable[str]) -> pd.DataFrame:
+    """Sum the rows of units outside the viewer's scope into their aggregate (`fold` from
+    summary_scope). Frames without a unit_code column are totals already: unchanged."""
+    if not fold or "unit_code" not in frame.columns or frame.empty:
+        return frame
+    counts = [c for c in counts if c in frame.columns]
+    if not frame["unit_code"].isin(list(fold)).any():
+        return frame
+    keys = [c for c in frame.columns if c not in counts]
+    frame = frame.assign(unit_code=frame["unit_code"].map(lambda c: fold.get(c, c)))
+    out = frame.groupby(keys, as_index=False, dropna=False, sort=False)[counts].sum()
+    return out[list(frame.columns)].reset_index(drop=True)
+
+
+def aggregate_rows(viewer: Viewer, units: pd.DataFrame, frame_by_unit: pd.DataFrame, counts: Iterable[str]) -> pd.DataFrame:
+    """A per-unit frame as the viewer may see it: own units as they are, the others summed
+    into their district or department."""
+    return fold_rows(frame_by_unit, summary_scope(viewer, units, None).fold, counts)

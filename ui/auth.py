@@ -1,0 +1,182 @@
+"""Sign-in, and who is looking: the one source of the viewer that every page and loader uses.
+
+Three modes, decided on every run (so adding the first account takes effect at once):
+
+* "oidc": `.streamlit/secrets.toml` has an `[auth]` section - sign-in through the identity
+  provider with `st.login()`; the identity (`st.user`: email, else preferred_username) is
+  matched to an active local account for its role and unit; anyone else is refused.
+* "local": the `accounts` table has an active account - a user name and password form;
+  argon2id hashes only (data_access.accounts), one generic error message, and a growing
+  delay after repeated failures in a session.
+* "demo": neither - a single-user demo with full access (the admin role), a visible
+  banner, and no sign-out. scripts/serve.py binds the server to 127.0.0.1 in this mode.
+
+The viewer lives in the session (never in the URL); `current_viewer()` reads it.
+"""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from data_access import accounts
+from data_access.access import Viewer
+from data_access.db import DatabaseUnavailable
+from ui.i18n import lang, t
+
+DEMO_VIEWER = Viewer("demo", "admin", None, "Demo")
+NOBODY = Viewer("", "none", None, "")  # owns nothing: what a run without sign-in would read
+_VIEWER = "_viewer"
+_MODE = "_sign_in_mode"
+_USER = "_signed_in_user"
+_FAILURES = "_sign_in_failures"
+FREE_ATTEMPTS = 3  # failures before each further attempt waits
+DELAY_SECONDS = 1.0
+MAX_DELAY_SECONDS = 5.0
+DEMO_BANNER = ("Chế độ thử nghiệm một người dùng — chỉ mở trên máy này", "Single-user demo mode — open on this computer only")
+
+
+def current_viewer() -> Viewer:
+    """The signed-in viewer of this session (NOBODY, who sees nothing, before sign-in)."""
+    viewer = st.session_state.get(_VIEWER)
+    return viewer if isinstance(viewer, Viewer) else NOBODY
+
+
+def mode() -> str:
+    return st.session_state.get(_MODE, "demo")
+
+
+def oidc_configured() -> bool:
+    try:
+        return bool(st.secrets.load_if_toml_exists() and st.secrets.get("auth"))
+    except Exception:  # noqa: BLE001 - an unreadable secrets file means no identity provider
+        return False
+
+
+def _db(call, *args):
+    """Run an accounts query; a database that cannot be reached becomes DatabaseUnavailable."""
+    try:
+        return call(*args)
+    except (OperationalError, DBAPIError) as error:
+        raise DatabaseUnavailable(str(error.orig or error).splitlines()[0]) from error
+
+
+def require_viewer() -> Viewer:
+    """The viewer of this run. Without one, draws the sign-in screen and stops the run."""
+    from ui import data
+
+    engine = data.engine()
+    chosen = "oidc" if oidc_configured() else ("local" if _db(accounts.any_active, engine) else "demo")
+    if chosen == "demo":
+        viewer = DEMO_VIEWER
+    elif chosen == "local":
+        viewer = _local_viewer(engine)
+    else:
+        viewer = _oidc_viewer(engine)
+    st.session_state[_MODE] = chosen
+    st.session_state[_VIEWER] = viewer
+    return viewer
+
+
+# --- local accounts -----------------------------------------------------------------------------
+
+
+def _local_viewer(engine) -> Viewer:
+    username = st.session_state.get(_USER)
+    if username:
+        # Checked on every run: a disabled account or a changed role takes effect at once.
+        account = _db(accounts.get, engine, username)
+        if account is not None and account.active:
+            return account.viewer()
+        st.session_state.pop(_USER, None)
+    st.session_state[_VIEWER] = NOBODY
+    _sign_in_form(engine)
+    st.stop()
+
+
+def _sign_in_form(engine) -> None:
+    st.title(t("Đăng nhập", "Sign in"))
+    st.caption(t("Bảng điều hành chỉ số phục vụ người dân", "Public service dashboard"))
+    with st.form("sign_in", clear_on_submit=True):
+        username = st.text_input(t("Tên đăng nhập", "User name"), key="sign_in_user", autocomplete="username", max_chars=100)
+        password = st.text_input(t("Mật khẩu", "Password"), type="password", key="sign_in_password", autocomplete="current-password", max_chars=accounts.MAX_PASSWORD)
+        submitted = st.form_submit_button(t("Đăng nhập", "Sign in"), type="primary", key="sign_in_submit", icon=":material/login:")
+    if not submitted:
+        return
+    failures = int(st.session_state.get(_FAILURES, 0))
+    if failures >= FREE_ATTEMPTS:
+        time.sleep(min(MAX_DELAY_SECONDS, DELAY_SECONDS * (failures - FREE_ATTEMPTS + 1)))
+    account = _db(accounts.authenticate, engine, username, password)
+    if account is None:
+        st.session_state[_FAILURES] = failures + 1
+        st.error(t("Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong user name or password."), icon=":material/lock:")
+        return
+    st.session_state.pop(_FAILURES, None)
+    st.session_state[_USER] = account.username
+    st.rerun()
+
+
+def _sign_out() -> None:
+    for key in (_USER, _VIEWER):
+        st.session_state.pop(key, None)
+
+
+# --- the identity provider (OpenID Connect) -------------------------------------------------------
+
+
+def _provider() -> str | None:
+    """None when [auth] itself holds the provider's settings, else the first [auth.NAME]."""
+    section = st.secrets.get("auth") or {}
+    if "client_id" in section:
+        return None
+    named = [name for name, value in section.items() if hasattr(value, "keys")]
+    return named[0] if named else None
+
+
+def _login() -> None:
+    st.login(_provider())
+
+
+def _oidc_viewer(engine) -> Viewer:
+    st.session_state[_VIEWER] = NOBODY
+    if not st.user.is_logged_in:
+        from streamlit.auth_util import is_authlib_installed
+
+        st.title(t("Đăng nhập", "Sign in"))
+        if not is_authlib_installed():
+            st.error(t(
+                "Đã cấu hình đăng nhập qua nhà cung cấp định danh nhưng máy chủ thiếu gói Authlib (pip install \"Authlib>=1.3.2\").",
+                "Sign-in through the identity provider is configured, but the server lacks the Authlib package (pip install \"Authlib>=1.3.2\").",
+            ), icon=":material/error:")
+            st.stop()
+        st.button(t("Đăng nhập bằng tài khoản cơ quan", "Sign in with your organisation account"), on_click=_login, type="primary", icon=":material/login:")
+        st.stop()
+    email = st.user.get("email")
+    verified = st.user.get("email_verified")
+    account = _db(accounts.find_by_identity, engine, email if verified is not False else None, st.user.get("preferred_username"))
+    if account is None:
+        shown = str(email or st.user.get("preferred_username") or "?")[:100]
+        st.title(t("Chưa được cấp quyền", "Not authorised"))
+        st.error(t(
+            f"Tài khoản {shown} chưa được cấp quyền xem bảng điều hành. Liên hệ quản trị viên để được tạo tài khoản.",
+            f"The account {shown} may not use this dashboard. Ask an administrator for an account.",
+        ), icon=":material/block:")
+        st.button(t("Đăng xuất", "Sign out"), on_click=st.logout, icon=":material/logout:")
+        st.stop()
+    return account.viewer()
+
+
+# --- the sidebar ----------------------------------------------------------------------------------
+
+
+def sidebar(viewer: Viewer, unit_names: dict | None = None) -> None:
+    """Who is signed in and the sign-out button; in demo mode the demo banner instead."""
+    if mode() == "demo":
+        st.sidebar.info(t(*DEMO_BANNER), icon=":material/science:")
+        return
+    unit = f" · {unit_names.get(viewer.unit_code, viewer.unit_code)}" if viewer.unit_code and unit_names else ""
+    st.sidebar.caption(f":material/person: **{viewer.display_name or viewer.username}** · {viewer.role_label(lang())}{unit}")
+    on_click = st.logout if mode() == "oidc" else _sign_out
+    st.sidebar.button(t("Đăng xuất", "Sign out"), on_click=on_click, key="sign_out", icon=":material/logout:")
