@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from data_access.access import OutOfScope, Viewer
-from data_access.db import DatabaseUnavailable
+from data_access.db import DatabaseRefused, DatabaseUnavailable
 from ui import auth, data, frame
 from ui.i18n import language_switch, t
 from ui.setup import SchemaOutdated, prepare_database, prepare_map_glyphs
@@ -61,6 +61,8 @@ try:
         frame.footer()
 except DatabaseUnavailable as error:
     frame.database_unavailable(error)
+except DatabaseRefused as error:
+    frame.database_refused(error)
 except SchemaOutdated as error:
     st.error(str(error), icon=":material/database:")
 except OutOfScope as error:

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "demo.sqlite"
@@ -22,6 +23,16 @@ ENV_VAR = "DASHBOARD_DATABASE_URL"
 
 class DatabaseUnavailable(RuntimeError):
     """The database cannot be reached; the message says what to check."""
+
+
+class DatabaseRefused(RuntimeError):
+    """The database answered but refused the request, for example for a missing grant."""
+
+
+def user_facing_error(error: DBAPIError) -> RuntimeError:
+    """The driver's error as one of the two kinds the app explains to the user."""
+    detail = str(error.orig or error).splitlines()[0]
+    return DatabaseUnavailable(detail) if isinstance(error, OperationalError) else DatabaseRefused(detail)
 
 
 def database_url() -> str:

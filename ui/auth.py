@@ -19,11 +19,11 @@ from __future__ import annotations
 import time
 
 import streamlit as st
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from data_access import accounts
 from data_access.access import Viewer
-from data_access.db import DatabaseUnavailable
+from data_access.db import user_facing_error
 from ui.i18n import lang, t
 
 DEMO_VIEWER = Viewer("demo", "admin", None, "Demo")
@@ -59,8 +59,8 @@ def _db(call, *args):
     """Run an accounts query; a database that cannot be reached becomes DatabaseUnavailable."""
     try:
         return call(*args)
-    except (OperationalError, DBAPIError) as error:
-        raise DatabaseUnavailable(str(error.orig or error).splitlines()[0]) from error
+    except DBAPIError as error:
+        raise user_facing_error(error) from error
 
 
 def require_viewer() -> Viewer:

@@ -17,12 +17,12 @@ from datetime import date
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from data_access import boundaries as boundary_store
 from data_access import queries
 from data_access.access import viewer_for_scope
-from data_access.db import DatabaseUnavailable, database_url, make_engine
+from data_access.db import database_url, make_engine, user_facing_error
 from geo.simplify import to_feature_collection
 
 TTL = 600
@@ -55,8 +55,8 @@ def _reachable(loader):
     def wrapper(*args, **kwargs):
         try:
             return loader(*args, **kwargs)
-        except (OperationalError, DBAPIError) as error:
-            raise DatabaseUnavailable(str(error.orig or error).splitlines()[0]) from error
+        except DBAPIError as error:
+            raise user_facing_error(error) from error
 
     return wrapper
 

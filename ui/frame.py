@@ -6,7 +6,7 @@ import streamlit as st
 
 from data_access import access
 from data_access.access import OutOfScope, Viewer
-from data_access.db import DatabaseUnavailable
+from data_access.db import DatabaseRefused, DatabaseUnavailable
 from i18n.format import fmt_date
 from ui import data, url_state
 from ui.filters import Filters, filter_bar
@@ -62,7 +62,7 @@ def out_of_scope(error: OutOfScope) -> None:
         ),
         icon=":material/lock:",
     )
-    st.markdown(f"[{t('Về trang tổng quan', 'Back to the overview')}](/overview{'?lang=en' if lang() == 'en' else ''})")
+    st.markdown(f"[{t('Về trang tổng quan', 'Back to the overview')}](/{'?lang=en' if lang() == 'en' else ''})")
 
 
 def database_unavailable(error: DatabaseUnavailable) -> None:
@@ -77,6 +77,19 @@ def database_unavailable(error: DatabaseUnavailable) -> None:
         icon=":material/cloud_off:",
     )
     st.button(t("Thử lại", "Try again"), on_click=st.cache_data.clear)
+
+
+def database_refused(error: DatabaseRefused) -> None:
+    st.error(
+        t(
+            "Cơ sở dữ liệu từ chối yêu cầu. Thường là tài khoản cơ sở dữ liệu của ứng dụng thiếu quyền "
+            "(xem docs/postgresql.md) hoặc cơ sở dữ liệu chưa được nâng cấp. Chi tiết: ",
+            "The database refused the request. Usually the app's database account lacks a grant "
+            "(see docs/postgresql.md) or the schema is not upgraded. Details: ",
+        )
+        + str(error),
+        icon=":material/gpp_bad:",
+    )
 
 
 def footer() -> None:

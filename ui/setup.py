@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 
 import streamlit as st
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from data_access import demo, migrate, refresh
-from data_access.db import DEFAULT_SQLITE_PATH, PROJECT_ROOT, DatabaseUnavailable, database_url, is_default_demo, make_engine
+from data_access.db import DEFAULT_SQLITE_PATH, PROJECT_ROOT, database_url, is_default_demo, make_engine, user_facing_error
 from geo import generated, glyphs
 from ui import data
 from ui.i18n import t
@@ -35,8 +35,8 @@ def prepare_database() -> None:
     url = database_url()
     try:
         _prepare(url)
-    except (OperationalError, DBAPIError) as error:
-        raise DatabaseUnavailable(str(error.orig or error).splitlines()[0]) from error
+    except DBAPIError as error:
+        raise user_facing_error(error) from error
 
 
 @st.cache_resource(show_spinner=False)

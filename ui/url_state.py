@@ -115,5 +115,6 @@ def link(path: str, **params) -> str:
     """A link to a page (`"unit"` or `"/unit"`) keeping the viewer's period, scope and language."""
     kept = {key: st.query_params.get(key) for key in GLOBAL_PARAMS if st.query_params.get(key)}
     kept.update({key: value for key, value in params.items() if value is not None})
-    path = "/" + path.lstrip("/")
+    # The default page (the overview) lives at "/": "/overview" would not be found.
+    path = "/" if path.strip("/") in ("", "overview") else "/" + path.strip("/")
     return f"{path}?{urlencode(kept, doseq=True)}" if kept else path

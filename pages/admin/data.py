@@ -6,6 +6,7 @@ The same functions as `python -m data_access.ingest` (docs/ingest.md).
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy.exc import DBAPIError
 
 from data_access import ingest
 from data_access.ingest_validate import FileRejected, Options, load_mapping
@@ -121,7 +122,19 @@ if upload is not None:
                 st.success(checked.message, icon=":material/check_circle:")
                 if st.button(t("Nhập dữ liệu", "Import"), type="primary", key="ingest_import", icon=":material/upload:"):
                     bar, progress = _progress_bar()
-                    result = ingest.write(engine, checked, auth.current_viewer().username, lang=lang(), progress=progress)
+                    try:
+                        result = ingest.write(engine, checked, auth.current_viewer().username, lang=lang(), progress=progress)
+                    except DBAPIError as error:
+                        bar.empty()
+                        st.error(
+                            t("Không nhập được: tài khoản cơ sở dữ liệu của ứng dụng không có quyền ghi, nên không có gì được ghi. "
+                              "Dùng lệnh python -m data_access.ingest với tài khoản nhập liệu (docs/postgresql.md). Chi tiết: ",
+                              "Not imported: the app's database account may not write, so nothing was written. "
+                              "Use python -m data_access.ingest with the import account (docs/postgresql.md). Details: ")
+                            + str(error.orig or error).splitlines()[0],
+                            icon=":material/gpp_bad:",
+                        )
+                        st.stop()
                     bar.empty()
                     st.cache_data.clear()  # every page shows the new data
                     st.session_state.pop("ingest_checked", None)

@@ -81,7 +81,8 @@ if clicked:
     if level_of.get(code) == "district":
         st.query_params["area"] = code
         st.rerun()
-    st.switch_page("pages/analysis/unit_profile.py", query_params={**st.query_params.to_dict(), "unit": code})
+    kept = {key: st.query_params[key] for key in url_state.GLOBAL_PARAMS if key in st.query_params}
+    st.switch_page("pages/analysis/unit_profile.py", query_params={**kept, "unit": code})
 
 kpi = kpis.get(kpi_id)
 table = frame.sort_values(kpi_id, ascending=not kpi.higher_is_better, na_position="last")
