@@ -258,3 +258,23 @@ def _is_missing(x) -> bool:
         return math.isnan(float(x))
     except (TypeError, ValueError):
         return True
+
+
+# The figures a leader reads first: the cards of the overview, a unit's profile and the pack.
+HEADLINE_KPIS = ["satisfaction_rate", "on_time_rate", "open_overdue", "online_share", "ratings", "received", "apology_compliance", "avg_processing_days"]
+# The two rates whose trends and rankings lead every page.
+LEAD_RATES = ["satisfaction_rate", "on_time_rate"]
+
+
+def target_for(targets: pd.DataFrame, kpi_id: str, unit_code: str) -> tuple[float, float] | None:
+    """(value, amber margin) of the unit's own target if it has one, else the one set for every unit.
+
+    `targets`: the targets in force (data_access.queries.load_targets).
+    """
+    rows = targets[targets["kpi_id"] == kpi_id]
+    own = rows[rows["unit_code"] == unit_code]
+    chosen = own if len(own) else rows[rows["unit_code"].isna()]
+    if chosen.empty:
+        return None
+    row = chosen.iloc[-1]
+    return float(row["value"]), float(row["amber_margin"]) if pd.notna(row["amber_margin"]) else 0.0

@@ -16,6 +16,14 @@ from metrics.periods import Period, bucket_of, trend_buckets
 SOURCE_GRAIN = {"day": "day", "week": "day", "reporting_month": "day", "month": "month", "quarter": "month", "half": "month", "year": "month"}
 
 
+# The grain of "the last 12 periods" for a period of each kind; longer or custom periods use months.
+TREND_GRAIN_OF_KIND = {"month": "month", "quarter": "quarter", "reporting_month": "reporting_month", "year": "year"}
+
+
+def trend_grain(period: Period) -> str:
+    return TREND_GRAIN_OF_KIND.get(period.kind, "month")
+
+
 def buckets_for(period: Period, grain: str, n: int) -> list[Period]:
     return trend_buckets(period.end, grain, n)
 

@@ -31,10 +31,9 @@ from metrics import alerts as alert_rules
 from metrics import kpis, ranking
 from metrics import units as unit_tree
 from metrics.periods import Period, previous_period, same_period_last_year
-from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame
+from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame, trend_grain
 
-CARD_KPIS = ["satisfaction_rate", "on_time_rate", "open_overdue", "online_share", "ratings", "received", "apology_compliance", "avg_processing_days"]
-TREND_GRAIN = {"month": "month", "quarter": "quarter", "reporting_month": "reporting_month", "year": "year"}
+CARD_KPIS = kpis.HEADLINE_KPIS
 TREND_PERIODS = 12
 BOTTOM_UNITS = 10
 MAX_ALERT_UNITS = 8
@@ -123,17 +122,6 @@ class Briefing:
         return f"{self.t('Họp giao ban', 'Review meeting')} · {self.scope_name} · {self.period.label(self.lang)}"
 
 
-def target_for(targets: pd.DataFrame, kpi_id: str, unit_code: str) -> tuple[float, float] | None:
-    """The unit's own target if it has one, else the one set for every unit (as ui.cards)."""
-    rows = targets[targets["kpi_id"] == kpi_id]
-    own = rows[rows["unit_code"] == unit_code]
-    chosen = own if len(own) else rows[rows["unit_code"].isna()]
-    if chosen.empty:
-        return None
-    row = chosen.iloc[-1]
-    return float(row["value"]), float(row["amber_margin"]) if pd.notna(row["amber_margin"]) else 0.0
-
-
 def _missing(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
@@ -155,7 +143,7 @@ def _figures(now: pd.DataFrame, before: pd.DataFrame, targets: pd.DataFrame, sco
     for kpi_id in CARD_KPIS:
         kpi = kpis.get(kpi_id)
         value, previous = kpis.total(now, kpi), kpis.total(before, kpi)
-        target = target_for(targets, kpi_id, scope_code)
+        target = kpis.target_for(targets, kpi_id, scope_code)
         status = kpis.status_against_target(value, target[0], kpi.higher_is_better, target[1]) if target else None
         volume = int(now[kpi.volume_column].sum())
         out.append(
@@ -299,13 +287,13 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
     bottom = bottom.assign(name=bottom["unit_code"].map(names))[["rank", "unit_code", "name", "value", "volume", "low", "high"]]
 
     report(0.35, tr(lang, "Đang dựng xu hướng", "Building the trend"))
-    grain = TREND_GRAIN.get(period.kind, "month")
+    grain = trend_grain(period)
     buckets = buckets_for(period, grain, TREND_PERIODS)
     flows = queries.flow_counts_by_period(engine, buckets[0].start, buckets[-1].end, SOURCE_GRAIN[grain], codes, viewer=viewer)
     backlog = queries.backlog_counts(engine, [b.end for b in buckets], codes, viewer=viewer)
     trend = trend_frame(buckets, flows, backlog, grain, lang)
     trend = pd.DataFrame({"label": trend["label"], "value": kpis.value(trend, focus).to_numpy(), "volume": kpis.volume(trend, focus).to_numpy()})
-    focus_target = target_for(targets, focus_id, scope_code)
+    focus_target = kpis.target_for(targets, focus_id, scope_code)
 
     report(0.5, tr(lang, "Đang dò cảnh báo", "Scanning for alerts"))
     found = alert_rules.scan_alerts(

@@ -18,17 +18,6 @@ STATUS_BADGE = {
 }
 
 
-def target_for(targets: pd.DataFrame, kpi_id: str, unit_code: str) -> tuple[float, float] | None:
-    """The unit's own target if it has one, else the one set for every unit."""
-    rows = targets[targets["kpi_id"] == kpi_id]
-    own = rows[rows["unit_code"] == unit_code]
-    chosen = own if len(own) else rows[rows["unit_code"].isna()]
-    if chosen.empty:
-        return None
-    row = chosen.iloc[-1]
-    return float(row["value"]), float(row["amber_margin"]) if pd.notna(row["amber_margin"]) else 0.0
-
-
 def change_text(kpi: kpis.Kpi, now: float, before: float) -> str | None:
     if any(x is None or (isinstance(x, float) and math.isnan(x)) for x in (now, before)):
         return None
@@ -60,7 +49,7 @@ def kpi_card(kpi_id: str, now: pd.DataFrame, before: pd.DataFrame, targets: pd.D
     notes = []
     if kpi.kind != "count":
         notes.append(f"{fmt_int(volume, lang())} {kpi.volume_noun(lang())}")
-    target = target_for(targets, kpi_id, unit_code)
+    target = kpis.target_for(targets, kpi_id, unit_code)
     if target is not None:
         status = kpis.status_against_target(value_now, target[0], kpi.higher_is_better, target[1])
         target_text = t("Mục tiêu", "Target") + " " + kpis.format_value(target[0], kpi, lang())

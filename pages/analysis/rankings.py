@@ -13,7 +13,7 @@ from i18n.format import fmt_int, fmt_num, fmt_pct
 from metrics import kpis, ranking, service_index
 from metrics import units as unit_tree
 from data_access import access
-from ui import auth, cards, data
+from ui import auth, data
 from ui.downloads import Col, table
 from ui.filters import current
 from ui.i18n import lang, t
@@ -134,7 +134,7 @@ def funnel_words(flag) -> str:
 
 
 def status_text(value, code) -> str:
-    target = cards.target_for(targets, kpi_id, code)
+    target = kpis.target_for(targets, kpi_id, code)
     status = kpis.status_against_target(value, target[0], kpi.higher_is_better, target[1]) if target else None
     return STATUS[status].format(t(*STATUS_WORDS[status])) if status else ""
 

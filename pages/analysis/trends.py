@@ -15,7 +15,7 @@ from i18n.format import fmt_int
 from metrics import kpis, periods
 from metrics import units as unit_tree
 from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame
-from ui import cards, charts, data, unit_data
+from ui import charts, data, unit_data
 from ui.downloads import Col, table
 from ui.filters import current
 from ui.i18n import lang, t
@@ -142,7 +142,7 @@ if comparison is not None:
     )
 
 targets = data.targets(key, period.end)
-target = cards.target_for(targets, kpi_id, chosen[0])
+target = kpis.target_for(targets, kpi_id, chosen[0])
 st.subheader(f"{kpi.label(lang())} · {t(*GRAINS[grain]).lower()}", help=kpi.help(lang()))
 st.caption(
     kpi.help(lang()) + " " + t(

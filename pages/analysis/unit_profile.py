@@ -16,15 +16,11 @@ from domain.vocab import RATING_CHANNELS, UNIT_LEVELS
 from i18n.format import fmt_date, fmt_int, fmt_pct
 from metrics import kpis, ranking
 from metrics import units as unit_tree
-from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame
+from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame, trend_grain
 from ui import alerts, auth, cards, charts, data, maps, unit_data, url_state
 from ui.downloads import Col, table
 from ui.filters import current
 from ui.i18n import lang, t
-
-CARD_KPIS = ["satisfaction_rate", "on_time_rate", "open_overdue", "online_share", "ratings", "received", "apology_compliance", "avg_processing_days"]
-TREND_KPIS = ["satisfaction_rate", "on_time_rate"]
-TREND_GRAIN = {"month": "month", "quarter": "quarter", "reporting_month": "reporting_month", "year": "year"}
 
 filters = current()
 key = data.db_key()
@@ -102,7 +98,7 @@ if not mine.empty:
     alerts.alert_list(mine, units)
 
 # --- KPI cards and the trend against the parent and the city ------------------------------------
-grain = TREND_GRAIN.get(period.kind, "month")
+grain = trend_grain(period)
 buckets = buckets_for(period, grain, 12)
 
 
@@ -113,9 +109,9 @@ def trend_of(codes):
 
 
 trend = trend_of(scope)
-sparklines = {k: kpis.value(trend, kpis.get(k)).round(4).tolist() for k in CARD_KPIS}
+sparklines = {k: kpis.value(trend, kpis.get(k)).round(4).tolist() for k in kpis.HEADLINE_KPIS}
 targets = data.targets(key, period.end)
-cards.kpi_row(CARD_KPIS, now, before, targets, code, sparklines)
+cards.kpi_row(kpis.HEADLINE_KPIS, now, before, targets, code, sparklines)
 
 compared = {name: trend}
 if parent and parent != filters.city_code:
@@ -123,10 +119,10 @@ if parent and parent != filters.city_code:
 if code != filters.city_code:
     compared[names[filters.city_code]] = trend_of(None)
 st.subheader(t("Xu hướng so với cấp trên và toàn thành phố", "Trend against the parent unit and the city"))
-for column, kpi_id in zip(st.columns(len(TREND_KPIS)), TREND_KPIS):
+for column, kpi_id in zip(st.columns(len(kpis.LEAD_RATES)), kpis.LEAD_RATES):
     kpi = kpis.get(kpi_id)
     series = {n: f.assign(value=kpis.value(f, kpi), volume_text=[fmt_int(v, lang()) for v in kpis.volume(f, kpi)]) for n, f in compared.items()}
-    target = cards.target_for(targets, kpi_id, code)
+    target = kpis.target_for(targets, kpi_id, code)
     with column:
         st.markdown(f"**{kpi.label(lang())}**", help=kpi.help(lang()))
         st.plotly_chart(charts.trend_figure(series, kpi, lang(), target[0] if target else None), key=f"profile_trend_{kpi_id}")
@@ -178,7 +174,7 @@ elif level == "ward" and parent:
     siblings = list(unit_tree.children(units, parent, levels=("ward",))["code"])
     rows = pd.DataFrame({"unit_code": siblings}).merge(by_unit, on="unit_code", how="left").fillna(0)
     st.subheader(t(f"Vị trí trong các phường/xã của {names[parent]}", f"Place among the wards of {names[parent]}"))
-    for column, kpi_id in zip(st.columns(len(TREND_KPIS)), TREND_KPIS):
+    for column, kpi_id in zip(st.columns(len(kpis.LEAD_RATES)), kpis.LEAD_RATES):
         kpi = kpis.get(kpi_id)
         ranked = ranking.rank_units(rows, kpi, method="wilson")
         here = ranked[ranked["unit_code"] == code].iloc[0]

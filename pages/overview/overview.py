@@ -6,14 +6,10 @@ import streamlit as st
 from i18n.format import fmt_int
 from metrics import kpis, ranking
 from metrics import units as unit_tree
-from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame
+from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame, trend_grain
 from ui import alerts, cards, charts, data
 from ui.filters import current
 from ui.i18n import lang, t
-
-CARD_KPIS = ["satisfaction_rate", "on_time_rate", "open_overdue", "online_share", "ratings", "received", "apology_compliance", "avg_processing_days"]
-TREND_KPIS = ["satisfaction_rate", "on_time_rate"]
-TREND_GRAIN = {"month": "month", "quarter": "quarter", "reporting_month": "reporting_month", "year": "year"}
 
 filters = current()
 key = data.db_key()
@@ -32,21 +28,21 @@ if now["ratings"].sum() == 0 and now["received"].sum() == 0:
     st.stop()
 
 # The last 12 periods of the same kind feed the sparklines and the trend charts.
-grain = TREND_GRAIN.get(period.kind, "month")
+grain = trend_grain(period)
 buckets = buckets_for(period, grain, 12)
 flows = data.flow_counts_by_period(key, buckets[0].start, buckets[-1].end, SOURCE_GRAIN[grain], codes)
 backlog = data.backlog_counts(key, tuple(b.end for b in buckets), codes)
 trend = trend_frame(buckets, flows, backlog, grain, lang())
-sparklines = {kpi_id: kpis.value(trend, kpis.get(kpi_id)).round(4).tolist() for kpi_id in CARD_KPIS}
+sparklines = {kpi_id: kpis.value(trend, kpis.get(kpi_id)).round(4).tolist() for kpi_id in kpis.HEADLINE_KPIS}
 
 targets = data.targets(key, period.end)
-cards.kpi_row(CARD_KPIS, now, before, targets, filters.scope_code, sparklines)
+cards.kpi_row(kpis.HEADLINE_KPIS, now, before, targets, filters.scope_code, sparklines)
 
 st.subheader(t("Xu hướng 12 kỳ gần nhất", "Trend over the last 12 periods"))
-for column, kpi_id in zip(st.columns(len(TREND_KPIS)), TREND_KPIS):
+for column, kpi_id in zip(st.columns(len(kpis.LEAD_RATES)), kpis.LEAD_RATES):
     kpi = kpis.get(kpi_id)
     series = trend.assign(value=kpis.value(trend, kpi), volume_text=[fmt_int(v, lang()) for v in trend[kpi.volume_column]])
-    target = cards.target_for(targets, kpi_id, filters.scope_code)
+    target = kpis.target_for(targets, kpi_id, filters.scope_code)
     with column:
         st.markdown(f"**{kpi.label(lang())}**", help=kpi.help(lang()))
         st.plotly_chart(charts.trend_figure({scope_name: series}, kpi, lang(), target[0] if target else None), key=f"trend_{kpi_id}")
@@ -59,7 +55,7 @@ by_unit = data.kpi_counts(key, period.start, period.end, codes, True)
 grouped = unit_tree.roll_up(by_unit, units, filters.scope_code)
 grouped = grouped[grouped["unit_code"].isin(unit_tree.children(units, filters.scope_code, levels=("district", "ward"))["code"])]
 names = dict(zip(units["code"], units["name"]))
-for column, kpi_id in zip(st.columns(2), TREND_KPIS):
+for column, kpi_id in zip(st.columns(2), kpis.LEAD_RATES):
     kpi = kpis.get(kpi_id)
     ranked = ranking.rank_units(grouped, kpi, method="wilson").dropna(subset=["value"])
     ranked = ranked.assign(name=ranked["unit_code"].map(names))
