@@ -1084,6 +1084,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--end", type=date.fromisoformat, default=None)
     parser.add_argument("--url", default=None, help="database URL (default: the app's database_url())")
     parser.add_argument("--migrate", action="store_true", help="bring the database to the current schema first")
+    parser.add_argument("--no-refresh", action="store_true", help="leave the summary tables empty (refresh later)")
     args = parser.parse_args(argv)
     from data_access.db import make_engine
 
@@ -1104,7 +1105,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for table, rows in counts.items():
         print(f"{table:14s} {rows:>12,}")
-    print(f"done in {time.perf_counter() - started:.1f} s")
+    print(f"generated and loaded in {time.perf_counter() - started:.1f} s")
+    if not args.no_refresh:
+        from data_access.refresh import refresh_summaries
+
+        refreshed = time.perf_counter()
+        refresh_summaries(engine)
+        print(f"summaries refreshed in {time.perf_counter() - refreshed:.1f} s")
     return 0
 
 
