@@ -50,6 +50,7 @@ from sqlalchemy.engine import Engine
 
 from data_access import schema
 from data_access.bulk import bulk_insert
+from i18n.format import fmt_int
 from domain import timeliness, vocab
 
 SIZES = {"small": 20_000, "default": 1_000_000, "city": 10_000_000}
@@ -1067,11 +1068,11 @@ def generate(engine: Engine, size: str = "default", seed: int = 42, start: date 
             written["ratings"] += bulk_insert(connection, schema.ratings, ratings)
             report(0.02 + 0.9 * (k + 1) / len(chunks),
                    f"Dữ liệu mẫu đến {pd.Timestamp(days[hi - 1]).strftime('%m/%Y')}: "
-                   f"{written['dossiers']:,} hồ sơ, {written['ratings']:,} đánh giá")
+                   f"{fmt_int(written['dossiers'])} hồ sơ, {fmt_int(written['ratings'])} đánh giá")
         report(0.99, "Đang tạo chỉ mục")
         for index in dropped:
             index.create(connection)
-        report(1.0, f"Xong: {written['dossiers']:,} hồ sơ, {written['ratings']:,} đánh giá")
+        report(1.0, f"Xong: {fmt_int(written['dossiers'])} hồ sơ, {fmt_int(written['ratings'])} đánh giá")
     written["unit_lineage"] = 0
     return written
 
