@@ -278,3 +278,24 @@ def target_for(targets: pd.DataFrame, kpi_id: str, unit_code: str) -> tuple[floa
         return None
     row = chosen.iloc[-1]
     return float(row["value"]), float(row["amber_margin"]) if pd.notna(row["amber_margin"]) else 0.0
+
+
+# Status against target, in words (vi, en); the same on cards, in rankings and in the pack.
+STATUS_WORDS = {"green": ("Đạt", "On target"), "amber": ("Gần đạt", "Near target"), "red": ("Chưa đạt", "Below target")}
+
+
+def format_change(kpi, now, before, lang: str = "vi") -> str | None:
+    """The change since the comparison period, signed: percentage points for rates, the
+    difference for means, the relative change for counts; None when it cannot be said."""
+    from i18n.format import fmt_delta_pct_points, fmt_num, fmt_pct
+
+    kpi = get(kpi)
+    if _is_missing(now) or _is_missing(before):
+        return None
+    if kpi.kind == "rate":
+        return fmt_delta_pct_points(now - before, lang)
+    if kpi.kind == "mean":
+        return ("+" if now >= before else "-") + fmt_num(abs(now - before), lang, 1)
+    if before == 0:
+        return None
+    return ("+" if now >= before else "-") + fmt_pct(abs(now / before - 1), lang)

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from data_access import commitments as commitment_store
 from data_access import access, queries
 from data_access.access import Viewer
-from i18n.format import fmt_delta_pct_points, fmt_int, fmt_num, fmt_pct
+from i18n.format import fmt_int
 from metrics import alerts as alert_rules
 from metrics import kpis, ranking
 from metrics import units as unit_tree
@@ -38,7 +38,6 @@ TREND_PERIODS = 12
 BOTTOM_UNITS = 10
 MAX_ALERT_UNITS = 8
 KEY_FIGURE_KPIS = ["satisfaction_rate", "on_time_rate", "open_overdue", "apology_compliance"]
-STATUS_WORDS = {"green": ("Đạt", "On target"), "amber": ("Gần đạt", "Near target"), "red": ("Chưa đạt", "Below target")}
 
 
 class BriefingError(ValueError):
@@ -126,18 +125,6 @@ def _missing(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 
-def change_text(kpi: kpis.Kpi, now: float, before: float, lang: str) -> str:
-    if _missing(now) or _missing(before):
-        return "—"
-    if kpi.kind == "rate":
-        return fmt_delta_pct_points(now - before, lang)
-    if kpi.kind == "mean":
-        return ("+" if now >= before else "-") + fmt_num(abs(now - before), lang, 1)
-    if before == 0:
-        return "—"
-    return ("+" if now >= before else "-") + fmt_pct(abs(now / before - 1), lang)
-
-
 def _figures(now: pd.DataFrame, before: pd.DataFrame, targets: pd.DataFrame, scope_code: str, lang: str) -> list[KpiFigure]:
     out = []
     for kpi_id in CARD_KPIS:
@@ -149,10 +136,10 @@ def _figures(now: pd.DataFrame, before: pd.DataFrame, targets: pd.DataFrame, sco
         out.append(
             KpiFigure(
                 kpi_id=kpi_id, label=kpi.label(lang), definition=kpi.help(lang), value=value, compare_value=previous,
-                change_text=change_text(kpi, value, previous, lang), target=target[0] if target else None, status=status,
+                change_text=kpis.format_change(kpi, value, previous, lang) or "—", target=target[0] if target else None, status=status,
                 volume=volume, value_text=kpis.format_value(value, kpi, lang),
                 target_text=kpis.format_value(target[0], kpi, lang) if target else "—",
-                status_text=tr(lang, *STATUS_WORDS[status]) if status else "—",
+                status_text=tr(lang, *kpis.STATUS_WORDS[status]) if status else "—",
                 volume_text=f"{fmt_int(volume, lang)} {kpi.volume_noun(lang)}",
             )
         )

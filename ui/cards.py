@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-import math
 
 import pandas as pd
 import streamlit as st
 
-from i18n.format import fmt_delta_pct_points, fmt_int, fmt_num, fmt_pct
+from i18n.format import fmt_int
 from metrics import kpis
 from ui.i18n import lang, t
 
-STATUS_BADGE = {
-    "green": ("green", ("Đạt mục tiêu", "On target")),
-    "amber": ("orange", ("Gần đạt", "Near target")),
-    "red": ("red", ("Chưa đạt", "Below target")),
-}
-
-
-def change_text(kpi: kpis.Kpi, now: float, before: float) -> str | None:
-    if any(x is None or (isinstance(x, float) and math.isnan(x)) for x in (now, before)):
-        return None
-    if kpi.kind == "rate":
-        return fmt_delta_pct_points(now - before, lang())
-    if kpi.kind == "mean":
-        return ("+" if now >= before else "-") + fmt_num(abs(now - before), lang(), 1)
-    if before == 0:
-        return None
-    return ("+" if now >= before else "-") + fmt_pct(abs(now / before - 1), lang())
+BADGE_COLOR = {"green": "green", "amber": "orange", "red": "red"}
 
 
 def kpi_card(kpi_id: str, now: pd.DataFrame, before: pd.DataFrame, targets: pd.DataFrame, unit_code: str, sparkline=None) -> None:
@@ -39,7 +22,7 @@ def kpi_card(kpi_id: str, now: pd.DataFrame, before: pd.DataFrame, targets: pd.D
     st.metric(
         kpi.label(lang()),
         kpis.format_value(value_now, kpi, lang()),
-        delta=change_text(kpi, value_now, value_before),
+        delta=kpis.format_change(kpi, value_now, value_before, lang()),
         delta_color="normal" if kpi.higher_is_better else "inverse",
         help=kpi.help(lang()),
         border=True,
@@ -54,8 +37,7 @@ def kpi_card(kpi_id: str, now: pd.DataFrame, before: pd.DataFrame, targets: pd.D
         status = kpis.status_against_target(value_now, target[0], kpi.higher_is_better, target[1])
         target_text = t("Mục tiêu", "Target") + " " + kpis.format_value(target[0], kpi, lang())
         if status:
-            color, words = STATUS_BADGE[status]
-            notes.append(f":{color}-badge[{t(*words)}] {target_text}")
+            notes.append(f":{BADGE_COLOR[status]}-badge[{t(*kpis.STATUS_WORDS[status])}] {target_text}")
         else:
             notes.append(target_text)
     if notes:

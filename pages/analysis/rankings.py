@@ -34,7 +34,6 @@ METHODS = {
 INDEX = "service_index"
 BOTTOM = 3  # the weakest units a review meeting asks about first
 STATUS = {"green": "🟢 " + "{}", "amber": "🟠 " + "{}", "red": "🔴 " + "{}"}
-STATUS_WORDS = {"green": ("Đạt", "On target"), "amber": ("Gần đạt", "Near target"), "red": ("Chưa đạt", "Below target")}
 
 filters = current()
 key = data.db_key()
@@ -136,7 +135,7 @@ def funnel_words(flag) -> str:
 def status_text(value, code) -> str:
     target = kpis.target_for(targets, kpi_id, code)
     status = kpis.status_against_target(value, target[0], kpi.higher_is_better, target[1]) if target else None
-    return STATUS[status].format(t(*STATUS_WORDS[status])) if status else ""
+    return STATUS[status].format(t(*kpis.STATUS_WORDS[status])) if status else ""
 
 
 def bottom_marks(ranked: pd.DataFrame) -> list[bool]:

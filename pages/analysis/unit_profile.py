@@ -265,6 +265,17 @@ st.caption(t(
 ))
 
 
+def dossier_columns(rows: pd.DataFrame) -> list:
+    """What every dossier list starts with: code, unit (when several), procedure, received, due."""
+    return [
+        Col("Mã hồ sơ", "Dossier code", rows["code"]),
+        *([Col("Đơn vị", "Unit", [names.get(c, c) for c in rows["unit_code"]])] if multi else []),
+        Col("Thủ tục", "Procedure", rows["procedure"]),
+        Col("Ngày tiếp nhận", "Received", rows["received_at"], "date"),
+        Col("Hạn trả", "Due", rows["due_day"], "date"),
+    ]
+
+
 def apology_words(issued, in_time) -> str:
     if pd.isna(issued):
         return t("Chưa có phiếu xin lỗi", "No apology letter")
@@ -274,11 +285,7 @@ def apology_words(issued, in_time) -> str:
 if not overdue.empty:
     table(
         [
-            Col("Mã hồ sơ", "Dossier code", overdue["code"]),
-            *([Col("Đơn vị", "Unit", [names.get(c, c) for c in overdue["unit_code"]])] if multi else []),
-            Col("Thủ tục", "Procedure", overdue["procedure"]),
-            Col("Ngày tiếp nhận", "Received", overdue["received_at"], "date"),
-            Col("Hạn trả", "Due", overdue["due_day"], "date"),
+            *dossier_columns(overdue),
             Col("Số ngày quá hạn", "Days overdue", overdue["days_late"], "int"),
             Col("Phiếu xin lỗi, hẹn lại", "Apology letter", [apology_words(i, f) for i, f in zip(overdue["apology_issued_at"], overdue["apology_in_time"])]),
         ],
@@ -292,11 +299,7 @@ if late.empty:
 else:
     table(
         [
-            Col("Mã hồ sơ", "Dossier code", late["code"]),
-            *([Col("Đơn vị", "Unit", [names.get(c, c) for c in late["unit_code"]])] if multi else []),
-            Col("Thủ tục", "Procedure", late["procedure"]),
-            Col("Ngày tiếp nhận", "Received", late["received_at"], "date"),
-            Col("Hạn trả", "Due", late["due_day"], "date"),
+            *dossier_columns(late),
             Col("Ngày giải quyết", "Finished", late["finished_at"], "date"),
             Col("Số ngày trễ", "Days late", late["days_late"], "int"),
             Col("Phiếu xin lỗi", "Apology letter", [t("Ban hành sau hạn ", "Issued after the due day ") + fmt_date(i) if pd.notna(i) else t("Không có", "None") for i in late["apology_issued_at"]]),
