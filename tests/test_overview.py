@@ -49,6 +49,16 @@ def test_district_scope_deep_link(demo_db_env, facts, demo_db_url):
     assert "Quý 3/2026" in app.caption[0].value and "Quý 3/2025" in app.caption[0].value
 
 
+def test_the_link_keeps_the_period_it_shows(demo_db_env):
+    # The newest quarter is the quarter selector's default; the link must still name it,
+    # or a reload would fall back to a month.
+    app = run_app(period="2026-Q3")
+    assert "Quý 3/2026" in app.caption[0].value
+    assert app.query_params["period"] == "2026-Q3"
+    again = run_app(**{key: app.query_params[key] for key in app.query_params})
+    assert "Quý 3/2026" in again.caption[0].value
+
+
 @pytest.mark.parametrize("hostile", ["'; DROP TABLE units; --", "x" * 5000, "../../etc/passwd", "2026-13"])
 def test_crafted_parameters_fall_back_to_defaults(demo_db_env, hostile):
     app = run_app(scope=hostile, period=hostile, pk=hostile, cmp=hostile, lang=hostile)

@@ -122,8 +122,9 @@ def filter_bar() -> Filters | None:
         if not options:
             sidebar.warning(t("Chưa có kỳ trọn vẹn loại này.", "No complete period of this type yet."))
             options = [periods.latest_complete_month(last_day + timedelta(days=1)).key]
+        # Always in the link: the period type is read back from it (`_kind_in_url`).
         key_chosen = url_state.selectbox(
-            sidebar, t("Kỳ", "Period"), options, key="period", format_func=lambda k: periods.parse_period(k).label(lang())
+            sidebar, t("Kỳ", "Period"), options, key="period", keep=True, format_func=lambda k: periods.parse_period(k).label(lang())
         )
         period = periods.parse_period(key_chosen)
     compare_mode = url_state.radio(sidebar, t("So sánh với", "Compare with"), list(COMPARE), key="cmp", format_func=lambda k: t(*COMPARE[k]))
