@@ -97,7 +97,7 @@ def test_real_app_survives_a_postgresql_restart(pg_server, demo_pg, streamlit_se
         # A new session on a view whose data no cache holds yet: the loader must reach the database.
         page.goto(f"{server.url}/?period={QUARTER}")
         wait_for_app(page, allow_exceptions=True)
-        unreachable.first.wait_for(timeout=15_000)
+        unreachable.first.wait_for(timeout=45_000)
         assert page.locator(EXCEPTION).count() == 0, page.locator(EXCEPTION).first.inner_text()
         assert metric.count() == 0
         assert page.get_by_role("button", name="Thử lại").is_visible()
@@ -105,14 +105,14 @@ def test_real_app_survives_a_postgresql_restart(pg_server, demo_pg, streamlit_se
         # Another page and period while the server is still down: the same message.
         page.goto(f"{server.url}/trends?period={SECOND_MONTH}")
         wait_for_app(page, allow_exceptions=True)
-        unreachable.first.wait_for(timeout=15_000)
+        unreachable.first.wait_for(timeout=45_000)
         assert page.locator(EXCEPTION).count() == 0
 
         # Still down: "Thử lại" gives the message again, not a traceback.
         page.get_by_role("button", name="Thử lại").click()
         page.wait_for_timeout(500)
         wait_for_app(page, allow_exceptions=True)
-        unreachable.first.wait_for(timeout=15_000)
+        unreachable.first.wait_for(timeout=45_000)
         assert page.locator(EXCEPTION).count() == 0
     finally:
         _ensure_running(pg_server)
@@ -122,7 +122,7 @@ def test_real_app_survives_a_postgresql_restart(pg_server, demo_pg, streamlit_se
     wait_for_app(page, allow_exceptions=True)
     if unreachable.count():  # the reload above may still have met the stale pool: try again
         page.get_by_role("button", name="Thử lại").click()
-    metric.first.wait_for(timeout=30_000)
+    metric.first.wait_for(timeout=60_000)
     wait_for_app(page)
     assert unreachable.count() == 0
     assert metric.count() >= 2
@@ -142,12 +142,12 @@ def test_retry_button_recovers_the_same_session(pg_server, demo_pg, streamlit_se
         pg_server.stop()
         page.goto(f"{server.url}/?period={SECOND_MONTH}")
         wait_for_app(page, allow_exceptions=True)
-        unreachable.first.wait_for(timeout=15_000)
+        unreachable.first.wait_for(timeout=45_000)
         assert page.locator(EXCEPTION).count() == 0
     finally:
         _ensure_running(pg_server)
     page.get_by_role("button", name="Thử lại").click()
-    metric.first.wait_for(timeout=30_000)
+    metric.first.wait_for(timeout=60_000)
     wait_for_app(page)
     assert unreachable.count() == 0
     assert page.locator(EXCEPTION).count() == 0
