@@ -3,8 +3,10 @@
 `refresh_summaries(engine, since)` recomputes every summary row from the start of the
 month of `since` on (all of them when `since` is None) inside one transaction, so a page
 never reads a half-refreshed table. Demo generation and every import call it with the
-earliest day they touched. The open-dossier backlog is a running total, so it is
-recomputed from the start.
+earliest day they touched. Only the facts that can count from that month on are read
+(dossiers still open or finished since then): a daily import into ten years of history
+costs what the recent months cost. The open-dossier backlog is a running total, so it
+continues from the stored totals of the day before the refreshed range.
 
 The facts are read once and counted with pandas: the timeliness rule applied is the one
 in domain/timeliness.py (vectorised), and parsing dates in SQLite row by row (date(),
@@ -13,11 +15,11 @@ julianday()) was four times slower than reading the raw text and parsing it in b
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String, delete, insert, select, type_coerce
+from sqlalchemy import String, delete, func, insert, or_, select, type_coerce
 from sqlalchemy.engine import Connection, Engine
 
 from data_access.bulk import bulk_insert
@@ -56,9 +58,10 @@ def refresh_summaries_in(
     if "ratings" in sources:
         _refresh_ratings(connection, month_since)
     if "dossiers" in sources:
-        facts = _read_dossiers(connection)
+        start = _backlog_start(connection, month_since)
+        facts = _read_dossiers(connection, start)
         _refresh_dossiers(connection, facts, month_since)
-        _refresh_backlog(connection, facts, today)
+        _refresh_backlog(connection, facts, today, start)
     connection.execute(
         insert(refresh_log),
         [{"table_name": "all" if len(sources) == 2 else sources[0], "from_day": since, "to_day": today, "refreshed_at": datetime.now()}],
@@ -114,13 +117,30 @@ def _refresh_ratings(connection: Connection, month_since: date | None) -> None:
     _replace_summaries(connection, rating_daily, rating_monthly, events, ["channel"], RATING_COUNTS, month_since)
 
 
-def _read_dossiers(connection: Connection) -> pd.DataFrame:
+def _backlog_start(connection: Connection, month_since: date | None) -> date | None:
+    """The first backlog day to recompute: the refreshed month, or the day after the last
+    stored snapshot when that is earlier (the days in between were never written). None:
+    from the beginning."""
+    if month_since is None:
+        return None
+    last_stored = connection.execute(select(func.max(backlog_daily.c.day))).scalar()
+    if last_stored is None:
+        return None
+    return min(month_since, pd.Timestamp(last_stored).date() + timedelta(days=1))
+
+
+def _read_dossiers(connection: Connection, start: date | None) -> pd.DataFrame:
+    """Dossiers with an event on or after `start` (all when None). A dossier finished
+    before `start` was received, fell overdue and finished before it: none of its counts
+    moves. Every other one is still open or finished since (received ones included)."""
     d = dossiers.c
     query = select(
         d.unit_code, d.field_code, d.channel, d.status, d.supplement_count, d.supplement_days,
         d.accepted_late, d.paid_online, d.digitised,
         _raw(d.received_at), _raw(d.due_at), _raw(d.finished_at), _raw(d.apology_issued_at),
     )
+    if start is not None:
+        query = query.where(or_(d.finished_at.is_(None), d.finished_at >= datetime.combine(start, datetime.min.time())))
     return _read(connection, query, ["received_at", "due_at", "finished_at", "apology_issued_at"])
 
 
@@ -161,13 +181,18 @@ def _refresh_dossiers(connection: Connection, facts: pd.DataFrame, month_since: 
     _replace_summaries(connection, dossier_daily, dossier_monthly, events, ["field_code", "channel"], DOSSIER_COUNTS, month_since)
 
 
-def _refresh_backlog(connection: Connection, facts: pd.DataFrame, today: date) -> None:
+def _refresh_backlog(connection: Connection, facts: pd.DataFrame, today: date, start: date | None = None) -> None:
     """Open and open-overdue dossiers at the end of every day, per unit, as running totals of
     four kinds of event: received (+open), finished (-open), the first day past due while
-    still open (+overdue), finished after being overdue (-overdue)."""
-    connection.execute(delete(backlog_daily))
+    still open (+overdue), finished after being overdue (-overdue). From `start` on when
+    given: the totals stored for the day before are the opening balance."""
+    clear = delete(backlog_daily)
+    if start is not None:
+        clear = clear.where(backlog_daily.c.day >= start)
+    opening = _opening_backlog(connection, start)
+    connection.execute(clear)
     counted = facts[~facts["status"].isin(CLOSED_WITHOUT_RESULT)]
-    if counted.empty:
+    if counted.empty and opening.empty:
         return
     received_day = counted["received_at"].dt.normalize()
     finished_day = counted["finished_at"].dt.normalize()
@@ -185,6 +210,10 @@ def _refresh_backlog(connection: Connection, facts: pd.DataFrame, today: date) -
         ],
         ignore_index=True,
     )
+    if start is not None:
+        deltas = pd.concat([opening, deltas[deltas["day"] >= pd.Timestamp(start)]], ignore_index=True)
+    if deltas.empty:
+        return
     last_day = min(pd.Timestamp(today), deltas["day"].max())
     days = pd.date_range(deltas["day"].min(), last_day, freq="D")
     running = {}
@@ -195,3 +224,14 @@ def _refresh_backlog(connection: Connection, facts: pd.DataFrame, today: date) -
     frame.columns = ["day", "unit_code", *BACKLOG_COUNTS]
     frame = frame[(frame["open_dossiers"] > 0) | (frame["open_overdue"] > 0)]
     bulk_insert(connection, backlog_daily, frame.assign(day=frame["day"].dt.date, **{n: frame[n].astype(np.int64) for n in BACKLOG_COUNTS}))
+
+
+def _opening_backlog(connection: Connection, start: date | None) -> pd.DataFrame:
+    """The stored totals at the end of the day before `start`, as deltas on `start` (a unit
+    with no row there had nothing open)."""
+    b = backlog_daily.c
+    rows = [] if start is None else connection.execute(
+        select(b.unit_code, b.open_dossiers, b.open_overdue).where(b.day == start - timedelta(days=1))
+    ).all()
+    frame = pd.DataFrame(rows, columns=["unit_code", "d_open", "d_overdue"])
+    return frame.assign(day=pd.Timestamp(start) if start else pd.NaT)[["day", "unit_code", "d_open", "d_overdue"]].astype({"d_open": "int64", "d_overdue": "int64"})

@@ -426,3 +426,69 @@ def test_admin_page_checks_then_imports_an_upload(sqlite_url, monkeypatch):
         assert connection.execute(select(func.count()).select_from(schema.dossiers).where(schema.dossiers.c.code.in_(["N1", "N2"]))).scalar() == 2
         assert connection.execute(select(schema.audit_log.c.actor)).scalars().all() == ["demo"]
     engine.dispose()
+
+
+# --- the refresh after an import reads only recent facts: it must agree with a full one ----------
+def _summaries(engine) -> dict[str, pd.DataFrame]:
+    out = {}
+    with engine.connect() as connection:
+        for table in (schema.dossier_daily, schema.dossier_monthly, schema.backlog_daily):
+            keys = [c.name for c in table.primary_key.columns]
+            frame = pd.DataFrame(connection.execute(select(table)).mappings().all())
+            out[table.name] = frame.sort_values(keys, ignore_index=True)
+    return out
+
+
+def test_refresh_after_an_import_equals_a_full_recompute(demo_db_url, tmp_path):
+    """A later export into two years of demo history: some open dossiers now finished (late
+    and on time), one withdrawn, new ones received over the last months. The summaries the
+    import refreshed from its earliest day must equal those recomputed from every fact."""
+    import shutil
+
+    from data_access.db import make_engine
+
+    copy = tmp_path / "demo.sqlite"
+    shutil.copy(demo_db_url.removeprefix("sqlite:///"), copy)
+    engine = make_engine(f"sqlite:///{copy}")
+    d = schema.dossiers.c
+    with engine.connect() as connection:
+        open_ones = connection.execute(
+            select(d.code, d.unit_code, d.procedure_code, d.channel, d.received_at, d.due_at)
+            .where(d.finished_at.is_(None), d.status == 4)
+            .order_by(d.received_at.desc())
+            .limit(40)
+        ).all()
+        latest = connection.execute(select(func.max(d.received_at))).scalar()
+        procedures = connection.execute(select(schema.procedures.c.code)).scalars().all()[:5]
+    assert len(open_ones) >= 10, "the demo should have open dossiers to finish"
+
+    def stamp(moment) -> str:
+        return pd.Timestamp(moment).strftime("%d/%m/%Y %H:%M")
+
+    rows = []
+    for i, (code, unit, procedure, channel, received, due) in enumerate(open_ones):
+        if i % 10 == 0:  # withdrawn by the citizen: leaves the backlog, never finished
+            rows.append(f"{code},{unit},{procedure},{channel},{stamp(received)},{stamp(due)},,7")
+        else:  # finished: half a day before the due day, or three days after it
+            finished = pd.Timestamp(due) + pd.Timedelta(days=3 if i % 2 else -0.5)
+            finished = max(min(finished, pd.Timestamp(latest)), pd.Timestamp(received) + pd.Timedelta(hours=1))
+            rows.append(f"{code},{unit},{procedure},{channel},{stamp(received)},{stamp(due)},{stamp(finished)},10")
+    units = sorted({row[1] for row in open_ones})
+    for i in range(300):  # new dossiers over the 90 days before the latest one
+        received = pd.Timestamp(latest) - pd.Timedelta(hours=7 * i + 1)
+        finished = stamp(min(received + pd.Timedelta(days=i % 9), pd.Timestamp(latest))) if i % 3 else ""
+        status = 10 if finished else 4
+        rows.append(f"NEW-{i},{units[i % len(units)]},{procedures[i % len(procedures)]},{1 + i % 3},{stamp(received)},{stamp(received + pd.Timedelta(days=5))},{finished},{status}")
+
+    checked = ingest.check(engine, "dossiers", csv_bytes(DOSSIER_HEADER, rows), "later.csv", lang="en")
+    assert checked.ok, checked.problems.head().to_string()
+    result = ingest.write(engine, checked, "test", today=TODAY)
+    assert (result.added, result.updated) == (300, len(open_ones))
+    assert result.refreshed_from < pd.Timestamp(latest).date()
+    after_import = _summaries(engine)
+
+    refresh.refresh_summaries(engine, today=TODAY)  # everything, from the first fact
+    recomputed = _summaries(engine)
+    for name, frame in recomputed.items():
+        pd.testing.assert_frame_equal(after_import[name], frame, check_dtype=False, obj=name)
+    engine.dispose()
