@@ -9,6 +9,9 @@
    and the peak memory.
 5. A CSV with 1 million duplicate rows: refused with a clear message, database unchanged.
 6. The 200 MB file against a 150 MB limit: refused by the size check before reading.
+7. With --history DB (e.g. benchmarks/out/city.sqlite, 10 M dossiers): a copy of it takes
+   a week's export, the everyday case: new dossiers of the last week and open ones now
+   finished. The refresh reads only what can count from the export's first month.
 Target: at least 100,000 rows/s end to end on SQLite for the 1-million-row CSV.
 """
 
@@ -103,6 +106,54 @@ def ratings_csv(engine, path: Path, rows: int, comment_chars: int, seed: int = 2
     )
 
 
+def weekly_csv(engine, path: Path, new_rows: int, seed: int = 3) -> int:
+    """A week's export: `new_rows` dossiers received in the week after the latest one, and
+    every open dossier of the week before finished (on time or late). Returns the rows."""
+    rng = np.random.default_rng(seed)
+    d = schema.dossiers.c
+    with engine.connect() as c:
+        latest = pd.Timestamp(c.execute(select(func.max(d.received_at))).scalar())
+        finishing = pd.DataFrame(
+            c.execute(
+                select(d.code, d.unit_code, d.procedure_code, d.channel, d.received_at, d.due_at, d.officer_code)
+                .where(d.finished_at.is_(None), d.status == 4, d.received_at >= latest - pd.Timedelta(days=7))
+            ).all(),
+            columns=["code", "unit", "procedure", "channel", "received", "due", "officer"],
+        )
+        units = c.execute(select(schema.units.c.code).where(schema.units.c.level != "city")).scalars().all()
+        procedures = c.execute(select(schema.procedures.c.code)).scalars().all()
+    received = latest + pd.to_timedelta(rng.integers(60, 6 * 86_400, new_rows), unit="s")
+    new = pd.DataFrame({
+        "code": [f"WEEK-{i:08d}" for i in range(new_rows)],
+        "unit": np.asarray(units, dtype=object)[rng.integers(0, len(units), new_rows)],
+        "procedure": np.asarray(procedures, dtype=object)[rng.integers(0, len(procedures), new_rows)],
+        "channel": rng.integers(1, 4, new_rows),
+        "received": received,
+        "due": received + pd.to_timedelta(rng.integers(1, 15, new_rows), unit="D"),
+        "officer": None,
+        "finished": pd.NaT,
+        "status": 4,
+    })
+    finished = pd.to_datetime(finishing["received"]) + pd.to_timedelta(rng.integers(3600, 9 * 86_400, len(finishing)), unit="s")
+    finishing = finishing.assign(finished=finished.clip(upper=latest + pd.Timedelta(days=6)), status=10)
+    export = pd.concat([finishing, new], ignore_index=True)
+    _write_csv(
+        path,
+        {
+            "Mã hồ sơ": pa.array(export["code"].tolist(), type=pa.string()),
+            "Mã đơn vị": pa.array(export["unit"].tolist(), type=pa.string()),
+            "Mã thủ tục": pa.array(export["procedure"].tolist(), type=pa.string()),
+            "Kênh nộp": pa.array(export["channel"].astype(int)),
+            "Ngày tiếp nhận": _fmt(pd.to_datetime(export["received"])),
+            "Ngày hẹn trả": _fmt(pd.to_datetime(export["due"])),
+            "Ngày hoàn thành": _fmt(pd.to_datetime(export["finished"])),
+            "Trạng thái": pa.array(export["status"].astype(int)),
+            "Mã cán bộ": pa.array(export["officer"].tolist(), type=pa.string()),
+        },
+    )
+    return len(export)
+
+
 def fingerprint(engine) -> tuple:
     """Row counts of every table and a checksum of the fact tables."""
     counts = {}
@@ -142,6 +193,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--demo", help="an existing small-demo SQLite file to copy (default: build one)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--history", help="also import a week's export into a copy of this SQLite database (step 7)")
+    parser.add_argument("--week-rows", type=int, default=20_000, help="new dossiers in the week's export (default 20,000)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="ingest_bench_"))
     try:
@@ -198,6 +251,20 @@ def main() -> None:
         except FileRejected as error:
             print(f"   refused: {error}")
         engine.dispose()
+
+        if args.history:
+            print(f"7. a week's export into a copy of {args.history}")
+            history = folder / "history.sqlite"
+            shutil.copy(args.history, history)
+            big = make_engine(f"sqlite:///{history}")
+            upgrade(big)
+            with big.connect() as c:
+                held = c.execute(select(func.count()).select_from(schema.dossiers)).scalar()
+            week_path = folder / "week.csv"
+            rows = weekly_csv(big, week_path, args.week_rows)
+            print(f"   {held:,} dossiers held; export {rows:,} rows")
+            timed_import(big, "dossiers", week_path)
+            big.dispose()
     finally:
         if args.keep:
             print(f"kept {folder}")

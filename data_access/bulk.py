@@ -24,10 +24,20 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Boolean, Date, DateTime, Float, Integer, Numeric, Table
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    Numeric,
+    Table,
+    inspect,
+)
 from sqlalchemy.engine import Connection
 
-__all__ = ["bulk_insert", "frame_to_rows"]
+__all__ = ["bulk_insert", "drop_secondary_indexes", "frame_to_rows"]
 
 
 def _datetime_strings(series: pd.Series, unit: str) -> np.ndarray:
@@ -157,3 +167,19 @@ def bulk_insert(connection: Connection, table: Table, frame: pd.DataFrame) -> in
                     copy.write_row(row)
         return len(rows)
     raise NotImplementedError(f"bulk_insert supports SQLite and PostgreSQL, not {backend}")
+
+
+def drop_secondary_indexes(connection: Connection, tables: Sequence[Table]) -> list[Index]:
+    """Drop the tables' non-unique indexes that exist; returns them to re-create (`index.create`).
+
+    For large appends: building an index once from sorted keys is far quicker than updating
+    it row by row. Unique indexes stay: they are the upserts' conflict targets."""
+    inspector = inspect(connection)
+    dropped = []
+    for table in tables:
+        existing = {ix["name"] for ix in inspector.get_indexes(table.name)}
+        for index in sorted(table.indexes, key=lambda ix: ix.name):
+            if index.name in existing and not index.unique:
+                index.drop(connection)
+                dropped.append(index)
+    return dropped

@@ -49,9 +49,9 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import Engine
 
 from data_access import schema
-from data_access.bulk import bulk_insert
-from i18n.format import fmt_int
+from data_access.bulk import bulk_insert, drop_secondary_indexes
 from domain import timeliness, vocab
+from i18n.format import fmt_int
 
 SIZES = {"small": 20_000, "default": 1_000_000, "city": 10_000_000}
 DEFAULT_START = date(2021, 1, 1)
@@ -988,21 +988,6 @@ def _chunks(month_of_day: np.ndarray, per_day: np.ndarray, limit: int) -> list[t
     return chunks
 
 
-def _drop_fact_indexes(connection) -> list:
-    """Drop the (empty) fact tables' secondary indexes that exist; returns them for re-creation."""
-    existing = {}
-    inspector = inspect(connection)
-    for table in (schema.dossiers, schema.ratings):
-        existing[table.name] = {ix["name"] for ix in inspector.get_indexes(table.name)}
-    dropped = []
-    for table in (schema.dossiers, schema.ratings):
-        for index in sorted(table.indexes, key=lambda ix: ix.name):
-            if index.name in existing[table.name] and not index.unique:
-                index.drop(connection)
-                dropped.append(index)
-    return dropped
-
-
 def generate(engine: Engine, size: str = "default", seed: int = 42, start: date = DEFAULT_START,
              end: date | None = None, progress=None) -> dict[str, int]:
     """Fill an empty database (already at the current schema) with demo data; row counts per table.
@@ -1054,7 +1039,7 @@ def generate(engine: Engine, size: str = "default", seed: int = 42, start: date 
             written[name] = bulk_insert(connection, schema.metadata.tables[name], frame)
         written["dossiers"] = written["ratings"] = 0
         # Secondary indexes are rebuilt once at the end: far faster than updating them row by row.
-        dropped = _drop_fact_indexes(connection)
+        dropped = drop_secondary_indexes(connection, (schema.dossiers, schema.ratings))
         report(0.02, "Đã tạo danh mục đơn vị, lĩnh vực, thủ tục, cán bộ")
         for k, (lo, hi) in enumerate(chunks):
             chunk_rng = np.random.default_rng([seed, 20, k])

@@ -55,7 +55,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from data_access import schema
 from data_access.audit import audit_entries, record_audit  # noqa: F401 - part of this module's API
-from data_access.bulk import bulk_insert
+from data_access.bulk import bulk_insert, drop_secondary_indexes
 from data_access.ingest_validate import (
     SOURCES,
     Checked,
@@ -89,6 +89,10 @@ KEYS = {"ratings": "source_key", "dossiers": "code"}
 # The columns whose old and new values decide which summary days must be recomputed.
 SUMMARY_DATES = {"ratings": ("rated_at",), "dossiers": ("received_at", "finished_at")}
 STAGE_CHUNK = 100_000
+# SQLite: an import adding at least this many rows, and at least as many as the table holds,
+# drops the fact table's secondary indexes and builds them again after (measured on 1 M
+# dossiers into 1 M: 9 s instead of 12 s; adding 1 M to 2 M is about even).
+REBUILD_INDEXES_FROM_ROWS = 200_000
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_DATABASE = 0, 1, 2, 3
 
 
@@ -194,6 +198,13 @@ def _insert_function(connection: Connection):
     return dialect_insert
 
 
+def _rebuild_indexes(connection: Connection, fact: Table, added: int) -> bool:
+    if connection.dialect.name != "sqlite" or added < REBUILD_INDEXES_FROM_ROWS:
+        return False  # PostgreSQL: dropping an index would lock readers out for the whole import
+    held = connection.execute(select(func.max(fact.c.id))).scalar() or 0  # ids are never reused
+    return added >= held
+
+
 def _as_moment(value) -> datetime | None:
     if value is None:
         return None
@@ -260,6 +271,7 @@ def write(
             # WHERE also settles SQLite's INSERT ... SELECT ... ON CONFLICT parsing ambiguity.
             rows = select(*selected).where(or_(is_new, is_changed) if compared else is_new)
             statement = insert_fn(fact).from_select(names, rows)
+            dropped = drop_secondary_indexes(connection, [fact]) if _rebuild_indexes(connection, fact, added) else []
             if compared:
                 statement = statement.on_conflict_do_update(
                     index_elements=[fact.c[key]],
@@ -269,6 +281,10 @@ def write(
             else:
                 statement = statement.on_conflict_do_nothing(index_elements=[fact.c[key]])
             connection.execute(statement)
+            if dropped:
+                progress(0.83, _m(lang, "Đang dựng lại chỉ mục…", "Rebuilding indexes…"))
+            for index in dropped:
+                index.create(connection)
 
         stage.drop(connection)
         moments = [_as_moment(v) for k, v in counts.items() if k.startswith(("new_", "old_")) and v is not None]
@@ -381,11 +397,11 @@ def main(argv: list[str] | None = None) -> int:
         try:
             checked = check(engine, args.source, path, path.name, options=Options(three_level=args.three_level), mapping=mapping, lang=args.lang, progress=progress)
         except FileRejected as error:
-            print("", file=sys.stderr)
+            print(file=sys.stderr)
             print(str(error))
             return EXIT_REFUSED
         if not checked.ok:
-            print("", file=sys.stderr)
+            print(file=sys.stderr)
             print(checked.message)
             print(checked.problems.head(50).to_string(index=False))
             if checked.problem_count > 50:
@@ -395,16 +411,16 @@ def main(argv: list[str] | None = None) -> int:
                 print(_m(args.lang, f"Các dòng bị từ chối: {args.rejected}", f"Rejected rows: {args.rejected}"))
             return EXIT_REFUSED
         if args.check:
-            print("", file=sys.stderr)
+            print(file=sys.stderr)
             print(checked.message)
             return EXIT_OK
         result = write(engine, checked, actor, lang=args.lang, progress=progress)
-        print("", file=sys.stderr)
+        print(file=sys.stderr)
         print(result.message(args.lang))
         print(f"{result.rows_per_second:,.0f} rows/s")
         return EXIT_OK
     except (OperationalError, DBAPIError) as error:
-        print("", file=sys.stderr)
+        print(file=sys.stderr)
         print(_m(args.lang, "Lỗi cơ sở dữ liệu, không có gì được ghi: ", "Database error, nothing was written: ") + str(getattr(error, "orig", error)).splitlines()[0], file=sys.stderr)
         return EXIT_DATABASE
     finally:

@@ -492,3 +492,26 @@ def test_refresh_after_an_import_equals_a_full_recompute(demo_db_url, tmp_path):
     for name, frame in recomputed.items():
         pd.testing.assert_frame_equal(after_import[name], frame, check_dtype=False, obj=name)
     engine.dispose()
+
+
+def test_a_large_import_rebuilds_the_indexes_it_dropped(tiny, monkeypatch):
+    """An import adding more rows than the table holds drops the secondary indexes and
+    builds them again in the same transaction: afterwards they are all there, and a failed
+    import leaves them there too."""
+    monkeypatch.setattr(ingest, "REBUILD_INDEXES_FROM_ROWS", 5)
+    expected = {index.name for index in schema.dossiers.indexes}
+    rows = [f"B{i},26734,P1,1,0{1 + i % 9}/10/2026 08:00,20/10/2026 17:00,,2" for i in range(20)]
+    _, result = run_import(tiny, "dossiers", csv_bytes(DOSSIER_HEADER, rows))
+    assert result.added == 20
+    assert {ix["name"] for ix in inspect(tiny).get_indexes("dossiers")} >= expected
+    assert dossier_day(tiny, "2026-10-01", "26734", "received") >= 3  # B0, B9, B18
+
+    counts, checksum = fingerprint(tiny)
+    def fail_refresh(*args, **kwargs):
+        raise RuntimeError("refresh failed")
+    monkeypatch.setattr(ingest, "refresh_summaries_in", fail_refresh)
+    more = [row.replace("B", "C", 1) for row in rows] + [row.replace("B", "E", 1) for row in rows]
+    with pytest.raises(RuntimeError):
+        run_import(tiny, "dossiers", csv_bytes(DOSSIER_HEADER, more))
+    assert fingerprint(tiny) == (counts, checksum)
+    assert {ix["name"] for ix in inspect(tiny).get_indexes("dossiers")} >= expected
