@@ -155,7 +155,9 @@ def _oidc_viewer(engine) -> Viewer:
         st.stop()
     email = st.user.get("email")
     verified = st.user.get("email_verified")
-    account = _db(accounts.find_by_identity, engine, email if verified is not False else None, st.user.get("preferred_username"))
+    # An email the provider says is not verified is not matched; some providers send the claim as text.
+    unverified = verified is False or (isinstance(verified, str) and verified.strip().lower() == "false")
+    account = _db(accounts.find_by_identity, engine, None if unverified else email, st.user.get("preferred_username"))
     if account is None:
         shown = str(email or st.user.get("preferred_username") or "?")[:100]
         st.title(t("Chưa được cấp quyền", "Not authorised"))
