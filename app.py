@@ -13,13 +13,14 @@ import streamlit as st
 
 from data_access.access import OutOfScope, Viewer
 from data_access.db import DatabaseRefused, DatabaseUnavailable
-from ui import auth, data, frame
+from ui import auth, data, frame, url_state
 from ui.i18n import language_switch, t
 from ui.setup import SchemaOutdated, prepare_database, prepare_map_glyphs
 
 render_started = time.perf_counter()
 # The icon is a local file: a ":material/...:" favicon would be fetched from the internet.
 st.set_page_config(page_title="Chỉ số phục vụ người dân", page_icon=str(Path(__file__).parent / "ui/assets/favicon.png"), layout="wide")
+url_state.forget_rejected()  # each run reports the parameters its own link got wrong
 language_switch()
 
 
@@ -54,10 +55,12 @@ try:
     if refused is not None:
         frame.out_of_scope(refused)
     else:
+        notice = st.empty()
         filters = frame.filter_bar_or_notice()
         # With no data yet, only the data page can help: it loads the first files.
         if filters is not None or navigation.url_path == "data":
             navigation.run()
+        frame.rejected_params_notice(notice)
         frame.footer()
 except DatabaseUnavailable as error:
     frame.database_unavailable(error)

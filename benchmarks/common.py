@@ -25,6 +25,11 @@ def demo_db_url(size: str = "city", seed: int = 42, path: Path | None = None) ->
 
     path = Path(path or OUT / f"{size}.sqlite")
     if path.exists():
+        engine = make_engine(f"sqlite:///{path}")
+        try:
+            migrate.upgrade(engine)  # built by an older version: bring it to the app's schema
+        finally:
+            engine.dispose()
         return f"sqlite:///{path}"
     path.parent.mkdir(parents=True, exist_ok=True)
     building = path.with_name(path.name + ".building")
@@ -46,6 +51,25 @@ def demo_db_url(size: str = "city", seed: int = 42, path: Path | None = None) ->
         leftover.unlink()
     print(f"[{time.perf_counter() - started:7.1f}s] built {path}", file=sys.stderr)
     return f"sqlite:///{path}"
+
+
+def schema_problem(url: str) -> str | None:
+    """A database behind the app's schema shows "schema outdated" on every page: say so first.
+    (The app upgrades its own demo file, var/demo.sqlite, by itself.)"""
+    from data_access import migrate
+    from data_access.db import is_default_demo, make_engine
+
+    if is_default_demo(url):
+        return None
+    engine = make_engine(url)
+    try:
+        current, head = migrate.current_revision(engine), migrate.head_revision()
+    finally:
+        engine.dispose()
+    if current == head:
+        return None
+    return (f"{url} is at schema revision {current}, the app needs {head}: every page would show the 'schema outdated' "
+            f"error. Upgrade it (python -m data_access.migrate {url}) or pass another --url.")
 
 
 @contextmanager

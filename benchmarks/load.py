@@ -11,7 +11,8 @@ loops over the pages (overview, map, trends, rankings, a ward's profile, the rev
 with a period and scope drawn from a small list, each as a fresh navigation to the view's
 link, and measures the time from the navigation until the app's script run has finished
 (`[data-testid='stApp'][data-test-script-state='notRunning']`). A view fails when it shows
-a traceback (`stException`), the "cannot reach the database" message, Streamlit's "Page not
+a traceback (`stException`), an error message (`st.error`: schema outdated, database refused,
+the "cannot reach the database" message), Streamlit's "Page not
 found" dialog, or takes longer than --page-timeout. Afterwards the server log is searched for
 tracebacks.
 
@@ -40,6 +41,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 MAX_DURATION = 600.0
 APP_IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 EXCEPTION = "[data-testid='stException']"
+ERROR_ALERT = "[data-testid='stAlertContentError']"  # st.error: schema outdated, database refused…
 UNREACHABLE = "Không kết nối được cơ sở dữ liệu"
 ALLOWED_HOSTS = {"127.0.0.1"}
 
@@ -88,7 +90,9 @@ def build_views(url: str, seed: int) -> tuple[list[tuple[str, str, dict]], dict]
             ("unit", "/unit", {"unit": sample_wards}), ("meeting", "/meeting", {})], info
 
 
-def view_link(base: str, path: str, extra: dict, info: dict, rng: random.Random) -> str:
+def view_params(path: str, extra: dict, info: dict, rng: random.Random) -> dict:
+    """A view's URL parameters: a period and scope drawn from `info`, one of each extra's
+    choices (a None choice leaves the parameter out: the page's default)."""
     params = {}
     period = rng.choice(info["periods"])
     if period:
@@ -97,7 +101,14 @@ def view_link(base: str, path: str, extra: dict, info: dict, rng: random.Random)
     if scope and path != "/unit":
         params["scope"] = scope
     for key, choices in extra.items():
-        params[key] = rng.choice(choices)
+        value = rng.choice(choices)
+        if value is not None:
+            params[key] = value
+    return params
+
+
+def view_link(base: str, path: str, extra: dict, info: dict, rng: random.Random) -> str:
+    params = view_params(path, extra, info, rng)
     return f"{base}{path}" + (f"?{urlencode(params)}" if params else "")
 
 
@@ -128,7 +139,9 @@ async def session(number: int, browser, base: str, views, info, deadline: float,
                 problems = []
                 if await page.locator(EXCEPTION).count():
                     problems.append("exception: " + (await page.locator(EXCEPTION).first.inner_text())[:300])
-                if await page.get_by_text(UNREACHABLE).count():
+                if await page.locator(ERROR_ALERT).count():
+                    problems.append("error message: " + (await page.locator(ERROR_ALERT).first.inner_text())[:300])
+                elif await page.get_by_text(UNREACHABLE).count():
                     problems.append("database unreachable message")
                 if await page.get_by_text("Page not found").count():
                     problems.append("'Page not found' dialog")
@@ -179,6 +192,25 @@ async def drive(base: str, views, info, args) -> Results:
     return results
 
 
+def start_app(url: str):
+    """app.py started through scripts/serve.py (headless, 127.0.0.1, a free port) on the
+    database `url`: a started tests.support.app_server.StreamlitServer (.url, .stop())."""
+    sys.path.insert(0, str(REPO_ROOT))
+    from tests.support.app_server import StreamlitServer
+
+    server = StreamlitServer(REPO_ROOT / "app.py", env={"DASHBOARD_DATABASE_URL": url}, cwd=REPO_ROOT, startup_timeout=120)
+    server.start()
+    return server
+
+
+def log_traceback(server) -> str | None:
+    """The first traceback in the server's log, as an error line, or None."""
+    log = server.log_tail(2_000_000)
+    if "Traceback" not in log:
+        return None
+    return "the server log holds a traceback:\n" + log[log.index("Traceback"):][:1500]
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process (Linux /proc), 0 where it cannot be read."""
     try:
@@ -222,24 +254,26 @@ def main(argv=None) -> int:
     args.sessions = max(1, min(args.sessions, 50))
 
     sys.path.insert(0, str(REPO_ROOT))
-    from benchmarks.common import demo_db_url
-    from tests.support.app_server import StreamlitServer
+    from benchmarks.common import demo_db_url, schema_problem
 
     url = args.url or demo_db_url("default")
+    problem = schema_problem(url)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     views, info = build_views(url, args.seed)
     print(f"database: {url}")
     print(f"periods {info['periods']}, scopes {info['scopes']}, wards {info['wards']}")
-    server = StreamlitServer(REPO_ROOT / "app.py", env={"DASHBOARD_DATABASE_URL": url}, cwd=REPO_ROOT, startup_timeout=120)
-    server.start()
+    server = start_app(url)
     print(f"app: {server.url} (pid {server.process.pid}, log {server.log_path})", flush=True)
     try:
         started, cpu_before = time.perf_counter(), cpu_seconds(server.process.pid)
         results = asyncio.run(drive(server.url, views, info, args))
         wall = time.perf_counter() - started
         server_cpu = cpu_seconds(server.process.pid) - cpu_before
-        log = server.log_tail(2_000_000)
-        if "Traceback" in log:
-            results.errors.append("the server log holds a traceback:\n" + log[log.index("Traceback"):][:1500])
+        traceback = log_traceback(server)
+        if traceback:
+            results.errors.append(traceback)
     finally:
         server.stop()
     report(results, wall, args)

@@ -67,6 +67,28 @@ def test_crafted_parameters_fall_back_to_defaults(demo_db_env, hostile):
     assert "tham số không hợp lệ" in app.warning[0].value
 
 
+def test_the_invalid_link_notice_goes_once_the_view_is_valid(demo_db_env):
+    app = run_app(scope="26734' OR 1=1")
+    assert "scope=" in app.warning[0].value
+    app.run()  # the next interaction: the URL now holds the defaults it fell back to
+    assert not any("không hợp lệ" in w.value for w in app.warning)
+
+
+def test_a_page_parameter_is_reported_in_the_same_run(demo_db_env):
+    app = run_app("pages/analysis/trends.py", kpi="DROP TABLE")
+    assert any("kpi='DROP TABLE'" in w.value for w in app.warning)
+
+
+def test_a_link_naming_only_a_quarter_opens_it_in_a_session_showing_months(demo_db_env):
+    app = run_app()
+    assert "Tháng" in app.caption[0].value
+    app.query_params.clear()
+    app.query_params["period"] = "2026-Q3"  # a hand-written link, no period type
+    app.run()
+    assert "Quý 3/2026" in app.caption[0].value
+    assert not any("không hợp lệ" in w.value for w in app.warning)
+
+
 def test_english_switch(demo_db_env):
     app = run_app(lang="en")
     assert "Overview" in app.title[0].value

@@ -112,6 +112,8 @@ def filter_bar() -> Filters | None:
 
     sidebar = st.sidebar
     sidebar.subheader(t("Bộ lọc", "Filters"))
+    if "pk" not in st.query_params and (url_state.arrived("period") or url_state.arrived("range")):
+        st.session_state["pk"] = _kind_in_url()  # a link naming only its period: the type follows
     kind = url_state.selectbox(
         sidebar, t("Loại kỳ", "Period type"), list(KINDS), key="pk", default=_kind_in_url(), format_func=lambda k: t(*KINDS[k])
     )

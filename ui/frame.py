@@ -15,13 +15,6 @@ from ui.i18n import lang, t
 
 def filter_bar_or_notice() -> Filters | None:
     filters = filter_bar()
-    rejected = url_state.rejected_params()
-    if rejected:
-        shown = ", ".join(f"{key}={value[:40]!r}" for key, value in rejected.items())
-        st.warning(
-            t(f"Đường dẫn có tham số không hợp lệ, đã dùng giá trị mặc định: {shown}", f"The link had invalid parameters; defaults are used instead: {shown}"),
-            icon=":material/link_off:",
-        )
     if filters is None:
         st.info(
             t(
@@ -31,6 +24,18 @@ def filter_bar_or_notice() -> Filters | None:
             icon=":material/info:",
         )
     return filters
+
+
+def rejected_params_notice(slot) -> None:
+    """Fill `slot` (placed above the page) with the link's ignored parameters, once the page
+    has read its own: only then are they all known."""
+    rejected = url_state.rejected_params()
+    if rejected:
+        shown = ", ".join(f"{key}={value[:40]!r}" for key, value in rejected.items())
+        slot.warning(
+            t(f"Đường dẫn có tham số không hợp lệ, đã dùng giá trị mặc định: {shown}", f"The link had invalid parameters; defaults are used instead: {shown}"),
+            icon=":material/link_off:",
+        )
 
 
 # URL parameters that name units, and whether the city itself is fine there for a viewer

@@ -27,11 +27,17 @@ def _written() -> dict:
     return st.session_state.setdefault(_WRITTEN, {})
 
 
+def arrived(key: str) -> bool:
+    """Does the URL carry a value for `key` that this session did not write (a link followed)?"""
+    values = st.query_params.get_all(key)
+    return bool(values) and values != _written().get(key)
+
+
 def _from_url(key: str, options, multiple: bool = False) -> tuple[bool, object]:
     """(True, value) when the URL carries a value for `key` that this session did not write."""
-    values = st.query_params.get_all(key)
-    if not values or values == _written().get(key):
+    if not arrived(key):
         return False, None
+    values = st.query_params.get_all(key)
     value = values if multiple else values[0]
     if not all(v in options for v in values):
         st.session_state.setdefault(_REJECTED, {})[key] = ",".join(values)
@@ -106,8 +112,13 @@ def toggle(container, label: str, key: str, **kwargs) -> bool:
     return chosen
 
 
+def forget_rejected() -> None:
+    """Start a run with no ignored parameters: each run reports those of its own link."""
+    st.session_state.pop(_REJECTED, None)
+
+
 def rejected_params() -> dict:
-    """URL parameters this session ignored because they were not valid values."""
+    """URL parameters this run ignored because they were not valid values."""
     return st.session_state.get(_REJECTED, {})
 
 
