@@ -104,6 +104,35 @@ def test_rankings_default_and_deep_links(demo_db_env):
     assert at.dataframe[0].value.shape[0] == 15
 
 
+@pytest.mark.parametrize("method", ["wilson", "raw"])
+def test_rankings_name_as_weakest_only_wards_below_the_funnel(demo_db_env, method):
+    """A ward with 6 of 6 satisfied has a low Wilson bound, but it is not a ward to worry
+    about: only wards worse than the overall rate beyond chance are named (exact binomial
+    tail against the pooled rate, computed here from the facts)."""
+    from scipy.stats import binom
+
+    start, end = latest_month(demo_db_env)
+    with sqlite3.connect(demo_db_env.removeprefix("sqlite:///")) as db:
+        rows = db.execute(
+            "select u.name, sum(r.level in (1, 2)), count(*) from ratings r join units u on u.code = r.unit_code "
+            "where u.level = 'ward' and date(r.rated_at) between ? and ? group by u.code",
+            (start, end),
+        ).fetchall()
+    satisfied = {name: (x, n) for name, x, n in rows}
+    p0 = sum(x for x, _ in satisfied.values()) / sum(n for _, n in satisfied.values())
+    at = open_page(RANKINGS, level="all_wards", method=method)
+    notes = [w.value for w in at.warning if w.value.startswith("Cần chú ý nhất")]
+    if not notes:
+        assert any("Không đơn vị nào kém hơn" in s.value for s in at.success)
+        assert all(binom.cdf(x, n, p0) >= 0.01 for x, n in satisfied.values())
+        return
+    named = [part.split(" (")[0] for part in notes[0].removeprefix("Cần chú ý nhất: ").split("; ")]
+    assert 1 <= len(named) <= 3
+    for name in named:
+        x, n = satisfied[name]
+        assert x / n < p0 and binom.cdf(x, n, p0) < 0.05, (name, x, n, p0)
+
+
 def test_rankings_ignore_unknown_choices(demo_db_env):
     at = open_page(RANKINGS, level="everything", kpi="'; drop", method="<b>")
     assert at.title[0].value == "Xếp hạng" and len(at.dataframe[0].value) == 22

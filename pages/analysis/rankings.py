@@ -146,10 +146,24 @@ def bottom_marks(ranked: pd.DataFrame) -> list[bool]:
     return marks.tolist()
 
 
-def weakest_note(ranked: pd.DataFrame, marks: list[bool], shown) -> None:
+def worse_than_funnel_marks(ranked: pd.DataFrame) -> list[bool]:
+    """Rate KPIs: the weakest BOTTOM of the units below the funnel, worse than the overall rate
+    beyond chance. The lowest Wilson bounds alone would name small wards at 100 %."""
+    worse = np.flatnonzero([funnel_side(flag, kpi.higher_is_better) == "bad" for flag in ranked["funnel"]])
+    marks = np.zeros(len(ranked), dtype=bool)
+    marks[worse[-BOTTOM:]] = True
+    return marks.tolist()
+
+
+def weakest_note(ranked: pd.DataFrame, marks: list[bool], shown, by_funnel: bool = False) -> None:
     weakest = [f"{names.get(r.unit_code, r.unit_code)} ({shown(r)})" for r, m in zip(ranked.itertuples(), marks) if m]
     if weakest:
         st.warning(t("Cần chú ý nhất: ", "Weakest: ") + "; ".join(reversed(weakest)), icon=":material/priority_high:")
+    elif by_funnel and ranked["rank"].notna().any():
+        st.success(t(
+            "Không đơn vị nào kém hơn mức chung quá giới hạn 95% của biểu đồ phễu: khác biệt giữa các đơn vị nằm trong dao động ngẫu nhiên.",
+            "No unit is worse than the overall rate beyond the funnel's 95% limits: the differences are within chance.",
+        ), icon=":material/check_circle:")
 
 
 def district_column(ranked: pd.DataFrame) -> list[Col]:
@@ -223,8 +237,8 @@ if kpi.kind == "rate":
         "raw": t("Xếp theo tỷ lệ thô, KHÔNG tính đến số lượng: đơn vị rất nhỏ có thể đứng đầu hay cuối do ngẫu nhiên.", "Ordered by the plain rate, NOT accounting for volume: tiny units may top or tail the table by chance."),
     }
     st.caption(order_words[method] + " " + t(f"Mức chung: {fmt_pct(p0, lang())}.", f"Overall: {fmt_pct(p0, lang())}."))
-marks = bottom_marks(ranked)
-weakest_note(ranked, marks, lambda r: f"{kpis.format_value(r.value, kpi, lang())}, {fmt_int(r.volume, lang())} {kpi.volume_noun(lang())}")
+marks = worse_than_funnel_marks(ranked) if kpi.kind == "rate" else bottom_marks(ranked)
+weakest_note(ranked, marks, lambda r: f"{kpis.format_value(r.value, kpi, lang())}, {fmt_int(r.volume, lang())} {kpi.volume_noun(lang())}", by_funnel=kpi.kind == "rate")
 score_words = {"wilson": ("Cận dưới Wilson", "Wilson bound"), "eb": ("Tỷ lệ đã co (Bayes)", "Shrunk rate (Bayes)"), "raw": ("Tỷ lệ thô", "Plain rate")}
 if kpi.kind == "rate" and not kpi.higher_is_better and method == "wilson":
     score_words["wilson"] = ("Cận trên Wilson", "Wilson upper bound")
