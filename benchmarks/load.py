@@ -174,22 +174,30 @@ async def drive(base: str, views, info, args) -> Results:
             await warm_page.wait_for_selector(APP_IDLE, timeout=args.page_timeout * 1000)
             await warm.close()
             deadline = time.monotonic() + args.duration
-            # Sessions start a little apart, as people do (and as 2 cores can take).
-            tasks = []
-            for number in range(args.sessions):
-                tasks.append(asyncio.create_task(session(number, browser, base, views, info, deadline, args, results)))
-                await asyncio.sleep(args.ramp / max(args.sessions, 1))
-            # Hard stop: a session stuck past the deadline is cancelled.
-            await asyncio.wait(tasks, timeout=args.duration + args.page_timeout + 30)
-            for task in tasks:
-                if not task.done():
-                    task.cancel()
-                    results.errors.append("a session did not finish in time (cancelled)")
-                elif task.exception():
-                    results.errors.append(f"session crashed: {task.exception()!r}")
+            await run_sessions(
+                lambda number: session(number, browser, base, views, info, deadline, args, results),
+                args.sessions, args.ramp, args.duration + args.page_timeout + 30, results.errors,
+            )
         finally:
             await browser.close()
     return results
+
+
+async def run_sessions(start, count: int, ramp: float, timeout: float, errors: list[str]) -> None:
+    """Start `count` sessions (`start(number)` gives each one's coroutine) spread over `ramp`
+    seconds, as people arrive, and wait at most `timeout`: a session still running then is
+    cancelled, and that is an error, as is a session that crashed."""
+    tasks = []
+    for number in range(count):
+        tasks.append(asyncio.create_task(start(number)))
+        await asyncio.sleep(ramp / max(count, 1))
+    await asyncio.wait(tasks, timeout=timeout)
+    for task in tasks:
+        if not task.done():
+            task.cancel()
+            errors.append("a session did not finish in time (cancelled)")
+        elif task.exception():
+            errors.append(f"session crashed: {task.exception()!r}")
 
 
 def start_app(url: str):

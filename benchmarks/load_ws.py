@@ -445,18 +445,10 @@ async def drive(base: str, views: list[View], info: dict, options: Options, serv
     sampler = asyncio.create_task(_sample_cpu(server_pid, samples)) if server_pid else None
     started, cpu_before, client_before = time.perf_counter(), (load.cpu_seconds(server_pid) if server_pid else 0.0), time.process_time()
     deadline = time.monotonic() + options.seconds
-    tasks = []
-    for number in range(options.sessions):
-        tasks.append(asyncio.create_task(session(number, base, views, info, deadline, options, results)))
-        await asyncio.sleep(min(options.ramp, options.seconds / 2) / max(options.sessions, 1))
-    # Hard stop: a session stuck past the deadline is cancelled.
-    await asyncio.wait(tasks, timeout=options.seconds + options.page_timeout + 30)
-    for task in tasks:
-        if not task.done():
-            task.cancel()
-            results.errors.append("a session did not finish in time (cancelled)")
-        elif task.exception():
-            results.errors.append(f"session crashed: {task.exception()!r}")
+    await load.run_sessions(
+        lambda number: session(number, base, views, info, deadline, options, results),
+        options.sessions, min(options.ramp, options.seconds / 2), options.seconds + options.page_timeout + 30, results.errors,
+    )
     results.wall = time.perf_counter() - started
     results.client_cpu = time.process_time() - client_before
     if server_pid:
