@@ -15,7 +15,8 @@ Public API (the Data admin page pages/admin/data.py uses the same functions):
   staging table (bulk_insert), an upsert into the fact table by the source's own key
   (ratings.source_key, dossiers.code) that inserts new rows and updates changed ones,
   the refresh of that source's summaries from the earliest day touched (old and new
-  values), and the audit row. Whole or nothing.
+  values; it counts the file's rows from memory and reads only the others), and the
+  audit row. Whole or nothing.
 - `import_file(...)`: check + write.
 - `freshness(engine) -> DataFrame`: the latest record per source and unit.
 - `record_audit(connection_or_engine, actor, action, what, details)`: one audit row
@@ -67,7 +68,7 @@ from data_access.ingest_validate import (
     read_file,
     validate,
 )
-from data_access.refresh import refresh_summaries_in
+from data_access.refresh import fresh_facts, refresh_summaries_in
 
 __all__ = [
     "SOURCES",
@@ -261,7 +262,11 @@ def write(
         added, updated = int(counts["added"] or 0), int(counts["updated"] or 0)
         progress(0.8, _m(lang, f"Thêm {added:,}, cập nhật {updated:,}…", f"Adding {added:,}, updating {updated:,}…"))
 
+        fresh = None
         if added or updated:
+            # The refresh counts the file's rows from memory; what they keep from the table is
+            # read now, before the upsert makes every key an existing one.
+            fresh = fresh_facts(connection, fact, frame, stage, key, existed=added < len(frame))
             insert_fn = _insert_function(connection)
             names, selected = list(columns), [s[name] for name in columns]
             for column in fact.columns:  # defaults for new rows; an update keeps them
@@ -286,12 +291,12 @@ def write(
             for index in dropped:
                 index.create(connection)
 
-        stage.drop(connection)
         moments = [_as_moment(v) for k, v in counts.items() if k.startswith(("new_", "old_")) and v is not None]
         since = min(moments).date() if moments and (added or updated) else None
         if since is not None:
             progress(0.85, _m(lang, f"Đang cập nhật bảng tổng hợp từ {since:%d/%m/%Y}…", f"Refreshing summaries from {since:%d/%m/%Y}…"))
-            refresh_summaries_in(connection, since, today, sources=(source,))
+            refresh_summaries_in(connection, since, today, sources=(source,), fresh=fresh)  # reads the stage: drop it after
+        stage.drop(connection)
         seconds = time.perf_counter() - started
         result = ImportResult(source, checked.name, len(frame), added, updated, len(frame) - added - updated, since, seconds)
         details = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(result).items()}

@@ -429,27 +429,45 @@ def test_admin_page_checks_then_imports_an_upload(sqlite_url, monkeypatch):
 
 
 # --- the refresh after an import reads only recent facts: it must agree with a full one ----------
-def _summaries(engine) -> dict[str, pd.DataFrame]:
+DOSSIER_SUMMARIES = (schema.dossier_daily, schema.dossier_monthly, schema.backlog_daily)
+RATING_SUMMARIES = (schema.rating_daily, schema.rating_monthly)
+
+
+def _summaries(engine, tables=DOSSIER_SUMMARIES) -> dict[str, pd.DataFrame]:
     out = {}
     with engine.connect() as connection:
-        for table in (schema.dossier_daily, schema.dossier_monthly, schema.backlog_daily):
+        for table in tables:
             keys = [c.name for c in table.primary_key.columns]
             frame = pd.DataFrame(connection.execute(select(table)).mappings().all())
             out[table.name] = frame.sort_values(keys, ignore_index=True)
     return out
 
 
-def test_refresh_after_an_import_equals_a_full_recompute(demo_db_url, tmp_path):
-    """A later export into two years of demo history: some open dossiers now finished (late
-    and on time), one withdrawn, new ones received over the last months. The summaries the
-    import refreshed from its earliest day must equal those recomputed from every fact."""
+def _assert_refresh_equals_a_full_recompute(engine, tables=DOSSIER_SUMMARIES) -> None:
+    after_import = _summaries(engine, tables)
+    refresh.refresh_summaries(engine, today=TODAY)  # everything, from the first fact
+    recomputed = _summaries(engine, tables)
+    for name, frame in recomputed.items():
+        pd.testing.assert_frame_equal(after_import[name], frame, check_dtype=False, obj=name)
+
+
+def _demo_copy(demo_db_url, tmp_path):
     import shutil
 
     from data_access.db import make_engine
 
     copy = tmp_path / "demo.sqlite"
     shutil.copy(demo_db_url.removeprefix("sqlite:///"), copy)
-    engine = make_engine(f"sqlite:///{copy}")
+    return make_engine(f"sqlite:///{copy}")
+
+
+def test_refresh_after_an_import_equals_a_full_recompute(demo_db_url, tmp_path):
+    """A later export into two years of demo history: some open dossiers now finished (late
+    and on time), one withdrawn, new ones received over the last months. The summaries the
+    import refreshed from its earliest day must equal those recomputed from every fact.
+    The file has no supplement, apology or payment columns: the dossiers it updates keep
+    the values stored for those (set below on some of them), new ones get the defaults."""
+    engine = _demo_copy(demo_db_url, tmp_path)
     d = schema.dossiers.c
     with engine.connect() as connection:
         open_ones = connection.execute(
@@ -461,6 +479,16 @@ def test_refresh_after_an_import_equals_a_full_recompute(demo_db_url, tmp_path):
         latest = connection.execute(select(func.max(d.received_at))).scalar()
         procedures = connection.execute(select(schema.procedures.c.code)).scalars().all()[:5]
     assert len(open_ones) >= 10, "the demo should have open dossiers to finish"
+    with engine.begin() as connection:  # stored values the file cannot see, on every other one
+        for i, (code, *_, due) in enumerate(open_ones):
+            if i % 2:
+                connection.execute(
+                    schema.dossiers.update().where(d.code == code).values(
+                        supplement_count=1 + i % 3, supplement_days=2 + i % 5, accepted_late=True, paid_online=i % 3 == 0,
+                        digitised=i % 3 == 1, apology_issued_at=(pd.Timestamp(due) - pd.Timedelta(days=1)).to_pydatetime(),
+                    )
+                )
+    refresh.refresh_summaries(engine, today=TODAY)
 
     def stamp(moment) -> str:
         return pd.Timestamp(moment).strftime("%d/%m/%Y %H:%M")
@@ -485,13 +513,80 @@ def test_refresh_after_an_import_equals_a_full_recompute(demo_db_url, tmp_path):
     result = ingest.write(engine, checked, "test", today=TODAY)
     assert (result.added, result.updated) == (300, len(open_ones))
     assert result.refreshed_from < pd.Timestamp(latest).date()
-    after_import = _summaries(engine)
-
-    refresh.refresh_summaries(engine, today=TODAY)  # everything, from the first fact
-    recomputed = _summaries(engine)
-    for name, frame in recomputed.items():
-        pd.testing.assert_frame_equal(after_import[name], frame, check_dtype=False, obj=name)
+    with engine.connect() as connection:
+        kept = connection.execute(select(func.count()).where(d.code.in_([row[0] for row in open_ones]), d.supplement_days > 0, d.accepted_late.is_(True))).scalar()
+    assert kept >= len(open_ones) // 2  # the update left them alone
+    _assert_refresh_equals_a_full_recompute(engine)
     engine.dispose()
+
+
+def test_ratings_refresh_after_an_import_equals_a_full_recompute(demo_db_url, tmp_path):
+    """A ratings export into the demo history: recent ratings again, some unchanged, some
+    with another level, some moved five weeks back (out of the month they counted in), and
+    new ones. The refreshed rating summaries must equal those recomputed from every rating."""
+    engine = _demo_copy(demo_db_url, tmp_path)
+    r = schema.ratings.c
+    with engine.connect() as connection:
+        recent = connection.execute(
+            select(r.source_key, r.unit_code, r.officer_code, r.channel, r.level, r.rated_at).order_by(r.rated_at.desc()).limit(90)
+        ).all()
+    latest = pd.Timestamp(recent[0][-1])
+
+    def stamp(moment) -> str:
+        return pd.Timestamp(moment).strftime("%d/%m/%Y %H:%M:%S")
+
+    rows = []
+    for i, (key, unit, officer, channel, level, rated) in enumerate(recent):
+        if i % 3 == 1:
+            level = 1 + level % 4
+        elif i % 3 == 2:
+            rated = pd.Timestamp(rated) - pd.Timedelta(days=35)
+        rows.append(f"{key},{unit},{officer or ''},{channel},{level},{stamp(rated)},")
+    for i in range(200):
+        key, unit, officer, channel, *_ = recent[i % len(recent)]
+        rows.append(f"NEW-{i},{unit},{officer or ''},{channel},{1 + i % 4},{stamp(latest - pd.Timedelta(hours=5 * i + 1))},")
+    checked = ingest.check(engine, "ratings", csv_bytes(RATING_HEADER, rows), "ratings.csv", lang="en")
+    assert checked.ok, checked.problems.head().to_string()
+    result = ingest.write(engine, checked, "test", today=TODAY)
+    assert (result.added, result.updated, result.unchanged) == (200, 60, 30)
+    _assert_refresh_equals_a_full_recompute(engine, RATING_SUMMARIES)
+    engine.dispose()
+
+
+def test_columns_a_file_lacks_keep_their_stored_values_in_the_refresh(tiny):
+    """The refresh counts an import's rows from the file: a column the file lacks must count
+    with its stored value on a dossier that existed. D3's apology, D4's supplement days and
+    D5's two supplement requests are not in the file, which moves D3 and D4's finish to 13/10."""
+
+    def import_on_today(source, content):  # the full recompute below runs on TODAY too
+        checked = ingest.check(tiny, source, content, "export.csv", lang="en")
+        assert checked.ok, checked.problems.head().to_string()
+        return ingest.write(tiny, checked, "test", today=TODAY)
+
+    moved = [
+        "D3,26734,P2,1,01/10/2026 08:00,08/10/2026 17:00,13/10/2026 10:00,10",  # late, apology 07/10 in time
+        "D4,26734,P2,1,01/10/2026 08:00,08/10/2026 17:00,13/10/2026 11:00,10",  # due 08/10 + 5 days: on time
+        "D5,26737,P2,1,01/10/2026 08:00,08/10/2026 17:00,09/10/2026 10:00,10",  # unchanged: late
+        "D6,26737,P1,1,20/10/2026 08:00,23/10/2026 17:00,22/10/2026 09:00,10",  # now finished: early
+        GOOD_DOSSIERS[1],  # new, open: the defaults
+    ]
+    result = import_on_today("dossiers", csv_bytes(DOSSIER_HEADER, moved))
+    assert (result.added, result.updated, result.unchanged) == (1, 3, 1)
+    assert dossier_day(tiny, "2026-10-13", "26734", "finished") == 2
+    assert dossier_day(tiny, "2026-10-13", "26734", "finished_on_time") == 1  # D4
+    assert dossier_day(tiny, "2026-10-13", "26734", "finished_late") == 1  # D3
+    assert dossier_day(tiny, "2026-10-13", "26734", "late_with_apology") == 1  # D3
+    assert dossier_day(tiny, "2026-10-09", "26737", "finished_late") == 1  # D5
+    _assert_refresh_equals_a_full_recompute(tiny)
+
+    # Ratings: R1 changed, R0 (September, before the refreshed month) unchanged, S1 new.
+    rows = ["R1,26734,O1,kiosk,4,05/10/2026 09:00,", "R0,26734,O1,kiosk,4,30/09/2026 16:00,", GOOD_RATINGS[0]]
+    result = import_on_today("ratings", csv_bytes(RATING_HEADER, rows))
+    assert (result.added, result.updated, result.unchanged) == (1, 1, 1)
+    assert rating_day(tiny, "2026-10-05", "26734", "ratings") == 3
+    assert rating_day(tiny, "2026-10-05", "26734", "dissatisfied") == 2  # R1 now, R3
+    assert rating_day(tiny, "2026-09-30", "26734", "ratings") == 1  # R0 once
+    _assert_refresh_equals_a_full_recompute(tiny, RATING_SUMMARIES)
 
 
 def test_a_large_import_rebuilds_the_indexes_it_dropped(tiny, monkeypatch):
