@@ -24,17 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import (
-    Boolean,
-    Date,
-    DateTime,
-    Float,
-    Index,
-    Integer,
-    Numeric,
-    Table,
-    inspect,
-)
+from sqlalchemy import Boolean, Date, DateTime, Float, Index, Integer, Numeric, Table, inspect
 from sqlalchemy.engine import Connection
 
 __all__ = ["bulk_insert", "drop_secondary_indexes", "frame_to_rows"]

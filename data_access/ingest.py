@@ -199,13 +199,6 @@ def _insert_function(connection: Connection):
     return dialect_insert
 
 
-def _rebuild_indexes(connection: Connection, fact: Table, added: int) -> bool:
-    if connection.dialect.name != "sqlite" or added < REBUILD_INDEXES_FROM_ROWS:
-        return False  # PostgreSQL: dropping an index would lock readers out for the whole import
-    held = connection.execute(select(func.max(fact.c.id))).scalar() or 0  # ids are never reused
-    return added >= held
-
-
 def _as_moment(value) -> datetime | None:
     if value is None:
         return None
@@ -276,7 +269,10 @@ def write(
             # WHERE also settles SQLite's INSERT ... SELECT ... ON CONFLICT parsing ambiguity.
             rows = select(*selected).where(or_(is_new, is_changed) if compared else is_new)
             statement = insert_fn(fact).from_select(names, rows)
-            dropped = drop_secondary_indexes(connection, [fact]) if _rebuild_indexes(connection, fact, added) else []
+            # fresh.last_old_id: the rows held, SQLite only (on PostgreSQL a dropped index would
+            # lock readers out for the whole import).
+            rebuild = fresh.last_old_id is not None and added >= max(REBUILD_INDEXES_FROM_ROWS, fresh.last_old_id)
+            dropped = drop_secondary_indexes(connection, [fact]) if rebuild else []
             if compared:
                 statement = statement.on_conflict_do_update(
                     index_elements=[fact.c[key]],

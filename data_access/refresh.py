@@ -24,19 +24,7 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import (
-    Boolean,
-    Column,
-    DateTime,
-    String,
-    Table,
-    delete,
-    func,
-    insert,
-    or_,
-    select,
-    type_coerce,
-)
+from sqlalchemy import Boolean, Column, DateTime, String, Table, delete, func, insert, or_, select, type_coerce
 from sqlalchemy.engine import Connection, Engine
 
 from data_access.bulk import bulk_insert
@@ -54,15 +42,7 @@ from data_access.schema import (
     refresh_log,
 )
 from domain import timeliness
-from domain.vocab import (
-    CLOSED_WITHOUT_RESULT,
-    DISSATISFIED,
-    FINISHED_STATUSES,
-    NEUTRAL,
-    ONLINE,
-    SATISFIED,
-    VERY_SATISFIED,
-)
+from domain.vocab import CLOSED_WITHOUT_RESULT, DISSATISFIED, FINISHED_STATUSES, NEUTRAL, ONLINE, SATISFIED, VERY_SATISFIED
 
 RATING_LEVEL_COLUMNS = {"very_satisfied": VERY_SATISFIED, "satisfied": SATISFIED, "neutral": NEUTRAL, "dissatisfied": DISSATISFIED}
 # The fact columns each refresh counts from, by fact table.
