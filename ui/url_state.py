@@ -19,6 +19,7 @@ import streamlit as st
 
 _REJECTED = "_rejected_url_params"
 _WRITTEN = "_url_params_written"
+_LABELS = "_url_widget_labels"
 # The view's parameters that every link to another page keeps (the global filter bar).
 GLOBAL_PARAMS = ("pk", "period", "range", "cmp", "scope", "lang")
 
@@ -65,11 +66,23 @@ def _bound(widget, label: str, options, key: str, default=None, keep: bool = Fal
         st.session_state[key] = value
     elif st.session_state.get(key) not in options:
         st.session_state[key] = default
+    _resend_if_relabelled(key, options, kwargs.get("format_func", str))
     chosen = widget(label, options, key=key, **kwargs)
     # A deselectable widget (segmented control) handed back None: keep the default.
     chosen = default if chosen is None else chosen
     _write(key, chosen, None if keep else default)
     return chosen
+
+
+def _resend_if_relabelled(key: str, options: list, format_func) -> None:
+    """The browser keeps a choice as its label: after the labels change (the language was
+    switched) it would show the old label, or nothing, until the value is sent again, which
+    assigning it again does."""
+    labels = [format_func(option) for option in options]
+    drawn = st.session_state.setdefault(_LABELS, {})
+    if drawn.get(key, labels) != labels:
+        st.session_state[key] = st.session_state[key]
+    drawn[key] = labels
 
 
 def selectbox(container, label: str, options, key: str, default=None, keep: bool = False, **kwargs):
@@ -95,6 +108,7 @@ def multiselect(container, label: str, options, key: str, default: list, **kwarg
         st.session_state[key] = list(dict.fromkeys(value))[:limit]
     elif not isinstance(st.session_state.get(key), list) or any(v not in options for v in st.session_state[key]):
         st.session_state[key] = list(default)
+    _resend_if_relabelled(key, options, kwargs.get("format_func", str))
     chosen = container.multiselect(label, options, key=key, **kwargs)
     _write(key, chosen, list(default))
     return chosen
