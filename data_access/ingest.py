@@ -1,6 +1,6 @@
-"""Load a city's real exports: `python -m data_access.ingest ratings|dossiers FILE`.
+"""Load a city's real exports: `python -m data_access.ingest ratings|dossiers|surveys FILE`.
 
-    python -m data_access.ingest ratings|dossiers FILE [--url DB_URL] [--check]
+    python -m data_access.ingest ratings|dossiers|surveys FILE [--url DB_URL] [--check]
         [--three-level] [--mapping MAPPING.toml] [--rejected REJECTED.csv]
         [--actor NAME] [--lang vi|en] [--max-mb MB]
 
@@ -167,6 +167,12 @@ class ImportResult:
         return self.rows / self.seconds if self.seconds else float("inf")
 
     def message(self, lang: str = "vi") -> str:
+        if self.source == "surveys":  # no summaries behind survey figures
+            return _m(
+                lang,
+                f"Đã nhập {self.name}: {self.rows:,} số liệu khảo sát, thêm mới {self.added:,}, cập nhật {self.updated:,}, không đổi {self.unchanged:,}.",
+                f"Imported {self.name}: {self.rows:,} survey figures, {self.added:,} added, {self.updated:,} updated, {self.unchanged:,} unchanged.",
+            )
         since = self.refreshed_from.strftime("%d/%m/%Y") if self.refreshed_from else None
         refreshed_vi = f" Bảng tổng hợp đã cập nhật từ {since}." if since else " Không có gì thay đổi, không cần cập nhật bảng tổng hợp."
         refreshed_en = f" Summaries refreshed from {since}." if since else " Nothing changed, so no summary refresh was needed."
@@ -219,6 +225,8 @@ def write(
         raise FileRejected(checked.message)
     progress = progress or _quiet
     started = time.perf_counter()
+    if checked.source == "surveys":
+        return _write_surveys(engine, checked, actor, lang, progress, started)
     source, frame = checked.source, checked.frame
     fact, key = FACTS[source], KEYS[source]
     columns = [c.name for c in fact.columns if c.name in frame.columns]
@@ -303,6 +311,49 @@ def write(
     return result
 
 
+SURVEY_COLUMNS = [c.name for c in schema.surveys.columns if c.name != "id"]
+
+
+def _write_surveys(engine: Engine, checked: Checked, actor: str, lang: str, progress: Progress, started: float) -> ImportResult:
+    """Survey figures, one transaction: a figure whose key is new is added, one whose values
+    differ replaces the stored one; nothing to refresh (surveys have no summaries)."""
+    frame = checked.frame.reindex(columns=SURVEY_COLUMNS)
+    records = [
+        {name: (None if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA else value) for name, value in row.items()}
+        for row in frame.astype(object).to_dict("records")
+    ]
+    for record in records:
+        for name in ("period_start", "period_end"):
+            record[name] = pd.Timestamp(record[name]).date()
+        if record["sample_size"] is not None:
+            record["sample_size"] = int(record["sample_size"])
+    table = schema.surveys
+    with engine.begin() as connection:
+        stored = {row["survey_key"]: dict(row) for row in connection.execute(select(table).where(table.c.survey_key.in_([r["survey_key"] for r in records]))).mappings()}
+        added = updated = 0
+        for record in records:
+            old = stored.get(record["survey_key"])
+            if old is None:
+                connection.execute(table.insert().values(**record))
+                added += 1
+            elif any(_differs(old[name], record[name]) for name in SURVEY_COLUMNS):
+                connection.execute(table.update().where(table.c.id == old["id"]).values(**record))
+                updated += 1
+        result = ImportResult("surveys", checked.name, len(records), added, updated, len(records) - added - updated, None, time.perf_counter() - started)
+        details = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(result).items()}
+        details.update(file_kind=checked.raw.kind, encoding=checked.raw.encoding_note, columns=checked.mapping)
+        record_audit(connection, actor, "import", f"surveys: {checked.name}, {len(records):,} rows", details)
+    result.seconds = time.perf_counter() - started
+    progress(1.0, result.message(lang))
+    return result
+
+
+def _differs(old, new) -> bool:
+    if isinstance(old, float) or isinstance(new, float):
+        return old is None or new is None or abs(float(old) - float(new)) > 1e-9
+    return old != new
+
+
 def import_file(
     engine: Engine,
     source: str,
@@ -362,7 +413,7 @@ def _cli_progress(fraction: float, message: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m data_access.ingest", description="Import a ratings or dossiers export (CSV UTF-8 or .xlsx).")
+    parser = argparse.ArgumentParser(prog="python -m data_access.ingest", description="Import a ratings or dossiers export, or independent survey results (CSV UTF-8 or .xlsx).")
     parser.add_argument("source", choices=SOURCES)
     parser.add_argument("file")
     parser.add_argument("--url", help="database URL (default: DASHBOARD_DATABASE_URL, secrets, or the demo SQLite file)")

@@ -35,7 +35,7 @@ from domain import vocab
 
 MAPPING_PATH = Path(__file__).resolve().parent / "ingest_mapping.toml"
 MAPPING_ENV_VAR = "DASHBOARD_INGEST_MAPPING"
-SOURCES = ("ratings", "dossiers")
+SOURCES = ("ratings", "dossiers", "surveys")
 UTF8_BOM = codecs.BOM_UTF8
 Progress = Callable[[float, str], None]
 TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default "str": comparisons give numpy bools
@@ -45,6 +45,7 @@ TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default "str": comp
 COLUMN_LENGTHS = {
     "ratings": {"source_key": 64, "unit_code": 32, "officer_code": 32, "dossier_code": 64, "channel": 16},
     "dossiers": {"code": 64, "unit_code": 32, "procedure_code": 32, "field_code": 32, "officer_code": 32},
+    "surveys": {"unit_code": 32, "dimension": 200, "link": 500},
 }
 # Event columns that cannot lie in the future (due dates can).
 EVENT_COLUMNS = {"rated_at", "received_at", "finished_at", "returned_at", "updated_at", "apology_issued_at"}
@@ -834,12 +835,17 @@ def validate(spec: SourceSpec, raw: RawTable, reference: Reference, mapping: Map
             mapped, bad = _lookup(text, _label_map(vocab.DOSSIER_STATUSES))
             problems.add(bad, header, _m(lang, "mã trạng thái 1-10 hoặc tên trạng thái (Đang xử lý, Đã trả kết quả…)", "a status code 1-10 or its name (Đang xử lý, Đã trả kết quả…)"))
             out[target] = mapped.fillna(0).astype("int64")
+        elif column.kind in SURVEY_KINDS:
+            SURVEY_KINDS[column.kind](target, header, text, empty, out, problems, mapping, lang)
         else:  # pragma: no cover - a mapping file with an unknown kind
             raise FileRejected(f"ingest mapping: unknown kind {column.kind!r} for {spec.name}.{target}")
 
     _check_references(spec, found, out, raw, reference, problems, lang)
     _check_rules(spec, found, out, problems, lang)
-    _check_duplicates(spec, found, out, raw, problems, lang)
+    if spec.name == "surveys":
+        _check_survey_rules(found, out, raw, problems, lang)
+    else:
+        _check_duplicates(spec, found, out, raw, problems, lang)
 
     frame = None
     table = problems.table()
@@ -948,3 +954,135 @@ def _check_duplicates(spec, found, out, raw: RawTable, problems: _Problems, lang
     first_row = pd.Series(raw.row_numbers).groupby(key.to_numpy(dtype=object), dropna=False).transform("min").to_numpy(dtype=np.int64)
     expected = np.char.add(_m(lang, "mã chưa dùng ở dòng trên; đã có ở dòng ", "a code not used by an earlier row; already on row "), first_row.astype(str)).astype(object)
     problems.add(duplicated, found[spec.key], expected)
+
+
+# --- surveys (independent survey results: metrics/surveys.py) ----------------------------------
+def _survey_lookup(kind: str, table: dict, expected_vi: str, expected_en: str):
+    def check(target, header, text, empty, out, problems, mapping, lang):
+        labels = {code: (values[0], values[1]) for code, values in table.items()}
+        lookup = _label_map(labels, mapping.aliases.get(kind))
+        mapped, bad = _lookup(text.str.replace("%", " phan tram ", regex=False), lookup)
+        problems.add(bad, header, _m(lang, expected_vi, expected_en))
+        out[target] = mapped.where(~pd.Series(empty, index=text.index), None)
+
+    return check
+
+
+def _read_number(text: pd.Series) -> pd.Series:
+    """86,50 / 86.50 / 1.234,5 / 1,234.5 / 83,94 % -> float: the last of . and , is the decimal mark."""
+    cleaned = text.str.replace(r"\s|%", "", regex=True)
+    both = cleaned.str.contains(".", regex=False) & cleaned.str.contains(",", regex=False)
+    comma_last = cleaned.str.rfind(",") > cleaned.str.rfind(".")
+    vietnamese = cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    english = cleaned.str.replace(",", "", regex=False)
+    only_comma = cleaned.str.replace(",", ".", regex=False)
+    chosen = np.where(both & comma_last, vietnamese, np.where(both, english, only_comma))
+    return pd.to_numeric(pd.Series(chosen, index=text.index), errors="coerce")
+
+
+def _check_number(target, header, text, empty, out, problems, mapping, lang):
+    numbers = _read_number(text)
+    problems.add(~empty & numbers.isna().to_numpy(), header, _m(lang, "một số (86,50 hoặc 86.50)", "a number (86,50 or 86.50)"))
+    out[target] = numbers
+
+
+def _check_count(target, header, text, empty, out, problems, mapping, lang):
+    numbers = pd.to_numeric(text.str.replace(r"[\s.,]", "", regex=True), errors="coerce")
+    bad = ~empty & (numbers.isna() | (numbers < 0) | (numbers > 10**9)).to_numpy(dtype=bool)
+    problems.add(bad, header, _m(lang, "số nguyên từ 0 (36.525 hoặc 36525)", "a whole number from 0 (36,525 or 36525)"))
+    out[target] = numbers.astype("Int64")
+
+
+def _check_period(target, header, text, empty, out, problems, mapping, lang):
+    from metrics.periods import parse_period
+
+    parsed = {}
+    for value in pd.unique(text):
+        try:
+            parsed[value] = parse_period(str(value))
+        except ValueError:
+            parsed[value] = None
+    found = text.map(parsed)
+    problems.add(~empty & found.isna().to_numpy(), header, _m(lang, "năm (2024) hoặc kỳ (2024-Q3, 2024-09, 2024-H1)", "a year (2024) or a period (2024-Q3, 2024-09, 2024-H1)"))
+    out[target] = found.map(lambda p: p.key if p is not None else None)
+    out["period_start"] = found.map(lambda p: p.start if p is not None else None)
+    out["period_end"] = found.map(lambda p: p.end if p is not None else None)
+
+
+def _check_province(target, header, text, empty, out, problems, mapping, lang):
+    upper = text.str.upper()
+    national = upper.map(lambda v: normalise(v) in ("vn", "ca nuoc", "toan quoc", "viet nam"))
+    value = upper.where(~national, "VN")
+    bad = ~empty & ~value.str.fullmatch(r"VN|[0-9]{2}").fillna(False).to_numpy(dtype=bool)
+    problems.add(bad, header, _m(lang, "mã tỉnh 2 chữ số theo danh mục của Tổng cục Thống kê (79, 01) hoặc VN cho cả nước", "a 2-digit GSO province code (79, 01) or VN for the whole country"))
+    out[target] = value
+
+
+def _check_link(target, header, text, empty, out, problems, mapping, lang):
+    bad = ~empty & ~text.str.fullmatch(r"https?://\S{3,}").fillna(False).to_numpy(dtype=bool)
+    long = text.str.len().to_numpy(dtype="int64", na_value=0) > 500
+    problems.add(bad | long, header, _m(lang, "một địa chỉ http:// hoặc https:// không có khoảng trắng (tối đa 500 ký tự)", "an http:// or https:// address without spaces (at most 500 characters)"))
+    out[target] = text.where(~pd.Series(empty, index=text.index), None)
+
+
+def _survey_kinds() -> dict:
+    from metrics import surveys
+
+    return {
+        "survey_source": _survey_lookup("survey_source", surveys.SOURCES, "SIPAS, PAPI, PAR Index, MTTQ (Mặt trận Tổ quốc) hoặc Khảo sát của thành phố", "SIPAS, PAPI, PAR Index, MTTQ (Fatherland Front) or city"),
+        "survey_indicator": _survey_lookup("survey_indicator", surveys.INDICATORS, "một chỉ tiêu: " + ", ".join(surveys.INDICATORS), "an indicator: " + ", ".join(surveys.INDICATORS)),
+        "survey_scale": _survey_lookup("survey_scale", surveys.SCALES, "percent (%), score (điểm), rank (hạng) hoặc count (người)", "percent (%), score, rank or count"),
+        "number": _check_number,
+        "count": _check_count,
+        "period": _check_period,
+        "province": _check_province,
+        "link": _check_link,
+    }
+
+
+SURVEY_KINDS = _survey_kinds()
+
+
+def _check_survey_rules(found, out, raw: RawTable, problems: _Problems, lang: str) -> None:
+    """Scales and ranges, unit-level rows inside a province, PAPI dimensions, one row per figure."""
+    from metrics import surveys
+
+    n = len(raw.frame)
+    indicator = out["indicator"]
+    own_scale = indicator.map(lambda i: surveys.INDICATORS[i][2] if i in surveys.INDICATORS else None)
+    scale = out.get("scale")
+    if scale is None:
+        scale = own_scale
+    else:
+        mismatch = (scale.notna() & own_scale.notna() & (scale != own_scale)).to_numpy(dtype=bool)
+        expected = np.asarray([_m(lang, f"thang đo của chỉ tiêu: {s}", f"the indicator's scale: {s}") for s in own_scale.fillna("")], dtype=object)
+        problems.add(mismatch, found["scale"], expected)
+        scale = scale.fillna(own_scale)
+    out["scale"] = scale
+    value = out["value"]
+    scale_max = out.get("scale_max", pd.Series(np.nan, index=value.index))
+    header = found["value"]
+    ranged = value.notna().to_numpy()
+    percent = (scale == "percent").to_numpy()
+    problems.add(ranged & percent & ~value.between(0, 100).to_numpy(), header, _m(lang, "tỷ lệ phần trăm từ 0 đến 100 (83,94 chứ không phải 0,8394)", "a percentage from 0 to 100 (83.94, not 0.8394)"))
+    whole = (scale.isin(["rank", "count"])).to_numpy()
+    problems.add(ranged & whole & ((value % 1 != 0) | (value < (scale == "rank").astype(int))).to_numpy(), header, _m(lang, "số nguyên (hạng từ 1)", "a whole number (ranks from 1)"))
+    over = ranged & scale_max.notna().to_numpy() & (value > scale_max).to_numpy() & ~percent
+    problems.add(over, header, _m(lang, "không lớn hơn thang tối đa", "not above the scale maximum"))
+    if "unit_code" in found:
+        national_unit = (out["unit_code"].notna() & (out["province_code"] == surveys.NATIONAL)).to_numpy(dtype=bool)
+        problems.add(national_unit, found["unit_code"], _m(lang, "để trống khi khảo sát cả nước (VN); một đơn vị thuộc một tỉnh", "empty for a national (VN) row; a unit belongs to a province"))
+    dimension = out.get("dimension", pd.Series(None, index=value.index, dtype=object))
+    out["dimension"] = dimension
+    needs_dimension = ((indicator == "papi_dimension") & dimension.isna()).to_numpy(dtype=bool)
+    problems.add(needs_dimension, found.get("dimension", found["indicator"]), _m(lang, "tên nội dung PAPI ở cột Nội dung", "the PAPI dimension's name in the Nội dung column"))
+    unit = out.get("unit_code", pd.Series(None, index=value.index, dtype=object))
+    out["unit_code"] = unit
+    keys = [surveys.survey_key(*parts) for parts in zip(out["source"], out["period"], out["province_code"], unit, indicator, dimension)]
+    out["survey_key"] = pd.Series(keys, index=value.index, dtype=object)
+    key = out["survey_key"]
+    duplicated = key.duplicated(keep="first").to_numpy()
+    if duplicated.any():
+        first_row = pd.Series(raw.row_numbers).groupby(key.to_numpy(dtype=object)).transform("min").to_numpy(dtype=np.int64)
+        expected = np.char.add(_m(lang, "một số liệu chưa có ở dòng trên (cùng nguồn, kỳ, địa bàn, chỉ tiêu, nội dung); đã có ở dòng ", "a figure not given by an earlier row (same source, period, area, indicator, dimension); already on row "), first_row.astype(str)).astype(object)
+        problems.add(duplicated, found["indicator"], expected)

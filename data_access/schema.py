@@ -283,3 +283,29 @@ accounts = Table(
     Column("updated_at", DateTime, nullable=False),
     Index("ix_accounts_email", "email"),
 )
+
+# --- independent surveys: SIPAS, PAPI, PAR Index, Fatherland Front, the city's own ------------
+# Published results, shown beside the device ratings and never mixed with them. A row covers
+# a province ("VN" for the whole country) or, when the survey is that fine, one unit.
+# Loaded by `python -m data_access.ingest surveys FILE`; one row per survey_key (upsert).
+surveys = Table(
+    "surveys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("survey_key", String(400), nullable=False, unique=True),  # source|period|area|unit|indicator|dimension
+    Column("source", String(16), nullable=False),  # metrics.surveys.SOURCES: sipas / papi / par_index / mttq / city
+    Column("period", String(32), nullable=False),  # a metrics.periods key: "2024", "2025-Q3"
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("province_code", String(8), nullable=False),  # GSO province code ("79"), or "VN"
+    Column("unit_code", String(32), ForeignKey("units.code"), nullable=True),  # a finer unit, when the survey is that fine
+    Column("indicator", String(32), nullable=False),  # metrics.surveys.INDICATORS
+    Column("dimension", String(200), nullable=True),  # PAPI dimension, SIPAS criterion...
+    Column("value", Float, nullable=False),
+    Column("scale", String(16), nullable=False),  # percent / score / rank / count
+    Column("scale_max", Float, nullable=True),  # 10 for a PAPI score, 63 for a rank among provinces
+    Column("sample_size", BigInteger, nullable=True),
+    Column("method_note", Text, nullable=True),  # who asked whom, how; the published source cited
+    Column("link", String(500), nullable=True),
+    Index("ix_surveys_area", "province_code", "unit_code", "period_end"),
+)

@@ -1,4 +1,4 @@
-"""Dữ liệu: load a ratings or dossiers export (CSV UTF-8 or .xlsx), check it, import it;
+"""Dữ liệu: load a ratings or dossiers export, or independent survey results (CSV UTF-8 or .xlsx), check it, import it;
 the data freshness per source and unit; the latest imports and exports (audit log).
 
 The same functions as `python -m data_access.ingest` (docs/ingest.md).
@@ -22,7 +22,11 @@ def is_admin() -> bool:
     return auth.current_viewer().can_admin
 
 
-SOURCE_LABELS = {"ratings": ("Đánh giá sự hài lòng", "Satisfaction ratings"), "dossiers": ("Hồ sơ thủ tục hành chính", "Administrative dossiers")}
+SOURCE_LABELS = {
+    "ratings": ("Đánh giá sự hài lòng", "Satisfaction ratings"),
+    "dossiers": ("Hồ sơ thủ tục hành chính", "Administrative dossiers"),
+    "surveys": ("Khảo sát độc lập", "Independent surveys"),
+}
 
 st.title(t("Dữ liệu", "Data"))
 if not is_admin():
@@ -64,7 +68,15 @@ with st.expander(t("Tên cột được chấp nhận", "Accepted column names")
         ),
         hide_index=True,
     )
-    st.caption(t("Ngày: dd/mm/yyyy [HH:MM[:SS]], yyyy-mm-dd hoặc ô ngày của Excel. Xem docs/ingest.md.", "Dates: dd/mm/yyyy [HH:MM[:SS]], yyyy-mm-dd or Excel date cells. See docs/ingest.md."))
+    if source == "surveys":
+        st.caption(t(
+            "Một dòng là một số liệu đã công bố (SIPAS, PAPI, PAR Index, MTTQ, khảo sát của thành phố). Năm: 2024 hoặc kỳ 2024-Q3; "
+            "Mã tỉnh: 79, 01… hoặc VN cho cả nước; Mã đơn vị chỉ điền khi khảo sát chi tiết đến đơn vị. Số: 86,50 hoặc 86.50. Xem docs/surveys.md.",
+            "One row is one published figure (SIPAS, PAPI, PAR Index, Fatherland Front, the city's own survey). Year: 2024 or a period 2024-Q3; "
+            "province code: 79, 01… or VN for the whole country; a unit code only when the survey covers that unit. Numbers: 86,50 or 86.50. See docs/surveys.md.",
+        ))
+    else:
+        st.caption(t("Ngày: dd/mm/yyyy [HH:MM[:SS]], yyyy-mm-dd hoặc ô ngày của Excel. Xem docs/ingest.md.", "Dates: dd/mm/yyyy [HH:MM[:SS]], yyyy-mm-dd or Excel date cells. See docs/ingest.md."))
 
 
 def _progress_bar():
