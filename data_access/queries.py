@@ -8,8 +8,8 @@ Every count query takes a required keyword `viewer` (data_access.access.Viewer) 
 access.summary_scope before building SQL: outside the viewer's own units only whole
 districts/departments (and the city) are read, and rows per unit are folded into them.
 Dimensions and metadata - load_units (the official unit list), load_targets (published
-targets), data_extent (first and last day) - hold nothing about people or dossiers and
-are open to every signed-in viewer.
+targets), load_surveys (published independent survey results), data_extent (first and last
+day) - hold nothing about people or dossiers and are open to every signed-in viewer.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from data_access.schema import (
     rating_daily,
     rating_monthly,
     ratings,
+    surveys,
     targets,
     units,
 )
@@ -215,3 +216,19 @@ def data_extent(engine: Engine) -> dict:
         "latest_rating": latest_rating,
         "latest_dossier": latest_dossier,
     }
+
+
+SURVEY_COLUMNS = [c.name for c in surveys.columns if c.name not in ("id", "survey_key")]
+
+
+def load_surveys(engine: Engine) -> pd.DataFrame:
+    """Every independent survey figure (published results: public), oldest period first."""
+    query = select(*[surveys.c[name] for name in SURVEY_COLUMNS]).order_by(surveys.c.period_end, surveys.c.source, surveys.c.id)
+    with engine.connect() as connection:
+        frame = pd.DataFrame(connection.execute(query).all(), columns=SURVEY_COLUMNS)
+    for name in ("period_start", "period_end"):
+        frame[name] = pd.to_datetime(frame[name])
+    frame["value"] = pd.to_numeric(frame["value"]).astype("float64")
+    frame["scale_max"] = pd.to_numeric(frame["scale_max"]).astype("float64")
+    frame["sample_size"] = pd.to_numeric(frame["sample_size"]).astype("Int64")
+    return frame

@@ -98,3 +98,18 @@ def gap_points(survey_percent: float, device_rate: float) -> float:
     if survey_percent is None or device_rate is None or any(math.isnan(float(x)) for x in (survey_percent, device_rate)):
         return math.nan
     return float(survey_percent) - float(device_rate) * 100.0
+
+
+# Names of the areas a survey file names by code (the city's own name comes from the units table).
+AREA_NAMES = {NATIONAL: ("Cả nước", "Whole country"), "01": ("Hà Nội", "Hanoi"), "79": ("TP. Hồ Chí Minh", "Ho Chi Minh City")}
+
+
+def area_label(code: str, lang: str = "vi") -> str:
+    vi, en = AREA_NAMES.get(code, (f"Tỉnh mã {code}", f"Province {code}"))
+    return en if lang == "en" else vi
+
+
+def by_year(rows: pd.DataFrame, indicator: str) -> pd.DataFrame:
+    """One row per (source, year) of a headline indicator (no dimension): source, year, value."""
+    picked = rows[(rows["indicator"] == indicator) & rows["dimension"].isna()]
+    return picked.assign(year=picked["period_end"].dt.year)[["source", "year", "value", "scale_max", "sample_size", "province_code"]].sort_values(["source", "year"])

@@ -201,3 +201,69 @@ def test_data_page_checks_then_imports_a_survey_file(sqlite_url, monkeypatch):
     assert any("5 số liệu khảo sát, thêm mới 5" in s.value for s in at.success)
     assert len(stored(engine)) == 5
     engine.dispose()
+
+
+# --- the panel on the overview and the profile (AppTest on the small demo) ---------------------------
+def _open(page: str, **params):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.support.app_server import REPO_ROOT
+
+    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page(page).run()
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, at.exception[0].value
+    return at
+
+
+def _device_rate_from_facts(url: str, codes: list[str], year: int) -> float:
+    """Satisfied (levels 1-2) / all ratings, straight from the rating rows."""
+    import sqlite3
+
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+        marks = ",".join("?" * len(codes))
+        total, good = db.execute(
+            f"select count(*), sum(level in (1, 2)) from ratings where unit_code in ({marks}) and rated_at >= ? and rated_at < ?",
+            [*codes, f"{year}-01-01", f"{year + 1}-01-01"],
+        ).fetchone()
+    return good / total
+
+
+def test_panel_shows_where_a_survey_covers_the_scope_with_the_device_figure_of_the_same_year(demo_db_env):
+    import sqlite3
+
+    from i18n.format import fmt_pct
+
+    with sqlite3.connect(demo_db_env.removeprefix("sqlite:///")) as db:
+        district = db.execute("select code from units where level = 'district' order by code limit 1").fetchone()[0]
+        ward = db.execute("select code from units where parent_code = ? order by code limit 1", [district]).fetchone()[0]
+        wards = [r[0] for r in db.execute("select code from units where parent_code = ?", [district])]
+        value = db.execute("select value from surveys where unit_code = ? and period = '2025'", [district]).fetchone()[0]
+
+    city = _open("pages/overview/overview.py")
+    assert "Khảo sát độc lập" in [s.value for s in city.subheader]
+    captions = " ".join(c.value for c in city.caption)
+    assert "cỡ mẫu 12.459 phiếu" in captions and "chưa có số liệu thiết bị cho cả Năm 2019" in captions
+
+    profile = _open("pages/analysis/unit_profile.py", unit=district)
+    lines = [m.value for m in profile.markdown if m.value.startswith("thiết bị")]
+    expected = fmt_pct(_device_rate_from_facts(demo_db_env, [district, *wards], 2025))
+    assert lines and lines[0].startswith(f"thiết bị {expected} — khảo sát độc lập {str(value).replace('.', ',')}%")
+    assert "Dữ liệu mẫu sinh tự động" in " ".join(c.value for c in profile.caption)
+
+    ward_profile = _open("pages/analysis/unit_profile.py", unit=ward)
+    assert "Khảo sát độc lập" not in [s.value for s in ward_profile.subheader]  # the city's survey is not the ward's
+
+
+def test_comparison_page_shows_the_province_over_the_years_in_both_languages(demo_db_env):
+    page = _open("pages/analysis/surveys.py")
+    assert "Mức hài lòng qua các năm" in page.subheader[0].value
+    figures = page.dataframe[-1].value
+    assert {"Mặt trận Tổ quốc", "SIPAS"} <= set(figures["Nguồn"])
+    assert "83,94%" in set(figures["Giá trị"])
+    english = _open("pages/analysis/surveys.py", lang="en", province="01")
+    ranks = next(d.value for d in english.dataframe if "Rank" in d.value.columns)
+    assert ranks["Rank"].tolist() == ["11/63"]

@@ -110,6 +110,13 @@ def targets(key: str, on_day: date) -> pd.DataFrame:
 
 
 @_reachable
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
+def surveys(key: str) -> pd.DataFrame:
+    """Published independent survey results (public figures: not keyed by the viewer)."""
+    return queries.load_surveys(_engine(key))
+
+
+@_reachable
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
 def boundaries(key: str, codes: tuple[str, ...]) -> dict:
     """{"geojson": FeatureCollection of the units that have a boundary, "approximate": bool}.

@@ -17,7 +17,7 @@ from i18n.format import fmt_date, fmt_int, fmt_pct
 from metrics import kpis, ranking
 from metrics import units as unit_tree
 from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame, trend_grain
-from ui import alerts, auth, cards, charts, data, maps, unit_data, url_state
+from ui import alerts, auth, cards, charts, data, maps, surveys, unit_data, url_state
 from ui.downloads import Col, table
 from ui.filters import current
 from ui.i18n import lang, t
@@ -112,6 +112,7 @@ trend = trend_of(scope)
 sparklines = {k: kpis.value(trend, kpis.get(k)).round(4).tolist() for k in kpis.HEADLINE_KPIS}
 targets = data.targets(key, period.end)
 cards.kpi_row(kpis.HEADLINE_KPIS, now, before, targets, code, sparklines)
+surveys.panel(code, filters.city_code, scope)
 
 compared = {name: trend}
 if parent and parent != filters.city_code:

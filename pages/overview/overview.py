@@ -7,7 +7,7 @@ from i18n.format import fmt_int
 from metrics import kpis, ranking
 from metrics import units as unit_tree
 from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame, trend_grain
-from ui import alerts, cards, charts, data
+from ui import alerts, cards, charts, data, surveys
 from ui.filters import current
 from ui.i18n import lang, t
 
@@ -37,6 +37,7 @@ sparklines = {kpi_id: kpis.value(trend, kpis.get(kpi_id)).round(4).tolist() for 
 
 targets = data.targets(key, period.end)
 cards.kpi_row(kpis.HEADLINE_KPIS, now, before, targets, filters.scope_code, sparklines)
+surveys.panel(filters.scope_code, filters.city_code, codes)
 
 st.subheader(t("Xu hướng 12 kỳ gần nhất", "Trend over the last 12 periods"))
 for column, kpi_id in zip(st.columns(len(kpis.LEAD_RATES)), kpis.LEAD_RATES):
