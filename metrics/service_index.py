@@ -1,7 +1,7 @@
 """A service index in the style of Decision 766/QĐ-TTg, from the groups the data supports.
 
-Weights, formulas and thresholds live in `service_index_versions.toml`, one entry per
-version ("766-2022"). Every group is shown as numerator / denominator / points. Groups the
+Weights, formulas, thresholds and the named bands of the score ("xuất sắc" ... "yếu") live in
+`service_index_versions.toml`, one entry per version ("766-2022"). Every group is shown as numerator / denominator / points. Groups the
 data cannot support (transparency; or a group whose columns the frame lacks; or a group
 with a zero denominator for a row) are excluded from that row's maximum, and the row says
 which ones. Scores of different versions must never be compared: `compare_allowed`.
@@ -67,15 +67,36 @@ class Group:
 
 
 @dataclass(frozen=True)
+class Band:
+    id: str
+    label_vi: str
+    label_en: str
+    min: float
+
+    def label(self, lang: str = "vi") -> str:
+        return self.label_en if lang == "en" else self.label_vi
+
+
+@dataclass(frozen=True)
 class IndexVersion:
     id: str
     label_vi: str
     label_en: str
     max_points: float
     groups: tuple[Group, ...] = field(default_factory=tuple)
+    bands: tuple[Band, ...] = field(default_factory=tuple)  # highest minimum first
 
     def label(self, lang: str = "vi") -> str:
         return self.label_en if lang == "en" else self.label_vi
+
+    def band_of(self, score_100) -> Band | None:
+        """The named band of a score out of 100 (None: no score, or no bands configured)."""
+        if score_100 is None or pd.isna(score_100):
+            return None
+        for band in self.bands:
+            if score_100 >= band.min - 1e-9:
+                return band
+        return None
 
 
 def _group(d: dict) -> Group:
@@ -112,6 +133,8 @@ def _load(path: str) -> tuple[str, dict[str, IndexVersion]]:
         versions[vid] = IndexVersion(
             id=vid, label_vi=v.get("label_vi", vid), label_en=v.get("label_en", vid),
             max_points=float(v.get("max_points", 100)), groups=tuple(_group(g) for g in v.get("groups", [])),
+            bands=tuple(sorted((Band(b["id"], b.get("label_vi", b["id"]), b.get("label_en", b["id"]), float(b["min"])) for b in v.get("bands", [])),
+                               key=lambda b: -b.min)),
         )
     default = raw.get("default")
     if default not in versions:

@@ -17,7 +17,7 @@ SOURCE_GRAIN = {"day": "day", "week": "day", "reporting_month": "day", "month": 
 
 
 # The grain of "the last 12 periods" for a period of each kind; longer or custom periods use months.
-TREND_GRAIN_OF_KIND = {"month": "month", "quarter": "quarter", "reporting_month": "reporting_month", "year": "year"}
+TREND_GRAIN_OF_KIND = {"week": "week", "month": "month", "quarter": "quarter", "reporting_month": "reporting_month", "year": "year"}
 
 
 def trend_grain(period: Period) -> str:

@@ -89,7 +89,7 @@ def download_buttons(frame: pd.DataFrame, file_stem: str, key: str | None = None
 class Col:
     """One column of a table: Vietnamese and English headers, raw values, and how to show them.
 
-    kind: "text", "int", "pct" (a share in [0, 1]), "num" (one decimal), "date", "link".
+    kind: "text", "int", "pct" (a share in [0, 1]), "num" (one decimal), "num2" (two), "date", "link".
     """
 
     vi: str
@@ -106,6 +106,8 @@ def _shown(col: Col, lang: str) -> list:
         return [fmt_pct(v, lang) for v in values]
     if col.kind == "num":
         return [fmt_num(v, lang, 1) for v in values]
+    if col.kind == "num2":
+        return [fmt_num(v, lang, 2) for v in values]
     if col.kind == "date":
         return [fmt_date(v) for v in values]
     return ["" if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in values]

@@ -19,6 +19,7 @@ from ui.i18n import lang, t
 CITY_CODE_DEFAULT = "79"
 KINDS = {
     "month": ("Tháng", "Month"),
+    "week": ("Tuần", "Week"),
     "quarter": ("Quý", "Quarter"),
     "half": ("6 tháng", "6 months"),
     "nine_months": ("9 tháng", "9 months"),
@@ -60,6 +61,8 @@ def period_keys(kind: str, first_day: date, last_day: date) -> list[str]:
 
 
 def _keys_of_year(kind: str, year: int) -> list[str]:
+    if kind == "week":  # ISO weeks of the ISO year (28 December is always in its last week)
+        return [f"{year}-W{w:02d}" for w in range(date(year, 12, 28).isocalendar().week, 0, -1)]
     return {
         "month": [f"{year}-{m:02d}" for m in range(12, 0, -1)],
         "reporting_month": [f"R{year}-{m:02d}" for m in range(12, 0, -1)],
@@ -120,7 +123,9 @@ def filter_bar() -> Filters | None:
     if kind == "custom":
         period = _custom_range(sidebar, first_day, last_day, (last_complete.replace(day=1), last_complete))
     else:
-        options = period_keys(kind, first_day, last_complete) or period_keys(kind, first_day, last_day)
+        # Weeks end inside a month: the latest complete week is the default, not the month's.
+        last_whole = last_day if kind == "week" else last_complete
+        options = period_keys(kind, first_day, last_whole) or period_keys(kind, first_day, last_day)
         if not options:
             sidebar.warning(t("Chưa có kỳ trọn vẹn loại này.", "No complete period of this type yet."))
             options = [periods.latest_complete_month(last_day + timedelta(days=1)).key]

@@ -1,0 +1,148 @@
+"""The weekly scoreboard (metrics/scoreboard.py, pages/analysis/scoreboard.py) and weeks as a
+period type. The week-sums-to-month check counts the fact rows directly with SQL: it does
+not go through the summaries or the code under test."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from data_access import queries
+from data_access.access import Viewer
+from data_access.db import make_engine
+from metrics import periods, scoreboard
+from metrics import service_index as si
+
+FULL = Viewer("test", "city_leader", None, "test")
+# February 2021 runs Monday 1 to Sunday 28: exactly ISO weeks 5-8.
+MONTH = periods.month(2021, 2)
+WEEKS = [periods.week(2021, w) for w in (5, 6, 7, 8)]
+FLOW_GROUPS = ["online_services", "online_payment", "digitisation", "satisfaction_complaint"]
+
+
+def _from_facts(url: str, start: date, end: date) -> pd.DataFrame:
+    """Per unit, straight from the rows: received, online, finished (status 9/10), paid online,
+    digitised among finished, ratings and dissatisfied (level 4) in [start, end]."""
+    lo, hi = start.isoformat(), (end + timedelta(days=1)).isoformat()
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+        received = pd.read_sql_query(
+            "select unit_code, count(*) received, sum(channel = 2) received_online from dossiers where received_at >= ? and received_at < ? group by unit_code",
+            db, params=[lo, hi])
+        finished = pd.read_sql_query(
+            "select unit_code, count(*) finished, sum(paid_online) paid_online, sum(digitised) digitised from dossiers "
+            "where status in (9, 10) and finished_at >= ? and finished_at < ? group by unit_code", db, params=[lo, hi])
+        rated = pd.read_sql_query(
+            "select unit_code, count(*) ratings, sum(level = 4) dissatisfied from ratings where rated_at >= ? and rated_at < ? group by unit_code",
+            db, params=[lo, hi])
+    frame = received.merge(finished, on="unit_code", how="outer").merge(rated, on="unit_code", how="outer").fillna(0)
+    return frame.set_index("unit_code").astype("int64").sort_index()
+
+
+def _index_parts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Numerators and denominators of the flow groups, per unit, from compute_index."""
+    result = si.compute_index(frame).set_index("unit_code")
+    parts = {}
+    for group in FLOW_GROUPS:
+        parts[f"{group}_num"] = result[f"{group}_numerator"]
+        parts[f"{group}_den"] = result[f"{group}_denominator"]
+    return pd.DataFrame(parts)
+
+
+def test_a_months_weeks_sum_to_the_months_numerators_and_denominators(demo_db_url):
+    engine = make_engine(demo_db_url)
+    weekly = [_index_parts(queries.kpi_counts(engine, w.start, w.end, None, True, viewer=FULL)) for w in WEEKS]
+    summed = pd.concat(weekly).groupby(level=0).sum()
+    monthly = _index_parts(queries.kpi_counts(engine, MONTH.start, MONTH.end, None, True, viewer=FULL))
+    units = summed.index.union(monthly.index)
+    summed, monthly = summed.reindex(units, fill_value=0), monthly.reindex(units, fill_value=0)
+    pd.testing.assert_frame_equal(summed, monthly, check_dtype=False)
+
+    facts = _from_facts(demo_db_url, MONTH.start, MONTH.end).reindex(units, fill_value=0)
+    assert facts["received"].sum() > 100  # the check means something
+    expected = {
+        "online_services": ("received_online", "received"),
+        "online_payment": ("paid_online", "finished"),
+        "digitisation": ("digitised", "finished"),
+        "satisfaction_complaint": ("dissatisfied", "ratings"),
+    }
+    for group, (num, den) in expected.items():
+        assert summed[f"{group}_num"].astype("int64").tolist() == facts[num].tolist(), group
+        assert summed[f"{group}_den"].astype("int64").tolist() == facts[den].tolist(), group
+
+    # The backlog is a snapshot: the month's is the last week's (both end on Sunday 28 February).
+    month_open = queries.kpi_counts(engine, MONTH.start, MONTH.end, None, False, viewer=FULL)[["open_dossiers", "open_overdue"]]
+    week_open = queries.kpi_counts(engine, WEEKS[-1].start, WEEKS[-1].end, None, False, viewer=FULL)[["open_dossiers", "open_overdue"]]
+    assert month_open.iloc[0].tolist() == week_open.iloc[0].tolist()
+    engine.dispose()
+
+
+def test_bands_follow_the_configured_cut_offs():
+    version = si.get_version()
+    assert [b.min for b in version.bands] == sorted((b.min for b in version.bands), reverse=True)
+    assert version.band_of(85.16).label_vi == "Tốt"  # the city's week 47/2025 score
+    assert version.band_of(90).label_vi == "Xuất sắc"
+    assert version.band_of(89.999).label_vi == "Tốt"
+    assert version.band_of(10).label_vi == "Yếu"
+    assert version.band_of(np.nan) is None
+
+
+def test_bands_can_be_configured_in_a_new_version(tmp_path):
+    path = tmp_path / "versions.toml"
+    path.write_text(
+        'default = "x"\n[versions.x]\nmax_points = 100\n'
+        '[[versions.x.bands]]\nid = "hi"\nlabel_vi = "Cao"\nmin = 75\n'
+        '[[versions.x.bands]]\nid = "lo"\nlabel_vi = "Thấp"\nmin = 0\n'
+        '[[versions.x.groups]]\nid = "online_services"\nweight = 10\nnumerator = ["received_online"]\ndenominator = ["received"]\n',
+        encoding="utf-8",
+    )
+    version = si.get_version(path=path)
+    assert version.band_of(75).id == "hi" and version.band_of(74.9).id == "lo"
+
+
+def test_scoreboard_change_band_and_weakest_components_by_hand():
+    units = pd.DataFrame({"code": ["79", "A", "B", "C"], "name": ["TP", "Sở A", "Phường B", "Phường C"], "level": ["city", "department", "ward", "ward"]})
+    zero = dict(ratings=0, very_satisfied=0, satisfied=0, neutral=0, dissatisfied=0, received=0, received_online=0, finished=0,
+                finished_early=0, finished_on_time=0, finished_late=0, paid_online=0, digitised=0, open_dossiers=0, open_overdue=0)
+    # A: everything perfect on 10 dossiers and 10 ratings -> 82/82 computable points = 100.
+    a = dict(zero, unit_code="A", ratings=10, satisfied=10, received=10, received_online=10, finished=10, finished_on_time=10, paid_online=10, digitised=10)
+    # B: as A but nothing paid online and half digitised: 82 - 10 - 11 = 61 of 82 -> 74.39.
+    b = dict(a, unit_code="B", paid_online=0, digitised=5)
+    now = pd.DataFrame([a, b])
+    before = pd.DataFrame([dict(a, unit_code="B", paid_online=10, digitised=10)])  # B scored 100 last week; A had no data
+    board = scoreboard.scoreboard(now, before, units).set_index("unit_code")
+    assert board.loc["A", "score"] == pytest.approx(100.0) and board.loc["A", "band"] == "excellent"
+    assert board.loc["B", "score"] == pytest.approx(61 / 82 * 100) and board.loc["B", "band"] == "fair"
+    assert board.loc["B", "change"] == pytest.approx(61 / 82 * 100 - 100)
+    assert np.isnan(board.loc["A", "change"])  # no score last week: no change to state
+    assert board.loc["B", "weakest"] == "Thanh toán trực tuyến, Số hóa hồ sơ"
+    assert board.loc["A", "weakest"] == ""
+    assert pd.isna(board.loc["C", "score"]) and board.index[-1] == "C"  # no data: listed last
+    assert "79" not in board.index  # the city is the headline, not a row
+
+
+def test_week_is_a_period_type_bound_to_the_url(demo_db_env):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.support.app_server import REPO_ROOT
+
+    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("pages/analysis/scoreboard.py").run()
+    at.query_params["period"] = "2025-W47"
+    at.run()
+    assert not at.exception, at.exception[0].value
+    assert at.sidebar.selectbox(key="pk").value == "week"
+    assert at.title[0].value.endswith("Tuần 47/2025")
+    board = at.dataframe[0].value
+    assert "Tăng/giảm so với tuần trước" in board.columns and "Xếp loại" in board.columns
+    assert str(at.query_params["period"]).strip("[]'") == "2025-W47"
+    # Choosing the type "Tuần" puts the latest complete week in the link.
+    at.sidebar.selectbox(key="pk").set_value("month").run()
+    at.sidebar.selectbox(key="pk").set_value("week").run()
+    chosen = str(at.query_params["period"]).strip("[]'")
+    assert periods.parse_period(chosen).kind == "week"
+    assert at.title[0].value.endswith(periods.parse_period(chosen).label("vi"))
