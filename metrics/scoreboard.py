@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from metrics import kpis
+from metrics import kpis, periods
 from metrics import service_index as si
 
 LEVELS = ("department", "district", "ward")  # the units the city scores (not the city itself)
@@ -49,6 +49,7 @@ def scoreboard(now: pd.DataFrame, before: pd.DataFrame, units: pd.DataFrame, ver
     counts = listed[["unit_code"]].merge(now, on="unit_code", how="left").fillna(0)
     for kpi_id in TARGET_KPIS:
         out[kpi_id] = kpis.value(counts, kpi_id).to_numpy()
+    out["received"], out["ratings"] = counts["received"].to_numpy(), counts["ratings"].to_numpy()
     out["rank"] = out["score"].rank(ascending=False, method="min")
     return out.sort_values(["score", "name"], ascending=[False, True], na_position="last", kind="mergesort").reset_index(drop=True)
 
@@ -81,3 +82,12 @@ def band_counts(board: pd.DataFrame, version=None, lang: str = "vi") -> list[tup
     if missing:
         out.append(("Chưa có số liệu" if lang != "en" else "No data", missing))
     return out
+
+
+def scoreboard_week(period: periods.Period) -> periods.Period:
+    """The week a pack shows: the period itself when it is a week, else the last whole ISO
+    week that ends inside it."""
+    if period.kind == "week":
+        return period
+    week = periods.period_of(period.end, "week")
+    return week if week.end <= period.end else periods.previous_period(week)

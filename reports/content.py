@@ -26,9 +26,9 @@ from sqlalchemy.engine import Engine
 from data_access import commitments as commitment_store
 from data_access import access, queries
 from data_access.access import Viewer
-from i18n.format import fmt_int
+from i18n.format import fmt_int, fmt_num
 from metrics import alerts as alert_rules
-from metrics import kpis, ranking
+from metrics import kpis, ranking, scoreboard, service_index
 from metrics import units as unit_tree
 from metrics.periods import Period, previous_period, same_period_last_year
 from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame, trend_grain
@@ -38,6 +38,7 @@ TREND_PERIODS = 12
 BOTTOM_UNITS = 10
 MAX_ALERT_UNITS = 8
 KEY_FIGURE_KPIS = ["satisfaction_rate", "on_time_rate", "open_overdue", "apology_compliance"]
+WEEK_BOARD_UNITS = 12  # the lowest scores of the week shown on the slide
 
 
 class BriefingError(ValueError):
@@ -79,6 +80,20 @@ class FlaggedUnit:
 
 
 @dataclass
+class WeekBoard:
+    """The week's service index scoreboard of the units in the scope (metrics/scoreboard.py)."""
+
+    week: Period
+    score: float
+    band_label: str
+    band_counts: list[tuple[str, int]]
+    lowest: pd.DataFrame  # the lowest scores: rank, name, score, band_label, change, weakest, received
+    units_scored: int
+    version_label: str
+    bands_text: str
+
+
+@dataclass
 class Briefing:
     scope_code: str
     scope_name: str
@@ -102,6 +117,7 @@ class Briefing:
     boundaries: object = None  # GeoDataFrame of the units one level down, or None
     boundaries_note: str = ""
     notes: dict = field(default_factory=dict)
+    week_board: WeekBoard | None = None
 
     def t(self, vi: str, en: str) -> str:
         return tr(self.lang, vi, en)
@@ -304,6 +320,9 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
                         sentences=sentences, figures=_key_figures(row, lang))
         )
 
+    report(0.6, tr(lang, "Đang tính chỉ số phục vụ của tuần", "Scoring the week"))
+    board = week_board(engine, units, codes, period, lang, viewer)
+
     report(0.65, tr(lang, "Đang lấy nhiệm vụ đến hạn", "Reading the commitments due"))
     due = commitment_store.due_for_meeting(engine, meeting_date, codes, viewer=viewer)
 
@@ -323,8 +342,55 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
         meeting_date=meeting_date, kpis=figures, focus_kpi=focus_id, children_label=children_label,
         units_values=units_values, bottom=bottom, trend=trend, trend_target=focus_target[0] if focus_target else None,
         alerts=flagged, alert_count=len(found), commitments=due, commitments_since=due.attrs.get("since"),
-        boundaries=boundaries, boundaries_note=note,
+        boundaries=boundaries, boundaries_note=note, week_board=board,
     )
+
+
+def week_board(engine: Engine, units: pd.DataFrame, codes, period: Period, lang: str, viewer: Viewer) -> WeekBoard | None:
+    """The scoreboard of the last whole week of the period, for the units in the scope."""
+    week = scoreboard.scoreboard_week(period)
+    before = previous_period(week)
+    now = queries.kpi_counts(engine, week.start, week.end, codes, True, viewer=viewer)
+    if now.empty:
+        return None
+    then = queries.kpi_counts(engine, before.start, before.end, codes, True, viewer=viewer)
+    listed = units if codes is None else units[units["code"].isin(codes)]
+    board = scoreboard.scoreboard(now, then, listed, lang=lang)
+    score, band = scoreboard.overall(queries.kpi_counts(engine, week.start, week.end, codes, False, viewer=viewer))
+    scored = board.dropna(subset=["score"])
+    version = service_index.get_version()
+    return WeekBoard(
+        week=week, score=score, band_label=band.label(lang) if band else "—", band_counts=scoreboard.band_counts(board, lang=lang),
+        lowest=scored.tail(WEEK_BOARD_UNITS).iloc[::-1].reset_index(drop=True), units_scored=len(scored),
+        version_label=version.label(lang), bands_text=", ".join(f"{b.label(lang)} ≥ {fmt_num(b.min, lang, 0)}" for b in version.bands),
+    )
+
+
+def week_board_header(lang: str) -> list[str]:
+    return [tr(lang, "Hạng", "Rank"), tr(lang, "Đơn vị", "Unit"), tr(lang, "Điểm", "Score"), tr(lang, "Xếp loại", "Band"),
+            tr(lang, "So với tuần trước", "Since last week"), tr(lang, "Thành phần yếu nhất", "Weakest components"), tr(lang, "Hồ sơ", "Dossiers")]
+
+
+def week_board_rows(b: "Briefing") -> list[list[str]]:
+    rows = []
+    for r in b.week_board.lowest.itertuples():
+        change = "—" if _missing(r.change) else ("+" if r.change > 0 else "") + fmt_num(r.change, b.lang, 2)
+        rows.append([fmt_int(r.rank, b.lang), r.name, fmt_num(r.score, b.lang, 2), r.band_label or "—", change, r.weakest or "—", fmt_int(r.received, b.lang)])
+    return rows
+
+
+def week_board_summary(b: "Briefing") -> str:
+    w = b.week_board
+    counts = " · ".join(f"{label}: {fmt_int(n, b.lang)}" for label, n in w.band_counts)
+    return b.t(f"Điểm chung {fmt_num(w.score, 'vi', 2)}/100 — {w.band_label}. {fmt_int(w.units_scored, 'vi')} đơn vị có điểm: {counts}.",
+               f"Overall {fmt_num(w.score, 'en', 2)}/100 — {w.band_label}. {fmt_int(w.units_scored, 'en')} units scored: {counts}.")
+
+
+def week_board_notes(b: "Briefing") -> list[str]:
+    w = b.week_board
+    return [w.version_label, b.t(f"Xếp loại: {w.bands_text} (cấu hình theo phiên bản).", f"Bands: {w.bands_text} (versioned configuration)."),
+            b.t(f"{len(w.lowest)} đơn vị điểm thấp nhất tuần {w.week.label('vi')}, thấp nhất trước; điểm trên 100 của các nhóm có dữ liệu.",
+                f"The {len(w.lowest)} lowest scores of {w.week.label('en')}, lowest first; score out of 100 of the groups with data.")]
 
 
 # --- shared helpers for the packs ----------------------------------------------------------

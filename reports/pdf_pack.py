@@ -150,6 +150,16 @@ def build_pdf(briefing: content.Briefing, progress=None) -> bytes:
            [2.2] + [1.0] * min(len(b.trend), 12), size=7)
     _notes(pdf, notes)
 
+    # 5b. the week's service index scoreboard
+    if b.week_board is not None:
+        report(0.7, b.t("Chỉ số phục vụ của tuần", "The week's service index"))
+        notes = _page(pdf, f"{b.t('Chỉ số phục vụ', 'Service index')} · {b.week_board.week.label(lang)}", content.week_board_notes(b))
+        pdf.set_font(FAMILY, "B", 12)
+        pdf.multi_cell(0, 7, content.week_board_summary(b), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(2)
+        _table(pdf, content.week_board_header(lang), content.week_board_rows(b), [0.8, 3.0, 1.0, 1.4, 1.5, 3.6, 1.0], size=9)
+        _notes(pdf, notes)
+
     # 6. alerts
     report(0.75, b.t("Cảnh báo", "Alerts"))
     notes = _page(pdf, b.t("Đơn vị có cảnh báo", "Units flagged by the alerts"), b.definition_lines(content.KEY_FIGURE_KPIS))

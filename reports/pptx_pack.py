@@ -160,6 +160,13 @@ def build_pptx(briefing: content.Briefing, progress=None) -> bytes:
     chart.category_axis.tick_labels.font.size = Pt(12)
     chart.value_axis.tick_labels.font.size = Pt(12)
 
+    # 5b. the week's service index scoreboard
+    if b.week_board is not None:
+        report(0.75, b.t("Chỉ số phục vụ của tuần", "The week's service index"))
+        slide = _slide(deck, f"{b.t('Chỉ số phục vụ', 'Service index')} · {b.week_board.week.label(lang)}", content.week_board_notes(b))
+        _text(slide, content.week_board_summary(b), Inches(0.5), Inches(1.2), WIDTH - Inches(1), Inches(0.6), size=16, bold=True)
+        _table(slide, content.week_board_header(lang), content.week_board_rows(b), Inches(0.4), Inches(1.9), WIDTH - Inches(0.8), [0.8, 3.0, 1.0, 1.4, 1.5, 3.6, 1.0], size=11)
+
     # 6. flagged units
     report(0.8, b.t("Cảnh báo", "Alerts"))
     alert_notes = b.definition_lines(content.KEY_FIGURE_KPIS) + [

@@ -121,6 +121,23 @@ def test_pptx_slides_and_vietnamese_titles(pptx_deck, pack_db):
     assert kinds == [XL_CHART_TYPE.BAR_CLUSTERED, XL_CHART_TYPE.LINE_MARKERS]
 
 
+def test_pptx_has_the_last_whole_weeks_scoreboard(pptx_deck, pack_db):
+    end = pack_db["period"].end
+    sunday = end - timedelta(days=(end.weekday() + 1) % 7)  # the last Sunday of the period
+    iso = sunday.isocalendar()
+    titles = _titles(pptx_deck)
+    title = f"Chỉ số phục vụ · Tuần {iso.week}/{iso.year}"
+    assert title in titles
+    slide = pptx_deck.slides[titles.index(title)]
+    table = next(shape.table for shape in slide.shapes if shape.has_table)
+    assert [c.text for c in table.rows[0].cells] == ["Hạng", "Đơn vị", "Điểm", "Xếp loại", "So với tuần trước", "Thành phần yếu nhất", "Hồ sơ"]
+    scores = [float(row.cells[2].text.replace(",", ".")) for row in list(table.rows)[1:]]
+    assert scores == sorted(scores) and len(scores) == content.WEEK_BOARD_UNITS  # the lowest, lowest first
+    bands = {row.cells[3].text for row in list(table.rows)[1:]}
+    assert bands <= {"Xuất sắc", "Tốt", "Khá", "Trung bình", "Yếu"}
+    assert "Xếp loại: Xuất sắc ≥ 90" in slide.notes_slide.notes_text_frame.text
+
+
 def test_pptx_kpi_table_and_notes(pptx_deck, pack_db):
     engine, period = pack_db["engine"], pack_db["period"]
     table = next(shape.table for shape in pptx_deck.slides[1].shapes if shape.has_table)
@@ -186,7 +203,8 @@ def test_pdf_has_the_same_content(pack_db, briefing):
     reader = pypdf.PdfReader(io.BytesIO(data))
     pages = [page.extract_text() for page in reader.pages]
     whole = "\n".join(pages)
-    assert len(pages) == 7
+    assert len(pages) == 8
+    assert f"Chỉ số phục vụ · {briefing.week_board.week.label('vi')}" in whole
     assert "Họp giao ban" in pages[0] and "Toàn thành phố" in pages[0]
     satisfaction = next(f for f in briefing.kpis if f.kpi_id == "satisfaction_rate")
     assert "Tỷ lệ hài lòng" in pages[1] and satisfaction.value_text in pages[1]

@@ -22,7 +22,7 @@ from i18n.format import fmt_date, fmt_int
 from metrics import kpis
 from metrics import units as unit_tree
 from reports import content, figures
-from ui import auth, charts, data
+from ui import auth, charts, data, url_state
 from ui.downloads import audited
 from ui.filters import current
 from ui.i18n import lang, t
@@ -79,6 +79,7 @@ with st.spinner(t("Đang chuẩn bị nội dung họp…", "Preparing the meeti
     b = briefing_for(*args)
 
 slides = [("kpis", None), ("map", None), ("bottom", None), ("trend", None)]
+slides += [("week", None)] if b.week_board is not None else []
 slides += [("alert", i) for i in range(len(b.alerts))] or [("alert", None)]
 slides += [("commitments", None)]
 requested = st.query_params.get("slide", "1")
@@ -201,6 +202,13 @@ def alert_slide(index: int | None) -> None:
         st.caption(t(f"… và {b.alert_count - len(b.alerts)} cảnh báo khác.", f"… and {b.alert_count - len(b.alerts)} more alerts."))
 
 
+def week_slide() -> None:
+    st.header(f"{t('Chỉ số phục vụ', 'Service index')} · {b.week_board.week.label(lang())}")
+    st.markdown(f"**{content.week_board_summary(b)}**")
+    st.dataframe(pd.DataFrame(content.week_board_rows(b), columns=content.week_board_header(lang())), hide_index=True, width="stretch")
+    st.caption(" ".join(content.week_board_notes(b)) + f" [{t('Bảng đầy đủ', 'The full board')}]({url_state.link('scoreboard', pk='week', period=b.week_board.week.key)})")
+
+
 def scope_units() -> pd.DataFrame:
     """The units a commitment may be given to: the scope's, and only those the viewer owns."""
     codes = unit_tree.subtree_codes(units, filters.scope_code)
@@ -316,7 +324,7 @@ def update_form() -> None:
 
 kind, index = slides[number - 1]
 with st.container(key="meeting-slide"):
-    {"kpis": kpi_slide, "map": map_slide, "bottom": bottom_slide, "trend": trend_slide,
+    {"kpis": kpi_slide, "map": map_slide, "bottom": bottom_slide, "trend": trend_slide, "week": week_slide,
      "commitments": commitments_slide}.get(kind, lambda: alert_slide(index))()
 
 
