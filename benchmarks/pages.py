@@ -1,4 +1,4 @@
-"""Time the trends, rankings and unit-profile pages' server-side render through app.py.
+"""Time the trends, rankings, unit-profile, scoreboard and surveys pages' server-side render through app.py.
 
     python -m benchmarks.pages                      # city size (built once into benchmarks/out/)
     python -m benchmarks.pages --size default
@@ -30,6 +30,10 @@ VIEWS = [
     ("profile: city", "pages/analysis/unit_profile.py", {"unit": "79"}),
     ("profile: district 760", "pages/analysis/unit_profile.py", {"unit": "760"}),
     ("profile: ward 26734", "pages/analysis/unit_profile.py", {"unit": "26734"}),
+    ("scoreboard: week", "pages/analysis/scoreboard.py", {"period": "2025-W47"}),
+    ("scoreboard: month", "pages/analysis/scoreboard.py", {}),
+    ("scoreboard: year", "pages/analysis/scoreboard.py", {"period": "2025"}),
+    ("surveys: city over the years", "pages/analysis/surveys.py", {}),
 ]
 
 

@@ -26,7 +26,8 @@ def supported_groups(version=None) -> list[si.Group]:
 def scoreboard(now: pd.DataFrame, before: pd.DataFrame, units: pd.DataFrame, version=None, lang: str = "vi", levels=LEVELS) -> pd.DataFrame:
     """One row per unit of `levels`, best first: unit_code, name, level, score, band, band_label,
     previous, change (NaN when either score is missing), max_possible (the weights of the groups
-    the unit's data could compute), rank (1 = best; ties share), weakest
+    the unit's data could compute), complete (every supported group computed), rank (1 = best,
+    ties share; only complete units are ranked), weakest
     (labels of the groups furthest below full points), <group>_points and <group>_max, and the
     target KPIs' values. Units with no data are listed last with no score."""
     v = si.get_version(version)
@@ -50,8 +51,12 @@ def scoreboard(now: pd.DataFrame, before: pd.DataFrame, units: pd.DataFrame, ver
     for kpi_id in TARGET_KPIS:
         out[kpi_id] = kpis.value(counts, kpi_id).to_numpy()
     out["received"], out["ratings"] = counts["received"].to_numpy(), counts["ratings"].to_numpy()
-    out["rank"] = out["score"].rank(ascending=False, method="min")
-    return out.sort_values(["score", "name"], ascending=[False, True], na_position="last", kind="mergesort").reset_index(drop=True)
+    # Ranked only against the full computable maximum: a unit scored on one group out of
+    # five (no ratings and no finished dossiers that week) is shown, not ranked.
+    full = sum(g.weight for g in groups)
+    out["complete"] = out["max_possible"] >= full - 1e-9
+    out["rank"] = out["score"].where(out["complete"]).rank(ascending=False, method="min")
+    return out.sort_values(["complete", "score", "name"], ascending=[False, False, True], na_position="last", kind="mergesort").reset_index(drop=True)
 
 
 def weakest_groups(row: dict, groups: list[si.Group], lang: str = "vi", n: int = WEAKEST) -> str:

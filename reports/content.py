@@ -357,7 +357,7 @@ def week_board(engine: Engine, units: pd.DataFrame, codes, period: Period, lang:
     listed = units if codes is None else units[units["code"].isin(codes)]
     board = scoreboard.scoreboard(now, then, listed, lang=lang)
     score, band = scoreboard.overall(queries.kpi_counts(engine, week.start, week.end, codes, False, viewer=viewer))
-    scored = board.dropna(subset=["score"])
+    scored = board[board["complete"]]  # ranked units only: a score on one group of five says little
     version = service_index.get_version()
     return WeekBoard(
         week=week, score=score, band_label=band.label(lang) if band else "—", band_counts=scoreboard.band_counts(board, lang=lang),
@@ -382,8 +382,8 @@ def week_board_rows(b: "Briefing") -> list[list[str]]:
 def week_board_summary(b: "Briefing") -> str:
     w = b.week_board
     counts = " · ".join(f"{label}: {fmt_int(n, b.lang)}" for label, n in w.band_counts)
-    return b.t(f"Điểm chung {fmt_num(w.score, 'vi', 2)}/100 — {w.band_label}. {fmt_int(w.units_scored, 'vi')} đơn vị có điểm: {counts}.",
-               f"Overall {fmt_num(w.score, 'en', 2)}/100 — {w.band_label}. {fmt_int(w.units_scored, 'en')} units scored: {counts}.")
+    return b.t(f"Điểm chung {fmt_num(w.score, 'vi', 2)}/100 — {w.band_label}. {fmt_int(w.units_scored, 'vi')} đơn vị được xếp hạng. Xếp loại: {counts}.",
+               f"Overall {fmt_num(w.score, 'en', 2)}/100 — {w.band_label}. {fmt_int(w.units_scored, 'en')} units ranked. Bands: {counts}.")
 
 
 def week_board_notes(b: "Briefing") -> list[str]:

@@ -111,7 +111,10 @@ def test_scoreboard_change_band_and_weakest_components_by_hand():
     a = dict(zero, unit_code="A", ratings=10, satisfied=10, received=10, received_online=10, finished=10, finished_on_time=10, paid_online=10, digitised=10)
     # B: as A but nothing paid online and half digitised: 82 - 10 - 11 = 61 of 82 -> 74.39.
     b = dict(a, unit_code="B", paid_online=0, digitised=5)
-    now = pd.DataFrame([a, b])
+    # D: 4 dossiers received, 2 online, nothing finished, no ratings: only online services computes.
+    d = dict(zero, unit_code="D", received=4, received_online=2)
+    units = pd.concat([units, pd.DataFrame({"code": ["D"], "name": ["Phường D"], "level": ["ward"]})])
+    now = pd.DataFrame([a, b, d])
     before = pd.DataFrame([dict(a, unit_code="B", paid_online=10, digitised=10)])  # B scored 100 last week; A had no data
     board = scoreboard.scoreboard(now, before, units).set_index("unit_code")
     assert board.loc["A", "score"] == pytest.approx(100.0) and board.loc["A", "band"] == "excellent"
@@ -121,6 +124,9 @@ def test_scoreboard_change_band_and_weakest_components_by_hand():
     assert board.loc["B", "weakest"] == "Thanh toán trực tuyến, Số hóa hồ sơ"
     assert board.loc["A", "weakest"] == ""
     assert pd.isna(board.loc["C", "score"]) and board.index[-1] == "C"  # no data: listed last
+    assert board.loc["D", "score"] == pytest.approx(50.0) and board.loc["D", "max_possible"] == 12
+    assert pd.isna(board.loc["D", "rank"]) and list(board.index) == ["A", "B", "D", "C"]  # scored, not ranked
+    assert (board.loc["A", "rank"], board.loc["B", "rank"]) == (1, 2)
     assert "79" not in board.index  # the city is the headline, not a row
 
 

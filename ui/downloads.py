@@ -89,7 +89,7 @@ def download_buttons(frame: pd.DataFrame, file_stem: str, key: str | None = None
 class Col:
     """One column of a table: Vietnamese and English headers, raw values, and how to show them.
 
-    kind: "text", "int", "pct" (a share in [0, 1]), "num" (one decimal), "num2" (two), "date", "link".
+    kind: "text", "int", "pct" (a share in [0, 1]), "num" (one decimal), "num2" (two), "change2" (two, signed), "date", "link".
     """
 
     vi: str
@@ -108,6 +108,8 @@ def _shown(col: Col, lang: str) -> list:
         return [fmt_num(v, lang, 1) for v in values]
     if col.kind == "num2":
         return [fmt_num(v, lang, 2) for v in values]
+    if col.kind == "change2":  # a signed change: +1,25 / -0,50
+        return [("+" if isinstance(v, (int, float)) and v > 0.005 else "") + fmt_num(v, lang, 2) for v in values]
     if col.kind == "date":
         return [fmt_date(v) for v in values]
     return ["" if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in values]

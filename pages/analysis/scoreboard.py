@@ -20,7 +20,6 @@ TIERS = {
     "district": ("Quận/huyện", "Districts"),
     "ward": ("Phường/xã", "Communes/wards"),
 }
-BAND_ICON = {"excellent": "🟢", "good": "🟢", "fair": "🟡", "average": "🟠", "weak": "🔴"}
 
 filters = current()
 key = data.db_key()
@@ -29,6 +28,7 @@ period = filters.period
 before_period = periods.previous_period(period)
 version = service_index.get_version()
 names = dict(zip(units["code"], units["name"]))
+parent_of = dict(zip(units["code"], units["parent_code"]))
 
 st.title(f"{t('Bảng chỉ số phục vụ người dân, doanh nghiệp', 'Service index scoreboard')} · {period.label(lang())}")
 st.caption(f"{version.label(lang())} · {t('so với', 'compared with')} {before_period.label(lang())}")
@@ -75,10 +75,11 @@ table(
     [
         Col("Hạng", "Rank", shown["rank"], "int"),
         Col("Đơn vị", "Unit", shown["name"]),
+        Col("Trực thuộc", "Part of", [names.get(parent_of.get(c), "") if parent_of.get(c) != filters.city_code else "" for c in shown["unit_code"]]),
         Col("Loại đơn vị", "Type", [unit_level.get(level, level) for level in shown["level"]]),
         Col("Điểm (/100)", "Score (/100)", shown["score"], "num2"),
-        Col("Xếp loại", "Band", [f"{BAND_ICON.get(b, '')} {label}" if pd.notna(label) else "—" for b, label in zip(shown["band"], shown["band_label"])]),
-        Col(f"Tăng/giảm so với {previous_word}", f"Change since {previous_word}", shown["change"], "num2"),
+        Col("Xếp loại", "Band", [label if pd.notna(label) else "—" for label in shown["band_label"]]),
+        Col(f"Tăng/giảm so với {previous_word}", f"Change since {previous_word}", shown["change"], "change2"),
         *[Col(f"{g.label_vi} ({fmt_num(g.weight, 'vi', 0)})", f"{g.label_en} ({g.weight:g})", shown[f"{g.id}_points"], "num2") for g in groups],
         Col("Điểm tối đa tính được", "Maximum computable", shown["max_possible"], "num"),
         Col("Thành phần yếu nhất", "Weakest components", shown["weakest"]),
@@ -91,7 +92,9 @@ table(
 )
 st.caption(t(
     "Điểm trên 100 của các nhóm có dữ liệu (nhóm Công khai, minh bạch chưa có dữ liệu nên không tính vào điểm tối đa). "
+    "Chỉ xếp hạng đơn vị tính được mọi nhóm; đơn vị thiếu nhóm (không có đánh giá hoặc hồ sơ giải quyết xong trong kỳ) vẫn có điểm nhưng không có hạng. "
     "Mỗi đơn vị tính trên hồ sơ và đánh giá của chính đơn vị; hồ sơ đang giải quyết lấy tại ngày cuối kỳ.",
     "Score out of 100 of the groups with data (transparency has no data, so it is left out of the maximum). "
+    "Only units with every group computed are ranked; a unit missing a group (no ratings or no finished dossiers in the period) has a score but no rank. "
     "Each unit is scored on its own dossiers and ratings; open dossiers are taken on the period's last day.",
 ))
