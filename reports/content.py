@@ -389,7 +389,7 @@ def week_board_summary(b: "Briefing") -> str:
 def week_board_notes(b: "Briefing") -> list[str]:
     w = b.week_board
     return [w.version_label, b.t(f"Xếp loại: {w.bands_text} (cấu hình theo phiên bản).", f"Bands: {w.bands_text} (versioned configuration)."),
-            b.t(f"{len(w.lowest)} đơn vị điểm thấp nhất tuần {w.week.label('vi')}, thấp nhất trước; điểm trên 100 của các nhóm có dữ liệu.",
+            b.t(f"{len(w.lowest)} đơn vị điểm thấp nhất của {w.week.label('vi')}, thấp nhất trước; điểm trên 100 của các nhóm có dữ liệu.",
                 f"The {len(w.lowest)} lowest scores of {w.week.label('en')}, lowest first; score out of 100 of the groups with data.")]
 
 

@@ -51,8 +51,8 @@ for source, part in surveys.by_year(here, "satisfaction").groupby("source"):
     series += 1
 for source, part in surveys.by_year(national, "satisfaction").groupby("source"):
     figure.add_trace(go.Scatter(x=part["year"], y=part["value"], name=f"{surveys.source_label(source, lang())} · {surveys.area_label(surveys.NATIONAL, lang())}",
-                                mode="lines+markers+text", text=[value_text(v, "percent", None, lang()) for v in part["value"]], textposition="bottom center",
-                                line=dict(color="#888888", dash="dot", width=2)))
+                                mode="lines+markers", customdata=[value_text(v, "percent", None, lang()) for v in part["value"]],
+                                hovertemplate="%{x}: %{customdata}", line=dict(color="#888888", dash="dot", width=2), marker=dict(symbol="diamond", size=10)))
 device_years = []
 if province == filters.city_code:
     extent = data.data_extent(key)
