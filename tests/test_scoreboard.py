@@ -152,3 +152,34 @@ def test_week_is_a_period_type_bound_to_the_url(demo_db_env):
     chosen = str(at.query_params["period"]).strip("[]'")
     assert periods.parse_period(chosen).kind == "week"
     assert at.title[0].value.endswith(periods.parse_period(chosen).label("vi"))
+
+
+def test_a_district_chair_sees_own_wards_and_other_districts_only_as_totals(demo_db_url, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from data_access import accounts
+    from tests.support.app_server import REPO_ROOT
+
+    copy = tmp_path / "chair.sqlite"
+    with sqlite3.connect(demo_db_url.removeprefix("sqlite:///")) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+        own_wards = {r[0] for r in source.execute("select name from units where parent_code = '760'")}
+        other_district = source.execute("select name from units where level = 'district' and code != '760' order by code").fetchone()[0]
+        other_ward_codes = {r[0] for r in source.execute("select code from units where level = 'ward' and parent_code != '760'")}
+    engine = make_engine(f"sqlite:///{copy}")
+    accounts.add(engine, "chair760", "district_chair", "mật khẩu quận 1", unit_code="760", display_name="Chủ tịch Quận 1")
+    engine.dispose()
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", f"sqlite:///{copy}")
+    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=120).run()
+    at.text_input(key="sign_in_user").input("chair760")
+    at.text_input(key="sign_in_password").input("mật khẩu quận 1")
+    at.button(key="sign_in_submit").click()
+    at.run()
+    at.switch_page("pages/analysis/scoreboard.py").run()
+    assert not at.exception, at.exception[0].value
+    board = at.dataframe[0].value
+    listed = set(board["Đơn vị"])
+    assert own_wards <= listed and other_district in listed
+    links = " ".join(str(v) for v in board["Hồ sơ"].dropna())
+    assert not any(f"unit={code}" in links for code in other_ward_codes)
+    assert len(listed) < 60  # not the city's 300 units with "no data" for the folded ones

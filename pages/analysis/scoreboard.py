@@ -8,8 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from i18n.format import fmt_int, fmt_num
+from data_access import access
 from metrics import kpis, periods, scoreboard, service_index
-from ui import data, url_state
+from ui import auth, data, url_state
 from ui.downloads import Col, table
 from ui.filters import current
 from ui.i18n import lang, t
@@ -44,7 +45,11 @@ if total["ratings"].sum() == 0 and total["received"].sum() == 0:
     st.info(t("Không có số liệu trong kỳ này. Hãy chọn kỳ khác.", "No data in this period. Pick another period."), icon=":material/event_busy:")
     st.stop()
 
-board = scoreboard.scoreboard(now, before, units, version, lang())
+# Outside the viewer's own units, data_access folds figures into district/department totals:
+# those totals are listed, and the units folded into them are not (they are not "no data").
+own = access.own_codes(auth.current_viewer(), units)
+listed = units if own is None else units[units["code"].isin(set(own) | set(now["unit_code"]))]
+board = scoreboard.scoreboard(now, before, listed, version, lang())
 score, band = scoreboard.overall(total, version)
 targets = data.targets(key, period.end)
 
@@ -84,12 +89,14 @@ table(
         Col("Điểm tối đa tính được", "Maximum computable", shown["max_possible"], "num"),
         Col("Thành phần yếu nhất", "Weakest components", shown["weakest"]),
         *[Col(f"{kpis.get(k).label_vi}", kpis.get(k).label_en, shown[k], "pct") for k in scoreboard.TARGET_KPIS],
-        Col("Hồ sơ", "Profile", [url_state.link("unit", unit=c) for c in shown["unit_code"]], "link"),
+        Col("Hồ sơ", "Profile", [url_state.link("unit", unit=c) if own is None or c in own else None for c in shown["unit_code"]], "link"),
     ],
     f"{t('Chỉ số phục vụ', 'Service index')} · {t(*TIERS[tier])} · {period.key}",
     "scoreboard",
     height=600,
 )
+if own is not None:
+    st.caption(t("Ngoài đơn vị của bạn, quận/huyện và sở, ngành chỉ hiện số tổng của cả đơn vị.", "Outside your own units, districts and departments appear only as whole-unit totals."))
 st.caption(t(
     "Điểm trên 100 của các nhóm có dữ liệu (nhóm Công khai, minh bạch chưa có dữ liệu nên không tính vào điểm tối đa). "
     "Chỉ xếp hạng đơn vị tính được mọi nhóm; đơn vị thiếu nhóm (không có đánh giá hoặc hồ sơ giải quyết xong trong kỳ) vẫn có điểm nhưng không có hạng. "
