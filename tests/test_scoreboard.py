@@ -183,3 +183,19 @@ def test_a_district_chair_sees_own_wards_and_other_districts_only_as_totals(demo
     links = " ".join(str(v) for v in board["Hồ sơ"].dropna())
     assert not any(f"unit={code}" in links for code in other_ward_codes)
     assert len(listed) < 60  # not the city's 300 units with "no data" for the folded ones
+
+
+def test_the_demo_loads_the_citys_2026_targets(demo_db_url):
+    engine = make_engine(demo_db_url)
+    targets = queries.load_targets(engine, date(2026, 6, 1)).set_index("kpi_id")["value"]
+    assert (targets["satisfaction_rate"], targets["on_time_rate"], targets["online_share"]) == (0.96, 0.98, 0.80)
+    engine.dispose()
+
+
+def test_the_download_keeps_numbers_and_shows_signed_changes():
+    from ui.downloads import Col, frames
+
+    display, export = frames([Col("Điểm (/100)", "Score", [85.16, 61.0], "num2"), Col("Tăng/giảm so với tuần trước", "Change", [1.25, -0.5], "change2")], "vi")
+    assert display["Điểm (/100)"].tolist() == ["85,16", "61,00"]
+    assert display["Tăng/giảm so với tuần trước"].tolist() == ["+1,25", "-0,50"]
+    assert export["Tăng/giảm so với tuần trước"].tolist() == [1.25, -0.5]  # Excel computes with it
