@@ -112,4 +112,4 @@ def area_label(code: str, lang: str = "vi") -> str:
 def by_year(rows: pd.DataFrame, indicator: str) -> pd.DataFrame:
     """One row per (source, year) of a headline indicator (no dimension): source, year, value."""
     picked = rows[(rows["indicator"] == indicator) & rows["dimension"].isna()]
-    return picked.assign(year=picked["period_end"].dt.year)[["source", "year", "value", "scale_max", "sample_size", "province_code"]].sort_values(["source", "year"])
+    return picked.assign(year=picked["period_end"].dt.year)[["source", "year", "value", "scale_max", "sample_size", "province_code", "method_note"]].sort_values(["source", "year"])

@@ -45,7 +45,9 @@ st.subheader(t(f"Mức hài lòng qua các năm · {names[province]}", f"Satisfa
 figure = go.Figure()
 series = 0
 for source, part in surveys.by_year(here, "satisfaction").groupby("source"):
-    figure.add_trace(go.Scatter(x=part["year"], y=part["value"], name=surveys.source_label(source, lang()), mode="lines+markers+text",
+    generated = any(surveys.is_generated(r) for r in part.to_dict("records"))
+    name = surveys.source_label(source, lang()) + (t(" (dữ liệu mẫu sinh tự động)", " (generated demo data)") if generated else "")
+    figure.add_trace(go.Scatter(x=part["year"], y=part["value"], name=name, mode="lines+markers+text",
                                 text=[value_text(v, "percent", None, lang()) for v in part["value"]], textposition="top center",
                                 line=dict(color=PALETTE[series % len(PALETTE)], width=3)))
     series += 1
