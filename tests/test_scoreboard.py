@@ -199,3 +199,19 @@ def test_the_download_keeps_numbers_and_shows_signed_changes():
     assert display["Điểm (/100)"].tolist() == ["85,16", "61,00"]
     assert display["Tăng/giảm so với tuần trước"].tolist() == ["+1,25", "-0,50"]
     assert export["Tăng/giảm so với tuần trước"].tolist() == [1.25, -0.5]  # Excel computes with it
+
+
+@pytest.mark.browser
+def test_a_week_link_opens_the_weekly_board_and_survives_a_language_switch(app_server, page):
+    from tests.support.browser import wait_for_app
+
+    page.goto(f"{app_server}/scoreboard?period=2025-W47")
+    wait_for_app(page)
+    assert page.locator("h1").first.inner_text().endswith("Tuần 47/2025")
+    boxes = page.locator("[data-testid='stSelectbox'] input[role='combobox']")
+    assert [boxes.nth(i).input_value() for i in range(2)] == ["Tuần", "Tuần 47/2025"]
+    page.get_by_text("English", exact=True).click()
+    wait_for_app(page)
+    page.wait_for_timeout(500)
+    assert page.locator("h1").first.inner_text() == "Service index scoreboard · Week 47/2025"
+    assert "period=2025-W47" in page.url  # the type follows from the period (no pk needed)
