@@ -107,18 +107,28 @@ def _quiet(_fraction: float, _message: str) -> None:
 
 # --- reading and checking --------------------------------------------------------------------
 def load_reference(connection_or_engine) -> Reference:
-    """The unit, procedure (-> field) and officer codes a file may refer to."""
+    """The unit, procedure (-> field) and officer codes a file may refer to, and each unit's province."""
 
     def read(connection: Connection) -> Reference:
         units = {row[0] for row in connection.execute(select(schema.units.c.code))}
         procedures = dict(connection.execute(select(schema.procedures.c.code, schema.procedures.c.field_code)).all())
         officers = {row[0] for row in connection.execute(select(schema.officers.c.code))}
-        return Reference(units, procedures, officers)
+        parents = dict(connection.execute(select(schema.units.c.code, schema.units.c.parent_code)).all())
+        return Reference(units, procedures, officers, {code: _top(code, parents) for code in parents})
 
     if isinstance(connection_or_engine, Engine):
         with connection_or_engine.connect() as connection:
             return read(connection)
     return read(connection_or_engine)
+
+
+def _top(code: str, parents: dict) -> str:
+    """The unit at the top of a unit's tree: the province (city) it belongs to."""
+    seen = set()
+    while parents.get(code) is not None and code not in seen:
+        seen.add(code)
+        code = parents[code]
+    return code
 
 
 def check(

@@ -665,6 +665,7 @@ class Reference:
     units: set[str]
     procedures: dict[str, str]  # procedure code -> field code
     officers: set[str]
+    province_of: dict[str, str] = field(default_factory=dict)  # unit code -> its top unit's code (the province)
 
 
 @dataclass
@@ -843,7 +844,7 @@ def validate(spec: SourceSpec, raw: RawTable, reference: Reference, mapping: Map
     _check_references(spec, found, out, raw, reference, problems, lang)
     _check_rules(spec, found, out, problems, lang)
     if spec.name == "surveys":
-        _check_survey_rules(found, out, raw, problems, lang)
+        _check_survey_rules(found, out, raw, problems, lang, reference)
     else:
         _check_duplicates(spec, found, out, raw, problems, lang)
 
@@ -1043,7 +1044,7 @@ def _survey_kinds() -> dict:
 SURVEY_KINDS = _survey_kinds()
 
 
-def _check_survey_rules(found, out, raw: RawTable, problems: _Problems, lang: str) -> None:
+def _check_survey_rules(found, out, raw: RawTable, problems: _Problems, lang: str, reference: Reference) -> None:
     """Scales and ranges, unit-level rows inside a province, PAPI dimensions, one row per figure."""
     from metrics import surveys
 
@@ -1072,6 +1073,10 @@ def _check_survey_rules(found, out, raw: RawTable, problems: _Problems, lang: st
     if "unit_code" in found:
         national_unit = (out["unit_code"].notna() & (out["province_code"] == surveys.NATIONAL)).to_numpy(dtype=bool)
         problems.add(national_unit, found["unit_code"], _m(lang, "để trống khi khảo sát cả nước (VN); một đơn vị thuộc một tỉnh", "empty for a national (VN) row; a unit belongs to a province"))
+        province = out["unit_code"].map(reference.province_of)
+        elsewhere = (province.notna() & ~national_unit & (province != out["province_code"])).to_numpy(dtype=bool)
+        expected = np.asarray([_m(lang, f"một đơn vị của tỉnh mã {p} (cột Mã tỉnh)", f"a unit of province {p} (the province code column)") for p in out["province_code"].fillna("")], dtype=object)
+        problems.add(elsewhere, found["unit_code"], expected)
     dimension = out.get("dimension", pd.Series(None, index=value.index, dtype=object))
     out["dimension"] = dimension
     needs_dimension = ((indicator == "papi_dimension") & dimension.isna()).to_numpy(dtype=bool)

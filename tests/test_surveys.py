@@ -80,6 +80,7 @@ def test_bad_rows_are_named_by_row_column_value_and_expected_and_nothing_is_writ
         "papi,2024,79,,papi_dimension,,5,10,,,",  # row 10: a PAPI dimension without its name
         "sipas,2024,VN,,satisfaction,,80,,,,",  # row 11: the same figure as row 2
         "sipas,2020,79,,satisfaction,,80,,-5,,ftp://x",  # row 12: negative sample, not an http link
+        "city,2020,01,760,satisfaction,,80,,,,",  # row 13: Quận 1 is a unit of province 79, not 01
     ]
     checked, result = ingest.import_file(tiny, "surveys", csv_bytes(bad), "bad.csv", actor="test", lang="en")
     assert result is None and not checked.ok
@@ -96,7 +97,8 @@ def test_bad_rows_are_named_by_row_column_value_and_expected_and_nothing_is_writ
     assert "already on row 2" in problems[(11, "Chỉ tiêu")][1]
     assert problems[(12, "Cỡ mẫu")][0] == "-5"
     assert problems[(12, "Đường dẫn")][0] == "ftp://x"
-    assert set(checked.rejected_rows["row"]) == {3, 4, 5, 6, 8, 9, 10, 11, 12}
+    assert problems[(13, "Mã đơn vị")] == ("760", "a unit of province 01 (the province code column)")
+    assert set(checked.rejected_rows["row"]) == {3, 4, 5, 6, 8, 9, 10, 11, 12, 13}
     assert "Nothing was written" in checked.message
     assert stored(tiny).empty
 
