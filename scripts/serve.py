@@ -10,6 +10,10 @@ Secure by default: with no sign-in configured - no `[auth]` section in secrets.t
 active account in the database (or no database yet) - the app runs as a single-user demo
 with full access, so the server is bound to 127.0.0.1. An explicit non-loopback
 `--server.address` (or STREAMLIT_SERVER_ADDRESS) is then refused with exit code 2.
+
+Fail closed: that decision is taken here, once, and handed to the app (ui.auth.DEMO_AT_START).
+A server that started with sign-in never turns into the demo, even if every account is
+disabled later: it then shows a sign-in screen saying an administrator must create one.
 """
 
 from __future__ import annotations
@@ -94,7 +98,8 @@ def demo_arguments(argv: list[str]) -> list[str] | None:
 
 
 def main(argv: list[str]) -> int:
-    if not (oidc_configured() or accounts_configured()):
+    demo = not (oidc_configured() or accounts_configured())
+    if demo:
         arguments = demo_arguments(argv)
         if arguments is None:
             print(
@@ -107,6 +112,12 @@ def main(argv: list[str]) -> int:
             return EXIT_REFUSED
         print("Single-user demo mode (no sign-in configured): listening on 127.0.0.1 only.", file=sys.stderr)
         argv = arguments
+
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from ui import auth
+
+    auth.DEMO_AT_START = demo  # the app runs in this process and reads it on every run
 
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli

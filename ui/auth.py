@@ -1,6 +1,7 @@
 """Sign-in, and who is looking: the one source of the viewer that every page and loader uses.
 
-Three modes, decided on every run (so adding the first account takes effect at once):
+Three modes; which one is decided on every run (so adding the first account takes effect at
+once), but whether the demo may ever be served is decided once, when the server starts:
 
 * "oidc": `.streamlit/secrets.toml` has an `[auth]` section - sign-in through the identity
   provider with `st.login()`; the identity (`st.user`: email, else preferred_username) is
@@ -9,7 +10,10 @@ Three modes, decided on every run (so adding the first account takes effect at o
   argon2id hashes only (data_access.accounts), one generic error message, and a growing
   delay after repeated failures in a session.
 * "demo": neither - a single-user demo with full access (the admin role), a visible
-  banner, and no sign-out. scripts/serve.py binds the server to 127.0.0.1 in this mode.
+  banner, and no sign-out. Only when scripts/serve.py started the server with no sign-in
+  configured, and so bound it to loopback (`DEMO_AT_START`). A server that started with
+  sign-in fails closed: once every account is disabled it shows a sign-in screen saying an
+  administrator must create one ("closed"), never the demo.
 
 The viewer lives in the session (never in the URL); `current_viewer()` reads it.
 """
@@ -35,6 +39,9 @@ _FAILURES = "_sign_in_failures"
 FREE_ATTEMPTS = 3  # failures before each further attempt waits
 DELAY_SECONDS = 1.0
 MAX_DELAY_SECONDS = 5.0
+# Set by scripts/serve.py before the server starts: True only when no sign-in was configured
+# then and the server listens on loopback only. None: not started by the launcher.
+DEMO_AT_START: bool | None = None
 DEMO_BANNER = ("Chế độ thử nghiệm một người dùng — chỉ mở trên máy này", "Single-user demo mode — open on this computer only")
 
 
@@ -45,7 +52,7 @@ def current_viewer() -> Viewer:
 
 
 def mode() -> str:
-    return st.session_state.get(_MODE, "demo")
+    return st.session_state.get(_MODE, "closed")
 
 
 def oidc_configured() -> bool:
@@ -63,19 +70,41 @@ def _db(call, *args):
         raise user_facing_error(error) from error
 
 
+def demo_allowed() -> bool:
+    """May this process serve the single-user demo? Decided when the server started (see
+    DEMO_AT_START); a server started some other way (plain `streamlit run`) never does. A
+    script run with no server at all (AppTest's mock runtime) listens on no network."""
+    if DEMO_AT_START is not None:
+        return DEMO_AT_START
+    from unittest.mock import NonCallableMock
+
+    from streamlit.runtime import Runtime
+
+    return Runtime.exists() and isinstance(Runtime.instance(), NonCallableMock)
+
+
 def require_viewer() -> Viewer:
     """The viewer of this run. Without one, draws the sign-in screen and stops the run."""
     from ui import data
 
     engine = data.engine()
-    chosen = "oidc" if oidc_configured() else ("local" if _db(accounts.any_active, engine) else "demo")
+    if oidc_configured():
+        chosen = "oidc"
+    elif _db(accounts.any_active, engine):
+        chosen = "local"
+    else:
+        chosen = "demo" if demo_allowed() else "closed"
+    st.session_state[_MODE] = chosen
     if chosen == "demo":
         viewer = DEMO_VIEWER
+    elif chosen == "closed":
+        st.session_state[_VIEWER] = NOBODY
+        _no_account_screen()
+        st.stop()
     elif chosen == "local":
         viewer = _local_viewer(engine)
     else:
         viewer = _oidc_viewer(engine)
-    st.session_state[_MODE] = chosen
     st.session_state[_VIEWER] = viewer
     return viewer
 
@@ -94,6 +123,16 @@ def _local_viewer(engine) -> Viewer:
     st.session_state[_VIEWER] = NOBODY
     _sign_in_form(engine)
     st.stop()
+
+
+def _no_account_screen() -> None:
+    st.title(t("Đăng nhập", "Sign in"))
+    st.warning(t(
+        "Chưa có tài khoản nào đang hoạt động, nên chưa ai đăng nhập được. Quản trị viên cần tạo tài khoản "
+        "trên máy chủ: python -m data_access.accounts add TÊN --role admin",
+        "No account is active, so nobody can sign in. An administrator must create one on the server: "
+        "python -m data_access.accounts add USERNAME --role admin",
+    ), icon=":material/lock:")
 
 
 def _sign_in_form(engine) -> None:
