@@ -69,6 +69,7 @@ from data_access.ingest_validate import (
     validate,
 )
 from data_access.refresh import fresh_facts, refresh_summaries_in
+from reports.spreadsheet import write_csv
 
 __all__ = [
     "SOURCES",
@@ -408,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
             if checked.problem_count > 50:
                 print(_m(args.lang, f"… và {checked.problem_count - 50:,} lỗi khác.", f"… and {checked.problem_count - 50:,} more problems."))
             if args.rejected:
-                checked.rejected_rows.to_csv(args.rejected, index=False, encoding="utf-8-sig")
+                write_csv(checked.rejected_rows, args.rejected)
                 print(_m(args.lang, f"Các dòng bị từ chối: {args.rejected}", f"Rejected rows: {args.rejected}"))
             return EXIT_REFUSED
         if args.check:

@@ -7,7 +7,6 @@ at the moment it is generated - when the button is clicked, not when the page dr
 
 from __future__ import annotations
 
-import io
 import math
 import re
 import unicodedata
@@ -18,6 +17,7 @@ import streamlit as st
 
 from data_access.audit import record_audit
 from i18n.format import fmt_date, fmt_int, fmt_num, fmt_pct
+from reports.spreadsheet import csv_bytes, xlsx_bytes
 from ui.i18n import lang, t
 
 
@@ -29,19 +29,9 @@ def safe_stem(text: str) -> str:
     return re.sub(r"[^a-z0-9_]+", "-", text).strip("-_")[:120] or "bang"
 
 
-def to_csv(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode("utf-8-sig")
-
-
-def to_xlsx(frame: pd.DataFrame, sheet: str = "Du lieu") -> bytes:
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
-        frame.to_excel(writer, sheet_name=sheet[:31], index=False)
-        worksheet = writer.sheets[sheet[:31]]
-        for position, name in enumerate(frame.columns):
-            width = max([len(str(name))] + [len(str(v)) for v in frame[name].head(200)])
-            worksheet.set_column(position, position, min(60, width + 2))
-    return buffer.getvalue()
+# Every text cell as text, never a formula (reports/spreadsheet.py says how).
+to_csv = csv_bytes
+to_xlsx = xlsx_bytes
 
 
 def audited(build, file_name: str, details: dict | None = None, *, actor: str | None = None, engine=None):

@@ -12,6 +12,7 @@ from data_access import ingest
 from data_access.ingest_validate import FileRejected, Options, load_mapping
 from i18n.format import fmt_int
 from ui import auth, data
+from reports.spreadsheet import csv_bytes
 from ui.downloads import audited
 from ui.i18n import lang, t
 
@@ -111,7 +112,7 @@ if upload is not None:
                     st.caption(t(f"Tệp tải về gồm {fmt_int(len(checked.rejected_rows), 'vi')} / {fmt_int(checked.rejected_count, 'vi')} dòng bị từ chối đầu tiên.", f"The download holds the first {len(checked.rejected_rows):,} of {checked.rejected_count:,} rejected rows."))
                 st.download_button(
                     t(f"Tải các dòng bị từ chối ({fmt_int(len(checked.rejected_rows), 'vi')} dòng, CSV)", f"Download the rejected rows ({len(checked.rejected_rows):,} rows, CSV)"),
-                    data=audited(lambda: checked.rejected_rows.to_csv(index=False).encode("utf-8-sig"), f"tu-choi-{checked.name.rsplit('.', 1)[0]}.csv", {"rows": len(checked.rejected_rows)}),
+                    data=audited(lambda: csv_bytes(checked.rejected_rows), f"tu-choi-{checked.name.rsplit('.', 1)[0]}.csv", {"rows": len(checked.rejected_rows)}),
                     file_name=f"tu-choi-{checked.name.rsplit('.', 1)[0]}.csv",
                     mime="text/csv",
                     key="ingest_rejected",
