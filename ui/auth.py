@@ -29,6 +29,7 @@ from data_access import accounts
 from data_access.access import Viewer
 from data_access.db import user_facing_error
 from ui.i18n import lang, t
+from ui.plain import plain
 
 DEMO_VIEWER = Viewer("demo", "admin", None, "Demo")
 NOBODY = Viewer("", "none", None, "")  # owns nothing: what a run without sign-in would read
@@ -201,8 +202,8 @@ def _oidc_viewer(engine) -> Viewer:
         shown = str(email or st.user.get("preferred_username") or "?")[:100]
         st.title(t("Chưa được cấp quyền", "Not authorised"))
         st.error(t(
-            f"Tài khoản {shown} chưa được cấp quyền xem bảng điều hành. Liên hệ quản trị viên để được tạo tài khoản.",
-            f"The account {shown} may not use this dashboard. Ask an administrator for an account.",
+            f"Tài khoản {plain(shown)} chưa được cấp quyền xem bảng điều hành. Liên hệ quản trị viên để được tạo tài khoản.",
+            f"The account {plain(shown)} may not use this dashboard. Ask an administrator for an account.",
         ), icon=":material/block:")
         st.button(t("Đăng xuất", "Sign out"), on_click=st.logout, icon=":material/logout:")
         st.stop()
@@ -218,6 +219,6 @@ def sidebar(viewer: Viewer, unit_names: dict | None = None) -> None:
         st.sidebar.info(t(*DEMO_BANNER), icon=":material/science:")
         return
     unit = f" · {unit_names.get(viewer.unit_code, viewer.unit_code)}" if viewer.unit_code and unit_names else ""
-    st.sidebar.caption(f":material/person: **{viewer.display_name or viewer.username}** · {viewer.role_label(lang())}{unit}")
+    st.sidebar.caption(f":material/person: **{plain(viewer.display_name or viewer.username)}** · {viewer.role_label(lang())}{plain(unit)}")
     on_click = st.logout if mode() == "oidc" else _sign_out
     st.sidebar.button(t("Đăng xuất", "Sign out"), on_click=on_click, key="sign_out", icon=":material/logout:")

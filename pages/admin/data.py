@@ -15,6 +15,7 @@ from ui import auth, data
 from reports.spreadsheet import csv_bytes
 from ui.downloads import audited
 from ui.i18n import lang, t
+from ui.plain import plain
 
 
 def is_admin() -> bool:
@@ -93,15 +94,15 @@ if upload is not None:
     if state is not None and state[0] == token:
         _, checked, refused = state
         if refused:
-            st.error(refused, icon=":material/block:")
+            st.error(plain(refused), icon=":material/block:")
         else:
             understood = pd.DataFrame({t("Cột", "Column"): list(checked.mapping), t("Cột trong tệp", "Column in the file"): list(checked.mapping.values())})
-            st.markdown(f"**{t('Cách hiểu các cột', 'How the columns were read')}** · {checked.raw.encoding_note} · {fmt_int(checked.rows, lang())} {t('dòng', 'rows')}")
+            st.markdown(f"**{t('Cách hiểu các cột', 'How the columns were read')}** · {plain(checked.raw.encoding_note)} · {fmt_int(checked.rows, lang())} {t('dòng', 'rows')}")
             st.dataframe(understood, hide_index=True)
             if checked.ignored:
-                st.caption(t("Các cột không dùng: ", "Columns not used: ") + ", ".join(checked.ignored))
+                st.caption(t("Các cột không dùng: ", "Columns not used: ") + plain(", ".join(checked.ignored)))
             if not checked.ok:
-                st.error(checked.message, icon=":material/block:")
+                st.error(plain(checked.message), icon=":material/block:")
                 st.dataframe(
                     checked.problems.rename(columns={"row": t("Dòng", "Row"), "column": t("Cột", "Column"), "value": t("Giá trị", "Value"), "expected": t("Cần", "Expected")}),
                     hide_index=True,
@@ -120,7 +121,7 @@ if upload is not None:
                     on_click="ignore",
                 )
             else:
-                st.success(checked.message, icon=":material/check_circle:")
+                st.success(plain(checked.message), icon=":material/check_circle:")
                 if st.button(t("Nhập dữ liệu", "Import"), type="primary", key="ingest_import", icon=":material/upload:"):
                     bar, progress = _progress_bar()
                     try:
@@ -132,7 +133,7 @@ if upload is not None:
                               "Dùng lệnh python -m data_access.ingest với tài khoản nhập liệu (docs/postgresql.md). Chi tiết: ",
                               "Not imported: the app's database account may not write, so nothing was written. "
                               "Use python -m data_access.ingest with the import account (docs/postgresql.md). Details: ")
-                            + str(error.orig or error).splitlines()[0],
+                            + plain(str(error.orig or error).splitlines()[0]),
                             icon=":material/gpp_bad:",
                         )
                         st.stop()
@@ -144,7 +145,7 @@ if upload is not None:
     done = st.session_state.get("ingest_result")
     if done is not None and done[0] == token:
         result = done[1]
-        st.success(result.message(lang()), icon=":material/task_alt:")
+        st.success(plain(result.message(lang())), icon=":material/task_alt:")
         cols = st.columns(3)
         cols[0].metric(t("Thêm mới", "Added"), fmt_int(result.added, lang()))
         cols[1].metric(t("Cập nhật", "Updated"), fmt_int(result.updated, lang()))
