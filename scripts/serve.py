@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
 EXIT_REFUSED = 2
+METRICS_ENV = "DASHBOARD_METRICS"  # "1": serve Streamlit's /_stcore/metrics (it needs no sign-in)
 
 
 def _secrets_files() -> list[Path]:
@@ -97,6 +98,22 @@ def demo_arguments(argv: list[str]) -> list[str] | None:
     return [*argv, "--server.address", address or "127.0.0.1"]
 
 
+def customise_server() -> None:
+    """Streamlit's /_stcore/metrics answers anyone who reaches the port, signed in or not (it
+    counts sessions and cache sizes): it is left out unless an operator sets DASHBOARD_METRICS=1."""
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from streamlit.web.server.starlette import starlette_app, starlette_routes
+
+    async def metrics_off(_request):
+        return PlainTextResponse(f"Not found: metrics are off ({METRICS_ENV}=1 turns them on).\n", status_code=404)
+
+    if os.environ.get(METRICS_ENV) != "1":
+        # A plain 404, not the app's page that any unknown path gets.
+        starlette_app.create_metrics_routes = lambda runtime, base_url: [
+            Route(starlette_routes._with_base(starlette_routes.ROUTE_METRICS, base_url), metrics_off)]
+
+
 def main(argv: list[str]) -> int:
     demo = not (oidc_configured() or accounts_configured())
     if demo:
@@ -123,6 +140,7 @@ def main(argv: list[str]) -> int:
     from streamlit.web import cli
 
     PagesManager.uses_pages_directory = False
+    customise_server()
     sys.argv = ["streamlit", "run", str(APP), *argv]
     return cli.main()
 

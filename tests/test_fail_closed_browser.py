@@ -65,3 +65,21 @@ def test_disabling_every_account_does_not_open_the_app(accounts_db, streamlit_se
     page.goto(server.url)
     wait_for_app(page)
     page.get_by_label("Mật khẩu").wait_for()
+
+
+def _status(url: str) -> int:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_metrics_answer_only_when_an_operator_enables_them(app_server, streamlit_server, demo_db_url):
+    assert _status(f"{app_server}/_stcore/health") == 200
+    assert _status(f"{app_server}/_stcore/metrics") == 404
+    enabled = streamlit_server(REPO_ROOT / "app.py", env={"DASHBOARD_DATABASE_URL": demo_db_url, "DASHBOARD_METRICS": "1"}, cwd=REPO_ROOT)
+    assert _status(f"{enabled.url}/_stcore/metrics") == 200
