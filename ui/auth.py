@@ -7,8 +7,10 @@ once), but whether the demo may ever be served is decided once, when the server 
   provider with `st.login()`; the identity (`st.user`: email, else preferred_username) is
   matched to an active local account for its role and unit; anyone else is refused.
 * "local": the `accounts` table has an active account - a user name and password form;
-  argon2id hashes only (data_access.accounts), one generic error message, and a growing
-  delay after repeated failures in a session.
+  argon2id hashes only (data_access.accounts), one generic error message; failures are
+  counted per account name and per client address in the database and lock further tries
+  for a while (data_access.sign_in_throttle); every sign-in, failure and refusal is in the
+  audit log.
 * "demo": neither - a single-user demo with full access (the admin role), a visible
   banner, and no sign-out. Only when scripts/serve.py started the server with no sign-in
   configured, and so bound it to loopback (`DEMO_AT_START`). A server that started with
@@ -20,13 +22,15 @@ The viewer lives in the session (never in the URL); `current_viewer()` reads it.
 
 from __future__ import annotations
 
-import time
+from datetime import datetime
 
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
 from data_access import accounts
+from data_access import sign_in_throttle as throttle
 from data_access.access import Viewer
+from data_access.audit import record_audit
 from data_access.db import user_facing_error
 from ui.i18n import lang, t
 from ui.plain import plain
@@ -36,10 +40,6 @@ NOBODY = Viewer("", "none", None, "")  # owns nothing: what a run without sign-i
 _VIEWER = "_viewer"
 _MODE = "_sign_in_mode"
 _USER = "_signed_in_user"
-_FAILURES = "_sign_in_failures"
-FREE_ATTEMPTS = 3  # failures before each further attempt waits
-DELAY_SECONDS = 1.0
-MAX_DELAY_SECONDS = 5.0
 # Set by scripts/serve.py before the server starts: True only when no sign-in was configured
 # then and the server listens on loopback only. None: not started by the launcher.
 DEMO_AT_START: bool | None = None
@@ -61,6 +61,15 @@ def oidc_configured() -> bool:
         return bool(st.secrets.load_if_toml_exists() and st.secrets.get("auth"))
     except Exception:  # noqa: BLE001 - an unreadable secrets file means no identity provider
         return False
+
+
+def client_address() -> str | None:
+    """The address the browser connected from (behind a reverse proxy: the proxy's)."""
+    try:
+        address = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no request context: unknown
+        return None
+    return address if isinstance(address, str) else None  # AppTest has no connection
 
 
 def _db(call, *args):
@@ -145,15 +154,24 @@ def _sign_in_form(engine) -> None:
         submitted = st.form_submit_button(t("Đăng nhập", "Sign in"), type="primary", key="sign_in_submit", icon=":material/login:")
     if not submitted:
         return
-    failures = int(st.session_state.get(_FAILURES, 0))
-    if failures >= FREE_ATTEMPTS:
-        time.sleep(min(MAX_DELAY_SECONDS, DELAY_SECONDS * (failures - FREE_ATTEMPTS + 1)))
+    address = client_address()
+    until = _db(throttle.locked_until, engine, username, address)
+    if until is not None:
+        _db(record_audit, engine, accounts.normalise_username(username), "sign-in-locked", "local", {"address": address, "until": until})
+        minutes = max(1, -(-int((until - datetime.now()).total_seconds()) // 60))
+        st.error(t(
+            f"Đã đăng nhập sai quá nhiều lần. Hãy thử lại sau {minutes} phút, hoặc nhờ quản trị viên mở khóa.",
+            f"Too many failed sign-ins. Try again in {minutes} min, or ask an administrator to unlock.",
+        ), icon=":material/lock_clock:")
+        return
     account = _db(accounts.authenticate, engine, username, password)
     if account is None:
-        st.session_state[_FAILURES] = failures + 1
+        _db(throttle.record_failure, engine, username, address)
+        _db(record_audit, engine, accounts.normalise_username(username), "sign-in-failed", "local", {"address": address})
         st.error(t("Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong user name or password."), icon=":material/lock:")
         return
-    st.session_state.pop(_FAILURES, None)
+    _db(throttle.record_success, engine, account.username)
+    _db(record_audit, engine, account.username, "sign-in", "local", {"address": address})
     st.session_state[_USER] = account.username
     st.rerun()
 
