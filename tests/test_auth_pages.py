@@ -197,6 +197,18 @@ def test_a_download_is_recorded_when_the_file_is_generated(signed_db):
     assert row[:3] == (CHAIR, "export", "xep-hang_quan-1.csv") and '"rows": 1' in row[3]
 
 
+def test_a_download_drawn_before_the_account_was_disabled_delivers_nothing(signed_db):
+    from ui.downloads import DownloadRefused, audited
+
+    generate = audited(lambda: b"a;b\n1;2\n", "xep-hang_quan-1.csv", {"rows": 1}, actor=CHAIR, engine=signed_db, signed_in=True)
+    accounts.set_active(signed_db, CHAIR, False)  # after the page drew the button, before the click
+    with pytest.raises(DownloadRefused):
+        generate()
+    with signed_db.connect() as connection:
+        rows = connection.execute(select(audit_log.c.actor, audit_log.c.action).where(audit_log.c.actor == CHAIR)).all()
+    assert [tuple(r) for r in rows] == [(CHAIR, "export-refused")]
+
+
 # --- the launcher ------------------------------------------------------------------------------
 
 

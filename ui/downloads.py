@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from data_access import accounts
 from data_access.audit import record_audit
 from i18n.format import fmt_date, fmt_int, fmt_num, fmt_pct
 from reports.spreadsheet import csv_bytes, xlsx_bytes
@@ -34,18 +35,30 @@ to_csv = csv_bytes
 to_xlsx = xlsx_bytes
 
 
-def audited(build, file_name: str, details: dict | None = None, *, actor: str | None = None, engine=None):
+class DownloadRefused(PermissionError):
+    """The account that drew the button was disabled (or removed) before the click."""
+
+
+def audited(build, file_name: str, details: dict | None = None, *, actor: str | None = None, engine=None, signed_in: bool | None = None):
     """A callable for download_button's `data`: builds the file when the user clicks, and
     records the export (the signed-in user, the file, when) in the audit log. Who and which
     database are taken now, while the page draws (default: the session's viewer and the
-    app's database): the click is served outside the page run."""
-    if actor is None or engine is None:
+    app's database): the click is served outside the page run. A signed-in viewer's account
+    is checked again at the click: disabled since the page drew, no file (and the refusal is
+    in the audit log)."""
+    if actor is None or engine is None or signed_in is None:
         from ui import auth, data
 
         actor = auth.current_viewer().username if actor is None else actor
         engine = data.engine() if engine is None else engine
+        signed_in = auth.mode() in ("local", "oidc") if signed_in is None else signed_in
 
     def generate() -> bytes:
+        if signed_in:
+            account = accounts.get(engine, actor)
+            if account is None or not account.active:
+                record_audit(engine, actor, "export-refused", file_name, details)
+                raise DownloadRefused(f"the account {actor!r} may no longer download")
         payload = build()
         record_audit(engine, actor, "export", file_name, {**(details or {}), "bytes": len(payload)})
         return payload
