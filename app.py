@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from data_access.access import OutOfScope, Viewer
-from data_access.db import DatabaseRefused, DatabaseUnavailable
+from data_access.db import DatabaseDamaged, DatabaseRefused, DatabaseUnavailable
 from ui import auth, data, frame, url_state
 from ui.i18n import language_switch, t
 from ui.plain import plain
@@ -67,6 +67,8 @@ except DatabaseUnavailable as error:
     frame.database_unavailable(error)
 except DatabaseRefused as error:
     frame.database_refused(error)
+except DatabaseDamaged as error:
+    frame.database_damaged(error)
 except SchemaOutdated as error:
     st.error(plain(error), icon=":material/database:")
 except OutOfScope as error:

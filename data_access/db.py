@@ -29,9 +29,19 @@ class DatabaseRefused(RuntimeError):
     """The database answered but refused the request, for example for a missing grant."""
 
 
+class DatabaseDamaged(RuntimeError):
+    """The database file is not a database any more (corrupted, truncated, overwritten)."""
+
+
+# SQLite's words for a file it cannot read as a database: not a missing grant.
+DAMAGED_WORDS = ("file is not a database", "database disk image is malformed", "file is encrypted or is not a database")
+
+
 def user_facing_error(error: DBAPIError) -> RuntimeError:
-    """The driver's error as one of the two kinds the app explains to the user."""
+    """The driver's error as one of the kinds the app explains to the user."""
     detail = str(error.orig or error).splitlines()[0]
+    if any(words in detail.lower() for words in DAMAGED_WORDS):
+        return DatabaseDamaged(detail)
     return DatabaseUnavailable(detail) if isinstance(error, OperationalError) else DatabaseRefused(detail)
 
 

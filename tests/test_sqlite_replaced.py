@@ -56,3 +56,18 @@ def test_a_missing_file_is_said_as_such_not_created_empty(tmp_path):
             connection.execute(text("select 1"))
     assert not live.exists()
     engine.dispose()
+
+
+def test_a_damaged_database_file_is_not_blamed_on_grants(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.support.app_server import REPO_ROOT
+
+    damaged = tmp_path / "damaged.sqlite"
+    damaged.write_bytes(b"this was a database before the disk filled up" * 100)
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", f"sqlite:///{damaged}")
+    app = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60).run()
+    assert not app.exception
+    shown = " ".join(e.value for e in app.error)
+    assert "bị hỏng" in shown and "sao lưu" in shown
+    assert "thiếu quyền" not in shown

@@ -6,7 +6,7 @@ import streamlit as st
 
 from data_access import access
 from data_access.access import OutOfScope, Viewer
-from data_access.db import DatabaseRefused, DatabaseUnavailable
+from data_access.db import DatabaseDamaged, DatabaseRefused, DatabaseUnavailable
 from i18n.format import fmt_date
 from ui import data, url_state
 from ui.filters import Filters, filter_bar
@@ -95,6 +95,19 @@ def database_refused(error: DatabaseRefused) -> None:
         )
         + plain(error),
         icon=":material/gpp_bad:",
+    )
+
+
+def database_damaged(error: DatabaseDamaged) -> None:
+    st.error(
+        t(
+            "Tệp cơ sở dữ liệu bị hỏng (không đọc được như một cơ sở dữ liệu). Quản trị viên dừng ứng dụng và khôi phục "
+            "tệp từ bản sao lưu. Chi tiết: ",
+            "The database file is damaged (it cannot be read as a database). An administrator stops the app and restores "
+            "the file from a backup. Details: ",
+        )
+        + plain(error),
+        icon=":material/broken_image:",
     )
 
 
