@@ -99,14 +99,21 @@ def demo_arguments(argv: list[str]) -> list[str] | None:
 
 
 def customise_server() -> None:
-    """Streamlit's /_stcore/metrics answers anyone who reaches the port, signed in or not (it
-    counts sessions and cache sizes): it is left out unless an operator sets DASHBOARD_METRICS=1."""
+    """Two changes to Streamlit's own HTTP server: the session-cookie routes of local sign-in
+    (ui/session_cookie.py), and no /_stcore/metrics, which answers anyone who reaches the
+    port, signed in or not, unless an operator sets DASHBOARD_METRICS=1."""
     from starlette.responses import PlainTextResponse
     from starlette.routing import Route
     from streamlit.web.server.starlette import starlette_app, starlette_routes
 
     async def metrics_off(_request):
         return PlainTextResponse(f"Not found: metrics are off ({METRICS_ENV}=1 turns them on).\n", status_code=404)
+
+    from ui import session_cookie
+
+    original = starlette_app.create_streamlit_routes
+    starlette_app.create_streamlit_routes = lambda runtime: [*session_cookie.routes(), *original(runtime)]
+    session_cookie.ROUTES_ON = True
 
     if os.environ.get(METRICS_ENV) != "1":
         # A plain 404, not the app's page that any unknown path gets.

@@ -22,6 +22,7 @@ The viewer lives in the session (never in the URL); `current_viewer()` reads it.
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 
 import streamlit as st
@@ -32,6 +33,7 @@ from data_access import sign_in_throttle as throttle
 from data_access.access import Viewer
 from data_access.audit import record_audit
 from data_access.db import user_facing_error
+from ui import session_cookie
 from ui.i18n import lang, t
 from ui.plain import plain
 
@@ -40,6 +42,8 @@ NOBODY = Viewer("", "none", None, "")  # owns nothing: what a run without sign-i
 _VIEWER = "_viewer"
 _MODE = "_sign_in_mode"
 _USER = "_signed_in_user"
+_SIGNED_OUT = "_signed_out"
+_REQUESTED = "_requested_path"
 # Set by scripts/serve.py before the server starts: True only when no sign-in was configured
 # then and the server listens on loopback only. None: not started by the launcher.
 DEMO_AT_START: bool | None = None
@@ -122,8 +126,40 @@ def require_viewer() -> Viewer:
 # --- local accounts -----------------------------------------------------------------------------
 
 
+def _cookie() -> str | None:
+    try:
+        return st.context.cookies.get(session_cookie.COOKIE)
+    except Exception:  # noqa: BLE001 - no browser connection (a test run): no cookie
+        return None
+
+
+def _requested_path() -> str:
+    """The page and parameters this session was opened with, to return to after sign-in."""
+    from urllib.parse import urlencode, urlsplit
+
+    try:
+        path = urlsplit(st.context.url or "/").path or "/"
+    except Exception:  # noqa: BLE001 - no browser connection
+        path = "/"
+    query = urlencode([(key, value) for key in st.query_params for value in st.query_params.get_all(key)])
+    return session_cookie.safe_next(path + (f"?{query}" if query else ""))
+
+
+def _go_to(url: str) -> None:
+    """Send the browser to another address of this server (a plain link as well, should the
+    automatic move be blocked)."""
+    st.markdown(f'<meta http-equiv="refresh" content="0; url={html.escape(url, quote=True)}">', unsafe_allow_html=True)
+    st.link_button(t("Tiếp tục", "Continue"), url, type="primary")
+    st.stop()
+
+
 def _local_viewer(engine) -> Viewer:
-    username = st.session_state.get(_USER)
+    if st.session_state.get(_SIGNED_OUT):
+        if session_cookie.ROUTES_ON and _cookie():
+            _go_to(f"{session_cookie.SIGN_OUT_ROUTE}?next=/")  # the browser forgets the cookie too
+    else:
+        st.session_state.setdefault(_REQUESTED, _requested_path())
+    username = st.session_state.get(_USER) or (None if st.session_state.get(_SIGNED_OUT) else session_cookie.signed_in_user(_cookie()))
     if username:
         # Checked on every run: a disabled account or a changed role takes effect at once.
         account = _db(accounts.get, engine, username)
@@ -173,12 +209,17 @@ def _sign_in_form(engine) -> None:
     _db(throttle.record_success, engine, account.username)
     _db(record_audit, engine, account.username, "sign-in", "local", {"address": address})
     st.session_state[_USER] = account.username
+    st.session_state.pop(_SIGNED_OUT, None)
+    if session_cookie.ROUTES_ON:  # the cookie that keeps the sign-in over reloads and new tabs
+        ticket = session_cookie.issue_ticket(account.username, st.session_state.get(_REQUESTED, "/"))
+        _go_to(f"{session_cookie.SESSION_ROUTE}?ticket={ticket}")
     st.rerun()
 
 
 def _sign_out() -> None:
     for key in (_USER, _VIEWER):
         st.session_state.pop(key, None)
+    st.session_state[_SIGNED_OUT] = True
 
 
 # --- the identity provider (OpenID Connect) -------------------------------------------------------
