@@ -102,6 +102,15 @@ def _watch_file(engine: Engine, path: str) -> None:
     event.listen(engine, "checkout", check)
 
 
+def take_write_lock(connection) -> None:
+    """On SQLite, take the database's write lock at the start of a transaction, waiting up
+    to the busy timeout (30 s) for another writer: a transaction that reads first and writes
+    later cannot wait, and fails at once with "database is locked" when another import
+    committed in between. PostgreSQL locks rows as it goes: nothing to do."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def make_engine(url: str | None = None) -> Engine:
     """An engine for the URL (default: `database_url()`), ready for SQLite or PostgreSQL."""
     url = url or database_url()

@@ -57,6 +57,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from data_access import schema
 from data_access.audit import audit_entries, record_audit  # noqa: F401 - part of this module's API
 from data_access.bulk import bulk_insert, drop_secondary_indexes
+from data_access.db import take_write_lock
 from data_access.ingest_validate import (
     SOURCES,
     Checked,
@@ -227,6 +228,7 @@ def write(
     stage = _stage_table(source, columns)
     compared = [c for c in columns if c != key]
     with engine.begin() as connection:
+        take_write_lock(connection)  # a second import waits for the first instead of failing
         stage.drop(connection, checkfirst=True)
         stage.create(connection)
         for start in range(0, len(frame), STAGE_CHUNK):
