@@ -12,9 +12,10 @@ from pathlib import Path
 import streamlit as st
 
 from data_access.access import OutOfScope, Viewer
-from data_access.db import DatabaseRefused, DatabaseUnavailable
+from data_access.db import DatabaseDamaged, DatabaseRefused, DatabaseUnavailable
 from ui import auth, data, frame, url_state
 from ui.i18n import language_switch, t
+from ui.plain import plain
 from ui.setup import SchemaOutdated, prepare_database, prepare_map_glyphs
 
 render_started = time.perf_counter()
@@ -68,8 +69,10 @@ except DatabaseUnavailable as error:
     frame.database_unavailable(error)
 except DatabaseRefused as error:
     frame.database_refused(error)
+except DatabaseDamaged as error:
+    frame.database_damaged(error)
 except SchemaOutdated as error:
-    st.error(str(error), icon=":material/database:")
+    st.error(plain(error), icon=":material/database:")
 except OutOfScope as error:
     frame.out_of_scope(error)
 finally:

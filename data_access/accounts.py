@@ -7,6 +7,8 @@ in any other form and is never printed or logged.
     python -m data_access.accounts disable USERNAME
     python -m data_access.accounts enable USERNAME
     python -m data_access.accounts list
+    python -m data_access.accounts locks                      (sign-in failures and locks)
+    python -m data_access.accounts unlock [USERNAME] [--address IP]
     (every command takes --url DB_URL; default: DASHBOARD_DATABASE_URL, secrets, the demo file)
 
 The password is read with getpass on a terminal, else from the first line of stdin; never
@@ -249,6 +251,10 @@ def main(argv: list[str] | None = None) -> int:
     for name, text in (("passwd", "set a new password"), ("disable", "refuse sign-in"), ("enable", "allow sign-in again")):
         commands.add_parser(name, help=text).add_argument("username")
     commands.add_parser("list", help="list the accounts (never the hashes)")
+    commands.add_parser("locks", help="account names and client addresses with recent sign-in failures, and their locks")
+    unlocking = commands.add_parser("unlock", help="clear the sign-in lock of an account name and/or a client address")
+    unlocking.add_argument("username", nargs="?")
+    unlocking.add_argument("--address", help="client address (as shown by `locks`)")
     for sub in commands.choices.values():
         sub.add_argument("--url", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     try:
@@ -276,6 +282,18 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command in ("disable", "enable"):
             set_active(engine, args.username, args.command == "enable")
             print(f"Account {normalise_username(args.username)} {args.command}d")
+        elif args.command == "locks":
+            from data_access.sign_in_throttle import locks
+
+            frame = locks(engine)
+            print("(no recent sign-in failures)" if frame.empty else frame.to_string(index=False))
+        elif args.command == "unlock":
+            from data_access.sign_in_throttle import unlock
+
+            if not args.username and not args.address:
+                raise AccountError("give the USERNAME, --address IP, or both")
+            cleared = unlock(engine, args.username, args.address)
+            print(f"Cleared {cleared} lock(s)" if cleared else "Nothing to clear: no failures recorded for that name or address")
         else:
             frame = list_accounts(engine)
             print("(no accounts)" if frame.empty else frame.drop(columns="updated_at").to_string(index=False))

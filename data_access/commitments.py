@@ -336,10 +336,15 @@ def list_commitments(engine: Engine, codes: Sequence[str] | None = None, statuse
         return _frame(connection, query, today or date.today())
 
 
-def previous_meeting_date(engine: Engine, meeting_date: date) -> date | None:
-    """The latest meeting (a day commitments were recorded) before `meeting_date`."""
+def previous_meeting_date(engine: Engine, meeting_date: date, codes: Iterable[str] | None = None) -> date | None:
+    """The latest meeting (a day commitments were recorded) before `meeting_date`, of the
+    units in `codes` (None: any unit): another district's meeting is not this one's."""
+    c = commitments.c
+    query = select(func.max(c.meeting_date)).where(c.meeting_date < meeting_date)
+    if codes is not None:
+        query = query.where(c.unit_code.in_(list(codes)))
     with engine.connect() as connection:
-        return connection.execute(select(func.max(commitments.c.meeting_date)).where(commitments.c.meeting_date < meeting_date)).scalar()
+        return connection.execute(query).scalar()
 
 
 def due_for_meeting(engine: Engine, meeting_date: date, codes: Sequence[str] | None = None,
@@ -349,7 +354,7 @@ def due_for_meeting(engine: Engine, meeting_date: date, codes: Sequence[str] | N
     units in `codes` (None: all the viewer may see)."""
     codes = queries.detail_codes(engine, viewer, codes)
     c = commitments.c
-    since = previous_meeting or _as_day(previous_meeting_date(engine, meeting_date)) or (meeting_date - timedelta(days=PREVIOUS_MEETING_FALLBACK_DAYS))
+    since = previous_meeting or _as_day(previous_meeting_date(engine, meeting_date, codes)) or (meeting_date - timedelta(days=PREVIOUS_MEETING_FALLBACK_DAYS))
     closed_from = datetime.combine(since + timedelta(days=1), datetime.min.time())
     closed_to = datetime.combine(meeting_date + timedelta(days=1), datetime.min.time())
     query = _select().where(

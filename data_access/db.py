@@ -29,9 +29,19 @@ class DatabaseRefused(RuntimeError):
     """The database answered but refused the request, for example for a missing grant."""
 
 
+class DatabaseDamaged(RuntimeError):
+    """The database file is not a database any more (corrupted, truncated, overwritten)."""
+
+
+# SQLite's words for a file it cannot read as a database: not a missing grant.
+DAMAGED_WORDS = ("file is not a database", "database disk image is malformed", "file is encrypted or is not a database")
+
+
 def user_facing_error(error: DBAPIError) -> RuntimeError:
-    """The driver's error as one of the two kinds the app explains to the user."""
+    """The driver's error as one of the kinds the app explains to the user."""
     detail = str(error.orig or error).splitlines()[0]
+    if any(words in detail.lower() for words in DAMAGED_WORDS):
+        return DatabaseDamaged(detail)
     return DatabaseUnavailable(detail) if isinstance(error, OperationalError) else DatabaseRefused(detail)
 
 
@@ -62,6 +72,45 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
+def _file_identity(path: str) -> tuple[int, int]:
+    found = os.stat(path)
+    return found.st_dev, found.st_ino
+
+
+def _watch_file(engine: Engine, path: str) -> None:
+    """Refuse to go on when the SQLite file is replaced under a running app (a restored copy
+    moved into place): pooled connections still write into the moved-away file, and a new
+    one would read the old write-ahead log over the new file. The engine remembers the file
+    it first opened; any other file (or none) at the path afterwards is a clear
+    DatabaseUnavailable until the app is restarted, and nothing is read or written."""
+    opened: dict[str, tuple[int, int]] = {}
+
+    def remember(_dbapi_connection, _record) -> None:
+        opened.setdefault("file", _file_identity(path))
+
+    def check(_dbapi_connection, _record, _proxy) -> None:
+        try:
+            now = _file_identity(path)
+        except FileNotFoundError:
+            raise DatabaseUnavailable(f"the database file {path} is missing: it was moved or deleted while the app runs") from None
+        if now != opened.get("file", now):
+            raise DatabaseUnavailable(
+                f"the database file {path} was replaced while the app runs; nothing was written. Stop the app, delete "
+                f"{Path(path).name}-wal and -shm beside the restored file, then start it again")
+
+    event.listen(engine, "connect", remember)
+    event.listen(engine, "checkout", check)
+
+
+def take_write_lock(connection) -> None:
+    """On SQLite, take the database's write lock at the start of a transaction, waiting up
+    to the busy timeout (30 s) for another writer: a transaction that reads first and writes
+    later cannot wait, and fails at once with "database is locked" when another import
+    committed in between. PostgreSQL locks rows as it goes: nothing to do."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def make_engine(url: str | None = None) -> Engine:
     """An engine for the URL (default: `database_url()`), ready for SQLite or PostgreSQL."""
     url = url or database_url()
@@ -71,6 +120,8 @@ def make_engine(url: str | None = None) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa_create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+            _watch_file(engine, parsed.database)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         # Plain "postgresql://" means psycopg 3 here, the driver requirements.txt installs.

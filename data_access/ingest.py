@@ -57,6 +57,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from data_access import schema
 from data_access.audit import audit_entries, record_audit  # noqa: F401 - part of this module's API
 from data_access.bulk import bulk_insert, drop_secondary_indexes
+from data_access.db import take_write_lock
 from data_access.ingest_validate import (
     SOURCES,
     Checked,
@@ -69,6 +70,7 @@ from data_access.ingest_validate import (
     validate,
 )
 from data_access.refresh import fresh_facts, refresh_summaries_in
+from reports.spreadsheet import write_csv
 
 __all__ = [
     "SOURCES",
@@ -244,6 +246,7 @@ def write(
     stage = _stage_table(source, columns)
     compared = [c for c in columns if c != key]
     with engine.begin() as connection:
+        take_write_lock(connection)  # a second import waits for the first instead of failing
         stage.drop(connection, checkfirst=True)
         stage.create(connection)
         for start in range(0, len(frame), STAGE_CHUNK):
@@ -469,7 +472,7 @@ def main(argv: list[str] | None = None) -> int:
             if checked.problem_count > 50:
                 print(_m(args.lang, f"… và {checked.problem_count - 50:,} lỗi khác.", f"… and {checked.problem_count - 50:,} more problems."))
             if args.rejected:
-                checked.rejected_rows.to_csv(args.rejected, index=False, encoding="utf-8-sig")
+                write_csv(checked.rejected_rows, args.rejected)
                 print(_m(args.lang, f"Các dòng bị từ chối: {args.rejected}", f"Rejected rows: {args.rejected}"))
             return EXIT_REFUSED
         if args.check:

@@ -82,6 +82,12 @@ class Limits:
     max_text_length: int = 2000
     max_problems_listed: int = 10_000
     max_rejected_rows: int = 100_000
+    # An .xlsx is a zip: its size on disk says little about what reading it costs. These are
+    # checked before any XML is parsed (a 1 MB file can hold a 1 GiB cell).
+    max_xlsx_unpacked_mb: float = 1024
+    max_xlsx_ratio: float = 100  # unpacked / packed, for any part larger than 1 MB unpacked
+    max_xlsx_rows: int = 1_048_576  # Excel's own limit per sheet
+    max_xlsx_columns: int = 1_000
     code_pattern: str = r"^[0-9A-Za-z][0-9A-Za-z._/:\-]*$"
     earliest_date: date = date(2000, 1, 1)
     future_days: int = 1
@@ -395,13 +401,80 @@ def _cell_text(value) -> str:
     return str(value)
 
 
+def _check_xlsx_package(file, name: str, limits: Limits, lang: str) -> None:
+    """Refuse a zip bomb before reading: the unpacked size of the parts (as the zip declares
+    it; Python's zipfile never reads more than that) and how far any big part is compressed."""
+    import zipfile
+
+    def refuse(vi: str, en: str) -> FileRejected:
+        return FileRejected(_m(lang, f"Tệp Excel {name} {vi} Hãy lưu lại dạng CSV UTF-8 hoặc tách thành nhiều tệp nhỏ hơn.",
+                               f"The Excel file {name} {en} Save it as CSV UTF-8 or split it into smaller files."))
+
+    with _open_binary(file) as handle:
+        try:
+            parts = zipfile.ZipFile(handle).infolist()
+        except (zipfile.BadZipFile, OSError, ValueError) as error:
+            raise FileRejected(_m(lang, f"Không đọc được tệp Excel {name} (tệp nén hỏng: {error}). Hãy lưu lại dạng .xlsx hoặc CSV UTF-8.",
+                                  f"Cannot read the Excel file {name} (broken zip: {error}). Save it again as .xlsx or CSV UTF-8.")) from None
+    unpacked = sum(part.file_size for part in parts)
+    if unpacked > limits.max_xlsx_unpacked_mb * 1024 * 1024:
+        raise refuse(f"giải nén ra {_mb(unpacked)}, vượt giới hạn {limits.max_xlsx_unpacked_mb:g} MB.",
+                     f"unpacks to {_mb(unpacked)}, over the {limits.max_xlsx_unpacked_mb:g} MB limit.")
+    for part in parts:
+        if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
+            rows = _count_rows(file, part.filename)
+            if rows > limits.max_xlsx_rows:
+                raise refuse(f"có {rows:,} dòng, quá {limits.max_xlsx_rows:,} dòng.", f"has {rows:,} rows, more than {limits.max_xlsx_rows:,}.")
+        if part.file_size > 1024 * 1024 and part.file_size > limits.max_xlsx_ratio * max(part.compress_size, 1):
+            raise refuse(f"có phần {part.filename[:60]} nén {part.file_size / max(part.compress_size, 1):,.0f} lần (giới hạn {limits.max_xlsx_ratio:g}): không giống tệp xuất từ hệ thống.",
+                         f"has a part {part.filename[:60]} compressed {part.file_size / max(part.compress_size, 1):,.0f} times (limit {limits.max_xlsx_ratio:g}): not like a system export.")
+
+
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,20}:)?row[\s>/]")
+
+
+def _count_rows(file, part_name: str) -> int:
+    """How many <row> elements a worksheet holds, counted in the unpacked stream in 16 MB
+    pieces (no XML parsing, little memory): millions of rows are refused in seconds."""
+    import zipfile
+
+    count, tail = 0, b""
+    with _open_binary(file) as handle, zipfile.ZipFile(handle).open(part_name) as stream:
+        while chunk := stream.read(16 * 1024 * 1024):
+            data = tail + chunk
+            count += len(_ROW_TAG.findall(data))
+            tail = data[-32:]
+            count -= len(_ROW_TAG.findall(tail))  # counted again with the next piece
+    return count + len(_ROW_TAG.findall(tail))
+
+
+def _broken_xlsx(name: str, lang: str, error: BaseException) -> FileRejected:
+    detail = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+    return FileRejected(_m(lang, f"Không đọc được tệp Excel {name}: nội dung bị hỏng ({detail}). Hãy mở bằng Excel, lưu lại dạng .xlsx hoặc CSV UTF-8.",
+                           f"Cannot read the Excel file {name}: its content is broken ({detail}). Open it in Excel and save it again as .xlsx or CSV UTF-8."))
+
+
 def _read_xlsx(file, name: str, mapping: Mapping, lang: str, progress: Progress) -> RawTable:
     """First worksheet; the header is the first of the first 20 rows with two known headers
-    (any row when no header is known). Formula cells are refused (see docs/ingest.md)."""
+    (any row when no header is known). Formula cells are refused (see docs/ingest.md).
+    Broken XML or zip data is a FileRejected with a clear message, never a traceback."""
+    import zipfile
+    import zlib
+    from xml.etree.ElementTree import ParseError
+
+    _check_xlsx_package(file, name, mapping.limits, lang)
+    try:
+        return _read_xlsx_rows(file, name, mapping, lang, progress)
+    except (ParseError, zipfile.BadZipFile, zlib.error, EOFError, KeyError, TypeError, AttributeError) as error:
+        raise _broken_xlsx(name, lang, error) from None
+
+
+def _read_xlsx_rows(file, name: str, mapping: Mapping, lang: str, progress: Progress) -> RawTable:
     import zipfile
 
     from openpyxl import load_workbook
 
+    limits = mapping.limits
     known = {normalise(h) for spec in mapping.sources.values() for c in spec.columns.values() for h in c.headers}
     handle = _open_binary(file)
     try:
@@ -416,6 +489,12 @@ def _read_xlsx(file, name: str, mapping: Mapping, lang: str, progress: Progress)
         all_rows: list[tuple[int, list[str]]] = []
         formulas: list[str] = []
         for index, cells in enumerate(sheet.iter_rows(), start=1):
+            if index > limits.max_xlsx_rows or len(cells) > limits.max_xlsx_columns:
+                raise FileRejected(_m(
+                    lang,
+                    f"Tệp Excel {name} có quá {limits.max_xlsx_rows:,} dòng hoặc {limits.max_xlsx_columns:,} cột. Hãy tách thành nhiều tệp nhỏ hơn hoặc lưu dạng CSV UTF-8.",
+                    f"The Excel file {name} has more than {limits.max_xlsx_rows:,} rows or {limits.max_xlsx_columns:,} columns. Split it into smaller files or save it as CSV UTF-8.",
+                ))
             texts = []
             for cell in cells:
                 if getattr(cell, "data_type", None) == "f":

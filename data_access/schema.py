@@ -309,3 +309,15 @@ surveys = Table(
     Column("link", String(500), nullable=True),
     Index("ix_surveys_area", "province_code", "unit_code", "period_end"),
 )
+
+# --- sign-in throttling (data_access/sign_in_throttle.py) --------------------------------------
+# One row per account name and per client address that failed to sign in recently; kept in
+# the database so the limit holds across reloads, restarts and several app processes.
+sign_in_throttle = Table(
+    "sign_in_throttle",
+    metadata,
+    Column("key", String(200), primary_key=True),  # "account:NAME" or "address:IP"
+    Column("failures", Integer, nullable=False),  # consecutive failures since the last success
+    Column("last_failure_at", DateTime, nullable=False),
+    Column("locked_until", DateTime, nullable=True),
+)

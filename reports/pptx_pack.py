@@ -8,16 +8,38 @@ commitments due (table). Every slide's notes hold the definitions of the KPIs it
 from __future__ import annotations
 
 import io
+from contextlib import contextmanager
 
 from pptx import Presentation
-from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
+from pptx.chart.data import CategoryChartData
+from pptx.chart.xlsx import CategoryWorkbookWriter
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.util import Inches, Pt
+from xlsxwriter import Workbook
 
 from i18n.format import fmt_date
 from metrics import kpis
 from reports import content, figures
+from reports.spreadsheet import XLSX_OPTIONS
+
+
+class _SafeWorkbookWriter(CategoryWorkbookWriter):
+    @contextmanager
+    def _open_worksheet(self, xlsx_file):
+        workbook = Workbook(xlsx_file, {"in_memory": True, **XLSX_OPTIONS})
+        worksheet = workbook.add_worksheet()
+        yield workbook, worksheet
+        workbook.close()
+
+
+class SafeCategoryChartData(CategoryChartData):
+    """Chart data whose embedded workbook holds unit names as text, never as formulas."""
+
+    @property
+    def _workbook_writer(self):
+        return _SafeWorkbookWriter(self)
+
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
 DARK = RGBColor(0x1B, 0x26, 0x3B)
@@ -122,7 +144,7 @@ def build_pptx(briefing: content.Briefing, progress=None) -> bytes:
         b.t("Xếp hạng công bằng (co kéo Bayes thực nghiệm về mức chung): đơn vị ít số liệu không bị xếp cao/thấp do may rủi.",
             "Fair ranking (empirical-Bayes shrinkage toward the overall rate): a unit with few cases does not rank high or low by luck.")])
     if len(b.bottom):
-        data = CategoryChartData(number_format=_number_format(focus))
+        data = SafeCategoryChartData(number_format=_number_format(focus))
         data.categories = [str(n) for n in b.bottom["name"]]
         data.add_series(focus.label(lang), [float(v) for v in b.bottom["value"]])
         chart = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, Inches(0.5), Inches(1.3), Inches(7.6), Inches(5.9), data).chart
@@ -143,7 +165,7 @@ def build_pptx(briefing: content.Briefing, progress=None) -> bytes:
     # 5. trend: native line chart with the target
     report(0.65, b.t("Xu hướng", "Trend"))
     slide = _slide(deck, f"{b.t('Xu hướng 12 kỳ', 'Trend, 12 periods')} · {focus.label(lang)}", focus_definition)
-    data = CategoryChartData(number_format=_number_format(focus))
+    data = SafeCategoryChartData(number_format=_number_format(focus))
     data.categories = list(b.trend["label"])
     data.add_series(b.scope_name, [None if v != v else float(v) for v in b.trend["value"]])
     if b.trend_target is not None:

@@ -10,6 +10,10 @@ Secure by default: with no sign-in configured - no `[auth]` section in secrets.t
 active account in the database (or no database yet) - the app runs as a single-user demo
 with full access, so the server is bound to 127.0.0.1. An explicit non-loopback
 `--server.address` (or STREAMLIT_SERVER_ADDRESS) is then refused with exit code 2.
+
+Fail closed: that decision is taken here, once, and handed to the app (ui.auth.DEMO_AT_START).
+A server that started with sign-in never turns into the demo, even if every account is
+disabled later: it then shows a sign-in screen saying an administrator must create one.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
 EXIT_REFUSED = 2
+METRICS_ENV = "DASHBOARD_METRICS"  # "1": serve Streamlit's /_stcore/metrics (it needs no sign-in)
 
 
 def _secrets_files() -> list[Path]:
@@ -93,8 +98,32 @@ def demo_arguments(argv: list[str]) -> list[str] | None:
     return [*argv, "--server.address", address or "127.0.0.1"]
 
 
+def customise_server() -> None:
+    """Two changes to Streamlit's own HTTP server: the session-cookie routes of local sign-in
+    (ui/session_cookie.py), and no /_stcore/metrics, which answers anyone who reaches the
+    port, signed in or not, unless an operator sets DASHBOARD_METRICS=1."""
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from streamlit.web.server.starlette import starlette_app, starlette_routes
+
+    async def metrics_off(_request):
+        return PlainTextResponse(f"Not found: metrics are off ({METRICS_ENV}=1 turns them on).\n", status_code=404)
+
+    from ui import session_cookie
+
+    original = starlette_app.create_streamlit_routes
+    starlette_app.create_streamlit_routes = lambda runtime: [*session_cookie.routes(), *original(runtime)]
+    session_cookie.ROUTES_ON = True
+
+    if os.environ.get(METRICS_ENV) != "1":
+        # A plain 404, not the app's page that any unknown path gets.
+        starlette_app.create_metrics_routes = lambda runtime, base_url: [
+            Route(starlette_routes._with_base(starlette_routes.ROUTE_METRICS, base_url), metrics_off)]
+
+
 def main(argv: list[str]) -> int:
-    if not (oidc_configured() or accounts_configured()):
+    demo = not (oidc_configured() or accounts_configured())
+    if demo:
         arguments = demo_arguments(argv)
         if arguments is None:
             print(
@@ -108,10 +137,17 @@ def main(argv: list[str]) -> int:
         print("Single-user demo mode (no sign-in configured): listening on 127.0.0.1 only.", file=sys.stderr)
         argv = arguments
 
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from ui import auth
+
+    auth.DEMO_AT_START = demo  # the app runs in this process and reads it on every run
+
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli
 
     PagesManager.uses_pages_directory = False
+    customise_server()
     sys.argv = ["streamlit", "run", str(APP), *argv]
     return cli.main()
 

@@ -24,6 +24,7 @@ missing_packages() {
     [[ -x /usr/bin/chromium ]] || missing+=(chromium)
     dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing+=(fonts-dejavu-core)
     command -v runuser >/dev/null 2>&1 || missing+=(util-linux)
+    [[ -x /usr/bin/time ]] || missing+=(time)  # peak-memory figures of tests/test_upload_bombs.py
     echo "${missing[@]:-}"
 }
 

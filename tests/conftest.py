@@ -152,8 +152,8 @@ def app_server(demo_db_url):
 def streamlit_server():
     started: list[StreamlitServer] = []
 
-    def start(script, env=None, cwd=None, extra_args=()):
-        server = StreamlitServer(script, env=env, cwd=cwd, extra_args=extra_args)
+    def start(script, env=None, cwd=None, extra_args=(), address="127.0.0.1"):
+        server = StreamlitServer(script, env=env, cwd=cwd, extra_args=extra_args, address=address)
         started.append(server)
         return server.start()
 

@@ -201,3 +201,15 @@ def test_a_briefing_is_built_only_for_an_own_scope(tiny):
         content.build_briefing(tiny, "760", parse_period("2026-10"), with_map=False, meeting_date=date(2026, 11, 2), viewer=CHAIR_Q12)
     briefing = content.build_briefing(tiny, "760", parse_period("2026-10"), with_map=False, meeting_date=date(2026, 11, 2), viewer=CHAIR_Q1)
     assert set(briefing.units_values["unit_code"]) == {"26734", "26737"}
+
+
+def test_the_previous_meeting_is_the_viewers_own(tiny):
+    """Quận 12's meeting of 20 November is not Quận 1's: a Quận 1 item closed after Quận 1's
+    own meeting of 2 November still opens Quận 1's meeting of 1 December."""
+    values = dict(title="Giảm hồ sơ trễ hạn", due_date=date(2026, 11, 30), created_by="Thư ký")
+    own = store.create(tiny, {**values, "unit_code": "26734"}, today=date(2026, 11, 2), meeting_date=date(2026, 11, 2), viewer=SYSTEM)
+    store.create(tiny, {**values, "unit_code": "26800"}, today=date(2026, 11, 20), meeting_date=date(2026, 11, 20), viewer=SYSTEM)
+    store.update(tiny, own, "done", note="xong", today=date(2026, 11, 10), now=datetime(2026, 11, 10, 9), viewer=SYSTEM)
+    due = store.due_for_meeting(tiny, date(2026, 12, 1), viewer=CHAIR_Q1)
+    assert due.attrs["since"] == date(2026, 11, 2)
+    assert list(due["id"]) == [own]

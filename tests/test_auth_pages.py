@@ -197,6 +197,18 @@ def test_a_download_is_recorded_when_the_file_is_generated(signed_db):
     assert row[:3] == (CHAIR, "export", "xep-hang_quan-1.csv") and '"rows": 1' in row[3]
 
 
+def test_a_download_drawn_before_the_account_was_disabled_delivers_nothing(signed_db):
+    from ui.downloads import DownloadRefused, audited
+
+    generate = audited(lambda: b"a;b\n1;2\n", "xep-hang_quan-1.csv", {"rows": 1}, actor=CHAIR, engine=signed_db, signed_in=True)
+    accounts.set_active(signed_db, CHAIR, False)  # after the page drew the button, before the click
+    with pytest.raises(DownloadRefused):
+        generate()
+    with signed_db.connect() as connection:
+        rows = connection.execute(select(audit_log.c.actor, audit_log.c.action).where(audit_log.c.actor == CHAIR)).all()
+    assert [tuple(r) for r in rows] == [(CHAIR, "export-refused")]
+
+
 # --- the launcher ------------------------------------------------------------------------------
 
 
@@ -232,3 +244,20 @@ def test_the_launcher_refuses_a_network_address_in_demo_mode(tmp_path):
     )
     assert done.returncode == 2
     assert "127.0.0.1" in done.stderr and "data_access.accounts add" in done.stderr
+
+
+def test_a_real_server_not_started_by_the_launcher_never_serves_the_demo(demo_db_env, monkeypatch):
+    """`streamlit run app.py` (no launcher decision) behind a real runtime: fail closed."""
+    from streamlit.runtime import Runtime
+
+    from ui import auth
+
+    with monkeypatch.context() as patched:
+        patched.setattr(auth, "DEMO_AT_START", None)
+        patched.setattr(Runtime, "exists", classmethod(lambda cls: True))
+        patched.setattr(Runtime, "instance", classmethod(lambda cls: object()))
+        assert not auth.demo_allowed()
+    monkeypatch.setattr(auth, "DEMO_AT_START", False)  # the launcher saw sign-in configured
+    app = _app().run()
+    assert app.title[0].value == "Đăng nhập" and _shows_no_data(app)
+    assert any("Quản trị viên cần tạo tài khoản" in w.value for w in app.warning)

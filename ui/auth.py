@@ -1,40 +1,52 @@
 """Sign-in, and who is looking: the one source of the viewer that every page and loader uses.
 
-Three modes, decided on every run (so adding the first account takes effect at once):
+Three modes; which one is decided on every run (so adding the first account takes effect at
+once), but whether the demo may ever be served is decided once, when the server starts:
 
 * "oidc": `.streamlit/secrets.toml` has an `[auth]` section - sign-in through the identity
   provider with `st.login()`; the identity (`st.user`: email, else preferred_username) is
   matched to an active local account for its role and unit; anyone else is refused.
 * "local": the `accounts` table has an active account - a user name and password form;
-  argon2id hashes only (data_access.accounts), one generic error message, and a growing
-  delay after repeated failures in a session.
+  argon2id hashes only (data_access.accounts), one generic error message; failures are
+  counted per account name and per client address in the database and lock further tries
+  for a while (data_access.sign_in_throttle); every sign-in, failure and refusal is in the
+  audit log.
 * "demo": neither - a single-user demo with full access (the admin role), a visible
-  banner, and no sign-out. scripts/serve.py binds the server to 127.0.0.1 in this mode.
+  banner, and no sign-out. Only when scripts/serve.py started the server with no sign-in
+  configured, and so bound it to loopback (`DEMO_AT_START`). A server that started with
+  sign-in fails closed: once every account is disabled it shows a sign-in screen saying an
+  administrator must create one ("closed"), never the demo.
 
 The viewer lives in the session (never in the URL); `current_viewer()` reads it.
 """
 
 from __future__ import annotations
 
-import time
+import html
+from datetime import datetime
 
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
 from data_access import accounts
+from data_access import sign_in_throttle as throttle
 from data_access.access import Viewer
+from data_access.audit import record_audit
 from data_access.db import user_facing_error
+from ui import session_cookie
 from ui.i18n import lang, t
+from ui.plain import plain
 
 DEMO_VIEWER = Viewer("demo", "admin", None, "Demo")
 NOBODY = Viewer("", "none", None, "")  # owns nothing: what a run without sign-in would read
 _VIEWER = "_viewer"
 _MODE = "_sign_in_mode"
 _USER = "_signed_in_user"
-_FAILURES = "_sign_in_failures"
-FREE_ATTEMPTS = 3  # failures before each further attempt waits
-DELAY_SECONDS = 1.0
-MAX_DELAY_SECONDS = 5.0
+_SIGNED_OUT = "_signed_out"
+_REQUESTED = "_requested_path"
+# Set by scripts/serve.py before the server starts: True only when no sign-in was configured
+# then and the server listens on loopback only. None: not started by the launcher.
+DEMO_AT_START: bool | None = None
 DEMO_BANNER = ("Chế độ thử nghiệm một người dùng — chỉ mở trên máy này", "Single-user demo mode — open on this computer only")
 
 
@@ -45,7 +57,7 @@ def current_viewer() -> Viewer:
 
 
 def mode() -> str:
-    return st.session_state.get(_MODE, "demo")
+    return st.session_state.get(_MODE, "closed")
 
 
 def oidc_configured() -> bool:
@@ -53,6 +65,15 @@ def oidc_configured() -> bool:
         return bool(st.secrets.load_if_toml_exists() and st.secrets.get("auth"))
     except Exception:  # noqa: BLE001 - an unreadable secrets file means no identity provider
         return False
+
+
+def client_address() -> str | None:
+    """The address the browser connected from (behind a reverse proxy: the proxy's)."""
+    try:
+        address = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no request context: unknown
+        return None
+    return address if isinstance(address, str) else None  # AppTest has no connection
 
 
 def _db(call, *args):
@@ -63,19 +84,41 @@ def _db(call, *args):
         raise user_facing_error(error) from error
 
 
+def demo_allowed() -> bool:
+    """May this process serve the single-user demo? Decided when the server started (see
+    DEMO_AT_START); a server started some other way (plain `streamlit run`) never does. A
+    script run with no server at all (AppTest's mock runtime) listens on no network."""
+    if DEMO_AT_START is not None:
+        return DEMO_AT_START
+    from unittest.mock import NonCallableMock
+
+    from streamlit.runtime import Runtime
+
+    return Runtime.exists() and isinstance(Runtime.instance(), NonCallableMock)
+
+
 def require_viewer() -> Viewer:
     """The viewer of this run. Without one, draws the sign-in screen and stops the run."""
     from ui import data
 
     engine = data.engine()
-    chosen = "oidc" if oidc_configured() else ("local" if _db(accounts.any_active, engine) else "demo")
+    if oidc_configured():
+        chosen = "oidc"
+    elif _db(accounts.any_active, engine):
+        chosen = "local"
+    else:
+        chosen = "demo" if demo_allowed() else "closed"
+    st.session_state[_MODE] = chosen
     if chosen == "demo":
         viewer = DEMO_VIEWER
+    elif chosen == "closed":
+        st.session_state[_VIEWER] = NOBODY
+        _no_account_screen()
+        st.stop()
     elif chosen == "local":
         viewer = _local_viewer(engine)
     else:
         viewer = _oidc_viewer(engine)
-    st.session_state[_MODE] = chosen
     st.session_state[_VIEWER] = viewer
     return viewer
 
@@ -83,8 +126,40 @@ def require_viewer() -> Viewer:
 # --- local accounts -----------------------------------------------------------------------------
 
 
+def _cookie() -> str | None:
+    try:
+        return st.context.cookies.get(session_cookie.COOKIE)
+    except Exception:  # noqa: BLE001 - no browser connection (a test run): no cookie
+        return None
+
+
+def _requested_path() -> str:
+    """The page and parameters this session was opened with, to return to after sign-in."""
+    from urllib.parse import urlencode, urlsplit
+
+    try:
+        path = urlsplit(st.context.url or "/").path or "/"
+    except Exception:  # noqa: BLE001 - no browser connection
+        path = "/"
+    query = urlencode([(key, value) for key in st.query_params for value in st.query_params.get_all(key)])
+    return session_cookie.safe_next(path + (f"?{query}" if query else ""))
+
+
+def _go_to(url: str) -> None:
+    """Send the browser to another address of this server (a plain link as well, should the
+    automatic move be blocked)."""
+    st.markdown(f'<meta http-equiv="refresh" content="0; url={html.escape(url, quote=True)}">', unsafe_allow_html=True)
+    st.link_button(t("Tiếp tục", "Continue"), url, type="primary")
+    st.stop()
+
+
 def _local_viewer(engine) -> Viewer:
-    username = st.session_state.get(_USER)
+    if st.session_state.get(_SIGNED_OUT):
+        if session_cookie.ROUTES_ON and _cookie():
+            _go_to(f"{session_cookie.SIGN_OUT_ROUTE}?next=/")  # the browser forgets the cookie too
+    else:
+        st.session_state.setdefault(_REQUESTED, _requested_path())
+    username = st.session_state.get(_USER) or (None if st.session_state.get(_SIGNED_OUT) else session_cookie.signed_in_user(_cookie()))
     if username:
         # Checked on every run: a disabled account or a changed role takes effect at once.
         account = _db(accounts.get, engine, username)
@@ -96,6 +171,16 @@ def _local_viewer(engine) -> Viewer:
     st.stop()
 
 
+def _no_account_screen() -> None:
+    st.title(t("Đăng nhập", "Sign in"))
+    st.warning(t(
+        "Chưa có tài khoản nào đang hoạt động, nên chưa ai đăng nhập được. Quản trị viên cần tạo tài khoản "
+        "trên máy chủ: python -m data_access.accounts add TÊN --role admin",
+        "No account is active, so nobody can sign in. An administrator must create one on the server: "
+        "python -m data_access.accounts add USERNAME --role admin",
+    ), icon=":material/lock:")
+
+
 def _sign_in_form(engine) -> None:
     st.title(t("Đăng nhập", "Sign in"))
     st.caption(t("Bảng điều hành chỉ số phục vụ người dân", "Public service dashboard"))
@@ -105,22 +190,36 @@ def _sign_in_form(engine) -> None:
         submitted = st.form_submit_button(t("Đăng nhập", "Sign in"), type="primary", key="sign_in_submit", icon=":material/login:")
     if not submitted:
         return
-    failures = int(st.session_state.get(_FAILURES, 0))
-    if failures >= FREE_ATTEMPTS:
-        time.sleep(min(MAX_DELAY_SECONDS, DELAY_SECONDS * (failures - FREE_ATTEMPTS + 1)))
+    address = client_address()
+    until = _db(throttle.locked_until, engine, username, address)
+    if until is not None:
+        _db(record_audit, engine, accounts.normalise_username(username), "sign-in-locked", "local", {"address": address, "until": until})
+        minutes = max(1, -(-int((until - datetime.now()).total_seconds()) // 60))
+        st.error(t(
+            f"Đã đăng nhập sai quá nhiều lần. Hãy thử lại sau {minutes} phút, hoặc nhờ quản trị viên mở khóa.",
+            f"Too many failed sign-ins. Try again in {minutes} min, or ask an administrator to unlock.",
+        ), icon=":material/lock_clock:")
+        return
     account = _db(accounts.authenticate, engine, username, password)
     if account is None:
-        st.session_state[_FAILURES] = failures + 1
+        _db(throttle.record_failure, engine, username, address)
+        _db(record_audit, engine, accounts.normalise_username(username), "sign-in-failed", "local", {"address": address})
         st.error(t("Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong user name or password."), icon=":material/lock:")
         return
-    st.session_state.pop(_FAILURES, None)
+    _db(throttle.record_success, engine, account.username)
+    _db(record_audit, engine, account.username, "sign-in", "local", {"address": address})
     st.session_state[_USER] = account.username
+    st.session_state.pop(_SIGNED_OUT, None)
+    if session_cookie.ROUTES_ON:  # the cookie that keeps the sign-in over reloads and new tabs
+        ticket = session_cookie.issue_ticket(account.username, st.session_state.get(_REQUESTED, "/"))
+        _go_to(f"{session_cookie.SESSION_ROUTE}?ticket={ticket}")
     st.rerun()
 
 
 def _sign_out() -> None:
     for key in (_USER, _VIEWER):
         st.session_state.pop(key, None)
+    st.session_state[_SIGNED_OUT] = True
 
 
 # --- the identity provider (OpenID Connect) -------------------------------------------------------
@@ -162,8 +261,8 @@ def _oidc_viewer(engine) -> Viewer:
         shown = str(email or st.user.get("preferred_username") or "?")[:100]
         st.title(t("Chưa được cấp quyền", "Not authorised"))
         st.error(t(
-            f"Tài khoản {shown} chưa được cấp quyền xem bảng điều hành. Liên hệ quản trị viên để được tạo tài khoản.",
-            f"The account {shown} may not use this dashboard. Ask an administrator for an account.",
+            f"Tài khoản {plain(shown)} chưa được cấp quyền xem bảng điều hành. Liên hệ quản trị viên để được tạo tài khoản.",
+            f"The account {plain(shown)} may not use this dashboard. Ask an administrator for an account.",
         ), icon=":material/block:")
         st.button(t("Đăng xuất", "Sign out"), on_click=st.logout, icon=":material/logout:")
         st.stop()
@@ -179,6 +278,6 @@ def sidebar(viewer: Viewer, unit_names: dict | None = None) -> None:
         st.sidebar.info(t(*DEMO_BANNER), icon=":material/science:")
         return
     unit = f" · {unit_names.get(viewer.unit_code, viewer.unit_code)}" if viewer.unit_code and unit_names else ""
-    st.sidebar.caption(f":material/person: **{viewer.display_name or viewer.username}** · {viewer.role_label(lang())}{unit}")
+    st.sidebar.caption(f":material/person: **{plain(viewer.display_name or viewer.username)}** · {viewer.role_label(lang())}{plain(unit)}")
     on_click = st.logout if mode() == "oidc" else _sign_out
     st.sidebar.button(t("Đăng xuất", "Sign out"), on_click=on_click, key="sign_out", icon=":material/logout:")

@@ -7,7 +7,6 @@ at the moment it is generated - when the button is clicked, not when the page dr
 
 from __future__ import annotations
 
-import io
 import math
 import re
 import unicodedata
@@ -16,8 +15,10 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from data_access import accounts
 from data_access.audit import record_audit
 from i18n.format import fmt_date, fmt_int, fmt_num, fmt_pct
+from reports.spreadsheet import csv_bytes, xlsx_bytes
 from ui.i18n import lang, t
 
 
@@ -29,33 +30,35 @@ def safe_stem(text: str) -> str:
     return re.sub(r"[^a-z0-9_]+", "-", text).strip("-_")[:120] or "bang"
 
 
-def to_csv(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode("utf-8-sig")
+# Every text cell as text, never a formula (reports/spreadsheet.py says how).
+to_csv = csv_bytes
+to_xlsx = xlsx_bytes
 
 
-def to_xlsx(frame: pd.DataFrame, sheet: str = "Du lieu") -> bytes:
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
-        frame.to_excel(writer, sheet_name=sheet[:31], index=False)
-        worksheet = writer.sheets[sheet[:31]]
-        for position, name in enumerate(frame.columns):
-            width = max([len(str(name))] + [len(str(v)) for v in frame[name].head(200)])
-            worksheet.set_column(position, position, min(60, width + 2))
-    return buffer.getvalue()
+class DownloadRefused(PermissionError):
+    """The account that drew the button was disabled (or removed) before the click."""
 
 
-def audited(build, file_name: str, details: dict | None = None, *, actor: str | None = None, engine=None):
+def audited(build, file_name: str, details: dict | None = None, *, actor: str | None = None, engine=None, signed_in: bool | None = None):
     """A callable for download_button's `data`: builds the file when the user clicks, and
     records the export (the signed-in user, the file, when) in the audit log. Who and which
     database are taken now, while the page draws (default: the session's viewer and the
-    app's database): the click is served outside the page run."""
-    if actor is None or engine is None:
+    app's database): the click is served outside the page run. A signed-in viewer's account
+    is checked again at the click: disabled since the page drew, no file (and the refusal is
+    in the audit log)."""
+    if actor is None or engine is None or signed_in is None:
         from ui import auth, data
 
         actor = auth.current_viewer().username if actor is None else actor
         engine = data.engine() if engine is None else engine
+        signed_in = auth.mode() in ("local", "oidc") if signed_in is None else signed_in
 
     def generate() -> bytes:
+        if signed_in:
+            account = accounts.get(engine, actor)
+            if account is None or not account.active:
+                record_audit(engine, actor, "export-refused", file_name, details)
+                raise DownloadRefused(f"the account {actor!r} may no longer download")
         payload = build()
         record_audit(engine, actor, "export", file_name, {**(details or {}), "bytes": len(payload)})
         return payload

@@ -6,11 +6,12 @@ import streamlit as st
 
 from data_access import access
 from data_access.access import OutOfScope, Viewer
-from data_access.db import DatabaseRefused, DatabaseUnavailable
+from data_access.db import DatabaseDamaged, DatabaseRefused, DatabaseUnavailable
 from i18n.format import fmt_date
 from ui import data, url_state
 from ui.filters import Filters, filter_bar
 from ui.i18n import lang, t
+from ui.plain import plain
 
 
 def filter_bar_or_notice() -> Filters | None:
@@ -31,7 +32,7 @@ def rejected_params_notice(slot) -> None:
     has read its own: only then are they all known."""
     rejected = url_state.rejected_params()
     if rejected:
-        shown = ", ".join(f"{key}={value[:40]!r}" for key, value in rejected.items())
+        shown = plain(", ".join(f"{key}={value[:40]!r}" for key, value in rejected.items()))
         slot.warning(
             t(f"Đường dẫn có tham số không hợp lệ, đã dùng giá trị mặc định: {shown}", f"The link had invalid parameters; defaults are used instead: {shown}"),
             icon=":material/link_off:",
@@ -78,7 +79,7 @@ def database_unavailable(error: DatabaseUnavailable) -> None:
             "Cannot reach the database. Check that the database server is running and that "
             "DASHBOARD_DATABASE_URL is right, then reload the page. Details: ",
         )
-        + str(error),
+        + plain(error),
         icon=":material/cloud_off:",
     )
     st.button(t("Thử lại", "Try again"), on_click=st.cache_data.clear)
@@ -92,8 +93,21 @@ def database_refused(error: DatabaseRefused) -> None:
             "The database refused the request. Usually the app's database account lacks a grant "
             "(see docs/postgresql.md) or the schema is not upgraded. Details: ",
         )
-        + str(error),
+        + plain(error),
         icon=":material/gpp_bad:",
+    )
+
+
+def database_damaged(error: DatabaseDamaged) -> None:
+    st.error(
+        t(
+            "Tệp cơ sở dữ liệu bị hỏng (không đọc được như một cơ sở dữ liệu). Quản trị viên dừng ứng dụng và khôi phục "
+            "tệp từ bản sao lưu. Chi tiết: ",
+            "The database file is damaged (it cannot be read as a database). An administrator stops the app and restores "
+            "the file from a backup. Details: ",
+        )
+        + plain(error),
+        icon=":material/broken_image:",
     )
 
 

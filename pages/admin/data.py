@@ -4,16 +4,21 @@ the data freshness per source and unit; the latest imports and exports (audit lo
 The same functions as `python -m data_access.ingest` (docs/ingest.md).
 """
 
+import tempfile
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
-from sqlalchemy.exc import DBAPIError
 
-from data_access import ingest
-from data_access.ingest_validate import FileRejected, Options, load_mapping
+from data_access import ingest, ingest_worker
+from data_access.ingest_validate import load_mapping
 from i18n.format import fmt_int
+from reports.spreadsheet import csv_bytes
 from ui import auth, data
+from ui.data import db_key
 from ui.downloads import audited
 from ui.i18n import lang, t
+from ui.plain import plain
 
 
 def is_admin() -> bool:
@@ -88,31 +93,56 @@ def _progress_bar():
     return bar, progress
 
 
+def _in_worker(upload, write: bool) -> dict:
+    """Check (or check and import) the upload in a child process with memory and time limits
+    (data_access/ingest_worker.py): a hostile or huge file cannot stall or kill this server."""
+    bar, progress = _progress_bar()
+    with tempfile.TemporaryDirectory(prefix="upload-") as folder:
+        path = Path(folder) / "upload"
+        path.write_bytes(upload.getbuffer())
+        outcome = ingest_worker.run_job(dict(url=db_key(), source=source, path=str(path), name=upload.name, lang=lang(),
+                                             three_level=three_level, actor=auth.current_viewer().username, write=write), progress)
+    bar.empty()
+    return outcome
+
+
+def _not_written(outcome: dict) -> None:
+    if outcome.get("locked"):
+        st.error(t("Không nhập được: cơ sở dữ liệu đang bận (database is locked) vì một lần nhập khác đang ghi, kể cả sau thời gian chờ. "
+                   "Không có gì được ghi; hãy thử lại sau ít phút.",
+                   "Not imported: the database is locked by another import that is writing, even after waiting. Nothing was written; try again in a few minutes."),
+                 icon=":material/hourglass:")
+        return
+    st.error(
+        t("Không nhập được: cơ sở dữ liệu từ chối ghi (thường do tài khoản cơ sở dữ liệu của ứng dụng không có quyền ghi), nên không có gì được ghi. "
+          "Dùng lệnh python -m data_access.ingest với tài khoản nhập liệu (docs/postgresql.md). Chi tiết: ",
+          "Not imported: the database refused the write (usually the app's database account may not write), so nothing was written. "
+          "Use python -m data_access.ingest with the import account (docs/postgresql.md). Details: ")
+        + plain(outcome["db_error"]),
+        icon=":material/gpp_bad:",
+    )
+
+
 if upload is not None:
     token = (upload.file_id, source, three_level, lang())
     if st.button(t("Kiểm tra", "Check"), type="primary", key="ingest_check", icon=":material/fact_check:"):
         st.session_state.pop("ingest_result", None)
-        bar, progress = _progress_bar()
-        try:
-            checked = ingest.check(engine, source, upload, upload.name, options=Options(three_level=three_level), mapping=mapping, lang=lang(), progress=progress)
-            st.session_state["ingest_checked"] = (token, checked, None)
-        except FileRejected as error:
-            st.session_state["ingest_checked"] = (token, None, str(error))
-        bar.empty()
+        outcome = _in_worker(upload, write=False)
+        st.session_state["ingest_checked"] = (token, outcome.get("summary"), outcome.get("rejected") or outcome.get("failed"))
 
     state = st.session_state.get("ingest_checked")
     if state is not None and state[0] == token:
         _, checked, refused = state
         if refused:
-            st.error(refused, icon=":material/block:")
+            st.error(plain(refused), icon=":material/block:")
         else:
             understood = pd.DataFrame({t("Cột", "Column"): list(checked.mapping), t("Cột trong tệp", "Column in the file"): list(checked.mapping.values())})
-            st.markdown(f"**{t('Cách hiểu các cột', 'How the columns were read')}** · {checked.raw.encoding_note} · {fmt_int(checked.rows, lang())} {t('dòng', 'rows')}")
+            st.markdown(f"**{t('Cách hiểu các cột', 'How the columns were read')}** · {plain(checked.encoding_note)} · {fmt_int(checked.rows, lang())} {t('dòng', 'rows')}")
             st.dataframe(understood, hide_index=True)
             if checked.ignored:
-                st.caption(t("Các cột không dùng: ", "Columns not used: ") + ", ".join(checked.ignored))
+                st.caption(t("Các cột không dùng: ", "Columns not used: ") + plain(", ".join(checked.ignored)))
             if not checked.ok:
-                st.error(checked.message, icon=":material/block:")
+                st.error(plain(checked.message), icon=":material/block:")
                 st.dataframe(
                     checked.problems.rename(columns={"row": t("Dòng", "Row"), "column": t("Cột", "Column"), "value": t("Giá trị", "Value"), "expected": t("Cần", "Expected")}),
                     hide_index=True,
@@ -123,7 +153,7 @@ if upload is not None:
                     st.caption(t(f"Tệp tải về gồm {fmt_int(len(checked.rejected_rows), 'vi')} / {fmt_int(checked.rejected_count, 'vi')} dòng bị từ chối đầu tiên.", f"The download holds the first {len(checked.rejected_rows):,} of {checked.rejected_count:,} rejected rows."))
                 st.download_button(
                     t(f"Tải các dòng bị từ chối ({fmt_int(len(checked.rejected_rows), 'vi')} dòng, CSV)", f"Download the rejected rows ({len(checked.rejected_rows):,} rows, CSV)"),
-                    data=audited(lambda: checked.rejected_rows.to_csv(index=False).encode("utf-8-sig"), f"tu-choi-{checked.name.rsplit('.', 1)[0]}.csv", {"rows": len(checked.rejected_rows)}),
+                    data=audited(lambda: csv_bytes(checked.rejected_rows), f"tu-choi-{checked.name.rsplit('.', 1)[0]}.csv", {"rows": len(checked.rejected_rows)}),
                     file_name=f"tu-choi-{checked.name.rsplit('.', 1)[0]}.csv",
                     mime="text/csv",
                     key="ingest_rejected",
@@ -131,31 +161,23 @@ if upload is not None:
                     on_click="ignore",
                 )
             else:
-                st.success(checked.message, icon=":material/check_circle:")
+                st.success(plain(checked.message), icon=":material/check_circle:")
                 if st.button(t("Nhập dữ liệu", "Import"), type="primary", key="ingest_import", icon=":material/upload:"):
-                    bar, progress = _progress_bar()
-                    try:
-                        result = ingest.write(engine, checked, auth.current_viewer().username, lang=lang(), progress=progress)
-                    except DBAPIError as error:
-                        bar.empty()
-                        st.error(
-                            t("Không nhập được: tài khoản cơ sở dữ liệu của ứng dụng không có quyền ghi, nên không có gì được ghi. "
-                              "Dùng lệnh python -m data_access.ingest với tài khoản nhập liệu (docs/postgresql.md). Chi tiết: ",
-                              "Not imported: the app's database account may not write, so nothing was written. "
-                              "Use python -m data_access.ingest with the import account (docs/postgresql.md). Details: ")
-                            + str(error.orig or error).splitlines()[0],
-                            icon=":material/gpp_bad:",
-                        )
+                    outcome = _in_worker(upload, write=True)
+                    if "result" not in outcome:
+                        if "db_error" in outcome:
+                            _not_written(outcome)
+                        else:  # the file changed its verdict, or the worker failed
+                            st.error(plain(outcome.get("rejected") or outcome.get("failed") or outcome["summary"].message), icon=":material/block:")
                         st.stop()
-                    bar.empty()
                     st.cache_data.clear()  # every page shows the new data
                     st.session_state.pop("ingest_checked", None)
-                    st.session_state["ingest_result"] = (token, result)
+                    st.session_state["ingest_result"] = (token, outcome["result"])
 
     done = st.session_state.get("ingest_result")
     if done is not None and done[0] == token:
         result = done[1]
-        st.success(result.message(lang()), icon=":material/task_alt:")
+        st.success(plain(result.message(lang())), icon=":material/task_alt:")
         cols = st.columns(3)
         cols[0].metric(t("Thêm mới", "Added"), fmt_int(result.added, lang()))
         cols[1].metric(t("Cập nhật", "Updated"), fmt_int(result.updated, lang()))

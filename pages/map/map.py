@@ -13,6 +13,7 @@ from metrics import units as unit_tree
 from ui import auth, data, maps, url_state
 from ui.filters import current
 from ui.i18n import lang, t
+from ui.plain import plain
 
 filters = current()
 key = data.db_key()
@@ -26,7 +27,7 @@ own = access.own_codes(viewer, units)  # None: every unit; else districts outsid
 area = st.query_params.get("area", filters.scope_code if level_of.get(filters.scope_code) in ("city", "district") else filters.city_code)
 if level_of.get(area) not in ("city", "district"):
     st.error(
-        t(f"Không có đơn vị mã “{area[:40]}” để xem bản đồ. Đang hiển thị toàn thành phố.", f"No unit with code “{area[:40]}” to map. Showing the whole city."),
+        t(f"Không có đơn vị mã “{plain(area[:40])}” để xem bản đồ. Đang hiển thị toàn thành phố.", f"No unit with code “{plain(area[:40])}” to map. Showing the whole city."),
         icon=":material/wrong_location:",
     )
     area = filters.city_code
@@ -75,8 +76,8 @@ clicked = [point.get("location") for point in event.selection.get("points", []) 
 if clicked:
     code = clicked[0]
     if own is not None and code not in own:
-        st.warning(t(f"{names.get(code, code)} nằm ngoài phạm vi của bạn: chỉ xem được số liệu tổng hợp trên bản đồ này.",
-                     f"{names.get(code, code)} is outside your scope: only its totals on this map are shown."), icon=":material/lock:")
+        st.warning(t(f"{plain(names.get(code, code))} nằm ngoài phạm vi của bạn: chỉ xem được số liệu tổng hợp trên bản đồ này.",
+                     f"{plain(names.get(code, code))} is outside your scope: only its totals on this map are shown."), icon=":material/lock:")
         st.stop()
     if level_of.get(code) == "district":
         st.query_params["area"] = code

@@ -26,6 +26,7 @@ from ui import auth, charts, data, url_state
 from ui.downloads import audited
 from ui.filters import current
 from ui.i18n import lang, t
+from ui.plain import plain
 
 filters = current()
 key = data.db_key()
@@ -248,7 +249,7 @@ def commitments_slide() -> None:
 
 def show_problems(error: store.CommitmentError) -> None:
     for message in error.messages(lang()):
-        st.error(message, icon=":material/error:")
+        st.error(plain(message), icon=":material/error:")
 
 
 def record_form() -> None:

@@ -37,6 +37,7 @@ class StreamlitServer:
         cwd: str | os.PathLike | None = None,
         extra_args: list[str] | tuple[str, ...] = (),
         startup_timeout: float = 60,
+        address: str = "127.0.0.1",
     ):
         self.script = Path(script).resolve()
         self.env = dict(env or {})
@@ -44,13 +45,14 @@ class StreamlitServer:
         self.cwd = Path(cwd) if cwd else self.script.parent
         self.extra_args = list(extra_args)
         self.startup_timeout = startup_timeout
+        self.address = address  # another loopback address (127.0.0.2) stands in for a network one
         self.port: int | None = None
         self.process: subprocess.Popen | None = None
         self.log_path = Path(tempfile.mkstemp(prefix="streamlit-", suffix=".log")[1])
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.address}:{self.port}"
 
     def log_tail(self, chars: int = 6000) -> str:
         try:
@@ -64,7 +66,7 @@ class StreamlitServer:
         return [
             sys.executable, *[str(REPO_ROOT / part) if part.endswith(".py") else part for part in launcher],
             "--server.headless", "true",
-            "--server.address", "127.0.0.1",
+            "--server.address", self.address,
             "--server.port", str(self.port),
             "--browser.gatherUsageStats", "false",
             "--server.showEmailPrompt", "false",

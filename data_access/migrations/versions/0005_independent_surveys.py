@@ -1,13 +1,13 @@
 """independent surveys (SIPAS, PAPI, PAR Index, Fatherland Front, the city's own)
 
-Revision ID: 0005_i16
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-25 16:20:00
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0005_i16'
+revision = '0005'
 down_revision = '0004'
 branch_labels = None
 depends_on = None
