@@ -282,6 +282,8 @@ def target_for(targets: pd.DataFrame, kpi_id: str, unit_code: str) -> tuple[floa
 
 # Status against target, in words (vi, en); the same on cards, in rankings and in the pack.
 STATUS_WORDS = {"green": ("Đạt", "On target"), "amber": ("Gần đạt", "Near target"), "red": ("Chưa đạt", "Below target")}
+# ... and in a shape that every font draws (DejaVu Sans has them; emoji need an emoji font).
+STATUS_MARKS = {"green": "●", "amber": "▲", "red": "■"}
 
 
 def format_change(kpi, now, before, lang: str = "vi") -> str | None:

@@ -60,3 +60,33 @@ def trend_figure(series: dict[str, pd.DataFrame], kpi: kpis.Kpi, lang: str, targ
         separators=",." if lang == "vi" else ".,",
     )
     return figure
+
+
+def unit_bars(table: pd.DataFrame, kpi: kpis.Kpi, lang: str, target: float | None = None, height: int = 420,
+              font_size: int = 16, colour: str = "#d1495b") -> go.Figure:
+    """Horizontal bars of units in the table's order (the first on top), for a slide: the value
+    written on every bar (a zero bar too), names at `font_size`, the target a labelled line.
+
+    `table`: name, value, volume.
+    """
+    from i18n.format import fmt_int
+
+    data = table.dropna(subset=["value"])
+    texts = [f"{kpis.format_value(v, kpi, lang)} · {fmt_int(n, lang)}" for v, n in zip(data["value"], data["volume"])]
+    figure = go.Figure(go.Bar(
+        x=data["value"], y=data["name"], orientation="h", marker_color=colour, text=texts, textposition="outside",
+        cliponaxis=False, textfont=dict(size=font_size, color="#111"), hoverinfo="skip",
+    ))
+    top = max([float(data["value"].max()) if len(data) else 0.0] + ([target] if target is not None else []))
+    if target is not None:
+        figure.add_vline(x=target, line=dict(color="#2a9d8f", dash="dash", width=3))
+        figure.add_annotation(x=target, y=1.0, yref="paper", yanchor="bottom", showarrow=False, xanchor="center",
+                              text=("Target " if lang == "en" else "Mục tiêu ") + kpis.format_value(target, kpi, lang),
+                              font=dict(size=font_size, color="#1b6f65"), bgcolor="rgba(255,255,255,0.9)")
+    figure.update_layout(
+        height=height, margin=dict(l=10, r=10, t=40, b=10), font=dict(FONT, size=font_size), showlegend=False,
+        yaxis=dict(autorange="reversed", type="category", tickfont=dict(size=max(font_size, 18), color="#111")),
+        xaxis=dict(range=[0, (top or 1) * 1.32], showgrid=False, **axis_format(kpi)),
+        separators=",." if lang == "vi" else ".,",
+    )
+    return figure
