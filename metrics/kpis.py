@@ -301,3 +301,17 @@ def format_change(kpi, now, before, lang: str = "vi") -> str | None:
     if before == 0:
         return None
     return ("+" if now >= before else "-") + fmt_pct(abs(now / before - 1), lang)
+
+
+def colour_range(kpi, target) -> tuple[float, float, float] | None:
+    """(low, target, high) of a map's colour scale for a rate KPI with a target: the same on
+    every view of the KPI, so 87,5 % is the same colour on the city's map and a district's.
+    Higher-is-better rates run from 10 points below the target to 100 %; lower-is-better
+    ones from 0 to the target plus its own size (at least 2 points). None: no target."""
+    kpi = get(kpi)
+    if kpi.kind != "rate" or _is_missing(target):
+        return None
+    t = float(target)
+    if kpi.higher_is_better:
+        return max(0.0, t - 0.10), t, 1.0
+    return 0.0, t, min(1.0, t + max(t, 0.02))

@@ -168,7 +168,8 @@ if level in ("district", "city"):
                 area = maps.area_frame(by_unit, units, code, "satisfaction_rate")
                 shapes = data.boundaries(key, tuple(area["code"]))
                 if shapes["geojson"]["features"]:
-                    st.plotly_chart(maps.kpi_map(shapes["geojson"], area, "satisfaction_rate", labels=False, height_px=380), key="profile_map")
+                    st.plotly_chart(maps.kpi_map(shapes["geojson"], area, "satisfaction_rate", labels=len(area) <= 30, height_px=380,
+                                                           target=(kpis.target_for(targets, "satisfaction_rate", code) or (None,))[0]), key="profile_map")
                     st.caption(f"[{t('Mở bản đồ lớn', 'Open the full map')}]({url_state.link('map', area=code)})")
 elif level == "ward" and parent:
     siblings = list(unit_tree.children(units, parent, levels=("ward",))["code"])

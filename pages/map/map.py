@@ -14,6 +14,8 @@ from ui import auth, data, maps, url_state
 from ui.filters import current
 from ui.i18n import lang, t
 
+LABELS_UP_TO = 30
+
 filters = current()
 key = data.db_key()
 units = data.units(key)
@@ -45,9 +47,13 @@ kpi_id = url_state.selectbox(
     controls[0], t("Chỉ số tô màu", "Colour by"), list(kpis.KPIS), key="kpi", default="satisfaction_rate",
     format_func=lambda k: kpis.get(k).label(lang()),
 )
-labels = url_state.toggle(controls[1], t("Hiện tên đơn vị trên bản đồ", "Show unit names on the map"), key="labels")
+# Names are shown by default when there are few enough units to read them (a district's wards, the districts).
+few = len(unit_tree.children(units, area, levels=("district", "ward"))) <= LABELS_UP_TO
+labels = url_state.toggle(controls[1], t("Hiện tên đơn vị trên bản đồ", "Show unit names on the map"), key="labels", default=few)
 st.caption(f"{period.label(lang())} · {kpis.get(kpi_id).help(lang())}")
 
+found = kpis.target_for(data.targets(key, period.end), kpi_id, area)
+target = found[0] if found else None
 counts = data.kpi_counts(key, period.start, period.end, unit_tree.subtree_codes(units, area), True)
 frame = maps.area_frame(counts, units, area, kpi_id)
 shapes = data.boundaries(key, tuple(frame["code"]))
@@ -60,7 +66,7 @@ if not shapes["geojson"]["features"]:
     st.stop()
 
 event = st.plotly_chart(
-    maps.kpi_map(shapes["geojson"], frame, kpi_id, labels),
+    maps.kpi_map(shapes["geojson"], frame, kpi_id, labels, target=target),
     on_select="rerun",
     selection_mode="points",
     key=f"map-{area}-{kpi_id}",
