@@ -10,8 +10,10 @@ from sqlalchemy.exc import DBAPIError
 
 from data_access import ingest
 from data_access.ingest_validate import FileRejected, Options, load_mapping
-from i18n.format import fmt_int
-from ui import auth, data
+import re
+
+from i18n.format import fmt_datetime, fmt_int
+from ui import auth, data, frame
 from ui.downloads import audited
 from ui.i18n import lang, t
 
@@ -24,6 +26,7 @@ def is_admin() -> bool:
 
 SOURCE_LABELS = {"ratings": ("Đánh giá sự hài lòng", "Satisfaction ratings"), "dossiers": ("Hồ sơ thủ tục hành chính", "Administrative dossiers")}
 
+frame.hide_filter_bar()  # period and scope do not apply to loading files
 st.title(t("Dữ liệu", "Data"))
 if not is_admin():
     st.warning(t("Chỉ quản trị viên được nạp dữ liệu.", "Only administrators may load data."), icon=":material/lock:")
@@ -152,15 +155,38 @@ if upload is not None:
 st.subheader(t("Độ mới của số liệu", "Data freshness"))
 st.caption(t("Bản ghi mới nhất theo nguồn và đơn vị (hồ sơ: ngày tiếp nhận hoặc cập nhật mới nhất).", "Latest record per source and unit (dossiers: the latest received or updated time)."))
 fresh = ingest.freshness(engine)
-fresh["source"] = fresh["source"].map(lambda s: t(*SOURCE_LABELS[s]))
 st.dataframe(
-    fresh.rename(columns={"source": t("Nguồn", "Source"), "unit_code": t("Mã đơn vị", "Unit code"), "unit_name": t("Đơn vị", "Unit"), "records": t("Số bản ghi", "Records"), "latest": t("Mới nhất", "Latest")}),
+    pd.DataFrame({
+        t("Nguồn", "Source"): [t(*SOURCE_LABELS[s]) for s in fresh["source"]],
+        t("Mã đơn vị", "Unit code"): fresh["unit_code"],
+        t("Đơn vị", "Unit"): fresh["unit_name"],
+        t("Số bản ghi", "Records"): [fmt_int(n, lang()) for n in fresh["records"]],
+        t("Mới nhất", "Latest"): [fmt_datetime(d, lang()) for d in fresh["latest"]],
+    }),
     hide_index=True,
-    column_config={t("Mới nhất", "Latest"): st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm")},
+    column_config={t("Số bản ghi", "Records"): st.column_config.TextColumn(), t("Mới nhất", "Latest"): st.column_config.TextColumn()},
 )
 
-st.subheader(t("Nhật ký nhập/xuất", "Import and export log"))
+ACTIONS = {"import": ("Nhập dữ liệu", "Import"), "export": ("Tải xuống", "Download")}
+
+
+def audit_what(text: str) -> str:
+    """The stored description ("ratings: file.csv, 24,191 rows") in the reader's words."""
+    found = re.fullmatch(r"(ratings|dossiers): (.*), ([\d,]+) rows", str(text))
+    if not found:
+        return str(text)
+    source, name, rows = found.groups()
+    return f"{t(*SOURCE_LABELS[source])}: {name}, {fmt_int(int(rows.replace(',', '')), lang())} {t('dòng', 'rows')}"
+
+
+st.subheader(t("Nhật ký nhập/xuất", "Import and download log"))
+log = ingest.audit_entries(engine, 20)
 st.dataframe(
-    ingest.audit_entries(engine, 20).rename(columns={"at": t("Lúc", "At"), "actor": t("Người thực hiện", "By"), "action": t("Thao tác", "Action"), "what": t("Nội dung", "What")}),
+    pd.DataFrame({
+        t("Lúc", "At"): [fmt_datetime(d, lang()) for d in log["at"]],
+        t("Người thực hiện", "By"): log["actor"],
+        t("Thao tác", "Action"): [t(*ACTIONS[a]) if a in ACTIONS else a for a in log["action"]],
+        t("Nội dung", "What"): [audit_what(w) for w in log["what"]],
+    }),
     hide_index=True,
 )
