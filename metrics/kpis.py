@@ -113,8 +113,10 @@ _CATALOG = [
         "finished_late", **_D),
     Kpi("avg_processing_days", "Số ngày xử lý bình quân", "Average processing days", ("processing_days_sum",),
         "finished", "mean", False,
-        "Tổng số ngày từ tiếp nhận đến giải quyết xong / số hồ sơ đã giải quyết.",
-        "Calendar days from receipt to completion, averaged over dossiers finished.", "finished", **_D),
+        "Số ngày theo lịch (kể cả thứ Bảy, Chủ nhật, ngày lễ) từ ngày tiếp nhận đến ngày giải quyết xong, "
+        "bình quân trên các hồ sơ đã giải quyết trong kỳ.",
+        "Calendar days (weekends and holidays included) from the day received to the day finished, "
+        "averaged over the dossiers finished in the period.", "finished", **_D),
     Kpi("online_payment_rate", "Tỷ lệ thanh toán trực tuyến", "Online payment rate", ("paid_online",),
         "finished", "rate", True,
         "Hồ sơ thanh toán phí, lệ phí trực tuyến / hồ sơ đã giải quyết.",
@@ -264,6 +266,8 @@ def _is_missing(x) -> bool:
 HEADLINE_KPIS = ["satisfaction_rate", "on_time_rate", "open_overdue", "online_share", "ratings", "received", "apology_compliance", "avg_processing_days"]
 # The two rates whose trends and rankings lead every page.
 LEAD_RATES = ["satisfaction_rate", "on_time_rate"]
+# Counts of work, not of quality: more is neither better nor worse (no good/bad colour).
+VOLUME_KPIS = ("ratings", "received", "finished", "open_dossiers")
 
 
 def target_for(targets: pd.DataFrame, kpi_id: str, unit_code: str) -> tuple[float, float] | None:

@@ -163,3 +163,25 @@ def test_trends_split_and_grains(demo_db_env):
     assert not at.exception and at.dataframe[0].value["Đơn vị / nhóm"].nunique() > 1
     at = open_page(TRENDS, grain="reporting_month", kpi="open_overdue")
     assert len(at.dataframe[0].value) == 12 + 12  # the city and the preceding run of periods
+
+
+def test_split_by_field_is_sorted_bars_and_one_panel_per_field(demo_db_env):
+    import json
+
+    at = open_page(TRENDS, kpi="on_time_rate", split="field")
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    bars, panels = charts[0], charts[1]
+    bar = bars["data"][0]
+    values = bar["x"]
+    if isinstance(values, dict):  # plotly's typed array: base64 bytes of dtype "f8"
+        import base64
+
+        import numpy as np
+
+        values = np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).tolist()
+    assert bar["type"] == "bar" and bar["orientation"] == "h"
+    assert values == sorted(values), "worst field first"
+    assert all(text for text in bar["text"]), "every bar, a zero one too, carries its value"
+    fields = at.dataframe[0].value["Đơn vị / nhóm"].nunique()
+    lines = [t for t in panels["data"] if t["type"] == "scatter"]
+    assert len(lines) == fields and len({t["xaxis"] for t in lines}) == fields  # one panel each

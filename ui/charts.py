@@ -43,19 +43,19 @@ def trend_figure(series: dict[str, pd.DataFrame], kpi: kpis.Kpi, lang: str, targ
             )
         )
     if target is not None:
-        figure.add_hline(
-            y=target,
-            line=dict(color="#2a9d8f", dash="dash", width=2),
-            annotation_text=("Target " if lang == "en" else "Mục tiêu ") + kpis.format_value(target, kpi, lang),
-            annotation_position="top left",
+        # The target's label sits in the right margin, level with its line, never on the data.
+        figure.add_hline(y=target, line=dict(color="#2a9d8f", dash="dash", width=2))
+        figure.add_annotation(
+            xref="paper", x=1.0, xanchor="left", y=target, yanchor="middle", showarrow=False, align="left",
+            text=("Target<br>" if lang == "en" else "Mục tiêu<br>") + kpis.format_value(target, kpi, lang), font=dict(color="#1b6f65"),
         )
     figure.update_layout(
         height=height,
-        margin=dict(l=10, r=10, t=30, b=10),
+        margin=dict(l=10, r=80 if target is not None else 10, t=30, b=10),
         font=FONT,
         legend=dict(orientation="h", y=-0.2),
         yaxis=dict(title=None, separatethousands=True, **axis_format(kpi)),
-        xaxis=dict(title=None, type="category"),
+        xaxis=dict(title=None, type="category", tickangle=-45, automargin=True),
         hovermode="x unified",
         separators=",." if lang == "vi" else ".,",
     )
@@ -89,4 +89,36 @@ def unit_bars(table: pd.DataFrame, kpi: kpis.Kpi, lang: str, target: float | Non
         xaxis=dict(range=[0, (top or 1) * 1.32], showgrid=False, **axis_format(kpi)),
         separators=",." if lang == "vi" else ".,",
     )
+    return figure
+
+
+def small_multiples(series: dict[str, pd.DataFrame], kpi: kpis.Kpi, lang: str, target: float | None = None,
+                    columns: int = 4, panel_height: int = 190) -> go.Figure:
+    """One small panel per named series (in the dict's order), the same y axis on every one,
+    so many fields read side by side instead of as 16 tangled lines. Each frame: label,
+    value, volume_text."""
+    from plotly.subplots import make_subplots
+
+    names = list(series)
+    rows = max(1, -(-len(names) // columns))
+    figure = make_subplots(rows=rows, cols=columns, shared_yaxes=True, shared_xaxes=True, subplot_titles=names,
+                           vertical_spacing=min(0.5 / rows, 0.12), horizontal_spacing=0.03)
+    volume_word = kpi.volume_noun(lang)
+    for index, name in enumerate(names):
+        frame = series[name]
+        row, col = index // columns + 1, index % columns + 1
+        figure.add_trace(go.Scatter(
+            x=frame["label"], y=frame["value"], mode="lines+markers", connectgaps=False, name=name, showlegend=False,
+            line=dict(color=PALETTE[0], width=2.5), marker=dict(size=5),
+            customdata=frame[["volume_text"]].to_numpy() if "volume_text" in frame else None,
+            hovertemplate="%{x}<br>%{y}<br>%{customdata[0]} " + volume_word + "<extra>" + name + "</extra>",
+        ), row=row, col=col)
+        if target is not None:
+            figure.add_hline(y=target, line=dict(color="#2a9d8f", dash="dash", width=1.5), row=row, col=col)
+    figure.update_xaxes(type="category", showticklabels=False)
+    figure.update_xaxes(showticklabels=True, tickangle=-45, nticks=4, row=rows)
+    figure.update_yaxes(separatethousands=True, **axis_format(kpi))
+    figure.update_annotations(font=dict(size=14))
+    figure.update_layout(height=80 + panel_height * rows, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
+                         separators=",." if lang == "vi" else ".,")
     return figure

@@ -132,7 +132,8 @@ def kpi_slide() -> None:
             kpi = kpis.get(f.kpi_id)
             with column:
                 st.metric(f.label, f.value_text, delta=None if f.change_text == "—" else f.change_text,
-                          delta_color="normal" if kpi.higher_is_better else "inverse", help=f.definition, border=True)
+                          delta_color="off" if kpi.id in kpis.VOLUME_KPIS else ("normal" if kpi.higher_is_better else "inverse"),
+                          help=f.definition, border=True)
                 notes = [f.volume_text]
                 if f.status:
                     notes.append(f":{badge[f.status]}-badge[{f.status_text}] {t('Mục tiêu', 'Target')} {f.target_text}")
