@@ -305,11 +305,15 @@ def mark_weak(ranked: pd.DataFrame, kpi, targets: pd.DataFrame | None = None, mi
     """
     kpi = _kpis.get(kpi)
     out = ranked.copy()
+    out["target"] = np.nan
     if targets is not None and len(targets):
-        found = [_kpis.target_for(targets, kpi.id, c) for c in out["unit_code"]]
-        out["target"] = [f[0] if f else np.nan for f in found]
-    else:
-        out["target"] = np.nan
+        # kpis.target_for for every unit at once: the unit's own target, else the one for all.
+        rows = targets[targets["kpi_id"] == kpi.id]
+        general = rows[rows["unit_code"].isna()]
+        own = rows[rows["unit_code"].notna()].drop_duplicates("unit_code", keep="last")
+        fallback = float(general["value"].iloc[-1]) if len(general) else np.nan
+        by_unit = dict(zip(own["unit_code"].astype(str), own["value"].astype("float64")))
+        out["target"] = [by_unit.get(str(c), fallback) for c in out["unit_code"]]
     value, target = out["value"].to_numpy(dtype="float64"), out["target"].to_numpy(dtype="float64")
     eps = 1e-12
     with np.errstate(invalid="ignore"):

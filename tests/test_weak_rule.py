@@ -64,3 +64,11 @@ def test_lower_is_better_kpi_misses_its_ceiling_from_above():
                           targets("dissatisfaction_rate", 0.005, 0.0025)).set_index("unit_code")
     assert m.loc["X", "weak"] and m.loc["X", "weak_reason"] == "below_target"
     assert not m.loc["Y", "weak"]
+
+
+def test_a_unit_s_own_target_wins_over_the_general_one():
+    both = pd.concat([targets("satisfaction_rate", 0.98),
+                      pd.DataFrame([{"kpi_id": "satisfaction_rate", "unit_code": "D", "value": 0.90, "amber_margin": 0.01}])])
+    m = marked(both)
+    assert m.loc["D", "target"] == 0.90 and not m.loc["D", "weak"]  # 95 % meets its own 90 %
+    assert m.loc["C", "target"] == 0.98
