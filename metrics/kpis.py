@@ -283,13 +283,15 @@ def target_for(targets: pd.DataFrame, kpi_id: str, unit_code: str) -> tuple[floa
 
     `targets`: the targets in force (data_access.queries.load_targets).
     """
-    rows = targets[targets["kpi_id"] == kpi_id]
-    own = rows[rows["unit_code"] == unit_code]
-    chosen = own if len(own) else rows[rows["unit_code"].isna()]
-    if chosen.empty:
+    # Plain lists: the frame is a handful of rows, and every card asks (masks over Arrow strings are slow).
+    rows = [r for r in zip(targets["kpi_id"].tolist(), targets["unit_code"].tolist(), targets["value"].tolist(), targets["amber_margin"].tolist())
+            if r[0] == kpi_id]
+    own = [r for r in rows if r[1] == unit_code]
+    chosen = own or [r for r in rows if pd.isna(r[1])]
+    if not chosen:
         return None
-    row = chosen.iloc[-1]
-    return float(row["value"]), float(row["amber_margin"]) if pd.notna(row["amber_margin"]) else 0.0
+    _, _, value_, margin = chosen[-1]
+    return float(value_), float(margin) if pd.notna(margin) else 0.0
 
 
 # Status against target, in words (vi, en); the same on cards, in rankings and in the pack.
