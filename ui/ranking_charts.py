@@ -71,15 +71,15 @@ def funnel_figure(table: pd.DataFrame, kpi: kpis.Kpi, p0: float, lang: str, heig
         )
     )
     values = data["value"].astype("float64")
-    low = min(float(values.min()), float(np.nanmin(limits["lower_998"])), p0)
-    high = max(float(values.max()), float(np.nanmax(limits["upper_998"])), p0)
-    pad = max((high - low) * 0.08, 0.002)
+    # The axis follows the units (and the overall rate); limits wider than that leave the frame.
+    low, high = min(float(values.min()), p0), max(float(values.max()), p0)
+    pad = max((high - low) * 0.12, 0.004)
     ticks = [m * 10**e for e in range(0, 9) for m in (1, 2, 5) if first <= m * 10**e <= top]
     figure.update_layout(
         height=height, margin=dict(l=10, r=10, t=30, b=10), font=FONT, separators=",." if not en else ".,",
         xaxis=dict(title=("Số lượng" if not en else "Volume") + f" ({noun})", type="log", range=[np.log10(first), np.log10(top)],
                    tickvals=ticks, ticktext=[fmt_int(v, lang) for v in ticks]),
-        yaxis=dict(title=kpi.label(lang), tickformat=".1%", range=[max(0.0, low - pad), min(1.0 + pad, high + pad)]),
+        yaxis=dict(title=kpi.label(lang), tickformat=".1%", range=[max(0.0, low - pad), min(1.0 + min(pad, 0.01), high + pad)]),
         legend=dict(orientation="h", y=-0.25),
     )
     return figure

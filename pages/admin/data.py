@@ -155,6 +155,9 @@ if upload is not None:
 st.subheader(t("Độ mới của số liệu", "Data freshness"))
 st.caption(t("Bản ghi mới nhất theo nguồn và đơn vị (hồ sơ: ngày tiếp nhận hoặc cập nhật mới nhất).", "Latest record per source and unit (dossiers: the latest received or updated time)."))
 fresh = ingest.freshness(engine)
+# Each source's total first: how much the dashboard holds, at a glance.
+totals = fresh.groupby("source", as_index=False, sort=False).agg(records=("records", "sum"), latest=("latest", "max"))
+fresh = pd.concat([totals.assign(unit_code="", unit_name=t("Tất cả đơn vị", "All units")), fresh], ignore_index=True)
 st.dataframe(
     pd.DataFrame({
         t("Nguồn", "Source"): [t(*SOURCE_LABELS[s]) for s in fresh["source"]],
