@@ -86,7 +86,8 @@ def unit_bars(table: pd.DataFrame, kpi: kpis.Kpi, lang: str, target: float | Non
     figure.update_layout(
         height=height, margin=dict(l=10, r=10, t=40, b=10), font=dict(FONT, size=font_size), showlegend=False,
         yaxis=dict(autorange="reversed", type="category", tickfont=dict(size=max(font_size, 18), color="#111")),
-        xaxis=dict(range=[0, (top or 1) * 1.32], showgrid=False, **axis_format(kpi)),
+        xaxis=dict(range=[0, (top or 1) * 1.32], showgrid=False, **axis_format(kpi),
+                   **(dict(tickvals=[i / 5 for i in range(6)]) if kpi.kind == "rate" else {})),  # no tick past 100 %
         separators=",." if lang == "vi" else ".,",
     )
     return figure
@@ -117,7 +118,7 @@ def small_multiples(series: dict[str, pd.DataFrame], kpi: kpis.Kpi, lang: str, t
             figure.add_hline(y=target, line=dict(color="#2a9d8f", dash="dash", width=1.5), row=row, col=col)
     figure.update_xaxes(type="category", showticklabels=False)
     figure.update_xaxes(showticklabels=True, tickangle=-45, nticks=4, row=rows)
-    figure.update_yaxes(separatethousands=True, **axis_format(kpi))
+    figure.update_yaxes(separatethousands=True, matches="y", **axis_format(kpi))  # one scale for every panel
     figure.update_annotations(font=dict(size=14))
     figure.update_layout(height=80 + panel_height * rows, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
                          separators=",." if lang == "vi" else ".,")
