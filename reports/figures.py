@@ -114,7 +114,7 @@ def map_png(briefing, width_in: float = 10, height_in: float = 6.2) -> bytes:
         shown = frame[frame["unit_code"].isin(named)]
         points = list(zip(shown["lon"], shown["lat"]))
     axis.set_axis_off()
-    _place_labels(axis, points, [_short(n) for n in shown["name"]], [c in weak for c in shown["unit_code"]], 10 if len(named) > 12 else 12)
+    _place_labels(axis, points, [_short(n) for n in shown["name"]], [c in weak for c in shown["unit_code"]], 12 if len(named) > 12 else 14)
     bar = figure.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axis, shrink=0.7, format=_value_formatter(kpi, lang))
     bar.set_label(kpi.label(lang))
     if briefing.trend_target is not None and kpis.colour_range(kpi, briefing.trend_target):

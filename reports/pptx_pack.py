@@ -139,6 +139,9 @@ def build_pptx(briefing: content.Briefing, progress=None) -> bytes:
         chart.category_axis.tick_labels.font.size = Pt(18)
         chart.value_axis.tick_labels.font.size = Pt(14)
         chart.value_axis.has_major_gridlines = False
+        if focus.kind == "rate":
+            chart.value_axis.minimum_scale, chart.value_axis.maximum_scale, chart.value_axis.major_unit = 0.0, 1.0, 0.2
+            chart.value_axis.tick_labels.number_format, chart.value_axis.tick_labels.number_format_is_linked = "0%", False
         _table(slide, content.bottom_header(b), content.bottom_rows(b), Inches(8.3), Inches(1.9), Inches(4.6), [0.8, 2.4, 1.3, 1.2, 1.8], size=12)
     else:
         _text(slide, b.t("Không đơn vị nào cần nêu theo quy tắc trên.", "No unit is named under the rule above."), Inches(0.5), Inches(2.4), Inches(12), Inches(1), size=24)
