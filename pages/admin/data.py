@@ -49,6 +49,18 @@ if source == "ratings":
         t("Phiếu 3 mức (1 hài lòng, 2 bình thường, 3 không hài lòng)", "Three-level form (1 satisfied, 2 neutral, 3 dissatisfied)"),
         key="ingest_three_level",
     )
+# Streamlit writes the uploader's own words in English: show ours instead (CSS only, the
+# button and the drop zone keep working).
+choose, limit = t("Chọn tệp", "Choose a file"), t("hoặc kéo thả tệp vào đây · CSV, XLSX", "or drop it here · CSV, XLSX")
+st.markdown(
+    f"""<style>
+    [data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"] p {{ font-size: 0; }}
+    [data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"] p::after {{ content: "{choose}"; font-size: 0.875rem; }}
+    [data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0; }}
+    [data-testid="stFileUploaderDropzoneInstructions"] span::after {{ content: "{limit}"; font-size: 0.875rem; }}
+    </style>""",
+    unsafe_allow_html=True,
+)
 upload = st.file_uploader(
     t(f"Tệp CSV UTF-8 hoặc Excel .xlsx (tối đa {mapping.limits.max_file_mb:g} MB)", f"CSV UTF-8 or Excel .xlsx file (at most {mapping.limits.max_file_mb:g} MB)"),
     type=["csv", "xlsx"],

@@ -8,6 +8,7 @@ import streamlit as st
 
 from data_access import access
 from geo.generated import APPROXIMATE_NOTE
+from i18n.format import fmt_int
 from metrics import kpis
 from metrics import units as unit_tree
 from ui import auth, data, maps, url_state
@@ -96,7 +97,7 @@ st.dataframe(
     {
         t("Đơn vị", "Unit"): table["name"],
         kpi.label(lang()): [kpis.format_value(v, kpi, lang()) for v in table[kpi_id]],
-        t("Số lượng", "Volume"): table[kpi.volume_column].astype(int),
+        t("Số lượng", "Volume"): [fmt_int(v, lang()) for v in table[kpi.volume_column]],  # 24.191, not 24191
         t("Hồ sơ", "Profile"): [url_state.link("/unit", unit=code) if own is None or code in own else None for code in table["code"]],
     },
     column_config={t("Hồ sơ", "Profile"): st.column_config.LinkColumn(display_text=t("Xem", "Open"))},
