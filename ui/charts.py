@@ -51,9 +51,9 @@ def trend_figure(series: dict[str, pd.DataFrame], kpi: kpis.Kpi, lang: str, targ
         )
     figure.update_layout(
         height=height,
-        margin=dict(l=10, r=80 if target is not None else 10, t=30, b=10),
+        margin=dict(l=10, r=80 if target is not None else 10, t=40, b=10),
         font=FONT,
-        legend=dict(orientation="h", y=-0.2),
+        legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"),  # above the plot: the slanted period labels need the space below
         yaxis=dict(title=None, separatethousands=True, **axis_format(kpi)),
         xaxis=dict(title=None, type="category", tickangle=-45, automargin=True),
         hovermode="x unified",
