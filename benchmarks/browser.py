@@ -65,7 +65,7 @@ def wait_drawn(page, title: str | None = None, timeout: float = 120_000, link: s
         page.wait_for_function("(t) => { const h = document.querySelector('h1'); return h && h.innerText.startsWith(t); }", arg=title, timeout=timeout)
     elif link:
         page.wait_for_function("""(t) => Array.from(document.querySelectorAll("[data-testid='stSidebarNav'] a[aria-current='page']"))
-            .some(a => a.innerText.trim() === t)""", arg=link, timeout=timeout)
+            .some(a => a.innerText.trim().endsWith(t))""", arg=link, timeout=timeout)
     page.wait_for_selector(APP_IDLE, timeout=timeout)
     page.wait_for_function(DRAWN, timeout=timeout)
 
@@ -96,10 +96,14 @@ def drill_down(page, base: str, query: str) -> float:
     from shapely.ops import polylabel
 
     page.goto(f"{base}/map?{query}")
+    page.wait_for_selector(".js-plotly-plot .main-svg", state="attached")
     wait_drawn(page, "Bản đồ")
     features = page.evaluate("""() => { const plots = document.querySelectorAll('.js-plotly-plot');
         return plots[plots.length - 1].data.filter(t => t.type === 'choroplethmap').flatMap(t => t.geojson.features); }""")
     feature = max(features, key=lambda f: shapely.geometry.shape(f["geometry"]).area)
+    names = dict(zip(*page.evaluate("""() => { const plots = document.querySelectorAll('.js-plotly-plot');
+        const t = plots[plots.length - 1]._fullData.find(t => t.type === 'choroplethmap');
+        return [Array.from(t.locations).map(String), Array.from(t.text).map(s => s.split('<br>')[0].replace(/<[^>]+>/g, ''))]; }""")))
     shape = shapely.geometry.shape(feature["geometry"])
     if shape.geom_type == "MultiPolygon":
         shape = max(shape.geoms, key=lambda part: part.area)
@@ -114,6 +118,7 @@ def drill_down(page, base: str, query: str) -> float:
     def go():
         page.mouse.click(pixel["x"], pixel["y"])
         page.wait_for_url(f"**area={feature['id']}**")
+        page.wait_for_function("(code) => document.querySelector('h1') && document.querySelector('h1').innerText.includes(code)", arg=names[str(feature["id"])])
         wait_drawn(page, "Bản đồ")
     return timed(go)
 

@@ -66,11 +66,23 @@ if not shapes["geojson"]["features"]:
     )
     st.stop()
 
+chart_key = f"map-{area}-{kpi_id}"
+
+
+def drill_down() -> None:
+    """A click on a district: its wards' map comes in the run this click starts, not in a
+    second run after st.rerun (half the wait on a loaded machine)."""
+    points = st.session_state[chart_key]["selection"].get("points", [])
+    code = next((p.get("location") for p in points if p.get("location")), None)
+    if code and level_of.get(code) == "district" and (own is None or code in own):
+        st.query_params["area"] = code
+
+
 event = st.plotly_chart(
     maps.kpi_map(shapes["geojson"], frame, kpi_id, labels, target=target),
-    on_select="rerun",
+    on_select=drill_down,
     selection_mode="points",
-    key=f"map-{area}-{kpi_id}",
+    key=chart_key,
     config={"scrollZoom": True, "displaylogo": False},
 )
 if shapes["approximate"]:
