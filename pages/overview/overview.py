@@ -38,15 +38,6 @@ sparklines = {kpi_id: kpis.value(trend, kpis.get(kpi_id)).round(4).dropna().toli
 targets = data.targets(key, period.end)
 cards.kpi_row(kpis.HEADLINE_KPIS, now, before, targets, filters.scope_code, sparklines)
 
-st.subheader(t("Xu hướng 12 kỳ gần nhất", "Trend over the last 12 periods"))
-for column, kpi_id in zip(st.columns(len(kpis.LEAD_RATES)), kpis.LEAD_RATES):
-    kpi = kpis.get(kpi_id)
-    series = trend.assign(value=kpis.value(trend, kpi), volume_text=[fmt_int(v, lang()) for v in trend[kpi.volume_column]])
-    target = kpis.target_for(targets, kpi_id, filters.scope_code)
-    with column:
-        st.markdown(f"**{kpi.label(lang())}**", help=kpi.help(lang()))
-        st.plotly_chart(charts.trend_figure({scope_name: series}, kpi, lang(), target[0] if target else None), key=f"trend_{kpi_id}")
-
 # Best and weakest units one level down: ranks in the one fair order (so a tiny unit with
 # 3 of 3 does not outrank one with 2,980 of 3,000); "needs improvement" by the one rule.
 children_label = t("quận/huyện", "districts") if filters.is_city else t("phường/xã", "wards")
@@ -82,6 +73,15 @@ for column, kpi_id in zip(st.columns(2), kpis.LEAD_RATES):
         if weak.empty:
             st.caption(":material/check_circle: " + t("Không đơn vị nào cần cải thiện theo quy tắc dưới đây.", "No unit needs improvement under the rule below."))
 st.caption(ranking.weak_rule_text(None, lang()))
+
+st.subheader(t("Xu hướng 12 kỳ gần nhất", "Trend over the last 12 periods"))
+for column, kpi_id in zip(st.columns(len(kpis.LEAD_RATES)), kpis.LEAD_RATES):
+    kpi = kpis.get(kpi_id)
+    series = trend.assign(value=kpis.value(trend, kpi), volume_text=[fmt_int(v, lang()) for v in trend[kpi.volume_column]])
+    target = kpis.target_for(targets, kpi_id, filters.scope_code)
+    with column:
+        st.markdown(f"**{kpi.label(lang())}**", help=kpi.help(lang()))
+        st.plotly_chart(charts.trend_figure({scope_name: series}, kpi, lang(), target[0] if target else None), key=f"trend_{kpi_id}")
 
 st.subheader(t("Cảnh báo", "Alerts"))
 st.caption(t("Đơn vị có chỉ số xấu đi vượt mức ngẫu nhiên so với 6 kỳ trước, hoặc hồ sơ quá hạn tăng mạnh.", "Units whose figures got worse beyond chance against the six previous periods, or whose overdue dossiers grew sharply."))
