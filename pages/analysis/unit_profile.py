@@ -109,7 +109,7 @@ def trend_of(codes):
 
 
 trend = trend_of(scope)
-sparklines = {k: kpis.value(trend, kpis.get(k)).round(4).dropna().tolist() for k in kpis.HEADLINE_KPIS}
+sparklines = {k: kpis.value(trend, kpis.get(k)).round(4).dropna().tolist() or None for k in kpis.HEADLINE_KPIS}
 targets = data.targets(key, period.end)
 cards.kpi_row(kpis.HEADLINE_KPIS, now, before, targets, code, sparklines)
 

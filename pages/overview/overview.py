@@ -33,7 +33,7 @@ buckets = buckets_for(period, grain, 12)
 flows = data.flow_counts_by_period(key, buckets[0].start, buckets[-1].end, SOURCE_GRAIN[grain], codes)
 backlog = data.backlog_counts(key, tuple(b.end for b in buckets), codes)
 trend = trend_frame(buckets, flows, backlog, grain, lang())
-sparklines = {kpi_id: kpis.value(trend, kpis.get(kpi_id)).round(4).dropna().tolist() for kpi_id in kpis.HEADLINE_KPIS}
+sparklines = {kpi_id: kpis.value(trend, kpis.get(kpi_id)).round(4).dropna().tolist() or None for kpi_id in kpis.HEADLINE_KPIS}
 
 targets = data.targets(key, period.end)
 cards.kpi_row(kpis.HEADLINE_KPIS, now, before, targets, filters.scope_code, sparklines)
