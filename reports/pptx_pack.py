@@ -15,7 +15,7 @@ from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.util import Inches, Pt
 
-from i18n.format import fmt_date
+from i18n.format import fmt_date, fmt_int
 from metrics import kpis
 from reports import content, figures
 
@@ -135,6 +135,13 @@ def build_pptx(briefing: content.Briefing, progress=None) -> bytes:
         plot.data_labels.font.bold = True
         plot.series[0].format.fill.solid()
         plot.series[0].format.fill.fore_color.rgb = RED
+        # Each label written out, in the reader's format ("95,0% · 20"): PowerPoint would
+        # format the number in its own locale.
+        for point, value, volume in zip(plot.series[0].points, b.bottom["value"], b.bottom["volume"]):
+            label = point.data_label.text_frame
+            label.text = f"{b.fmt(value)} · {fmt_int(volume, lang)}"
+            label.paragraphs[0].runs[0].font.size = Pt(16)
+            label.paragraphs[0].runs[0].font.bold = True
         chart.category_axis.reverse_order = True  # the worst unit on top
         chart.category_axis.tick_labels.font.size = Pt(18)
         chart.value_axis.tick_labels.font.size = Pt(14)
@@ -142,7 +149,7 @@ def build_pptx(briefing: content.Briefing, progress=None) -> bytes:
         if focus.kind == "rate":
             chart.value_axis.minimum_scale, chart.value_axis.maximum_scale, chart.value_axis.major_unit = 0.0, 1.0, 0.2
             chart.value_axis.tick_labels.number_format, chart.value_axis.tick_labels.number_format_is_linked = "0%", False
-        _table(slide, content.bottom_header(b), content.bottom_rows(b), Inches(8.3), Inches(1.9), Inches(4.6), [0.8, 2.4, 1.3, 1.2, 1.8], size=12)
+        _table(slide, content.bottom_header(b), content.bottom_rows(b), Inches(8.3), Inches(1.9), Inches(4.7), [1.0, 2.4, 1.3, 1.3, 1.7], size=12)
     else:
         _text(slide, b.t("Không đơn vị nào cần nêu theo quy tắc trên.", "No unit is named under the rule above."), Inches(0.5), Inches(2.4), Inches(12), Inches(1), size=24)
 

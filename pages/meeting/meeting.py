@@ -154,9 +154,7 @@ def map_slide() -> None:
             st.markdown(f"{row['name']}: **{b.fmt(row['value'])}** ({fmt_int(row['volume'], lang())})")
         if b.bottom.empty:
             st.markdown(t("Không đơn vị nào.", "None."))
-        st.caption(b.weak_rule)
-        if b.boundaries_note:
-            st.caption(b.boundaries_note)
+        st.caption(b.weak_rule)  # the boundaries note is in the picture already
 
 
 def bottom_slide() -> None:
