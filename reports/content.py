@@ -304,7 +304,8 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
             break
         chain = unit_tree.ancestors(units, unit_code)
         parent = names.get(chain[-2], "") if len(chain) > 2 else ""
-        sentences = [alert_rules.sentence(r, lang, names.get(unit_code, unit_code)) for r in rows.to_dict("records")]
+        sentences = [alert_rules.sentence(r, lang, names.get(unit_code, unit_code), (kpis.target_for(targets, r["kpi_id"], unit_code) or (None,))[0])
+                     for r in rows.to_dict("records")]
         row = current_by_unit.loc[unit_code] if unit_code in current_by_unit.index else pd.Series(0, index=current_by_unit.columns)
         flagged.append(
             FlaggedUnit(unit_code=str(unit_code), name=names.get(unit_code, str(unit_code)), parent_name=parent,

@@ -95,7 +95,7 @@ found = alerts.find_alerts(period, None)
 mine = found[found["unit_code"].isin(subtree)] if not found.empty else found
 if not mine.empty:
     st.subheader(t("Cảnh báo", "Alerts"))
-    alerts.alert_list(mine, units)
+    alerts.alert_list(mine, units, targets=data.targets(key, period.end))
 
 # --- KPI cards and the trend against the parent and the city ------------------------------------
 grain = trend_grain(period)

@@ -85,4 +85,4 @@ for column, kpi_id in zip(st.columns(len(kpis.LEAD_RATES)), kpis.LEAD_RATES):
 
 st.subheader(t("Cảnh báo", "Alerts"))
 st.caption(t("Đơn vị có chỉ số xấu đi vượt mức ngẫu nhiên so với 6 kỳ trước, hoặc hồ sơ quá hạn tăng mạnh.", "Units whose figures got worse beyond chance against the six previous periods, or whose overdue dossiers grew sharply."))
-alerts.alert_list(alerts.find_alerts(period, codes), units)
+alerts.alert_list(alerts.find_alerts(period, codes), units, targets=targets)
