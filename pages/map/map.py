@@ -101,7 +101,9 @@ if clicked:
         st.query_params["area"] = code
         st.rerun()
     kept = {key: st.query_params[key] for key in url_state.GLOBAL_PARAMS if key in st.query_params}
-    st.switch_page("pages/analysis/unit_profile.py", query_params={**kept, "unit": code})
+    # The area goes along: the browser's Back from the profile then returns to this
+    # district's map, not to the city's (the profile ignores it).
+    st.switch_page("pages/analysis/unit_profile.py", query_params={**kept, "area": area, "unit": code})
 
 kpi = kpis.get(kpi_id)
 table = frame.sort_values(kpi_id, ascending=not kpi.higher_is_better, na_position="last")
