@@ -50,7 +50,9 @@ for column, kpi_id in zip(st.columns(2), kpis.LEAD_RATES):
     kpi = kpis.get(kpi_id)
     marked = ranking.mark_weak(ranking.rank_units(grouped, kpi, method=ranking.DEFAULT_METHOD), kpi, targets).dropna(subset=["value"])
     weak = ranking.weakest(marked, kpi, 3)
-    best = marked[~marked["unit_code"].isin(weak["unit_code"])].head(3)
+    # "Best" never names a unit short of its target (a small one the rule leaves unnamed either).
+    short = (marked["value"] < marked["target"]) if kpi.higher_is_better else (marked["value"] > marked["target"])
+    best = marked[~marked["weak"] & ~short].head(3)
     show = pd.concat([best.assign(group=t("Tốt nhất", "Best")), weak.assign(group=t("Cần cải thiện", "Needs improvement"))])
     show = show.assign(name=show["unit_code"].map(names))
     with column:
