@@ -27,6 +27,22 @@ BORDER_COLOR = "#ffffff"
 BAD_TO_GOOD = [[0.0, "#a50026"], [0.25, "#f46d43"], [0.5, "#fee08b"], [0.75, "#a6d96a"], [1.0, "#1a9850"]]
 
 
+def target_colorscale(low: float, target: float, high: float, higher_is_better: bool = True) -> list:
+    """Colour stops that break at the target: red -> yellow for values that miss it, light
+    -> deep green for values that meet it (mirrored when lower is better)."""
+    span = max(high - low, 1e-9)
+    p = min(max((target - low) / span, 0.0), 1.0)
+    if higher_is_better:
+        stops = [[0.0, "#a50026"], [p / 2, "#f46d43"], [max(p - 1e-6, 0.0), "#fee08b"], [p, "#a6d96a"], [1.0, "#1a9850"]]
+        if p >= 1.0:  # a target of 100 %: only 100 % is green
+            stops = [[0.0, "#a50026"], [0.5, "#f46d43"], [1.0 - 1e-6, "#fee08b"], [1.0, "#1a9850"]]
+    else:
+        stops = [[0.0, "#1a9850"], [p, "#a6d96a"], [min(p + 1e-6, 1.0), "#fee08b"], [(1 + p) / 2, "#f46d43"], [1.0, "#a50026"]]
+        if p <= 0.0:
+            stops = [[0.0, "#1a9850"], [1e-6, "#fee08b"], [0.5, "#f46d43"], [1.0, "#a50026"]]
+    return stops
+
+
 def feature_bounds(geojson: dict, ids=None) -> tuple[float, float, float, float]:
     """(west, south, east, north) of the features (all, or those whose id is in ids)."""
     wanted = None if ids is None else {str(i) for i in ids}
@@ -89,6 +105,7 @@ def choropleth_map(
     tickformat: str = ".0%",
     zmin: float | None = None,
     zmax: float | None = None,
+    target: float | None = None,
     lang: str = "vi",
     width_px: int = 900,
     height_px: int = 600,
@@ -103,6 +120,8 @@ def choropleth_map(
     and name_column. Units of the frame with no value, and features absent from the frame,
     are drawn grey in a separate trace with hover "Không có dữ liệu"/"No data" - never as 0.
     Clicks: `locations` and `customdata[0]` are the unit code (selection returns it).
+    With `target` and zmin/zmax the colours break at the target (target_colorscale), on a
+    scale the caller keeps the same for every view of the KPI.
     """
     ids = [str(f["id"]) for f in geojson["features"]]
     data = frame.copy()
@@ -120,6 +139,8 @@ def choropleth_map(
         label = names.reindex(shown[code_column]).fillna(shown[code_column]).astype(str).to_numpy()
         hover = pd.Series(label, index=shown.index)
     colorscale = BAD_TO_GOOD if higher_is_better else [[1 - s, c] for s, c in reversed(BAD_TO_GOOD)]
+    if target is not None and zmin is not None and zmax is not None:
+        colorscale = target_colorscale(zmin, target, zmax, higher_is_better)
     def subset(codes) -> dict:  # each trace carries only its own features: no geometry sent twice
         wanted = set(codes)
         return {"type": "FeatureCollection", "features": [f for f in geojson["features"] if str(f["id"]) in wanted]}

@@ -62,7 +62,7 @@ def fmt_pct(x, lang: str = "vi", decimals: int = 1) -> str:
 def fmt_delta_pct_points(x, lang: str = "vi", decimals: int = 1) -> str:
     """A difference of two shares, in percentage points, always signed.
 
-    0.012 -> '+1,2 điểm %' (vi) / '+1.2 pp' (en); -0.005 -> '-0,5 điểm %'.
+    0.012 -> '+1,2 điểm phần trăm' (vi) / '+1.2 pp' (en); -0.005 -> '-0,5 điểm phần trăm'.
     """
     if _missing(x):
         return DASH
@@ -71,7 +71,7 @@ def fmt_delta_pct_points(x, lang: str = "vi", decimals: int = 1) -> str:
         return DASH
     text = fmt_num(abs(points), lang, decimals)
     sign = "" if round(abs(points), int(decimals)) == 0 else ("+" if points > 0 else "-")
-    unit = "pp" if lang == "en" else "điểm %"
+    unit = "pp" if lang == "en" else "điểm phần trăm"
     return f"{sign}{text} {unit}"
 
 
@@ -95,3 +95,16 @@ def fmt_date(d, lang: str = "vi") -> str:
     if not isinstance(d, date):
         return DASH
     return f"{d.day:02d}/{d.month:02d}/{d.year:04d}"
+
+
+def fmt_datetime(d, lang: str = "vi") -> str:
+    """Day/month/year hours:minutes in both languages: '22/11/2026 14:05'."""
+    try:
+        import pandas as pd
+
+        stamp = pd.Timestamp(d)
+    except (TypeError, ValueError):
+        return DASH
+    if pd.isna(stamp):
+        return DASH
+    return f"{fmt_date(stamp, lang)} {stamp.hour:02d}:{stamp.minute:02d}"

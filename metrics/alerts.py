@@ -165,7 +165,7 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def sentence(alert, lang: str = "vi", unit_name: str | None = None) -> str:
+def sentence(alert, lang: str = "vi", unit_name: str | None = None, target: float | None = None) -> str:
     """One sentence a leader can read aloud. `alert`: a row of detect_alerts (Series/dict).
 
     vi: "Phường X: tỷ lệ đúng hạn 84,2% (trên 1.230 hồ sơ), thấp hơn mức thường lệ 98,9%
@@ -193,11 +193,16 @@ def sentence(alert, lang: str = "vi", unit_name: str | None = None) -> str:
     noun = kpi.volume_noun(lang)
     went_down = a["current"] < a["baseline"]
     p_txt = _fmt_p(float(a["p_value"]), lang)
+    # The one rule for "weak" (metrics.ranking.mark_weak): a unit still at its target is not
+    # one needing improvement, even when it got worse; the sentence says so.
+    on_target = target is not None and _kpis.status_against_target(a["current"], target, kpi.higher_is_better) == "green"
     if en:
         direction = "below" if went_down else "above"
-        return f"{name}: {label} {cur} (of {vol} {noun}), {direction} the usual {base} — unlikely to be chance ({p_txt})."
+        still = f" Still on its {fmt_pct(target, lang)} target: not a unit needing improvement." if on_target else ""
+        return f"{name}: {label} {cur} (of {vol} {noun}), {direction} the usual {base} — unlikely to be chance ({p_txt}).{still}"
     direction = "thấp hơn" if went_down else "cao hơn"
-    return f"{name}: {label} {cur} (trên {vol} {noun}), {direction} mức thường lệ {base} — khó là ngẫu nhiên ({p_txt})."
+    still = f" Vẫn đạt mục tiêu {fmt_pct(target, lang)}: không phải đơn vị cần cải thiện." if on_target else ""
+    return f"{name}: {label} {cur} (trên {vol} {noun}), {direction} mức thường lệ {base} — khó là ngẫu nhiên ({p_txt}).{still}"
 
 
 @dataclass(frozen=True)

@@ -113,8 +113,10 @@ _CATALOG = [
         "finished_late", **_D),
     Kpi("avg_processing_days", "Số ngày xử lý bình quân", "Average processing days", ("processing_days_sum",),
         "finished", "mean", False,
-        "Tổng số ngày từ tiếp nhận đến giải quyết xong / số hồ sơ đã giải quyết.",
-        "Calendar days from receipt to completion, averaged over dossiers finished.", "finished", **_D),
+        "Số ngày theo lịch (kể cả thứ Bảy, Chủ nhật, ngày lễ) từ ngày tiếp nhận đến ngày giải quyết xong, "
+        "bình quân trên các hồ sơ đã giải quyết trong kỳ.",
+        "Calendar days (weekends and holidays included) from the day received to the day finished, "
+        "averaged over the dossiers finished in the period.", "finished", **_D),
     Kpi("online_payment_rate", "Tỷ lệ thanh toán trực tuyến", "Online payment rate", ("paid_online",),
         "finished", "rate", True,
         "Hồ sơ thanh toán phí, lệ phí trực tuyến / hồ sơ đã giải quyết.",
@@ -164,7 +166,10 @@ def numerator(frame: pd.DataFrame, kpi) -> pd.Series:
     _need(frame, cols, kpi)
     if len(cols) == 1:
         return pd.to_numeric(frame[cols[0]]).rename(kpi.id + "_num")
-    return frame[cols].apply(pd.to_numeric).sum(axis=1, min_count=len(cols)).rename(kpi.id + "_num")
+    part = frame[cols]
+    if not all(pd.api.types.is_numeric_dtype(t) for t in part.dtypes):  # the common case skips a slow apply
+        part = part.apply(pd.to_numeric)
+    return part.sum(axis=1, min_count=len(cols)).rename(kpi.id + "_num")
 
 
 def denominator(frame: pd.DataFrame, kpi) -> pd.Series:
@@ -215,8 +220,13 @@ def total(frame: pd.DataFrame, kpi) -> float:
     kpi = get(kpi)
     cols = list(kpi.numerator) + ([kpi.denominator] if kpi.denominator else [])
     _need(frame, cols, kpi)
-    sums = frame[cols].apply(pd.to_numeric).sum()
-    return float(value(sums.to_frame().T, kpi).iloc[0])
+    # Plain floats: this runs for every card of every page, and small frames are slow.
+    sums = {c: float(pd.to_numeric(frame[c]).sum()) for c in dict.fromkeys(cols)}
+    num = sum(sums[c] for c in kpi.numerator)
+    if kpi.kind == "count":
+        return num
+    den = sums[kpi.denominator]
+    return num / den if den > 0 else float("nan")
 
 
 def status_against_target(value, target, higher_is_better: bool = True, amber_margin=None):
@@ -264,6 +274,8 @@ def _is_missing(x) -> bool:
 HEADLINE_KPIS = ["satisfaction_rate", "on_time_rate", "open_overdue", "online_share", "ratings", "received", "apology_compliance", "avg_processing_days"]
 # The two rates whose trends and rankings lead every page.
 LEAD_RATES = ["satisfaction_rate", "on_time_rate"]
+# Counts of work, not of quality: more is neither better nor worse (no good/bad colour).
+VOLUME_KPIS = ("ratings", "received", "finished", "open_dossiers")
 
 
 def target_for(targets: pd.DataFrame, kpi_id: str, unit_code: str) -> tuple[float, float] | None:
@@ -271,17 +283,21 @@ def target_for(targets: pd.DataFrame, kpi_id: str, unit_code: str) -> tuple[floa
 
     `targets`: the targets in force (data_access.queries.load_targets).
     """
-    rows = targets[targets["kpi_id"] == kpi_id]
-    own = rows[rows["unit_code"] == unit_code]
-    chosen = own if len(own) else rows[rows["unit_code"].isna()]
-    if chosen.empty:
+    # Plain lists: the frame is a handful of rows, and every card asks (masks over Arrow strings are slow).
+    rows = [r for r in zip(targets["kpi_id"].tolist(), targets["unit_code"].tolist(), targets["value"].tolist(), targets["amber_margin"].tolist())
+            if r[0] == kpi_id]
+    own = [r for r in rows if r[1] == unit_code]
+    chosen = own or [r for r in rows if pd.isna(r[1])]
+    if not chosen:
         return None
-    row = chosen.iloc[-1]
-    return float(row["value"]), float(row["amber_margin"]) if pd.notna(row["amber_margin"]) else 0.0
+    _, _, value_, margin = chosen[-1]
+    return float(value_), float(margin) if pd.notna(margin) else 0.0
 
 
 # Status against target, in words (vi, en); the same on cards, in rankings and in the pack.
 STATUS_WORDS = {"green": ("Đạt", "On target"), "amber": ("Gần đạt", "Near target"), "red": ("Chưa đạt", "Below target")}
+# ... and in a shape that every font draws (DejaVu Sans has them; emoji need an emoji font).
+STATUS_MARKS = {"green": "●", "amber": "▲", "red": "■"}
 
 
 def format_change(kpi, now, before, lang: str = "vi") -> str | None:
@@ -299,3 +315,17 @@ def format_change(kpi, now, before, lang: str = "vi") -> str | None:
     if before == 0:
         return None
     return ("+" if now >= before else "-") + fmt_pct(abs(now / before - 1), lang)
+
+
+def colour_range(kpi, target) -> tuple[float, float, float] | None:
+    """(low, target, high) of a map's colour scale for a rate KPI with a target: the same on
+    every view of the KPI, so 87,5 % is the same colour on the city's map and a district's.
+    Higher-is-better rates run from 10 points below the target to 100 %; lower-is-better
+    ones from 0 to the target plus its own size (at least 2 points). None: no target."""
+    kpi = get(kpi)
+    if kpi.kind != "rate" or _is_missing(target):
+        return None
+    t = float(target)
+    if kpi.higher_is_better:
+        return max(0.0, t - 0.10), t, 1.0
+    return 0.0, t, min(1.0, t + max(t, 0.02))

@@ -286,3 +286,72 @@ def rank_change(current_ranks, previous_ranks) -> pd.DataFrame:
     out["previous_rank"] = out["unit_code"].map(prev).astype("Int64")
     out["change"] = (out["previous_rank"] - out["rank"]).astype("Int64")
     return out
+
+
+# --- who is "weak" (cần cải thiện): one rule for every page, slide and pack -------------------
+
+DEFAULT_METHOD = "wilson"  # the one order behind every rank a page shows by default
+MIN_VOLUME = 20  # below this a unit is never named weak: one late dossier of six is not a pattern
+
+
+def mark_weak(ranked: pd.DataFrame, kpi, targets: pd.DataFrame | None = None, min_volume: int = MIN_VOLUME) -> pd.DataFrame:
+    """`ranked` (an output of `rank_units`) with columns target, weak and weak_reason.
+
+    A unit is weak ("cần cải thiện") only when it has at least `min_volume` and it is
+    below its target ("below_target"), or - not meeting a target - worse than the overall
+    rate beyond chance, outside the funnel's 95% limit ("worse_than_overall"). A unit at
+    or above its target is never weak, whatever the funnel says. `targets`: the targets
+    in force (queries.load_targets); None means no targets.
+    """
+    kpi = _kpis.get(kpi)
+    out = ranked.copy()
+    out["target"] = np.nan
+    if targets is not None and len(targets):
+        # kpis.target_for for every unit at once: the unit's own target, else the one for all.
+        rows = targets[targets["kpi_id"] == kpi.id]
+        general = rows[rows["unit_code"].isna()]
+        own = rows[rows["unit_code"].notna()].drop_duplicates("unit_code", keep="last")
+        fallback = float(general["value"].iloc[-1]) if len(general) else np.nan
+        by_unit = dict(zip(own["unit_code"].astype(str), own["value"].astype("float64")))
+        out["target"] = [by_unit.get(str(c), fallback) for c in out["unit_code"]]
+    value, target = out["value"].to_numpy(dtype="float64"), out["target"].to_numpy(dtype="float64")
+    eps = 1e-12
+    with np.errstate(invalid="ignore"):
+        shortfall = (target - value) if kpi.higher_is_better else (value - target)
+    has_target = ~np.isnan(target)
+    below = has_target & (shortfall > eps)
+    bad_side = "below" if kpi.higher_is_better else "above"
+    funnel_bad = np.array([isinstance(f, str) and f.startswith(bad_side) for f in out["funnel"]], dtype=bool)
+    enough = out["volume"].fillna(0).to_numpy(dtype="float64") >= min_volume
+    meets = has_target & ~below
+    reason = np.where(below, "below_target", np.where(funnel_bad & ~meets, "worse_than_overall", None))
+    weak = enough & ~np.isnan(value) & (reason != None)  # noqa: E711 - elementwise on an object array
+    out["weak"] = weak
+    out["weak_reason"] = np.where(weak, reason, None)
+    return out
+
+
+def weakest(marked: pd.DataFrame, kpi, limit: int | None = None) -> pd.DataFrame:
+    """The weak units of `mark_weak`'s output, worst value first (ties: larger volume first)."""
+    kpi = _kpis.get(kpi)
+    weak = marked[marked["weak"]]
+    key = weak["value"] if kpi.higher_is_better else -weak["value"]
+    weak = weak.assign(_k=key).sort_values(["_k", "volume"], ascending=[True, False], kind="mergesort").drop(columns="_k")
+    return weak.head(limit) if limit else weak
+
+
+def weak_rule_text(kpi, lang: str = "vi", min_volume: int = MIN_VOLUME) -> str:
+    """The rule in one plain sentence, for a caption under every "needs improvement" list
+    (kpi None: a list over several KPIs)."""
+    noun_vi, noun_en = (kpi.volume_noun_vi, kpi.volume_noun_en) if (kpi := _kpis.get(kpi) if kpi else None) else ("hồ sơ hoặc lượt đánh giá", "dossiers or ratings")
+    if lang == "en":
+        return (f"Only units that miss their target, or worse than the overall rate beyond chance, with at least {min_volume} "
+                f"{noun_en} are named; a unit at or above target never is. Rank: the fair order that accounts for volume.")
+    return (f"Chỉ nêu đơn vị chưa đạt mục tiêu hoặc kém hơn mức chung ngoài dao động ngẫu nhiên, từ {min_volume} "
+            f"{noun_vi} trở lên; đơn vị đạt mục tiêu không bao giờ bị nêu. Hạng: thứ tự công bằng có tính đến số lượng.")
+
+
+def weak_reason_words(reason, lang: str = "vi") -> str:
+    words = {"below_target": ("Chưa đạt mục tiêu", "Misses its target"),
+             "worse_than_overall": ("Kém hơn mức chung", "Worse than overall")}
+    return words[reason][1 if lang == "en" else 0] if reason in words else ""

@@ -2,8 +2,8 @@
 
 Pure Python over `data_access` (no Streamlit): given an engine, a scope (unit code) and a
 Period, `build_briefing` returns a `Briefing` - the KPI figures against targets, the focus
-KPI (the weakest against its target), the map values and the bottom units on it (fair
-ranking: empirical-Bayes shrinkage, so a unit with 1 case is neither top nor bottom), its trend over 12 periods, the units flagged by the alerts with
+KPI (the weakest against its target), the map values and the units weak on it (the one
+rule of metrics.ranking.mark_weak, ranks in its one fair order), its trend over 12 periods, the units flagged by the alerts with
 their key figures, and the commitments the meeting opens with. The meeting page, the
 PowerPoint pack and the PDF pack all draw this same object, so they cannot disagree.
 
@@ -107,7 +107,7 @@ class Briefing:
     focus_kpi: str
     children_label: str
     units_values: pd.DataFrame  # every unit one level down: unit_code, name, value, volume, rank, lat, lon
-    bottom: pd.DataFrame  # the weakest of them on the focus KPI, worst first
+    bottom: pd.DataFrame  # those of them weak on the focus KPI (ranking.mark_weak), worst first
     trend: pd.DataFrame  # label, value, volume (oldest first)
     trend_target: float | None
     alerts: list[FlaggedUnit]
@@ -131,6 +131,14 @@ class Briefing:
 
     def definition_lines(self, kpi_ids) -> list[str]:
         return [f"{kpis.get(k).label(self.lang)}: {kpis.get(k).help(self.lang)}" for k in kpi_ids]
+
+    @property
+    def weak_rule(self) -> str:
+        return ranking.weak_rule_text(self.focus, self.lang)
+
+    @property
+    def weak_title(self) -> str:
+        return self.t("Đơn vị cần cải thiện", "Units needing improvement")
 
     @property
     def title(self) -> str:
@@ -279,15 +287,15 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
     children = _child_units(units, scope_code)
     grouped = unit_tree.roll_up(by_unit, units, scope_code) if len(children) else by_unit.iloc[0:0]
     grouped = grouped[grouped["unit_code"].isin(children["code"])]
-    ranked = ranking.rank_units(grouped, focus, method="eb") if len(grouped) else pd.DataFrame(columns=ranking.RANK_COLUMNS)
+    ranked = ranking.rank_units(grouped, focus, method=ranking.DEFAULT_METHOD) if len(grouped) else pd.DataFrame(columns=ranking.RANK_COLUMNS)
+    marked = ranking.mark_weak(ranked, focus, targets)
     units_values = (
         children[["code", "name", "lat", "lon"]]
         .rename(columns={"code": "unit_code"})
-        .merge(ranked[["unit_code", "value", "volume", "low", "high", "rank"]], on="unit_code", how="left")
+        .merge(marked[["unit_code", "value", "volume", "low", "high", "rank", "weak"]], on="unit_code", how="left")
     )
-    with_data = ranked.dropna(subset=["value"])
-    bottom = with_data.tail(BOTTOM_UNITS).iloc[::-1].reset_index(drop=True)
-    bottom = bottom.assign(name=bottom["unit_code"].map(names))[["rank", "unit_code", "name", "value", "volume", "low", "high"]]
+    bottom = ranking.weakest(marked, focus, BOTTOM_UNITS).reset_index(drop=True)
+    bottom = bottom.assign(name=bottom["unit_code"].map(names))[["rank", "unit_code", "name", "value", "volume", "low", "high", "weak_reason"]]
 
     report(0.35, tr(lang, "Đang dựng xu hướng", "Building the trend"))
     grain = trend_grain(period)
@@ -312,7 +320,8 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
             break
         chain = unit_tree.ancestors(units, unit_code)
         parent = names.get(chain[-2], "") if len(chain) > 2 else ""
-        sentences = [alert_rules.sentence(r, lang, names.get(unit_code, unit_code)) for r in rows.to_dict("records")]
+        sentences = [alert_rules.sentence(r, lang, names.get(unit_code, unit_code), (kpis.target_for(targets, r["kpi_id"], unit_code) or (None,))[0])
+                     for r in rows.to_dict("records")]
         row = current_by_unit.loc[unit_code] if unit_code in current_by_unit.index else pd.Series(0, index=current_by_unit.columns)
         flagged.append(
             FlaggedUnit(unit_code=str(unit_code), name=names.get(unit_code, str(unit_code)), parent_name=parent,
@@ -441,11 +450,12 @@ def kpi_rows(briefing: Briefing) -> list[list[str]]:
 
 
 def bottom_header(briefing: Briefing) -> list[str]:
-    return [briefing.t("Hạng", "Rank"), briefing.t("Đơn vị", "Unit"), briefing.focus.label(briefing.lang), briefing.t("Khối lượng", "Volume")]
+    return [briefing.t("Hạng", "Rank"), briefing.t("Đơn vị", "Unit"), briefing.focus.label(briefing.lang), briefing.t("Khối lượng", "Volume"),
+            briefing.t("Lý do", "Why")]
 
 
 def bottom_rows(briefing: Briefing) -> list[list[str]]:
     return [
-        [str(r["rank"]), r["name"], briefing.fmt(r["value"]), fmt_int(r["volume"], briefing.lang)]
+        [str(r["rank"]), r["name"], briefing.fmt(r["value"]), fmt_int(r["volume"], briefing.lang), ranking.weak_reason_words(r["weak_reason"], briefing.lang)]
         for r in briefing.bottom.to_dict("records")
     ]

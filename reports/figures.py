@@ -43,20 +43,56 @@ def _short(name: str) -> str:
     return name
 
 
-def map_png(briefing, width_in: float = 10, height_in: float = 6.2) -> bytes:
-    """Choropleth of the focus KPI over the units one level down (their polygons when the
-    database has boundaries, else circles at their centroids). The weakest units are named."""
-    kpi, lang = briefing.focus, briefing.lang
-    values = briefing.units_values
-    cmap = plt.get_cmap("RdYlGn" if kpi.higher_is_better else "RdYlGn_r")
-    finite = values["value"].astype("float64")
-    finite = finite[np.isfinite(finite)]
+def _colours(kpi, target, values):
+    """(colour map, norm): broken at the target on the KPI's fixed scale (the dashboard's
+    map does the same), or red-to-green over the values when there is no target."""
+    from geo.figures import BAD_TO_GOOD, target_colorscale
+
+    scale = kpis.colour_range(kpi, target)
+    if scale:
+        stops = target_colorscale(*scale, kpi.higher_is_better)
+        return mcolors.LinearSegmentedColormap.from_list("target", [(p, c) for p, c in stops]), mcolors.Normalize(scale[0], scale[2], clip=True)
+    finite = values[np.isfinite(values)]
     vmin, vmax = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
     if math.isclose(vmin, vmax):
         vmin, vmax = vmin - 0.01, vmax + 0.01
-    norm = mcolors.Normalize(vmin=vmin, vmax=vmax)
+    stops = BAD_TO_GOOD if kpi.higher_is_better else [[1 - p, c] for p, c in reversed(BAD_TO_GOOD)]
+    return mcolors.LinearSegmentedColormap.from_list("values", [(p, c) for p, c in stops]), mcolors.Normalize(vmin, vmax)
+
+
+LABEL_ALL_UP_TO = 30  # with at most this many units every one is named on the map
+
+
+def _place_labels(axis, points, texts, weak_flags, fontsize):
+    """Write the names without overlap: each label tries a few offsets around its point and
+    takes the first whose box meets no label already drawn; weak units go first."""
+    figure = axis.figure
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    placed = []
+    order = sorted(range(len(texts)), key=lambda i: not weak_flags[i])
+    for i in order:
+        for dx, dy in ((0, 0), (0, 11), (0, -11), (14, 0), (-14, 0), (0, 20), (0, -20)):
+            label = axis.annotate(texts[i], points[i], xytext=(dx, dy), textcoords="offset points", ha="center", va="center",
+                                  fontsize=fontsize, fontweight="bold" if weak_flags[i] else "normal",
+                                  bbox=dict(boxstyle="round,pad=0.15", fc="white", ec=RED if weak_flags[i] else "none", alpha=0.8))
+            box = label.get_window_extent(renderer).expanded(1.02, 1.05)
+            if not any(box.overlaps(other) for other in placed):
+                placed.append(box)
+                break
+            label.remove()
+
+
+def map_png(briefing, width_in: float = 10, height_in: float = 6.2) -> bytes:
+    """Choropleth of the focus KPI over the units one level down (their polygons when the
+    database has boundaries, else circles at their centroids), coloured on the KPI's fixed
+    scale around its target. Every unit is named when they are few; else the weak ones."""
+    kpi, lang = briefing.focus, briefing.lang
+    values = briefing.units_values
+    cmap, norm = _colours(kpi, briefing.trend_target, values["value"].astype("float64").to_numpy())
     figure, axis = plt.subplots(figsize=(width_in, height_in))
-    worst = set(briefing.bottom["unit_code"].head(5))
+    weak = set(briefing.bottom["unit_code"])
+    named = set(values["unit_code"]) if len(values) <= LABEL_ALL_UP_TO else weak
     if briefing.boundaries is not None:
         frame = briefing.boundaries.merge(values, left_on="code", right_on="unit_code", how="left")
         has = frame["value"].notna()
@@ -64,25 +100,26 @@ def map_png(briefing, width_in: float = 10, height_in: float = 6.2) -> bytes:
             frame[~has].plot(ax=axis, color="#e9ecef", edgecolor="white", linewidth=0.6)
         if has.any():
             frame[has].plot(ax=axis, column="value", cmap=cmap, norm=norm, edgecolor="white", linewidth=0.6)
-        for row in frame[frame["unit_code"].isin(worst)].itertuples():
-            point = row.geometry.representative_point()
-            axis.annotate(_short(row.name), (point.x, point.y), ha="center", fontsize=9, fontweight="bold",
-                          bbox=dict(boxstyle="round,pad=0.2", fc="white", ec=RED, alpha=0.85))
         south, north = frame.total_bounds[1], frame.total_bounds[3]
         axis.set_aspect(1 / math.cos(math.radians((south + north) / 2)) if len(frame) else "equal")
+        shown = frame[frame["unit_code"].isin(named)]
+        points = [(p.x, p.y) for p in (g.representative_point() for g in shown.geometry)]
     else:
         frame = values.dropna(subset=["lat", "lon"])
         volume = frame["volume"].fillna(0).astype("float64")
         sizes = 80 + 900 * np.sqrt(volume / max(volume.max(), 1))
         colours = [cmap(norm(v)) if np.isfinite(v) else "#e9ecef" for v in frame["value"].astype("float64")]
         axis.scatter(frame["lon"], frame["lat"], s=sizes, c=colours, edgecolors="#495057", linewidths=0.6)
-        for row in frame[frame["unit_code"].isin(worst)].itertuples():
-            axis.annotate(_short(row.name), (row.lon, row.lat), ha="center", va="bottom", fontsize=9, fontweight="bold",
-                          xytext=(0, 8), textcoords="offset points")
         axis.set_aspect(1 / math.cos(math.radians(float(frame["lat"].mean()))) if len(frame) else "equal")
+        shown = frame[frame["unit_code"].isin(named)]
+        points = list(zip(shown["lon"], shown["lat"]))
     axis.set_axis_off()
+    _place_labels(axis, points, [_short(n) for n in shown["name"]], [c in weak for c in shown["unit_code"]], 12 if len(named) > 12 else 14)
     bar = figure.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axis, shrink=0.7, format=_value_formatter(kpi, lang))
     bar.set_label(kpi.label(lang))
+    if briefing.trend_target is not None and kpis.colour_range(kpi, briefing.trend_target):
+        bar.ax.axhline(briefing.trend_target, color="black", linewidth=2.5)
+        bar.set_label(f"{kpi.label(lang)} · {briefing.t('vạch đen: mục tiêu', 'black line: target')} {kpis.format_value(briefing.trend_target, kpi, lang)}")
     axis.set_title(f"{kpi.label(lang)} · {briefing.period.label(lang)}", fontsize=14, fontweight="bold", loc="left")
     if briefing.boundaries_note:
         figure.text(0.01, 0.01, briefing.boundaries_note, fontsize=8, color="#495057")
@@ -90,24 +127,31 @@ def map_png(briefing, width_in: float = 10, height_in: float = 6.2) -> bytes:
 
 
 def bar_png(briefing, width_in: float = 10, height_in: float = 5.5) -> bytes:
-    """Horizontal bars of the bottom units on the focus KPI, worst at the top, with the
-    target (dashed) and the volume written beside each bar."""
+    """Horizontal bars of the units needing improvement, worst at the top, the value and
+    volume written at every bar (a zero bar too) and the target a labelled line."""
+    from i18n.format import fmt_int
+
     kpi, lang = briefing.focus, briefing.lang
     bottom = briefing.bottom
     figure, axis = plt.subplots(figsize=(width_in, height_in))
     y = np.arange(len(bottom))
-    axis.barh(y, bottom["value"].astype("float64"), color=RED, height=0.6)
-    axis.set_yticks(y, [str(n) for n in bottom["name"]])
-    axis.invert_yaxis()
+    values = bottom["value"].astype("float64")
+    axis.barh(y, values, color=RED, height=0.6)
+    axis.set_yticks(y, [str(n) for n in bottom["name"]], fontsize=14)
+    axis.set_ylim(max(len(bottom), 5) - 0.5, -0.5)  # worst on top; a short list keeps bars of normal height
     axis.xaxis.set_major_formatter(_value_formatter(kpi, lang))
-    from i18n.format import fmt_int
-
-    for i, (value, volume) in enumerate(zip(bottom["value"], bottom["volume"])):
-        axis.text(float(value), i, f"  {kpis.format_value(value, kpi, lang)} · {fmt_int(volume, lang)}", va="center", fontsize=9)
+    for i, (value, volume) in enumerate(zip(values, bottom["volume"])):
+        axis.text(float(value), i, f" {kpis.format_value(value, kpi, lang)} · {fmt_int(volume, lang)}", va="center", fontsize=12, fontweight="bold",
+                  bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.85))
+    top = max([float(values.max()) if len(values) else 0.0] + ([briefing.trend_target] if briefing.trend_target is not None else []))
     if briefing.trend_target is not None:
-        axis.axvline(briefing.trend_target, color=GREEN, linestyle="--", linewidth=1.5)
-    axis.set_xlim(0, max(1.0, float(bottom["value"].max() if len(bottom) else 1) * 1.15) if kpi.kind == "rate" else None)
-    axis.set_title(kpi.label(lang), loc="left", fontweight="bold")
+        axis.axvline(briefing.trend_target, color=GREEN, linestyle="--", linewidth=2)
+        axis.text(briefing.trend_target, 1.01, briefing.t("Mục tiêu ", "Target ") + kpis.format_value(briefing.trend_target, kpi, lang),
+                  transform=axis.get_xaxis_transform(), color=GREEN, ha="center", va="bottom", fontsize=12, fontweight="bold")
+    axis.set_xlim(0, (top or 1) * 1.35)
+    if kpi.kind == "rate":
+        axis.set_xticks([x / 5 for x in range(6)])  # no tick past 100 %
+    axis.set_title(kpi.label(lang), loc="left", fontweight="bold", pad=22)
     return _png(figure)
 
 

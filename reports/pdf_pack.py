@@ -126,19 +126,23 @@ def build_pdf(briefing: content.Briefing, progress=None) -> bytes:
         _image(pdf, figures.map_png(b, 11, 6.0), 140)
         _notes(pdf, notes)
 
-    # 4. bottom units
-    report(0.45, b.t("Đơn vị thấp nhất", "Bottom units"))
-    notes = _page(pdf, f"{b.t('Đơn vị thấp nhất', 'Bottom units')} · {focus.label(lang)}", focus_definition)
+    # 4. units needing improvement (ranking.mark_weak)
+    report(0.45, b.weak_title)
+    notes = _page(pdf, f"{b.weak_title} · {focus.label(lang)}", focus_definition)
+    pdf.set_font(FAMILY, size=11)
+    target_text = b.t("Mục tiêu", "Target") + f": {b.fmt(b.trend_target)} · " if b.trend_target is not None else ""
+    pdf.multi_cell(0, 6, target_text + b.weak_rule, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
     if len(b.bottom):
         y = pdf.get_y()
-        pdf.image(io.BytesIO(figures.bar_png(b, 8, 5.6)), x=pdf.l_margin, y=y, w=150)
+        pdf.image(io.BytesIO(figures.bar_png(b, 8, 5.2)), x=pdf.l_margin, y=y, w=150)
         pdf.set_xy(pdf.l_margin + 155, y)
         pdf.set_left_margin(pdf.l_margin + 155)
-        _table(pdf, content.bottom_header(b), content.bottom_rows(b), [0.8, 2.6, 1.4, 1.3], size=10)
+        _table(pdf, content.bottom_header(b), content.bottom_rows(b), [0.8, 2.6, 1.4, 1.3, 1.8], size=10)
         pdf.set_left_margin(14)
     else:
         pdf.set_font(FAMILY, size=14)
-        pdf.cell(0, 10, b.t("Không có đơn vị cấp dưới có số liệu.", "No units below with data."), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 10, b.t("Không đơn vị nào cần nêu theo quy tắc trên.", "No unit is named under the rule above."), new_x="LMARGIN", new_y="NEXT")
     _notes(pdf, notes)
 
     # 5. trend

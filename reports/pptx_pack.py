@@ -1,7 +1,7 @@
 """The briefing pack as PowerPoint: native, editable charts and real tables (python-pptx).
 
-Slides: title; KPI table with targets; map (image); bottom units (native clustered bar
-chart); trend of the focus KPI (native line chart with the target); flagged units (table);
+Slides: title; KPI table with targets; map (image); units needing improvement (native clustered bar
+chart, one rule: ranking.mark_weak); trend of the focus KPI (native line chart with the target); flagged units (table);
 commitments due (table). Every slide's notes hold the definitions of the KPIs it shows.
 """
 
@@ -18,7 +18,7 @@ from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.util import Inches, Pt
 from xlsxwriter import Workbook
 
-from i18n.format import fmt_date
+from i18n.format import fmt_date, fmt_int
 from metrics import kpis
 from reports import content, figures
 from reports.spreadsheet import XLSX_OPTIONS
@@ -138,29 +138,42 @@ def build_pptx(briefing: content.Briefing, progress=None) -> bytes:
         picture = figures.map_png(b, 11.5, 5.8)
         slide.shapes.add_picture(io.BytesIO(picture), Inches(0.9), Inches(1.3), height=Inches(5.9))
 
-    # 4. bottom units: native bar chart
-    report(0.5, b.t("Đơn vị thấp nhất", "Bottom units"))
-    slide = _slide(deck, f"{b.t('Đơn vị thấp nhất', 'Bottom units')} · {focus.label(lang)}", focus_definition + [
-        b.t("Xếp hạng công bằng (co kéo Bayes thực nghiệm về mức chung): đơn vị ít số liệu không bị xếp cao/thấp do may rủi.",
-            "Fair ranking (empirical-Bayes shrinkage toward the overall rate): a unit with few cases does not rank high or low by luck.")])
+    # 4. units needing improvement (the one rule of ranking.mark_weak): native bar chart, worst on top
+    report(0.5, b.weak_title)
+    target_text = b.t("Mục tiêu", "Target") + f": {b.fmt(b.trend_target)}" if b.trend_target is not None else ""
+    slide = _slide(deck, f"{b.weak_title} · {focus.label(lang)}", focus_definition + [b.weak_rule])
+    _text(slide, " · ".join(x for x in (target_text, b.weak_rule) if x), Inches(0.5), Inches(1.15), WIDTH - Inches(1), Inches(0.7), size=14, colour=DARK)
     if len(b.bottom):
         data = SafeCategoryChartData(number_format=_number_format(focus))
         data.categories = [str(n) for n in b.bottom["name"]]
         data.add_series(focus.label(lang), [float(v) for v in b.bottom["value"]])
-        chart = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, Inches(0.5), Inches(1.3), Inches(7.6), Inches(5.9), data).chart
+        chart = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, Inches(0.5), Inches(1.9), Inches(7.6), Inches(5.4), data).chart
         chart.has_legend = False
         plot = chart.plots[0]
         plot.has_data_labels = True
         plot.data_labels.number_format = _number_format(focus)
         plot.data_labels.number_format_is_linked = False
+        plot.data_labels.font.size = Pt(16)
+        plot.data_labels.font.bold = True
         plot.series[0].format.fill.solid()
         plot.series[0].format.fill.fore_color.rgb = RED
+        # Each label written out, in the reader's format ("95,0% · 20"): PowerPoint would
+        # format the number in its own locale.
+        for point, value, volume in zip(plot.series[0].points, b.bottom["value"], b.bottom["volume"]):
+            label = point.data_label.text_frame
+            label.text = f"{b.fmt(value)} · {fmt_int(volume, lang)}"
+            label.paragraphs[0].runs[0].font.size = Pt(16)
+            label.paragraphs[0].runs[0].font.bold = True
         chart.category_axis.reverse_order = True  # the worst unit on top
-        chart.category_axis.tick_labels.font.size = Pt(13)
-        chart.value_axis.tick_labels.font.size = Pt(12)
-        _table(slide, content.bottom_header(b), content.bottom_rows(b), Inches(8.3), Inches(1.3), Inches(4.6), [0.8, 2.4, 1.3, 1.2], size=11)
+        chart.category_axis.tick_labels.font.size = Pt(18)
+        chart.value_axis.tick_labels.font.size = Pt(14)
+        chart.value_axis.has_major_gridlines = False
+        if focus.kind == "rate":
+            chart.value_axis.minimum_scale, chart.value_axis.maximum_scale, chart.value_axis.major_unit = 0.0, 1.0, 0.2
+            chart.value_axis.tick_labels.number_format, chart.value_axis.tick_labels.number_format_is_linked = "0%", False
+        _table(slide, content.bottom_header(b), content.bottom_rows(b), Inches(8.3), Inches(1.9), Inches(4.7), [1.0, 2.4, 1.3, 1.3, 1.7], size=12)
     else:
-        _text(slide, b.t("Không có đơn vị cấp dưới có số liệu.", "No units below with data."), Inches(0.5), Inches(2), Inches(10), Inches(1))
+        _text(slide, b.t("Không đơn vị nào cần nêu theo quy tắc trên.", "No unit is named under the rule above."), Inches(0.5), Inches(2.4), Inches(12), Inches(1), size=24)
 
     # 5. trend: native line chart with the target
     report(0.65, b.t("Xu hướng", "Trend"))

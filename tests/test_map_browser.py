@@ -166,6 +166,9 @@ def test_click_a_district_then_a_ward_opens_its_profile(app_server, page, geogra
     # The profile's breadcrumb: Thành phố › Quận 7 › Phường Tân Phong.
     assert page.get_by_role("link", name=names[DISTRICT], exact=True).count() >= 1
     assert page.get_by_text("Page not found").count() == 0
+    # The browser's Back returns to the district's map, not the city's (issue 13).
+    page.go_back()
+    heading(page, f"Bản đồ · {names[DISTRICT]}")
 
     assert seen["blocked"] == [], f"requests tried to leave the machine: {seen['blocked']}"
     external = [u for u in seen["requests"] if u.startswith(("http", "ws")) and urlparse(u).hostname != "127.0.0.1"]

@@ -268,9 +268,10 @@ def test_database_untouched_by_hostile_area(demo_db_env, facts):
 
 # --- options ------------------------------------------------------------------------------
 def test_labels_add_a_text_trace_with_the_local_font(demo_db_env, facts):
-    plain = figure(map_run(area=QUAN_1))
+    # A district's wards are few enough to read: names are on unless the link turns them off.
+    plain = figure(map_run(area=QUAN_1, labels="0"))
     assert not [t for t in plain["data"] if t["type"] == "scattermap"]
-    app = map_run(area=QUAN_1, labels="1")
+    app = map_run(area=QUAN_1)
     assert app.toggle(key="labels").value is True
     fig = figure(app)
     labels = [t for t in fig["data"] if t["type"] == "scattermap"]
@@ -330,3 +331,14 @@ def test_english(demo_db_env, facts):
     assert grey is not None and all("No data" in t for t in grey["text"])
     assert fig["layout"]["separators"] == ".,"
     assert app.toggle(key="labels").label == "Show unit names on the map"
+
+
+def test_colours_are_anchored_to_the_target_the_same_on_every_view(demo_db_env):
+    """The demo's satisfaction target is 98 %: every view colours from 88 % to 100 %, and the
+    colour changes from yellow to green exactly at the target."""
+    city, _ = choropleths(figure(map_run()))
+    district, _ = choropleths(figure(map_run(area=QUAN_1)))
+    for main in (city, district):
+        assert (main["zmin"], main["zmax"]) == (pytest.approx(0.88), pytest.approx(1.0))
+        stops = {round(p, 4): c for p, c in main["colorscale"]}
+        assert stops[round((0.98 - 0.88) / 0.12, 4)] == "#a6d96a"  # first green at the target

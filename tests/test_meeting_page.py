@@ -47,7 +47,7 @@ def test_every_slide_is_a_link(meeting_db):
     first = _open()
     total = _last_slide(first)
     assert total >= 6
-    expected = ["Chỉ số chính", "Bản đồ", "Đơn vị thấp nhất", "Xu hướng 12 kỳ", "Chỉ số phục vụ · Tuần"]
+    expected = ["Chỉ số chính", "Bản đồ", "Đơn vị cần cải thiện", "Xu hướng 12 kỳ", "Chỉ số phục vụ · Tuần"]
     for number in range(1, total + 1):
         at = _open(number)
         heading = at.header[0].value
@@ -143,4 +143,4 @@ def test_presentation_mode_in_a_browser(app_server, page):
     page.keyboard.press("ArrowRight")
     page.wait_for_url("**slide=3**")
     wait_for_app(page)
-    page.get_by_role("heading", name="Đơn vị thấp nhất", exact=False).first.wait_for()
+    page.get_by_role("heading", name="Đơn vị cần cải thiện", exact=False).first.wait_for()

@@ -118,3 +118,14 @@ def test_sentences():
     assert sentence(backlog, "vi", "Phường X") == (
         "Phường X: hồ sơ quá hạn đang giải quyết tăng từ 5 lên 23 (trên 1.410 hồ sơ đang giải quyết).")
     assert sentence(backlog, "en") == "x: open overdue dossiers rose from 5 to 23 (of 1,410 open dossiers)."
+
+
+def test_a_worsened_unit_still_on_target_is_said_not_to_need_improvement():
+    """84,2 % on time got worse beyond chance; against an 80 % target it is still on target
+    (the one rule: never "cần cải thiện"), against 98 % it is not, and nothing is added."""
+    cur = pd.DataFrame({"unit_code": ["x"], "finished": [1230], "finished_early": [1000], "finished_on_time": [36]})
+    base = pd.DataFrame({"unit_code": ["x"], "finished": [7380], "finished_early": [7000], "finished_on_time": [299]})
+    row = detect_alerts(cur, base, ["on_time_rate"]).iloc[0]
+    assert sentence(row, "vi", "Phường X", target=0.80).endswith("(p < 0,001). Vẫn đạt mục tiêu 80,0%: không phải đơn vị cần cải thiện.")
+    assert sentence(row, "en", "Ward X", target=0.80).endswith("Still on its 80.0% target: not a unit needing improvement.")
+    assert sentence(row, "vi", "Phường X", target=0.98).endswith("(p < 0,001).")

@@ -32,9 +32,9 @@ def test_num():
 
 
 def test_delta_points():
-    assert fmt_delta_pct_points(0.012, "vi") == "+1,2 điểm %"
+    assert fmt_delta_pct_points(0.012, "vi") == "+1,2 điểm phần trăm"
     assert fmt_delta_pct_points(0.012, "en") == "+1.2 pp"
-    assert fmt_delta_pct_points(-0.005, "vi") == "-0,5 điểm %"
+    assert fmt_delta_pct_points(-0.005, "vi") == "-0,5 điểm phần trăm"
     assert fmt_delta_pct_points(0.0, "en") == "0.0 pp"
 
 
@@ -55,3 +55,13 @@ def test_missing_is_dash():
     assert fmt_date(None) == "—"
     assert fmt_date(pd.NaT) == "—"
     assert fmt_int(pd.NA) == "—"
+
+
+def test_fmt_datetime_day_first_with_minutes():
+    from datetime import datetime
+
+    from i18n.format import fmt_datetime
+
+    assert fmt_datetime(datetime(2026, 11, 5, 9, 7, 30)) == "05/11/2026 09:07"
+    assert fmt_datetime("2026-11-05T14:05:00") == "05/11/2026 14:05"
+    assert fmt_datetime(None) == "—"

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from metrics import alerts as alert_rules
+from metrics import kpis
 from metrics import units as unit_tree
 from metrics.periods import Period
 from ui import data
@@ -29,7 +30,8 @@ def find_alerts(period: Period, codes: tuple[str, ...] | None) -> pd.DataFrame:
     )
 
 
-def alert_list(found: pd.DataFrame, units: pd.DataFrame, limit: int = 10) -> None:
+def alert_list(found: pd.DataFrame, units: pd.DataFrame, limit: int = 10, targets: pd.DataFrame | None = None) -> None:
+    """`targets` (in force): a worsened unit still at its target is said to be so."""
     if found.empty:
         st.success(t("Không có đơn vị nào giảm bất thường trong kỳ.", "No unit got worse beyond chance this period."), icon=":material/check_circle:")
         return
@@ -38,7 +40,8 @@ def alert_list(found: pd.DataFrame, units: pd.DataFrame, limit: int = 10) -> Non
         name = names.get(row["unit_code"], row["unit_code"])
         parent = unit_tree.ancestors(units, row["unit_code"])[-2:-1]
         where = f" ({names.get(parent[0], '')})" if parent and parent[0] in names and len(unit_tree.ancestors(units, row["unit_code"])) > 2 else ""
-        text = alert_rules.sentence(row, lang(), name + where)
+        found_target = kpis.target_for(targets, row["kpi_id"], row["unit_code"]) if targets is not None else None
+        text = alert_rules.sentence(row, lang(), name + where, found_target[0] if found_target else None)
         link = f"/unit?unit={row['unit_code']}"
         st.markdown(f"{SEVERITY_ICON.get(row['severity'], '')} {text} [{t('Xem hồ sơ đơn vị', 'Open unit profile')}]({link})")
     if len(found) > limit:

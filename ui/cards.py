@@ -23,7 +23,8 @@ def kpi_card(kpi_id: str, now: pd.DataFrame, before: pd.DataFrame, targets: pd.D
         kpi.label(lang()),
         kpis.format_value(value_now, kpi, lang()),
         delta=kpis.format_change(kpi, value_now, value_before, lang()),
-        delta_color="normal" if kpi.higher_is_better else "inverse",
+        # A volume (ratings, dossiers received) is neither good nor bad: its change stays grey.
+        delta_color="off" if kpi.id in kpis.VOLUME_KPIS else ("normal" if kpi.higher_is_better else "inverse"),
         help=kpi.help(lang()),
         border=True,
         chart_data=sparkline,

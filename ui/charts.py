@@ -43,20 +43,83 @@ def trend_figure(series: dict[str, pd.DataFrame], kpi: kpis.Kpi, lang: str, targ
             )
         )
     if target is not None:
-        figure.add_hline(
-            y=target,
-            line=dict(color="#2a9d8f", dash="dash", width=2),
-            annotation_text=("Target " if lang == "en" else "Mục tiêu ") + kpis.format_value(target, kpi, lang),
-            annotation_position="top left",
+        # The target's label sits in the right margin, level with its line, never on the data.
+        figure.add_hline(y=target, line=dict(color="#2a9d8f", dash="dash", width=2))
+        figure.add_annotation(
+            xref="paper", x=1.0, xanchor="left", y=target, yanchor="middle", showarrow=False, align="left",
+            text=("Target<br>" if lang == "en" else "Mục tiêu<br>") + kpis.format_value(target, kpi, lang), font=dict(color="#1b6f65"),
         )
     figure.update_layout(
         height=height,
-        margin=dict(l=10, r=10, t=30, b=10),
+        margin=dict(l=10, r=80 if target is not None else 10, t=40, b=10),
         font=FONT,
-        legend=dict(orientation="h", y=-0.2),
+        legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"),  # above the plot: the slanted period labels need the space below
         yaxis=dict(title=None, separatethousands=True, **axis_format(kpi)),
-        xaxis=dict(title=None, type="category"),
+        xaxis=dict(title=None, type="category", tickangle=-45, automargin=True),
         hovermode="x unified",
         separators=",." if lang == "vi" else ".,",
     )
+    return figure
+
+
+def unit_bars(table: pd.DataFrame, kpi: kpis.Kpi, lang: str, target: float | None = None, height: int = 420,
+              font_size: int = 16, colour: str = "#d1495b") -> go.Figure:
+    """Horizontal bars of units in the table's order (the first on top), for a slide: the value
+    written on every bar (a zero bar too), names at `font_size`, the target a labelled line.
+
+    `table`: name, value, volume.
+    """
+    from i18n.format import fmt_int
+
+    data = table.dropna(subset=["value"])
+    texts = [f"{kpis.format_value(v, kpi, lang)} · {fmt_int(n, lang)}" for v, n in zip(data["value"], data["volume"])]
+    figure = go.Figure(go.Bar(
+        x=data["value"], y=data["name"], orientation="h", marker_color=colour, text=texts, textposition="outside",
+        cliponaxis=False, textfont=dict(size=font_size, color="#111"), hoverinfo="skip",
+    ))
+    top = max([float(data["value"].max()) if len(data) else 0.0] + ([target] if target is not None else []))
+    if target is not None:
+        figure.add_vline(x=target, line=dict(color="#2a9d8f", dash="dash", width=3))
+        figure.add_annotation(x=target, y=1.0, yref="paper", yanchor="bottom", showarrow=False, xanchor="center",
+                              text=("Target " if lang == "en" else "Mục tiêu ") + kpis.format_value(target, kpi, lang),
+                              font=dict(size=font_size, color="#1b6f65"), bgcolor="rgba(255,255,255,0.9)")
+    figure.update_layout(
+        height=height, margin=dict(l=10, r=10, t=40, b=10), font=dict(FONT, size=font_size), showlegend=False,
+        yaxis=dict(autorange="reversed", type="category", tickfont=dict(size=max(font_size, 18), color="#111")),
+        xaxis=dict(range=[0, (top or 1) * 1.32], showgrid=False, **axis_format(kpi),
+                   **(dict(tickvals=[i / 5 for i in range(6)]) if kpi.kind == "rate" else {})),  # no tick past 100 %
+        separators=",." if lang == "vi" else ".,",
+    )
+    return figure
+
+
+def small_multiples(series: dict[str, pd.DataFrame], kpi: kpis.Kpi, lang: str, target: float | None = None,
+                    columns: int = 4, panel_height: int = 190) -> go.Figure:
+    """One small panel per named series (in the dict's order), the same y axis on every one,
+    so many fields read side by side instead of as 16 tangled lines. Each frame: label,
+    value, volume_text."""
+    from plotly.subplots import make_subplots
+
+    names = list(series)
+    rows = max(1, -(-len(names) // columns))
+    figure = make_subplots(rows=rows, cols=columns, shared_yaxes=True, shared_xaxes=True, subplot_titles=names,
+                           vertical_spacing=min(0.5 / rows, 0.12), horizontal_spacing=0.03)
+    volume_word = kpi.volume_noun(lang)
+    for index, name in enumerate(names):
+        frame = series[name]
+        row, col = index // columns + 1, index % columns + 1
+        figure.add_trace(go.Scatter(
+            x=frame["label"], y=frame["value"], mode="lines+markers", connectgaps=False, name=name, showlegend=False,
+            line=dict(color=PALETTE[0], width=2.5), marker=dict(size=5),
+            customdata=frame[["volume_text"]].to_numpy() if "volume_text" in frame else None,
+            hovertemplate="%{x}<br>%{y}<br>%{customdata[0]} " + volume_word + "<extra>" + name + "</extra>",
+        ), row=row, col=col)
+        if target is not None:
+            figure.add_hline(y=target, line=dict(color="#2a9d8f", dash="dash", width=1.5), row=row, col=col)
+    figure.update_xaxes(type="category", showticklabels=False)
+    figure.update_xaxes(showticklabels=True, tickangle=-45, nticks=4, row=rows)
+    figure.update_yaxes(separatethousands=True, matches="y", **axis_format(kpi))  # one scale for every panel
+    figure.update_annotations(font=dict(size=14))
+    figure.update_layout(height=80 + panel_height * rows, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
+                         separators=",." if lang == "vi" else ".,")
     return figure

@@ -143,7 +143,8 @@ def table(columns: list[Col], file_stem: str, key: str, highlight: list | None =
     Link columns open the unit's profile.
     """
     if highlight is not None and any(highlight):
-        columns = [Col("⚑", "⚑", [("🔻" if m is True else m) if m else "" for m in highlight], "hidden-export"), *columns]
+        # Shapes every font has (no emoji: Debian's chromium has no emoji font).
+        columns = [Col("Chú ý", "Flag", [("▼" if m is True else m) if m else "" for m in highlight], "hidden-export"), *columns]
     display, export = frames(columns, lang())
     config = {
         (c.en if lang() == "en" else c.vi): st.column_config.LinkColumn(display_text=t("Hồ sơ ›", "Profile ›")) for c in columns if c.kind == "link"

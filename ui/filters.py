@@ -113,7 +113,9 @@ def filter_bar() -> Filters | None:
     # The latest complete month is the default: a month still running reads as a drop.
     last_complete = periods.latest_complete_month(last_day + timedelta(days=1)).end
 
-    sidebar = st.sidebar
+    # One keyed container: a page the filters do not apply to hides it (frame.hide_filter_bar)
+    # while the widgets, and so the choices, stay alive for the next page.
+    sidebar = st.sidebar.container(key="filter-bar")
     sidebar.subheader(t("Bộ lọc", "Filters"))
     if "pk" not in st.query_params and (url_state.arrived("period") or url_state.arrived("range")):
         st.session_state["pk"] = _kind_in_url()  # a link naming only its period: the type follows

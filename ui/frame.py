@@ -118,3 +118,8 @@ def footer() -> None:
         f"{t('Số liệu mới nhất', 'Latest data')} · {t('đánh giá', 'ratings')}: {fmt_date(extent['latest_rating'])}"
         f" · {t('hồ sơ', 'dossiers')}: {fmt_date(extent['latest_dossier'])}"
     )
+
+
+def hide_filter_bar() -> None:
+    """For a page the period and scope do not apply to (the Data page)."""
+    st.markdown("<style>.st-key-filter-bar { display: none; }</style>", unsafe_allow_html=True)

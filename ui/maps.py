@@ -38,14 +38,21 @@ def area_frame(counts_by_unit: pd.DataFrame, units: pd.DataFrame, area_code: str
     return frame
 
 
-def kpi_map(geojson: dict, frame: pd.DataFrame, kpi_id: str, labels: bool, height_px: int = 620):
+def kpi_map(geojson: dict, frame: pd.DataFrame, kpi_id: str, labels: bool, height_px: int = 620, target: float | None = None):
+    """`target`: the KPI's target; the colours then break at it on the KPI's fixed scale
+    (kpis.colour_range), the same on every map of the KPI."""
     kpi = kpis.get(kpi_id)
+    scale = kpis.colour_range(kpi, target)
+    zmin, _, zmax = scale if scale else (None, None, None)
     figure = choropleth_map(
         geojson,
         frame,
         kpi_id,
         kpi_label=kpi.label(lang()),
         higher_is_better=kpi.higher_is_better,
+        zmin=zmin,
+        zmax=zmax,
+        target=target if scale else None,
         tickformat=charts.axis_format(kpi)["tickformat"],
         lang=lang(),
         height_px=height_px,

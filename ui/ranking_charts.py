@@ -39,8 +39,10 @@ def funnel_figure(table: pd.DataFrame, kpi: kpis.Kpi, p0: float, lang: str, heig
     figure = go.Figure()
     if data.empty or not np.isfinite(p0):
         return figure
-    top = max(float(data["volume"].max()) * 1.08, 10.0)
-    grid = np.unique(np.round(np.geomspace(1, top, 160)))
+    # Zoomed to the data: the limits drawn only over the volumes the units have, the y axis
+    # from the lowest unit (or limit there) to the highest, so 22 districts are not a smear.
+    first, top = max(float(data["volume"].min()) / 1.3, 1.0), float(data["volume"].max()) * 1.3
+    grid = np.unique(np.round(np.geomspace(first, top, 160)))
     limits = funnel_limits(p0, grid)
     en = lang == "en"
     for tag, dash, text in (("95", "dash", "95%"), ("998", "dot", "99,8%" if not en else "99.8%")):
@@ -55,20 +57,29 @@ def funnel_figure(table: pd.DataFrame, kpi: kpis.Kpi, p0: float, lang: str, heig
     sides = [funnel_side(f, kpi.higher_is_better) for f in data["funnel"]]
     colors = {"good": GOOD, "bad": BAD, "inside": INSIDE, None: INSIDE}
     noun = kpi.volume_noun(lang)
+    outside = [s in ("good", "bad") for s in sides]
     figure.add_trace(
         go.Scatter(
-            x=data["volume"], y=data["value"], mode="markers",
-            marker=dict(color=[colors[s] for s in sides], size=[11 if s in ("good", "bad") else 8 for s in sides], line=dict(color="white", width=1)),
+            x=data["volume"], y=data["value"], mode="markers+text",
+            marker=dict(color=[colors[s] for s in sides], size=[13 if o else 9 for o in outside], line=dict(color="white", width=1)),
+            # Only the units outside the limits are named: the ones a meeting asks about.
+            text=[str(n) if o else "" for n, o in zip(data["name"], outside)], textposition="top center",
+            textfont=dict(size=14, color=[colors[s] for s in sides]),
             customdata=np.stack([data["name"], [fmt_pct(v, lang) for v in data["value"]], [fmt_int(v, lang) for v in data["volume"]]], axis=1),
             hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]} · %{customdata[2]} " + noun + "<extra></extra>",
-            name=("Đơn vị" if not en else "Units"), showlegend=False,
+            name=("Đơn vị" if not en else "Units"), showlegend=False, cliponaxis=False,
         )
     )
-    low = min(float(data["value"].min()), float(np.nanmin(limits["lower_998"])))
+    values = data["value"].astype("float64")
+    # The axis follows the units (and the overall rate); limits wider than that leave the frame.
+    low, high = min(float(values.min()), p0), max(float(values.max()), p0)
+    pad = max((high - low) * 0.12, 0.004)
+    ticks = [m * 10**e for e in range(0, 9) for m in (1, 2, 5) if first <= m * 10**e <= top]
     figure.update_layout(
         height=height, margin=dict(l=10, r=10, t=30, b=10), font=FONT, separators=",." if not en else ".,",
-        xaxis=dict(title=("Số lượng" if not en else "Volume") + f" ({noun})", type="log", separatethousands=True),
-        yaxis=dict(title=kpi.label(lang), tickformat=".1%", range=[max(0.0, low - 0.02), min(1.0, max(float(data["value"].max()), p0) + 0.01) + 0.005]),
+        xaxis=dict(title=("Số lượng" if not en else "Volume") + f" ({noun})", type="log", range=[np.log10(first), np.log10(top)],
+                   tickvals=ticks, ticktext=[fmt_int(v, lang) for v in ticks]),
+        yaxis=dict(title=kpi.label(lang), tickformat=".1%", range=[max(0.0, low - pad), min(1.0 + min(pad, 0.01), high + pad)]),
         legend=dict(orientation="h", y=-0.25),
     )
     return figure

@@ -79,6 +79,10 @@ def _fill_demo(engine) -> None:
         bar = st.progress(0.0)
 
         def progress(fraction: float, message: str) -> None:
+            # demo.generate says "Xong: ..." at its end, but summaries and boundaries follow:
+            # the bar says what was made, and "Xong" only when everything is.
+            if message.startswith("Xong"):
+                message = t("Đã tạo", "Created") + message.removeprefix("Xong") + " · " + t("còn tổng hợp số liệu", "summaries still to build")
             bar.progress(min(max(fraction * 0.85, 0.0), 0.85), text=message)
 
         demo.generate(engine, size=size, progress=progress)

@@ -114,15 +114,15 @@ def multiselect(container, label: str, options, key: str, default: list, **kwarg
     return chosen
 
 
-def toggle(container, label: str, key: str, **kwargs) -> bool:
-    """An on/off switch kept in the URL as `key=1` while on."""
+def toggle(container, label: str, key: str, default: bool = False, **kwargs) -> bool:
+    """An on/off switch kept in the URL as `key=1` / `key=0` while it differs from `default`."""
     found, value = _from_url(key, ["0", "1"])
     if found:
         st.session_state[key] = value == "1"
     elif key not in st.session_state:
-        st.session_state[key] = False
+        st.session_state[key] = default
     chosen = container.toggle(label, key=key, **kwargs)
-    _write(key, "1" if chosen else "0", "0")
+    _write(key, "1" if chosen else "0", "1" if default else "0")
     return chosen
 
 

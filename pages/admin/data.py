@@ -10,11 +10,13 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+import re
+
 from data_access import ingest, ingest_worker
 from data_access.ingest_validate import load_mapping
-from i18n.format import fmt_int
+from i18n.format import fmt_datetime, fmt_int
 from reports.spreadsheet import csv_bytes
-from ui import auth, data
+from ui import auth, data, frame
 from ui.data import db_key
 from ui.downloads import audited
 from ui.i18n import lang, t
@@ -33,6 +35,7 @@ SOURCE_LABELS = {
     "surveys": ("Khảo sát độc lập", "Independent surveys"),
 }
 
+frame.hide_filter_bar()  # period and scope do not apply to loading files
 st.title(t("Dữ liệu", "Data"))
 if not is_admin():
     st.warning(t("Chỉ quản trị viên được nạp dữ liệu.", "Only administrators may load data."), icon=":material/lock:")
@@ -55,6 +58,18 @@ if source == "ratings":
         t("Phiếu 3 mức (1 hài lòng, 2 bình thường, 3 không hài lòng)", "Three-level form (1 satisfied, 2 neutral, 3 dissatisfied)"),
         key="ingest_three_level",
     )
+# Streamlit writes the uploader's own words in English: show ours instead (CSS only, the
+# button and the drop zone keep working).
+choose, limit = t("Chọn tệp", "Choose a file"), t("hoặc kéo thả tệp vào đây · CSV, XLSX", "or drop it here · CSV, XLSX")
+st.markdown(
+    f"""<style>
+    [data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"] p {{ font-size: 0; }}
+    [data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"] p::after {{ content: "{choose}"; font-size: 0.875rem; }}
+    [data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0; }}
+    [data-testid="stFileUploaderDropzoneInstructions"] span::after {{ content: "{limit}"; font-size: 0.875rem; }}
+    </style>""",
+    unsafe_allow_html=True,
+)
 upload = st.file_uploader(
     t(f"Tệp CSV UTF-8 hoặc Excel .xlsx (tối đa {mapping.limits.max_file_mb:g} MB)", f"CSV UTF-8 or Excel .xlsx file (at most {mapping.limits.max_file_mb:g} MB)"),
     type=["csv", "xlsx"],
@@ -186,15 +201,48 @@ if upload is not None:
 st.subheader(t("Độ mới của số liệu", "Data freshness"))
 st.caption(t("Bản ghi mới nhất theo nguồn và đơn vị (hồ sơ: ngày tiếp nhận hoặc cập nhật mới nhất).", "Latest record per source and unit (dossiers: the latest received or updated time)."))
 fresh = ingest.freshness(engine)
-fresh["source"] = fresh["source"].map(lambda s: t(*SOURCE_LABELS[s]))
+# Each source's total first: how much the dashboard holds, at a glance.
+totals = fresh.groupby("source", as_index=False, sort=False).agg(records=("records", "sum"), latest=("latest", "max"))
+fresh = pd.concat([totals.assign(unit_code="", unit_name=t("Tất cả đơn vị", "All units")), fresh], ignore_index=True)
 st.dataframe(
-    fresh.rename(columns={"source": t("Nguồn", "Source"), "unit_code": t("Mã đơn vị", "Unit code"), "unit_name": t("Đơn vị", "Unit"), "records": t("Số bản ghi", "Records"), "latest": t("Mới nhất", "Latest")}),
+    pd.DataFrame({
+        t("Nguồn", "Source"): [t(*SOURCE_LABELS[s]) for s in fresh["source"]],
+        t("Mã đơn vị", "Unit code"): fresh["unit_code"],
+        t("Đơn vị", "Unit"): fresh["unit_name"],
+        t("Số bản ghi", "Records"): [fmt_int(n, lang()) for n in fresh["records"]],
+        t("Mới nhất", "Latest"): [fmt_datetime(d, lang()) for d in fresh["latest"]],
+    }),
     hide_index=True,
-    column_config={t("Mới nhất", "Latest"): st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm")},
+    column_config={t("Số bản ghi", "Records"): st.column_config.TextColumn(), t("Mới nhất", "Latest"): st.column_config.TextColumn()},
 )
 
-st.subheader(t("Nhật ký nhập/xuất", "Import and export log"))
+ACTIONS = {
+    "import": ("Nhập dữ liệu", "Import"),
+    "export": ("Tải xuống", "Download"),
+    "export-refused": ("Từ chối tải xuống", "Download refused"),
+    "sign-in": ("Đăng nhập", "Sign-in"),
+    "sign-in-failed": ("Đăng nhập sai", "Failed sign-in"),
+    "sign-in-locked": ("Đăng nhập bị khóa", "Sign-in locked"),
+}
+
+
+def audit_what(text: str) -> str:
+    """The stored description ("ratings: file.csv, 24,191 rows") in the reader's words."""
+    found = re.fullmatch(r"(\w+): (.*), ([\d,]+) rows", str(text))
+    if not found or found.group(1) not in SOURCE_LABELS:
+        return str(text)
+    source, name, rows = found.groups()
+    return f"{t(*SOURCE_LABELS[source])}: {name}, {fmt_int(int(rows.replace(',', '')), lang())} {t('dòng', 'rows')}"
+
+
+st.subheader(t("Nhật ký nhập/xuất", "Import and download log"))
+log = ingest.audit_entries(engine, 20)
 st.dataframe(
-    ingest.audit_entries(engine, 20).rename(columns={"at": t("Lúc", "At"), "actor": t("Người thực hiện", "By"), "action": t("Thao tác", "Action"), "what": t("Nội dung", "What")}),
+    pd.DataFrame({
+        t("Lúc", "At"): [fmt_datetime(d, lang()) for d in log["at"]],
+        t("Người thực hiện", "By"): log["actor"],
+        t("Thao tác", "Action"): [t(*ACTIONS[a]) if a in ACTIONS else a for a in log["action"]],
+        t("Nội dung", "What"): [audit_what(w) for w in log["what"]],
+    }),
     hide_index=True,
 )

@@ -33,7 +33,7 @@ METHODS = {
 }
 INDEX = "service_index"
 BOTTOM = 3  # the weakest units a review meeting asks about first
-STATUS = {"green": "🟢 " + "{}", "amber": "🟠 " + "{}", "red": "🔴 " + "{}"}
+STATUS = kpis.STATUS_MARKS  # a shape every font draws (no emoji: Debian's chromium has no emoji font)
 
 filters = current()
 key = data.db_key()
@@ -66,7 +66,7 @@ if kpi_id == INDEX:
     method = "raw"
 else:
     kpi = kpis.get(kpi_id)
-    method = url_state.selectbox(right, t("Cách xếp", "Order by"), METHODS, key="method", default="wilson", format_func=lambda k: t(*METHODS[k]))
+    method = url_state.selectbox(right, t("Cách xếp", "Order by"), METHODS, key="method", default=ranking.DEFAULT_METHOD, format_func=lambda k: t(*METHODS[k]))
     if kpi.kind != "rate":
         right.caption(t("Chỉ số này không phải tỷ lệ: xếp theo giá trị.", "Not a rate: ranked by its value."))
 
@@ -135,7 +135,7 @@ def funnel_words(flag) -> str:
 def status_text(value, code) -> str:
     target = kpis.target_for(targets, kpi_id, code)
     status = kpis.status_against_target(value, target[0], kpi.higher_is_better, target[1]) if target else None
-    return STATUS[status].format(t(*kpis.STATUS_WORDS[status])) if status else ""
+    return f"{STATUS[status]} {t(*kpis.STATUS_WORDS[status])}" if status else ""
 
 
 def bottom_marks(ranked: pd.DataFrame) -> list[bool]:
@@ -146,24 +146,24 @@ def bottom_marks(ranked: pd.DataFrame) -> list[bool]:
     return marks.tolist()
 
 
-def worse_than_funnel_marks(ranked: pd.DataFrame) -> list[bool]:
-    """Rate KPIs: the weakest BOTTOM of the units below the funnel, worse than the overall rate
-    beyond chance. The lowest Wilson bounds alone would name small wards at 100 %."""
-    worse = np.flatnonzero([funnel_side(flag, kpi.higher_is_better) == "bad" for flag in ranked["funnel"]])
-    marks = np.zeros(len(ranked), dtype=bool)
-    marks[worse[-BOTTOM:]] = True
-    return marks.tolist()
-
-
-def weakest_note(ranked: pd.DataFrame, marks: list[bool], shown, by_funnel: bool = False) -> None:
+def weakest_note(ranked: pd.DataFrame, marks: list[bool], shown) -> None:
     weakest = [f"{names.get(r.unit_code, r.unit_code)} ({shown(r)})" for r, m in zip(ranked.itertuples(), marks) if m]
     if weakest:
         st.warning(t("Cần chú ý nhất: ", "Weakest: ") + "; ".join(reversed(weakest)), icon=":material/priority_high:")
-    elif by_funnel and ranked["rank"].notna().any():
-        st.success(t(
-            "Không đơn vị nào kém hơn mức chung quá giới hạn 95% của biểu đồ phễu: khác biệt giữa các đơn vị nằm trong dao động ngẫu nhiên.",
-            "No unit is worse than the overall rate beyond the funnel's 95% limits: the differences are within chance.",
-        ), icon=":material/check_circle:")
+
+
+def weak_note(marked: pd.DataFrame) -> None:
+    """The units needing improvement under the one rule (ranking.mark_weak), worst first."""
+    weak = ranking.weakest(marked, kpi, BOTTOM)
+    if len(weak):
+        listed = "; ".join(f"{names.get(r.unit_code, r.unit_code)} ({kpis.format_value(r.value, kpi, lang())}, {fmt_int(r.volume, lang())} {kpi.volume_noun(lang())})"
+                           for r in weak.itertuples())
+        more = int(marked["weak"].sum()) - len(weak)
+        tail = t(f" và {more} đơn vị khác", f" and {more} more") if more > 0 else ""
+        st.warning(t("Cần cải thiện: ", "Needs improvement: ") + listed + tail, icon=":material/priority_high:")
+    elif marked["rank"].notna().any():
+        st.success(t("Không đơn vị nào cần cải thiện theo quy tắc dưới đây.", "No unit needs improvement under the rule below."), icon=":material/check_circle:")
+    st.caption(ranking.weak_rule_text(kpi, lang()))
 
 
 def district_column(ranked: pd.DataFrame) -> list[Col]:
@@ -226,7 +226,7 @@ if kpi_id == INDEX:
     st.stop()
 
 # --- one KPI of the catalog ----------------------------------------------------------------
-ranked = ranking.rank_units(now, kpi, method=method)
+ranked = ranking.mark_weak(ranking.rank_units(now, kpi, method=method), kpi, targets)
 moves = ranking.rank_change(ranked, ranking.rank_units(before, kpi, method=method))
 p0 = ranked.attrs.get("p0", float("nan"))
 st.subheader(f"{kpi.label(lang())} · {level_words} · {where}", help=kpi.help(lang()))
@@ -237,8 +237,8 @@ if kpi.kind == "rate":
         "raw": t("Xếp theo tỷ lệ thô, KHÔNG tính đến số lượng: đơn vị rất nhỏ có thể đứng đầu hay cuối do ngẫu nhiên.", "Ordered by the plain rate, NOT accounting for volume: tiny units may top or tail the table by chance."),
     }
     st.caption(order_words[method] + " " + t(f"Mức chung: {fmt_pct(p0, lang())}.", f"Overall: {fmt_pct(p0, lang())}."))
-marks = worse_than_funnel_marks(ranked) if kpi.kind == "rate" else bottom_marks(ranked)
-weakest_note(ranked, marks, lambda r: f"{kpis.format_value(r.value, kpi, lang())}, {fmt_int(r.volume, lang())} {kpi.volume_noun(lang())}", by_funnel=kpi.kind == "rate")
+marks = ranked["weak"].tolist()
+weak_note(ranked)
 score_words = {"wilson": ("Cận dưới Wilson", "Wilson bound"), "eb": ("Tỷ lệ đã co (Bayes)", "Shrunk rate (Bayes)"), "raw": ("Tỷ lệ thô", "Plain rate")}
 if kpi.kind == "rate" and not kpi.higher_is_better and method == "wilson":
     score_words["wilson"] = ("Cận trên Wilson", "Wilson upper bound")
@@ -259,6 +259,7 @@ if kpi.kind == "rate":
         Col(*score_words[method], ranked["score"], "pct"),
         Col("Vị trí trên biểu đồ phễu", "Funnel position", [funnel_words(f) for f in ranked["funnel"]]),
     ]
+columns += [Col("Cần cải thiện", "Needs improvement", [ranking.weak_reason_words(r, lang()) for r in ranked["weak_reason"]])]
 columns += [
     Col("So với mục tiêu", "Against target", [status_text(v, c) for v, c in zip(ranked["value"], ranked["unit_code"])]),
     Col("Hồ sơ", "Profile", [profile_link(c) for c in ranked["unit_code"]], "link"),

@@ -150,10 +150,26 @@ st.caption(
         f"Hover a point for its volume ({noun}); the table below the chart lists every volume.",
     )
 )
-figure = charts.trend_figure(drawn, kpi, lang(), target[0] if target else None, height=420)
-if comparison is not None:
-    figure.data[-1].line.dash = "dot"
-st.plotly_chart(figure, key="trend")
+if split == "field":
+    # Sixteen fields do not read as sixteen lines: first the fields side by side over the
+    # whole window (sorted, worst first, value on each bar), then one small chart per field.
+    whole = pd.DataFrame([
+        {"name": name, "value": kpis.value(frame.sum(numeric_only=True).to_frame().T, kpi).iloc[0],
+         "volume": kpis.volume(frame, kpi).sum()}
+        for name, frame in series.items()
+    ]).dropna(subset=["value"])
+    whole = whole.sort_values(["value", "volume"], ascending=[kpi.higher_is_better, False])
+    st.markdown(f"**{t('Các lĩnh vực trong cả giai đoạn', 'Fields over the whole window')}** · {buckets[0].label(lang())} – {buckets[-1].label(lang())}")
+    st.plotly_chart(charts.unit_bars(whole, kpi, lang(), target[0] if target else None, height=max(300, 60 + 34 * len(whole)),
+                                     font_size=15, colour=charts.PALETTE[0]), key="split_bars")
+    by_volume = sorted(drawn, key=lambda n: -kpis.volume(series[n], kpi).sum())
+    st.markdown(f"**{t('Từng lĩnh vực theo thời gian (nhiều hồ sơ trước)', 'Each field over time (largest first)')}**")
+    st.plotly_chart(charts.small_multiples({n: drawn[n] for n in by_volume}, kpi, lang(), target[0] if target else None), key="trend")
+else:
+    figure = charts.trend_figure(drawn, kpi, lang(), target[0] if target else None, height=420)
+    if comparison is not None:
+        figure.data[-1].line.dash = "dot"
+    st.plotly_chart(figure, key="trend")
 
 # --- the figures behind the chart ------------------------------------------------------------
 rows = []

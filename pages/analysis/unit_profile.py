@@ -95,7 +95,7 @@ found = alerts.find_alerts(period, None)
 mine = found[found["unit_code"].isin(subtree)] if not found.empty else found
 if not mine.empty:
     st.subheader(t("Cảnh báo", "Alerts"))
-    alerts.alert_list(mine, units)
+    alerts.alert_list(mine, units, targets=data.targets(key, period.end))
 
 # --- KPI cards and the trend against the parent and the city ------------------------------------
 grain = trend_grain(period)
@@ -109,7 +109,7 @@ def trend_of(codes):
 
 
 trend = trend_of(scope)
-sparklines = {k: kpis.value(trend, kpis.get(k)).round(4).tolist() for k in kpis.HEADLINE_KPIS}
+sparklines = {k: kpis.value(trend, kpis.get(k)).round(4).dropna().tolist() or None for k in kpis.HEADLINE_KPIS}
 targets = data.targets(key, period.end)
 cards.kpi_row(kpis.HEADLINE_KPIS, now, before, targets, code, sparklines)
 surveys.panel(code, filters.city_code, scope)
@@ -119,7 +119,7 @@ if parent and parent != filters.city_code:
     compared[names[parent]] = trend_of(unit_tree.subtree_codes(units, parent))
 if code != filters.city_code:
     compared[names[filters.city_code]] = trend_of(None)
-st.subheader(t("Xu hướng so với cấp trên và toàn thành phố", "Trend against the parent unit and the city"))
+st.subheader(t("Xu hướng so với cấp trên và toàn thành phố", "Trend against the parent unit and the city") if len(compared) > 1 else t("Xu hướng 12 kỳ gần nhất", "Trend over the last 12 periods"))
 for column, kpi_id in zip(st.columns(len(kpis.LEAD_RATES)), kpis.LEAD_RATES):
     kpi = kpis.get(kpi_id)
     series = {n: f.assign(value=kpis.value(f, kpi), volume_text=[fmt_int(v, lang()) for v in kpis.volume(f, kpi)]) for n, f in compared.items()}
@@ -150,13 +150,13 @@ if level in ("district", "city"):
     if children:
         st.subheader(t("Các phường/xã", "Wards") if level == "district" else t("Các quận/huyện", "Districts"))
         side = pd.DataFrame({"unit_code": children}).merge(unit_tree.roll_up(by_unit, units, code), on="unit_code", how="left").fillna(0)
-        ranked = ranking.rank_units(side, "satisfaction_rate", method="wilson").set_index("unit_code")
+        ranked = ranking.rank_units(side, "satisfaction_rate", method=ranking.DEFAULT_METHOD).set_index("unit_code")
         side = side.assign(rank=side["unit_code"].map(ranked["rank"])).sort_values("rank", na_position="last").reset_index(drop=True)
         table_col, map_col = st.columns([3, 2]) if level == "district" else (st.container(), None)
         with table_col:
             table(
                 [
-                    Col("Hạng hài lòng (cận dưới Wilson)", "Satisfaction rank (Wilson bound)", side["rank"], "int"),
+                    Col("Hạng hài lòng", "Satisfaction rank", side["rank"], "int"),
                     Col("Đơn vị", "Unit", [names.get(c, c) for c in side["unit_code"]]),
                     *unit_columns(side),
                     Col("Hồ sơ", "Profile", [url_state.link("unit", unit=c) for c in side["unit_code"]], "link"),
@@ -169,7 +169,8 @@ if level in ("district", "city"):
                 area = maps.area_frame(by_unit, units, code, "satisfaction_rate")
                 shapes = data.boundaries(key, tuple(area["code"]))
                 if shapes["geojson"]["features"]:
-                    st.plotly_chart(maps.kpi_map(shapes["geojson"], area, "satisfaction_rate", labels=False, height_px=380), key="profile_map")
+                    st.plotly_chart(maps.kpi_map(shapes["geojson"], area, "satisfaction_rate", labels=len(area) <= 30, height_px=380,
+                                                           target=(kpis.target_for(targets, "satisfaction_rate", code) or (None,))[0]), key="profile_map")
                     st.caption(f"[{t('Mở bản đồ lớn', 'Open the full map')}]({url_state.link('map', area=code)})")
 elif level == "ward" and parent:
     siblings = list(unit_tree.children(units, parent, levels=("ward",))["code"])
@@ -177,7 +178,7 @@ elif level == "ward" and parent:
     st.subheader(t(f"Vị trí trong các phường/xã của {names[parent]}", f"Place among the wards of {names[parent]}"))
     for column, kpi_id in zip(st.columns(len(kpis.LEAD_RATES)), kpis.LEAD_RATES):
         kpi = kpis.get(kpi_id)
-        ranked = ranking.rank_units(rows, kpi, method="wilson")
+        ranked = ranking.mark_weak(ranking.rank_units(rows, kpi, method=ranking.DEFAULT_METHOD), kpi, targets)
         here = ranked[ranked["unit_code"] == code].iloc[0]
         rated = int(ranked["rank"].notna().sum())
         position = f"{int(here['rank'])}/{rated}" if pd.notna(here["rank"]) else "—"
@@ -186,7 +187,9 @@ elif level == "ward" and parent:
             help=t("Xếp theo cận dưới Wilson 95%: tính đến số lượng, đơn vị nhỏ không đứng đầu nhờ may mắn.", "Ranked by the 95% Wilson bound, so a small unit cannot top the table by luck."),
             border=True,
         )
-        column.caption(f"{kpis.format_value(here['value'], kpi, lang())} · {fmt_int(here['volume'], lang())} {kpi.volume_noun(lang())} · {t('mức chung của quận', 'district overall')} {fmt_pct(ranked.attrs['p0'], lang())}")
+        verdict = f" · **{t('Cần cải thiện', 'Needs improvement')}: {ranking.weak_reason_words(here['weak_reason'], lang()).lower()}**" if here["weak"] else ""
+        column.caption(f"{kpis.format_value(here['value'], kpi, lang())} · {fmt_int(here['volume'], lang())} {kpi.volume_noun(lang())} · {t('mức chung của quận', 'district overall')} {fmt_pct(ranked.attrs['p0'], lang())}{verdict}")
+    st.caption(ranking.weak_rule_text(None, lang()))
     rows = rows.assign(_s=kpis.value(rows, "satisfaction_rate")).sort_values("_s", ascending=False, na_position="last").reset_index(drop=True)
     table(
         [Col("Đơn vị", "Unit", [names.get(c, c) for c in rows["unit_code"]]), *unit_columns(rows), Col("Hồ sơ", "Profile", [url_state.link("unit", unit=c) for c in rows["unit_code"]], "link")],

@@ -8,12 +8,15 @@ import streamlit as st
 
 from data_access import access
 from geo.generated import APPROXIMATE_NOTE
+from i18n.format import fmt_int
 from metrics import kpis
 from metrics import units as unit_tree
 from ui import auth, data, maps, url_state
 from ui.filters import current
 from ui.i18n import lang, t
 from ui.plain import plain
+
+LABELS_UP_TO = 30
 
 filters = current()
 key = data.db_key()
@@ -46,9 +49,13 @@ kpi_id = url_state.selectbox(
     controls[0], t("Chỉ số tô màu", "Colour by"), list(kpis.KPIS), key="kpi", default="satisfaction_rate",
     format_func=lambda k: kpis.get(k).label(lang()),
 )
-labels = url_state.toggle(controls[1], t("Hiện tên đơn vị trên bản đồ", "Show unit names on the map"), key="labels")
+# Names are shown by default when there are few enough units to read them (a district's wards, the districts).
+few = len(unit_tree.children(units, area, levels=("district", "ward"))) <= LABELS_UP_TO
+labels = url_state.toggle(controls[1], t("Hiện tên đơn vị trên bản đồ", "Show unit names on the map"), key="labels", default=few)
 st.caption(f"{period.label(lang())} · {kpis.get(kpi_id).help(lang())}")
 
+found = kpis.target_for(data.targets(key, period.end), kpi_id, area)
+target = found[0] if found else None
 counts = data.kpi_counts(key, period.start, period.end, unit_tree.subtree_codes(units, area), True)
 frame = maps.area_frame(counts, units, area, kpi_id)
 shapes = data.boundaries(key, tuple(frame["code"]))
@@ -60,11 +67,23 @@ if not shapes["geojson"]["features"]:
     )
     st.stop()
 
+chart_key = f"map-{area}-{kpi_id}"
+
+
+def drill_down() -> None:
+    """A click on a district: its wards' map comes in the run this click starts, not in a
+    second run after st.rerun (half the wait on a loaded machine)."""
+    points = st.session_state[chart_key]["selection"].get("points", [])
+    code = next((p.get("location") for p in points if p.get("location")), None)
+    if code and level_of.get(code) == "district" and (own is None or code in own):
+        st.query_params["area"] = code
+
+
 event = st.plotly_chart(
-    maps.kpi_map(shapes["geojson"], frame, kpi_id, labels),
-    on_select="rerun",
+    maps.kpi_map(shapes["geojson"], frame, kpi_id, labels, target=target),
+    on_select=drill_down,
     selection_mode="points",
-    key=f"map-{area}-{kpi_id}",
+    key=chart_key,
     config={"scrollZoom": True, "displaylogo": False},
 )
 if shapes["approximate"]:
@@ -83,7 +102,9 @@ if clicked:
         st.query_params["area"] = code
         st.rerun()
     kept = {key: st.query_params[key] for key in url_state.GLOBAL_PARAMS if key in st.query_params}
-    st.switch_page("pages/analysis/unit_profile.py", query_params={**kept, "unit": code})
+    # The area goes along: the browser's Back from the profile then returns to this
+    # district's map, not to the city's (the profile ignores it).
+    st.switch_page("pages/analysis/unit_profile.py", query_params={**kept, "area": area, "unit": code})
 
 kpi = kpis.get(kpi_id)
 table = frame.sort_values(kpi_id, ascending=not kpi.higher_is_better, na_position="last")
@@ -91,7 +112,7 @@ st.dataframe(
     {
         t("Đơn vị", "Unit"): table["name"],
         kpi.label(lang()): [kpis.format_value(v, kpi, lang()) for v in table[kpi_id]],
-        t("Số lượng", "Volume"): table[kpi.volume_column].astype(int),
+        t("Số lượng", "Volume"): [fmt_int(v, lang()) for v in table[kpi.volume_column]],  # 24.191, not 24191
         t("Hồ sơ", "Profile"): [url_state.link("/unit", unit=code) if own is None or code in own else None for code in table["code"]],
     },
     column_config={t("Hồ sơ", "Profile"): st.column_config.LinkColumn(display_text=t("Xem", "Open"))},

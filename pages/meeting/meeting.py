@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from urllib.parse import urlencode
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from data_access import access
@@ -39,6 +38,9 @@ st.markdown(
     """<style>
     .st-key-meeting-slide p, .st-key-meeting-slide li, .st-key-meeting-slide td { font-size: 1.3rem; }
     .st-key-meeting-slide [data-testid="stMetricValue"] { font-size: 2.6rem; font-weight: 700; }
+    /* the paragraph rule above must not reach the metric's value or delta: the headline stays the largest */
+    .st-key-meeting-slide [data-testid="stMetricValue"] * { font-size: inherit; font-weight: inherit; }
+    .st-key-meeting-slide [data-testid="stMetricDelta"] div, .st-key-meeting-slide [data-testid="stMetricDelta"] p { font-size: 1.1rem; }
     .st-key-meeting-slide [data-testid="stMetricLabel"] p { font-size: 1.15rem; font-weight: 600; }
     .st-key-meeting-slide h2 { font-size: 2.4rem; color: #111; }
     .st-key-clicker-keys { display: none; }
@@ -54,7 +56,8 @@ if present:
         .stMainBlockContainer { max-width: 100% !important; padding: 1.2rem 2.5rem 1rem 2.5rem !important; }
         .stApp { background: #ffffff; color: #000000; }
         .st-key-meeting-slide p, .st-key-meeting-slide li, .st-key-meeting-slide td { font-size: 1.6rem; }
-        .st-key-meeting-slide [data-testid="stMetricValue"] { font-size: 3.4rem; }
+        .st-key-meeting-slide [data-testid="stMetricValue"] { font-size: 3.6rem; }
+        .st-key-meeting-slide [data-testid="stMetricDelta"] div, .st-key-meeting-slide [data-testid="stMetricDelta"] p { font-size: 1.4rem; }
         .st-key-meeting-slide h2 { font-size: 3rem; }
         </style>""",
         unsafe_allow_html=True,
@@ -131,7 +134,8 @@ def kpi_slide() -> None:
             kpi = kpis.get(f.kpi_id)
             with column:
                 st.metric(f.label, f.value_text, delta=None if f.change_text == "—" else f.change_text,
-                          delta_color="normal" if kpi.higher_is_better else "inverse", help=f.definition, border=True)
+                          delta_color="off" if kpi.id in kpis.VOLUME_KPIS else ("normal" if kpi.higher_is_better else "inverse"),
+                          help=f.definition, border=True)
                 notes = [f.volume_text]
                 if f.status:
                     notes.append(f":{badge[f.status]}-badge[{f.status_text}] {t('Mục tiêu', 'Target')} {f.target_text}")
@@ -147,30 +151,23 @@ def map_slide() -> None:
     picture, worst = st.columns([3, 1])
     picture.image(map_image(*args), width="stretch")
     with worst:
-        st.markdown(f"**{t('Thấp nhất', 'Weakest')}**")
+        st.markdown(f"**{b.weak_title}**")
         for row in b.bottom.head(5).to_dict("records"):
             st.markdown(f"{row['name']}: **{b.fmt(row['value'])}** ({fmt_int(row['volume'], lang())})")
-        if b.boundaries_note:
-            st.caption(b.boundaries_note)
+        if b.bottom.empty:
+            st.markdown(t("Không đơn vị nào.", "None."))
+        st.caption(b.weak_rule)  # the boundaries note is in the picture already
 
 
 def bottom_slide() -> None:
     kpi = b.focus
-    st.header(f"{t('Đơn vị thấp nhất', 'Bottom units')} · {kpi.label(lang())}")
+    st.header(f"{b.weak_title} · {kpi.label(lang())}")
+    st.caption(b.weak_rule)
     if b.bottom.empty:
-        st.info(t("Không có đơn vị cấp dưới có số liệu.", "No units below with data."))
+        st.success(t("Không đơn vị nào cần nêu theo quy tắc trên.", "No unit is named under the rule above."), icon=":material/check_circle:")
         return
     chart, table = st.columns([3, 2])
-    figure = go.Figure(go.Bar(
-        x=b.bottom["value"], y=b.bottom["name"], orientation="h", marker_color="#d1495b",
-        text=[f"{b.fmt(v)} · {fmt_int(n, lang())}" for v, n in zip(b.bottom["value"], b.bottom["volume"])], textposition="auto",
-    ))
-    if b.trend_target is not None:
-        figure.add_vline(x=b.trend_target, line=dict(color="#2a9d8f", dash="dash", width=2))
-    figure.update_layout(height=520, margin=dict(l=10, r=10, t=10, b=10), font=dict(charts.FONT, size=18),
-                         yaxis=dict(autorange="reversed"), xaxis=dict(**charts.axis_format(kpi)),
-                         separators=",." if lang() == "vi" else ".,")
-    chart.plotly_chart(figure, key="bottom_chart")
+    chart.plotly_chart(charts.unit_bars(b.bottom, kpi, lang(), b.trend_target, height=520, font_size=20), key="bottom_chart")
     table.dataframe(pd.DataFrame(content.bottom_rows(b), columns=content.bottom_header(b)), hide_index=True, width="stretch")
 
 

@@ -33,34 +33,29 @@ buckets = buckets_for(period, grain, 12)
 flows = data.flow_counts_by_period(key, buckets[0].start, buckets[-1].end, SOURCE_GRAIN[grain], codes)
 backlog = data.backlog_counts(key, tuple(b.end for b in buckets), codes)
 trend = trend_frame(buckets, flows, backlog, grain, lang())
-sparklines = {kpi_id: kpis.value(trend, kpis.get(kpi_id)).round(4).tolist() for kpi_id in kpis.HEADLINE_KPIS}
+sparklines = {kpi_id: kpis.value(trend, kpis.get(kpi_id)).round(4).dropna().tolist() or None for kpi_id in kpis.HEADLINE_KPIS}
 
 targets = data.targets(key, period.end)
 cards.kpi_row(kpis.HEADLINE_KPIS, now, before, targets, filters.scope_code, sparklines)
 surveys.panel(filters.scope_code, filters.city_code, codes)
 
-st.subheader(t("Xu hướng 12 kỳ gần nhất", "Trend over the last 12 periods"))
-for column, kpi_id in zip(st.columns(len(kpis.LEAD_RATES)), kpis.LEAD_RATES):
-    kpi = kpis.get(kpi_id)
-    series = trend.assign(value=kpis.value(trend, kpi), volume_text=[fmt_int(v, lang()) for v in trend[kpi.volume_column]])
-    target = kpis.target_for(targets, kpi_id, filters.scope_code)
-    with column:
-        st.markdown(f"**{kpi.label(lang())}**", help=kpi.help(lang()))
-        st.plotly_chart(charts.trend_figure({scope_name: series}, kpi, lang(), target[0] if target else None), key=f"trend_{kpi_id}")
-
-# Best and worst units one level down, ranked fairly (Wilson lower bound) so that a tiny
-# unit with 3 of 3 does not outrank one with 2,980 of 3,000.
+# Best and weakest units one level down: ranks in the one fair order (so a tiny unit with
+# 3 of 3 does not outrank one with 2,980 of 3,000); "needs improvement" by the one rule.
 children_label = t("quận/huyện", "districts") if filters.is_city else t("phường/xã", "wards")
-st.subheader(t(f"Đơn vị tốt nhất và cần cải thiện ({children_label})", f"Best and weakest units ({children_label})"))
+st.subheader(t(f"Đơn vị tốt nhất và cần cải thiện ({children_label})", f"Best units and units needing improvement ({children_label})"))
 by_unit = data.kpi_counts(key, period.start, period.end, codes, True)
 grouped = unit_tree.roll_up(by_unit, units, filters.scope_code)
 grouped = grouped[grouped["unit_code"].isin(unit_tree.children(units, filters.scope_code, levels=("district", "ward"))["code"])]
 names = dict(zip(units["code"], units["name"]))
 for column, kpi_id in zip(st.columns(2), kpis.LEAD_RATES):
     kpi = kpis.get(kpi_id)
-    ranked = ranking.rank_units(grouped, kpi, method="wilson").dropna(subset=["value"])
-    ranked = ranked.assign(name=ranked["unit_code"].map(names))
-    show = pd.concat([ranked.head(3).assign(group=t("Tốt nhất", "Best")), ranked.tail(3).assign(group=t("Cần cải thiện", "Weakest"))]).drop_duplicates("unit_code")
+    marked = ranking.mark_weak(ranking.rank_units(grouped, kpi, method=ranking.DEFAULT_METHOD), kpi, targets).dropna(subset=["value"])
+    weak = ranking.weakest(marked, kpi, 3)
+    # "Best" never names a unit short of its target (a small one the rule leaves unnamed either).
+    short = (marked["value"] < marked["target"]) if kpi.higher_is_better else (marked["value"] > marked["target"])
+    best = marked[~marked["weak"] & ~short].head(3)
+    show = pd.concat([best.assign(group=t("Tốt nhất", "Best")), weak.assign(group=t("Cần cải thiện", "Needs improvement"))])
+    show = show.assign(name=show["unit_code"].map(names))
     with column:
         st.markdown(f"**{kpi.label(lang())}**")
         st.dataframe(
@@ -71,12 +66,26 @@ for column, kpi_id in zip(st.columns(2), kpis.LEAD_RATES):
                     t("Đơn vị", "Unit"): show["name"],
                     kpi.label(lang()): [kpis.format_value(v, kpi, lang()) for v in show["value"]],
                     t("Số lượng", "Volume"): [fmt_int(v, lang()) for v in show["volume"]],
+                    t("Lý do", "Why"): [ranking.weak_reason_words(r, lang()) for r in show["weak_reason"]],
                 }
             ),
             hide_index=True,
             width="stretch",
+            key=f"best_weak_{kpi_id}",
         )
+        if weak.empty:
+            st.caption(":material/check_circle: " + t("Không đơn vị nào cần cải thiện theo quy tắc dưới đây.", "No unit needs improvement under the rule below."))
+st.caption(ranking.weak_rule_text(None, lang()))
+
+st.subheader(t("Xu hướng 12 kỳ gần nhất", "Trend over the last 12 periods"))
+for column, kpi_id in zip(st.columns(len(kpis.LEAD_RATES)), kpis.LEAD_RATES):
+    kpi = kpis.get(kpi_id)
+    series = trend.assign(value=kpis.value(trend, kpi), volume_text=[fmt_int(v, lang()) for v in trend[kpi.volume_column]])
+    target = kpis.target_for(targets, kpi_id, filters.scope_code)
+    with column:
+        st.markdown(f"**{kpi.label(lang())}**", help=kpi.help(lang()))
+        st.plotly_chart(charts.trend_figure({scope_name: series}, kpi, lang(), target[0] if target else None), key=f"trend_{kpi_id}")
 
 st.subheader(t("Cảnh báo", "Alerts"))
 st.caption(t("Đơn vị có chỉ số xấu đi vượt mức ngẫu nhiên so với 6 kỳ trước, hoặc hồ sơ quá hạn tăng mạnh.", "Units whose figures got worse beyond chance against the six previous periods, or whose overdue dossiers grew sharply."))
-alerts.alert_list(alerts.find_alerts(period, codes), units)
+alerts.alert_list(alerts.find_alerts(period, codes), units, targets=targets)
