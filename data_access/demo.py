@@ -868,6 +868,7 @@ def _make_chunk(ctx: _Context, rng: np.random.Generator, days: np.ndarray, count
         "digitised": digitised,
         "officer_code": _text(officer),
         "updated_at": updated,
+        "closed_at": np.where(is_closed & (closed_kind != 3), closed_time, nat),
     })
 
     # --- ratings of returned dossiers ----------------------------------------------------

@@ -43,6 +43,7 @@ from sqlalchemy import (
     MetaData,
     Table,
     and_,
+    bindparam,
     case,
     exists,
     func,
@@ -50,6 +51,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    update,
 )
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -69,6 +71,7 @@ from data_access.ingest_validate import (
     validate,
 )
 from data_access.refresh import fresh_facts, refresh_summaries_in
+from domain import vocab
 
 __all__ = [
     "SOURCES",
@@ -221,6 +224,8 @@ def write(
     started = time.perf_counter()
     source, frame = checked.source, checked.frame
     fact, key = FACTS[source], KEYS[source]
+    if source == "dossiers":
+        frame = _closing_times_from_file(frame)
     columns = [c.name for c in fact.columns if c.name in frame.columns]
     frame = frame[columns]
     stage = _stage_table(source, columns)
@@ -233,6 +238,8 @@ def write(
             done = min(start + STAGE_CHUNK, len(frame))
             progress(0.5 + 0.25 * done / len(frame), _m(lang, f"Đang ghi… {done:,} / {len(frame):,} dòng", f"Writing… {done:,} / {len(frame):,} rows"))
 
+        if source == "dossiers":
+            frame = _record_closing_times(connection, stage, frame, today)
         s, f = stage.c, fact.c
         matched = f[key] == s[key]
         differs = or_(*[f[name].is_distinct_from(s[name]) for name in compared]) if compared else literal(False)
@@ -301,6 +308,50 @@ def write(
     result.seconds = time.perf_counter() - started
     progress(1.0, result.message(lang))
     return result
+
+
+def _closing_times_from_file(frame: pd.DataFrame) -> pd.DataFrame:
+    """closed_at is kept only for withdrawn (7) and stopped (8) dossiers."""
+    left = frame["status"].isin(vocab.LEFT_WITHOUT_RESULT).to_numpy()
+    given = frame["closed_at"] if "closed_at" in frame else pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")
+    return frame.assign(closed_at=given.where(left).astype("datetime64[us]"))
+
+
+def _record_closing_times(connection: Connection, stage: Table, frame: pd.DataFrame, today: date | None) -> pd.DataFrame:
+    """When a withdrawn or stopped dossier left the process, if the file does not say:
+    the time already stored; for a dossier stored open, the file's updated_at, else now (the
+    first import that sees the change); for a dossier new to the database, its updated_at
+    (none: it never counts as open). So a later export never reopens or shortens past days."""
+    needs = frame["status"].isin(vocab.LEFT_WITHOUT_RESULT) & frame["closed_at"].isna()
+    if not needs.any():
+        return frame
+    s, f = stage.c, schema.dossiers.c
+    stored = pd.DataFrame(
+        connection.execute(
+            select(f.code, f.status, f.closed_at)
+            .select_from(stage.join(schema.dossiers, f.code == s.code))
+            .where(s.status.in_(vocab.LEFT_WITHOUT_RESULT), s.closed_at.is_(None))
+        ).all(),
+        columns=["code", "stored_status", "stored_closed_at"],
+    )
+    rows = frame.loc[needs, ["code"]].merge(stored, on="code", how="left")
+    rows.index = frame.index[needs]
+    now = datetime.combine(today, datetime.now().time()) if today else datetime.now()
+    updated = frame.loc[needs, "updated_at"] if "updated_at" in frame else pd.Series(pd.NaT, index=rows.index)
+    updated = pd.to_datetime(updated).astype("datetime64[us]")
+    kept = pd.to_datetime(rows["stored_closed_at"]).astype("datetime64[us]").where(rows["stored_status"].isin(vocab.LEFT_WITHOUT_RESULT))
+    was_open = rows["stored_status"].notna() & ~rows["stored_status"].isin(vocab.LEFT_WITHOUT_RESULT)
+    seen_now = updated.fillna(pd.Timestamp(now)).where(was_open)
+    closed = kept.fillna(seen_now).fillna(updated)
+    frame = frame.copy()
+    frame.loc[needs, "closed_at"] = closed.astype("datetime64[us]")
+    changed = closed.notna()
+    if changed.any():
+        connection.execute(
+            update(stage).where(stage.c.code == bindparam("b_code")).values(closed_at=bindparam("b_closed_at")),
+            [{"b_code": c, "b_closed_at": t.to_pydatetime()} for c, t in zip(rows.loc[changed, "code"], closed[changed])],
+        )
+    return frame
 
 
 def import_file(
@@ -411,6 +462,9 @@ def main(argv: list[str] | None = None) -> int:
                 checked.rejected_rows.to_csv(args.rejected, index=False, encoding="utf-8-sig")
                 print(_m(args.lang, f"Các dòng bị từ chối: {args.rejected}", f"Rejected rows: {args.rejected}"))
             return EXIT_REFUSED
+        if len(checked.warnings):
+            print(file=sys.stderr)
+            print(checked.warnings.head(50).to_string(index=False))
         if args.check:
             print(file=sys.stderr)
             print(checked.message)

@@ -47,7 +47,7 @@ COLUMN_LENGTHS = {
     "dossiers": {"code": 64, "unit_code": 32, "procedure_code": 32, "field_code": 32, "officer_code": 32},
 }
 # Event columns that cannot lie in the future (due dates can).
-EVENT_COLUMNS = {"rated_at", "received_at", "finished_at", "returned_at", "updated_at", "apology_issued_at"}
+EVENT_COLUMNS = {"rated_at", "received_at", "finished_at", "returned_at", "updated_at", "apology_issued_at", "closed_at"}
 
 
 def _m(lang: str, vi: str, en: str) -> str:
@@ -687,6 +687,8 @@ class Checked:
     rejected_count: int
     message: str
     ok: bool = field(default=False)
+    # Rows imported as they are but worth a look: row, column, value, message.
+    warnings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["row", "column", "value", "message"]))
 
     @property
     def rows(self) -> int:
@@ -839,6 +841,7 @@ def validate(spec: SourceSpec, raw: RawTable, reference: Reference, mapping: Map
 
     _check_references(spec, found, out, raw, reference, problems, lang)
     _check_rules(spec, found, out, problems, lang)
+    warnings = _warnings(spec, found, out, raw, lang)
     _check_duplicates(spec, found, out, raw, problems, lang)
 
     frame = None
@@ -868,7 +871,30 @@ def validate(spec: SourceSpec, raw: RawTable, reference: Reference, mapping: Map
             f"File {name} was not imported: {problems.count:,} problems on {rejected_count:,} of {len(raw.frame):,} rows ({kinds}). Nothing was written to the database: a file is imported whole or not at all. Fix the rejected rows and upload the whole file again.",
         )
         rejected = _rejected_rows(raw, problems, limits)
-    return Checked(spec.name, name, raw, found, ignored, frame, table, problems.count, summary, rejected, rejected_count, message, problems.count == 0)
+    if len(warnings) and problems.count == 0:
+        message += " " + _m(lang, f"{len(warnings):,} cảnh báo (xem danh sách).", f"{len(warnings):,} warnings (see the list).")
+    return Checked(spec.name, name, raw, found, ignored, frame, table, problems.count, summary, rejected, rejected_count, message, problems.count == 0, warnings)
+
+
+def _warnings(spec, found, out, raw: RawTable, lang: str) -> pd.DataFrame:
+    """Rows that are imported but look wrong: an open status with a finish time (the status
+    decides; the dossier counts as open)."""
+    columns = ["row", "column", "value", "message"]
+    if spec.name != "dossiers" or "finished_at" not in found:
+        return pd.DataFrame(columns=columns)
+    status = out["status"].to_numpy()
+    flagged = np.flatnonzero(np.isin(status, vocab.OPEN_STATUSES) & ~np.isnat(out["finished_at"]))
+    header = found["status"]
+    return pd.DataFrame({
+        "row": raw.row_numbers[flagged],
+        "column": header,
+        "value": raw.frame[header].iloc[flagged].tolist(),
+        "message": _m(
+            lang,
+            f"trạng thái đang xử lý nhưng có ngày hoàn thành ({found['finished_at']}): hồ sơ vẫn được tính là đang giải quyết theo trạng thái; kiểm tra lại trạng thái",
+            f"an open status but a finish time ({found['finished_at']}): the dossier still counts as open, as its status says; check the status",
+        ),
+    }, columns=columns)
 
 
 def _rejected_rows(raw: RawTable, problems: _Problems, limits: Limits) -> pd.DataFrame:
@@ -924,6 +950,7 @@ def _check_rules(spec, found, out, problems: _Problems, lang: str) -> None:
             problems.add(bad, found[later], _m(lang, vi, en))
 
     before("finished_at", "received_at", f"ngày hoàn thành không trước ngày tiếp nhận ({found['received_at']})", f"a finish time not before the received time ({found['received_at']})")
+    before("closed_at", "received_at", f"ngày rút/dừng không trước ngày tiếp nhận ({found['received_at']})", f"a closing time not before the received time ({found['received_at']})")
     before("due_at", "received_at", f"ngày hẹn trả không trước ngày tiếp nhận ({found['received_at']})", f"a due date not before the received time ({found['received_at']})")
     if "finished_at" in found:
         before("returned_at", "finished_at", f"ngày trả kết quả không trước ngày hoàn thành ({found['finished_at']})", f"a return time not before the finish time ({found['finished_at']})")

@@ -143,6 +143,9 @@ dossiers = Table(
     Column("digitised", Boolean, nullable=False, default=False),
     Column("officer_code", String(32), ForeignKey("officers.code"), nullable=True),
     Column("updated_at", DateTime, nullable=True),
+    # When it left the process without a result (withdrawn 7, stopped 8): kept from the
+    # import that first saw the change, so later exports do not rewrite past backlogs.
+    Column("closed_at", DateTime, nullable=True),
     Index("ix_dossiers_unit_received", "unit_code", "received_at"),
     Index("ix_dossiers_received", "received_at"),
     Index("ix_dossiers_finished", "finished_at"),
@@ -162,7 +165,8 @@ DOSSIER_COUNTS = (
     "finished_on_time",
     "finished_late",
     "late_with_apology",  # late dossiers whose apology letter was issued by the due date
-    "processing_days_sum",  # calendar days from received to finished, summed over finished
+    "processing_days_sum",  # calendar days received -> finished less supplement waiting, summed
+    "processing_workdays_sum",  # the same in working days (domain/workdays.py holidays)
     "paid_online",
     "digitised",
 )
@@ -201,6 +205,16 @@ dossier_monthly = _summary(
     DOSSIER_COUNTS,
 )
 backlog_daily = _summary("backlog_daily", "day", [], BACKLOG_COUNTS)
+
+# Every day with the working days before it (domain/workdays.py): how SQL counts working
+# days. Rewritten from the holiday file by each refresh (data_access/work_calendar.py).
+work_calendar = Table(
+    "work_calendar",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("working", Boolean, nullable=False),
+    Column("working_before", Integer, nullable=False),
+)
 
 # What each summary table was last refreshed up to, and when.
 refresh_log = Table(

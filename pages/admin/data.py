@@ -120,6 +120,12 @@ if upload is not None:
                 )
             else:
                 st.success(checked.message, icon=":material/check_circle:")
+                if len(checked.warnings):
+                    st.warning(t("Các dòng được nhập nhưng cần xem lại:", "Rows imported as they are, but worth a look:"), icon=":material/warning:")
+                    st.dataframe(
+                        checked.warnings.rename(columns={"row": t("Dòng", "Row"), "column": t("Cột", "Column"), "value": t("Giá trị", "Value"), "message": t("Cảnh báo", "Warning")}),
+                        hide_index=True,
+                    )
                 if st.button(t("Nhập dữ liệu", "Import"), type="primary", key="ingest_import", icon=":material/upload:"):
                     bar, progress = _progress_bar()
                     try:
