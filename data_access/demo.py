@@ -50,6 +50,7 @@ from sqlalchemy.engine import Engine
 
 from data_access import schema
 from data_access.bulk import bulk_insert, drop_secondary_indexes
+from data_access.demo_steps import make_steps
 from domain import timeliness, vocab
 from i18n.format import fmt_int
 
@@ -709,7 +710,7 @@ def _day_us(days: np.ndarray) -> np.ndarray:
 
 
 def _make_chunk(ctx: _Context, rng: np.random.Generator, days: np.ndarray, counts: np.ndarray,
-                counter_weight: np.ndarray, dossier_seq0: int, rating_target: int):
+                counter_weight: np.ndarray, dossier_seq0: int, rating_target: int, steps_from=None):
     """Dossiers received on `days` (counts per day x channel) and their ratings, plus walk-in ratings."""
     snapshot = ctx.snapshot
     # --- receipt ------------------------------------------------------------------------
@@ -871,6 +872,18 @@ def _make_chunk(ctx: _Context, rng: np.random.Generator, days: np.ndarray, count
         "closed_at": np.where(is_closed & (closed_kind != 3), closed_time, nat),
     })
 
+    # --- processing steps (all dossiers, or those received since steps_from and the open ones)
+    is_open = ~is_finished & ~is_closed
+    with_steps = ~is_closed & (is_open | (received >= steps_from) if steps_from is not None else ~is_closed)
+    step_rng = np.random.default_rng(rng.integers(2**32))
+    pick = np.flatnonzero(with_steps)
+    steps = make_steps(
+        step_rng, codes=codes[pick], unit_codes=unit_codes[pick], field_codes=ctx.field_codes[field[pick]],
+        received=received[pick], due_at=due_at[pick], finished_at=finished_at[pick], is_open=is_open[pick],
+        late=late_class[pick], officer=officer[pick], leader=ctx.off_codes[ctx.off_unit_start[unit[pick]]],
+        other_officer=_officers_for(ctx, step_rng, unit[pick], None), snapshot=snapshot,
+    )
+
     # --- ratings of returned dossiers ----------------------------------------------------
     p_rate = np.array([0.95, 0.45, 0.3])[mode]
     rated = is_returned & (rng.random(n) < p_rate)
@@ -914,7 +927,7 @@ def _make_chunk(ctx: _Context, rng: np.random.Generator, days: np.ndarray, count
     ratings = pd.concat([linked, walk], ignore_index=True)
     ratings = ratings.sort_values("rated_at", kind="stable").reset_index(drop=True)
     ratings = _rating_levels(ctx, rng, ratings)
-    return dossiers, ratings
+    return dossiers, ratings, steps
 
 
 def _text(values) -> pd.Series:
@@ -989,6 +1002,20 @@ def _chunks(month_of_day: np.ndarray, per_day: np.ndarray, limit: int) -> list[t
     return chunks
 
 
+# Months of dossiers that get processing steps in the demo (plus every open dossier): the
+# default demo keeps its first start within budget; "city" has steps for every dossier.
+STEP_MONTHS = {"small": None, "default": 3, "city": None}
+
+
+def steps_since(size: str, end: date):
+    """The first received time with steps for every dossier (None: all dossiers)."""
+    months = STEP_MONTHS.get(size)
+    if months is None:
+        return None
+    first = (pd.Timestamp(end).to_period("M") - (months - 1)).start_time
+    return np.datetime64(first, "us")
+
+
 def generate(engine: Engine, size: str = "default", seed: int = 42, start: date = DEFAULT_START,
              end: date | None = None, progress=None) -> dict[str, int]:
     """Fill an empty database (already at the current schema) with demo data; row counts per table.
@@ -1019,6 +1046,7 @@ def generate(engine: Engine, size: str = "default", seed: int = 42, start: date 
     counts = rng.multinomial(n_dossiers, (expected / expected.sum()).ravel()).reshape(expected.shape)
     per_day = counts.sum(1)
     chunks = _chunks(days.astype("datetime64[M]").astype(np.int64), per_day, MAX_CHUNK_DOSSIERS)
+    steps_from = steps_since(size, end)
 
     written = {}
     with engine.begin() as connection:
@@ -1036,22 +1064,24 @@ def generate(engine: Engine, size: str = "default", seed: int = 42, start: date 
         for name in ("units", "fields", "procedures", "officers", "targets"):
             frame = dims[name]
             if name == "officers":
-                frame = frame[["code", "full_name", "unit_code", "title"]]
+                # Reminders in the demo go nowhere: the .invalid domain never resolves.
+                frame = frame[["code", "full_name", "unit_code", "title"]].assign(email=frame["code"].str.lower() + "@demo.invalid")
             written[name] = bulk_insert(connection, schema.metadata.tables[name], frame)
-        written["dossiers"] = written["ratings"] = 0
+        written["dossiers"] = written["ratings"] = written["dossier_steps"] = 0
         # Secondary indexes are rebuilt once at the end: far faster than updating them row by row.
-        dropped = drop_secondary_indexes(connection, (schema.dossiers, schema.ratings))
+        dropped = drop_secondary_indexes(connection, (schema.dossiers, schema.ratings, schema.dossier_steps))
         report(0.02, "Đã tạo danh mục đơn vị, lĩnh vực, thủ tục, cán bộ")
         for k, (lo, hi) in enumerate(chunks):
             chunk_rng = np.random.default_rng([seed, 20, k])
             rating_target = int(round(n_dossiers * per_day[lo:hi].sum() / max(per_day.sum(), 1)))
-            dossiers, ratings = _make_chunk(
-                ctx, chunk_rng, days[lo:hi], counts[lo:hi], counter_f[lo:hi], written["dossiers"], rating_target
+            dossiers, ratings, steps = _make_chunk(
+                ctx, chunk_rng, days[lo:hi], counts[lo:hi], counter_f[lo:hi], written["dossiers"], rating_target, steps_from
             )
             keys = [f"R{written['ratings'] + i + 1:010d}" for i in range(len(ratings))]
             ratings.insert(0, "source_key", _text(keys))
             written["dossiers"] += bulk_insert(connection, schema.dossiers, dossiers)
             written["ratings"] += bulk_insert(connection, schema.ratings, ratings)
+            written["dossier_steps"] += bulk_insert(connection, schema.dossier_steps, steps) if len(steps) else 0
             report(0.02 + 0.9 * (k + 1) / len(chunks),
                    f"Dữ liệu mẫu đến {pd.Timestamp(days[hi - 1]).strftime('%m/%Y')}: "
                    f"{fmt_int(written['dossiers'])} hồ sơ, {fmt_int(written['ratings'])} đánh giá")

@@ -77,7 +77,7 @@ def refresh_summaries_in(
     connection: Connection,
     since: date | None = None,
     today: date | None = None,
-    sources: tuple[str, ...] = ("ratings", "dossiers"),
+    sources: tuple[str, ...] = ("ratings", "dossiers", "steps"),
     fresh: Fresh | None = None,
 ) -> None:
     """The same refresh inside the caller's transaction (an import writes facts and
@@ -94,9 +94,13 @@ def refresh_summaries_in(
         facts = _read_dossiers(connection, start, fresh if fresh and fresh.source == "dossiers" else None)
         _refresh_dossiers(connection, facts, month_since)
         _refresh_backlog(connection, facts, today, start)
+    if "steps" in sources:
+        from data_access.steps import refresh_steps  # the steps module reads queries: import late
+
+        refresh_steps(connection, month_since)
     connection.execute(
         insert(refresh_log),
-        [{"table_name": "all" if len(sources) == 2 else sources[0], "from_day": since, "to_day": today, "refreshed_at": datetime.now()}],
+        [{"table_name": "all" if len(sources) > 1 else sources[0], "from_day": since, "to_day": today, "refreshed_at": datetime.now()}],
     )
 
 

@@ -78,6 +78,7 @@ officers = Table(
     Column("full_name", String(200), nullable=False),
     Column("unit_code", String(32), ForeignKey("units.code"), nullable=False),
     Column("title", String(100), nullable=True),
+    Column("email", String(254), nullable=True),  # where reminders go (data_access/reminders.py)
     Index("ix_officers_unit", "unit_code"),
 )
 
@@ -150,6 +151,68 @@ dossiers = Table(
     Index("ix_dossiers_received", "received_at"),
     Index("ix_dossiers_finished", "finished_at"),
     Index("ix_dossiers_unit_due", "unit_code", "due_at"),
+)
+
+# One row per processing step of a dossier (the control slip, "phiếu kiểm soát quá trình
+# giải quyết hồ sơ"): data_access/steps.py. unit_code is the dossier's unit (the scope);
+# department is the office inside it, or another agency for inter-agency steps.
+dossier_steps = Table(
+    "dossier_steps",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("dossier_code", String(64), nullable=False),
+    Column("step_order", SmallInteger, nullable=False),
+    Column("step", String(32), nullable=False),  # domain/steps.toml code: tham_dinh, trinh_ky ...
+    Column("unit_code", String(32), ForeignKey("units.code"), nullable=False),
+    Column("department", String(200), nullable=True),
+    Column("officer_code", String(32), ForeignKey("officers.code"), nullable=True),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime, nullable=True),  # null: the step is still with the officer
+    Column("due_at", DateTime, nullable=True),  # the unit's internal time for the step, if set
+    Index("ux_dossier_steps_dossier_order", "dossier_code", "step_order", unique=True),
+    Index("ix_dossier_steps_unit_finished", "unit_code", "finished_at"),
+    Index("ix_dossier_steps_open", "finished_at", "due_at"),
+)
+
+# Finished steps per month, unit, procedure and step, by duration bucket (domain/steps.py
+# BUCKET_HOURS): medians and 90th percentiles of any group of units and months come from
+# the summed buckets, never from averaging percentiles.
+step_monthly = Table(
+    "step_monthly",
+    metadata,
+    Column("month", Date, primary_key=True),
+    Column("unit_code", String(32), primary_key=True),
+    Column("procedure_code", String(32), primary_key=True),
+    Column("step", String(32), primary_key=True),
+    Column("bucket", SmallInteger, primary_key=True),
+    Column("steps", BigInteger, nullable=False, default=0),
+    Column("hours_sum", Float, nullable=False, default=0),
+    Column("with_due", BigInteger, nullable=False, default=0),
+    Column("over_due", BigInteger, nullable=False, default=0),
+    Index("ix_step_monthly_unit", "unit_code", "month"),
+)
+
+# Reminders sent to the officer holding a late step: who reminded whom, when, for which
+# dossier (data_access/reminders.py); the meeting page reads them.
+step_reminders = Table(
+    "step_reminders",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("by", String(100), nullable=False),  # account username
+    Column("by_name", String(200), nullable=True),
+    Column("officer_code", String(32), ForeignKey("officers.code"), nullable=False),
+    Column("unit_code", String(32), ForeignKey("units.code"), nullable=False),
+    Column("dossier_code", String(64), nullable=False),
+    Column("step_id", BigInteger, nullable=False),
+    Column("step", String(32), nullable=False),
+    Column("days_late", Integer, nullable=False),
+    Column("channel", String(16), nullable=False),  # "email"; other senders register their own
+    Column("recipient", String(254), nullable=True),
+    Column("message", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # sent / failed
+    Column("error", Text, nullable=True),
+    Index("ix_step_reminders_unit_at", "unit_code", "at"),
 )
 
 # --- summaries: counts at day and month grain ------------------------------------------
