@@ -1,6 +1,6 @@
 """Load a city's real exports: `python -m data_access.ingest ratings|dossiers FILE`.
 
-    python -m data_access.ingest ratings|dossiers FILE [--url DB_URL] [--check]
+    python -m data_access.ingest ratings|dossiers|steps FILE [--url DB_URL] [--check]
         [--three-level] [--mapping MAPPING.toml] [--rejected REJECTED.csv]
         [--actor NAME] [--lang vi|en] [--max-mb MB]
 
@@ -67,6 +67,7 @@ from data_access.ingest_validate import (
     Options,
     Reference,
     load_mapping,
+    map_headers,
     read_file,
     validate,
 )
@@ -148,9 +149,60 @@ def check(
         name = Path(file).name if isinstance(file, (str, os.PathLike)) else (getattr(file, "name", None) or "upload")
     raw = read_file(file, name, mapping, lang, progress)
     progress(0.4, _m(lang, f"Đang kiểm tra {len(raw.frame):,} dòng…", f"Checking {len(raw.frame):,} rows…"))
-    checked = validate(mapping.sources[source], raw, load_reference(engine), mapping, options, name, lang)
+    reference = load_reference(engine)
+    if source == "steps":
+        reference.dossiers = _known_dossiers(engine, mapping.sources[source], raw, name, lang)
+    checked = validate(mapping.sources[source], raw, reference, mapping, options, name, lang)
     progress(0.5, checked.message)
     return checked
+
+
+def _known_dossiers(engine: Engine, spec, raw, name: str, lang: str) -> dict[str, str]:
+    """The file's dossier codes that the database holds, with their unit (read by chunks:
+    a steps file names far fewer dossiers than the table holds)."""
+    found, _ = map_headers(spec, raw.headers, name, lang)
+    codes = [c for c in pd.unique(raw.frame[found["dossier_code"]].fillna("").str.strip()) if c]
+    d = schema.dossiers.c
+    known: dict[str, str] = {}
+    with engine.connect() as connection:
+        for start in range(0, len(codes), 900):
+            known.update(connection.execute(select(d.code, d.unit_code).where(d.code.in_(codes[start : start + 900]))).all())
+    return known
+
+
+def _write_steps(engine: Engine, checked: Checked, actor: str, lang: str, progress: Progress, today: date | None) -> ImportResult:
+    """Replace every step of the file's dossiers by the file's steps, refresh the step
+    summary from the earliest month touched, write the audit row: one transaction."""
+    started = time.perf_counter()
+    frame = checked.frame
+    table = schema.dossier_steps
+    columns = [c.name for c in table.columns if c.name in frame.columns]
+    frame = frame[columns]
+    codes = list(pd.unique(frame["dossier_code"]))
+    st = table.c
+    with engine.begin() as connection:
+        earliest = None
+        removed = 0
+        for start in range(0, len(codes), 900):
+            chunk = codes[start : start + 900]
+            old_first = connection.execute(select(func.min(st.finished_at)).where(st.dossier_code.in_(chunk))).scalar()
+            if old_first is not None:
+                earliest = min(earliest, _as_moment(old_first)) if earliest else _as_moment(old_first)
+            removed += connection.execute(schema.dossier_steps.delete().where(st.dossier_code.in_(chunk))).rowcount or 0
+        progress(0.7, _m(lang, f"Đang ghi {len(frame):,} bước…", f"Writing {len(frame):,} steps…"))
+        bulk_insert(connection, table, frame)
+        new_first = frame["finished_at"].min() if "finished_at" in frame else None
+        if pd.notna(new_first):
+            earliest = min(earliest, _as_moment(new_first)) if earliest else _as_moment(new_first)
+        since = earliest.date() if earliest else None
+        refresh_summaries_in(connection, since, today, sources=("steps",))
+        result = ImportResult("steps", checked.name, len(frame), len(frame), 0, 0, since, time.perf_counter() - started)
+        details = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(result).items()}
+        details.update(dossiers=len(codes), steps_replaced=removed, columns=checked.mapping)
+        record_audit(connection, actor, "import", f"steps: {checked.name}, {len(frame):,} rows", details)
+    result.seconds = time.perf_counter() - started
+    progress(1.0, result.message(lang))
+    return result
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -221,6 +273,8 @@ def write(
     if not checked.ok or checked.frame is None:
         raise FileRejected(checked.message)
     progress = progress or _quiet
+    if checked.source == "steps":
+        return _write_steps(engine, checked, actor, lang, progress, today)
     started = time.perf_counter()
     source, frame = checked.source, checked.frame
     fact, key = FACTS[source], KEYS[source]

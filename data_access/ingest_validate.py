@@ -35,7 +35,7 @@ from domain import vocab
 
 MAPPING_PATH = Path(__file__).resolve().parent / "ingest_mapping.toml"
 MAPPING_ENV_VAR = "DASHBOARD_INGEST_MAPPING"
-SOURCES = ("ratings", "dossiers")
+SOURCES = ("ratings", "dossiers", "steps")
 UTF8_BOM = codecs.BOM_UTF8
 Progress = Callable[[float, str], None]
 TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default "str": comparisons give numpy bools
@@ -45,9 +45,10 @@ TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default "str": comp
 COLUMN_LENGTHS = {
     "ratings": {"source_key": 64, "unit_code": 32, "officer_code": 32, "dossier_code": 64, "channel": 16},
     "dossiers": {"code": 64, "unit_code": 32, "procedure_code": 32, "field_code": 32, "officer_code": 32},
+    "steps": {"dossier_code": 64, "officer_code": 32, "department": 200},
 }
 # Event columns that cannot lie in the future (due dates can).
-EVENT_COLUMNS = {"rated_at", "received_at", "finished_at", "returned_at", "updated_at", "apology_issued_at", "closed_at"}
+EVENT_COLUMNS = {"started_at", "rated_at", "received_at", "finished_at", "returned_at", "updated_at", "apology_issued_at", "closed_at"}
 
 
 def _m(lang: str, vi: str, en: str) -> str:
@@ -664,6 +665,7 @@ class Reference:
     units: set[str]
     procedures: dict[str, str]  # procedure code -> field code
     officers: set[str]
+    dossiers: dict[str, str] | None = None  # steps files: the file's dossier codes known -> unit
 
 
 @dataclass
@@ -836,6 +838,12 @@ def validate(spec: SourceSpec, raw: RawTable, reference: Reference, mapping: Map
             mapped, bad = _lookup(text, _label_map(vocab.DOSSIER_STATUSES))
             problems.add(bad, header, _m(lang, "mã trạng thái 1-10 hoặc tên trạng thái (Đang xử lý, Đã trả kết quả…)", "a status code 1-10 or its name (Đang xử lý, Đã trả kết quả…)"))
             out[target] = mapped.fillna(0).astype("int64")
+        elif column.kind == "step":
+            from domain.steps import step_names
+
+            mapped, bad = _lookup(text, _label_map(step_names()))
+            problems.add(bad, header, _m(lang, "mã hoặc tên bước trong domain/steps.toml (Tiếp nhận, Thẩm định, Trình ký…)", "a step code or name of domain/steps.toml (Tiếp nhận, Thẩm định, Trình ký…)"))
+            out[target] = mapped
         else:  # pragma: no cover - a mapping file with an unknown kind
             raise FileRejected(f"ingest mapping: unknown kind {column.kind!r} for {spec.name}.{target}")
 
@@ -926,6 +934,9 @@ def _check_references(spec, found, out, raw, reference: Reference, problems: _Pr
 
     check("unit_code", reference.units, "đơn vị", "unit")
     check("officer_code", reference.officers, "cán bộ", "officer")
+    if spec.name == "steps":
+        check("dossier_code", set(reference.dossiers or {}), "hồ sơ", "dossier")
+        out["unit_code"] = out["dossier_code"].map(reference.dossiers or {})
     if spec.name == "dossiers":
         check("procedure_code", set(reference.procedures), "thủ tục", "procedure")
         derived = out["procedure_code"].map(reference.procedures)
@@ -939,7 +950,29 @@ def _check_references(spec, found, out, raw, reference: Reference, problems: _Pr
         out["field_code"] = derived
 
 
+def _check_steps(found, out, problems: _Problems, lang: str) -> None:
+    """A step does not finish before it starts, nor overlap the step before it."""
+    started, finished = out["started_at"], out.get("finished_at")
+    if finished is not None:
+        bad = ~np.isnat(finished) & ~np.isnat(started) & (finished < started)
+        problems.add(bad, found["finished_at"], _m(lang, f"thời gian kết thúc không trước thời gian bắt đầu ({found['started_at']})", f"an end not before the start ({found['started_at']})"))
+    else:
+        finished = np.full(len(started), np.datetime64("NaT"), dtype="datetime64[us]")
+    frame = pd.DataFrame({"dossier": out["dossier_code"].to_numpy(dtype=object), "order": out["step_order"].to_numpy(), "start": started, "end": finished})
+    frame = frame.sort_values(["dossier", "order"], kind="stable")
+    same = frame["dossier"].eq(frame["dossier"].shift())
+    previous_end = frame["end"].shift()
+    previous_open = same & frame["end"].shift().isna() & frame["dossier"].shift().notna()
+    overlap = same & ((frame["start"] < previous_end) | previous_open)
+    mask = np.zeros(len(started), dtype=bool)
+    mask[frame.index[overlap.to_numpy()]] = True
+    problems.add(mask, found["started_at"], _m(lang, "bắt đầu sau khi bước trước của cùng hồ sơ đã kết thúc (không chồng lấn)", "a start after the dossier's previous step ended (no overlap)"))
+
+
 def _check_rules(spec, found, out, problems: _Problems, lang: str) -> None:
+    if spec.name == "steps":
+        _check_steps(found, out, problems, lang)
+        return
     if spec.name != "dossiers":
         return
 
@@ -968,6 +1001,8 @@ def _check_rules(spec, found, out, problems: _Problems, lang: str) -> None:
 
 def _check_duplicates(spec, found, out, raw: RawTable, problems: _Problems, lang: str) -> None:
     key = out[spec.key]
+    if spec.name == "steps":  # a dossier has many steps: one row per (dossier, order)
+        key = key + "#" + out["step_order"].astype(str)
     present = key.notna().to_numpy()
     duplicated = key.duplicated(keep="first").to_numpy() & present
     if not duplicated.any():

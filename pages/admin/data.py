@@ -22,7 +22,11 @@ def is_admin() -> bool:
     return auth.current_viewer().can_admin
 
 
-SOURCE_LABELS = {"ratings": ("Đánh giá sự hài lòng", "Satisfaction ratings"), "dossiers": ("Hồ sơ thủ tục hành chính", "Administrative dossiers")}
+SOURCE_LABELS = {
+    "ratings": ("Đánh giá sự hài lòng", "Satisfaction ratings"),
+    "dossiers": ("Hồ sơ thủ tục hành chính", "Administrative dossiers"),
+    "steps": ("Các bước xử lý hồ sơ (phiếu kiểm soát)", "Dossier processing steps (control slip)"),
+}
 
 st.title(t("Dữ liệu", "Data"))
 if not is_admin():
