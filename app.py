@@ -32,6 +32,7 @@ def pages_for(viewer: Viewer) -> dict:
             st.Page("pages/analysis/trends.py", title=t("Xu hướng", "Trends"), icon=":material/trending_up:", url_path="trends"),
             st.Page("pages/analysis/rankings.py", title=t("Xếp hạng", "Rankings"), icon=":material/leaderboard:", url_path="rankings"),
             st.Page("pages/analysis/unit_profile.py", title=t("Hồ sơ đơn vị", "Unit profile"), icon=":material/account_tree:", url_path="unit"),
+            st.Page("pages/analysis/steps.py", title=t("Khâu nào chậm", "Which step is slow"), icon=":material/timeline:", url_path="steps"),
         ],
         t("Họp", "Meetings"): [
             st.Page("pages/meeting/meeting.py", title=t("Họp giao ban", "Review meeting"), icon=":material/co_present:", url_path="meeting"),

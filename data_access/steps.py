@@ -101,7 +101,12 @@ def step_stats(engine: Engine, start: date, end: date, codes: Codes = None, by: 
     and the share of steps with a due time that finished after it."""
     codes = queries.detail_codes(engine, viewer, codes)
     by = list(by)
-    return _stats(_buckets(engine, start, end, codes, by), by)
+    out = _stats(_buckets(engine, start, end, codes, by), by)
+    if "procedure_code" in by:
+        with engine.connect() as connection:
+            names = dict(connection.execute(select(procedures.c.code, procedures.c.name)).all())
+        out.insert(by.index("procedure_code") + 1, "procedure", out["procedure_code"].map(names))
+    return out
 
 
 def step_trend(engine: Engine, start: date, end: date, codes: Codes = None, *, viewer: Viewer) -> pd.DataFrame:
