@@ -32,7 +32,7 @@ listed = units if own is None else units[units["code"].isin(own)]
 default = filters.scope_code if own is None or filters.scope_code in own else (viewer.unit_code or listed["code"].iloc[0])
 code = url_state.selectbox(st.sidebar, t("Đơn vị", "Unit"), list(listed.sort_values(["level", "code"])["code"]), key="unit", default=default, format_func=lambda c: f"{names.get(c, c)} ({c})")
 codes = None if code == filters.city_code else tuple(unit_tree.subtree_codes(units, code))
-now = datetime.now()
+now = datetime.now().replace(second=0, microsecond=0)  # one cache entry per minute
 
 st.title(f"{t('Khâu nào chậm', 'Which step is slow')} · {names.get(code, code)}")
 st.caption(f"{period.label(lang())}")
