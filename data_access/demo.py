@@ -710,7 +710,7 @@ def _day_us(days: np.ndarray) -> np.ndarray:
 
 
 def _make_chunk(ctx: _Context, rng: np.random.Generator, days: np.ndarray, counts: np.ndarray,
-                counter_weight: np.ndarray, dossier_seq0: int, rating_target: int, steps_from=None):
+                counter_weight: np.ndarray, dossier_seq0: int, rating_target: int, steps_from=None, steps_rng=None):
     """Dossiers received on `days` (counts per day x channel) and their ratings, plus walk-in ratings."""
     snapshot = ctx.snapshot
     # --- receipt ------------------------------------------------------------------------
@@ -875,7 +875,7 @@ def _make_chunk(ctx: _Context, rng: np.random.Generator, days: np.ndarray, count
     # --- processing steps (all dossiers, or those received since steps_from and the open ones)
     is_open = ~is_finished & ~is_closed
     with_steps = ~is_closed & (is_open | (received >= steps_from) if steps_from is not None else ~is_closed)
-    step_rng = np.random.default_rng(rng.integers(2**32))
+    step_rng = steps_rng if steps_rng is not None else np.random.default_rng()
     pick = np.flatnonzero(with_steps)
     steps = make_steps(
         step_rng, codes=codes[pick], unit_codes=unit_codes[pick], field_codes=ctx.field_codes[field[pick]],
@@ -1075,7 +1075,8 @@ def generate(engine: Engine, size: str = "default", seed: int = 42, start: date 
             chunk_rng = np.random.default_rng([seed, 20, k])
             rating_target = int(round(n_dossiers * per_day[lo:hi].sum() / max(per_day.sum(), 1)))
             dossiers, ratings, steps = _make_chunk(
-                ctx, chunk_rng, days[lo:hi], counts[lo:hi], counter_f[lo:hi], written["dossiers"], rating_target, steps_from
+                ctx, chunk_rng, days[lo:hi], counts[lo:hi], counter_f[lo:hi], written["dossiers"], rating_target, steps_from,
+                np.random.default_rng([seed, 30, k]),  # its own stream: the dossiers and ratings stay as they were
             )
             keys = [f"R{written['ratings'] + i + 1:010d}" for i in range(len(ratings))]
             ratings.insert(0, "source_key", _text(keys))
