@@ -196,3 +196,38 @@ def test_an_open_status_with_a_finish_time_is_a_warning_with_its_row(engine):
     assert checked.warnings["row"].tolist() == [3]
     assert "open status but a finish time" in checked.warnings["message"].iloc[0]
     assert "1 warnings" in checked.message
+
+
+def test_backlog_summary_and_sql_rule_agree_on_every_day(engine):
+    """The refresh's running totals (pandas) and the SQL rule, day by day and unit by unit,
+    on the tiny dataset plus not-accepted, refused, withdrawn-with-a-day and open-with-a-
+    finish-time dossiers."""
+    from datetime import timedelta
+
+    from sqlalchemy import func
+
+    extra = [
+        *RECEIPTS,
+        _dossier("X1", "2026-10-03 08:00", "2026-10-06 17:00", status=8, finished=None, closed="2026-10-10 09:00", unit="26737"),
+        _dossier("X2", "2026-10-03 08:00", "2026-10-06 17:00", status=4, finished="2026-10-05 09:00", unit="26734"),
+        _dossier("X3", "2026-10-03 08:00", "2026-10-20 17:00", status=7, finished=None, unit="26734"),  # no day recorded
+    ]
+    _load(engine, extra)
+    refresh.refresh_summaries(engine, today=TODAY)
+    b, d = schema.backlog_daily.c, schema.dossiers.c
+    with engine.connect() as connection:
+        stored = {(pd.Timestamp(day).date(), unit): (o, v) for day, unit, o, v in connection.execute(select(b.day, b.unit_code, b.open_dossiers, b.open_overdue))}
+        day = date(2026, 9, 28)
+        while day <= date(2026, 11, 4):
+            rows = connection.execute(
+                select(d.unit_code, func.sum(rule_sql.flag(rule_sql.is_open_at(day))), func.sum(rule_sql.flag(rule_sql.is_overdue_at(day)))).group_by(d.unit_code)
+            ).all()
+            for unit, opened, overdue in rows:
+                assert stored.get((day, unit), (0, 0)) == (int(opened), int(overdue)), (day, unit)
+            day += timedelta(days=1)
+    # By hand on 08/10 in 26737: D5 open (finished 09/10, due 08/10 +3), R3 open, X1 open and
+    # overdue (due 06/10, stopped 10/10): 3 open, 1 overdue. X2 (open status, finish time) in
+    # 26734 stays open: the status decides.
+    assert stored[(date(2026, 10, 8), "26737")] == (3, 1)
+    frame = pd.DataFrame(extra)
+    assert bool(timeliness.is_open_at(frame.set_index("code").loc[["X2"]].reset_index(), date(2026, 10, 31)).iloc[0])
