@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from data_access import queries
 from data_access.access import OutOfScope, Viewer
 from data_access.bulk import bulk_insert
+from data_access.refresh import _raw, _read
 from data_access.schema import dossier_steps, dossiers, officers, procedures, step_monthly
 from domain import steps as step_domain
 
@@ -32,8 +33,9 @@ Codes = Sequence[str] | None
 def refresh_steps(connection: Connection, since: date | None = None) -> None:
     month_since = since.replace(day=1) if since else None
     clear = delete(step_monthly)
+    # Timestamps read as stored and parsed in bulk (data_access/refresh.py's way: 3x quicker).
     query = (
-        select(s.unit_code, dossiers.c.procedure_code, s.step, s.started_at, s.finished_at, s.due_at)
+        select(s.unit_code, dossiers.c.procedure_code, s.step, _raw(s.started_at), _raw(s.finished_at), _raw(s.due_at))
         .select_from(dossier_steps.join(dossiers, dossiers.c.code == s.dossier_code))
         .where(s.finished_at.is_not(None))
     )
@@ -41,11 +43,9 @@ def refresh_steps(connection: Connection, since: date | None = None) -> None:
         clear = clear.where(m.month >= month_since)
         query = query.where(s.finished_at >= datetime.combine(month_since, time.min))
     connection.execute(clear)
-    frame = pd.DataFrame(connection.execute(query).all(), columns=["unit_code", "procedure_code", "step", "started_at", "finished_at", "due_at"])
+    frame = _read(connection, query, ("started_at", "finished_at", "due_at"))
     if frame.empty:
         return
-    for name in ("started_at", "finished_at", "due_at"):
-        frame[name] = pd.to_datetime(frame[name], format="ISO8601")
     hours = (frame["finished_at"] - frame["started_at"]).dt.total_seconds() / 3600
     grouped = frame.assign(
         month=frame["finished_at"].dt.to_period("M").dt.start_time.dt.date,
