@@ -33,16 +33,31 @@ Codes = Sequence[str] | None
 def refresh_steps(connection: Connection, since: date | None = None) -> None:
     month_since = since.replace(day=1) if since else None
     clear = delete(step_monthly)
+    if month_since is not None:
+        clear = clear.where(m.month >= month_since)
+    connection.execute(clear)
+    first, last = connection.execute(
+        select(func.min(s.finished_at), func.max(s.finished_at)).where(
+            s.finished_at >= datetime.combine(month_since, time.min) if month_since else s.finished_at.is_not(None)
+        )
+    ).one()
+    if first is None:
+        return
+    # A quarter at a time: at city size the steps are tens of millions of rows.
+    start = pd.Timestamp(first).to_period("M").start_time
+    while start <= pd.Timestamp(last):
+        end = start + pd.DateOffset(months=3)
+        _refresh_step_months(connection, start.to_pydatetime(), end.to_pydatetime())
+        start = end
+
+
+def _refresh_step_months(connection: Connection, lo: datetime, hi: datetime) -> None:
     # Timestamps read as stored and parsed in bulk (data_access/refresh.py's way: 3x quicker).
     query = (
         select(s.unit_code, dossiers.c.procedure_code, s.step, _raw(s.started_at), _raw(s.finished_at), _raw(s.due_at))
         .select_from(dossier_steps.join(dossiers, dossiers.c.code == s.dossier_code))
-        .where(s.finished_at.is_not(None))
+        .where(s.finished_at >= lo, s.finished_at < hi)
     )
-    if month_since is not None:
-        clear = clear.where(m.month >= month_since)
-        query = query.where(s.finished_at >= datetime.combine(month_since, time.min))
-    connection.execute(clear)
     frame = _read(connection, query, ("started_at", "finished_at", "due_at"))
     if frame.empty:
         return
