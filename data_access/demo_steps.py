@@ -72,8 +72,6 @@ def make_steps(rng: np.random.Generator, *, codes, unit_codes, field_codes, rece
     due = np.where(no_due[rows, cols], np.iinfo(np.int64).min, step_due[rows, cols])
     who = np.where(cols == TAM, officer[rows], np.where(cols == KY, leader[rows], other_officer[rows]))
     who = np.where(cols == LIEN, None, who)  # another agency's officer: not in the officer list
-    nat = np.datetime64("NaT", "us")
-    as_time = lambda values: np.where(values == np.iinfo(np.int64).min, nat, values.astype("datetime64[us]"))  # noqa: E731
     return pd.DataFrame({
         "dossier_code": np.asarray(codes, dtype=object)[rows],
         "step_order": order.astype(np.int64),
@@ -82,6 +80,11 @@ def make_steps(rng: np.random.Generator, *, codes, unit_codes, field_codes, rece
         "department": np.array(DEPARTMENTS, dtype=object)[cols],
         "officer_code": who,
         "started_at": started.astype("datetime64[us]"),
-        "finished_at": as_time(finished),
-        "due_at": as_time(due),
+        "finished_at": _as_time(finished),
+        "due_at": _as_time(due),
     })
+
+
+def _as_time(values: np.ndarray) -> np.ndarray:
+    """int64 microseconds to datetime64[us], the int64 minimum (no value) to NaT."""
+    return np.where(values == np.iinfo(np.int64).min, np.datetime64("NaT", "us"), values.astype("datetime64[us]"))

@@ -12,15 +12,14 @@ steps name officers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
-import numpy as np
 import pandas as pd
-from sqlalchemy import and_, delete, func, select, true
+from sqlalchemy import delete, func, select, true
 from sqlalchemy.engine import Connection, Engine
 
 from data_access import queries
-from data_access.access import OutOfScope, Viewer
+from data_access.access import Viewer
 from data_access.bulk import bulk_insert
 from data_access.refresh import _raw, _read
 from data_access.schema import dossier_steps, dossiers, officers, procedures, step_monthly
@@ -209,5 +208,3 @@ def coverage(engine: Engine) -> dict:
         ).one()
     return {"first": pd.Timestamp(first) if first else None, "last": pd.Timestamp(last) if last else None, "dossiers": int(count or 0)}
 
-
-__all__ = ["OutOfScope", "coverage", "dossier_timeline", "officers_holding_overdue", "overdue_steps", "refresh_steps", "step_stats", "step_trend"]
