@@ -2,6 +2,7 @@
 
     python -m data_access.demo [--size small|default|city] [--seed 42]
                                [--start 2021-01-01] [--end YYYY-MM-DD] [--url DB_URL] [--migrate]
+                               [--step-months N|all]
 
 `generate(engine, ...)` writes dimensions (units, fields, procedures, officers, targets)
 and facts (dossiers, ratings) into an empty database at the current schema. It does not
@@ -25,6 +26,9 @@ Model, in short (every draw from a seeded numpy Generator; vectorised, chunked b
   ratings use the web calibration. Weak wards, incidents, late dossiers and repeated
   supplement requests raise the odds of neutral/dissatisfied; within each channel class
   the odds are renormalised per chunk so city-level shares keep the published figures.
+- Processing steps (data_access/demo_steps.py) for every dossier of the small and city
+  demos; the default demo gives them to the last 3 months' dossiers and every open one
+  (its first start stays within budget); `--step-months` changes that.
 - Truth for tests: `incidents(seed, start, end)` lists the weak wards and the incidents
   (ward, months, kind) that `generate` plants with the same seed and range.
 """
@@ -1007,9 +1011,10 @@ def _chunks(month_of_day: np.ndarray, per_day: np.ndarray, limit: int) -> list[t
 STEP_MONTHS = {"small": None, "default": 3, "city": None}
 
 
-def steps_since(size: str, end: date):
-    """The first received time with steps for every dossier (None: all dossiers)."""
-    months = STEP_MONTHS.get(size)
+def steps_since(size: str, end: date, months: int | None | str = "size"):
+    """The first received time with steps for every dossier (None: all dossiers).
+    `months`: "size" for the size's default (STEP_MONTHS), None for all dossiers."""
+    months = STEP_MONTHS.get(size) if months == "size" else months
     if months is None:
         return None
     first = (pd.Timestamp(end).to_period("M") - (months - 1)).start_time
@@ -1017,7 +1022,7 @@ def steps_since(size: str, end: date):
 
 
 def generate(engine: Engine, size: str = "default", seed: int = 42, start: date = DEFAULT_START,
-             end: date | None = None, progress=None) -> dict[str, int]:
+             end: date | None = None, progress=None, step_months: int | None | str = "size") -> dict[str, int]:
     """Fill an empty database (already at the current schema) with demo data; row counts per table.
 
     Writes units, fields, procedures, officers, targets, dossiers and ratings in one
@@ -1046,7 +1051,7 @@ def generate(engine: Engine, size: str = "default", seed: int = 42, start: date 
     counts = rng.multinomial(n_dossiers, (expected / expected.sum()).ravel()).reshape(expected.shape)
     per_day = counts.sum(1)
     chunks = _chunks(days.astype("datetime64[M]").astype(np.int64), per_day, MAX_CHUNK_DOSSIERS)
-    steps_from = steps_since(size, end)
+    steps_from = steps_since(size, end, step_months)
 
     written = {}
     with engine.begin() as connection:
@@ -1103,6 +1108,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", default=None, help="database URL (default: the app's database_url())")
     parser.add_argument("--migrate", action="store_true", help="bring the database to the current schema first")
     parser.add_argument("--no-refresh", action="store_true", help="leave the summary tables empty (refresh later)")
+    parser.add_argument(
+        "--step-months", type=lambda v: None if v == "all" else int(v), default="size",
+        help="months of dossiers that get processing steps besides the open ones: a number, or all (default: 3 for default, all otherwise)",
+    )
     args = parser.parse_args(argv)
     from data_access.db import make_engine
 
@@ -1117,7 +1126,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{time.perf_counter() - started:6.1f}s] {fraction:5.0%} {message}", file=sys.stderr)
 
     try:
-        counts = generate(engine, size=args.size, seed=args.seed, start=args.start, end=args.end, progress=progress)
+        counts = generate(engine, size=args.size, seed=args.seed, start=args.start, end=args.end, progress=progress, step_months=args.step_months)
     except DemoDataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
