@@ -76,3 +76,34 @@ def test_the_meeting_sees_the_reminders_sent(demo_db_url, tmp_path, monkeypatch)
     assert any("Reminders sent since" in e.label for e in at.expander)
     shown = [frame.value for frame in at.dataframe if "Dossier" in frame.value.columns and "Days late" in frame.value.columns]
     assert shown and step["dossier_code"] in shown[0]["Dossier"].tolist()
+
+
+def test_demo_steps_cover_each_dossier_and_stick_on_late_open_ones(demo_db_url):
+    """Read from the facts: the first step starts when the dossier was received, a finished
+    dossier's last step ends when it finished, steps follow each other without overlap, and
+    open overdue dossiers have a step still held, mostly a slow one."""
+    with sqlite3.connect(demo_db_url.removeprefix("sqlite:///")) as db:
+        dossiers_with_steps, finished = db.execute(
+            "select count(distinct s.dossier_code), sum(d.status in (9, 10) and s.step_order = 1) from dossier_steps s join dossiers d on d.code = s.dossier_code"
+        ).fetchone()
+        assert dossiers_with_steps > 0.9 * db.execute("select count(*) from dossiers where status not in (3, 7, 8)").fetchone()[0]
+        # First step at the received time; last step of a finished dossier at its finish time (to the second).
+        off_start = db.execute(
+            "select count(*) from dossier_steps s join dossiers d on d.code = s.dossier_code where s.step_order = 1 and abs(julianday(s.started_at) - julianday(d.received_at)) > 1.0 / 86400"
+        ).fetchone()[0]
+        off_end = db.execute(
+            "select count(*) from dossiers d join (select dossier_code, max(finished_at) last from dossier_steps group by dossier_code) s on s.dossier_code = d.code "
+            "where d.status in (9, 10) and abs(julianday(s.last) - julianday(d.finished_at)) > 1.0 / 86400"
+        ).fetchone()[0]
+        overlaps = db.execute(
+            "select count(*) from dossier_steps a join dossier_steps b on a.dossier_code = b.dossier_code and b.step_order = a.step_order + 1 "
+            "where a.finished_at is null or b.started_at < a.finished_at"
+        ).fetchone()[0]
+        held = dict(db.execute(
+            "select s.step, count(*) from dossier_steps s join dossiers d on d.code = s.dossier_code "
+            "where s.finished_at is null and d.status in (2, 4, 5, 6) and d.due_at < (select max(received_at) from dossiers) group by s.step"
+        ).fetchall())
+    assert (off_start, off_end, overlaps) == (0, 0, 0)
+    assert finished > 0
+    # Overdue at the demo's end and still open: stuck in appraisal, signature or the other agency.
+    assert held and set(held) <= {"tham_dinh", "ky_duyet", "lien_thong"}, held
