@@ -22,7 +22,7 @@ from data_access import queries
 from data_access.access import Viewer
 from data_access.bulk import bulk_insert
 from data_access.refresh import _raw, _read
-from data_access.schema import dossier_steps, dossiers, officers, procedures, step_monthly
+from data_access.schema import dossier_monthly, dossier_steps, dossiers, officers, procedures, step_monthly
 from domain import steps as step_domain
 
 s, m = dossier_steps.c, step_monthly.c
@@ -198,13 +198,25 @@ def dossier_timeline(engine: Engine, dossier_code: str, *, viewer: Viewer) -> pd
     return frame
 
 
-def coverage(engine: Engine) -> dict:
-    """What the steps cover: the first and last received day of dossiers with steps, and how many."""
+def coverage(engine: Engine, share: float = 0.9) -> dict:
+    """What the steps cover, from the summaries: the months whose received dossiers mostly
+    (at least `share`) have their first step recorded, up to the latest month. "first" /
+    "last": those months (None when no month is covered), "dossiers": first steps recorded."""
+    first_step = next(iter(step_domain.step_names()))
     with engine.connect() as connection:
-        first, last, count = connection.execute(
-            select(func.min(dossiers.c.received_at), func.max(dossiers.c.received_at), func.count(func.distinct(s.dossier_code)))
-            .select_from(dossier_steps.join(dossiers, dossiers.c.code == s.dossier_code))
-            .where(s.step_order == 1)
-        ).one()
-    return {"first": pd.Timestamp(first) if first else None, "last": pd.Timestamp(last) if last else None, "dossiers": int(count or 0)}
-
+        steps_by_month = dict(connection.execute(select(m.month, func.sum(m.steps)).where(m.step == first_step).group_by(m.month)).all())
+        received = dict(connection.execute(select(dossier_monthly.c.month, func.sum(dossier_monthly.c.received)).group_by(dossier_monthly.c.month)).all())
+    steps_by_month = {month: int(n) for month, n in steps_by_month.items()}  # PostgreSQL sums are Decimal
+    received = {month: int(n or 0) for month, n in received.items()}
+    covered = {month for month in received if received[month] and steps_by_month.get(month, 0) >= share * received[month]}
+    run = []  # the latest run of covered months
+    for month in sorted(received, reverse=True):
+        if month in covered:
+            run.append(month)
+        elif run:
+            break
+    return {  # SQLite gives the months as text, PostgreSQL as dates
+        "first": pd.Timestamp(min(run)) if run else None,
+        "last": pd.Timestamp(max(run)) if run else None,
+        "dossiers": int(sum(steps_by_month.values())),
+    }

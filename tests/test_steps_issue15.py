@@ -131,3 +131,12 @@ def test_the_data_page_loads_steps_and_shows_import_warnings(sqlite_url, monkeyp
     listed = next(d.value for d in at.dataframe if "Cảnh báo" in d.value.columns)
     assert listed["Dòng"].tolist() == [2]
     engine.dispose()
+
+
+def test_coverage_says_which_months_have_steps(tiny):
+    ingest.import_file(tiny, "steps", csv_bytes(HEADER, GOOD), "slip.csv", actor="test", lang="en")
+    # October: 8 dossiers received (tiny dataset: D1-D8, status 7 included), 2 first steps
+    # (D3, D6): 25 %, under the 90 % that counts as covered.
+    covered = steps.coverage(tiny)
+    assert covered == {"first": None, "last": None, "dossiers": 2}
+    assert steps.coverage(tiny, share=0.25)["first"] == pd.Timestamp("2026-10-01")

@@ -16,7 +16,7 @@ import streamlit as st
 from data_access import steps as step_store
 from data_access.access import viewer_for_scope
 from domain.steps import step_label, step_names
-from i18n.format import fmt_date, fmt_int, fmt_num
+from i18n.format import fmt_num
 from ui.data import TTL, _engine, _reachable, scope
 from ui.downloads import Col, table
 from ui.i18n import lang, t
@@ -92,11 +92,15 @@ def coverage_caption(key: str) -> None:
     if not covered["dossiers"]:
         st.info(t("Chưa có dữ liệu các bước xử lý (nạp phiếu kiểm soát ở trang Dữ liệu).", "No processing steps loaded yet (load the control slips on the Data page)."), icon=":material/info:")
         return
+    if covered["first"] is None:
+        span_vi, span_en = "chỉ một phần hồ sơ", "only part of the dossiers"
+    else:
+        months = f"{covered['first']:%m/%Y} – {covered['last']:%m/%Y}"
+        span_vi = f"hầu hết hồ sơ tiếp nhận trong {months}; trước đó chỉ các hồ sơ đã nạp (dữ liệu mẫu: các hồ sơ còn đang giải quyết)"
+        span_en = f"most dossiers received in {months}; before that only the dossiers loaded (demo data: those still open)"
     st.caption(t(
-        f"Các bước xử lý có cho {fmt_int(covered['dossiers'], 'vi')} hồ sơ tiếp nhận từ {fmt_date(covered['first'])} đến {fmt_date(covered['last'])} "
-        "(dữ liệu mẫu: các tháng gần nhất và mọi hồ sơ đang giải quyết). Thời gian một bước: từ lúc nhận đến lúc chuyển bước; trung vị và phân vị 90 đọc từ bảng tổng hợp theo tháng.",
-        f"Processing steps cover {covered['dossiers']:,} dossiers received from {fmt_date(covered['first'])} to {fmt_date(covered['last'])} "
-        "(demo data: the latest months and every open dossier). A step's time runs from its start to the handover; medians and 90th percentiles come from the monthly summary.",
+        f"Các bước xử lý có cho {span_vi}. Thời gian một bước: từ lúc nhận đến lúc chuyển bước; trung vị và phân vị 90 đọc từ bảng tổng hợp theo tháng.",
+        f"Processing steps cover {span_en}. A step's time runs from its start to the handover; medians and 90th percentiles come from the monthly summary.",
     ))
 
 
