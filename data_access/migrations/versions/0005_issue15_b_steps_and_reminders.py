@@ -49,6 +49,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('step_monthly', schema=None) as batch_op:
         batch_op.create_index('ix_step_monthly_unit', ['unit_code', 'month'], unique=False)
+        batch_op.create_index('ix_step_monthly_month_step', ['month', 'step', 'bucket', 'steps', 'hours_sum', 'with_due', 'over_due'], unique=False)
     op.create_table('step_reminders',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('at', sa.DateTime(), nullable=False),
