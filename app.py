@@ -35,6 +35,7 @@ def pages_for(viewer: Viewer) -> dict:
             st.Page("pages/analysis/unit_profile.py", title=t("Hồ sơ đơn vị", "Unit profile"), icon=":material/account_tree:", url_path="unit"),
             st.Page("pages/analysis/scoreboard.py", title=t("Bảng chỉ số phục vụ", "Service index scoreboard"), icon=":material/scoreboard:", url_path="scoreboard"),
             st.Page("pages/analysis/surveys.py", title=t("Khảo sát độc lập", "Independent surveys"), icon=":material/fact_check:", url_path="surveys"),
+            st.Page("pages/analysis/steps.py", title=t("Khâu nào chậm", "Which step is slow"), icon=":material/timeline:", url_path="steps"),
         ],
         t("Họp", "Meetings"): [
             st.Page("pages/meeting/meeting.py", title=t("Họp giao ban", "Review meeting"), icon=":material/co_present:", url_path="meeting"),

@@ -2,6 +2,7 @@
 
     python -m data_access.demo [--size small|default|city] [--seed 42]
                                [--start 2021-01-01] [--end YYYY-MM-DD] [--url DB_URL] [--migrate]
+                               [--step-months N|all]
 
 `generate(engine, ...)` writes dimensions (units, fields, procedures, officers, targets)
 and facts (dossiers, ratings) into an empty database at the current schema. It does not
@@ -25,6 +26,9 @@ Model, in short (every draw from a seeded numpy Generator; vectorised, chunked b
   ratings use the web calibration. Weak wards, incidents, late dossiers and repeated
   supplement requests raise the odds of neutral/dissatisfied; within each channel class
   the odds are renormalised per chunk so city-level shares keep the published figures.
+- Processing steps (data_access/demo_steps.py) for every dossier of the small and city
+  demos; the default demo gives them to the last 3 months' dossiers and every open one
+  (its first start stays within budget); `--step-months` changes that.
 - Truth for tests: `incidents(seed, start, end)` lists the weak wards and the incidents
   (ward, months, kind) that `generate` plants with the same seed and range.
 """
@@ -50,6 +54,7 @@ from sqlalchemy.engine import Engine
 
 from data_access import schema
 from data_access.bulk import bulk_insert, drop_secondary_indexes
+from data_access.demo_steps import make_steps
 from domain import timeliness, vocab
 from i18n.format import fmt_int
 
@@ -710,7 +715,7 @@ def _day_us(days: np.ndarray) -> np.ndarray:
 
 
 def _make_chunk(ctx: _Context, rng: np.random.Generator, days: np.ndarray, counts: np.ndarray,
-                counter_weight: np.ndarray, dossier_seq0: int, rating_target: int):
+                counter_weight: np.ndarray, dossier_seq0: int, rating_target: int, steps_from=None, steps_rng=None):
     """Dossiers received on `days` (counts per day x channel) and their ratings, plus walk-in ratings."""
     snapshot = ctx.snapshot
     # --- receipt ------------------------------------------------------------------------
@@ -869,7 +874,20 @@ def _make_chunk(ctx: _Context, rng: np.random.Generator, days: np.ndarray, count
         "digitised": digitised,
         "officer_code": _text(officer),
         "updated_at": updated,
+        "closed_at": np.where(is_closed & (closed_kind != 3), closed_time, nat),
     })
+
+    # --- processing steps (all dossiers, or those received since steps_from and the open ones)
+    is_open = ~is_finished & ~is_closed
+    with_steps = ~is_closed & (is_open | (received >= steps_from) if steps_from is not None else ~is_closed)
+    step_rng = steps_rng if steps_rng is not None else np.random.default_rng()
+    pick = np.flatnonzero(with_steps)
+    steps = make_steps(
+        step_rng, codes=codes[pick], unit_codes=unit_codes[pick], field_codes=ctx.field_codes[field[pick]],
+        received=received[pick], due_at=due_at[pick], finished_at=finished_at[pick], is_open=is_open[pick],
+        late=late_class[pick], officer=officer[pick], leader=ctx.off_codes[ctx.off_unit_start[unit[pick]]],
+        other_officer=_officers_for(ctx, step_rng, unit[pick], None), snapshot=snapshot,
+    )
 
     # --- ratings of returned dossiers ----------------------------------------------------
     p_rate = np.array([0.95, 0.45, 0.3])[mode]
@@ -914,7 +932,7 @@ def _make_chunk(ctx: _Context, rng: np.random.Generator, days: np.ndarray, count
     ratings = pd.concat([linked, walk], ignore_index=True)
     ratings = ratings.sort_values("rated_at", kind="stable").reset_index(drop=True)
     ratings = _rating_levels(ctx, rng, ratings)
-    return dossiers, ratings
+    return dossiers, ratings, steps
 
 
 def _text(values) -> pd.Series:
@@ -1042,10 +1060,23 @@ def write_demo_surveys(connection, seed: int = 42) -> int:
     records = demo_surveys(unit_rows, seed).to_dict("records")
     connection.execute(schema.surveys.insert(), records)
     return len(records)
+# Months of dossiers that get processing steps in the demo (plus every open dossier): the
+# default demo keeps its first start within budget; "city" has steps for every dossier.
+STEP_MONTHS = {"small": None, "default": 3, "city": None}
+
+
+def steps_since(size: str, end: date, months: int | None | str = "size"):
+    """The first received time with steps for every dossier (None: all dossiers).
+    `months`: "size" for the size's default (STEP_MONTHS), None for all dossiers."""
+    months = STEP_MONTHS.get(size) if months == "size" else months
+    if months is None:
+        return None
+    first = (pd.Timestamp(end).to_period("M") - (months - 1)).start_time
+    return np.datetime64(first, "us")
 
 
 def generate(engine: Engine, size: str = "default", seed: int = 42, start: date = DEFAULT_START,
-             end: date | None = None, progress=None) -> dict[str, int]:
+             end: date | None = None, progress=None, step_months: int | None | str = "size") -> dict[str, int]:
     """Fill an empty database (already at the current schema) with demo data; row counts per table.
 
     Writes units, fields, procedures, officers, targets, dossiers and ratings in one
@@ -1074,6 +1105,7 @@ def generate(engine: Engine, size: str = "default", seed: int = 42, start: date 
     counts = rng.multinomial(n_dossiers, (expected / expected.sum()).ravel()).reshape(expected.shape)
     per_day = counts.sum(1)
     chunks = _chunks(days.astype("datetime64[M]").astype(np.int64), per_day, MAX_CHUNK_DOSSIERS)
+    steps_from = steps_since(size, end, step_months)
 
     written = {}
     with engine.begin() as connection:
@@ -1091,22 +1123,25 @@ def generate(engine: Engine, size: str = "default", seed: int = 42, start: date 
         for name in ("units", "fields", "procedures", "officers", "targets"):
             frame = dims[name]
             if name == "officers":
-                frame = frame[["code", "full_name", "unit_code", "title"]]
+                # Reminders in the demo go nowhere: the .invalid domain never resolves.
+                frame = frame[["code", "full_name", "unit_code", "title"]].assign(email=frame["code"].str.lower() + "@demo.invalid")
             written[name] = bulk_insert(connection, schema.metadata.tables[name], frame)
-        written["dossiers"] = written["ratings"] = 0
+        written["dossiers"] = written["ratings"] = written["dossier_steps"] = 0
         # Secondary indexes are rebuilt once at the end: far faster than updating them row by row.
-        dropped = drop_secondary_indexes(connection, (schema.dossiers, schema.ratings))
+        dropped = drop_secondary_indexes(connection, (schema.dossiers, schema.ratings, schema.dossier_steps))
         report(0.02, "Đã tạo danh mục đơn vị, lĩnh vực, thủ tục, cán bộ")
         for k, (lo, hi) in enumerate(chunks):
             chunk_rng = np.random.default_rng([seed, 20, k])
             rating_target = int(round(n_dossiers * per_day[lo:hi].sum() / max(per_day.sum(), 1)))
-            dossiers, ratings = _make_chunk(
-                ctx, chunk_rng, days[lo:hi], counts[lo:hi], counter_f[lo:hi], written["dossiers"], rating_target
+            dossiers, ratings, steps = _make_chunk(
+                ctx, chunk_rng, days[lo:hi], counts[lo:hi], counter_f[lo:hi], written["dossiers"], rating_target, steps_from,
+                np.random.default_rng([seed, 30, k]),  # its own stream: the dossiers and ratings stay as they were
             )
             keys = [f"R{written['ratings'] + i + 1:010d}" for i in range(len(ratings))]
             ratings.insert(0, "source_key", _text(keys))
             written["dossiers"] += bulk_insert(connection, schema.dossiers, dossiers)
             written["ratings"] += bulk_insert(connection, schema.ratings, ratings)
+            written["dossier_steps"] += bulk_insert(connection, schema.dossier_steps, steps) if len(steps) else 0
             report(0.02 + 0.9 * (k + 1) / len(chunks),
                    f"Dữ liệu mẫu đến {pd.Timestamp(days[hi - 1]).strftime('%m/%Y')}: "
                    f"{fmt_int(written['dossiers'])} hồ sơ, {fmt_int(written['ratings'])} đánh giá")
@@ -1128,6 +1163,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", default=None, help="database URL (default: the app's database_url())")
     parser.add_argument("--migrate", action="store_true", help="bring the database to the current schema first")
     parser.add_argument("--no-refresh", action="store_true", help="leave the summary tables empty (refresh later)")
+    parser.add_argument(
+        "--step-months", type=lambda v: None if v == "all" else int(v), default="size",
+        help="months of dossiers that get processing steps besides the open ones: a number, or all (default: 3 for default, all otherwise)",
+    )
     args = parser.parse_args(argv)
     from data_access.db import make_engine
 
@@ -1142,7 +1181,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{time.perf_counter() - started:6.1f}s] {fraction:5.0%} {message}", file=sys.stderr)
 
     try:
-        counts = generate(engine, size=args.size, seed=args.seed, start=args.start, end=args.end, progress=progress)
+        counts = generate(engine, size=args.size, seed=args.seed, start=args.start, end=args.end, progress=progress, step_months=args.step_months)
     except DemoDataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -1,6 +1,6 @@
-"""Load a city's real exports: `python -m data_access.ingest ratings|dossiers|surveys FILE`.
+"""Load a city's real exports: `python -m data_access.ingest ratings|dossiers|steps|surveys FILE`.
 
-    python -m data_access.ingest ratings|dossiers|surveys FILE [--url DB_URL] [--check]
+    python -m data_access.ingest ratings|dossiers|steps|surveys FILE [--url DB_URL] [--check]
         [--three-level] [--mapping MAPPING.toml] [--rejected REJECTED.csv]
         [--actor NAME] [--lang vi|en] [--max-mb MB]
 
@@ -43,6 +43,7 @@ from sqlalchemy import (
     MetaData,
     Table,
     and_,
+    bindparam,
     case,
     exists,
     func,
@@ -50,6 +51,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    update,
 )
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -66,11 +68,13 @@ from data_access.ingest_validate import (
     Options,
     Reference,
     load_mapping,
+    map_headers,
     read_file,
     validate,
 )
 from data_access.refresh import fresh_facts, refresh_summaries_in
 from reports.spreadsheet import write_csv
+from domain import vocab
 
 __all__ = [
     "SOURCES",
@@ -157,9 +161,60 @@ def check(
         name = Path(file).name if isinstance(file, (str, os.PathLike)) else (getattr(file, "name", None) or "upload")
     raw = read_file(file, name, mapping, lang, progress)
     progress(0.4, _m(lang, f"Đang kiểm tra {len(raw.frame):,} dòng…", f"Checking {len(raw.frame):,} rows…"))
-    checked = validate(mapping.sources[source], raw, load_reference(engine), mapping, options, name, lang)
+    reference = load_reference(engine)
+    if source == "steps":
+        reference.dossiers = _known_dossiers(engine, mapping.sources[source], raw, name, lang)
+    checked = validate(mapping.sources[source], raw, reference, mapping, options, name, lang)
     progress(0.5, checked.message)
     return checked
+
+
+def _known_dossiers(engine: Engine, spec, raw, name: str, lang: str) -> dict[str, str]:
+    """The file's dossier codes that the database holds, with their unit (read by chunks:
+    a steps file names far fewer dossiers than the table holds)."""
+    found, _ = map_headers(spec, raw.headers, name, lang)
+    codes = [c for c in pd.unique(raw.frame[found["dossier_code"]].fillna("").str.strip()) if c]
+    d = schema.dossiers.c
+    known: dict[str, str] = {}
+    with engine.connect() as connection:
+        for start in range(0, len(codes), 900):
+            known.update(connection.execute(select(d.code, d.unit_code).where(d.code.in_(codes[start : start + 900]))).all())
+    return known
+
+
+def _write_steps(engine: Engine, checked: Checked, actor: str, lang: str, progress: Progress, today: date | None) -> ImportResult:
+    """Replace every step of the file's dossiers by the file's steps, refresh the step
+    summary from the earliest month touched, write the audit row: one transaction."""
+    started = time.perf_counter()
+    frame = checked.frame
+    table = schema.dossier_steps
+    columns = [c.name for c in table.columns if c.name in frame.columns]
+    frame = frame[columns]
+    codes = list(pd.unique(frame["dossier_code"]))
+    st = table.c
+    with engine.begin() as connection:
+        earliest = None
+        removed = 0
+        for start in range(0, len(codes), 900):
+            chunk = codes[start : start + 900]
+            old_first = connection.execute(select(func.min(st.finished_at)).where(st.dossier_code.in_(chunk))).scalar()
+            if old_first is not None:
+                earliest = min(earliest, _as_moment(old_first)) if earliest else _as_moment(old_first)
+            removed += connection.execute(schema.dossier_steps.delete().where(st.dossier_code.in_(chunk))).rowcount or 0
+        progress(0.7, _m(lang, f"Đang ghi {len(frame):,} bước…", f"Writing {len(frame):,} steps…"))
+        bulk_insert(connection, table, frame)
+        new_first = frame["finished_at"].min() if "finished_at" in frame else None
+        if pd.notna(new_first):
+            earliest = min(earliest, _as_moment(new_first)) if earliest else _as_moment(new_first)
+        since = earliest.date() if earliest else None
+        refresh_summaries_in(connection, since, today, sources=("steps",))
+        result = ImportResult("steps", checked.name, len(frame), len(frame), 0, 0, since, time.perf_counter() - started)
+        details = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(result).items()}
+        details.update(dossiers=len(codes), steps_replaced=removed, columns=checked.mapping)
+        record_audit(connection, actor, "import", f"steps: {checked.name}, {len(frame):,} rows", details)
+    result.seconds = time.perf_counter() - started
+    progress(1.0, result.message(lang))
+    return result
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -236,11 +291,15 @@ def write(
     if not checked.ok or checked.frame is None:
         raise FileRejected(checked.message)
     progress = progress or _quiet
+    if checked.source == "steps":
+        return _write_steps(engine, checked, actor, lang, progress, today)
     started = time.perf_counter()
     if checked.source == "surveys":
         return _write_surveys(engine, checked, actor, lang, progress, started)
     source, frame = checked.source, checked.frame
     fact, key = FACTS[source], KEYS[source]
+    if source == "dossiers":
+        frame = _closing_times_from_file(frame)
     columns = [c.name for c in fact.columns if c.name in frame.columns]
     frame = frame[columns]
     stage = _stage_table(source, columns)
@@ -254,6 +313,8 @@ def write(
             done = min(start + STAGE_CHUNK, len(frame))
             progress(0.5 + 0.25 * done / len(frame), _m(lang, f"Đang ghi… {done:,} / {len(frame):,} dòng", f"Writing… {done:,} / {len(frame):,} rows"))
 
+        if source == "dossiers":
+            frame = _record_closing_times(connection, stage, frame, today)
         s, f = stage.c, fact.c
         matched = f[key] == s[key]
         differs = or_(*[f[name].is_distinct_from(s[name]) for name in compared]) if compared else literal(False)
@@ -365,6 +426,48 @@ def _differs(old, new) -> bool:
     if isinstance(old, float) or isinstance(new, float):
         return old is None or new is None or abs(float(old) - float(new)) > 1e-9
     return old != new
+def _closing_times_from_file(frame: pd.DataFrame) -> pd.DataFrame:
+    """closed_at is kept only for withdrawn (7) and stopped (8) dossiers."""
+    left = frame["status"].isin(vocab.LEFT_WITHOUT_RESULT).to_numpy()
+    given = frame["closed_at"] if "closed_at" in frame else pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")
+    return frame.assign(closed_at=given.where(left).astype("datetime64[us]"))
+
+
+def _record_closing_times(connection: Connection, stage: Table, frame: pd.DataFrame, today: date | None) -> pd.DataFrame:
+    """When a withdrawn or stopped dossier left the process, if the file does not say:
+    the time already stored; for a dossier stored open, the file's updated_at, else now (the
+    first import that sees the change); for a dossier new to the database, its updated_at
+    (none: it never counts as open). So a later export never reopens or shortens past days."""
+    needs = frame["status"].isin(vocab.LEFT_WITHOUT_RESULT) & frame["closed_at"].isna()
+    if not needs.any():
+        return frame
+    s, f = stage.c, schema.dossiers.c
+    stored = pd.DataFrame(
+        connection.execute(
+            select(f.code, f.status, f.closed_at)
+            .select_from(stage.join(schema.dossiers, f.code == s.code))
+            .where(s.status.in_(vocab.LEFT_WITHOUT_RESULT), s.closed_at.is_(None))
+        ).all(),
+        columns=["code", "stored_status", "stored_closed_at"],
+    )
+    rows = frame.loc[needs, ["code"]].merge(stored, on="code", how="left")
+    rows.index = frame.index[needs]
+    now = datetime.combine(today, datetime.now().time()) if today else datetime.now()
+    updated = frame.loc[needs, "updated_at"] if "updated_at" in frame else pd.Series(pd.NaT, index=rows.index)
+    updated = pd.to_datetime(updated).astype("datetime64[us]")
+    kept = pd.to_datetime(rows["stored_closed_at"]).astype("datetime64[us]").where(rows["stored_status"].isin(vocab.LEFT_WITHOUT_RESULT))
+    was_open = rows["stored_status"].notna() & ~rows["stored_status"].isin(vocab.LEFT_WITHOUT_RESULT)
+    seen_now = updated.fillna(pd.Timestamp(now)).where(was_open)
+    closed = kept.fillna(seen_now).fillna(updated)
+    frame = frame.copy()
+    frame.loc[needs, "closed_at"] = closed.astype("datetime64[us]")
+    changed = closed.notna()
+    if changed.any():
+        connection.execute(
+            update(stage).where(stage.c.code == bindparam("b_code")).values(closed_at=bindparam("b_closed_at")),
+            [{"b_code": c, "b_closed_at": t.to_pydatetime()} for c, t in zip(rows.loc[changed, "code"], closed[changed])],
+        )
+    return frame
 
 
 def import_file(
@@ -475,6 +578,9 @@ def main(argv: list[str] | None = None) -> int:
                 write_csv(checked.rejected_rows, args.rejected)
                 print(_m(args.lang, f"Các dòng bị từ chối: {args.rejected}", f"Rejected rows: {args.rejected}"))
             return EXIT_REFUSED
+        if len(checked.warnings):
+            print(file=sys.stderr)
+            print(checked.warnings.head(50).to_string(index=False))
         if args.check:
             print(file=sys.stderr)
             print(checked.message)

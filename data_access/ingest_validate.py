@@ -35,7 +35,7 @@ from domain import vocab
 
 MAPPING_PATH = Path(__file__).resolve().parent / "ingest_mapping.toml"
 MAPPING_ENV_VAR = "DASHBOARD_INGEST_MAPPING"
-SOURCES = ("ratings", "dossiers", "surveys")
+SOURCES = ("ratings", "dossiers", "steps", "surveys")
 UTF8_BOM = codecs.BOM_UTF8
 Progress = Callable[[float, str], None]
 TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default "str": comparisons give numpy bools
@@ -46,9 +46,10 @@ COLUMN_LENGTHS = {
     "ratings": {"source_key": 64, "unit_code": 32, "officer_code": 32, "dossier_code": 64, "channel": 16},
     "dossiers": {"code": 64, "unit_code": 32, "procedure_code": 32, "field_code": 32, "officer_code": 32},
     "surveys": {"unit_code": 32, "dimension": 200, "link": 500},
+    "steps": {"dossier_code": 64, "officer_code": 32, "department": 200},
 }
 # Event columns that cannot lie in the future (due dates can).
-EVENT_COLUMNS = {"rated_at", "received_at", "finished_at", "returned_at", "updated_at", "apology_issued_at"}
+EVENT_COLUMNS = {"started_at", "rated_at", "received_at", "finished_at", "returned_at", "updated_at", "apology_issued_at", "closed_at"}
 
 
 def _m(lang: str, vi: str, en: str) -> str:
@@ -745,6 +746,7 @@ class Reference:
     procedures: dict[str, str]  # procedure code -> field code
     officers: set[str]
     province_of: dict[str, str] = field(default_factory=dict)  # unit code -> its top unit's code (the province)
+    dossiers: dict[str, str] | None = None  # steps files: the file's dossier codes known -> unit
 
 
 @dataclass
@@ -768,6 +770,8 @@ class Checked:
     rejected_count: int
     message: str
     ok: bool = field(default=False)
+    # Rows imported as they are but worth a look: row, column, value, message.
+    warnings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["row", "column", "value", "message"]))
 
     @property
     def rows(self) -> int:
@@ -917,11 +921,18 @@ def validate(spec: SourceSpec, raw: RawTable, reference: Reference, mapping: Map
             out[target] = mapped.fillna(0).astype("int64")
         elif column.kind in SURVEY_KINDS:
             SURVEY_KINDS[column.kind](target, header, text, empty, out, problems, mapping, lang)
+        elif column.kind == "step":
+            from domain.steps import step_names
+
+            mapped, bad = _lookup(text, _label_map(step_names()))
+            problems.add(bad, header, _m(lang, "mã hoặc tên bước trong domain/steps.toml (Tiếp nhận, Thẩm định, Trình ký…)", "a step code or name of domain/steps.toml (Tiếp nhận, Thẩm định, Trình ký…)"))
+            out[target] = mapped
         else:  # pragma: no cover - a mapping file with an unknown kind
             raise FileRejected(f"ingest mapping: unknown kind {column.kind!r} for {spec.name}.{target}")
 
     _check_references(spec, found, out, raw, reference, problems, lang)
     _check_rules(spec, found, out, problems, lang)
+    warnings = _warnings(spec, found, out, raw, lang)
     if spec.name == "surveys":
         _check_survey_rules(found, out, raw, problems, lang, reference)
     else:
@@ -954,7 +965,30 @@ def validate(spec: SourceSpec, raw: RawTable, reference: Reference, mapping: Map
             f"File {name} was not imported: {problems.count:,} problems on {rejected_count:,} of {len(raw.frame):,} rows ({kinds}). Nothing was written to the database: a file is imported whole or not at all. Fix the rejected rows and upload the whole file again.",
         )
         rejected = _rejected_rows(raw, problems, limits)
-    return Checked(spec.name, name, raw, found, ignored, frame, table, problems.count, summary, rejected, rejected_count, message, problems.count == 0)
+    if len(warnings) and problems.count == 0:
+        message += " " + _m(lang, f"{len(warnings):,} cảnh báo (xem danh sách).", f"{len(warnings):,} warnings (see the list).")
+    return Checked(spec.name, name, raw, found, ignored, frame, table, problems.count, summary, rejected, rejected_count, message, problems.count == 0, warnings)
+
+
+def _warnings(spec, found, out, raw: RawTable, lang: str) -> pd.DataFrame:
+    """Rows that are imported but look wrong: an open status with a finish time (the status
+    decides; the dossier counts as open)."""
+    columns = ["row", "column", "value", "message"]
+    if spec.name != "dossiers" or "finished_at" not in found:
+        return pd.DataFrame(columns=columns)
+    status = out["status"].to_numpy()
+    flagged = np.flatnonzero(np.isin(status, vocab.OPEN_STATUSES) & ~np.isnat(out["finished_at"]))
+    header = found["status"]
+    return pd.DataFrame({
+        "row": raw.row_numbers[flagged],
+        "column": header,
+        "value": raw.frame[header].iloc[flagged].tolist(),
+        "message": _m(
+            lang,
+            f"trạng thái đang xử lý nhưng có ngày hoàn thành ({found['finished_at']}): hồ sơ vẫn được tính là đang giải quyết theo trạng thái; kiểm tra lại trạng thái",
+            f"an open status but a finish time ({found['finished_at']}): the dossier still counts as open, as its status says; check the status",
+        ),
+    }, columns=columns)
 
 
 def _rejected_rows(raw: RawTable, problems: _Problems, limits: Limits) -> pd.DataFrame:
@@ -986,6 +1020,9 @@ def _check_references(spec, found, out, raw, reference: Reference, problems: _Pr
 
     check("unit_code", reference.units, "đơn vị", "unit")
     check("officer_code", reference.officers, "cán bộ", "officer")
+    if spec.name == "steps":
+        check("dossier_code", set(reference.dossiers or {}), "hồ sơ", "dossier")
+        out["unit_code"] = out["dossier_code"].map(reference.dossiers or {})
     if spec.name == "dossiers":
         check("procedure_code", set(reference.procedures), "thủ tục", "procedure")
         derived = out["procedure_code"].map(reference.procedures)
@@ -999,7 +1036,29 @@ def _check_references(spec, found, out, raw, reference: Reference, problems: _Pr
         out["field_code"] = derived
 
 
+def _check_steps(found, out, problems: _Problems, lang: str) -> None:
+    """A step does not finish before it starts, nor overlap the step before it."""
+    started, finished = out["started_at"], out.get("finished_at")
+    if finished is not None:
+        bad = ~np.isnat(finished) & ~np.isnat(started) & (finished < started)
+        problems.add(bad, found["finished_at"], _m(lang, f"thời gian kết thúc không trước thời gian bắt đầu ({found['started_at']})", f"an end not before the start ({found['started_at']})"))
+    else:
+        finished = np.full(len(started), np.datetime64("NaT"), dtype="datetime64[us]")
+    frame = pd.DataFrame({"dossier": out["dossier_code"].to_numpy(dtype=object), "order": out["step_order"].to_numpy(), "start": started, "end": finished})
+    frame = frame.sort_values(["dossier", "order"], kind="stable")
+    same = frame["dossier"].eq(frame["dossier"].shift())
+    previous_end = frame["end"].shift()
+    previous_open = same & frame["end"].shift().isna() & frame["dossier"].shift().notna()
+    overlap = same & ((frame["start"] < previous_end) | previous_open)
+    mask = np.zeros(len(started), dtype=bool)
+    mask[frame.index[overlap.to_numpy()]] = True
+    problems.add(mask, found["started_at"], _m(lang, "bắt đầu sau khi bước trước của cùng hồ sơ đã kết thúc (không chồng lấn)", "a start after the dossier's previous step ended (no overlap)"))
+
+
 def _check_rules(spec, found, out, problems: _Problems, lang: str) -> None:
+    if spec.name == "steps":
+        _check_steps(found, out, problems, lang)
+        return
     if spec.name != "dossiers":
         return
 
@@ -1010,6 +1069,7 @@ def _check_rules(spec, found, out, problems: _Problems, lang: str) -> None:
             problems.add(bad, found[later], _m(lang, vi, en))
 
     before("finished_at", "received_at", f"ngày hoàn thành không trước ngày tiếp nhận ({found['received_at']})", f"a finish time not before the received time ({found['received_at']})")
+    before("closed_at", "received_at", f"ngày rút/dừng không trước ngày tiếp nhận ({found['received_at']})", f"a closing time not before the received time ({found['received_at']})")
     before("due_at", "received_at", f"ngày hẹn trả không trước ngày tiếp nhận ({found['received_at']})", f"a due date not before the received time ({found['received_at']})")
     if "finished_at" in found:
         before("returned_at", "finished_at", f"ngày trả kết quả không trước ngày hoàn thành ({found['finished_at']})", f"a return time not before the finish time ({found['finished_at']})")
@@ -1027,6 +1087,8 @@ def _check_rules(spec, found, out, problems: _Problems, lang: str) -> None:
 
 def _check_duplicates(spec, found, out, raw: RawTable, problems: _Problems, lang: str) -> None:
     key = out[spec.key]
+    if spec.name == "steps":  # a dossier has many steps: one row per (dossier, order)
+        key = key + "#" + out["step_order"].astype(str)
     present = key.notna().to_numpy()
     duplicated = key.duplicated(keep="first").to_numpy() & present
     if not duplicated.any():

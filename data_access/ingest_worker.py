@@ -52,6 +52,7 @@ class CheckSummary:
     problem_count: int
     rejected_rows: pd.DataFrame
     rejected_count: int
+    warnings: pd.DataFrame  # rows imported as they are but worth a look (first 200)
 
 
 def memory_mb() -> int:
@@ -116,7 +117,7 @@ def run_job(job: dict, on_progress: Callable[[float, str], None] | None = None, 
 def _summary(checked) -> CheckSummary:
     return CheckSummary(checked.name, checked.ok, checked.message, dict(checked.mapping), list(checked.ignored),
                         checked.raw.encoding_note, checked.rows, checked.problems, checked.problem_count,
-                        checked.rejected_rows, checked.rejected_count)
+                        checked.rejected_rows, checked.rejected_count, checked.warnings.head(200))
 
 
 def _work(job: dict) -> dict:

@@ -42,7 +42,8 @@ from data_access.schema import (
     refresh_log,
 )
 from domain import timeliness
-from domain.vocab import CLOSED_WITHOUT_RESULT, DISSATISFIED, FINISHED_STATUSES, NEUTRAL, ONLINE, SATISFIED, VERY_SATISFIED
+from data_access.work_calendar import sync_calendar
+from domain.vocab import DISSATISFIED, FINISHED_STATUSES, NEUTRAL, ONLINE, SATISFIED, VERY_SATISFIED
 
 RATING_LEVEL_COLUMNS = {"very_satisfied": VERY_SATISFIED, "satisfied": SATISFIED, "neutral": NEUTRAL, "dissatisfied": DISSATISFIED}
 # The fact columns each refresh counts from, by fact table.
@@ -50,7 +51,7 @@ FACT_COLUMNS = {
     "ratings": ("unit_code", "channel", "level", "rated_at"),
     "dossiers": (
         "unit_code", "field_code", "channel", "status", "supplement_count", "supplement_days",
-        "accepted_late", "paid_online", "digitised", "received_at", "due_at", "finished_at", "apology_issued_at",
+        "accepted_late", "paid_online", "digitised", "received_at", "due_at", "finished_at", "apology_issued_at", "closed_at",
     ),
 }
 
@@ -76,7 +77,7 @@ def refresh_summaries_in(
     connection: Connection,
     since: date | None = None,
     today: date | None = None,
-    sources: tuple[str, ...] = ("ratings", "dossiers"),
+    sources: tuple[str, ...] = ("ratings", "dossiers", "steps"),
     fresh: Fresh | None = None,
 ) -> None:
     """The same refresh inside the caller's transaction (an import writes facts and
@@ -85,6 +86,7 @@ def refresh_summaries_in(
     rows of one source to take from memory instead of the database."""
     today = today or date.today()
     month_since = since.replace(day=1) if since else None
+    sync_calendar(connection)
     if "ratings" in sources:
         _refresh_ratings(connection, month_since, fresh if fresh and fresh.source == "ratings" else None)
     if "dossiers" in sources:
@@ -92,9 +94,13 @@ def refresh_summaries_in(
         facts = _read_dossiers(connection, start, fresh if fresh and fresh.source == "dossiers" else None)
         _refresh_dossiers(connection, facts, month_since)
         _refresh_backlog(connection, facts, today, start)
+    if "steps" in sources:
+        from data_access.steps import refresh_steps  # the steps module reads queries: import late
+
+        refresh_steps(connection, month_since)
     connection.execute(
         insert(refresh_log),
-        [{"table_name": "all" if len(sources) == 2 else sources[0], "from_day": since, "to_day": today, "refreshed_at": datetime.now()}],
+        [{"table_name": "all" if len(sources) > 1 else sources[0], "from_day": since, "to_day": today, "refreshed_at": datetime.now()}],
     )
 
 
@@ -242,7 +248,7 @@ def _refresh_dossiers(connection: Connection, facts: pd.DataFrame, month_since: 
     keys = ["unit_code", "field_code", "channel"]
     zero = {name: 0 for name in DOSSIER_COUNTS}
 
-    received = facts[facts["received_at"] >= since]
+    received = facts[timeliness.is_received(facts) & (facts["received_at"] >= since)]
     received_events = received[keys].assign(
         **{
             **zero,
@@ -265,7 +271,8 @@ def _refresh_dossiers(connection: Connection, facts: pd.DataFrame, month_since: 
             "finished_on_time": (kind == timeliness.ON_TIME).astype("int64"),
             "finished_late": late.astype("int64"),
             "late_with_apology": (late & timeliness.apology_in_time(finished)).astype("int64"),
-            "processing_days_sum": (finished["finished_at"].dt.normalize() - finished["received_at"].dt.normalize()).dt.days,
+            "processing_days_sum": timeliness.processing_days(finished).astype("int64"),
+            "processing_workdays_sum": timeliness.processing_working_days(finished).astype("int64"),
             "paid_online": finished["paid_online"].astype("int64"),
             "digitised": finished["digitised"].astype("int64"),
         }
@@ -284,22 +291,24 @@ def _refresh_backlog(connection: Connection, facts: pd.DataFrame, today: date, s
         clear = clear.where(backlog_daily.c.day >= start)
     opening = _opening_backlog(connection, start)
     connection.execute(clear)
-    counted = facts[~facts["status"].isin(CLOSED_WITHOUT_RESULT)]
+    counted = facts[timeliness.is_received(facts)]
     if counted.empty and opening.empty:
         return
     received_day = counted["received_at"].dt.normalize()
-    finished_day = counted["finished_at"].dt.normalize()
+    # Finished, or withdrawn / stopped on the recorded day (timeliness.leave_day): a later
+    # export that closes a dossier changes no day before its closing.
+    left_day = timeliness.leave_day(counted)
     due_day = timeliness.effective_due(counted["due_at"], counted["supplement_days"]).dt.normalize()
-    is_finished = finished_day.notna()
-    finished_late = is_finished & (finished_day > due_day)
-    became_overdue = ~is_finished | finished_late
+    has_left = left_day.notna()
+    left_late = has_left & (left_day > due_day)
+    became_overdue = ~has_left | left_late
     unit = counted["unit_code"]
     deltas = pd.concat(
         [
             pd.DataFrame({"day": received_day, "unit_code": unit, "d_open": 1, "d_overdue": 0}),
-            pd.DataFrame({"day": finished_day[is_finished], "unit_code": unit[is_finished], "d_open": -1, "d_overdue": 0}),
+            pd.DataFrame({"day": left_day[has_left], "unit_code": unit[has_left], "d_open": -1, "d_overdue": 0}),
             pd.DataFrame({"day": due_day[became_overdue] + pd.Timedelta(days=1), "unit_code": unit[became_overdue], "d_open": 0, "d_overdue": 1}),
-            pd.DataFrame({"day": finished_day[finished_late], "unit_code": unit[finished_late], "d_open": 0, "d_overdue": -1}),
+            pd.DataFrame({"day": left_day[left_late], "unit_code": unit[left_late], "d_open": 0, "d_overdue": -1}),
         ],
         ignore_index=True,
     )

@@ -78,6 +78,7 @@ officers = Table(
     Column("full_name", String(200), nullable=False),
     Column("unit_code", String(32), ForeignKey("units.code"), nullable=False),
     Column("title", String(100), nullable=True),
+    Column("email", String(254), nullable=True),  # where reminders go (data_access/reminders.py)
     Index("ix_officers_unit", "unit_code"),
 )
 
@@ -143,10 +144,77 @@ dossiers = Table(
     Column("digitised", Boolean, nullable=False, default=False),
     Column("officer_code", String(32), ForeignKey("officers.code"), nullable=True),
     Column("updated_at", DateTime, nullable=True),
+    # When it left the process without a result (withdrawn 7, stopped 8): kept from the
+    # import that first saw the change, so later exports do not rewrite past backlogs.
+    Column("closed_at", DateTime, nullable=True),
     Index("ix_dossiers_unit_received", "unit_code", "received_at"),
     Index("ix_dossiers_received", "received_at"),
     Index("ix_dossiers_finished", "finished_at"),
     Index("ix_dossiers_unit_due", "unit_code", "due_at"),
+)
+
+# One row per processing step of a dossier (the control slip, "phiếu kiểm soát quá trình
+# giải quyết hồ sơ"): data_access/steps.py. unit_code is the dossier's unit (the scope);
+# department is the office inside it, or another agency for inter-agency steps.
+dossier_steps = Table(
+    "dossier_steps",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("dossier_code", String(64), nullable=False),
+    Column("step_order", SmallInteger, nullable=False),
+    Column("step", String(32), nullable=False),  # domain/steps.toml code: tham_dinh, trinh_ky ...
+    Column("unit_code", String(32), ForeignKey("units.code"), nullable=False),
+    Column("department", String(200), nullable=True),
+    Column("officer_code", String(32), ForeignKey("officers.code"), nullable=True),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime, nullable=True),  # null: the step is still with the officer
+    Column("due_at", DateTime, nullable=True),  # the unit's internal time for the step, if set
+    Index("ux_dossier_steps_dossier_order", "dossier_code", "step_order", unique=True),
+    Index("ix_dossier_steps_unit_finished", "unit_code", "finished_at"),
+    Index("ix_dossier_steps_open", "finished_at", "due_at"),
+)
+
+# Finished steps per month, unit, procedure and step, by duration bucket (domain/steps.py
+# BUCKET_HOURS): medians and 90th percentiles of any group of units and months come from
+# the summed buckets, never from averaging percentiles.
+step_monthly = Table(
+    "step_monthly",
+    metadata,
+    Column("month", Date, primary_key=True),
+    Column("unit_code", String(32), primary_key=True),
+    Column("procedure_code", String(32), primary_key=True),
+    Column("step", String(32), primary_key=True),
+    Column("bucket", SmallInteger, primary_key=True),
+    Column("steps", BigInteger, nullable=False, default=0),
+    Column("hours_sum", Float, nullable=False, default=0),
+    Column("with_due", BigInteger, nullable=False, default=0),
+    Column("over_due", BigInteger, nullable=False, default=0),
+    Index("ix_step_monthly_unit", "unit_code", "month"),
+    # Covering the whole-city reads (per step and month): 6x quicker on 6 M steps, no table lookups.
+    Index("ix_step_monthly_month_step", "month", "step", "bucket", "steps", "hours_sum", "with_due", "over_due"),
+)
+
+# Reminders sent to the officer holding a late step: who reminded whom, when, for which
+# dossier (data_access/reminders.py); the meeting page reads them.
+step_reminders = Table(
+    "step_reminders",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("by", String(100), nullable=False),  # account username
+    Column("by_name", String(200), nullable=True),
+    Column("officer_code", String(32), ForeignKey("officers.code"), nullable=False),
+    Column("unit_code", String(32), ForeignKey("units.code"), nullable=False),
+    Column("dossier_code", String(64), nullable=False),
+    Column("step_id", BigInteger, nullable=False),
+    Column("step", String(32), nullable=False),
+    Column("days_late", Integer, nullable=False),
+    Column("channel", String(16), nullable=False),  # "email"; other senders register their own
+    Column("recipient", String(254), nullable=True),
+    Column("message", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # sent / failed
+    Column("error", Text, nullable=True),
+    Index("ix_step_reminders_unit_at", "unit_code", "at"),
 )
 
 # --- summaries: counts at day and month grain ------------------------------------------
@@ -162,7 +230,8 @@ DOSSIER_COUNTS = (
     "finished_on_time",
     "finished_late",
     "late_with_apology",  # late dossiers whose apology letter was issued by the due date
-    "processing_days_sum",  # calendar days from received to finished, summed over finished
+    "processing_days_sum",  # calendar days received -> finished less supplement waiting, summed
+    "processing_workdays_sum",  # the same in working days (domain/workdays.py holidays)
     "paid_online",
     "digitised",
 )
@@ -201,6 +270,16 @@ dossier_monthly = _summary(
     DOSSIER_COUNTS,
 )
 backlog_daily = _summary("backlog_daily", "day", [], BACKLOG_COUNTS)
+
+# Every day with the working days before it (domain/workdays.py): how SQL counts working
+# days. Rewritten from the holiday file by each refresh (data_access/work_calendar.py).
+work_calendar = Table(
+    "work_calendar",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("working", Boolean, nullable=False),
+    Column("working_before", Integer, nullable=False),
+)
 
 # What each summary table was last refreshed up to, and when.
 refresh_log = Table(

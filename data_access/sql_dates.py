@@ -7,7 +7,7 @@ so queries stay one piece of SQLAlchemy Core for both.
 
 from __future__ import annotations
 
-from sqlalchemy import Date, Integer
+from sqlalchemy import Date, DateTime, Integer
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -23,6 +23,13 @@ class add_days(FunctionElement):
     """The calendar day of a timestamp plus a whole number of days."""
 
     type = Date()
+    inherit_cache = True
+
+
+class add_days_keep_time(FunctionElement):
+    """A timestamp plus a whole number of days, keeping its time of day."""
+
+    type = DateTime()
     inherit_cache = True
 
 
@@ -68,3 +75,17 @@ def _days_between_sqlite(element, compiler, **kw):
 def _days_between_pg(element, compiler, **kw):
     start, end = list(element.clauses)
     return "(CAST(%s AS DATE) - CAST(%s AS DATE))" % (compiler.process(end, **kw), compiler.process(start, **kw))
+
+
+@compiles(add_days_keep_time, "sqlite")
+def _add_days_keep_time_sqlite(element, compiler, **kw):
+    # "YYYY-MM-DD HH:MM:SS": compares as text with the stored "... HH:MM:SS.ffffff" (due
+    # times carry whole seconds).
+    moment, days = list(element.clauses)
+    return "datetime(%s, (%s) || ' days')" % (compiler.process(moment, **kw), compiler.process(days, **kw))
+
+
+@compiles(add_days_keep_time, "postgresql")
+def _add_days_keep_time_pg(element, compiler, **kw):
+    moment, days = list(element.clauses)
+    return "(%s + make_interval(days => CAST(%s AS INTEGER)))" % (compiler.process(moment, **kw), compiler.process(days, **kw))

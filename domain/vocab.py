@@ -60,6 +60,10 @@ FINISHED_STATUSES = (9, 10)
 # Dossiers that left the process without a result: neither open nor finished.
 CLOSED_WITHOUT_RESULT = (3, 7, 8)
 OPEN_STATUSES = (1, 2, 4, 5, 6)
+# Received means accepted: not yet accepted (1) and refused (3) count in no dossier figure.
+NOT_RECEIVED = (1, 3)
+# Withdrawn and stopped: received, then left the backlog on the day their status changed.
+LEFT_WITHOUT_RESULT = (7, 8)
 
 
 def label(table: dict, code, lang: str = "vi") -> str:

@@ -89,8 +89,8 @@ _CATALOG = [
         "Dissatisfied ratings / all ratings.", "ratings", **_R),
     # --- dossiers -----------------------------------------------------------------
     Kpi("received", "Hồ sơ tiếp nhận", "Dossiers received", ("received",), None, "count", True,
-        "Số hồ sơ tiếp nhận trong kỳ (mọi kênh).",
-        "Dossiers received in the period (all channels).", "received", **_D),
+        "Số hồ sơ được tiếp nhận trong kỳ (mọi kênh). Hồ sơ mới đăng ký chưa tiếp nhận (trạng thái 1) và hồ sơ không được tiếp nhận (3) không tính.",
+        "Dossiers accepted in the period (all channels). Registrations not yet accepted (status 1) and refused ones (3) do not count.", "received", **_D),
     Kpi("finished", "Hồ sơ đã giải quyết", "Dossiers finished", ("finished",), None, "count", True,
         "Số hồ sơ đã giải quyết xong trong kỳ.",
         "Dossiers finished in the period.", "finished", **_D),
@@ -106,17 +106,22 @@ _CATALOG = [
         "received_online", "rate", False,
         "Hồ sơ trực tuyến bị chậm tiếp nhận / hồ sơ tiếp nhận trực tuyến.",
         "Online dossiers accepted late / dossiers received online.", "received_online", **_D),
+    Kpi("accepted_late", "Hồ sơ chậm tiếp nhận", "Dossiers accepted late", ("accepted_late",), None, "count", False,
+        "Số hồ sơ trực tuyến được tiếp nhận trễ (chậm tiếp nhận) trong kỳ.",
+        "Online dossiers accepted late in the period.", "received_online", **_D),
     Kpi("apology_compliance", "Tỷ lệ xin lỗi đúng quy định", "Apology compliance", ("late_with_apology",),
         "finished_late", "rate", True,
-        "Hồ sơ trễ hạn có phiếu xin lỗi và hẹn lại ban hành trước hạn / hồ sơ trễ hạn.",
-        "Late dossiers with an apology letter issued by the due date / late dossiers.",
+        "Hồ sơ trễ hạn có phiếu xin lỗi và hẹn lại ban hành trước thời điểm hẹn trả (cộng số ngày chờ bổ sung) / hồ sơ trễ hạn. Phiếu ban hành trong ngày hẹn nhưng sau giờ hẹn là trễ. {margin_vi}",
+        "Late dossiers with an apology letter issued before the due time (plus supplement waiting days) / late dossiers. A letter on the due day after the due hour is late. {margin_en}",
         "finished_late", **_D),
     Kpi("avg_processing_days", "Số ngày xử lý bình quân", "Average processing days", ("processing_days_sum",),
         "finished", "mean", False,
-        "Số ngày theo lịch (kể cả thứ Bảy, Chủ nhật, ngày lễ) từ ngày tiếp nhận đến ngày giải quyết xong, "
-        "bình quân trên các hồ sơ đã giải quyết trong kỳ.",
-        "Calendar days (weekends and holidays included) from the day received to the day finished, "
-        "averaged over the dossiers finished in the period.", "finished", **_D),
+        "Số ngày theo lịch (kể cả thứ Bảy, Chủ nhật, ngày lễ) từ ngày tiếp nhận đến ngày giải quyết xong, trừ số ngày chờ công dân bổ sung, bình quân trên hồ sơ đã giải quyết.",
+        "Calendar days (weekends and holidays included) from the day received to the day finished, less the days waiting for the citizen's supplement, averaged over dossiers finished.", "finished", **_D),
+    Kpi("avg_processing_workdays", "Số ngày làm việc xử lý bình quân", "Average processing working days", ("processing_workdays_sum",),
+        "finished", "mean", False,
+        "Số ngày làm việc (thứ Hai đến thứ Sáu, trừ ngày lễ, Tết theo lịch nghỉ cấu hình) từ ngày tiếp nhận đến ngày giải quyết xong, trừ số ngày chờ bổ sung, bình quân trên hồ sơ đã giải quyết.",
+        "Working days (Monday to Friday less the configured public holidays) from the day received to the day finished, less the days waiting for a supplement, averaged over dossiers finished.", "finished", **_D),
     Kpi("online_payment_rate", "Tỷ lệ thanh toán trực tuyến", "Online payment rate", ("paid_online",),
         "finished", "rate", True,
         "Hồ sơ thanh toán phí, lệ phí trực tuyến / hồ sơ đã giải quyết.",
@@ -140,6 +145,24 @@ _CATALOG = [
         "open_dossiers", **_B),
 ]
 
+def _apology_margin_words() -> tuple[str, str]:
+    from domain.timeliness import DEFAULT_RULE
+
+    n = DEFAULT_RULE.apology_margin_working_days
+    if n <= 0:
+        return "", ""
+    return (f"Quy định áp dụng: phiếu phải ban hành trước ngày hẹn ít nhất {n} ngày làm việc.",
+            f"Rule in force: the letter must be issued at least {n} working day(s) before the due day.")
+
+
+def _with_apology_margin(kpi: Kpi) -> Kpi:
+    from dataclasses import replace
+
+    vi, en = _apology_margin_words()
+    return replace(kpi, help_vi=kpi.help_vi.format(margin_vi=vi).strip(), help_en=kpi.help_en.format(margin_en=en).strip())
+
+
+_CATALOG = [_with_apology_margin(k) if k.id == "apology_compliance" else k for k in _CATALOG]
 KPIS: dict[str, Kpi] = {k.id: k for k in _CATALOG}
 
 

@@ -32,6 +32,7 @@ def is_admin() -> bool:
 SOURCE_LABELS = {
     "ratings": ("Đánh giá sự hài lòng", "Satisfaction ratings"),
     "dossiers": ("Hồ sơ thủ tục hành chính", "Administrative dossiers"),
+    "steps": ("Các bước xử lý hồ sơ (phiếu kiểm soát)", "Dossier processing steps (control slip)"),
     "surveys": ("Khảo sát độc lập", "Independent surveys"),
 }
 
@@ -177,6 +178,12 @@ if upload is not None:
                 )
             else:
                 st.success(plain(checked.message), icon=":material/check_circle:")
+                if len(checked.warnings):
+                    st.warning(t("Các dòng được nhập nhưng cần xem lại:", "Rows imported as they are, but worth a look:"), icon=":material/warning:")
+                    st.dataframe(
+                        checked.warnings.rename(columns={"row": t("Dòng", "Row"), "column": t("Cột", "Column"), "value": t("Giá trị", "Value"), "message": t("Cảnh báo", "Warning")}),
+                        hide_index=True,
+                    )
                 if st.button(t("Nhập dữ liệu", "Import"), type="primary", key="ingest_import", icon=":material/upload:"):
                     outcome = _in_worker(upload, write=True)
                     if "result" not in outcome:

@@ -18,6 +18,7 @@ from metrics import kpis, ranking
 from metrics import units as unit_tree
 from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame, trend_grain
 from ui import alerts, auth, cards, charts, data, maps, surveys, unit_data, url_state
+from ui import steps as step_ui
 from ui.downloads import Col, table
 from ui.filters import current
 from ui.i18n import lang, t
@@ -311,6 +312,16 @@ else:
         f"{t('Trễ hạn không xin lỗi', 'Late without apology')} · {file_scope}",
         "late",
     )
+
+# --- which step is slow (the steps summary) -------------------------------------------------------
+st.subheader(t("Khâu nào chậm", "Which step is slow"))
+by_step = step_ui.step_stats(key, period.start, period.end, scope)
+if by_step.empty:
+    st.caption(t("Không có bước xử lý nào hoàn thành trong kỳ.", "No processing step finished in the period."))
+else:
+    step_ui.slow_steps_table(by_step, f"{t('Thời gian từng bước', 'Time per step')} · {file_scope}", "profile_steps")
+step_ui.coverage_caption(key)
+st.markdown(f"[{t('Xem chi tiết: bước chậm theo thủ tục, cán bộ giữ hồ sơ, việc cần nhắc', 'Details: slow steps by procedure, who holds late steps, reminders')}]({url_state.link('steps', unit=code)})")
 
 # --- what dissatisfied citizens wrote ---------------------------------------------------------------
 st.subheader(t("Ý kiến không hài lòng gần nhất", "Latest reasons given with dissatisfied ratings"))

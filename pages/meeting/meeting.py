@@ -8,7 +8,7 @@ PageDown / PageUp (what presentation clickers send).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -16,7 +16,9 @@ import streamlit as st
 
 from data_access import access
 from data_access import commitments as store
+from data_access import reminders as reminder_store
 from data_access.access import viewer_for_scope
+from domain.steps import step_label
 from i18n.format import fmt_date, fmt_int
 from metrics import kpis
 from metrics import units as unit_tree
@@ -227,6 +229,7 @@ def commitments_slide() -> None:
         st.dataframe(pd.DataFrame(rows, columns=content.commitment_header(lang())), hide_index=True, width="stretch")
     else:
         st.info(t("Không có nhiệm vụ đến hạn.", "No commitments due."), icon=":material/task_alt:")
+    reminders_since_last_meeting()
     record, change = st.tabs([t("Ghi nhận nhiệm vụ mới", "Record a commitment"), t("Cập nhật nhiệm vụ", "Update a commitment")])
     with record:
         record_form()
@@ -239,6 +242,27 @@ def commitments_slide() -> None:
                 t("Đơn vị", "Unit"): pending["unit_name"], t("Nội dung", "Commitment"): pending["title"],
                 t("Hạn", "Due"): [fmt_date(d) for d in pending["due_date"]],
                 t("Trạng thái", "Status"): [store.status_label(s, lang()) for s in pending["effective_status"]],
+            }),
+            hide_index=True, width="stretch",
+        )
+
+
+def reminders_since_last_meeting() -> None:
+    """Who reminded whom about which late step since the previous meeting (data_access/reminders.py)."""
+    since = b.commitments_since or (today - timedelta(days=30))
+    codes = unit_tree.subtree_codes(units, filters.scope_code)
+    try:
+        sent = reminder_store.reminders(data.engine(), datetime.combine(since, datetime.min.time()), None if filters.scope_code == filters.city_code else codes, viewer=viewer)
+    except access.OutOfScope:
+        return
+    if sent.empty:
+        return
+    with st.expander(t(f"Nhắc việc đã gửi từ {fmt_date(since)} ({fmt_int(len(sent), 'vi')})", f"Reminders sent since {fmt_date(since)} ({len(sent):,})")):
+        st.dataframe(
+            pd.DataFrame({
+                t("Lúc", "At"): [fmt_date(v) for v in sent["at"]], t("Người nhắc", "By"): sent["by"], t("Cán bộ", "Officer"): sent["officer"],
+                t("Mã hồ sơ", "Dossier"): sent["dossier_code"], t("Bước", "Step"): [step_label(s, lang()) for s in sent["step"]],
+                t("Số ngày trễ", "Days late"): sent["days_late"], t("Kết quả", "Result"): [t("Đã gửi", "Sent") if s == "sent" else t("Lỗi", "Failed") for s in sent["status"]],
             }),
             hide_index=True, width="stretch",
         )

@@ -1,0 +1,143 @@
+"""Cached loaders and blocks for "Khâu nào chậm" (which step is slow) and "Việc cần nhắc"
+(reminders): the steps page (pages/analysis/steps.py) and the unit profile use them.
+
+Keyed like ui/unit_data.py (database, the viewer's scope, small arguments); data_access
+enforces the scope. The step summary is read by month: a period counts the months it touches.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from data_access import steps as step_store
+from data_access.access import viewer_for_scope
+from domain.steps import step_label, step_names
+from i18n.format import fmt_num
+from ui.data import TTL, _engine, _reachable, scope
+from ui.downloads import Col, table
+from ui.i18n import lang, t
+
+
+@_reachable
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def _step_stats(key: str, access_scope: tuple, start: date, end: date, codes: tuple | None, by: tuple) -> pd.DataFrame:
+    return step_store.step_stats(_engine(key), start, end, codes, by, viewer=viewer_for_scope(access_scope))
+
+
+def step_stats(key: str, start: date, end: date, codes: tuple | None, by: tuple = ("step",)) -> pd.DataFrame:
+    return _step_stats(key, scope(), start, end, codes, by)
+
+
+@_reachable
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def _step_trend(key: str, access_scope: tuple, start: date, end: date, codes: tuple | None) -> pd.DataFrame:
+    return step_store.step_trend(_engine(key), start, end, codes, viewer=viewer_for_scope(access_scope))
+
+
+def step_trend(key: str, start: date, end: date, codes: tuple | None) -> pd.DataFrame:
+    return _step_trend(key, scope(), start, end, codes)
+
+
+@_reachable
+@st.cache_data(ttl=60, max_entries=64, show_spinner=False)
+def _overdue_steps(key: str, access_scope: tuple, as_of: datetime, codes: tuple | None) -> pd.DataFrame:
+    return step_store.overdue_steps(_engine(key), as_of, codes, viewer=viewer_for_scope(access_scope))
+
+
+def overdue_steps(key: str, as_of: datetime, codes: tuple | None) -> pd.DataFrame:
+    return _overdue_steps(key, scope(), as_of, codes)
+
+
+@_reachable
+@st.cache_data(ttl=60, max_entries=64, show_spinner=False)
+def _holders(key: str, access_scope: tuple, as_of: datetime, codes: tuple | None) -> pd.DataFrame:
+    return step_store.officers_holding_overdue(_engine(key), as_of, codes, viewer=viewer_for_scope(access_scope))
+
+
+def officers_holding_overdue(key: str, as_of: datetime, codes: tuple | None) -> pd.DataFrame:
+    return _holders(key, scope(), as_of, codes)
+
+
+@_reachable
+@st.cache_data(ttl=60, max_entries=64, show_spinner=False)
+def _timeline(key: str, access_scope: tuple, dossier: str) -> pd.DataFrame:
+    return step_store.dossier_timeline(_engine(key), dossier, viewer=viewer_for_scope(access_scope))
+
+
+def dossier_timeline(key: str, dossier: str) -> pd.DataFrame:
+    return _timeline(key, scope(), dossier)
+
+
+@_reachable
+@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
+def coverage(key: str) -> dict:
+    return step_store.coverage(_engine(key))
+
+
+def hours_text(hours) -> str:
+    """"3,5 giờ" under two days, else "4,2 ngày"."""
+    if hours is None or pd.isna(hours):
+        return "—"
+    if hours < 48:
+        return f"{fmt_num(hours, lang(), 1)} {t('giờ', 'h')}"
+    return f"{fmt_num(hours / 24, lang(), 1)} {t('ngày', 'days')}"
+
+
+def coverage_caption(key: str) -> None:
+    covered = coverage(key)
+    if not covered["dossiers"]:
+        st.info(t("Chưa có dữ liệu các bước xử lý (nạp phiếu kiểm soát ở trang Dữ liệu).", "No processing steps loaded yet (load the control slips on the Data page)."), icon=":material/info:")
+        return
+    if covered["first"] is None:
+        span_vi, span_en = "chỉ một phần hồ sơ", "only part of the dossiers"
+    else:
+        months = f"{covered['first']:%m/%Y} – {covered['last']:%m/%Y}"
+        span_vi = f"hầu hết hồ sơ tiếp nhận trong {months}; trước đó chỉ các hồ sơ đã nạp (dữ liệu mẫu: các hồ sơ còn đang giải quyết)"
+        span_en = f"most dossiers received in {months}; before that only the dossiers loaded (demo data: those still open)"
+    st.caption(t(
+        f"Các bước xử lý có cho {span_vi}. Thời gian một bước: từ lúc nhận đến lúc chuyển bước; trung vị và phân vị 90 đọc từ bảng tổng hợp theo tháng.",
+        f"Processing steps cover {span_en}. A step's time runs from its start to the handover; medians and 90th percentiles come from the monthly summary.",
+    ))
+
+
+def slow_steps_table(stats: pd.DataFrame, file_stem: str, key: str) -> None:
+    """Per step (in the usual order), or per procedure and step (slowest first)."""
+    with_procedure = "procedure" in stats
+    if with_procedure:
+        stats = stats.sort_values("p90_hours", ascending=False)
+    else:
+        order = {code: i for i, code in enumerate(step_names())}
+        stats = stats.assign(_o=stats["step"].map(order)).sort_values("_o")
+    table(
+        [
+            *([Col("Thủ tục", "Procedure", stats["procedure"])] if with_procedure else []),
+            Col("Bước", "Step", [step_label(s, lang()) for s in stats["step"]]),
+            Col("Số bước đã xong", "Steps finished", stats["steps"], "int"),
+            Col("Trung vị", "Median", [hours_text(h) for h in stats["median_hours"]]),
+            Col("Phân vị 90", "90th percentile", [hours_text(h) for h in stats["p90_hours"]]),
+            Col("Tỷ lệ quá hạn của bước", "Share over the step's due", stats["over_due_share"], "pct"),
+            Col("Số bước có hạn", "Steps with a due time", stats["with_due"], "int"),
+        ],
+        file_stem,
+        key,
+    )
+
+
+def trend_figure(trend: pd.DataFrame) -> go.Figure:
+    figure = go.Figure()
+    for code in step_names():
+        rows = trend[trend["step"] == code]
+        if rows.empty:
+            continue
+        figure.add_scatter(x=rows["month"], y=rows["p90_hours"] / 24, mode="lines+markers", name=step_label(code, lang()))
+    figure.update_layout(
+        height=320, margin=dict(l=10, r=10, t=10, b=10), yaxis_title=t("Phân vị 90 (ngày)", "90th percentile (days)"),
+        legend=dict(orientation="h"), separators=",." if lang() == "vi" else ".,",
+    )
+    return figure
+
+
