@@ -57,7 +57,9 @@ def _notes(pdf: _Pack, notes: list[str]):
         return
     pdf.set_font(FAMILY, size=8)
     pdf.set_text_color(90, 90, 90)
-    height = 4 * (len(notes) + 1)
+    # A long definition wraps: measure the lines so the notes end above the footer.
+    lines = sum(len(pdf.multi_cell(0, 4, line, dry_run=True, output="LINES")) for line in notes)
+    height = 4 * (lines + 1)
     if pdf.get_y() < pdf.h - 14 - height:
         pdf.set_y(pdf.h - 14 - height)
     for line in notes:

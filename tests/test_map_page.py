@@ -333,12 +333,23 @@ def test_english(demo_db_env, facts):
     assert app.toggle(key="labels").label == "Show unit names on the map"
 
 
-def test_colours_are_anchored_to_the_target_the_same_on_every_view(demo_db_env):
-    """The demo's satisfaction target is 98 %: every view colours from 88 % to 100 %, and the
-    colour changes from yellow to green exactly at the target."""
+def test_colours_are_anchored_to_the_target_the_same_on_every_view(demo_db_env, facts):
+    """Every view colours from 10 points below the city's satisfaction target (read from the
+    targets table) to 100 %, and the colour changes from yellow to green exactly at the target."""
+    from data_access.db import make_engine
+
+    engine = make_engine(demo_db_env)
+    with engine.connect() as connection:
+        target = connection.execute(
+            text("SELECT value FROM targets WHERE kpi_id = 'satisfaction_rate' AND unit_code IS NULL "
+                 "AND valid_from <= :day AND (valid_to IS NULL OR valid_to >= :day) ORDER BY valid_from DESC"),
+            {"day": facts["end"]},
+        ).scalars().first()
+    engine.dispose()
+    low = target - 0.10
     city, _ = choropleths(figure(map_run()))
     district, _ = choropleths(figure(map_run(area=QUAN_1)))
     for main in (city, district):
-        assert (main["zmin"], main["zmax"]) == (pytest.approx(0.88), pytest.approx(1.0))
+        assert (main["zmin"], main["zmax"]) == (pytest.approx(low), pytest.approx(1.0))
         stops = {round(p, 4): c for p, c in main["colorscale"]}
-        assert stops[round((0.98 - 0.88) / 0.12, 4)] == "#a6d96a"  # first green at the target
+        assert stops[round((target - low) / (1.0 - low), 4)] == "#a6d96a"  # first green at the target
