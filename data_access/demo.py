@@ -1164,7 +1164,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--migrate", action="store_true", help="bring the database to the current schema first")
     parser.add_argument("--no-refresh", action="store_true", help="leave the summary tables empty (refresh later)")
     parser.add_argument(
-        "--step-months", type=lambda v: None if v == "all" else int(v), default="size",
+        # argparse passes a string default through `type` too: "size" must survive it.
+        "--step-months", type=lambda v: v if v in ("size", "all") else int(v), default="size",
         help="months of dossiers that get processing steps besides the open ones: a number, or all (default: 3 for default, all otherwise)",
     )
     args = parser.parse_args(argv)
@@ -1181,7 +1182,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{time.perf_counter() - started:6.1f}s] {fraction:5.0%} {message}", file=sys.stderr)
 
     try:
-        counts = generate(engine, size=args.size, seed=args.seed, start=args.start, end=args.end, progress=progress, step_months=args.step_months)
+        counts = generate(engine, size=args.size, seed=args.seed, start=args.start, end=args.end, progress=progress, step_months=None if args.step_months == "all" else args.step_months)
     except DemoDataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

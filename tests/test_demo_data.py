@@ -393,3 +393,32 @@ def test_bulk_insert_runs_in_the_callers_transaction(tmp_path):
     with pytest.raises(ValueError):
         with engine.begin() as connection:
             bulk_insert(connection, schema.fields, frame.assign(bogus=1))
+
+
+def test_demo_command_builds_a_database_with_and_without_step_months(tmp_path):
+    """The documented command works with its defaults, and `--step-months all`; every
+    dossier of the small demo that was processed (not refused, withdrawn or stopped) gets its
+    processing steps either way."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from data_access.db import make_engine
+
+    root = Path(__file__).resolve().parent.parent
+    for name, extra in (("default.sqlite", []), ("all.sqlite", ["--step-months", "all"])):
+        url = f"sqlite:///{tmp_path / name}"
+        result = subprocess.run(
+            [sys.executable, "-m", "data_access.demo", "--size", "small", "--start", "2024-01-01", "--end", "2024-01-31",
+             "--migrate", "--url", url, *extra],
+            cwd=root, capture_output=True, text=True, timeout=300,
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        engine = make_engine(url)
+        with engine.connect() as connection:
+            dossiers = connection.execute(text("SELECT count(*) FROM dossiers WHERE status NOT IN (1, 3, 7, 8)")).scalar()
+            without_steps = connection.execute(text(
+                "SELECT count(*) FROM dossiers d WHERE status NOT IN (1, 3, 7, 8) "
+                "AND NOT EXISTS (SELECT 1 FROM dossier_steps s WHERE s.dossier_code = d.code)")).scalar()
+        engine.dispose()
+        assert dossiers > 0 and without_steps == 0
