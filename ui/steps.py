@@ -138,6 +138,7 @@ def trend_figure(trend: pd.DataFrame) -> go.Figure:
         height=320, margin=dict(l=10, r=10, t=10, b=10), yaxis_title=t("Phân vị 90 (ngày)", "90th percentile (days)"),
         legend=dict(orientation="h"), separators=",." if lang() == "vi" else ".,",
     )
+    figure.update_xaxes(tickformat="%m/%Y")  # plotly's default month names are English
     return figure
 
 
