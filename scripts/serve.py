@@ -115,10 +115,30 @@ def customise_server() -> None:
     starlette_app.create_streamlit_routes = lambda runtime: [*session_cookie.routes(), *original(runtime)]
     session_cookie.ROUTES_ON = True
 
+    watch_moved_sessions()
+
     if os.environ.get(METRICS_ENV) != "1":
         # A plain 404, not the app's page that any unknown path gets.
         starlette_app.create_metrics_routes = lambda runtime, base_url: [
             Route(starlette_routes._with_base(starlette_routes.ROUTE_METRICS, base_url), metrics_off)]
+
+
+def watch_moved_sessions() -> None:
+    """A browser that asks to resume a session this process never had (its process stopped
+    and the proxy sent it here) gets a new session; ui/reconnect.py tells the user."""
+    from streamlit.runtime.websocket_session_manager import WebsocketSessionManager
+
+    from ui import reconnect
+
+    original = WebsocketSessionManager.connect_session
+
+    def connect_session(self, *args, existing_session_id=None, **kwargs):
+        session_id = original(self, *args, existing_session_id=existing_session_id, **kwargs)
+        if existing_session_id and session_id != existing_session_id and existing_session_id not in self._active_session_info_by_id:
+            reconnect.note_moved(session_id)
+        return session_id
+
+    WebsocketSessionManager.connect_session = connect_session
 
 
 def main(argv: list[str]) -> int:
