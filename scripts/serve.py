@@ -123,6 +123,16 @@ def customise_server() -> None:
             Route(starlette_routes._with_base(starlette_routes.ROUTE_METRICS, base_url), metrics_off)]
 
 
+def fast_strings() -> None:
+    """Text columns held as Python strings, not Arrow arrays: the app's frames are small (units,
+    days, fields) and every pandas operation on an Arrow string column paid a pyarrow call;
+    a profile under load put a fifth of the server's time there (issue 14). Same `str` dtype
+    and missing-value rules, other storage."""
+    import pandas as pd
+
+    pd.set_option("mode.string_storage", "python")
+
+
 def watch_moved_sessions() -> None:
     """A browser that asks to resume a session this process never had (its process stopped
     and the proxy sent it here) gets a new session; ui/reconnect.py tells the user."""
@@ -162,6 +172,7 @@ def main(argv: list[str]) -> int:
     from ui import auth
 
     auth.DEMO_AT_START = demo  # the app runs in this process and reads it on every run
+    fast_strings()
 
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli

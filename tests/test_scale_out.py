@@ -95,3 +95,35 @@ def test_the_cluster_refuses_a_network_address_in_demo_mode(tmp_path):
                           env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "single-user demo" in done.stderr
+
+
+def test_a_process_drops_its_cached_data_when_another_one_changed_the_database(tmp_path, monkeypatch):
+    """Behind the proxy an import runs in one process; the others must not keep showing the
+    old figures for the cache's ten minutes."""
+    from datetime import datetime
+
+    import streamlit as st
+    from sqlalchemy import insert
+
+    from data_access import schema
+    from data_access.db import make_engine
+    from data_access.migrate import upgrade
+    from ui import data
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", url)
+    monkeypatch.setattr(data, "VERSION_CHECK_SECONDS", 0.0)
+    cleared = []
+    monkeypatch.setattr(st.cache_data, "clear", lambda: cleared.append(1))
+    data.db_key()
+    data.db_key()
+    assert cleared == []  # nothing changed
+    with engine.begin() as connection:  # what an import in another process leaves behind
+        connection.execute(insert(schema.refresh_log).values(table_name="all", refreshed_at=datetime.now()))
+    assert data.db_key() == url
+    assert cleared == [1]
+    data.db_key()
+    assert cleared == [1]
+    engine.dispose()
