@@ -326,6 +326,7 @@ class Options:
     seconds: float = 5.0
     page_timeout: float = 60.0
     think: float = 1.0
+    think_min: float = 0.0
     ramp: float = 5.0
     seed: int = 1
     hostile: float = 0.0
@@ -431,7 +432,7 @@ async def session(number: int, base: str, views: list[View], info: dict, deadlin
                 await connection.close()
                 connection = None
             if options.think > 0:
-                await asyncio.sleep(rng.uniform(0, options.think))
+                await asyncio.sleep(rng.uniform(min(options.think_min, options.think), options.think))
             if connection is not None:
                 late = connection.drain()
                 if options.reconnect and not late.usable and _dropped(late):
@@ -711,6 +712,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=_bounded(float, 1, MAX_SECONDS), default=60.0, help=f"seconds of browsing (1..{MAX_SECONDS})")
     parser.add_argument("--page-timeout", type=_bounded(float, 1, 300), default=60.0, help="seconds before a view counts as failed")
     parser.add_argument("--think", type=_bounded(float, 0, 60), default=1.0, help="each session pauses 0..THINK s between views")
+    parser.add_argument("--think-min", type=_bounded(float, 0, 60), default=0.0, help="the shortest pause (default 0): --think-min 5 --think 15 pauses 5..15 s")
     parser.add_argument("--ramp", type=_bounded(float, 0, 60), default=5.0, help="seconds over which the sessions start")
     parser.add_argument("--hostile", type=_bounded(float, 0, 1), default=0.0, help="share of views that are unit links with bad codes")
     parser.add_argument("--new-session-per-view", action="store_true",
@@ -731,7 +733,7 @@ def main(argv=None) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    options = Options(sessions=args.sessions, seconds=args.seconds, page_timeout=args.page_timeout, think=args.think,
+    options = Options(sessions=args.sessions, seconds=args.seconds, page_timeout=args.page_timeout, think=args.think, think_min=args.think_min,
                       ramp=args.ramp, seed=args.seed, hostile=args.hostile, new_session_per_view=args.new_session_per_view)
     views, info = plan(url, args.seed)
     load_before = os.getloadavg()
@@ -766,7 +768,7 @@ def main(argv=None) -> int:
             server.stop()
     data = summary(results)
     data = {"database": url, "workers": args.workers or 1, "sessions": options.sessions, "seconds": options.seconds, "mode": "new session per view" if options.new_session_per_view else "one session per user, rerun per view",
-            "think_s": options.think, "hostile_share": options.hostile, "seed": options.seed, "cpu_count": os.cpu_count(),
+            "think_s": [options.think_min, options.think], "hostile_share": options.hostile, "seed": options.seed, "cpu_count": os.cpu_count(),
             "load_average_before": [round(x, 2) for x in load_before], "load_average_after": [round(x, 2) for x in os.getloadavg()], **data}
     report(data)
     print(f"load average before {load_before[0]:.2f}, after {data['load_average_after'][0]:.2f}")
