@@ -8,7 +8,8 @@ deploy/haproxy.cfg.template:
 - sticky sessions: the proxy's cookie DASHBOARD_SERVER sends a browser back to the process that
   holds its Streamlit session (its websocket, its uploads); a new browser goes to the process
   with the fewest connections;
-- a process that stops is taken out within about two seconds (health check /_stcore/health)
+- a process that stops is taken out within about six seconds (health check /_stcore/health;
+  meanwhile a connection it refuses is sent to another one)
   and its browsers reconnect to another one: Streamlit's frontend reconnects by itself, the new
   process reruns the page from its link and says so (ui/reconnect.py);
 - the database is the only state the processes share (accounts, the sign-in throttle,
@@ -39,7 +40,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "deploy" / "haproxy.cfg.template"
-SERVER_LINE = "    server w{n} 127.0.0.1:{port} check inter 1s fall 2 rise 2 cookie w{n}"
+SERVER_LINE = "    server w{n} 127.0.0.1:{port} check inter 2s fall 3 rise 2 cookie w{n}"
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import serve  # noqa: E402 - scripts/serve.py: the demo-mode decision and the single process
