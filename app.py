@@ -13,7 +13,7 @@ import streamlit as st
 
 from data_access.access import OutOfScope, Viewer
 from data_access.db import DatabaseDamaged, DatabaseRefused, DatabaseUnavailable
-from ui import auth, data, frame, url_state
+from ui import auth, data, frame, reconnect, url_state
 from ui.i18n import language_switch, t
 from ui.plain import plain
 from ui.setup import SchemaOutdated, prepare_database, prepare_map_glyphs
@@ -23,6 +23,7 @@ render_started = time.perf_counter()
 st.set_page_config(page_title="Chỉ số phục vụ người dân", page_icon=str(Path(__file__).parent / "ui/assets/favicon.png"), layout="wide")
 url_state.forget_rejected()  # each run reports the parameters its own link got wrong
 language_switch()
+reconnect.notice()  # a session its browser moved here from a stopped app process says so
 
 
 def pages_for(viewer: Viewer) -> dict:

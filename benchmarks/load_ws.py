@@ -72,7 +72,7 @@ from benchmarks import load
 from benchmarks.common import OUT, schema_problem
 
 REPO_ROOT = load.REPO_ROOT
-MAX_SESSIONS = 50
+MAX_SESSIONS = 200
 MAX_SECONDS = 300
 RESULT_FILE = OUT / "load_ws.json"
 STREAM_PATH = "/_stcore/stream"
@@ -81,6 +81,8 @@ STATUS_GRACE = 5.0
 # The frontend's cache drops a message not used by the last 2 runs (global.maxCachedMessageAge).
 CACHE_AGE = 2
 HOSTILE_UNITS = ["99999999", "<script>alert(1)</script>", "' OR 1=1 --", "../../etc/passwd", "760%00"]
+# ui/reconnect.py's toast, as UTF-8 bytes inside the protobuf messages.
+MOVED_MARKS = ("Máy chủ vừa được thay".encode(), b"The server was replaced")
 CONTEXT = {"timezone": "Asia/Ho_Chi_Minh", "timezone_offset": -420, "locale": "vi-VN", "color_scheme": "light"}
 
 
@@ -181,14 +183,19 @@ class Connection:
         self.closed_reason: str | None = None
         self.cache: dict[str, tuple[list, int]] = {}  # hash -> (classify(msg), run count when last used)
         self.runs = 0
+        self.session_id: str | None = None  # the server's, to resume it as the frontend does
+        self.moved = False  # the app said the session came back on another process (ui/reconnect.py)
         self.reader = asyncio.create_task(self._read())
 
     @classmethod
-    async def open(cls, ws_url: str, timeout: float) -> Connection:
+    async def open(cls, ws_url: str, timeout: float, resume: str | None = None) -> Connection:
+        """`resume`: the session id to ask back, as the frontend does when its socket drops
+        (the third subprotocol entry; the second, the XSRF token, is a placeholder)."""
         from websockets.asyncio.client import connect
 
         # No client pings (a browser sends none); max_size None: the server caps messages.
-        ws = await connect(ws_url, subprotocols=["streamlit"], max_size=None, ping_interval=None,
+        protocols = ["streamlit", "none", resume] if resume else ["streamlit"]
+        ws = await connect(ws_url, subprotocols=protocols, max_size=None, ping_interval=None,
                            open_timeout=timeout, close_timeout=2)
         return cls(ws)
 
@@ -219,6 +226,10 @@ class Connection:
         outcome.messages += 1
         outcome.bytes += len(raw)
         kind = msg.WhichOneof("type")
+        if kind == "new_session" and msg.new_session.initialize.session_id:
+            self.session_id = msg.new_session.initialize.session_id
+        if not self.moved and any(mark in raw for mark in MOVED_MARKS):
+            self.moved = True
         if kind == "ref_hash":
             outcome.refs += 1
             cached = self.cache.get(msg.ref_hash)
@@ -315,10 +326,12 @@ class Options:
     seconds: float = 5.0
     page_timeout: float = 60.0
     think: float = 1.0
+    think_min: float = 0.0
     ramp: float = 5.0
     seed: int = 1
     hostile: float = 0.0
     new_session_per_view: bool = False
+    reconnect: bool = True  # a dropped socket: resume on the server the proxy picks, redo the view
 
 
 @dataclass
@@ -343,6 +356,9 @@ class Results:
     client_cpu: float = 0.0
     server_cpu: float | None = None
     server_cpu_peak: float | None = None  # the busiest 5 s, as a share of one core
+    reconnects: int = 0  # views redone after the socket dropped (their app process stopped)
+    moved_notices: int = 0  # ... whose new session said so (ui/reconnect.py's toast)
+    server_rss_peak_mb: float | None = None  # the app processes' memory together, at its highest
 
     def record(self, name: str, link: str, outcome: Outcome, started: float | None, expect_refusal: bool) -> None:
         page = self.pages[name]
@@ -375,6 +391,7 @@ async def session(number: int, base: str, views: list[View], info: dict, deadlin
     rng = random.Random(options.seed * 1000 + number)
     ws_url = "ws" + base[len("http"):] + STREAM_PATH
     connection: Connection | None = None
+    resume: str | None = None  # the session to ask back after a dropped socket
     try:
         while time.monotonic() < deadline:
             view = HOSTILE_VIEW if options.hostile and rng.random() < options.hostile else rng.choice(views)
@@ -386,21 +403,42 @@ async def session(number: int, base: str, views: list[View], info: dict, deadlin
                 connection = None
             if connection is None:
                 try:
-                    connection = await asyncio.wait_for(Connection.open(ws_url, options.page_timeout), options.page_timeout)
+                    connection = await asyncio.wait_for(Connection.open(ws_url, options.page_timeout, resume), options.page_timeout)
                 except Exception as error:  # noqa: BLE001 - a refused connection is the view's error
                     results.record(view.name, link, Outcome(problems=[f"connect failed: {error!r}"]), started, view.expect_refusal)
                     await asyncio.sleep(1)
                     continue
             remaining = max(1.0, options.page_timeout - (time.perf_counter() - started))
             outcome = await connection.visit(view.path.strip("/"), query, base + link, remaining)
+            if resume is not None:  # the first view after a reconnect
+                results.reconnects += 1
+                results.moved_notices += connection.moved
+                resume = None
+            if options.reconnect and not outcome.usable and outcome.finished is None and _dropped(outcome):
+                # Its app process stopped: reconnect through the proxy asking for the same
+                # session, as the browser's frontend does, and redo the view there.
+                resume = connection.session_id
+                await connection.close()
+                connection = None
+                with contextlib.suppress(Exception):
+                    connection = await asyncio.wait_for(Connection.open(ws_url, options.page_timeout, resume), options.page_timeout)
+                if connection is not None:
+                    remaining = max(1.0, options.page_timeout - (time.perf_counter() - started))
+                    outcome = await connection.visit(view.path.strip("/"), query, base + link, remaining)
+                    results.reconnects += 1
+                    results.moved_notices += connection.moved
             results.record(view.name, link, outcome, started, view.expect_refusal)
             if not outcome.usable:
                 await connection.close()
                 connection = None
             if options.think > 0:
-                await asyncio.sleep(rng.uniform(0, options.think))
+                await asyncio.sleep(rng.uniform(min(options.think_min, options.think), options.think))
             if connection is not None:
                 late = connection.drain()
+                if options.reconnect and not late.usable and _dropped(late):
+                    # Dropped while the user was reading: the next view reconnects and resumes.
+                    late.problems = [problem for problem in late.problems if not _dropped(Outcome(problems=[problem]))]
+                    resume = connection.session_id
                 if late.problems or late.refusals or late.warnings or late.bytes:
                     results.record(view.name, link, late, None, view.expect_refusal)
                 if not late.usable:
@@ -411,9 +449,61 @@ async def session(number: int, base: str, views: list[View], info: dict, deadlin
             await connection.close()
 
 
-async def _sample_cpu(pid: int, samples: list[tuple[float, float]]) -> None:
+def _dropped(outcome: Outcome) -> bool:
+    return any(problem.startswith(("socket closed", "socket failed", "send failed")) for problem in outcome.problems)
+
+
+class ServerProcesses:
+    """The app processes' CPU seconds and memory: one pid, or the app processes under a
+    scripts/cluster.py (found again each time: a stopped one is started anew). A process that
+    is gone keeps the CPU it had used when last seen."""
+
+    def __init__(self, pid: int, cluster: bool = False):
+        self.pid, self.cluster = pid, cluster
+        self.seen: dict[int, float] = {}
+        self.rss_peak_mb = 0.0
+
+    def pids(self) -> list[int]:
+        if not self.cluster:
+            return [self.pid]
+        return [child for child in _children(self.pid) if b"serve.py" in _cmdline(child)]
+
+    def cpu(self) -> float:
+        rss = 0.0
+        for pid in self.pids():
+            self.seen[pid] = max(self.seen.get(pid, 0.0), load.cpu_seconds(pid))
+            rss += _rss_mb(pid)
+        self.rss_peak_mb = max(self.rss_peak_mb, rss)
+        return sum(self.seen.values())
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0.0
+
+
+async def _sample_cpu(server: ServerProcesses, samples: list[tuple[float, float]]) -> None:
     while True:
-        samples.append((time.perf_counter(), load.cpu_seconds(pid)))
+        samples.append((time.perf_counter(), server.cpu()))
         await asyncio.sleep(1.0)
 
 
@@ -428,8 +518,11 @@ def _peak_share(samples: list[tuple[float, float]], window: float = 5.0) -> floa
     return best
 
 
-async def drive(base: str, views: list[View], info: dict, options: Options, server_pid: int | None = None) -> Results:
-    """Run the sessions against the app at `base` ("http://127.0.0.1:PORT")."""
+async def drive(base: str, views: list[View], info: dict, options: Options, server_pid: int | None = None,
+                server: ServerProcesses | None = None, during=None) -> Results:
+    """Run the sessions against the app at `base` ("http://127.0.0.1:PORT"). `during`: a
+    coroutine function run beside the sessions (e.g. one that stops an app process)."""
+    server = server or (ServerProcesses(server_pid) if server_pid else None)
     results = Results()
     ws_url = "ws" + base[len("http"):] + STREAM_PATH
     # One visit first, not timed: the server's first run imports the pages' modules.
@@ -442,25 +535,30 @@ async def drive(base: str, views: list[View], info: dict, options: Options, serv
         results.errors.append(f"warm-up visit to /: {'; '.join(first.problems + first.refusals) or 'no script_finished'}")
         return results
     samples: list[tuple[float, float]] = []
-    sampler = asyncio.create_task(_sample_cpu(server_pid, samples)) if server_pid else None
-    started, cpu_before, client_before = time.perf_counter(), (load.cpu_seconds(server_pid) if server_pid else 0.0), time.process_time()
+    sampler = asyncio.create_task(_sample_cpu(server, samples)) if server else None
+    started, cpu_before, client_before = time.perf_counter(), (server.cpu() if server else 0.0), time.process_time()
     deadline = time.monotonic() + options.seconds
+    side = asyncio.create_task(during()) if during else None
     await load.run_sessions(
         lambda number: session(number, base, views, info, deadline, options, results),
         options.sessions, min(options.ramp, options.seconds / 2), options.seconds + options.page_timeout + 30, results.errors,
     )
     results.wall = time.perf_counter() - started
     results.client_cpu = time.process_time() - client_before
-    if server_pid:
+    if side is not None:
+        await side
+    if server:
         sampler.cancel()
-        results.server_cpu = load.cpu_seconds(server_pid) - cpu_before
+        results.server_cpu = server.cpu() - cpu_before
         samples.append((time.perf_counter(), results.server_cpu + cpu_before))
         results.server_cpu_peak = _peak_share(samples)
+        results.server_rss_peak_mb = round(server.rss_peak_mb, 1)
     return results
 
 
-def run(base: str, views: list[View], info: dict, options: Options, server_pid: int | None = None) -> Results:
-    return asyncio.run(drive(base, views, info, options, server_pid))
+def run(base: str, views: list[View], info: dict, options: Options, server_pid: int | None = None,
+        server: ServerProcesses | None = None, during=None) -> Results:
+    return asyncio.run(drive(base, views, info, options, server_pid, server, during))
 
 
 # --- report ----------------------------------------------------------------------------------------
@@ -486,6 +584,9 @@ def summary(results: Results) -> dict:
             "server_cpu_s": None if results.server_cpu is None else round(results.server_cpu, 1),
             "server_cpu_share_of_one_core": None if results.server_cpu is None or not results.wall else round(results.server_cpu / results.wall, 3),
             "server_cpu_peak_5s_share": None if results.server_cpu_peak is None else round(results.server_cpu_peak, 3),
+            "server_cpu_ms_per_view": round(1000 * results.server_cpu / len(every), 1) if results.server_cpu is not None and every else None,
+            "server_rss_peak_mb": results.server_rss_peak_mb,
+            "reconnects": results.reconnects, "moved_notices": results.moved_notices,
             "errors": results.errors[:100], "warnings": results.warnings, "refusals": results.refusals}
 
 
@@ -501,6 +602,9 @@ def report(data: dict) -> None:
     if data["server_cpu_s"] is not None:
         print(f"app server CPU {data['server_cpu_s']} s over {data['wall_s']} s wall = {data['server_cpu_share_of_one_core']:.0%} of one core "
               f"(busiest 5 s: {data['server_cpu_peak_5s_share'] or 0:.0%}); the machine has {os.cpu_count()} cores")
+        print(f"app server CPU per view {data['server_cpu_ms_per_view']} ms; app processes' memory at its highest {data['server_rss_peak_mb']} MB")
+    if data.get("reconnects"):
+        print(f"views redone after their app process stopped: {data['reconnects']} (the new session said so: {data['moved_notices']})")
     for text in data["refusals"][:3]:
         print("REFUSED (expected)", text)
     for text in data["warnings"][:3]:
@@ -525,6 +629,75 @@ def _bounded(kind, low, high):
     return parse
 
 
+def start_cluster(url: str, workers: int, startup_timeout: float = 180.0):
+    """scripts/cluster.py with `workers` app processes behind HAProxy on a free port, on the
+    database `url`. Returns (process, base URL, log folder); stop it with stop_cluster."""
+    import socket
+    import subprocess
+    import tempfile
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log_dir = Path(tempfile.mkdtemp(prefix="load_ws_cluster_"))
+    process = subprocess.Popen(
+        [sys.executable, str(REPO_ROOT / "scripts" / "cluster.py"), "--workers", str(workers), "--port", str(port),
+         "--log-dir", str(log_dir), "--restart-delay", "1"],
+        cwd=REPO_ROOT, env={**os.environ, "DASHBOARD_DATABASE_URL": url}, stdout=(log_dir / "cluster.log").open("ab"),
+        stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + startup_timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"scripts/cluster.py exited: {(log_dir / 'cluster.log').read_text()[-2000:]}")
+        config = log_dir / "haproxy.cfg"
+        ports = [line.split("127.0.0.1:")[1].split()[0] for line in config.read_text().splitlines() if " server w" in line] if config.exists() else []
+        up = 0
+        for worker_port in ports:
+            with contextlib.suppress(Exception):
+                with urllib.request.urlopen(f"http://127.0.0.1:{worker_port}/_stcore/health", timeout=2) as answer:
+                    up += answer.status == 200
+        if ports and up == len(ports):
+            time.sleep(2.5)  # the proxy's health checks (every second, two to rise) see them up
+            return process, f"http://127.0.0.1:{port}", log_dir
+        time.sleep(0.5)
+    stop_cluster(process)
+    raise RuntimeError(f"the cluster did not start within {startup_timeout:.0f} s (logs in {log_dir})")
+
+
+def stop_cluster(process) -> None:
+    import signal
+
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(20)
+        except Exception:  # noqa: BLE001 - then by force, the whole group
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def cluster_traceback(log_dir: Path) -> str | None:
+    for log in sorted(log_dir.glob("worker*.log")):
+        text = log.read_text(errors="replace")
+        if "Traceback" in text:
+            return f"{log.name} holds a traceback:\n" + text[text.index("Traceback"):][:1500]
+    return None
+
+
+def stop_worker_after(server: ServerProcesses, seconds: float, stopped: list):
+    """A `during` coroutine: after `seconds`, SIGKILL the first app process (as a crash would)."""
+    import signal
+
+    async def stop() -> None:
+        await asyncio.sleep(seconds)
+        pids = sorted(server.pids())
+        if pids:
+            os.kill(pids[0], signal.SIGKILL)
+            stopped.append(pids[0])
+
+    return stop
+
+
 def default_db_url() -> str:
     """The benchmarks' default-size database if it was built, else the app's demo database."""
     from data_access.db import DEFAULT_SQLITE_PATH
@@ -539,12 +712,17 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=_bounded(float, 1, MAX_SECONDS), default=60.0, help=f"seconds of browsing (1..{MAX_SECONDS})")
     parser.add_argument("--page-timeout", type=_bounded(float, 1, 300), default=60.0, help="seconds before a view counts as failed")
     parser.add_argument("--think", type=_bounded(float, 0, 60), default=1.0, help="each session pauses 0..THINK s between views")
+    parser.add_argument("--think-min", type=_bounded(float, 0, 60), default=0.0, help="the shortest pause (default 0): --think-min 5 --think 15 pauses 5..15 s")
     parser.add_argument("--ramp", type=_bounded(float, 0, 60), default=5.0, help="seconds over which the sessions start")
     parser.add_argument("--hostile", type=_bounded(float, 0, 1), default=0.0, help="share of views that are unit links with bad codes")
     parser.add_argument("--new-session-per-view", action="store_true",
                         help="a new websocket (Streamlit session) per view, as a page load or a followed link does; "
                              "default: each session stays connected and reruns with the next view, as in-app navigation does")
     parser.add_argument("--url", default=None, help="database URL (default: benchmarks/out/default.sqlite if built, else var/demo.sqlite)")
+    parser.add_argument("--workers", type=_bounded(int, 1, 16), default=None,
+                        help="run the app as N processes behind HAProxy (scripts/cluster.py) and load it through the proxy")
+    parser.add_argument("--kill-worker-at", type=float, default=None, metavar="S",
+                        help="with --workers: SIGKILL one app process S seconds into the run (its sessions reconnect)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, default=RESULT_FILE, help=f"where to write the results (default {RESULT_FILE})")
     args = parser.parse_args(argv)
@@ -555,26 +733,42 @@ def main(argv=None) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    options = Options(sessions=args.sessions, seconds=args.seconds, page_timeout=args.page_timeout, think=args.think,
+    options = Options(sessions=args.sessions, seconds=args.seconds, page_timeout=args.page_timeout, think=args.think, think_min=args.think_min,
                       ramp=args.ramp, seed=args.seed, hostile=args.hostile, new_session_per_view=args.new_session_per_view)
     views, info = plan(url, args.seed)
     load_before = os.getloadavg()
     print(f"database: {url}")
     print(f"periods {info['periods']}, scopes {info['scopes']}, wards {info['wards']}")
     print(f"load average before: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}")
-    server = load.start_app(url)
-    pid = server.process.pid
-    print(f"app: {server.url} (pid {pid}, log {server.log_path})", flush=True)
-    try:
-        results = run(server.url, views, info, options, server_pid=pid)
-        traceback = load.log_traceback(server)
-        if traceback:
-            results.errors.append(traceback)
-    finally:
-        server.stop()
+    if args.workers:
+        process, base, log_dir = start_cluster(url, args.workers)
+        processes = ServerProcesses(process.pid, cluster=True)
+        print(f"app: {base} (HAProxy and {args.workers} app processes {sorted(processes.pids())}, logs {log_dir})", flush=True)
+        stopped: list[int] = []
+        during = stop_worker_after(processes, args.kill_worker_at, stopped) if args.kill_worker_at is not None else None
+        try:
+            results = run(base, views, info, options, server=processes, during=during)
+            if stopped:
+                print(f"stopped app process {stopped[0]} (SIGKILL) {args.kill_worker_at:.0f} s into the run")
+            traceback = cluster_traceback(log_dir)
+            if traceback:
+                results.errors.append(traceback)
+        finally:
+            stop_cluster(process)
+    else:
+        server = load.start_app(url)
+        pid = server.process.pid
+        print(f"app: {server.url} (pid {pid}, log {server.log_path})", flush=True)
+        try:
+            results = run(server.url, views, info, options, server_pid=pid)
+            traceback = load.log_traceback(server)
+            if traceback:
+                results.errors.append(traceback)
+        finally:
+            server.stop()
     data = summary(results)
-    data = {"database": url, "sessions": options.sessions, "seconds": options.seconds, "mode": "new session per view" if options.new_session_per_view else "one session per user, rerun per view",
-            "think_s": options.think, "hostile_share": options.hostile, "seed": options.seed, "cpu_count": os.cpu_count(),
+    data = {"database": url, "workers": args.workers or 1, "sessions": options.sessions, "seconds": options.seconds, "mode": "new session per view" if options.new_session_per_view else "one session per user, rerun per view",
+            "think_s": [options.think_min, options.think], "hostile_share": options.hostile, "seed": options.seed, "cpu_count": os.cpu_count(),
             "load_average_before": [round(x, 2) for x in load_before], "load_average_after": [round(x, 2) for x in os.getloadavg()], **data}
     report(data)
     print(f"load average before {load_before[0]:.2f}, after {data['load_average_after'][0]:.2f}")

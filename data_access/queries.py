@@ -123,7 +123,37 @@ def _rating_counts(engine, start, end, codes, by=(), period_grain=None) -> pd.Da
 
 
 def _dossier_counts(engine, start, end, codes, by=(), period_grain=None) -> pd.DataFrame:
+    if "field_code" in by and not (is_whole_months(start, end) and period_grain != "day"):
+        return _dossier_counts_from_facts(engine, start, end, codes, by, period_grain)
     return _summary_counts(engine, dossier_daily, dossier_monthly, DOSSIER_COUNTS, DOSSIER_KEYS, start, end, codes, by, period_grain)
+
+
+def _dossier_counts_from_facts(engine, start, end, codes, by, period_grain) -> pd.DataFrame:
+    """Dossier counts by field for part of a month, or by day: the daily summary has no
+    field, so they are counted from the period's dossiers with the refresh's own rules. A
+    rare view (the trends page split by field over weeks or days), bounded by its period."""
+    from data_access import refresh  # refresh reads the steps module, which reads this one
+
+    with engine.connect() as connection:
+        facts = refresh.read_dossier_facts(connection, start, end, codes)
+    events = refresh.dossier_events(facts, pd.Timestamp(start))
+    events = events[events["day"] <= pd.Timestamp(end)]
+    group = list(by)
+    if period_grain == "month":
+        events = events.assign(period=events["day"].dt.to_period("M").dt.start_time)
+    elif period_grain:
+        events = events.assign(period=events["day"])
+    if period_grain:
+        group.insert(0, "period")
+    names = group + list(DOSSIER_COUNTS)
+    if events.empty:
+        return pd.DataFrame({name: pd.Series(dtype="int64") for name in names})
+    frame = events.groupby(group, as_index=False)[list(DOSSIER_COUNTS)].sum()[names]
+    for name in DOSSIER_COUNTS:
+        frame[name] = frame[name].astype("int64")
+    if "channel" in frame:
+        frame["channel"] = frame["channel"].astype("int64")
+    return frame
 
 
 def rating_counts(engine: Engine, start: date, end: date, codes: Codes = None, by: Sequence[str] = (), period_grain: str | None = None, *, viewer: Viewer) -> pd.DataFrame:

@@ -86,6 +86,7 @@ def refresh_summaries_in(
     rows of one source to take from memory instead of the database."""
     today = today or date.today()
     month_since = since.replace(day=1) if since else None
+    serialise_refresh(connection)
     sync_calendar(connection)
     if "ratings" in sources:
         _refresh_ratings(connection, month_since, fresh if fresh and fresh.source == "ratings" else None)
@@ -102,6 +103,20 @@ def refresh_summaries_in(
         insert(refresh_log),
         [{"table_name": "all" if len(sources) > 1 else sources[0], "from_day": since, "to_day": today, "refreshed_at": datetime.now()}],
     )
+
+
+# pg_advisory_xact_lock's key for "a summary refresh is running" (any fixed 64-bit number).
+REFRESH_LOCK_KEY = 1_400_014
+
+
+def serialise_refresh(connection: Connection) -> None:
+    """On PostgreSQL, wait for any other transaction refreshing summaries to commit, and hold
+    the turn until this one ends. Two imports at once otherwise each count the facts without
+    the other's uncommitted rows, and the later commit overwrites (or collides with) the
+    earlier one's sums. Every statement after the wait sees what the other committed.
+    SQLite has one writer at a time already (db.take_write_lock)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(REFRESH_LOCK_KEY)))
 
 
 def _raw(column):
@@ -188,7 +203,9 @@ def fresh_facts(connection: Connection, table: Table, frame: pd.DataFrame, stage
 
 
 def _replace_summaries(connection: Connection, daily, monthly, events: pd.DataFrame, keys: list[str], counts, month_since: date | None) -> None:
-    """Delete the summary rows from `month_since` on and write the sums of `events` (one row per event, with `day`)."""
+    """Delete the summary rows from `month_since` on and write the sums of `events` (one row
+    per event, with `day`). The daily table keeps those of `keys` it has (dossier_daily has
+    no field)."""
     for table, period in ((daily, "day"), (monthly, "month")):
         clear = delete(table)
         if month_since is not None:
@@ -196,12 +213,17 @@ def _replace_summaries(connection: Connection, daily, monthly, events: pd.DataFr
         connection.execute(clear)
     if events.empty:
         return
-    by_day = events.groupby(["day", "unit_code", *keys], as_index=False, dropna=False)[list(counts)].sum()
+    # Codes as categories: grouping a million Arrow-backed strings cost several times more.
+    events = events.astype({key: "category" for key in ("unit_code", *keys) if events[key].dtype == object or pd.api.types.is_string_dtype(events[key])})
+    by_day = events.groupby(["day", "unit_code", *keys], as_index=False, dropna=False, observed=True)[list(counts)].sum()
     by_month = (
         by_day.assign(month=by_day["day"].dt.to_period("M").dt.start_time)
-        .groupby(["month", "unit_code", *keys], as_index=False, dropna=False)[list(counts)]
+        .groupby(["month", "unit_code", *keys], as_index=False, dropna=False, observed=True)[list(counts)]
         .sum()
     )
+    daily_keys = [key for key in keys if key in daily.c]
+    if daily_keys != keys:
+        by_day = by_day.groupby(["day", "unit_code", *daily_keys], as_index=False, dropna=False, observed=True)[list(counts)].sum()
     bulk_insert(connection, daily, by_day.assign(day=by_day["day"].dt.date))
     bulk_insert(connection, monthly, by_month.assign(month=by_month["month"].dt.date))
 
@@ -245,6 +267,14 @@ def _read_dossiers(connection: Connection, start: date | None, fresh: Fresh | No
 
 def _refresh_dossiers(connection: Connection, facts: pd.DataFrame, month_since: date | None) -> None:
     since = pd.Timestamp(month_since) if month_since else pd.Timestamp.min
+    events = dossier_events(facts, since)
+    _replace_summaries(connection, dossier_daily, dossier_monthly, events, ["field_code", "channel"], DOSSIER_COUNTS, month_since)
+
+
+def dossier_events(facts: pd.DataFrame, since: pd.Timestamp) -> pd.DataFrame:
+    """One row per receipt or finish on or after `since` (day, unit_code, field_code,
+    channel and the DOSSIER_COUNTS it adds): what the dossier summaries sum, and what a
+    cut by field of part of a month sums from the facts (queries._dossier_counts)."""
     keys = ["unit_code", "field_code", "channel"]
     zero = {name: 0 for name in DOSSIER_COUNTS}
 
@@ -277,8 +307,20 @@ def _refresh_dossiers(connection: Connection, facts: pd.DataFrame, month_since: 
             "digitised": finished["digitised"].astype("int64"),
         }
     )
-    events = pd.concat([received_events, finished_events], ignore_index=True)
-    _replace_summaries(connection, dossier_daily, dossier_monthly, events, ["field_code", "channel"], DOSSIER_COUNTS, month_since)
+    return pd.concat([received_events, finished_events], ignore_index=True)
+
+
+def read_dossier_facts(connection: Connection, start: date, end: date, codes) -> pd.DataFrame:
+    """The facts of dossiers received or finished from `start` to `end` (inclusive) in the
+    units `codes` (None: all), as the refresh reads them."""
+    d = dossiers.c
+    low, high = datetime.combine(start, datetime.min.time()), datetime.combine(end + timedelta(days=1), datetime.min.time())
+    query = select(*_columns(dossiers, FACT_COLUMNS["dossiers"])).where(
+        or_(d.received_at.between(low, high), d.finished_at.between(low, high))
+    )
+    if codes is not None:
+        query = query.where(d.unit_code.in_(list(codes)))
+    return _read(connection, query, _timestamps(dossiers, FACT_COLUMNS["dossiers"]))
 
 
 def _refresh_backlog(connection: Connection, facts: pd.DataFrame, today: date, start: date | None = None) -> None:

@@ -17,6 +17,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib import colors as mcolors  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from metrics import kpis  # noqa: E402
@@ -25,10 +27,18 @@ BLUE, RED, GREEN, GREY = "#1f5fa8", "#d1495b", "#2a9d8f", "#8d99ae"
 plt.rcParams.update({"font.family": "DejaVu Sans", "font.size": 11, "axes.spines.top": False, "axes.spines.right": False})
 
 
+def _subplots(figsize):
+    """A figure with its own Agg canvas, outside pyplot's global figure list: the meeting page
+    draws from several sessions' threads at once, and pyplot's shared state then handed one
+    of them a canvas without a renderer (seen under benchmarks.load_ws, issue 14)."""
+    figure = Figure(figsize=figsize)
+    FigureCanvasAgg(figure)
+    return figure, figure.add_subplot()
+
+
 def _png(figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=150, bbox_inches="tight", facecolor="white")
-    plt.close(figure)
     return buffer.getvalue()
 
 
@@ -90,7 +100,7 @@ def map_png(briefing, width_in: float = 10, height_in: float = 6.2) -> bytes:
     kpi, lang = briefing.focus, briefing.lang
     values = briefing.units_values
     cmap, norm = _colours(kpi, briefing.trend_target, values["value"].astype("float64").to_numpy())
-    figure, axis = plt.subplots(figsize=(width_in, height_in))
+    figure, axis = _subplots((width_in, height_in))
     weak = set(briefing.bottom["unit_code"])
     named = set(values["unit_code"]) if len(values) <= LABEL_ALL_UP_TO else weak
     if briefing.boundaries is not None:
@@ -133,7 +143,7 @@ def bar_png(briefing, width_in: float = 10, height_in: float = 5.5) -> bytes:
 
     kpi, lang = briefing.focus, briefing.lang
     bottom = briefing.bottom
-    figure, axis = plt.subplots(figsize=(width_in, height_in))
+    figure, axis = _subplots((width_in, height_in))
     y = np.arange(len(bottom))
     values = bottom["value"].astype("float64")
     axis.barh(y, values, color=RED, height=0.6)
@@ -159,7 +169,7 @@ def line_png(briefing, width_in: float = 10, height_in: float = 4.8) -> bytes:
     """The focus KPI over the last 12 periods, with its target."""
     kpi, lang = briefing.focus, briefing.lang
     trend = briefing.trend
-    figure, axis = plt.subplots(figsize=(width_in, height_in))
+    figure, axis = _subplots((width_in, height_in))
     x = np.arange(len(trend))
     axis.plot(x, trend["value"].astype("float64"), color=BLUE, marker="o", linewidth=2.5, label=briefing.scope_name)
     if briefing.trend_target is not None:

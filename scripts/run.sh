@@ -3,6 +3,8 @@
 #
 #   bash scripts/run.sh                      # http://127.0.0.1:8501
 #   DASHBOARD_ADDRESS=0.0.0.0 bash scripts/run.sh --server.port 8080   # once sign-in is set up
+#   bash scripts/run.sh --workers 2          # 2 app processes behind HAProxy on the same address
+#                                            # and port (scripts/cluster.py; apt-get install haproxy)
 #
 # With no sign-in configured (no account, no [auth] in secrets.toml) the dashboard is a
 # single-user demo: scripts/serve.py then listens on 127.0.0.1 only and refuses another
@@ -87,6 +89,13 @@ ensure_venv "$ROOT/requirements.txt"
 
 ADDRESS="${DASHBOARD_ADDRESS:-127.0.0.1}"
 PORT="${DASHBOARD_PORT:-8501}"
+if [[ "${1:-}" == "--workers" ]]; then
+    # Several app processes behind HAProxy, the database their only shared state.
+    workers="${2:?--workers needs a number}"
+    shift 2
+    log "Starting the dashboard on http://$ADDRESS:$PORT with $workers app processes behind HAProxy (Ctrl+C stops them)"
+    exec "$VENV/bin/python" "$ROOT/scripts/cluster.py" --workers "$workers" --address "$ADDRESS" --port "$PORT" "$@"
+fi
 log "Starting the dashboard on http://$ADDRESS:$PORT (Ctrl+C stops it)"
 # scripts/serve.py is `streamlit run app.py` with deep links working from the first visit.
 exec "$VENV/bin/python" "$ROOT/scripts/serve.py" \

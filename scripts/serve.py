@@ -115,10 +115,40 @@ def customise_server() -> None:
     starlette_app.create_streamlit_routes = lambda runtime: [*session_cookie.routes(), *original(runtime)]
     session_cookie.ROUTES_ON = True
 
+    watch_moved_sessions()
+
     if os.environ.get(METRICS_ENV) != "1":
         # A plain 404, not the app's page that any unknown path gets.
         starlette_app.create_metrics_routes = lambda runtime, base_url: [
             Route(starlette_routes._with_base(starlette_routes.ROUTE_METRICS, base_url), metrics_off)]
+
+
+def fast_strings() -> None:
+    """Text columns held as Python strings, not Arrow arrays: the app's frames are small (units,
+    days, fields) and every pandas operation on an Arrow string column paid a pyarrow call;
+    a profile under load put a fifth of the server's time there (issue 14). Same `str` dtype
+    and missing-value rules, other storage."""
+    import pandas as pd
+
+    pd.set_option("mode.string_storage", "python")
+
+
+def watch_moved_sessions() -> None:
+    """A browser that asks to resume a session this process never had (its process stopped
+    and the proxy sent it here) gets a new session; ui/reconnect.py tells the user."""
+    from streamlit.runtime.websocket_session_manager import WebsocketSessionManager
+
+    from ui import reconnect
+
+    original = WebsocketSessionManager.connect_session
+
+    def connect_session(self, *args, existing_session_id=None, **kwargs):
+        session_id = original(self, *args, existing_session_id=existing_session_id, **kwargs)
+        if existing_session_id and session_id != existing_session_id and existing_session_id not in self._active_session_info_by_id:
+            reconnect.note_moved(session_id)
+        return session_id
+
+    WebsocketSessionManager.connect_session = connect_session
 
 
 def main(argv: list[str]) -> int:
@@ -142,6 +172,7 @@ def main(argv: list[str]) -> int:
     from ui import auth
 
     auth.DEMO_AT_START = demo  # the app runs in this process and reads it on every run
+    fast_strings()
 
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli

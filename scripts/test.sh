@@ -5,8 +5,8 @@
 #   bash scripts/test.sh -q -k infra   # arguments go to pytest unchanged
 #
 # 1. Debian packages, only when their programs are missing: the PostgreSQL server
-#    (postgresql), Debian's Chromium for the real-browser tests (chromium) and fonts
-#    (fonts-dejavu-core). Needs root (or password-less sudo); otherwise says what is missing
+#    (postgresql), Debian's Chromium for the real-browser tests (chromium), fonts
+#    (fonts-dejavu-core) and HAProxy for the scale-out test (haproxy). Needs root (or password-less sudo); otherwise says what is missing
 #    and goes on (those tests then skip, except under CI=true where they fail).
 # 2. The virtualenv .venv in the repo (shared with scripts/run.sh) with requirements-dev.txt,
 #    reinstalled only when the requirements files change.
@@ -25,6 +25,7 @@ missing_packages() {
     dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing+=(fonts-dejavu-core)
     command -v runuser >/dev/null 2>&1 || missing+=(util-linux)
     [[ -x /usr/bin/time ]] || missing+=(time)  # peak-memory figures of tests/test_upload_bombs.py
+    command -v haproxy >/dev/null 2>&1 || [[ -x /usr/sbin/haproxy ]] || missing+=(haproxy)  # tests/test_scale_out.py
     echo "${missing[@]:-}"
 }
 

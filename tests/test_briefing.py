@@ -263,3 +263,19 @@ def test_cli_builds_and_rejects_bad_input(pack_db, tmp_path):
     files = [p.name for p in tmp_path.iterdir()]
     assert files == [f"giao-ban_Quan-1_{pack_db['period'].key}.pdf"]
     assert (tmp_path / files[0]).read_bytes()[:5] == b"%PDF-"
+
+
+def test_meeting_figures_drawn_by_several_sessions_at_once(briefing):
+    """The meeting page draws these in each session's own thread: no shared pyplot state
+    (issue 14: under load one got a canvas without a renderer)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from reports import figures
+
+    def draw(_):
+        return [figures.map_png(briefing), figures.bar_png(briefing), figures.line_png(briefing)]
+
+    with ThreadPoolExecutor(4) as pool:
+        drawn = list(pool.map(draw, range(8)))
+    assert all(png.startswith(b"\x89PNG") for pngs in drawn for png in pngs)
+    assert len({pngs[0] for pngs in drawn}) == 1  # the same figure each time

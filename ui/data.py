@@ -13,6 +13,8 @@ public loaders below, which add the scope themselves.
 from __future__ import annotations
 
 import functools
+import threading
+import time
 from datetime import date
 
 import pandas as pd
@@ -38,7 +40,49 @@ def engine():
 
 
 def db_key() -> str:
-    return database_url()
+    url = database_url()
+    follow_other_processes(url)
+    return url
+
+
+# How often a process looks whether the data changed (an import, a commitment saved) in
+# another app process behind the proxy: its cached answers are then dropped (issue 14).
+VERSION_CHECK_SECONDS = 5.0
+_version = {"url": None, "value": None, "checked": -1e9}
+_version_lock = threading.Lock()
+
+
+def data_version(url: str) -> tuple:
+    """The last refresh, audit row and commitment change: any import, data-page action or
+    commitment saved by any process moves one of them."""
+    from sqlalchemy import func, select
+
+    from data_access.schema import audit_log, commitment_updates, commitments, refresh_log
+
+    with _engine(url).connect() as connection:
+        latest = [select(func.max(table.c.id)).scalar_subquery() for table in (refresh_log, audit_log, commitments, commitment_updates)]
+        return tuple(connection.execute(select(*latest)).one())
+
+
+def follow_other_processes(url: str) -> None:
+    """Drop this process's cached data when the database changed since it last looked (at
+    most every VERSION_CHECK_SECONDS): several processes then show the same figures within
+    seconds of an import, whichever one ran it. A database that cannot be read is left to
+    the loaders, which say so."""
+    now = time.monotonic()
+    with _version_lock:
+        if _version["url"] == url and now - _version["checked"] < VERSION_CHECK_SECONDS:
+            return
+        _version["checked"] = now
+    try:
+        value = data_version(url)
+    except Exception:  # noqa: BLE001 - the loaders report an unreachable database
+        return
+    with _version_lock:
+        changed = _version["url"] == url and _version["value"] is not None and value != _version["value"]
+        _version["url"], _version["value"] = url, value
+    if changed:
+        st.cache_data.clear()
 
 
 def scope() -> tuple[str, str | None]:

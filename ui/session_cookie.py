@@ -5,15 +5,19 @@ cookie set by JavaScript could be read by JavaScript. So scripts/serve.py adds t
 HTTP routes to Streamlit's own server (Starlette):
 
 * /_dashboard/session?ticket=T - after a successful sign-in the page sends the browser
-  here with a one-time ticket (random, 60 s, single use, kept in this process); the route
+  here with a one-time ticket (60 s, signed like the cookie and self-contained, so any app
+  process behind the proxy can redeem it; single use in the process that redeems it, and
+  the proxy sends the browser back to the process that issued it); the route
   sets the cookie `dashboard_session` (HttpOnly, SameSite=Lax, Secure over https, 8 hours
   by default: DASHBOARD_SESSION_HOURS) and sends the browser back to the page it asked for,
   with its parameters.
 * /_dashboard/sign-out?next=P - clears the cookie.
 
 The cookie holds the user name, its expiry and an HMAC-SHA256 of both under a secret:
-DASHBOARD_SESSION_SECRET (set it when several app processes serve the same users), else
-one made at random when the server starts (a restart then signs everyone out). The app
+DASHBOARD_SESSION_SECRET (set it when several app processes serve the same users:
+`scripts/run.sh --workers N` makes one for them), else one made at random when the server
+starts (a restart then signs everyone out). Nothing of a sign-in lives in one process's
+memory but the list of tickets already redeemed there. The app
 reads it with st.context.cookies on every run and still checks that the account is active.
 """
 
@@ -36,7 +40,7 @@ TICKET_SECONDS = 60
 
 ROUTES_ON = False  # set by scripts/serve.py once the routes are part of the server
 _SECRET = (os.environ.get(SECRET_ENV) or secrets.token_hex(32)).encode()
-_tickets: dict[str, tuple[str, str, float]] = {}
+_redeemed: dict[str, float] = {}  # ticket -> its expiry: a ticket works once per process
 _lock = threading.Lock()
 
 
@@ -73,22 +77,38 @@ def safe_next(path: str | None) -> str:
     return path or "/"
 
 
-def issue_ticket(username: str, next_path: str) -> str:
-    ticket = secrets.token_urlsafe(32)
-    with _lock:
-        now = time.time()
-        for old in [k for k, (_u, _n, expires) in _tickets.items() if expires < now]:
-            _tickets.pop(old, None)
-        _tickets[ticket] = (username, safe_next(next_path), now + TICKET_SECONDS)
-    return ticket
+def _encode(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def redeem_ticket(ticket: str | None) -> tuple[str, str] | None:
-    with _lock:
-        found = _tickets.pop(ticket or "", None)
-    if found is None or found[2] < time.time():
+def _decode(text: str) -> str:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+
+
+def issue_ticket(username: str, next_path: str, now: float | None = None) -> str:
+    """A signed ticket naming the user, the page to go back to and its expiry, with a random
+    part so that no two are alike."""
+    payload = f"{_encode(username)}.{_encode(safe_next(next_path))}.{int((now or time.time()) + TICKET_SECONDS)}.{secrets.token_urlsafe(12)}"
+    return f"{payload}.{_signature(payload)}"
+
+
+def redeem_ticket(ticket: str | None, now: float | None = None) -> tuple[str, str] | None:
+    now = now or time.time()
+    try:
+        user_part, next_part, expires, nonce, signature = (ticket or "").split(".")
+        payload = f"{user_part}.{next_part}.{expires}.{nonce}"
+        if not hmac.compare_digest(signature, _signature(payload)) or int(expires) < now:
+            return None
+        username, next_path = _decode(user_part), safe_next(_decode(next_part))
+    except (ValueError, UnicodeDecodeError):
         return None
-    return found[0], found[1]
+    with _lock:
+        for old in [k for k, expiry in _redeemed.items() if expiry < now]:
+            _redeemed.pop(old, None)
+        if ticket in _redeemed:
+            return None
+        _redeemed[ticket] = int(expires)
+    return username, next_path
 
 
 def routes() -> list:
