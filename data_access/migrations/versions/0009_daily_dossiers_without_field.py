@@ -1,6 +1,6 @@
 """daily dossier summary without the field (day x unit x channel)
 
-Revision ID: 0009_i14
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-11-25 17:45:00.000000
 
@@ -9,7 +9,7 @@ The stored rows are summed over fields into the new table: no refresh needed.
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0009_i14'
+revision = '0009'
 down_revision = '0008'
 branch_labels = None
 depends_on = None
