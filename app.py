@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from data_access.access import OutOfScope, Viewer
+from domain.access import OutOfScope, Viewer
 from data_access.db import DatabaseDamaged, DatabaseRefused, DatabaseUnavailable
 from ui import auth, data, frame, url_state
 from ui.i18n import language_switch, t

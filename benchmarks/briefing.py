@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     from sqlalchemy import func, select
 
     from data_access import queries
-    from data_access.access import SYSTEM
+    from domain.access import SYSTEM
     from data_access.db import make_engine
     from data_access.schema import dossiers, ratings
     from metrics import periods

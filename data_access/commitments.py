@@ -17,7 +17,7 @@ behind the chair's back. Open and late items are "pending"; done and dropped are
 Access: every read and write takes a required keyword `viewer`. Lists read only the
 viewer's own units (access.detail_codes: OutOfScope when a request names none of them);
 `create` accepts only a unit of the viewer's own, `update` only a commitment of one, and
-`history` raises OutOfScope for any other (data_access/access.py).
+`history` raises OutOfScope for any other (domain/access.py).
 
 Which items the next meeting opens with (`due_for_meeting`): every pending item due on or
 before the meeting date, plus every item closed since the previous meeting (the latest
@@ -35,8 +35,9 @@ import pandas as pd
 from sqlalchemy import and_, func, insert, or_, select, update as sa_update
 from sqlalchemy.engine import Engine
 
-from data_access import access, queries
-from data_access.access import Viewer
+from data_access import queries
+from domain import access
+from domain.access import Viewer
 from data_access.schema import commitment_updates, commitments, units
 
 STATUSES = ("open", "done", "late", "dropped")

@@ -21,8 +21,9 @@ import pandas as pd
 from sqlalchemy import and_, func, literal, not_, or_, select, true
 from sqlalchemy.engine import Engine
 
-from data_access import access, queries
-from data_access.access import Viewer
+from data_access import queries
+from domain import access
+from domain.access import Viewer
 from data_access import timeliness_sql as rule
 from data_access.schema import (
     DOSSIER_COUNTS,

@@ -70,3 +70,7 @@ def label(table: dict, code, lang: str = "vi") -> str:
     """The label of a code in one of the tables above, in the user's language."""
     vi, en = table[code]
     return en if lang == "en" else vi
+
+# Open dossiers at the end of a day (a snapshot, so summed over units, never over days);
+# the backlog_daily columns (data_access/schema.py).
+BACKLOG_COUNTS = ("open_dossiers", "open_overdue")

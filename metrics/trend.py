@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from data_access.schema import BACKLOG_COUNTS
+from domain.vocab import BACKLOG_COUNTS
 from metrics.periods import Period, bucket_of, trend_buckets
 
 # The grain of the summary table a trend of each grain reads: whole calendar months roll

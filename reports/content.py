@@ -24,12 +24,13 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from data_access import commitments as commitment_store
-from data_access import access, queries
-from data_access.access import Viewer
+from data_access import queries
+from domain import access
+from domain.access import Viewer
 from i18n.format import fmt_int, fmt_num
 from metrics import alerts as alert_rules
 from metrics import kpis, ranking, scoreboard, service_index
-from metrics import units as unit_tree
+from domain import units as unit_tree
 from metrics.periods import Period, previous_period, same_period_last_year
 from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame, trend_grain
 

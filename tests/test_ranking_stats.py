@@ -149,7 +149,7 @@ def test_alerts_find_the_true_incident_and_little_else(dense_demo, monkeypatch):
     import streamlit as st
 
     from data_access import demo
-    from data_access.access import SYSTEM
+    from domain.access import SYSTEM
     from metrics.periods import parse_period
     from ui import alerts, auth
 

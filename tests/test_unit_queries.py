@@ -5,7 +5,7 @@ here, not there: officers are put on some dossiers and two dissatisfied ratings 
 Every expected figure is worked out by hand in the comments.
 """
 
-from data_access.access import SYSTEM
+from domain.access import SYSTEM
 from datetime import date
 
 import pytest

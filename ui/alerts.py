@@ -11,7 +11,7 @@ import streamlit as st
 
 from metrics import alerts as alert_rules
 from metrics import kpis
-from metrics import units as unit_tree
+from domain import units as unit_tree
 from metrics.periods import Period
 from ui import data
 from ui.i18n import lang, t

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from data_access import access
-from data_access.access import OutOfScope, Viewer
+from domain import access
+from domain.access import OutOfScope, Viewer
 from data_access.db import DatabaseDamaged, DatabaseRefused, DatabaseUnavailable
 from i18n.format import fmt_date
 from ui import data, url_state

@@ -7,7 +7,7 @@ import pandas as pd
 from geo.figures import choropleth_map
 from i18n.format import fmt_int
 from metrics import kpis
-from metrics import units as unit_tree
+from domain import units as unit_tree
 from ui import charts
 from ui.i18n import lang
 

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from data_access import steps as step_store
-from data_access.access import viewer_for_scope
+from domain.access import viewer_for_scope
 from domain.steps import step_label, step_names
 from i18n.format import fmt_num
 from ui.data import TTL, _engine, _reachable, scope

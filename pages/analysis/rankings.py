@@ -11,8 +11,8 @@ import streamlit as st
 
 from i18n.format import fmt_int, fmt_num, fmt_pct
 from metrics import kpis, ranking, service_index
-from metrics import units as unit_tree
-from data_access import access
+from domain import units as unit_tree
+from domain import access
 from ui import auth, data
 from ui.downloads import Col, table
 from ui.filters import current

@@ -10,11 +10,11 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from data_access import access
+from domain import access
 from data_access import reminders as reminder_store
 from domain.steps import step_label
 from i18n.format import fmt_date, fmt_int
-from metrics import units as unit_tree
+from domain import units as unit_tree
 from ui import auth, data, url_state
 from ui import steps as step_ui
 from ui.downloads import Col, table

@@ -13,7 +13,7 @@ import streamlit as st
 from domain.vocab import DOSSIER_CHANNELS, RATING_CHANNELS
 from i18n.format import fmt_int
 from metrics import kpis, periods
-from metrics import units as unit_tree
+from domain import units as unit_tree
 from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame
 from ui import charts, data, unit_data
 from ui.downloads import Col, table

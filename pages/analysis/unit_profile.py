@@ -10,12 +10,12 @@ import re
 import pandas as pd
 import streamlit as st
 
-from data_access import access
+from domain import access
 from data_access import commitments as commitment_store
 from domain.vocab import RATING_CHANNELS, UNIT_LEVELS
 from i18n.format import fmt_date, fmt_int, fmt_pct
 from metrics import kpis, ranking
-from metrics import units as unit_tree
+from domain import units as unit_tree
 from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame, trend_grain
 from ui import alerts, auth, cards, charts, data, maps, surveys, unit_data, url_state
 from ui import steps as step_ui

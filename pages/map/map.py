@@ -6,11 +6,11 @@ keeps it; the click only changes that parameter.
 
 import streamlit as st
 
-from data_access import access
+from domain import access
 from geo.generated import APPROXIMATE_NOTE
 from i18n.format import fmt_int
 from metrics import kpis
-from metrics import units as unit_tree
+from domain import units as unit_tree
 from ui import auth, data, maps, url_state
 from ui.filters import current
 from ui.i18n import lang, t

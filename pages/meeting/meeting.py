@@ -14,14 +14,14 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from data_access import access
+from domain import access
 from data_access import commitments as store
 from data_access import reminders as reminder_store
-from data_access.access import viewer_for_scope
+from domain.access import viewer_for_scope
 from domain.steps import step_label
 from i18n.format import fmt_date, fmt_int
 from metrics import kpis
-from metrics import units as unit_tree
+from domain import units as unit_tree
 from reports import content, figures
 from ui import auth, charts, data, url_state
 from ui.downloads import audited
