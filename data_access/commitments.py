@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
 from sqlalchemy import and_, func, insert, or_, select, update as sa_update
@@ -318,7 +318,7 @@ def _frame(connection, query, today: date) -> pd.DataFrame:
 
 def _select():
     c = commitments.c
-    return select(*[col for col in commitments.columns], units.c.name.label("unit_name")).join(units, units.c.code == c.unit_code)
+    return select(*list(commitments.columns), units.c.name.label("unit_name")).join(units, units.c.code == c.unit_code)
 
 
 def list_commitments(engine: Engine, codes: Sequence[str] | None = None, statuses: Sequence[str] | None = None,

@@ -507,7 +507,7 @@ def _read_xlsx_rows(file, name: str, mapping: Mapping, lang: str, progress: Prog
                 progress(0.4 * index / max(total, 1), _m(lang, f"Đang đọc Excel… {index:,} dòng", f"Reading Excel… {index:,} rows"))
         headers: list[str] | None = None
         header_at = 0
-        for position, (index, texts) in enumerate(all_rows[:20]):
+        for position, (_index, texts) in enumerate(all_rows[:20]):
             if sum(normalise(t) in known for t in texts) >= 2:
                 header_at = position
                 break
@@ -943,7 +943,7 @@ def validate(spec: SourceSpec, raw: RawTable, reference: Reference, mapping: Map
     summary = pd.DataFrame(problems.summary, columns=["column", "expected", "rows", "first_row"])
     rejected_count = int(problems.bad_rows.sum())
     if problems.count == 0:
-        frame = pd.DataFrame({k: v for k, v in out.items()})
+        frame = pd.DataFrame(dict(out.items()))
         for target in list(frame.columns):
             if spec.columns.get(target) and spec.columns[target].kind == "datetime":
                 frame[target] = pd.Series(frame[target].to_numpy(), dtype="datetime64[us]")
@@ -1189,7 +1189,6 @@ def _check_survey_rules(found, out, raw: RawTable, problems: _Problems, lang: st
     """Scales and ranges, unit-level rows inside a province, PAPI dimensions, one row per figure."""
     from metrics import surveys
 
-    n = len(raw.frame)
     indicator = out["indicator"]
     own_scale = indicator.map(lambda i: surveys.INDICATORS[i][2] if i in surveys.INDICATORS else None)
     scale = out.get("scale")

@@ -18,7 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable
+from collections.abc import Callable
 
 import pandas as pd
 from sqlalchemy.engine import Engine
@@ -381,7 +381,7 @@ def week_board_header(lang: str) -> list[str]:
             tr(lang, "So với tuần trước", "Since last week"), tr(lang, "Thành phần yếu nhất", "Weakest components"), tr(lang, "Hồ sơ", "Dossiers")]
 
 
-def week_board_rows(b: "Briefing") -> list[list[str]]:
+def week_board_rows(b: Briefing) -> list[list[str]]:
     rows = []
     for r in b.week_board.lowest.itertuples():
         change = "—" if _missing(r.change) else ("+" if r.change > 0 else "") + fmt_num(r.change, b.lang, 2)
@@ -389,14 +389,14 @@ def week_board_rows(b: "Briefing") -> list[list[str]]:
     return rows
 
 
-def week_board_summary(b: "Briefing") -> str:
+def week_board_summary(b: Briefing) -> str:
     w = b.week_board
     counts = " · ".join(f"{label}: {fmt_int(n, b.lang)}" for label, n in w.band_counts)
     return b.t(f"Điểm chung {fmt_num(w.score, 'vi', 2)}/100 — {w.band_label}. {fmt_int(w.units_scored, 'vi')} đơn vị được xếp hạng. Xếp loại: {counts}.",
                f"Overall {fmt_num(w.score, 'en', 2)}/100 — {w.band_label}. {fmt_int(w.units_scored, 'en')} units ranked. Bands: {counts}.")
 
 
-def week_board_notes(b: "Briefing") -> list[str]:
+def week_board_notes(b: Briefing) -> list[str]:
     w = b.week_board
     return [w.version_label, b.t(f"Xếp loại: {w.bands_text} (cấu hình theo phiên bản).", f"Bands: {w.bands_text} (versioned configuration)."),
             b.t(f"{len(w.lowest)} đơn vị điểm thấp nhất của {w.week.label('vi')}, thấp nhất trước; điểm trên 100 của các nhóm có dữ liệu.",

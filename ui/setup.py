@@ -13,7 +13,7 @@ import os
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
-from data_access import demo, migrate, refresh
+from data_access import migrate, refresh
 from data_access.db import DEFAULT_SQLITE_PATH, PROJECT_ROOT, database_url, is_default_demo, make_engine, user_facing_error
 from geo import generated, glyphs
 from ui import data
@@ -84,6 +84,9 @@ def _fill_demo(engine) -> None:
             if message.startswith("Xong"):
                 message = t("Đã tạo", "Created") + message.removeprefix("Xong") + " · " + t("còn tổng hợp số liệu", "summaries still to build")
             bar.progress(min(max(fraction * 0.85, 0.0), 0.85), text=message)
+
+        # Imported here: the simulation is needed once per new demo file, not in every app process.
+        from data_access import demo
 
         demo.generate(engine, size=size, progress=progress)
         bar.progress(0.88, text=t("Đang tổng hợp số liệu theo ngày và tháng…", "Summarising by day and month…"))

@@ -12,11 +12,9 @@ import streamlit as st
 
 import re
 
-from data_access import ingest, ingest_worker
-from data_access.ingest_validate import load_mapping
 from i18n.format import fmt_datetime, fmt_int
 from reports.spreadsheet import csv_bytes
-from ui import auth, data, frame
+from ui import auth, frame, stores
 from ui.data import db_key
 from ui.downloads import audited
 from ui.i18n import lang, t
@@ -42,13 +40,12 @@ if not is_admin():
     st.warning(t("Chỉ quản trị viên được nạp dữ liệu.", "Only administrators may load data."), icon=":material/lock:")
     st.stop()
 
-engine = data.engine()
-mapping = load_mapping()
+mapping = stores.load_mapping()
 
 st.subheader(t("Nạp tệp xuất từ hệ thống", "Load an export"))
 source = st.radio(
     t("Nguồn dữ liệu", "Source"),
-    ingest.SOURCES,
+    stores.SOURCES,
     format_func=lambda s: t(*SOURCE_LABELS[s]),
     horizontal=True,
     key="ingest_source",
@@ -116,7 +113,7 @@ def _in_worker(upload, write: bool) -> dict:
     with tempfile.TemporaryDirectory(prefix="upload-") as folder:
         path = Path(folder) / "upload"
         path.write_bytes(upload.getbuffer())
-        outcome = ingest_worker.run_job(dict(url=db_key(), source=source, path=str(path), name=upload.name, lang=lang(),
+        outcome = stores.run_import_job(dict(url=db_key(), source=source, path=str(path), name=upload.name, lang=lang(),
                                              three_level=three_level, actor=auth.current_viewer().username, write=write), progress)
     bar.empty()
     return outcome
@@ -207,7 +204,7 @@ if upload is not None:
 
 st.subheader(t("Độ mới của số liệu", "Data freshness"))
 st.caption(t("Bản ghi mới nhất theo nguồn và đơn vị (hồ sơ: ngày tiếp nhận hoặc cập nhật mới nhất).", "Latest record per source and unit (dossiers: the latest received or updated time)."))
-fresh = ingest.freshness(engine)
+fresh = stores.freshness()
 # Each source's total first: how much the dashboard holds, at a glance.
 totals = fresh.groupby("source", as_index=False, sort=False).agg(records=("records", "sum"), latest=("latest", "max"))
 fresh = pd.concat([totals.assign(unit_code="", unit_name=t("Tất cả đơn vị", "All units")), fresh], ignore_index=True)
@@ -243,7 +240,7 @@ def audit_what(text: str) -> str:
 
 
 st.subheader(t("Nhật ký nhập/xuất", "Import and download log"))
-log = ingest.audit_entries(engine, 20)
+log = stores.audit_entries(20)
 st.dataframe(
     pd.DataFrame({
         t("Lúc", "At"): [fmt_datetime(d, lang()) for d in log["at"]],

@@ -11,11 +11,10 @@ import pandas as pd
 import streamlit as st
 
 from domain import access
-from data_access import reminders as reminder_store
 from domain.steps import step_label
 from i18n.format import fmt_date, fmt_int
 from domain import units as unit_tree
-from ui import auth, data, url_state
+from ui import auth, data, stores, url_state
 from ui import steps as step_ui
 from ui.downloads import Col, table
 from ui.filters import current
@@ -104,15 +103,15 @@ else:
     if not remindable.empty:
         labels = {int(r.step_id): f"{r.officer} · {r.dossier_code} · {step_label(r.step, lang())} · {t('trễ', 'late')} {r.days_late} {t('ngày', 'days')}" for r in remindable.itertuples()}
         chosen = st.selectbox(t("Nhắc cán bộ", "Remind the officer"), list(labels), format_func=labels.get, key="remind_step")
-        sender = reminder_store.email_sender_from_secrets()
+        sender = stores.email_sender_from_secrets()
         if sender is None:
             st.caption(t("Chưa cấu hình máy chủ thư: thêm mục [smtp] vào .streamlit/secrets.toml (host, port, sender…).", "No mail server configured: add [smtp] to .streamlit/secrets.toml (host, port, sender…)."))
         if st.button(t("Gửi nhắc việc qua e-mail", "Send the reminder by e-mail"), disabled=sender is None, key="remind_send", icon=":material/mail:"):
             try:
-                record = reminder_store.send_reminder(data.engine(), chosen, sender, viewer=viewer, lang=lang())
+                record = stores.send_reminder(chosen, sender, viewer=viewer, lang=lang())
             except access.OutOfScope as refused:
                 st.error(refused.text(lang()), icon=":material/lock:")
-            except reminder_store.NotRemindable as why:
+            except stores.NotRemindable as why:
                 st.warning(str(why))
             else:
                 if record["status"] == "sent":
@@ -122,7 +121,7 @@ else:
                 with st.expander(t("Nội dung đã gửi", "The message")):
                     st.text(record["message"])
 
-sent = reminder_store.reminders(data.engine(), datetime.combine(period.start, datetime.min.time()), codes, viewer=viewer)
+sent = stores.reminders(datetime.combine(period.start, datetime.min.time()), codes, viewer=viewer)
 if not sent.empty:
     st.markdown(f"**{t('Nhắc việc đã gửi trong kỳ', 'Reminders sent in the period')}**")
     table(

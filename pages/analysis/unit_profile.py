@@ -11,13 +11,12 @@ import pandas as pd
 import streamlit as st
 
 from domain import access
-from data_access import commitments as commitment_store
 from domain.vocab import RATING_CHANNELS, UNIT_LEVELS
 from i18n.format import fmt_date, fmt_int, fmt_pct
 from metrics import kpis, ranking
 from domain import units as unit_tree
 from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame, trend_grain
-from ui import alerts, auth, cards, charts, data, maps, surveys, unit_data, url_state
+from ui import alerts, auth, cards, charts, data, maps, stores, surveys, unit_data, url_state
 from ui import steps as step_ui
 from ui.downloads import Col, table
 from ui.filters import current
@@ -344,7 +343,7 @@ else:
 
 # --- commitments from review meetings ------------------------------------------------------------
 st.subheader(t("Nhiệm vụ từ các cuộc họp giao ban", "Commitments from review meetings"))
-pledged = commitment_store.list_commitments(data.engine(), scope, viewer=viewer)
+pledged = stores.list_commitments(scope, viewer=viewer)
 if pledged.empty:
     st.caption(t("Chưa có nhiệm vụ nào được giao cho đơn vị này.", "No commitment recorded for this unit."))
 else:
@@ -353,7 +352,7 @@ else:
             *([Col("Đơn vị", "Unit", pledged["unit_name"])] if multi else []),
             Col("Nội dung", "Commitment", pledged["title"]),
             Col("Hạn", "Due", pledged["due_date"], "date"),
-            Col("Trạng thái", "Status", [commitment_store.status_label(s, lang()) for s in pledged["effective_status"]]),
+            Col("Trạng thái", "Status", [stores.status_label(s, lang()) for s in pledged["effective_status"]]),
         ],
         f"{t('Nhiệm vụ', 'Commitments')} · {file_scope}",
         "commitments",

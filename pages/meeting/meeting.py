@@ -15,15 +15,13 @@ import pandas as pd
 import streamlit as st
 
 from domain import access
-from data_access import commitments as store
-from data_access import reminders as reminder_store
 from domain.access import viewer_for_scope
 from domain.steps import step_label
 from i18n.format import fmt_date, fmt_int
 from metrics import kpis
 from domain import units as unit_tree
 from reports import content, figures
-from ui import auth, charts, data, url_state
+from ui import auth, charts, data, stores, url_state
 from ui.downloads import audited
 from ui.filters import current
 from ui.i18n import lang, t
@@ -236,12 +234,12 @@ def commitments_slide() -> None:
     with change:
         update_form()
     with st.expander(t("Mọi nhiệm vụ chưa đóng của phạm vi", "Every pending commitment in this scope")):
-        pending = store.list_commitments(data.engine(), unit_tree.subtree_codes(units, filters.scope_code), store.PENDING, today, viewer=viewer)
+        pending = stores.list_commitments(unit_tree.subtree_codes(units, filters.scope_code), stores.PENDING, today, viewer=viewer)
         st.dataframe(
             pd.DataFrame({
                 t("Đơn vị", "Unit"): pending["unit_name"], t("Nội dung", "Commitment"): pending["title"],
                 t("Hạn", "Due"): [fmt_date(d) for d in pending["due_date"]],
-                t("Trạng thái", "Status"): [store.status_label(s, lang()) for s in pending["effective_status"]],
+                t("Trạng thái", "Status"): [stores.status_label(s, lang()) for s in pending["effective_status"]],
             }),
             hide_index=True, width="stretch",
         )
@@ -252,7 +250,7 @@ def reminders_since_last_meeting() -> None:
     since = b.commitments_since or (today - timedelta(days=30))
     codes = unit_tree.subtree_codes(units, filters.scope_code)
     try:
-        sent = reminder_store.reminders(data.engine(), datetime.combine(since, datetime.min.time()), None if filters.scope_code == filters.city_code else codes, viewer=viewer)
+        sent = stores.reminders(datetime.combine(since, datetime.min.time()), None if filters.scope_code == filters.city_code else codes, viewer=viewer)
     except access.OutOfScope:
         return
     if sent.empty:
@@ -268,7 +266,7 @@ def reminders_since_last_meeting() -> None:
         )
 
 
-def show_problems(error: store.CommitmentError) -> None:
+def show_problems(error: stores.CommitmentError) -> None:
     for message in error.messages(lang()):
         st.error(plain(message), icon=":material/error:")
 
@@ -296,9 +294,9 @@ def record_form() -> None:
         if value is not None and kpi_id and kpis.get(kpi_id).kind == "rate":
             value = value / 100.0
         try:
-            new_id = store.create(data.engine(), dict(unit_code=unit, title=title, owner=owner, due_date=due, kpi_id=kpi_id,
+            new_id = stores.create_commitment(dict(unit_code=unit, title=title, owner=owner, due_date=due, kpi_id=kpi_id,
                                                       target_value=value, created_by=by), today=today, viewer=viewer)
-        except store.CommitmentError as error:
+        except stores.CommitmentError as error:
             show_problems(error)
         else:
             briefing_for.clear()
@@ -306,15 +304,15 @@ def record_form() -> None:
 
 
 def update_form() -> None:
-    rows = store.list_commitments(data.engine(), unit_tree.subtree_codes(units, filters.scope_code), None, today, viewer=viewer)
+    rows = stores.list_commitments(unit_tree.subtree_codes(units, filters.scope_code), None, today, viewer=viewer)
     if rows.empty:
         st.caption(t("Chưa có nhiệm vụ nào.", "No commitments yet."))
         return
-    labels = {int(r["id"]): f"#{r['id']} · {r['unit_name']} · {r['title'][:60]} ({store.status_label(r['effective_status'], lang())})"
+    labels = {int(r["id"]): f"#{r['id']} · {r['unit_name']} · {r['title'][:60]} ({stores.status_label(r['effective_status'], lang())})"
               for r in rows.to_dict("records")}
     with st.form("update_commitment"):
         chosen = st.selectbox(t("Nhiệm vụ", "Commitment"), list(labels), format_func=labels.get, key="u_id")
-        status = st.radio(t("Trạng thái mới", "New status"), list(store.STATUSES), format_func=lambda s: store.status_label(s, lang()),
+        status = st.radio(t("Trạng thái mới", "New status"), list(stores.STATUSES), format_func=lambda s: stores.status_label(s, lang()),
                           horizontal=True, key="u_status", index=1)
         first, second = st.columns(2)
         new_due = first.date_input(t("Hạn mới (nếu dời hạn)", "New due date (if moved)"), value=None, format="DD/MM/YYYY", key="u_due")
@@ -323,20 +321,20 @@ def update_form() -> None:
         submitted = st.form_submit_button(t("Cập nhật", "Update"), type="primary")
     if submitted:
         try:
-            store.update(data.engine(), chosen, status, note=note, by=by, new_due_date=new_due, today=today, viewer=viewer)
-        except store.CommitmentError as error:
+            stores.update_commitment(chosen, status, note=note, by=by, new_due_date=new_due, today=today, viewer=viewer)
+        except stores.CommitmentError as error:
             show_problems(error)
         else:
             briefing_for.clear()
             st.success(t("Đã cập nhật.", "Updated."), icon=":material/check_circle:")
     if chosen is not None:
-        past = store.history(data.engine(), chosen, viewer=viewer)
+        past = stores.commitment_history(chosen, viewer=viewer)
         st.caption(t("Lịch sử", "History"))
         st.dataframe(
             pd.DataFrame({
                 t("Lúc", "At"): [str(v)[:16] for v in past["at"]], t("Người", "By"): past["by"],
-                t("Từ", "From"): [store.status_label(s, lang()) if s else "—" for s in past["old_status"]],
-                t("Sang", "To"): [store.status_label(s, lang()) for s in past["new_status"]],
+                t("Từ", "From"): [stores.status_label(s, lang()) if s else "—" for s in past["old_status"]],
+                t("Sang", "To"): [stores.status_label(s, lang()) for s in past["new_status"]],
                 t("Hạn mới", "New due"): [fmt_date(d) if d else "" for d in past["new_due_date"]],
                 t("Ghi chú", "Note"): past["note"].fillna(""),
             }),
