@@ -195,7 +195,7 @@ def alert_slide(index: int | None) -> None:
         column.metric(label, main, border=True)
         if volume:
             column.caption(volume.rstrip(")"))
-    st.markdown(f"[{t('Mở hồ sơ đơn vị', 'Open the unit profile')}](/unit?unit={unit.unit_code})")
+    st.markdown(f"[{t('Mở hồ sơ đơn vị', 'Open the unit profile')}]({url_state.link('unit', unit=unit.unit_code)})")
     if b.alert_count > len(b.alerts) and index == len(b.alerts) - 1:
         st.caption(t(f"… và {b.alert_count - len(b.alerts)} cảnh báo khác.", f"… and {b.alert_count - len(b.alerts)} more alerts."))
 
