@@ -125,7 +125,7 @@ def _work(job: dict) -> dict:
 
     from data_access import ingest
     from data_access.db import make_engine
-    from data_access.ingest_validate import FileRejected, Options
+    from ingest import FileRejected, Options
 
     def progress(fraction: float, message: str) -> None:
         print(f"PROGRESS {fraction:.3f} {' '.join(message.splitlines())[:200]}", flush=True)

@@ -1,4 +1,4 @@
-"""Loading real exports (data_access/ingest.py, ingest_validate.py, pages/admin/data.py).
+"""Loading real exports (data_access/ingest.py, ingest/, pages/admin/data.py).
 
 Every expected count below is worked out by hand from tests/tiny_dataset.py and the rows
 written in each test: the summaries must move by exactly the rows added or changed.
@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 from data_access import ingest, refresh, schema
-from data_access.ingest_validate import FileRejected, Options, load_mapping, parse_datetimes
+from ingest import FileRejected, Options, load_mapping, parse_datetimes
 from tests import tiny_dataset
 
 DOSSIER_HEADER = "Mã hồ sơ,Mã đơn vị,Mã thủ tục,Kênh nộp,Ngày tiếp nhận,Ngày hẹn trả,Ngày hoàn thành,Trạng thái"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from data_access import audit, ingest, ingest_worker
 from data_access import commitments as _commitments
 from data_access import reminders as _reminders
-from data_access.ingest_validate import load_mapping  # noqa: F401 - the import form's mapping
+from ingest import load_mapping  # noqa: F401 - the import form's mapping
 from ui import data
 
 # --- review-meeting commitments (data_access/commitments.py) ---
