@@ -32,7 +32,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from sqlalchemy import func, select
 
-from data_access import demo, ingest, refresh, schema
+import demo
+from data_access import ingest, refresh, schema
 from data_access.db import make_engine
 from ingest import FileRejected, load_mapping
 from data_access.migrate import upgrade

@@ -86,7 +86,7 @@ def _fill_demo(engine) -> None:
             bar.progress(min(max(fraction * 0.85, 0.0), 0.85), text=message)
 
         # Imported here: the simulation is needed once per new demo file, not in every app process.
-        from data_access import demo
+        import demo
 
         demo.generate(engine, size=size, progress=progress)
         bar.progress(0.88, text=t("Đang tổng hợp số liệu theo ngày và tháng…", "Summarising by day and month…"))
