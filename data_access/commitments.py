@@ -35,6 +35,7 @@ import pandas as pd
 from sqlalchemy import and_, func, insert, or_, select, update as sa_update
 from sqlalchemy.engine import Engine
 
+from i18n.text import pick
 from data_access import queries
 from domain import access
 from domain.access import Viewer
@@ -71,7 +72,7 @@ class Problem:
     en: str
 
     def text(self, lang: str = "vi") -> str:
-        return self.en if lang == "en" else self.vi
+        return pick(lang, self.vi, self.en)
 
 
 class CommitmentError(ValueError):
@@ -85,7 +86,7 @@ class CommitmentError(ValueError):
 
 def status_label(status: str, lang: str = "vi") -> str:
     vi, en = STATUS_LABELS.get(status, (status, status))
-    return en if lang == "en" else vi
+    return pick(lang, vi, en)
 
 
 def effective_status(status: str, due_date: date, today: date) -> str:

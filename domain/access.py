@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from domain import units as unit_tree
+from i18n.text import pick
 
 CITY_LEADER = "city_leader"
 DISTRICT_CHAIR = "district_chair"
@@ -70,7 +71,7 @@ class Viewer:
 
     def role_label(self, lang: str = "vi") -> str:
         vi, en = ROLES.get(self.role, (self.role, self.role))
-        return en if lang == "en" else vi
+        return pick(lang, vi, en)
 
 
 SYSTEM = Viewer("system", SYSTEM_ROLE, None, "System")
@@ -91,7 +92,7 @@ class OutOfScope(PermissionError):
         super().__init__(self.en)
 
     def text(self, lang: str = "vi") -> str:
-        return self.en if lang == "en" else self.vi
+        return pick(lang, self.vi, self.en)
 
 
 def require_viewer(viewer) -> Viewer:

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+from i18n.text import pick
 
 Kind = Literal["rate", "count", "mean"]
 Source = Literal["ratings", "dossiers", "backlog"]
@@ -53,13 +54,13 @@ class Kpi:
             raise ValueError(f"KPI {self.id!r}: a count has no denominator; rates and means need one")
 
     def label(self, lang: str = "vi") -> str:
-        return self.label_en if lang == "en" else self.label_vi
+        return pick(lang, self.label_vi, self.label_en)
 
     def help(self, lang: str = "vi") -> str:
-        return self.help_en if lang == "en" else self.help_vi
+        return pick(lang, self.help_vi, self.help_en)
 
     def volume_noun(self, lang: str = "vi") -> str:
-        return self.volume_noun_en if lang == "en" else self.volume_noun_vi
+        return pick(lang, self.volume_noun_vi, self.volume_noun_en)
 
     @property
     def columns(self) -> tuple[str, ...]:

@@ -23,6 +23,7 @@ from collections.abc import Callable
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from i18n.text import pick
 from data_access import commitments as commitment_store
 from data_access import queries
 from domain import access
@@ -44,10 +45,6 @@ WEEK_BOARD_UNITS = 12  # the lowest scores of the week shown on the slide
 
 class BriefingError(ValueError):
     """The scope or period cannot make a briefing; the message says why."""
-
-
-def tr(lang: str, vi: str, en: str) -> str:
-    return en if lang == "en" else vi
 
 
 # --- the content ---------------------------------------------------------------------------
@@ -121,7 +118,7 @@ class Briefing:
     week_board: WeekBoard | None = None
 
     def t(self, vi: str, en: str) -> str:
-        return tr(self.lang, vi, en)
+        return pick(self.lang, vi, en)
 
     @property
     def focus(self) -> kpis.Kpi:
@@ -164,7 +161,7 @@ def _figures(now: pd.DataFrame, before: pd.DataFrame, targets: pd.DataFrame, sco
                 change_text=kpis.format_change(kpi, value, previous, lang) or "—", target=target[0] if target else None, status=status,
                 volume=volume, value_text=kpis.format_value(value, kpi, lang),
                 target_text=kpis.format_value(target[0], kpi, lang) if target else "—",
-                status_text=tr(lang, *kpis.STATUS_WORDS[status]) if status else "—",
+                status_text=pick(lang, *kpis.STATUS_WORDS[status]) if status else "—",
                 volume_text=f"{fmt_int(volume, lang)} {kpi.volume_noun(lang)}",
             )
         )
@@ -274,7 +271,7 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
     compare = previous_period(period) if compare_mode == "prev" else same_period_last_year(period)
     meeting_date = meeting_date or date.today()
     names = dict(zip(units["code"], units["name"]))
-    report(0.05, tr(lang, "Đang tính các chỉ số", "Computing the KPIs"))
+    report(0.05, pick(lang, "Đang tính các chỉ số", "Computing the KPIs"))
 
     now = queries.kpi_counts(engine, period.start, period.end, codes, False, viewer=viewer)
     before = queries.kpi_counts(engine, compare.start, compare.end, codes, False, viewer=viewer)
@@ -283,7 +280,7 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
     focus_id = weakest_kpi(figures)
     focus = kpis.get(focus_id)
 
-    report(0.2, tr(lang, "Đang xếp hạng đơn vị", "Ranking units"))
+    report(0.2, pick(lang, "Đang xếp hạng đơn vị", "Ranking units"))
     by_unit = queries.kpi_counts(engine, period.start, period.end, codes, True, viewer=viewer)
     children = _child_units(units, scope_code)
     grouped = unit_tree.roll_up(by_unit, units, scope_code) if len(children) else by_unit.iloc[0:0]
@@ -298,7 +295,7 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
     bottom = ranking.weakest(marked, focus, BOTTOM_UNITS).reset_index(drop=True)
     bottom = bottom.assign(name=bottom["unit_code"].map(names))[["rank", "unit_code", "name", "value", "volume", "low", "high", "weak_reason"]]
 
-    report(0.35, tr(lang, "Đang dựng xu hướng", "Building the trend"))
+    report(0.35, pick(lang, "Đang dựng xu hướng", "Building the trend"))
     grain = trend_grain(period)
     buckets = buckets_for(period, grain, TREND_PERIODS)
     flows = queries.flow_counts_by_period(engine, buckets[0].start, buckets[-1].end, SOURCE_GRAIN[grain], codes, viewer=viewer)
@@ -307,7 +304,7 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
     trend = pd.DataFrame({"label": trend["label"], "value": kpis.value(trend, focus).to_numpy(), "volume": kpis.volume(trend, focus).to_numpy()})
     focus_target = kpis.target_for(targets, focus_id, scope_code)
 
-    report(0.5, tr(lang, "Đang dò cảnh báo", "Scanning for alerts"))
+    report(0.5, pick(lang, "Đang dò cảnh báo", "Scanning for alerts"))
     found = alert_rules.scan_alerts(
         lambda s, e, c, b: queries.kpi_counts(engine, s, e, c, b, viewer=viewer),
         lambda days, c, b: queries.backlog_counts(engine, list(days), c, b, viewer=viewer),
@@ -330,24 +327,24 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
                         sentences=sentences, figures=_key_figures(row, lang))
         )
 
-    report(0.6, tr(lang, "Đang tính chỉ số phục vụ của tuần", "Scoring the week"))
+    report(0.6, pick(lang, "Đang tính chỉ số phục vụ của tuần", "Scoring the week"))
     board = week_board(engine, units, codes, period, lang, viewer)
 
-    report(0.65, tr(lang, "Đang lấy nhiệm vụ đến hạn", "Reading the commitments due"))
+    report(0.65, pick(lang, "Đang lấy nhiệm vụ đến hạn", "Reading the commitments due"))
     due = commitment_store.due_for_meeting(engine, meeting_date, codes, viewer=viewer)
 
     boundaries, note = (None, "")
     if with_map and len(children):
-        report(0.7, tr(lang, "Đang đọc ranh giới", "Reading boundaries"))
+        report(0.7, pick(lang, "Đang đọc ranh giới", "Reading boundaries"))
         boundaries, note = load_boundaries(engine, children["code"])
     if note == "approximate":
-        note = tr(lang, "Ranh giới gần đúng, sinh tự động; không phải ranh giới chính thức.", "Approximate, generated boundaries; not official.")
+        note = pick(lang, "Ranh giới gần đúng, sinh tự động; không phải ranh giới chính thức.", "Approximate, generated boundaries; not official.")
     elif boundaries is None and len(children):
-        note = tr(lang, "Chưa có ranh giới: đơn vị vẽ theo tọa độ tâm.", "No boundaries stored: units drawn at their centroids.")
+        note = pick(lang, "Chưa có ranh giới: đơn vị vẽ theo tọa độ tâm.", "No boundaries stored: units drawn at their centroids.")
 
-    children_label = tr(lang, "quận/huyện", "districts") if is_city else tr(lang, "phường/xã", "wards")
+    children_label = pick(lang, "quận/huyện", "districts") if is_city else pick(lang, "phường/xã", "wards")
     return Briefing(
-        scope_code=scope_code, scope_name=tr(lang, "Toàn thành phố", "Whole city") + f" ({names[scope_code]})" if is_city else names[scope_code],
+        scope_code=scope_code, scope_name=pick(lang, "Toàn thành phố", "Whole city") + f" ({names[scope_code]})" if is_city else names[scope_code],
         scope_level=str(scope["level"]), is_city=bool(is_city), period=period, compare=compare, lang=lang,
         meeting_date=meeting_date, kpis=figures, focus_kpi=focus_id, children_label=children_label,
         units_values=units_values, bottom=bottom, trend=trend, trend_target=focus_target[0] if focus_target else None,
@@ -377,8 +374,8 @@ def week_board(engine: Engine, units: pd.DataFrame, codes, period: Period, lang:
 
 
 def week_board_header(lang: str) -> list[str]:
-    return [tr(lang, "Hạng", "Rank"), tr(lang, "Đơn vị", "Unit"), tr(lang, "Điểm", "Score"), tr(lang, "Xếp loại", "Band"),
-            tr(lang, "So với tuần trước", "Since last week"), tr(lang, "Thành phần yếu nhất", "Weakest components"), tr(lang, "Hồ sơ", "Dossiers")]
+    return [pick(lang, "Hạng", "Rank"), pick(lang, "Đơn vị", "Unit"), pick(lang, "Điểm", "Score"), pick(lang, "Xếp loại", "Band"),
+            pick(lang, "So với tuần trước", "Since last week"), pick(lang, "Thành phần yếu nhất", "Weakest components"), pick(lang, "Hồ sơ", "Dossiers")]
 
 
 def week_board_rows(b: Briefing) -> list[list[str]]:
@@ -437,13 +434,13 @@ def commitment_rows(briefing: Briefing) -> list[list[str]]:
 
 
 def commitment_header(lang: str) -> list[str]:
-    return [tr(lang, "Đơn vị", "Unit"), tr(lang, "Nội dung", "Commitment"), tr(lang, "Phụ trách", "Owner"),
-            tr(lang, "Hạn", "Due"), tr(lang, "Trạng thái", "Status"), tr(lang, "Chỉ số / mục tiêu", "KPI / target")]
+    return [pick(lang, "Đơn vị", "Unit"), pick(lang, "Nội dung", "Commitment"), pick(lang, "Phụ trách", "Owner"),
+            pick(lang, "Hạn", "Due"), pick(lang, "Trạng thái", "Status"), pick(lang, "Chỉ số / mục tiêu", "KPI / target")]
 
 
 def kpi_header(lang: str) -> list[str]:
-    return [tr(lang, "Chỉ số", "KPI"), tr(lang, "Kỳ này", "This period"), tr(lang, "Mục tiêu", "Target"),
-            tr(lang, "Đánh giá", "Status"), tr(lang, "Thay đổi", "Change"), tr(lang, "Khối lượng", "Volume")]
+    return [pick(lang, "Chỉ số", "KPI"), pick(lang, "Kỳ này", "This period"), pick(lang, "Mục tiêu", "Target"),
+            pick(lang, "Đánh giá", "Status"), pick(lang, "Thay đổi", "Change"), pick(lang, "Khối lượng", "Volume")]
 
 
 def kpi_rows(briefing: Briefing) -> list[list[str]]:
