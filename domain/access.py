@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from domain import units as unit_tree
+from domain.errors import UserFacingError
 from i18n.text import pick
 
 CITY_LEADER = "city_leader"
@@ -83,16 +84,16 @@ def viewer_for_scope(scope_key: tuple[str, str | None]) -> Viewer:
     return SYSTEM if role == "all" else Viewer("scope", role, unit, "")
 
 
-class OutOfScope(PermissionError):
+class OutOfScope(UserFacingError, PermissionError):
     """The request names units outside the viewer's scope; nothing was read."""
 
-    def __init__(self, vi: str | None = None, en: str | None = None):
-        self.vi = vi or "Đơn vị này nằm ngoài phạm vi của bạn: không có số liệu nào được hiển thị."
-        self.en = en or "This unit is outside your scope: no figures are shown."
-        super().__init__(self.en)
-
-    def text(self, lang: str = "vi") -> str:
-        return pick(lang, self.vi, self.en)
+    vi = "Đơn vị này nằm ngoài phạm vi của bạn: không có số liệu nào được hiển thị."
+    en = "This unit is outside your scope: no figures are shown."
+    icon = ":material/lock:"
+    hint = (
+        "Phạm vi của bạn do quản trị viên cấp; hãy chọn đơn vị trong phạm vi ở thanh bên.",
+        "Your scope is set by an administrator; pick a unit within it in the sidebar.",
+    )
 
 
 def require_viewer(viewer) -> Viewer:

@@ -144,7 +144,7 @@ def filter_bar() -> Filters | None:
     if not scope_names:
         from domain.access import OutOfScope
 
-        raise OutOfScope("Tài khoản của bạn chưa gắn với đơn vị hợp lệ; liên hệ quản trị viên.", "Your account is not attached to a valid unit; ask an administrator.")
+        raise OutOfScope(vi="Tài khoản của bạn chưa gắn với đơn vị hợp lệ; liên hệ quản trị viên.", en="Your account is not attached to a valid unit; ask an administrator.")
     scope = url_state.selectbox(sidebar, t("Phạm vi", "Scope"), list(scope_names), key="scope", format_func=scope_names.get)
     filters = Filters(period=period, compare=compare, compare_mode=compare_mode, scope_code=scope, city_code=city, lang=lang())
     st.session_state["_filters"] = filters
