@@ -108,7 +108,7 @@ if split != "none":
         labels = dict(zip(field_names["code"], field_names["name_en" if lang() == "en" else "name"]))
     else:
         vocab = RATING_CHANNELS if kpi.source == "ratings" else DOSSIER_CHANNELS
-        labels = {str(c): (en if lang() == "en" else vi) for c, (vi, en) in vocab.items()}
+        labels = {str(c): t(vi, en) for c, (vi, en) in vocab.items()}
     empty = backlog.iloc[0:0].drop(columns="unit_code")
     series = {
         labels.get(value, value): trend_frame(buckets, group.drop(columns=by), empty, grain, lang())
