@@ -24,6 +24,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from i18n.text import pick
+from data_access import boundaries as boundary_store
 from data_access import commitments as commitment_store
 from data_access import queries
 from domain import access
@@ -205,43 +206,15 @@ def _key_figures(row: pd.Series, lang: str) -> list[tuple[str, str]]:
 
 
 def load_boundaries(engine: Engine, codes) -> tuple[object, str]:
-    """Polygons of `codes` as a GeoDataFrame (code, geometry) and a note on their source.
-
-    Uses data_access.boundaries.load_boundaries when that module exists, else reads the
-    unit_boundaries table directly. (None, note) when no boundary is stored.
-    """
+    """Polygons of `codes` as a GeoDataFrame (code, geometry) and a note on their source
+    ("approximate" when any is generated). (None, "") when no boundary is stored."""
     codes = list(codes)
     if not codes:
         return None, ""
-    try:
-        import geopandas as gpd
-        import shapely
-    except ImportError:  # pragma: no cover - geopandas is a runtime requirement
-        return None, "geopandas missing"
-    frame = None
-    try:
-        from data_access import boundaries as boundary_store  # another module may provide it
-
-        loaded = boundary_store.load_boundaries(engine, codes)
-        if loaded is not None and len(loaded) and "geometry" in getattr(loaded, "columns", []):
-            frame = loaded.rename(columns={"unit_code": "code"}) if "code" not in loaded.columns else loaded
-    except Exception:  # noqa: BLE001 - not there yet, or another signature: fall back
-        frame = None
-    if frame is None:
-        from sqlalchemy import select
-
-        from data_access.schema import unit_boundaries as ub
-
-        with engine.connect() as connection:
-            rows = connection.execute(select(ub.c.unit_code, ub.c.geojson, ub.c.approximate).where(ub.c.unit_code.in_(codes))).all()
-        if not rows:
-            return None, ""
-        frame = gpd.GeoDataFrame(
-            {"code": [r[0] for r in rows], "approximate": [bool(r[2]) for r in rows]},
-            geometry=[shapely.from_geojson(r[1]) for r in rows],
-            crs="EPSG:4326",
-        )
-    approximate = bool(frame["approximate"].any()) if "approximate" in frame.columns else False
+    frame = boundary_store.load_boundaries(engine, codes)
+    if frame.empty:
+        return None, ""
+    approximate = bool(frame["approximate"].any())
     return frame[["code", "geometry"]].copy(), ("approximate" if approximate else "")
 
 
