@@ -23,6 +23,8 @@ import pandas as pd
 from i18n.text import pick
 
 Kind = Literal["rate", "count", "mean"]
+# Per kind: the table column kind and the chart axis format (format_value says the same in words).
+DISPLAY = {"rate": ("pct", ".1%"), "count": ("int", ",d"), "mean": ("num", ".1f")}
 Source = Literal["ratings", "dossiers", "backlog"]
 
 
@@ -61,6 +63,17 @@ class Kpi:
 
     def volume_noun(self, lang: str = "vi") -> str:
         return pick(lang, self.volume_noun_vi, self.volume_noun_en)
+
+    # The display format, said once here (as Superset's SqlMetric carries its d3format):
+    @property
+    def column_kind(self) -> str:
+        """How a table shows the value (ui/downloads.py column kinds): pct, int or num."""
+        return DISPLAY[self.kind][0]
+
+    @property
+    def d3format(self) -> str:
+        """How a chart axis shows the value (plotly's d3-format)."""
+        return DISPLAY[self.kind][1]
 
     @property
     def columns(self) -> tuple[str, ...]:

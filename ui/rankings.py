@@ -193,7 +193,7 @@ def kpi_table(v: RankingView, now: pd.DataFrame, before: pd.DataFrame, kpi: kpis
         Col("Đơn vị", "Unit", [names.get(c, c) for c in ranked["unit_code"]]),
         Col("Mã đơn vị", "Unit code", ranked["unit_code"], "hidden"),
         *district_column(v, ranked),
-        Col(kpi.label_vi, kpi.label_en, ranked["value"], "pct" if kpi.kind == "rate" else ("int" if kpi.kind == "count" else "num")),
+        Col(kpi.label_vi, kpi.label_en, ranked["value"], kpi.column_kind),
         Col(f"Số lượng ({kpi.volume_noun_vi})", f"Volume ({kpi.volume_noun_en})", ranked["volume"], "int"),
     ]
     if kpi.kind == "rate":

@@ -178,7 +178,7 @@ for name, frame in drawn.items():
     for label, value, volume in zip(frame["label"], values, kpis.volume(frame, kpi)):
         rows.append((label, name, value, volume))
 long = pd.DataFrame(rows, columns=["label", "series", "value", "volume"])
-value_kind = "pct" if kpi.kind == "rate" else ("int" if kpi.kind == "count" else "num")
+value_kind = kpi.column_kind
 with st.expander(t("Số liệu của biểu đồ", "Figures behind the chart"), expanded=len(drawn) == 1):
     table(
         [
