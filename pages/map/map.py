@@ -7,7 +7,6 @@ keeps it; the click only changes that parameter.
 import streamlit as st
 
 from domain import access
-from geo.generated import APPROXIMATE_NOTE
 from i18n.format import fmt_int
 from metrics import kpis
 from domain import units as unit_tree
@@ -87,7 +86,7 @@ event = st.plotly_chart(
     config={"scrollZoom": True, "displaylogo": False},
 )
 if shapes["approximate"]:
-    st.caption(":material/info: " + APPROXIMATE_NOTE[lang()])
+    st.caption(":material/info: " + maps.approximate_note())
 if area == filters.city_code:
     st.caption(t("Các sở, ban, ngành không có trên bản đồ; xem ở trang Xếp hạng.", "City departments are not on the map; see Rankings."))
 
