@@ -21,7 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--migrate", action="store_true", help="bring the database to the current schema first")
     parser.add_argument("--no-refresh", action="store_true", help="leave the summary tables empty (refresh later)")
     parser.add_argument(
-        "--step-months", type=lambda v: None if v == "all" else int(v), default="size",
+        # argparse passes a string default through `type` too: "size" must survive it.
+        "--step-months", type=lambda v: v if v == "size" else (None if v == "all" else int(v)), default="size",
         help="months of dossiers that get processing steps besides the open ones: a number, or all (default: 3 for default, all otherwise)",
     )
     args = parser.parse_args(argv)

@@ -205,6 +205,13 @@ def _key_figures(row: pd.Series, lang: str) -> list[tuple[str, str]]:
     return out
 
 
+def sections(b: Briefing) -> list[str]:
+    """The meeting's sections in order, declared once: the page (ui/meeting.py, one slide per
+    alert), the PowerPoint and the PDF pack walk the same list. A builder may show nothing for
+    a section it has no data for (the map of a scope with no units below it)."""
+    return ["kpis", "map", "bottom", "trend", *(["week"] if b.week_board is not None else []), "alerts", "commitments"]
+
+
 def load_boundaries(engine: Engine, codes) -> tuple[object, str]:
     """Polygons of `codes` as a GeoDataFrame (code, geometry) and a note on their source
     ("approximate" when any is generated). (None, "") when no boundary is stored."""

@@ -395,3 +395,13 @@ def test_bulk_insert_runs_in_the_callers_transaction(tmp_path):
     with pytest.raises(ValueError):
         with engine.begin() as connection:
             bulk_insert(connection, schema.fields, frame.assign(bogus=1))
+
+
+def test_the_documented_command_runs_with_its_defaults(tmp_path, capsys):
+    # `python -m data_access.demo --size small --migrate --url URL` (README) failed in
+    # argparse: the "size" default of --step-months went through its int() type.
+    from demo.__main__ import main
+
+    url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    assert main(["--size", "small", "--url", url, "--migrate", "--no-refresh", "--start", "2026-08-01", "--end", "2026-09-30"]) == 0
+    assert "dossiers" in capsys.readouterr().out

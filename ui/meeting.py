@@ -36,11 +36,15 @@ class Meeting:
 
 
 def slide_sequence(b: content.Briefing) -> list[tuple[str, int | None]]:
-    """The slides in order: (kind, alert index)."""
-    slides = [("kpis", None), ("map", None), ("bottom", None), ("trend", None)]
-    slides += [("week", None)] if b.week_board is not None else []
-    slides += [("alert", i) for i in range(len(b.alerts))] or [("alert", None)]
-    return slides + [("commitments", None)]
+    """The slides in order, (kind, alert index): the pack's sections (content.sections), with
+    one slide per alert."""
+    slides = []
+    for section in content.sections(b):
+        if section == "alerts":
+            slides += [("alert", i) for i in range(len(b.alerts))] or [("alert", None)]
+        else:
+            slides.append((section, None))
+    return slides
 
 
 def show_slide(m: Meeting, kind: str, index: int | None) -> None:
