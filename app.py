@@ -11,12 +11,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from data_access.access import OutOfScope, Viewer
-from data_access.db import DatabaseDamaged, DatabaseRefused, DatabaseUnavailable
+from domain.access import Viewer
+from domain.errors import UserFacingError
 from ui import auth, data, frame, reconnect, url_state
 from ui.i18n import language_switch, t
-from ui.plain import plain
-from ui.setup import SchemaOutdated, prepare_database, prepare_map_glyphs
+from ui.setup import prepare_database, prepare_map_glyphs
 
 render_started = time.perf_counter()
 # The icon is a local file: a ":material/...:" favicon would be fetched from the internet.
@@ -58,7 +57,7 @@ try:
     auth.sidebar(viewer, dict(zip(units["code"], units["name"])))
     refused = frame.out_of_scope_in_url(viewer)
     if refused is not None:
-        frame.out_of_scope(refused)
+        frame.show_error(refused)
     else:
         notice = st.empty()
         filters = frame.filter_bar_or_notice()
@@ -67,16 +66,8 @@ try:
             navigation.run()
         frame.rejected_params_notice(notice)
         frame.footer()
-except DatabaseUnavailable as error:
-    frame.database_unavailable(error)
-except DatabaseRefused as error:
-    frame.database_refused(error)
-except DatabaseDamaged as error:
-    frame.database_damaged(error)
-except SchemaOutdated as error:
-    st.error(plain(error), icon=":material/database:")
-except OutOfScope as error:
-    frame.out_of_scope(error)
+except UserFacingError as error:  # the database's, the schema's, a scope refusal: domain/errors.py
+    frame.show_error(error)
 finally:
     # The server-side time of this run, read by benchmarks/ (and handy when profiling).
     st.session_state["render_ms"] = (time.perf_counter() - render_started) * 1000

@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     from sqlalchemy import func, select
 
     from data_access import queries
-    from data_access.access import SYSTEM
+    from domain.access import SYSTEM
     from data_access.db import make_engine
     from data_access.schema import dossiers, ratings
     from metrics import periods
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     timings.append(("content", best))
     for fmt in ("pptx", "pdf"):
         sizes = []
-        best = min(_timed(lambda: sizes.append(len(build(engine, scope, period, fmt, viewer=SYSTEM)[0]))) for _ in range(args.repeat))
+        best = min(_timed(lambda fmt=fmt, sizes=sizes: sizes.append(len(build(engine, scope, period, fmt, viewer=SYSTEM)[0]))) for _ in range(args.repeat))
         timings.append((f"whole {fmt} pack ({sizes[-1]:,} bytes)", best))
     for label, seconds in timings:
         print(f"{label:45s} {seconds:6.2f} s")

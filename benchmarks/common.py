@@ -20,7 +20,8 @@ OUT = Path(__file__).resolve().parent / "out"
 
 def demo_db_url(size: str = "city", seed: int = 42, path: Path | None = None) -> str:
     """The URL of a complete demo SQLite database of this size; built first if missing."""
-    from data_access import demo, migrate, refresh
+    import demo
+    from data_access import migrate, refresh
     from data_access.db import make_engine
 
     path = Path(path or OUT / f"{size}.sqlite")
@@ -78,7 +79,8 @@ def postgres_url(size: str, seed: int = 42):
 
     The server's files do not outlive the run, so the data is loaded every time.
     """
-    from data_access import demo, migrate, refresh
+    import demo
+    from data_access import migrate, refresh
     from data_access.db import make_engine
     from tests.support.postgres import PostgresServer
 

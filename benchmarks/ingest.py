@@ -32,9 +32,10 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from sqlalchemy import func, select
 
-from data_access import demo, ingest, refresh, schema
+import demo
+from data_access import ingest, refresh, schema
 from data_access.db import make_engine
-from data_access.ingest_validate import FileRejected, load_mapping
+from ingest import FileRejected, load_mapping
 from data_access.migrate import upgrade
 
 BOM = b"\xef\xbb\xbf"

@@ -18,7 +18,7 @@ from data_access import queries
 from data_access.db import make_engine
 from metrics.periods import latest_complete_month, previous_period, trend_buckets
 from metrics.trend import SOURCE_GRAIN
-from data_access.access import SYSTEM  # a benchmark reads as the system: full access
+from domain.access import SYSTEM  # a benchmark reads as the system: full access
 
 
 def query_times(url: str) -> list[tuple[str, float, int]]:

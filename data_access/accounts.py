@@ -15,7 +15,7 @@ The password is read with getpass on a terminal, else from the first line of std
 from the command line. `--no-password` makes an account that signs in only through the
 identity provider (OpenID Connect), matched by its email.
 
-Roles (data_access.access.ROLES): city_leader and admin have no unit; district_chair needs
+Roles (domain.access.ROLES): city_leader and admin have no unit; district_chair needs
 a district, department_head a department.
 
 Exit codes: 0 done, 1 refused (invalid input: the message says why), 2 usage error,
@@ -39,7 +39,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from data_access.access import ROLES, UNIT_LEVEL_OF_ROLE, Viewer
+from domain.access import ROLES, UNIT_LEVEL_OF_ROLE, Viewer
 from data_access.schema import accounts, units
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_DATABASE = 0, 1, 2, 3

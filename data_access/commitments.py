@@ -17,7 +17,7 @@ behind the chair's back. Open and late items are "pending"; done and dropped are
 Access: every read and write takes a required keyword `viewer`. Lists read only the
 viewer's own units (access.detail_codes: OutOfScope when a request names none of them);
 `create` accepts only a unit of the viewer's own, `update` only a commitment of one, and
-`history` raises OutOfScope for any other (data_access/access.py).
+`history` raises OutOfScope for any other (domain/access.py).
 
 Which items the next meeting opens with (`due_for_meeting`): every pending item due on or
 before the meeting date, plus every item closed since the previous meeting (the latest
@@ -29,14 +29,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
 from sqlalchemy import and_, func, insert, or_, select, update as sa_update
 from sqlalchemy.engine import Engine
 
-from data_access import access, queries
-from data_access.access import Viewer
+from i18n.text import pick
+from data_access import queries
+from domain import access
+from domain.access import Viewer
 from data_access.schema import commitment_updates, commitments, units
 
 STATUSES = ("open", "done", "late", "dropped")
@@ -70,7 +72,7 @@ class Problem:
     en: str
 
     def text(self, lang: str = "vi") -> str:
-        return self.en if lang == "en" else self.vi
+        return pick(lang, self.vi, self.en)
 
 
 class CommitmentError(ValueError):
@@ -84,7 +86,7 @@ class CommitmentError(ValueError):
 
 def status_label(status: str, lang: str = "vi") -> str:
     vi, en = STATUS_LABELS.get(status, (status, status))
-    return en if lang == "en" else vi
+    return pick(lang, vi, en)
 
 
 def effective_status(status: str, due_date: date, today: date) -> str:
@@ -317,7 +319,7 @@ def _frame(connection, query, today: date) -> pd.DataFrame:
 
 def _select():
     c = commitments.c
-    return select(*[col for col in commitments.columns], units.c.name.label("unit_name")).join(units, units.c.code == c.unit_code)
+    return select(*list(commitments.columns), units.c.name.label("unit_name")).join(units, units.c.code == c.unit_code)
 
 
 def list_commitments(engine: Engine, codes: Sequence[str] | None = None, statuses: Sequence[str] | None = None,

@@ -16,21 +16,41 @@ from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from domain.errors import UserFacingError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "demo.sqlite"
 ENV_VAR = "DASHBOARD_DATABASE_URL"
 
 
-class DatabaseUnavailable(RuntimeError):
+class DatabaseUnavailable(UserFacingError, RuntimeError):
     """The database cannot be reached; the message says what to check."""
 
+    vi = ("Không kết nối được cơ sở dữ liệu. Kiểm tra máy chủ cơ sở dữ liệu đang chạy và địa chỉ "
+          "DASHBOARD_DATABASE_URL, rồi tải lại trang. Chi tiết: ")
+    en = ("Cannot reach the database. Check that the database server is running and that "
+          "DASHBOARD_DATABASE_URL is right, then reload the page. Details: ")
+    icon = ":material/cloud_off:"
 
-class DatabaseRefused(RuntimeError):
+
+class DatabaseRefused(UserFacingError, RuntimeError):
     """The database answered but refused the request, for example for a missing grant."""
 
+    vi = ("Cơ sở dữ liệu từ chối yêu cầu. Thường là tài khoản cơ sở dữ liệu của ứng dụng thiếu quyền "
+          "(xem docs/postgresql.md) hoặc cơ sở dữ liệu chưa được nâng cấp. Chi tiết: ")
+    en = ("The database refused the request. Usually the app's database account lacks a grant "
+          "(see docs/postgresql.md) or the schema is not upgraded. Details: ")
+    icon = ":material/gpp_bad:"
 
-class DatabaseDamaged(RuntimeError):
+
+class DatabaseDamaged(UserFacingError, RuntimeError):
     """The database file is not a database any more (corrupted, truncated, overwritten)."""
+
+    vi = ("Tệp cơ sở dữ liệu bị hỏng (không đọc được như một cơ sở dữ liệu). Quản trị viên dừng ứng dụng và khôi phục "
+          "tệp từ bản sao lưu. Chi tiết: ")
+    en = ("The database file is damaged (it cannot be read as a database). An administrator stops the app and restores "
+          "the file from a backup. Details: ")
+    icon = ":material/broken_image:"
 
 
 # SQLite's words for a file it cannot read as a database: not a missing grant.

@@ -60,7 +60,7 @@ from data_access import schema
 from data_access.audit import audit_entries, record_audit  # noqa: F401 - part of this module's API
 from data_access.bulk import bulk_insert, drop_secondary_indexes
 from data_access.db import take_write_lock
-from data_access.ingest_validate import (
+from ingest import (
     SOURCES,
     Checked,
     FileRejected,
@@ -75,6 +75,7 @@ from data_access.ingest_validate import (
 from data_access.refresh import fresh_facts, refresh_summaries_in
 from reports.spreadsheet import write_csv
 from domain import vocab
+from i18n.text import pick
 
 __all__ = [
     "SOURCES",
@@ -101,10 +102,6 @@ STAGE_CHUNK = 100_000
 # dossiers into 1 M: 9 s instead of 12 s; adding 1 M to 2 M is about even).
 REBUILD_INDEXES_FROM_ROWS = 200_000
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_DATABASE = 0, 1, 2, 3
-
-
-def _m(lang: str, vi: str, en: str) -> str:
-    return en if lang == "en" else vi
 
 
 def _quiet(_fraction: float, _message: str) -> None:
@@ -160,7 +157,7 @@ def check(
     if name is None:
         name = Path(file).name if isinstance(file, (str, os.PathLike)) else (getattr(file, "name", None) or "upload")
     raw = read_file(file, name, mapping, lang, progress)
-    progress(0.4, _m(lang, f"Đang kiểm tra {len(raw.frame):,} dòng…", f"Checking {len(raw.frame):,} rows…"))
+    progress(0.4, pick(lang, f"Đang kiểm tra {len(raw.frame):,} dòng…", f"Checking {len(raw.frame):,} rows…"))
     reference = load_reference(engine)
     if source == "steps":
         reference.dossiers = _known_dossiers(engine, mapping.sources[source], raw, name, lang)
@@ -201,7 +198,7 @@ def _write_steps(engine: Engine, checked: Checked, actor: str, lang: str, progre
             if old_first is not None:
                 earliest = min(earliest, _as_moment(old_first)) if earliest else _as_moment(old_first)
             removed += connection.execute(schema.dossier_steps.delete().where(st.dossier_code.in_(chunk))).rowcount or 0
-        progress(0.7, _m(lang, f"Đang ghi {len(frame):,} bước…", f"Writing {len(frame):,} steps…"))
+        progress(0.7, pick(lang, f"Đang ghi {len(frame):,} bước…", f"Writing {len(frame):,} steps…"))
         bulk_insert(connection, table, frame)
         new_first = frame["finished_at"].min() if "finished_at" in frame else None
         if pd.notna(new_first):
@@ -235,7 +232,7 @@ class ImportResult:
 
     def message(self, lang: str = "vi") -> str:
         if self.source == "surveys":  # no summaries behind survey figures
-            return _m(
+            return pick(
                 lang,
                 f"Đã nhập {self.name}: {self.rows:,} số liệu khảo sát, thêm mới {self.added:,}, cập nhật {self.updated:,}, không đổi {self.unchanged:,}.",
                 f"Imported {self.name}: {self.rows:,} survey figures, {self.added:,} added, {self.updated:,} updated, {self.unchanged:,} unchanged.",
@@ -243,7 +240,7 @@ class ImportResult:
         since = self.refreshed_from.strftime("%d/%m/%Y") if self.refreshed_from else None
         refreshed_vi = f" Bảng tổng hợp đã cập nhật từ {since}." if since else " Không có gì thay đổi, không cần cập nhật bảng tổng hợp."
         refreshed_en = f" Summaries refreshed from {since}." if since else " Nothing changed, so no summary refresh was needed."
-        return _m(
+        return pick(
             lang,
             f"Đã nhập {self.name}: {self.rows:,} dòng, thêm mới {self.added:,}, cập nhật {self.updated:,}, không đổi {self.unchanged:,} ({self.seconds:,.1f} giây).{refreshed_vi}",
             f"Imported {self.name}: {self.rows:,} rows, {self.added:,} added, {self.updated:,} updated, {self.unchanged:,} unchanged ({self.seconds:,.1f} s).{refreshed_en}",
@@ -311,7 +308,7 @@ def write(
         for start in range(0, len(frame), STAGE_CHUNK):
             bulk_insert(connection, stage, frame.iloc[start : start + STAGE_CHUNK])
             done = min(start + STAGE_CHUNK, len(frame))
-            progress(0.5 + 0.25 * done / len(frame), _m(lang, f"Đang ghi… {done:,} / {len(frame):,} dòng", f"Writing… {done:,} / {len(frame):,} rows"))
+            progress(0.5 + 0.25 * done / len(frame), pick(lang, f"Đang ghi… {done:,} / {len(frame):,} dòng", f"Writing… {done:,} / {len(frame):,} rows"))
 
         if source == "dossiers":
             frame = _record_closing_times(connection, stage, frame, today)
@@ -335,7 +332,7 @@ def write(
                 measures.append(func.min(case((changed, f[name]))).label(f"old_{name}"))
         counts = connection.execute(select(*measures).select_from(joined)).mappings().one()
         added, updated = int(counts["added"] or 0), int(counts["updated"] or 0)
-        progress(0.8, _m(lang, f"Thêm {added:,}, cập nhật {updated:,}…", f"Adding {added:,}, updating {updated:,}…"))
+        progress(0.8, pick(lang, f"Thêm {added:,}, cập nhật {updated:,}…", f"Adding {added:,}, updating {updated:,}…"))
 
         fresh = None
         if added or updated:
@@ -365,14 +362,14 @@ def write(
                 statement = statement.on_conflict_do_nothing(index_elements=[fact.c[key]])
             connection.execute(statement)
             if dropped:
-                progress(0.83, _m(lang, "Đang dựng lại chỉ mục…", "Rebuilding indexes…"))
+                progress(0.83, pick(lang, "Đang dựng lại chỉ mục…", "Rebuilding indexes…"))
             for index in dropped:
                 index.create(connection)
 
         moments = [_as_moment(v) for k, v in counts.items() if k.startswith(("new_", "old_")) and v is not None]
         since = min(moments).date() if moments and (added or updated) else None
         if since is not None:
-            progress(0.85, _m(lang, f"Đang cập nhật bảng tổng hợp từ {since:%d/%m/%Y}…", f"Refreshing summaries from {since:%d/%m/%Y}…"))
+            progress(0.85, pick(lang, f"Đang cập nhật bảng tổng hợp từ {since:%d/%m/%Y}…", f"Refreshing summaries from {since:%d/%m/%Y}…"))
             refresh_summaries_in(connection, since, today, sources=(source,), fresh=fresh)  # reads the stage: drop it after
         stage.drop(connection)
         seconds = time.perf_counter() - started
@@ -535,7 +532,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", help="database URL (default: DASHBOARD_DATABASE_URL, secrets, or the demo SQLite file)")
     parser.add_argument("--check", action="store_true", help="validate only, write nothing")
     parser.add_argument("--three-level", action="store_true", help="numeric rating levels are a three-level form: 1 satisfied, 2 neutral, 3 dissatisfied")
-    parser.add_argument("--mapping", help="column mapping TOML (default: data_access/ingest_mapping.toml)")
+    parser.add_argument("--mapping", help="column mapping TOML (default: ingest/mapping.toml)")
     parser.add_argument("--rejected", help="write the rejected rows to this CSV (UTF-8 with BOM)")
     parser.add_argument("--actor", default=None, help="name recorded in the audit log (default: the OS user name)")
     parser.add_argument("--lang", choices=("vi", "en"), default="vi")
@@ -549,7 +546,7 @@ def main(argv: list[str] | None = None) -> int:
 
     path = Path(args.file)
     if not path.is_file():
-        print(_m(args.lang, f"Không tìm thấy tệp {path}", f"File not found: {path}"), file=sys.stderr)
+        print(pick(args.lang, f"Không tìm thấy tệp {path}", f"File not found: {path}"), file=sys.stderr)
         return EXIT_USAGE
     try:
         mapping = load_mapping(args.mapping)
@@ -573,10 +570,10 @@ def main(argv: list[str] | None = None) -> int:
             print(checked.message)
             print(checked.problems.head(50).to_string(index=False))
             if checked.problem_count > 50:
-                print(_m(args.lang, f"… và {checked.problem_count - 50:,} lỗi khác.", f"… and {checked.problem_count - 50:,} more problems."))
+                print(pick(args.lang, f"… và {checked.problem_count - 50:,} lỗi khác.", f"… and {checked.problem_count - 50:,} more problems."))
             if args.rejected:
                 write_csv(checked.rejected_rows, args.rejected)
-                print(_m(args.lang, f"Các dòng bị từ chối: {args.rejected}", f"Rejected rows: {args.rejected}"))
+                print(pick(args.lang, f"Các dòng bị từ chối: {args.rejected}", f"Rejected rows: {args.rejected}"))
             return EXIT_REFUSED
         if len(checked.warnings):
             print(file=sys.stderr)
@@ -592,7 +589,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except (OperationalError, DBAPIError) as error:
         print(file=sys.stderr)
-        print(_m(args.lang, "Lỗi cơ sở dữ liệu, không có gì được ghi: ", "Database error, nothing was written: ") + str(getattr(error, "orig", error)).splitlines()[0], file=sys.stderr)
+        print(pick(args.lang, "Lỗi cơ sở dữ liệu, không có gì được ghi: ", "Database error, nothing was written: ") + str(getattr(error, "orig", error)).splitlines()[0], file=sys.stderr)
         return EXIT_DATABASE
     finally:
         engine.dispose()

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from i18n.text import pick
 
 MEMORY_ENV, SECONDS_ENV = "DASHBOARD_IMPORT_MEMORY_MB", "DASHBOARD_IMPORT_SECONDS"
 DEFAULT_MEMORY_MB, DEFAULT_SECONDS = 3072, 1800
@@ -61,10 +62,6 @@ def memory_mb() -> int:
 
 def time_limit() -> float:
     return float(os.environ.get(SECONDS_ENV) or DEFAULT_SECONDS)
-
-
-def _m(lang: str, vi: str, en: str) -> str:
-    return en if lang == "en" else vi
 
 
 def _limit_self(memory: int) -> None:
@@ -99,7 +96,7 @@ def run_job(job: dict, on_progress: Callable[[float, str], None] | None = None, 
         if child.poll() is None:
             child.kill()
             child.wait()
-            return {"failed": _m(lang, f"Quá thời gian cho phép ({seconds:,.0f} giây): đã dừng, không có gì được ghi. Hãy tách tệp thành nhiều tệp nhỏ hơn hoặc dùng lệnh python -m data_access.ingest.",
+            return {"failed": pick(lang, f"Quá thời gian cho phép ({seconds:,.0f} giây): đã dừng, không có gì được ghi. Hãy tách tệp thành nhiều tệp nhỏ hơn hoặc dùng lệnh python -m data_access.ingest.",
                                  f"Took longer than allowed ({seconds:,.0f} s): stopped, nothing was written. Split the file into smaller ones or use python -m data_access.ingest.")}
         child.stdout.read()
         errors = stderr_path.read_text(errors="replace")
@@ -107,10 +104,10 @@ def run_job(job: dict, on_progress: Callable[[float, str], None] | None = None, 
         if child.returncode == 0 and result.exists():
             return pickle.loads(result.read_bytes())
         if child.returncode < 0 or any(word in errors for word in ("MemoryError", "bad_alloc", "Cannot allocate", "ArrowException", "out of memory", "failed to map segment")):
-            return {"failed": _m(lang, f"Tệp cần nhiều bộ nhớ hơn mức cho phép ({memory:,} MB): đã dừng, không có gì được ghi. Hãy tách tệp thành nhiều tệp nhỏ hơn.",
+            return {"failed": pick(lang, f"Tệp cần nhiều bộ nhớ hơn mức cho phép ({memory:,} MB): đã dừng, không có gì được ghi. Hãy tách tệp thành nhiều tệp nhỏ hơn.",
                                  f"The file needs more memory than allowed ({memory:,} MB): stopped, nothing was written. Split it into smaller files.")}
         last = (errors.strip().splitlines() or ["?"])[-1][:300]
-        return {"failed": _m(lang, f"Không kiểm tra/nhập được tệp, không có gì được ghi. Chi tiết: {last}",
+        return {"failed": pick(lang, f"Không kiểm tra/nhập được tệp, không có gì được ghi. Chi tiết: {last}",
                              f"Could not check or import the file; nothing was written. Details: {last}")}
 
 
@@ -125,7 +122,7 @@ def _work(job: dict) -> dict:
 
     from data_access import ingest
     from data_access.db import make_engine
-    from data_access.ingest_validate import FileRejected, Options
+    from ingest import FileRejected, Options
 
     def progress(fraction: float, message: str) -> None:
         print(f"PROGRESS {fraction:.3f} {' '.join(message.splitlines())[:200]}", flush=True)

@@ -4,7 +4,7 @@ Every query takes the period (first and last day, inclusive) and the scope: the 
 codes whose rows count (None = the whole city). Whole-month periods read the monthly
 summary tables, anything else the daily ones; both hold the same counts.
 
-Every count query takes a required keyword `viewer` (data_access.access.Viewer) and applies
+Every count query takes a required keyword `viewer` (domain.access.Viewer) and applies
 access.summary_scope before building SQL: outside the viewer's own units only whole
 districts/departments (and the city) are read, and rows per unit are folded into them.
 Dimensions and metadata - load_units (the official unit list), load_targets (published
@@ -21,8 +21,8 @@ import pandas as pd
 from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Engine
 
-from data_access import access
-from data_access.access import Viewer
+from domain import access
+from domain.access import Viewer
 from data_access.schema import (
     BACKLOG_COUNTS,
     DOSSIER_COUNTS,

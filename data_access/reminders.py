@@ -25,7 +25,7 @@ from sqlalchemy import insert, select, true
 from sqlalchemy.engine import Engine
 
 from data_access import queries
-from data_access.access import Viewer
+from domain.access import Viewer
 from data_access.db import PROJECT_ROOT
 from data_access.schema import dossier_steps, dossiers, officers, procedures, step_reminders
 from domain.steps import step_label

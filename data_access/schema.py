@@ -25,6 +25,8 @@ from sqlalchemy import (
     Text,
 )
 
+from domain.vocab import BACKLOG_COUNTS  # noqa: F401 (a backlog_daily column list, imported from here too)
+
 metadata = MetaData()
 
 # --- dimensions -----------------------------------------------------------------------
@@ -235,8 +237,6 @@ DOSSIER_COUNTS = (
     "paid_online",
     "digitised",
 )
-# Open dossiers at the end of a day (a snapshot, so summed over units, never over days).
-BACKLOG_COUNTS = ("open_dossiers", "open_overdue")
 
 
 def _count_columns(names):
@@ -352,7 +352,7 @@ accounts = Table(
     metadata,
     Column("username", String(100), primary_key=True),
     Column("display_name", String(200), nullable=False),
-    Column("role", String(32), nullable=False),  # data_access.access.ROLES
+    Column("role", String(32), nullable=False),  # domain.access.ROLES
     Column("unit_code", String(32), ForeignKey("units.code"), nullable=True),  # district / department
     Column("email", String(254), nullable=True),
     Column("password_hash", String(255), nullable=True),

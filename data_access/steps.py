@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, select, true
 from sqlalchemy.engine import Connection, Engine
 
 from data_access import queries
-from data_access.access import Viewer
+from domain.access import Viewer
 from data_access.bulk import bulk_insert
 from data_access.refresh import _raw, _read
 from data_access.schema import dossier_monthly, dossier_steps, dossiers, officers, procedures, step_monthly

@@ -21,8 +21,9 @@ import pandas as pd
 from sqlalchemy import and_, func, literal, not_, or_, select, true
 from sqlalchemy.engine import Engine
 
-from data_access import access, queries
-from data_access.access import Viewer
+from data_access import queries
+from domain import access
+from domain.access import Viewer
 from data_access import timeliness_sql as rule
 from data_access.schema import (
     DOSSIER_COUNTS,
@@ -107,8 +108,9 @@ def load_fields(engine: Engine) -> pd.DataFrame:
 
 
 def officer_stats(engine: Engine, start: date, end: date, codes: Codes | None, limit: int = 200, *, viewer: Viewer) -> pd.DataFrame:
-    """Per civil servant of the units: ratings, satisfied, dissatisfied (ratings given in the
-    period) and dossiers finished in the period, early/on time and late.
+    """Per civil servant of the units: ratings, very satisfied, satisfied, dissatisfied (ratings
+    given in the period) and dossiers finished in the period, early, on time and late. The
+    counts carry the summary tables' names and meanings, so the KPI catalog's rates apply.
 
     One row per officer of the units who had a rating or a finished dossier, busiest first.
     """
@@ -118,7 +120,8 @@ def officer_stats(engine: Engine, start: date, end: date, codes: Codes | None, l
         select(
             r.officer_code.label("officer_code"),
             func.count().label("ratings"),
-            func.sum(rule.flag(r.level.in_((VERY_SATISFIED, SATISFIED)))).label("satisfied"),
+            func.sum(rule.flag(r.level == VERY_SATISFIED)).label("very_satisfied"),
+            func.sum(rule.flag(r.level == SATISFIED)).label("satisfied"),
             func.sum(rule.flag(r.level == DISSATISFIED)).label("dissatisfied"),
         )
         .where(_in_units(r.unit_code, codes), r.rated_at >= lo, r.rated_at < hi, r.officer_code.is_not(None))
@@ -129,7 +132,8 @@ def officer_stats(engine: Engine, start: date, end: date, codes: Codes | None, l
         select(
             d.officer_code.label("officer_code"),
             func.count().label("finished"),
-            func.sum(rule.flag(rule.is_early()) + rule.flag(rule.is_on_time())).label("finished_in_time"),
+            func.sum(rule.flag(rule.is_early())).label("finished_early"),
+            func.sum(rule.flag(rule.is_on_time())).label("finished_on_time"),
             func.sum(rule.flag(rule.is_late())).label("finished_late"),
         )
         .where(_in_units(d.unit_code, codes), d.finished_at >= lo, d.finished_at < hi, rule.is_finished(), d.officer_code.is_not(None))
@@ -140,15 +144,16 @@ def officer_stats(engine: Engine, start: date, end: date, codes: Codes | None, l
     query = (
         select(
             o.code, o.full_name, o.title, o.unit_code,
-            func.coalesce(rated.c.ratings, 0), func.coalesce(rated.c.satisfied, 0), func.coalesce(rated.c.dissatisfied, 0),
-            func.coalesce(handled.c.finished, 0), func.coalesce(handled.c.finished_in_time, 0), func.coalesce(handled.c.finished_late, 0),
+            func.coalesce(rated.c.ratings, 0), func.coalesce(rated.c.very_satisfied, 0), func.coalesce(rated.c.satisfied, 0),
+            func.coalesce(rated.c.dissatisfied, 0), func.coalesce(handled.c.finished, 0), func.coalesce(handled.c.finished_early, 0),
+            func.coalesce(handled.c.finished_on_time, 0), func.coalesce(handled.c.finished_late, 0),
         )
         .select_from(officers.outerjoin(rated, rated.c.officer_code == o.code).outerjoin(handled, handled.c.officer_code == o.code))
         .where(_in_units(o.unit_code, codes), (rated.c.ratings.is_not(None)) | (handled.c.finished.is_not(None)))
         .order_by((func.coalesce(rated.c.ratings, 0) + func.coalesce(handled.c.finished, 0)).desc(), o.code)
         .limit(_limit(limit))
     )
-    counts = ["ratings", "satisfied", "dissatisfied", "finished", "finished_in_time", "finished_late"]
+    counts = ["ratings", "very_satisfied", "satisfied", "dissatisfied", "finished", "finished_early", "finished_on_time", "finished_late"]
     return _ints(_frame(engine, query, ["officer_code", "full_name", "title", "unit_code", *counts]), counts)
 
 
@@ -246,7 +251,8 @@ def procedure_breakdown(engine: Engine, start: date, end: date, codes: Codes | N
         select(
             d.procedure_code, procedures.c.name, d.field_code,
             func.count().label("finished"),
-            func.sum(rule.flag(rule.is_early()) + rule.flag(rule.is_on_time())).label("finished_in_time"),
+            func.sum(rule.flag(rule.is_early())).label("finished_early"),
+            func.sum(rule.flag(rule.is_on_time())).label("finished_on_time"),
             late.label("finished_late"),
             func.sum(rule.flag(and_(rule.is_late(), not_(rule.apology_in_time())))).label("late_without_apology"),
         )
@@ -256,7 +262,7 @@ def procedure_breakdown(engine: Engine, start: date, end: date, codes: Codes | N
         .order_by(late.desc(), func.count().desc(), d.procedure_code)
         .limit(_limit(limit))
     )
-    counts = ["finished", "finished_in_time", "finished_late", "late_without_apology"]
+    counts = ["finished", "finished_early", "finished_on_time", "finished_late", "late_without_apology"]
     return _ints(_frame(engine, query, ["procedure_code", "procedure", "field_code", *counts]), counts)
 
 

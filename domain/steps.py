@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from i18n.text import pick
 
 STEPS_PATH = Path(__file__).resolve().parent / "steps.toml"
 STEPS_ENV_VAR = "DASHBOARD_STEPS_FILE"
@@ -31,7 +32,7 @@ def step_names() -> dict[str, tuple[str, str]]:
 
 def step_label(code: str, lang: str = "vi") -> str:
     vi, en = step_names().get(code, (code, code))
-    return en if lang == "en" else vi
+    return pick(lang, vi, en)
 
 
 def bucket_of(hours) -> np.ndarray:

@@ -21,13 +21,6 @@ from domain.vocab import FINISHED_STATUSES, LEFT_WITHOUT_RESULT, NOT_RECEIVED
 APOLOGY_MARGIN_ENV_VAR = "DASHBOARD_APOLOGY_MARGIN_DAYS"
 
 EARLY, ON_TIME, LATE, IN_TIME, OVERDUE = "early", "on_time", "late", "in_time", "overdue"
-TIMELINESS_LABELS = {
-    EARLY: ("Trước hạn", "Early"),
-    ON_TIME: ("Đúng hạn", "On time"),
-    LATE: ("Quá hạn", "Late"),
-    IN_TIME: ("Trong hạn", "Within time"),
-    OVERDUE: ("Đang quá hạn", "Open, overdue"),
-}
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ Codes are what the database stores; labels are what users read (Vietnamese first
 """
 
 from __future__ import annotations
+from i18n.text import pick
 
 # Unit levels. Nothing may assume exactly three tiers: since July 2025 a city has
 # wards directly under it, so code walks the parent links instead of counting levels.
@@ -69,4 +70,8 @@ LEFT_WITHOUT_RESULT = (7, 8)
 def label(table: dict, code, lang: str = "vi") -> str:
     """The label of a code in one of the tables above, in the user's language."""
     vi, en = table[code]
-    return en if lang == "en" else vi
+    return pick(lang, vi, en)
+
+# Open dossiers at the end of a day (a snapshot, so summed over units, never over days);
+# the backlog_daily columns (data_access/schema.py).
+BACKLOG_COUNTS = ("open_dossiers", "open_overdue")

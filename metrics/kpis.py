@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from typing import Literal
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+from i18n.text import pick
 
 Kind = Literal["rate", "count", "mean"]
+# Per kind: the table column kind and the chart axis format (format_value says the same in words).
+DISPLAY = {"rate": ("pct", ".1%"), "count": ("int", ",d"), "mean": ("num", ".1f")}
 Source = Literal["ratings", "dossiers", "backlog"]
 
 
@@ -52,13 +56,24 @@ class Kpi:
             raise ValueError(f"KPI {self.id!r}: a count has no denominator; rates and means need one")
 
     def label(self, lang: str = "vi") -> str:
-        return self.label_en if lang == "en" else self.label_vi
+        return pick(lang, self.label_vi, self.label_en)
 
     def help(self, lang: str = "vi") -> str:
-        return self.help_en if lang == "en" else self.help_vi
+        return pick(lang, self.help_vi, self.help_en)
 
     def volume_noun(self, lang: str = "vi") -> str:
-        return self.volume_noun_en if lang == "en" else self.volume_noun_vi
+        return pick(lang, self.volume_noun_vi, self.volume_noun_en)
+
+    # The display format, said once here (as Superset's SqlMetric carries its d3format):
+    @property
+    def column_kind(self) -> str:
+        """How a table shows the value (ui/downloads.py column kinds): pct, int or num."""
+        return DISPLAY[self.kind][0]
+
+    @property
+    def d3format(self) -> str:
+        """How a chart axis shows the value (plotly's d3-format)."""
+        return DISPLAY[self.kind][1]
 
     @property
     def columns(self) -> tuple[str, ...]:

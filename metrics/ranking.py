@@ -22,9 +22,6 @@ from scipy import stats
 
 from metrics import kpis as _kpis
 
-FUNNEL_FLAGS = ("above_998", "above_95", "inside", "below_95", "below_998")
-
-
 def _arr(x) -> np.ndarray:
     return np.asarray(x, dtype="float64")
 

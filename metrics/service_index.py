@@ -13,6 +13,8 @@ are end-of-period snapshots.
 
 from __future__ import annotations
 
+from i18n.text import pick
+
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -49,10 +51,10 @@ class Group:
     note_en: str = ""
 
     def label(self, lang: str = "vi") -> str:
-        return self.label_en if lang == "en" else self.label_vi
+        return pick(lang, self.label_vi, self.label_en)
 
     def note(self, lang: str = "vi") -> str:
-        return self.note_en if lang == "en" else self.note_vi
+        return pick(lang, self.note_vi, self.note_en)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -74,7 +76,7 @@ class Band:
     min: float
 
     def label(self, lang: str = "vi") -> str:
-        return self.label_en if lang == "en" else self.label_vi
+        return pick(lang, self.label_vi, self.label_en)
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ class IndexVersion:
     bands: tuple[Band, ...] = field(default_factory=tuple)  # highest minimum first
 
     def label(self, lang: str = "vi") -> str:
-        return self.label_en if lang == "en" else self.label_vi
+        return pick(lang, self.label_vi, self.label_en)
 
     def band_of(self, score_100) -> Band | None:
         """The named band of a score out of 100 (None: no score, or no bands configured)."""

@@ -8,6 +8,8 @@ is exactly the scope asked for.
 
 from __future__ import annotations
 
+from i18n.text import pick
+
 import math
 
 import pandas as pd
@@ -49,12 +51,12 @@ GENERATED_MARK = "DỮ LIỆU MẪU SINH TỰ ĐỘNG"
 
 def source_label(source: str, lang: str = "vi") -> str:
     vi, en, _ = SOURCES.get(source, (source, source, ""))
-    return en if lang == "en" else vi
+    return pick(lang, vi, en)
 
 
 def indicator_label(indicator: str, lang: str = "vi") -> str:
     vi, en, _ = INDICATORS.get(indicator, (indicator, indicator, ""))
-    return en if lang == "en" else vi
+    return pick(lang, vi, en)
 
 
 def is_generated(row) -> bool:
@@ -106,7 +108,7 @@ AREA_NAMES = {NATIONAL: ("Cả nước", "Whole country"), "01": ("Hà Nội", "
 
 def area_label(code: str, lang: str = "vi") -> str:
     vi, en = AREA_NAMES.get(code, (f"Tỉnh mã {code}", f"Province {code}"))
-    return en if lang == "en" else vi
+    return pick(lang, vi, en)
 
 
 def by_year(rows: pd.DataFrame, indicator: str) -> pd.DataFrame:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from data_access.schema import BACKLOG_COUNTS
+from domain.vocab import BACKLOG_COUNTS
 from metrics.periods import Period, bucket_of, trend_buckets
 
 # The grain of the summary table a trend of each grain reads: whole calendar months roll
@@ -34,7 +34,7 @@ def bucketed(flows: pd.DataFrame, backlog: pd.DataFrame, grain: str) -> pd.DataF
     flows = flows.assign(period=pd.to_datetime(bucket_of(flows["period"], grain)))
     totals = flows.groupby("period", as_index=False)[flow_columns].sum()
     if backlog.empty:
-        return totals.assign(**{name: 0 for name in BACKLOG_COUNTS})
+        return totals.assign(**dict.fromkeys(BACKLOG_COUNTS, 0))
     snapshot = backlog.sort_values("period").assign(bucket=lambda f: pd.to_datetime(bucket_of(f["period"], grain)))
     closing = snapshot.groupby("bucket", as_index=False).last()[["bucket", *BACKLOG_COUNTS]].rename(columns={"bucket": "period"})
     frame = totals.merge(closing, on="period", how="left")

@@ -27,7 +27,7 @@ FORMATS = ("pptx", "pdf")
 
 def build(engine, scope_code: str, period, fmt: str, lang: str = "vi", compare_mode: str = "prev",
           meeting_date: date | None = None, progress=None, *, viewer) -> tuple[bytes, str]:
-    """The pack as bytes and its file name, as `viewer` (data_access.access.Viewer) may see it.
+    """The pack as bytes and its file name, as `viewer` (domain.access.Viewer) may see it.
     Raises content.BriefingError, or access.OutOfScope for a scope outside the viewer's."""
     if fmt not in FORMATS:
         raise content.BriefingError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from sqlalchemy.exc import DBAPIError, OperationalError
 
-    from data_access.access import SYSTEM
+    from domain.access import SYSTEM
     from data_access.db import make_engine
 
     started = time.perf_counter()

@@ -18,18 +18,21 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable
+from collections.abc import Callable
 
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from i18n.text import pick
+from data_access import boundaries as boundary_store
 from data_access import commitments as commitment_store
-from data_access import access, queries
-from data_access.access import Viewer
+from data_access import queries
+from domain import access
+from domain.access import Viewer
 from i18n.format import fmt_int, fmt_num
 from metrics import alerts as alert_rules
 from metrics import kpis, ranking, scoreboard, service_index
-from metrics import units as unit_tree
+from domain import units as unit_tree
 from metrics.periods import Period, previous_period, same_period_last_year
 from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame, trend_grain
 
@@ -43,10 +46,6 @@ WEEK_BOARD_UNITS = 12  # the lowest scores of the week shown on the slide
 
 class BriefingError(ValueError):
     """The scope or period cannot make a briefing; the message says why."""
-
-
-def tr(lang: str, vi: str, en: str) -> str:
-    return en if lang == "en" else vi
 
 
 # --- the content ---------------------------------------------------------------------------
@@ -120,7 +119,7 @@ class Briefing:
     week_board: WeekBoard | None = None
 
     def t(self, vi: str, en: str) -> str:
-        return tr(self.lang, vi, en)
+        return pick(self.lang, vi, en)
 
     @property
     def focus(self) -> kpis.Kpi:
@@ -163,7 +162,7 @@ def _figures(now: pd.DataFrame, before: pd.DataFrame, targets: pd.DataFrame, sco
                 change_text=kpis.format_change(kpi, value, previous, lang) or "—", target=target[0] if target else None, status=status,
                 volume=volume, value_text=kpis.format_value(value, kpi, lang),
                 target_text=kpis.format_value(target[0], kpi, lang) if target else "—",
-                status_text=tr(lang, *kpis.STATUS_WORDS[status]) if status else "—",
+                status_text=pick(lang, *kpis.STATUS_WORDS[status]) if status else "—",
                 volume_text=f"{fmt_int(volume, lang)} {kpi.volume_noun(lang)}",
             )
         )
@@ -206,44 +205,23 @@ def _key_figures(row: pd.Series, lang: str) -> list[tuple[str, str]]:
     return out
 
 
-def load_boundaries(engine: Engine, codes) -> tuple[object, str]:
-    """Polygons of `codes` as a GeoDataFrame (code, geometry) and a note on their source.
+def sections(b: Briefing) -> list[str]:
+    """The meeting's sections in order, declared once: the page (ui/meeting.py, one slide per
+    alert), the PowerPoint and the PDF pack walk the same list. A builder may show nothing for
+    a section it has no data for (the map of a scope with no units below it)."""
+    return ["kpis", "map", "bottom", "trend", *(["week"] if b.week_board is not None else []), "alerts", "commitments"]
 
-    Uses data_access.boundaries.load_boundaries when that module exists, else reads the
-    unit_boundaries table directly. (None, note) when no boundary is stored.
-    """
+
+def load_boundaries(engine: Engine, codes) -> tuple[object, str]:
+    """Polygons of `codes` as a GeoDataFrame (code, geometry) and a note on their source
+    ("approximate" when any is generated). (None, "") when no boundary is stored."""
     codes = list(codes)
     if not codes:
         return None, ""
-    try:
-        import geopandas as gpd
-        import shapely
-    except ImportError:  # pragma: no cover - geopandas is a runtime requirement
-        return None, "geopandas missing"
-    frame = None
-    try:
-        from data_access import boundaries as boundary_store  # another module may provide it
-
-        loaded = boundary_store.load_boundaries(engine, codes)
-        if loaded is not None and len(loaded) and "geometry" in getattr(loaded, "columns", []):
-            frame = loaded.rename(columns={"unit_code": "code"}) if "code" not in loaded.columns else loaded
-    except Exception:  # noqa: BLE001 - not there yet, or another signature: fall back
-        frame = None
-    if frame is None:
-        from sqlalchemy import select
-
-        from data_access.schema import unit_boundaries as ub
-
-        with engine.connect() as connection:
-            rows = connection.execute(select(ub.c.unit_code, ub.c.geojson, ub.c.approximate).where(ub.c.unit_code.in_(codes))).all()
-        if not rows:
-            return None, ""
-        frame = gpd.GeoDataFrame(
-            {"code": [r[0] for r in rows], "approximate": [bool(r[2]) for r in rows]},
-            geometry=[shapely.from_geojson(r[1]) for r in rows],
-            crs="EPSG:4326",
-        )
-    approximate = bool(frame["approximate"].any()) if "approximate" in frame.columns else False
+    frame = boundary_store.load_boundaries(engine, codes)
+    if frame.empty:
+        return None, ""
+    approximate = bool(frame["approximate"].any())
     return frame[["code", "geometry"]].copy(), ("approximate" if approximate else "")
 
 
@@ -273,7 +251,7 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
     compare = previous_period(period) if compare_mode == "prev" else same_period_last_year(period)
     meeting_date = meeting_date or date.today()
     names = dict(zip(units["code"], units["name"]))
-    report(0.05, tr(lang, "Đang tính các chỉ số", "Computing the KPIs"))
+    report(0.05, pick(lang, "Đang tính các chỉ số", "Computing the KPIs"))
 
     now = queries.kpi_counts(engine, period.start, period.end, codes, False, viewer=viewer)
     before = queries.kpi_counts(engine, compare.start, compare.end, codes, False, viewer=viewer)
@@ -282,7 +260,7 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
     focus_id = weakest_kpi(figures)
     focus = kpis.get(focus_id)
 
-    report(0.2, tr(lang, "Đang xếp hạng đơn vị", "Ranking units"))
+    report(0.2, pick(lang, "Đang xếp hạng đơn vị", "Ranking units"))
     by_unit = queries.kpi_counts(engine, period.start, period.end, codes, True, viewer=viewer)
     children = _child_units(units, scope_code)
     grouped = unit_tree.roll_up(by_unit, units, scope_code) if len(children) else by_unit.iloc[0:0]
@@ -297,7 +275,7 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
     bottom = ranking.weakest(marked, focus, BOTTOM_UNITS).reset_index(drop=True)
     bottom = bottom.assign(name=bottom["unit_code"].map(names))[["rank", "unit_code", "name", "value", "volume", "low", "high", "weak_reason"]]
 
-    report(0.35, tr(lang, "Đang dựng xu hướng", "Building the trend"))
+    report(0.35, pick(lang, "Đang dựng xu hướng", "Building the trend"))
     grain = trend_grain(period)
     buckets = buckets_for(period, grain, TREND_PERIODS)
     flows = queries.flow_counts_by_period(engine, buckets[0].start, buckets[-1].end, SOURCE_GRAIN[grain], codes, viewer=viewer)
@@ -306,7 +284,7 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
     trend = pd.DataFrame({"label": trend["label"], "value": kpis.value(trend, focus).to_numpy(), "volume": kpis.volume(trend, focus).to_numpy()})
     focus_target = kpis.target_for(targets, focus_id, scope_code)
 
-    report(0.5, tr(lang, "Đang dò cảnh báo", "Scanning for alerts"))
+    report(0.5, pick(lang, "Đang dò cảnh báo", "Scanning for alerts"))
     found = alert_rules.scan_alerts(
         lambda s, e, c, b: queries.kpi_counts(engine, s, e, c, b, viewer=viewer),
         lambda days, c, b: queries.backlog_counts(engine, list(days), c, b, viewer=viewer),
@@ -329,24 +307,24 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
                         sentences=sentences, figures=_key_figures(row, lang))
         )
 
-    report(0.6, tr(lang, "Đang tính chỉ số phục vụ của tuần", "Scoring the week"))
+    report(0.6, pick(lang, "Đang tính chỉ số phục vụ của tuần", "Scoring the week"))
     board = week_board(engine, units, codes, period, lang, viewer)
 
-    report(0.65, tr(lang, "Đang lấy nhiệm vụ đến hạn", "Reading the commitments due"))
+    report(0.65, pick(lang, "Đang lấy nhiệm vụ đến hạn", "Reading the commitments due"))
     due = commitment_store.due_for_meeting(engine, meeting_date, codes, viewer=viewer)
 
     boundaries, note = (None, "")
     if with_map and len(children):
-        report(0.7, tr(lang, "Đang đọc ranh giới", "Reading boundaries"))
+        report(0.7, pick(lang, "Đang đọc ranh giới", "Reading boundaries"))
         boundaries, note = load_boundaries(engine, children["code"])
     if note == "approximate":
-        note = tr(lang, "Ranh giới gần đúng, sinh tự động; không phải ranh giới chính thức.", "Approximate, generated boundaries; not official.")
+        note = pick(lang, "Ranh giới gần đúng, sinh tự động; không phải ranh giới chính thức.", "Approximate, generated boundaries; not official.")
     elif boundaries is None and len(children):
-        note = tr(lang, "Chưa có ranh giới: đơn vị vẽ theo tọa độ tâm.", "No boundaries stored: units drawn at their centroids.")
+        note = pick(lang, "Chưa có ranh giới: đơn vị vẽ theo tọa độ tâm.", "No boundaries stored: units drawn at their centroids.")
 
-    children_label = tr(lang, "quận/huyện", "districts") if is_city else tr(lang, "phường/xã", "wards")
+    children_label = pick(lang, "quận/huyện", "districts") if is_city else pick(lang, "phường/xã", "wards")
     return Briefing(
-        scope_code=scope_code, scope_name=tr(lang, "Toàn thành phố", "Whole city") + f" ({names[scope_code]})" if is_city else names[scope_code],
+        scope_code=scope_code, scope_name=pick(lang, "Toàn thành phố", "Whole city") + f" ({names[scope_code]})" if is_city else names[scope_code],
         scope_level=str(scope["level"]), is_city=bool(is_city), period=period, compare=compare, lang=lang,
         meeting_date=meeting_date, kpis=figures, focus_kpi=focus_id, children_label=children_label,
         units_values=units_values, bottom=bottom, trend=trend, trend_target=focus_target[0] if focus_target else None,
@@ -376,11 +354,11 @@ def week_board(engine: Engine, units: pd.DataFrame, codes, period: Period, lang:
 
 
 def week_board_header(lang: str) -> list[str]:
-    return [tr(lang, "Hạng", "Rank"), tr(lang, "Đơn vị", "Unit"), tr(lang, "Điểm", "Score"), tr(lang, "Xếp loại", "Band"),
-            tr(lang, "So với tuần trước", "Since last week"), tr(lang, "Thành phần yếu nhất", "Weakest components"), tr(lang, "Hồ sơ", "Dossiers")]
+    return [pick(lang, "Hạng", "Rank"), pick(lang, "Đơn vị", "Unit"), pick(lang, "Điểm", "Score"), pick(lang, "Xếp loại", "Band"),
+            pick(lang, "So với tuần trước", "Since last week"), pick(lang, "Thành phần yếu nhất", "Weakest components"), pick(lang, "Hồ sơ", "Dossiers")]
 
 
-def week_board_rows(b: "Briefing") -> list[list[str]]:
+def week_board_rows(b: Briefing) -> list[list[str]]:
     rows = []
     for r in b.week_board.lowest.itertuples():
         change = "—" if _missing(r.change) else ("+" if r.change > 0 else "") + fmt_num(r.change, b.lang, 2)
@@ -388,14 +366,14 @@ def week_board_rows(b: "Briefing") -> list[list[str]]:
     return rows
 
 
-def week_board_summary(b: "Briefing") -> str:
+def week_board_summary(b: Briefing) -> str:
     w = b.week_board
     counts = " · ".join(f"{label}: {fmt_int(n, b.lang)}" for label, n in w.band_counts)
     return b.t(f"Điểm chung {fmt_num(w.score, 'vi', 2)}/100 — {w.band_label}. {fmt_int(w.units_scored, 'vi')} đơn vị được xếp hạng. Xếp loại: {counts}.",
                f"Overall {fmt_num(w.score, 'en', 2)}/100 — {w.band_label}. {fmt_int(w.units_scored, 'en')} units ranked. Bands: {counts}.")
 
 
-def week_board_notes(b: "Briefing") -> list[str]:
+def week_board_notes(b: Briefing) -> list[str]:
     w = b.week_board
     return [w.version_label, b.t(f"Xếp loại: {w.bands_text} (cấu hình theo phiên bản).", f"Bands: {w.bands_text} (versioned configuration)."),
             b.t(f"{len(w.lowest)} đơn vị điểm thấp nhất của {w.week.label('vi')}, thấp nhất trước; điểm trên 100 của các nhóm có dữ liệu.",
@@ -436,13 +414,13 @@ def commitment_rows(briefing: Briefing) -> list[list[str]]:
 
 
 def commitment_header(lang: str) -> list[str]:
-    return [tr(lang, "Đơn vị", "Unit"), tr(lang, "Nội dung", "Commitment"), tr(lang, "Phụ trách", "Owner"),
-            tr(lang, "Hạn", "Due"), tr(lang, "Trạng thái", "Status"), tr(lang, "Chỉ số / mục tiêu", "KPI / target")]
+    return [pick(lang, "Đơn vị", "Unit"), pick(lang, "Nội dung", "Commitment"), pick(lang, "Phụ trách", "Owner"),
+            pick(lang, "Hạn", "Due"), pick(lang, "Trạng thái", "Status"), pick(lang, "Chỉ số / mục tiêu", "KPI / target")]
 
 
 def kpi_header(lang: str) -> list[str]:
-    return [tr(lang, "Chỉ số", "KPI"), tr(lang, "Kỳ này", "This period"), tr(lang, "Mục tiêu", "Target"),
-            tr(lang, "Đánh giá", "Status"), tr(lang, "Thay đổi", "Change"), tr(lang, "Khối lượng", "Volume")]
+    return [pick(lang, "Chỉ số", "KPI"), pick(lang, "Kỳ này", "This period"), pick(lang, "Mục tiêu", "Target"),
+            pick(lang, "Đánh giá", "Status"), pick(lang, "Thay đổi", "Change"), pick(lang, "Khối lượng", "Volume")]
 
 
 def kpi_rows(briefing: Briefing) -> list[list[str]]:

@@ -85,32 +85,10 @@ def _image(pdf: _Pack, png: bytes, height: float):
     pdf.ln(2)
 
 
-def build_pdf(briefing: content.Briefing, progress=None) -> bytes:
-    report = progress or (lambda fraction, message: None)
-    b, lang = briefing, briefing.lang
-    focus = b.focus
-    pdf = _Pack(orientation="landscape", format="A4")
-    pdf.add_font(FAMILY, "", _font("DejaVuSans.ttf"))
-    pdf.add_font(FAMILY, "B", _font("DejaVuSans-Bold.ttf"))
-    pdf.set_auto_page_break(True, margin=14)
-    pdf.set_margins(14, 12, 14)
-    pdf.footer_text = f"{b.scope_name} · {b.period.label(lang)}"
-    pdf.set_title(b.title)
-    pdf.set_creator("Chỉ số phục vụ người dân")
+def _kpis(pdf, briefing: content.Briefing, report) -> None:
+    """KPI table."""
+    b, lang, focus = briefing, briefing.lang, briefing.focus
     all_definitions = b.definition_lines(content.CARD_KPIS)
-    focus_definition = b.definition_lines([b.focus_kpi])
-
-    # 1. title
-    pdf.add_page()
-    pdf.set_y(60)
-    pdf.set_font(FAMILY, "B", 30)
-    pdf.set_text_color(*DARK)
-    pdf.multi_cell(0, 14, f"{b.t('Họp giao ban', 'Review meeting')} · {b.scope_name}", align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(FAMILY, size=16)
-    pdf.multi_cell(0, 9, f"{b.period.label(lang)} · {b.t('so với', 'compared with')} {b.compare.label(lang)}", align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.multi_cell(0, 9, f"{b.t('Ngày họp', 'Meeting date')}: {fmt_date(b.meeting_date)}", align="C", new_x="LMARGIN", new_y="NEXT")
-
-    # 2. KPI table
     report(0.1, b.t("Trang chỉ số", "KPI page"))
     notes = _page(pdf, f"{b.t('Chỉ số chính', 'Key figures')} · {b.period.label(lang)}", all_definitions)
     colours = {(i, 3): STATUS_COLOUR[f.status] for i, f in enumerate(b.kpis) if f.status}
@@ -121,14 +99,22 @@ def build_pdf(briefing: content.Briefing, progress=None) -> bytes:
     pdf.cell(0, 8, b.t(f"Chỉ số cần tập trung: {focus.label(lang)}", f"Focus KPI: {focus.label(lang)}"), new_x="LMARGIN", new_y="NEXT")
     _notes(pdf, notes)
 
-    # 3. map
+
+def _map(pdf, briefing: content.Briefing, report) -> None:
+    """Map."""
+    b, lang, focus = briefing, briefing.lang, briefing.focus
+    focus_definition = b.definition_lines([b.focus_kpi])
     report(0.25, b.t("Bản đồ", "Map"))
     if len(b.units_values):
         notes = _page(pdf, f"{b.t('Bản đồ', 'Map')} · {focus.label(lang)} ({b.children_label})", focus_definition)
         _image(pdf, figures.map_png(b, 11, 6.0), 140)
         _notes(pdf, notes)
 
-    # 4. units needing improvement (ranking.mark_weak)
+
+def _bottom(pdf, briefing: content.Briefing, report) -> None:
+    """Units needing improvement (ranking.mark_weak)."""
+    b, lang, focus = briefing, briefing.lang, briefing.focus
+    focus_definition = b.definition_lines([b.focus_kpi])
     report(0.45, b.weak_title)
     notes = _page(pdf, f"{b.weak_title} · {focus.label(lang)}", focus_definition)
     pdf.set_font(FAMILY, size=11)
@@ -147,7 +133,11 @@ def build_pdf(briefing: content.Briefing, progress=None) -> bytes:
         pdf.cell(0, 10, b.t("Không đơn vị nào cần nêu theo quy tắc trên.", "No unit is named under the rule above."), new_x="LMARGIN", new_y="NEXT")
     _notes(pdf, notes)
 
-    # 5. trend
+
+def _trend(pdf, briefing: content.Briefing, report) -> None:
+    """Trend."""
+    b, lang, focus = briefing, briefing.lang, briefing.focus
+    focus_definition = b.definition_lines([b.focus_kpi])
     report(0.6, b.t("Xu hướng", "Trend"))
     notes = _page(pdf, f"{b.t('Xu hướng 12 kỳ', 'Trend, 12 periods')} · {focus.label(lang)}", focus_definition)
     _image(pdf, figures.line_png(b, 11, 5.0), 120)
@@ -156,17 +146,22 @@ def build_pdf(briefing: content.Briefing, progress=None) -> bytes:
            [2.2] + [1.0] * min(len(b.trend), 12), size=7)
     _notes(pdf, notes)
 
-    # 5b. the week's service index scoreboard
-    if b.week_board is not None:
-        report(0.7, b.t("Chỉ số phục vụ của tuần", "The week's service index"))
-        notes = _page(pdf, f"{b.t('Chỉ số phục vụ', 'Service index')} · {b.week_board.week.label(lang)}", content.week_board_notes(b))
-        pdf.set_font(FAMILY, "B", 12)
-        pdf.multi_cell(0, 7, content.week_board_summary(b), new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(2)
-        _table(pdf, content.week_board_header(lang), content.week_board_rows(b), [0.8, 3.0, 1.0, 1.4, 1.5, 3.6, 1.0], size=9)
-        _notes(pdf, notes)
 
-    # 6. alerts
+def _week(pdf, briefing: content.Briefing, report) -> None:
+    """The week's service index scoreboard."""
+    b, lang = briefing, briefing.lang
+    report(0.7, b.t("Chỉ số phục vụ của tuần", "The week's service index"))
+    notes = _page(pdf, f"{b.t('Chỉ số phục vụ', 'Service index')} · {b.week_board.week.label(lang)}", content.week_board_notes(b))
+    pdf.set_font(FAMILY, "B", 12)
+    pdf.multi_cell(0, 7, content.week_board_summary(b), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    _table(pdf, content.week_board_header(lang), content.week_board_rows(b), [0.8, 3.0, 1.0, 1.4, 1.5, 3.6, 1.0], size=9)
+    _notes(pdf, notes)
+
+
+def _alerts(pdf, briefing: content.Briefing, report) -> None:
+    """Alerts."""
+    b = briefing
     report(0.75, b.t("Cảnh báo", "Alerts"))
     notes = _page(pdf, b.t("Đơn vị có cảnh báo", "Units flagged by the alerts"), b.definition_lines(content.KEY_FIGURE_KPIS))
     if b.alerts:
@@ -183,7 +178,10 @@ def build_pdf(briefing: content.Briefing, progress=None) -> bytes:
         pdf.cell(0, 10, b.t("Không có đơn vị nào xấu đi bất thường trong kỳ.", "No unit got worse beyond chance this period."), new_x="LMARGIN", new_y="NEXT")
     _notes(pdf, notes)
 
-    # 7. commitments
+
+def _commitments(pdf, briefing: content.Briefing, report) -> None:
+    """Commitments."""
+    b, lang = briefing, briefing.lang
     report(0.9, b.t("Nhiệm vụ", "Commitments"))
     since = fmt_date(b.commitments_since) if b.commitments_since else "—"
     notes = _page(pdf, b.t("Nhiệm vụ đến hạn", "Commitments due"), [
@@ -196,6 +194,34 @@ def build_pdf(briefing: content.Briefing, progress=None) -> bytes:
         pdf.set_font(FAMILY, size=14)
         pdf.cell(0, 10, b.t("Không có nhiệm vụ đến hạn.", "No commitments due."), new_x="LMARGIN", new_y="NEXT")
     _notes(pdf, notes)
+
+
+SECTIONS = {"kpis": _kpis, "map": _map, "bottom": _bottom, "trend": _trend, "week": _week, "alerts": _alerts, "commitments": _commitments}
+
+
+def build_pdf(briefing: content.Briefing, progress=None) -> bytes:
+    report = progress or (lambda fraction, message: None)
+    b, lang = briefing, briefing.lang
+    pdf = _Pack(orientation="landscape", format="A4")
+    pdf.add_font(FAMILY, "", _font("DejaVuSans.ttf"))
+    pdf.add_font(FAMILY, "B", _font("DejaVuSans-Bold.ttf"))
+    pdf.set_auto_page_break(True, margin=14)
+    pdf.set_margins(14, 12, 14)
+    pdf.footer_text = f"{b.scope_name} · {b.period.label(lang)}"
+    pdf.set_title(b.title)
+    pdf.set_creator("Chỉ số phục vụ người dân")
+
+    # 1. title
+    pdf.add_page()
+    pdf.set_y(60)
+    pdf.set_font(FAMILY, "B", 30)
+    pdf.set_text_color(*DARK)
+    pdf.multi_cell(0, 14, f"{b.t('Họp giao ban', 'Review meeting')} · {b.scope_name}", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FAMILY, size=16)
+    pdf.multi_cell(0, 9, f"{b.period.label(lang)} · {b.t('so với', 'compared with')} {b.compare.label(lang)}", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 9, f"{b.t('Ngày họp', 'Meeting date')}: {fmt_date(b.meeting_date)}", align="C", new_x="LMARGIN", new_y="NEXT")
+    for section in content.sections(b):
+        SECTIONS[section](pdf, b, report)
 
     report(1.0, b.t("Xong", "Done"))
     return bytes(pdf.output())

@@ -102,25 +102,10 @@ def _text(slide, text: str, left, top, width, height, size=20, colour=DARK, bold
     return box
 
 
-def build_pptx(briefing: content.Briefing, progress=None) -> bytes:
-    report = progress or (lambda fraction, message: None)
-    b, lang = briefing, briefing.lang
-    focus = b.focus
+def _kpis(deck, briefing: content.Briefing, report) -> None:
+    """KPI table with targets."""
+    b, lang, focus = briefing, briefing.lang, briefing.focus
     all_definitions = b.definition_lines(content.CARD_KPIS)
-    focus_definition = b.definition_lines([b.focus_kpi])
-    deck = Presentation()
-    deck.slide_width, deck.slide_height = WIDTH, HEIGHT
-
-    # 1. title
-    slide = deck.slides.add_slide(deck.slide_layouts[0])
-    slide.shapes.title.text = b.t("Họp giao ban", "Review meeting") + f" · {b.scope_name}"
-    slide.placeholders[1].text = (
-        f"{b.period.label(lang)} · {b.t('so với', 'compared with')} {b.compare.label(lang)}\n"
-        f"{b.t('Ngày họp', 'Meeting date')}: {fmt_date(b.meeting_date)}"
-    )
-    slide.notes_slide.notes_text_frame.text = b.t("Tài liệu đọc trước cuộc họp. Định nghĩa chỉ số:", "Pre-read for the meeting. KPI definitions:") + "\n" + "\n".join(all_definitions)
-
-    # 2. KPI table with targets
     report(0.1, b.t("Trang chỉ số", "KPI slide"))
     slide = _slide(deck, f"{b.t('Chỉ số chính', 'Key figures')} · {b.period.label(lang)}", all_definitions)
     table = _table(slide, content.kpi_header(lang), content.kpi_rows(b), Inches(0.5), Inches(1.4), WIDTH - Inches(1), [3.2, 1.3, 1.3, 1.4, 1.5, 2.6], size=16)
@@ -131,14 +116,22 @@ def build_pptx(briefing: content.Briefing, progress=None) -> bytes:
             run.font.bold = True
     _text(slide, b.t(f"Chỉ số cần tập trung: {focus.label(lang)}", f"Focus KPI: {focus.label(lang)}"), Inches(0.5), Inches(6.7), WIDTH - Inches(1), Inches(0.5), size=16, colour=RED, bold=True)
 
-    # 3. map (an image: drawn offline with matplotlib)
+
+def _map(deck, briefing: content.Briefing, report) -> None:
+    """Map (an image: drawn offline with matplotlib)."""
+    b, lang, focus = briefing, briefing.lang, briefing.focus
+    focus_definition = b.definition_lines([b.focus_kpi])
     report(0.25, b.t("Bản đồ", "Map"))
     if len(b.units_values):
         slide = _slide(deck, f"{b.t('Bản đồ', 'Map')} · {focus.label(lang)} ({b.children_label})", focus_definition + ([b.boundaries_note] if b.boundaries_note else []))
         picture = figures.map_png(b, 11.5, 5.8)
         slide.shapes.add_picture(io.BytesIO(picture), Inches(0.9), Inches(1.3), height=Inches(5.9))
 
-    # 4. units needing improvement (the one rule of ranking.mark_weak): native bar chart, worst on top
+
+def _bottom(deck, briefing: content.Briefing, report) -> None:
+    """Units needing improvement (the one rule of ranking.mark_weak): native bar chart, worst on top."""
+    b, lang, focus = briefing, briefing.lang, briefing.focus
+    focus_definition = b.definition_lines([b.focus_kpi])
     report(0.5, b.weak_title)
     target_text = b.t("Mục tiêu", "Target") + f": {b.fmt(b.trend_target)}" if b.trend_target is not None else ""
     slide = _slide(deck, f"{b.weak_title} · {focus.label(lang)}", focus_definition + [b.weak_rule])
@@ -175,7 +168,11 @@ def build_pptx(briefing: content.Briefing, progress=None) -> bytes:
     else:
         _text(slide, b.t("Không đơn vị nào cần nêu theo quy tắc trên.", "No unit is named under the rule above."), Inches(0.5), Inches(2.4), Inches(12), Inches(1), size=24)
 
-    # 5. trend: native line chart with the target
+
+def _trend(deck, briefing: content.Briefing, report) -> None:
+    """Trend: native line chart with the target."""
+    b, lang, focus = briefing, briefing.lang, briefing.focus
+    focus_definition = b.definition_lines([b.focus_kpi])
     report(0.65, b.t("Xu hướng", "Trend"))
     slide = _slide(deck, f"{b.t('Xu hướng 12 kỳ', 'Trend, 12 periods')} · {focus.label(lang)}", focus_definition)
     data = SafeCategoryChartData(number_format=_number_format(focus))
@@ -195,14 +192,19 @@ def build_pptx(briefing: content.Briefing, progress=None) -> bytes:
     chart.category_axis.tick_labels.font.size = Pt(12)
     chart.value_axis.tick_labels.font.size = Pt(12)
 
-    # 5b. the week's service index scoreboard
-    if b.week_board is not None:
-        report(0.75, b.t("Chỉ số phục vụ của tuần", "The week's service index"))
-        slide = _slide(deck, f"{b.t('Chỉ số phục vụ', 'Service index')} · {b.week_board.week.label(lang)}", content.week_board_notes(b))
-        _text(slide, content.week_board_summary(b), Inches(0.5), Inches(1.2), WIDTH - Inches(1), Inches(0.6), size=16, bold=True)
-        _table(slide, content.week_board_header(lang), content.week_board_rows(b), Inches(0.4), Inches(1.9), WIDTH - Inches(0.8), [0.8, 3.0, 1.0, 1.4, 1.5, 3.6, 1.0], size=11)
 
-    # 6. flagged units
+def _week(deck, briefing: content.Briefing, report) -> None:
+    """The week's service index scoreboard."""
+    b, lang = briefing, briefing.lang
+    report(0.75, b.t("Chỉ số phục vụ của tuần", "The week's service index"))
+    slide = _slide(deck, f"{b.t('Chỉ số phục vụ', 'Service index')} · {b.week_board.week.label(lang)}", content.week_board_notes(b))
+    _text(slide, content.week_board_summary(b), Inches(0.5), Inches(1.2), WIDTH - Inches(1), Inches(0.6), size=16, bold=True)
+    _table(slide, content.week_board_header(lang), content.week_board_rows(b), Inches(0.4), Inches(1.9), WIDTH - Inches(0.8), [0.8, 3.0, 1.0, 1.4, 1.5, 3.6, 1.0], size=11)
+
+
+def _alerts(deck, briefing: content.Briefing, report) -> None:
+    """Flagged units."""
+    b = briefing
     report(0.8, b.t("Cảnh báo", "Alerts"))
     alert_notes = b.definition_lines(content.KEY_FIGURE_KPIS) + [
         b.t("Cảnh báo: chỉ số xấu đi vượt mức ngẫu nhiên so với 6 kỳ trước (kiểm định chính xác Fisher, hiệu chỉnh Bonferroni), hoặc hồ sơ quá hạn tăng gấp đôi.",
@@ -224,7 +226,10 @@ def build_pptx(briefing: content.Briefing, progress=None) -> bytes:
         _text(slide, b.t(f"… và {b.alert_count - len(b.alerts)} cảnh báo khác trên bảng điều hành.", f"… and {b.alert_count - len(b.alerts)} more alerts on the dashboard."),
               Inches(0.5), Inches(6.9), Inches(12), Inches(0.4), size=12)
 
-    # 7. commitments due
+
+def _commitments(deck, briefing: content.Briefing, report) -> None:
+    """Commitments due."""
+    b, lang = briefing, briefing.lang
     report(0.9, b.t("Nhiệm vụ", "Commitments"))
     since = fmt_date(b.commitments_since) if b.commitments_since else "—"
     notes = [b.t(f"Nhiệm vụ đến hạn đến ngày họp {fmt_date(b.meeting_date)}, và nhiệm vụ đã đóng từ cuộc họp trước ({since}).",
@@ -238,6 +243,28 @@ def build_pptx(briefing: content.Briefing, progress=None) -> bytes:
             _text(slide, b.t("Không có nhiệm vụ đến hạn.", "No commitments due."), Inches(0.5), Inches(2), Inches(12), Inches(1), size=24)
             continue
         _table(slide, content.commitment_header(lang), chunk, Inches(0.4), Inches(1.3), WIDTH - Inches(0.8), [2.0, 4.4, 1.8, 1.2, 1.4, 2.2], size=12)
+
+
+SECTIONS = {"kpis": _kpis, "map": _map, "bottom": _bottom, "trend": _trend, "week": _week, "alerts": _alerts, "commitments": _commitments}
+
+
+def build_pptx(briefing: content.Briefing, progress=None) -> bytes:
+    report = progress or (lambda fraction, message: None)
+    b, lang = briefing, briefing.lang
+    all_definitions = b.definition_lines(content.CARD_KPIS)
+    deck = Presentation()
+    deck.slide_width, deck.slide_height = WIDTH, HEIGHT
+
+    # 1. title
+    slide = deck.slides.add_slide(deck.slide_layouts[0])
+    slide.shapes.title.text = b.t("Họp giao ban", "Review meeting") + f" · {b.scope_name}"
+    slide.placeholders[1].text = (
+        f"{b.period.label(lang)} · {b.t('so với', 'compared with')} {b.compare.label(lang)}\n"
+        f"{b.t('Ngày họp', 'Meeting date')}: {fmt_date(b.meeting_date)}"
+    )
+    slide.notes_slide.notes_text_frame.text = b.t("Tài liệu đọc trước cuộc họp. Định nghĩa chỉ số:", "Pre-read for the meeting. KPI definitions:") + "\n" + "\n".join(all_definitions)
+    for section in content.sections(b):
+        SECTIONS[section](deck, b, report)
 
     report(1.0, b.t("Xong", "Done"))
     buffer = io.BytesIO()

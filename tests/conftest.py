@@ -112,7 +112,8 @@ def generated_boundaries():
 
 @pytest.fixture(scope="session")
 def demo_db_url(tmp_path_factory, generated_boundaries):
-    from data_access import demo, refresh
+    import demo
+    from data_access import refresh
     from data_access.boundaries import save_boundaries
     from data_access.db import make_engine
     from data_access.migrate import upgrade

@@ -17,11 +17,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import insert
 
-from data_access import access
+from domain import access
 from data_access import commitments as store
 from data_access import queries
 from data_access import unit_queries as uq
-from data_access.access import SYSTEM, OutOfScope, Viewer
+from domain.access import SYSTEM, OutOfScope, Viewer
 from data_access.refresh import refresh_summaries
 from data_access.schema import officers, ratings, units
 from reports import content

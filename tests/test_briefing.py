@@ -24,7 +24,7 @@ from metrics import kpis
 from metrics.periods import month
 from reports import content
 from reports.briefing import build
-from data_access.access import SYSTEM
+from domain.access import SYSTEM
 from tests.support.app_server import REPO_ROOT
 
 CITY = "79"

@@ -3,7 +3,7 @@
 Runs on SQLite and PostgreSQL (the `engine` fixture), over the tiny dataset's units.
 """
 
-from data_access.access import SYSTEM
+from domain.access import SYSTEM
 from datetime import date, datetime, timedelta
 
 import pytest

@@ -1,4 +1,4 @@
-"""Demo data generator (data_access/demo.py) and bulk loading (data_access/bulk.py).
+"""Demo data generator (demo/) and bulk loading (data_access/bulk.py).
 
 Rates are computed here independently, with pandas from the fact rows, not through the
 generator's own helpers. Self-contained: uses its own temporary SQLite engines.
@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import select, text
 
-from data_access import demo, schema
+import demo
+from data_access import schema
 from data_access.bulk import bulk_insert
 from data_access.db import make_engine
 
@@ -130,7 +131,8 @@ _HASH_SCRIPT = """
 import hashlib, sys
 from datetime import date
 from sqlalchemy import text
-from data_access import demo, schema
+import demo
+from data_access import schema
 from data_access.db import make_engine
 engine = make_engine("sqlite:///" + sys.argv[1])
 schema.metadata.create_all(engine)

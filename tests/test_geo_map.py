@@ -74,7 +74,7 @@ def test_figure_is_offline_and_marks_no_data(ward_fc):
     assert len(fig.data) == 2
     main, grey = fig.data
     assert main.type == grey.type == "choroplethmap"
-    assert main.featureidkey == "id" and list(main.locations) == [c for c in frame["code"][frame["rate"].notna()]]
+    assert main.featureidkey == "id" and list(main.locations) == list(frame["code"][frame["rate"].notna()])
     assert [row[0] for row in main.customdata] == list(main.locations)
     assert main.colorbar.tickformat == ".0%" and main.colorbar.title.text == "Tỷ lệ hài lòng"
     assert main.colorbar.tickfont.size >= 16

@@ -21,7 +21,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import ProgrammingError
 
-from data_access import demo, ingest, refresh
+import demo
+from data_access import ingest, refresh
 from data_access.db import make_engine
 from data_access.migrate import current_revision, head_revision, upgrade
 from tests.support.app_server import REPO_ROOT

@@ -1,4 +1,4 @@
-"""Loading real exports (data_access/ingest.py, ingest_validate.py, pages/admin/data.py).
+"""Loading real exports (data_access/ingest.py, ingest/, pages/admin/data.py).
 
 Every expected count below is worked out by hand from tests/tiny_dataset.py and the rows
 written in each test: the summaries must move by exactly the rows added or changed.
@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 from data_access import ingest, refresh, schema
-from data_access.ingest_validate import FileRejected, Options, load_mapping, parse_datetimes
+from ingest import FileRejected, Options, load_mapping, parse_datetimes
 from tests import tiny_dataset
 
 DOSSIER_HEADER = "Mã hồ sơ,Mã đơn vị,Mã thủ tục,Kênh nộp,Ngày tiếp nhận,Ngày hẹn trả,Ngày hoàn thành,Trạng thái"
@@ -275,7 +275,7 @@ def _formula_workbook() -> bytes:
 
 BAD_FILES = [
     ("cp1258", cp1258(DOSSIER_HEADER) + b"\nN1,26734,P1,1,02/10/2026 08:00,07/10/2026 17:00,,4\n", "export.csv", ["not UTF-8", "line 1", "CSV UTF-8"]),
-    ("latin-1 in a cell", csv_bytes(DOSSIER_HEADER, []) + "N1,26734,P1,Trực tiếp,02/10/2026 08:00,07/10/2026 17:00,,4\n".encode("utf-8").replace("ự".encode(), b"\xf1"), "export.csv", ["not UTF-8", "line 2"]),
+    ("latin-1 in a cell", csv_bytes(DOSSIER_HEADER, []) + "N1,26734,P1,Trực tiếp,02/10/2026 08:00,07/10/2026 17:00,,4\n".encode().replace("ự".encode(), b"\xf1"), "export.csv", ["not UTF-8", "line 2"]),
     ("formula", _formula_workbook(), "export.xlsx", ["formulas", "F2", "Paste Special > Values"]),
     ("binary", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "export.csv", ["not a CSV text file", "0x00"]),
     ("empty", b"", "export.csv", ["is empty"]),

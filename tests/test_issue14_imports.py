@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from data_access import ingest, queries, refresh, schema
-from data_access.access import SYSTEM
+from domain.access import SYSTEM
 from data_access.db import make_engine
 from data_access.migrate import upgrade
 from tests import tiny_dataset

@@ -132,3 +132,16 @@ def test_format_value():
     assert kpis.format_value(1230, "ratings", "vi") == "1.230"
     assert kpis.format_value(5.56, "avg_processing_days", "en") == "5.6"
     assert kpis.format_value(float("nan"), "on_time_rate", "vi") == "—"
+
+
+def test_every_kpi_carries_one_display_format():
+    # A rate shows as a percentage everywhere (table column, chart axis, text); a count as a
+    # whole number; a mean with one decimal.
+    for kpi in kpis.KPIS.values():
+        text = kpis.format_value(0.5 if kpi.kind != "count" else 1234, kpi, "en")
+        if kpi.kind == "rate":
+            assert (kpi.column_kind, kpi.d3format, text) == ("pct", ".1%", "50.0%"), kpi.id
+        elif kpi.kind == "count":
+            assert (kpi.column_kind, kpi.d3format, text) == ("int", ",d", "1,234"), kpi.id
+        else:
+            assert (kpi.column_kind, kpi.d3format, text) == ("num", ".1f", "0.5"), kpi.id

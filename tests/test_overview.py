@@ -1,5 +1,8 @@
 """The overview as a city leader reads it, on the small demo database."""
 
+import re
+from urllib.parse import parse_qs
+
 import pandas as pd
 import pytest
 from sqlalchemy import text
@@ -100,3 +103,32 @@ def test_unreachable_database_shows_what_to_do(monkeypatch):
     app = run_app()
     assert not app.exception
     assert "Không kết nối được cơ sở dữ liệu" in app.error[0].value
+
+
+
+def _alert_list_script():
+    import pandas as pd
+
+    from ui import alerts
+
+    units = pd.DataFrame({"code": ["79", "760", "26734"], "name": ["TP", "Quận 1", "Phường Bến Nghé"], "level": ["city", "district", "ward"],
+                          "parent_code": [None, "79", "760"]})
+    found = pd.DataFrame([{"unit_code": "26734", "kpi_id": "open_overdue", "kind": "backlog_growth", "severity": "high",
+                           "baseline": 3, "current": 12, "volume": 40}])
+    alerts.alert_list(found, units)
+
+
+def test_alert_links_keep_the_language_period_and_scope():
+    # An English reader following an alert must land on the English profile of the same
+    # period and scope (the link used to drop all three).
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_function(_alert_list_script)
+    for key, value in {"lang": "en", "period": "2026-Q3", "scope": "760"}.items():
+        app.query_params[key] = value
+    app.run()
+    assert not app.exception
+    links = [link for m in app.markdown for link in re.findall(r"\]\((/unit[^)]*)\)", m.value)]
+    assert len(links) == 1
+    path, _, query = links[0].partition("?")
+    assert path == "/unit" and parse_qs(query) == {"lang": ["en"], "period": ["2026-Q3"], "scope": ["760"], "unit": ["26734"]}

@@ -1,6 +1,6 @@
 """Every figure the overview reads, against the tiny dataset worked out by hand."""
 
-from data_access.access import SYSTEM
+from domain.access import SYSTEM
 from datetime import date
 
 import pytest

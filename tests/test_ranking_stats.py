@@ -126,7 +126,8 @@ START, END = date(2026, 3, 1), date(2026, 10, 31)
 
 @pytest.fixture(scope="module")
 def dense_demo(tmp_path_factory):
-    from data_access import demo, refresh
+    import demo
+    from data_access import refresh
     from data_access.db import make_engine
     from data_access.migrate import upgrade
 
@@ -148,8 +149,8 @@ def dense_demo(tmp_path_factory):
 def test_alerts_find_the_true_incident_and_little_else(dense_demo, monkeypatch):
     import streamlit as st
 
-    from data_access import demo
-    from data_access.access import SYSTEM
+    import demo
+    from domain.access import SYSTEM
     from metrics.periods import parse_period
     from ui import alerts, auth
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from data_access import ingest, refresh, schema, steps
-from data_access.access import OutOfScope, Viewer
+from domain.access import OutOfScope, Viewer
 from data_access.reminders import EmailSender, NotRemindable, reminders, send_reminder
 from tests import tiny_dataset
 from tests.test_ingest import csv_bytes

@@ -17,7 +17,7 @@ from sqlalchemy import insert, select
 from data_access import ingest, refresh, schema
 from data_access import timeliness_sql as rule_sql
 from data_access.queries import kpi_counts
-from data_access.access import SYSTEM
+from domain.access import SYSTEM
 from data_access.work_calendar import sync_calendar
 from domain import timeliness
 from metrics import kpis

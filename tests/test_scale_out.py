@@ -21,7 +21,8 @@ HAPROXY = shutil.which("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/hap
 
 @pytest.fixture
 def small_demo(tmp_path):
-    from data_access import demo, refresh
+    import demo
+    from data_access import refresh
     from data_access.db import make_engine
     from data_access.migrate import upgrade
 

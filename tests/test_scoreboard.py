@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from data_access import queries
-from data_access.access import Viewer
+from domain.access import Viewer
 from data_access.db import make_engine
 from metrics import periods, scoreboard
 from metrics import service_index as si

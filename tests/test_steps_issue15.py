@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from data_access import ingest, refresh, schema, steps
-from data_access.access import SYSTEM, OutOfScope, Viewer
+from domain.access import SYSTEM, OutOfScope, Viewer
 from tests import tiny_dataset
 from tests.test_ingest import csv_bytes
 

@@ -50,7 +50,7 @@ def test_the_meeting_sees_the_reminders_sent(demo_db_url, tmp_path, monkeypatch)
     from datetime import datetime, timedelta
     from pathlib import Path
 
-    from data_access.access import SYSTEM
+    from domain.access import SYSTEM
     from data_access.db import make_engine
     from data_access.reminders import send_reminder
     from data_access.steps import overdue_steps

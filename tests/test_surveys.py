@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from data_access import demo, ingest, schema
+import demo
+from data_access import ingest, schema
 from metrics import surveys
 from tests import tiny_dataset
 

@@ -5,7 +5,7 @@ here, not there: officers are put on some dossiers and two dissatisfied ratings 
 Every expected figure is worked out by hand in the comments.
 """
 
-from data_access.access import SYSTEM
+from domain.access import SYSTEM
 from datetime import date
 
 import pytest
@@ -14,6 +14,7 @@ from sqlalchemy import update
 from data_access import unit_queries as uq
 from data_access.refresh import refresh_summaries
 from data_access.schema import dossiers, ratings
+from metrics import kpis
 from tests import tiny_dataset
 
 OCTOBER = (date(2026, 10, 1), date(2026, 10, 31))
@@ -36,11 +37,16 @@ def tiny(engine):
 
 def test_officer_stats(tiny):
     frame = uq.officer_stats(tiny, *OCTOBER, ALL, viewer=SYSTEM).set_index("officer_code")
-    # O1: R1 (very satisfied), R2 (satisfied), R3 (dissatisfied) -> 3 ratings, 2 satisfied, 1 dissatisfied;
-    #     finished D1 (early) and D3 (late) -> 2 finished, 1 in time, 1 late. R0 is September.
-    assert frame.loc["O1", ["ratings", "satisfied", "dissatisfied", "finished", "finished_in_time", "finished_late"]].tolist() == [3, 2, 1, 2, 1, 1]
+    # The summary tables' names and meanings (satisfied = level 2 only), so the catalog's rates apply.
+    counts = ["ratings", "very_satisfied", "satisfied", "dissatisfied", "finished", "finished_early", "finished_on_time", "finished_late"]
+    # O1: R1 (very satisfied), R2 (satisfied), R3 (dissatisfied) -> 3 ratings, 1 + 1 satisfied, 1 dissatisfied;
+    #     finished D1 (early) and D3 (late) -> 2 finished, 1 early, 0 on time, 1 late. R0 is September.
+    assert frame.loc["O1", counts].tolist() == [3, 1, 1, 1, 2, 1, 0, 1]
     # O2: R5, R6 very satisfied; D5 late (two supplement requests).
-    assert frame.loc["O2", ["ratings", "satisfied", "dissatisfied", "finished", "finished_in_time", "finished_late"]].tolist() == [2, 2, 0, 1, 0, 1]
+    assert frame.loc["O2", counts].tolist() == [2, 2, 0, 0, 1, 0, 0, 1]
+    # The catalog's rates: O1 2 of 3 satisfied, 1 of 2 on time; O2 2 of 2, 0 of 1.
+    assert kpis.value(frame, "satisfaction_rate").round(4).tolist() == [round(2 / 3, 4), 1.0]
+    assert kpis.value(frame, "on_time_rate").tolist() == [0.5, 0.0]
     assert list(frame.index) == ["O1", "O2"]  # busiest first: 3 + 2 against 2 + 1
     assert frame.loc["O1", "full_name"] == "Nguyễn Thị Lan"
     # Scoped to Đa Kao only O2 is left; the whole city (None) gives both.
@@ -76,11 +82,13 @@ def test_late_without_apology(tiny):
 
 def test_procedure_breakdown(tiny):
     frame = uq.procedure_breakdown(tiny, *OCTOBER, None, viewer=SYSTEM).set_index("procedure_code")
-    # P2: D3 late (letter in time), D4 early, D5 late (no letter) -> 3 finished, 1 in time, 2 late, 1 without letter.
-    # P1: D1 early, D2 on time, D9 late (no letter) -> 3 finished, 2 in time, 1 late, 1 without letter.
+    # P2: D3 late (letter in time), D4 early, D5 late (no letter) -> 3 finished, 1 early, 0 on time, 2 late, 1 without letter.
+    # P1: D1 early, D2 on time, D9 late (no letter) -> 3 finished, 1 early, 1 on time, 1 late, 1 without letter.
     assert list(frame.index) == ["P2", "P1"]  # most late first
-    assert frame.loc["P2", ["finished", "finished_in_time", "finished_late", "late_without_apology"]].tolist() == [3, 1, 2, 1]
-    assert frame.loc["P1", ["finished", "finished_in_time", "finished_late", "late_without_apology"]].tolist() == [3, 2, 1, 1]
+    counts = ["finished", "finished_early", "finished_on_time", "finished_late", "late_without_apology"]
+    assert frame.loc["P2", counts].tolist() == [3, 1, 0, 2, 1]
+    assert frame.loc["P1", counts].tolist() == [3, 1, 1, 1, 1]
+    assert kpis.value(frame, "on_time_rate").round(4).tolist() == [round(1 / 3, 4), round(2 / 3, 4)]
 
 
 def test_dissatisfied_reasons(tiny):

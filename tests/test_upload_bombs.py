@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from data_access import ingest_worker
-from data_access.ingest_validate import FileRejected, load_mapping, read_file
+from ingest import FileRejected, load_mapping, read_file
 from tests import hostile_files
 from tests.support.app_server import REPO_ROOT
 

@@ -11,9 +11,9 @@ import streamlit as st
 
 from metrics import alerts as alert_rules
 from metrics import kpis
-from metrics import units as unit_tree
+from domain import units as unit_tree
 from metrics.periods import Period
-from ui import data
+from ui import data, url_state
 from ui.i18n import lang, t
 
 SEVERITY_ICON = {"high": ":material/error:", "medium": ":material/warning:"}
@@ -42,7 +42,7 @@ def alert_list(found: pd.DataFrame, units: pd.DataFrame, limit: int = 10, target
         where = f" ({names.get(parent[0], '')})" if parent and parent[0] in names and len(unit_tree.ancestors(units, row["unit_code"])) > 2 else ""
         found_target = kpis.target_for(targets, row["kpi_id"], row["unit_code"]) if targets is not None else None
         text = alert_rules.sentence(row, lang(), name + where, found_target[0] if found_target else None)
-        link = f"/unit?unit={row['unit_code']}"
+        link = url_state.link("unit", unit=row["unit_code"])  # keeps language, period and scope
         st.markdown(f"{SEVERITY_ICON.get(row['severity'], '')} {text} [{t('Xem hồ sơ đơn vị', 'Open unit profile')}]({link})")
     if len(found) > limit:
         st.caption(t(f"… và {len(found) - limit} cảnh báo khác.", f"… and {len(found) - limit} more."))

@@ -30,7 +30,7 @@ from sqlalchemy.exc import DBAPIError
 
 from data_access import accounts
 from data_access import sign_in_throttle as throttle
-from data_access.access import Viewer
+from domain.access import Viewer
 from data_access.audit import record_audit
 from data_access.db import user_facing_error
 from ui import session_cookie

@@ -15,11 +15,7 @@ PALETTE = ["#1f5fa8", "#d1495b", "#edae49", "#00798c", "#30638e", "#6a4c93", "#8
 
 
 def axis_format(kpi: kpis.Kpi) -> dict:
-    if kpi.kind == "rate":
-        return dict(tickformat=".1%")
-    if kpi.kind == "mean":
-        return dict(tickformat=".1f")
-    return dict(tickformat=",d")
+    return dict(tickformat=kpi.d3format)
 
 
 def trend_figure(series: dict[str, pd.DataFrame], kpi: kpis.Kpi, lang: str, target: float | None = None, height: int = 320) -> go.Figure:

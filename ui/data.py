@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError
 
 from data_access import boundaries as boundary_store
 from data_access import queries
-from data_access.access import viewer_for_scope
+from domain.access import viewer_for_scope
 from data_access.db import database_url, make_engine, user_facing_error
 from geo.simplify import to_feature_collection
 

@@ -12,7 +12,8 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from metrics import periods, units as unit_tree
+from domain import units as unit_tree
+from metrics import periods
 from ui import data, url_state
 from ui.i18n import lang, t
 
@@ -141,9 +142,9 @@ def filter_bar() -> Filters | None:
 
     scope_names = scope_options(units, city)
     if not scope_names:
-        from data_access.access import OutOfScope
+        from domain.access import OutOfScope
 
-        raise OutOfScope("Tài khoản của bạn chưa gắn với đơn vị hợp lệ; liên hệ quản trị viên.", "Your account is not attached to a valid unit; ask an administrator.")
+        raise OutOfScope(vi="Tài khoản của bạn chưa gắn với đơn vị hợp lệ; liên hệ quản trị viên.", en="Your account is not attached to a valid unit; ask an administrator.")
     scope = url_state.selectbox(sidebar, t("Phạm vi", "Scope"), list(scope_names), key="scope", format_func=scope_names.get)
     filters = Filters(period=period, compare=compare, compare_mode=compare_mode, scope_code=scope, city_code=city, lang=lang())
     st.session_state["_filters"] = filters

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from data_access import access
-from data_access.access import OutOfScope, Viewer
-from data_access.db import DatabaseDamaged, DatabaseRefused, DatabaseUnavailable
+from domain import access
+from domain.access import OutOfScope, Viewer
+from data_access.db import DatabaseUnavailable
+from domain.errors import UserFacingError
 from i18n.format import fmt_date
 from ui import data, url_state
 from ui.filters import Filters, filter_bar
@@ -60,55 +61,17 @@ def out_of_scope_in_url(viewer: Viewer) -> OutOfScope | None:
     return None
 
 
-def out_of_scope(error: OutOfScope) -> None:
-    st.error(
-        error.text(lang()) + " " + t(
-            "Phạm vi của bạn do quản trị viên cấp; hãy chọn đơn vị trong phạm vi ở thanh bên.",
-            "Your scope is set by an administrator; pick a unit within it in the sidebar.",
-        ),
-        icon=":material/lock:",
-    )
-    st.markdown(f"[{t('Về trang tổng quan', 'Back to the overview')}](/{'?lang=en' if lang() == 'en' else ''})")
-
-
-def database_unavailable(error: DatabaseUnavailable) -> None:
-    st.error(
-        t(
-            "Không kết nối được cơ sở dữ liệu. Kiểm tra máy chủ cơ sở dữ liệu đang chạy và địa chỉ "
-            "DASHBOARD_DATABASE_URL, rồi tải lại trang. Chi tiết: ",
-            "Cannot reach the database. Check that the database server is running and that "
-            "DASHBOARD_DATABASE_URL is right, then reload the page. Details: ",
-        )
-        + plain(error),
-        icon=":material/cloud_off:",
-    )
-    st.button(t("Thử lại", "Try again"), on_click=st.cache_data.clear)
-
-
-def database_refused(error: DatabaseRefused) -> None:
-    st.error(
-        t(
-            "Cơ sở dữ liệu từ chối yêu cầu. Thường là tài khoản cơ sở dữ liệu của ứng dụng thiếu quyền "
-            "(xem docs/postgresql.md) hoặc cơ sở dữ liệu chưa được nâng cấp. Chi tiết: ",
-            "The database refused the request. Usually the app's database account lacks a grant "
-            "(see docs/postgresql.md) or the schema is not upgraded. Details: ",
-        )
-        + plain(error),
-        icon=":material/gpp_bad:",
-    )
-
-
-def database_damaged(error: DatabaseDamaged) -> None:
-    st.error(
-        t(
-            "Tệp cơ sở dữ liệu bị hỏng (không đọc được như một cơ sở dữ liệu). Quản trị viên dừng ứng dụng và khôi phục "
-            "tệp từ bản sao lưu. Chi tiết: ",
-            "The database file is damaged (it cannot be read as a database). An administrator stops the app and restores "
-            "the file from a backup. Details: ",
-        )
-        + plain(error),
-        icon=":material/broken_image:",
-    )
+def show_error(error: UserFacingError) -> None:
+    """Any user-facing error that reaches the frame: its text in the reader's language, the
+    technical detail as plain text, what to do next, and the way on."""
+    message = error.text(lang()) + (plain(error.detail) if error.detail else "")
+    if error.hint:
+        message += " " + t(*error.hint)
+    st.error(message, icon=error.icon)
+    if isinstance(error, OutOfScope):
+        st.markdown(f"[{t('Về trang tổng quan', 'Back to the overview')}](/{'?lang=en' if lang() == 'en' else ''})")
+    if isinstance(error, DatabaseUnavailable):
+        st.button(t("Thử lại", "Try again"), on_click=st.cache_data.clear)
 
 
 def footer() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import url_state
+from i18n.text import pick
 
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 
@@ -24,4 +25,4 @@ def lang() -> str:
 
 
 def t(vi: str, en: str) -> str:
-    return en if lang() == "en" else vi
+    return pick(lang(), vi, en)

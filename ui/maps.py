@@ -5,11 +5,17 @@ from __future__ import annotations
 import pandas as pd
 
 from geo.figures import choropleth_map
+from geo.generated import APPROXIMATE_NOTE
 from i18n.format import fmt_int
 from metrics import kpis
-from metrics import units as unit_tree
+from domain import units as unit_tree
 from ui import charts
 from ui.i18n import lang
+
+def approximate_note() -> str:
+    """What the map says under generated (approximate) boundaries, in the reader's language."""
+    return APPROXIMATE_NOTE[lang()]
+
 
 # The figures every hover shows, whatever KPI colours the map.
 HOVER_KPIS = ("satisfaction_rate", "on_time_rate", "open_overdue")

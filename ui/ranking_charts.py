@@ -74,7 +74,7 @@ def funnel_figure(table: pd.DataFrame, kpi: kpis.Kpi, p0: float, lang: str, heig
     # The axis follows the units (and the overall rate); limits wider than that leave the frame.
     low, high = min(float(values.min()), p0), max(float(values.max()), p0)
     pad = max((high - low) * 0.12, 0.004)
-    ticks = [m * 10**e for e in range(0, 9) for m in (1, 2, 5) if first <= m * 10**e <= top]
+    ticks = [m * 10**e for e in range(9) for m in (1, 2, 5) if first <= m * 10**e <= top]
     figure.update_layout(
         height=height, margin=dict(l=10, r=10, t=30, b=10), font=FONT, separators=",." if not en else ".,",
         xaxis=dict(title=("Số lượng" if not en else "Volume") + f" ({noun})", type="log", range=[np.log10(first), np.log10(top)],

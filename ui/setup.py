@@ -13,15 +13,17 @@ import os
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
-from data_access import demo, migrate, refresh
+from data_access import migrate, refresh
+from domain.errors import UserFacingError
 from data_access.db import DEFAULT_SQLITE_PATH, PROJECT_ROOT, database_url, is_default_demo, make_engine, user_facing_error
 from geo import generated, glyphs
 from ui import data
 from ui.i18n import t
+from ui.plain import plain
 
 
-class SchemaOutdated(RuntimeError):
-    pass
+class SchemaOutdated(UserFacingError, RuntimeError):
+    icon = ":material/database:"
 
 
 @st.cache_resource(show_spinner=False)
@@ -50,11 +52,10 @@ def _prepare(url: str) -> None:
         return
     current, head = migrate.current_revision(engine), migrate.head_revision()
     if current != head:
+        current, head = plain(str(current)), plain(str(head))  # read from the database: shown as text
         raise SchemaOutdated(
-            t(
-                f"Cơ sở dữ liệu đang ở phiên bản {current}, cần {head}. Quản trị viên chạy: python -m data_access.migrate",
-                f"The database schema is at revision {current}, the app needs {head}. An administrator runs: python -m data_access.migrate",
-            )
+            vi=f"Cơ sở dữ liệu đang ở phiên bản {current}, cần {head}. Quản trị viên chạy: python -m data_access.migrate",
+            en=f"The database schema is at revision {current}, the app needs {head}. An administrator runs: python -m data_access.migrate",
         )
 
 
@@ -84,6 +85,9 @@ def _fill_demo(engine) -> None:
             if message.startswith("Xong"):
                 message = t("Đã tạo", "Created") + message.removeprefix("Xong") + " · " + t("còn tổng hợp số liệu", "summaries still to build")
             bar.progress(min(max(fraction * 0.85, 0.0), 0.85), text=message)
+
+        # Imported here: the simulation is needed once per new demo file, not in every app process.
+        import demo
 
         demo.generate(engine, size=size, progress=progress)
         bar.progress(0.88, text=t("Đang tổng hợp số liệu theo ngày và tháng…", "Summarising by day and month…"))

@@ -14,10 +14,12 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from data_access import steps as step_store
-from data_access.access import viewer_for_scope
+from domain.access import viewer_for_scope
 from domain.steps import step_label, step_names
-from i18n.format import fmt_num
+from domain import access
+from i18n.format import fmt_date, fmt_num
 from ui.data import TTL, _engine, _reachable, scope
+from ui import stores
 from ui.downloads import Col, table
 from ui.i18n import lang, t
 
@@ -142,3 +144,62 @@ def trend_figure(trend: pd.DataFrame) -> go.Figure:
     return figure
 
 
+def reminder_form(late_steps: pd.DataFrame, viewer) -> None:
+    """Pick an overdue step held by an officer and send them a reminder by e-mail (recorded
+    whether it went or not; data_access/reminders.py checks the viewer's scope)."""
+    remindable = late_steps[late_steps["officer_code"].notna()]
+    if not remindable.empty:
+        labels = {int(r.step_id): f"{r.officer} · {r.dossier_code} · {step_label(r.step, lang())} · {t('trễ', 'late')} {r.days_late} {t('ngày', 'days')}" for r in remindable.itertuples()}
+        chosen = st.selectbox(t("Nhắc cán bộ", "Remind the officer"), list(labels), format_func=labels.get, key="remind_step")
+        sender = stores.email_sender_from_secrets()
+        if sender is None:
+            st.caption(t("Chưa cấu hình máy chủ thư: thêm mục [smtp] vào .streamlit/secrets.toml (host, port, sender…).", "No mail server configured: add [smtp] to .streamlit/secrets.toml (host, port, sender…)."))
+        if st.button(t("Gửi nhắc việc qua e-mail", "Send the reminder by e-mail"), disabled=sender is None, key="remind_send", icon=":material/mail:"):
+            try:
+                record = stores.send_reminder(chosen, sender, viewer=viewer, lang=lang())
+            except access.OutOfScope as refused:
+                st.error(refused.text(lang()), icon=":material/lock:")
+            except stores.NotRemindable as why:
+                st.warning(str(why))
+            else:
+                if record["status"] == "sent":
+                    st.success(t(f"Đã gửi nhắc việc tới {record['recipient']}.", f"Reminder sent to {record['recipient']}."), icon=":material/mark_email_read:")
+                else:
+                    st.error(t("Không gửi được (đã ghi nhận): ", "Not sent (recorded): ") + str(record["error"]))
+                with st.expander(t("Nội dung đã gửi", "The message")):
+                    st.text(record["message"])
+
+
+def reminders_sent_table(sent: pd.DataFrame, file_stem: str) -> None:
+    table(
+        [
+            Col("Lúc", "At", sent["at"], "date"),
+            Col("Người nhắc", "By", sent["by"]),
+            Col("Cán bộ", "Officer", sent["officer"]),
+            Col("Mã hồ sơ", "Dossier", sent["dossier_code"]),
+            Col("Bước", "Step", [step_label(s, lang()) for s in sent["step"]]),
+            Col("Số ngày trễ", "Days late", sent["days_late"], "int"),
+            Col("Kết quả", "Result", [t("Đã gửi", "Sent") if s == "sent" else t("Lỗi", "Failed") for s in sent["status"]]),
+        ],
+        file_stem,
+        "steps_sent",
+    )
+
+
+def timeline_table(timeline: pd.DataFrame, dossier: str) -> None:
+    """One dossier's steps in order, with who held each and whether it went past its due."""
+    table(
+        [
+            Col("Thứ tự", "Order", timeline["step_order"], "int"),
+            Col("Bước", "Step", [step_label(s, lang()) for s in timeline["step"]]),
+            Col("Bộ phận", "Department", timeline["department"]),
+            Col("Cán bộ", "Officer", timeline["officer"]),
+            Col("Bắt đầu", "Started", [fmt_date(v) for v in timeline["started_at"]]),
+            Col("Kết thúc", "Finished", [fmt_date(v) if pd.notna(v) else t("đang xử lý", "in progress") for v in timeline["finished_at"]]),
+            Col("Thời gian", "Time", [hours_text(h) for h in timeline["hours"]]),
+            Col("Quá hạn bước", "Over the step's due", [t("Có", "Yes") if o else "" for o in timeline["over_due"]]),
+        ],
+        f"{t('Đường đi hồ sơ', 'Dossier path')} · {dossier}",
+        "steps_timeline",
+        highlight=[bool(o) for o in timeline["over_due"]],
+    )

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from data_access import unit_queries
-from data_access.access import viewer_for_scope
+from domain.access import viewer_for_scope
 from ui.data import TTL, _engine, _reachable, scope
 
 

@@ -4,21 +4,9 @@ the data freshness per source and unit; the latest imports and exports (audit lo
 The same functions as `python -m data_access.ingest` (docs/ingest.md).
 """
 
-import tempfile
-from pathlib import Path
-
-import pandas as pd
 import streamlit as st
 
-import re
-
-from data_access import ingest, ingest_worker
-from data_access.ingest_validate import load_mapping
-from i18n.format import fmt_datetime, fmt_int
-from reports.spreadsheet import csv_bytes
-from ui import auth, data, frame
-from ui.data import db_key
-from ui.downloads import audited
+from ui import auth, frame, imports, stores
 from ui.i18n import lang, t
 from ui.plain import plain
 
@@ -29,27 +17,19 @@ def is_admin() -> bool:
     return auth.current_viewer().can_admin
 
 
-SOURCE_LABELS = {
-    "ratings": ("Đánh giá sự hài lòng", "Satisfaction ratings"),
-    "dossiers": ("Hồ sơ thủ tục hành chính", "Administrative dossiers"),
-    "steps": ("Các bước xử lý hồ sơ (phiếu kiểm soát)", "Dossier processing steps (control slip)"),
-    "surveys": ("Khảo sát độc lập", "Independent surveys"),
-}
-
 frame.hide_filter_bar()  # period and scope do not apply to loading files
 st.title(t("Dữ liệu", "Data"))
 if not is_admin():
     st.warning(t("Chỉ quản trị viên được nạp dữ liệu.", "Only administrators may load data."), icon=":material/lock:")
     st.stop()
 
-engine = data.engine()
-mapping = load_mapping()
+mapping = stores.load_mapping()
 
 st.subheader(t("Nạp tệp xuất từ hệ thống", "Load an export"))
 source = st.radio(
     t("Nguồn dữ liệu", "Source"),
-    ingest.SOURCES,
-    format_func=lambda s: t(*SOURCE_LABELS[s]),
+    stores.SOURCES,
+    format_func=lambda s: t(*imports.SOURCE_LABELS[s]),
     horizontal=True,
     key="ingest_source",
 )
@@ -59,91 +39,19 @@ if source == "ratings":
         t("Phiếu 3 mức (1 hài lòng, 2 bình thường, 3 không hài lòng)", "Three-level form (1 satisfied, 2 neutral, 3 dissatisfied)"),
         key="ingest_three_level",
     )
-# Streamlit writes the uploader's own words in English: show ours instead (CSS only, the
-# button and the drop zone keep working).
-choose, limit = t("Chọn tệp", "Choose a file"), t("hoặc kéo thả tệp vào đây · CSV, XLSX", "or drop it here · CSV, XLSX")
-st.markdown(
-    f"""<style>
-    [data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"] p {{ font-size: 0; }}
-    [data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"] p::after {{ content: "{choose}"; font-size: 0.875rem; }}
-    [data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0; }}
-    [data-testid="stFileUploaderDropzoneInstructions"] span::after {{ content: "{limit}"; font-size: 0.875rem; }}
-    </style>""",
-    unsafe_allow_html=True,
-)
+imports.uploader_in_our_words()
 upload = st.file_uploader(
     t(f"Tệp CSV UTF-8 hoặc Excel .xlsx (tối đa {mapping.limits.max_file_mb:g} MB)", f"CSV UTF-8 or Excel .xlsx file (at most {mapping.limits.max_file_mb:g} MB)"),
     type=["csv", "xlsx"],
     key="ingest_file",
 )
-
-with st.expander(t("Tên cột được chấp nhận", "Accepted column names")):
-    spec = mapping.sources[source]
-    st.dataframe(
-        pd.DataFrame(
-            {
-                t("Cột", "Column"): list(spec.columns),
-                t("Bắt buộc", "Required"): [c.required for c in spec.columns.values()],
-                t("Tên cột trong tệp", "Header names in the file"): [" · ".join(c.headers) for c in spec.columns.values()],
-            }
-        ),
-        hide_index=True,
-    )
-    if source == "surveys":
-        st.caption(t(
-            "Một dòng là một số liệu đã công bố (SIPAS, PAPI, PAR Index, MTTQ, khảo sát của thành phố). Năm: 2024 hoặc kỳ 2024-Q3; "
-            "Mã tỉnh: 79, 01… hoặc VN cho cả nước; Mã đơn vị chỉ điền khi khảo sát chi tiết đến đơn vị. Số: 86,50 hoặc 86.50. Xem docs/surveys.md.",
-            "One row is one published figure (SIPAS, PAPI, PAR Index, Fatherland Front, the city's own survey). Year: 2024 or a period 2024-Q3; "
-            "province code: 79, 01… or VN for the whole country; a unit code only when the survey covers that unit. Numbers: 86,50 or 86.50. See docs/surveys.md.",
-        ))
-    else:
-        st.caption(t("Ngày: dd/mm/yyyy [HH:MM[:SS]], yyyy-mm-dd hoặc ô ngày của Excel. Xem docs/ingest.md.", "Dates: dd/mm/yyyy [HH:MM[:SS]], yyyy-mm-dd or Excel date cells. See docs/ingest.md."))
-
-
-def _progress_bar():
-    bar = st.progress(0.0)
-
-    def progress(fraction: float, message: str) -> None:
-        bar.progress(min(max(fraction, 0.0), 1.0), text=message[:150])
-
-    return bar, progress
-
-
-def _in_worker(upload, write: bool) -> dict:
-    """Check (or check and import) the upload in a child process with memory and time limits
-    (data_access/ingest_worker.py): a hostile or huge file cannot stall or kill this server."""
-    bar, progress = _progress_bar()
-    with tempfile.TemporaryDirectory(prefix="upload-") as folder:
-        path = Path(folder) / "upload"
-        path.write_bytes(upload.getbuffer())
-        outcome = ingest_worker.run_job(dict(url=db_key(), source=source, path=str(path), name=upload.name, lang=lang(),
-                                             three_level=three_level, actor=auth.current_viewer().username, write=write), progress)
-    bar.empty()
-    return outcome
-
-
-def _not_written(outcome: dict) -> None:
-    if outcome.get("locked"):
-        st.error(t("Không nhập được: cơ sở dữ liệu đang bận (database is locked) vì một lần nhập khác đang ghi, kể cả sau thời gian chờ. "
-                   "Không có gì được ghi; hãy thử lại sau ít phút.",
-                   "Not imported: the database is locked by another import that is writing, even after waiting. Nothing was written; try again in a few minutes."),
-                 icon=":material/hourglass:")
-        return
-    st.error(
-        t("Không nhập được: cơ sở dữ liệu từ chối ghi (thường do tài khoản cơ sở dữ liệu của ứng dụng không có quyền ghi), nên không có gì được ghi. "
-          "Dùng lệnh python -m data_access.ingest với tài khoản nhập liệu (docs/postgresql.md). Chi tiết: ",
-          "Not imported: the database refused the write (usually the app's database account may not write), so nothing was written. "
-          "Use python -m data_access.ingest with the import account (docs/postgresql.md). Details: ")
-        + plain(outcome["db_error"]),
-        icon=":material/gpp_bad:",
-    )
-
+imports.accepted_columns(mapping, source)
 
 if upload is not None:
     token = (upload.file_id, source, three_level, lang())
     if st.button(t("Kiểm tra", "Check"), type="primary", key="ingest_check", icon=":material/fact_check:"):
         st.session_state.pop("ingest_result", None)
-        outcome = _in_worker(upload, write=False)
+        outcome = imports.run_in_worker(upload, source, three_level, write=False)
         st.session_state["ingest_checked"] = (token, outcome.get("summary"), outcome.get("rejected") or outcome.get("failed"))
 
     state = st.session_state.get("ingest_checked")
@@ -151,105 +59,22 @@ if upload is not None:
         _, checked, refused = state
         if refused:
             st.error(plain(refused), icon=":material/block:")
-        else:
-            understood = pd.DataFrame({t("Cột", "Column"): list(checked.mapping), t("Cột trong tệp", "Column in the file"): list(checked.mapping.values())})
-            st.markdown(f"**{t('Cách hiểu các cột', 'How the columns were read')}** · {plain(checked.encoding_note)} · {fmt_int(checked.rows, lang())} {t('dòng', 'rows')}")
-            st.dataframe(understood, hide_index=True)
-            if checked.ignored:
-                st.caption(t("Các cột không dùng: ", "Columns not used: ") + plain(", ".join(checked.ignored)))
-            if not checked.ok:
-                st.error(plain(checked.message), icon=":material/block:")
-                st.dataframe(
-                    checked.problems.rename(columns={"row": t("Dòng", "Row"), "column": t("Cột", "Column"), "value": t("Giá trị", "Value"), "expected": t("Cần", "Expected")}),
-                    hide_index=True,
-                )
-                if checked.problem_count > len(checked.problems):
-                    st.caption(t(f"Hiển thị {fmt_int(len(checked.problems), 'vi')} / {fmt_int(checked.problem_count, 'vi')} lỗi.", f"Showing {len(checked.problems):,} of {checked.problem_count:,} problems."))
-                if checked.rejected_count > len(checked.rejected_rows):
-                    st.caption(t(f"Tệp tải về gồm {fmt_int(len(checked.rejected_rows), 'vi')} / {fmt_int(checked.rejected_count, 'vi')} dòng bị từ chối đầu tiên.", f"The download holds the first {len(checked.rejected_rows):,} of {checked.rejected_count:,} rejected rows."))
-                st.download_button(
-                    t(f"Tải các dòng bị từ chối ({fmt_int(len(checked.rejected_rows), 'vi')} dòng, CSV)", f"Download the rejected rows ({len(checked.rejected_rows):,} rows, CSV)"),
-                    data=audited(lambda: csv_bytes(checked.rejected_rows), f"tu-choi-{checked.name.rsplit('.', 1)[0]}.csv", {"rows": len(checked.rejected_rows)}),
-                    file_name=f"tu-choi-{checked.name.rsplit('.', 1)[0]}.csv",
-                    mime="text/csv",
-                    key="ingest_rejected",
-                    icon=":material/download:",
-                    on_click="ignore",
-                )
-            else:
-                st.success(plain(checked.message), icon=":material/check_circle:")
-                if len(checked.warnings):
-                    st.warning(t("Các dòng được nhập nhưng cần xem lại:", "Rows imported as they are, but worth a look:"), icon=":material/warning:")
-                    st.dataframe(
-                        checked.warnings.rename(columns={"row": t("Dòng", "Row"), "column": t("Cột", "Column"), "value": t("Giá trị", "Value"), "message": t("Cảnh báo", "Warning")}),
-                        hide_index=True,
-                    )
-                if st.button(t("Nhập dữ liệu", "Import"), type="primary", key="ingest_import", icon=":material/upload:"):
-                    outcome = _in_worker(upload, write=True)
-                    if "result" not in outcome:
-                        if "db_error" in outcome:
-                            _not_written(outcome)
-                        else:  # the file changed its verdict, or the worker failed
-                            st.error(plain(outcome.get("rejected") or outcome.get("failed") or outcome["summary"].message), icon=":material/block:")
-                        st.stop()
-                    st.cache_data.clear()  # every page shows the new data
-                    st.session_state.pop("ingest_checked", None)
-                    st.session_state["ingest_result"] = (token, outcome["result"])
+        elif imports.show_check(checked):
+            if st.button(t("Nhập dữ liệu", "Import"), type="primary", key="ingest_import", icon=":material/upload:"):
+                outcome = imports.run_in_worker(upload, source, three_level, write=True)
+                if "result" not in outcome:
+                    if "db_error" in outcome:
+                        imports.not_written(outcome)
+                    else:  # the file changed its verdict, or the worker failed
+                        st.error(plain(outcome.get("rejected") or outcome.get("failed") or outcome["summary"].message), icon=":material/block:")
+                    st.stop()
+                st.cache_data.clear()  # every page shows the new data
+                st.session_state.pop("ingest_checked", None)
+                st.session_state["ingest_result"] = (token, outcome["result"])
 
     done = st.session_state.get("ingest_result")
     if done is not None and done[0] == token:
-        result = done[1]
-        st.success(plain(result.message(lang())), icon=":material/task_alt:")
-        cols = st.columns(3)
-        cols[0].metric(t("Thêm mới", "Added"), fmt_int(result.added, lang()))
-        cols[1].metric(t("Cập nhật", "Updated"), fmt_int(result.updated, lang()))
-        cols[2].metric(t("Không đổi", "Unchanged"), fmt_int(result.unchanged, lang()))
+        imports.show_result(done[1])
 
-st.subheader(t("Độ mới của số liệu", "Data freshness"))
-st.caption(t("Bản ghi mới nhất theo nguồn và đơn vị (hồ sơ: ngày tiếp nhận hoặc cập nhật mới nhất).", "Latest record per source and unit (dossiers: the latest received or updated time)."))
-fresh = ingest.freshness(engine)
-# Each source's total first: how much the dashboard holds, at a glance.
-totals = fresh.groupby("source", as_index=False, sort=False).agg(records=("records", "sum"), latest=("latest", "max"))
-fresh = pd.concat([totals.assign(unit_code="", unit_name=t("Tất cả đơn vị", "All units")), fresh], ignore_index=True)
-st.dataframe(
-    pd.DataFrame({
-        t("Nguồn", "Source"): [t(*SOURCE_LABELS[s]) for s in fresh["source"]],
-        t("Mã đơn vị", "Unit code"): fresh["unit_code"],
-        t("Đơn vị", "Unit"): fresh["unit_name"],
-        t("Số bản ghi", "Records"): [fmt_int(n, lang()) for n in fresh["records"]],
-        t("Mới nhất", "Latest"): [fmt_datetime(d, lang()) for d in fresh["latest"]],
-    }),
-    hide_index=True,
-    column_config={t("Số bản ghi", "Records"): st.column_config.TextColumn(), t("Mới nhất", "Latest"): st.column_config.TextColumn()},
-)
-
-ACTIONS = {
-    "import": ("Nhập dữ liệu", "Import"),
-    "export": ("Tải xuống", "Download"),
-    "export-refused": ("Từ chối tải xuống", "Download refused"),
-    "sign-in": ("Đăng nhập", "Sign-in"),
-    "sign-in-failed": ("Đăng nhập sai", "Failed sign-in"),
-    "sign-in-locked": ("Đăng nhập bị khóa", "Sign-in locked"),
-}
-
-
-def audit_what(text: str) -> str:
-    """The stored description ("ratings: file.csv, 24,191 rows") in the reader's words."""
-    found = re.fullmatch(r"(\w+): (.*), ([\d,]+) rows", str(text))
-    if not found or found.group(1) not in SOURCE_LABELS:
-        return str(text)
-    source, name, rows = found.groups()
-    return f"{t(*SOURCE_LABELS[source])}: {name}, {fmt_int(int(rows.replace(',', '')), lang())} {t('dòng', 'rows')}"
-
-
-st.subheader(t("Nhật ký nhập/xuất", "Import and download log"))
-log = ingest.audit_entries(engine, 20)
-st.dataframe(
-    pd.DataFrame({
-        t("Lúc", "At"): [fmt_datetime(d, lang()) for d in log["at"]],
-        t("Người thực hiện", "By"): log["actor"],
-        t("Thao tác", "Action"): [t(*ACTIONS[a]) if a in ACTIONS else a for a in log["action"]],
-        t("Nội dung", "What"): [audit_what(w) for w in log["what"]],
-    }),
-    hide_index=True,
-)
+imports.freshness_table()
+imports.audit_log()

@@ -5,35 +5,16 @@ is the Wilson lower bound (or empirical-Bayes shrinkage); the plain rate order i
 and labelled as such. Every choice is a URL parameter, so a view is a shareable link.
 """
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
-from i18n.format import fmt_int, fmt_num, fmt_pct
+from domain import access
+from domain import units as unit_tree
 from metrics import kpis, ranking, service_index
-from metrics import units as unit_tree
-from data_access import access
-from ui import auth, data
-from ui.downloads import Col, table
+from ui import auth, data, url_state
 from ui.filters import current
 from ui.i18n import lang, t
-from ui.ranking_charts import funnel_figure, funnel_side, ranking_bars
-from ui import url_state
-
-LEVELS = {
-    "districts": ("Quận/huyện", "Districts"),
-    "wards": ("Phường/xã của một quận/huyện", "Wards of one district"),
-    "all_wards": ("Mọi phường/xã", "All wards"),
-    "departments": ("Sở, ban, ngành", "City departments"),
-}
-METHODS = {
-    "wilson": ("Công bằng: cận dưới Wilson (tính đến số lượng)", "Fair: Wilson lower bound (accounts for volume)"),
-    "eb": ("Công bằng: Bayes thực nghiệm (co về mức chung)", "Fair: empirical Bayes (shrunk toward the overall rate)"),
-    "raw": ("Tỷ lệ thô (không tính đến số lượng)", "Plain rate (ignores volume)"),
-}
-INDEX = "service_index"
-BOTTOM = 3  # the weakest units a review meeting asks about first
-STATUS = kpis.STATUS_MARKS  # a shape every font draws (no emoji: Debian's chromium has no emoji font)
+from ui.rankings import INDEX, LEVELS, METHODS, RankingView, index_table, kpi_table
 
 filters = current()
 key = data.db_key()
@@ -42,11 +23,6 @@ period, compare, city = filters.period, filters.compare, filters.city_code
 names = dict(zip(units["code"], units["name"]))
 # Units outside the viewer's own appear here only as district (or department) totals, with no profile link.
 own = access.own_codes(auth.current_viewer(), units)
-
-
-def profile_link(code: str) -> str | None:
-    return url_state.link("unit", unit=code) if own is None or code in own else None
-
 st.title(t("Xếp hạng", "Rankings"))
 st.caption(f"{period.label(lang())} · {t('so với', 'compared with')} {compare.label(lang())}")
 
@@ -111,170 +87,8 @@ if now.drop(columns="unit_code").to_numpy().sum() == 0:
 where = names.get(parent, "") if level == "wards" else unit_tree.name_of(units, filters.scope_code)
 level_words = t(*LEVELS[level]).lower() if level != "wards" else t("phường/xã", "wards")
 file_stem = f"{t('Xếp hạng', 'Ranking')} · {kpi_id} · {level} · {where} · {period.key}"
-
-
-def arrow(change) -> str:
-    if pd.isna(change):
-        return t("mới", "new")
-    change = int(change)
-    return f"▲ {change}" if change > 0 else (f"▼ {-change}" if change < 0 else "=")
-
-
-def funnel_words(flag) -> str:
-    side = funnel_side(flag, kpi.higher_is_better)
-    if side is None:
-        return ""
-    if side == "inside":
-        return t("Trong giới hạn", "Inside the funnel")
-    strong = str(flag).endswith("998")
-    if side == "good":
-        return t("Tốt hơn hẳn (ngoài 99,8%)", "Clearly better (outside 99.8%)") if strong else t("Tốt hơn (ngoài 95%)", "Better (outside 95%)")
-    return t("Kém hẳn (ngoài 99,8%)", "Clearly worse (outside 99.8%)") if strong else t("Kém hơn (ngoài 95%)", "Worse (outside 95%)")
-
-
-def status_text(value, code) -> str:
-    target = kpis.target_for(targets, kpi_id, code)
-    status = kpis.status_against_target(value, target[0], kpi.higher_is_better, target[1]) if target else None
-    return f"{STATUS[status]} {t(*kpis.STATUS_WORDS[status])}" if status else ""
-
-
-def bottom_marks(ranked: pd.DataFrame) -> list[bool]:
-    """The last BOTTOM units that have data, in the table's order."""
-    with_data = np.flatnonzero(ranked["rank"].notna().to_numpy())
-    marks = np.zeros(len(ranked), dtype=bool)
-    marks[with_data[-BOTTOM:]] = len(with_data) > BOTTOM
-    return marks.tolist()
-
-
-def weakest_note(ranked: pd.DataFrame, marks: list[bool], shown) -> None:
-    weakest = [f"{names.get(r.unit_code, r.unit_code)} ({shown(r)})" for r, m in zip(ranked.itertuples(), marks) if m]
-    if weakest:
-        st.warning(t("Cần chú ý nhất: ", "Weakest: ") + "; ".join(reversed(weakest)), icon=":material/priority_high:")
-
-
-def weak_note(marked: pd.DataFrame) -> None:
-    """The units needing improvement under the one rule (ranking.mark_weak), worst first."""
-    weak = ranking.weakest(marked, kpi, BOTTOM)
-    if len(weak):
-        listed = "; ".join(f"{names.get(r.unit_code, r.unit_code)} ({kpis.format_value(r.value, kpi, lang())}, {fmt_int(r.volume, lang())} {kpi.volume_noun(lang())})"
-                           for r in weak.itertuples())
-        more = int(marked["weak"].sum()) - len(weak)
-        tail = t(f" và {more} đơn vị khác", f" and {more} more") if more > 0 else ""
-        st.warning(t("Cần cải thiện: ", "Needs improvement: ") + listed + tail, icon=":material/priority_high:")
-    elif marked["rank"].notna().any():
-        st.success(t("Không đơn vị nào cần cải thiện theo quy tắc dưới đây.", "No unit needs improvement under the rule below."), icon=":material/check_circle:")
-    st.caption(ranking.weak_rule_text(kpi, lang()))
-
-
-def district_column(ranked: pd.DataFrame) -> list[Col]:
-    if level != "all_wards":
-        return []
-    return [Col("Quận/huyện", "District", [names.get(district_of.get(c), "") for c in ranked["unit_code"]])]
-
-
-targets = data.targets(key, period.end)
-
+view = RankingView(names, level, district_of, data.targets(key, period.end), own, file_stem, level_words, where)
 if kpi_id == INDEX:
-    # --- the composite service index ------------------------------------------------------
-    chosen = service_index.get_version(version)
-    scored = service_index.compute_index(now, chosen).assign(value=lambda f: f["score_100"])
-    scored_before = service_index.compute_index(before, chosen)  # same version: comparable
-    scored["rank"] = scored["score_100"].rank(method="min", ascending=False).astype("Int64")
-    scored = scored.sort_values(["score_100", "max_possible"], ascending=[False, False], na_position="last").reset_index(drop=True)
-    previous = scored_before.assign(rank=scored_before["score_100"].rank(method="min", ascending=False).astype("Int64"))
-    moves = ranking.rank_change(scored[["unit_code", "rank"]], previous[["unit_code", "rank"]])
-    volume = now.set_index("unit_code")["finished"] + now.set_index("unit_code")["ratings"]
-    st.subheader(f"{t('Chỉ số phục vụ', 'Service index')} · {level_words} · {where}")
-    st.caption(chosen.label(lang()) + " · " + t(
-        "Điểm quy về thang 100 trên các nhóm có số liệu; không so sánh điểm giữa các phiên bản công thức.",
-        "Points scaled to 100 over the groups the data supports; scores of different formula versions are never compared.",
-    ))
-    excluded = [g for g in chosen.groups if not g.supported]
-    if excluded:
-        st.caption(" · ".join(f"{g.label(lang())}: {g.note(lang())}" for g in excluded))
-    marks = bottom_marks(scored)
-    weakest_note(scored, marks, lambda r: fmt_num(r.score_100, lang(), 1))
-    columns = [
-        Col("Hạng", "Rank", scored["rank"], "int"),
-        Col("Thay đổi hạng", "Rank change", [arrow(c) for c in moves["change"]]),
-        Col("Đơn vị", "Unit", [names.get(c, c) for c in scored["unit_code"]]),
-        *district_column(scored),
-        Col("Điểm (thang 100)", "Score (out of 100)", scored["score_100"], "num"),
-        Col("Điểm đạt / tối đa", "Points / maximum", [f"{fmt_num(a, lang(), 1)} / {fmt_num(b, lang(), 0)}" for a, b in zip(scored["total"], scored["max_possible"])]),
-    ]
-    for group in chosen.groups:
-        if not group.supported:
-            continue
-        num, den = scored[f"{group.id}_numerator"], scored[f"{group.id}_denominator"]
-        rate, points = scored[f"{group.id}_rate"], scored[f"{group.id}_points"]
-        shown = [
-            (f"{fmt_int(a, lang())}/{fmt_int(b, lang())}" if pd.notna(a) else fmt_pct(r, lang())) + f" · {fmt_num(p, lang(), 1)}/{fmt_num(group.weight, lang(), 0)}"
-            for a, b, r, p in zip(num, den, rate, points)
-        ]
-        columns.append(Col(group.label_vi, group.label_en, shown))
-        columns += [
-            Col(f"{group.label_vi}: tử số", f"{group.label_en}: numerator", num, "hidden"),
-            Col(f"{group.label_vi}: mẫu số", f"{group.label_en}: denominator", den, "hidden"),
-            Col(f"{group.label_vi}: tỷ lệ", f"{group.label_en}: rate", rate, "hidden"),
-            Col(f"{group.label_vi}: điểm", f"{group.label_en}: points", points, "hidden"),
-        ]
-    columns += [Col("Phiên bản", "Version", scored["version"], "hidden"), Col("Hồ sơ", "Profile", [profile_link(c) for c in scored["unit_code"]], "link")]
-    table(columns, file_stem, "index", highlight=marks)
-    if len(scored) <= 40:
-        bars = scored.assign(name=scored["unit_code"].map(names), volume=scored["unit_code"].map(volume))
-        st.plotly_chart(ranking_bars(bars, None, lang(), t("Điểm (thang 100)", "Score (out of 100)")), key="index_bars")
-    st.stop()
-
-# --- one KPI of the catalog ----------------------------------------------------------------
-ranked = ranking.mark_weak(ranking.rank_units(now, kpi, method=method), kpi, targets)
-moves = ranking.rank_change(ranked, ranking.rank_units(before, kpi, method=method))
-p0 = ranked.attrs.get("p0", float("nan"))
-st.subheader(f"{kpi.label(lang())} · {level_words} · {where}", help=kpi.help(lang()))
-if kpi.kind == "rate":
-    order_words = {
-        "wilson": t("Xếp theo cận dưới khoảng tin cậy Wilson 95%: đơn vị ít số liệu phải có bằng chứng mới xếp cao.", "Ordered by the 95% Wilson bound: a small unit needs evidence to rank high."),
-        "eb": t("Xếp theo tỷ lệ đã co về mức chung (Bayes thực nghiệm); khoảng là khoảng tin cậy hậu nghiệm 95%.", "Ordered by the rate shrunk toward the overall rate (empirical Bayes); the interval is the 95% credible interval."),
-        "raw": t("Xếp theo tỷ lệ thô, KHÔNG tính đến số lượng: đơn vị rất nhỏ có thể đứng đầu hay cuối do ngẫu nhiên.", "Ordered by the plain rate, NOT accounting for volume: tiny units may top or tail the table by chance."),
-    }
-    st.caption(order_words[method] + " " + t(f"Mức chung: {fmt_pct(p0, lang())}.", f"Overall: {fmt_pct(p0, lang())}."))
-marks = ranked["weak"].tolist()
-weak_note(ranked)
-score_words = {"wilson": ("Cận dưới Wilson", "Wilson bound"), "eb": ("Tỷ lệ đã co (Bayes)", "Shrunk rate (Bayes)"), "raw": ("Tỷ lệ thô", "Plain rate")}
-if kpi.kind == "rate" and not kpi.higher_is_better and method == "wilson":
-    score_words["wilson"] = ("Cận trên Wilson", "Wilson upper bound")
-columns = [
-    Col("Hạng", "Rank", ranked["rank"], "int"),
-    Col("Thay đổi hạng", "Rank change", [arrow(c) for c in moves["change"]]),
-    Col("Hạng kỳ trước", "Previous rank", moves["previous_rank"], "hidden"),
-    Col("Đơn vị", "Unit", [names.get(c, c) for c in ranked["unit_code"]]),
-    Col("Mã đơn vị", "Unit code", ranked["unit_code"], "hidden"),
-    *district_column(ranked),
-    Col(kpi.label_vi, kpi.label_en, ranked["value"], "pct" if kpi.kind == "rate" else ("int" if kpi.kind == "count" else "num")),
-    Col(f"Số lượng ({kpi.volume_noun_vi})", f"Volume ({kpi.volume_noun_en})", ranked["volume"], "int"),
-]
-if kpi.kind == "rate":
-    columns += [
-        Col("Cận dưới 95%", "95% low", ranked["low"], "pct"),
-        Col("Cận trên 95%", "95% high", ranked["high"], "pct"),
-        Col(*score_words[method], ranked["score"], "pct"),
-        Col("Vị trí trên biểu đồ phễu", "Funnel position", [funnel_words(f) for f in ranked["funnel"]]),
-    ]
-columns += [Col("Cần cải thiện", "Needs improvement", [ranking.weak_reason_words(r, lang()) for r in ranked["weak_reason"]])]
-columns += [
-    Col("So với mục tiêu", "Against target", [status_text(v, c) for v, c in zip(ranked["value"], ranked["unit_code"])]),
-    Col("Hồ sơ", "Profile", [profile_link(c) for c in ranked["unit_code"]], "link"),
-]
-table(columns, file_stem, "kpi", highlight=marks)
-
-if kpi.kind == "rate":
-    st.subheader(t("Biểu đồ phễu", "Funnel plot"))
-    st.caption(t(
-        "Mỗi điểm là một đơn vị: tỷ lệ theo số lượng. Đường đứt: giới hạn 95% và 99,8% quanh mức chung (nhị thức chính xác). "
-        "Chỉ đơn vị nằm ngoài phễu mới khác biệt thật sự; trong phễu là dao động ngẫu nhiên.",
-        "Each point is a unit: its rate against its volume. Dashed lines: 95% and 99.8% limits around the overall rate (exact binomial). "
-        "Only units outside the funnel differ beyond chance.",
-    ))
-    shown = ranked.assign(name=ranked["unit_code"].map(names))
-    st.plotly_chart(funnel_figure(shown, kpi, p0, lang()), key="funnel")
-elif len(ranked) <= 40:
-    st.plotly_chart(ranking_bars(ranked.assign(name=ranked["unit_code"].map(names)), kpi, lang(), kpi.label(lang())), key="bars")
+    index_table(view, now, before, version)
+else:
+    kpi_table(view, now, before, kpi, method)

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from i18n.format import fmt_int, fmt_num
-from data_access import access
+from domain import access
 from metrics import kpis, periods, scoreboard, service_index
 from ui import auth, data, url_state
 from ui.downloads import Col, table

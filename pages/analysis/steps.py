@@ -10,12 +10,11 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from data_access import access
-from data_access import reminders as reminder_store
+from domain import access
 from domain.steps import step_label
-from i18n.format import fmt_date, fmt_int
-from metrics import units as unit_tree
-from ui import auth, data, url_state
+from i18n.format import fmt_int
+from domain import units as unit_tree
+from ui import auth, data, stores, url_state
 from ui import steps as step_ui
 from ui.downloads import Col, table
 from ui.filters import current
@@ -100,44 +99,12 @@ else:
         f"{t('Việc cần nhắc', 'Reminders to send')} · {code}",
         "steps_remind",
     )
-    remindable = grouped[grouped["officer_code"].notna()]
-    if not remindable.empty:
-        labels = {int(r.step_id): f"{r.officer} · {r.dossier_code} · {step_label(r.step, lang())} · {t('trễ', 'late')} {r.days_late} {t('ngày', 'days')}" for r in remindable.itertuples()}
-        chosen = st.selectbox(t("Nhắc cán bộ", "Remind the officer"), list(labels), format_func=labels.get, key="remind_step")
-        sender = reminder_store.email_sender_from_secrets()
-        if sender is None:
-            st.caption(t("Chưa cấu hình máy chủ thư: thêm mục [smtp] vào .streamlit/secrets.toml (host, port, sender…).", "No mail server configured: add [smtp] to .streamlit/secrets.toml (host, port, sender…)."))
-        if st.button(t("Gửi nhắc việc qua e-mail", "Send the reminder by e-mail"), disabled=sender is None, key="remind_send", icon=":material/mail:"):
-            try:
-                record = reminder_store.send_reminder(data.engine(), chosen, sender, viewer=viewer, lang=lang())
-            except access.OutOfScope as refused:
-                st.error(refused.text(lang()), icon=":material/lock:")
-            except reminder_store.NotRemindable as why:
-                st.warning(str(why))
-            else:
-                if record["status"] == "sent":
-                    st.success(t(f"Đã gửi nhắc việc tới {record['recipient']}.", f"Reminder sent to {record['recipient']}."), icon=":material/mark_email_read:")
-                else:
-                    st.error(t("Không gửi được (đã ghi nhận): ", "Not sent (recorded): ") + str(record["error"]))
-                with st.expander(t("Nội dung đã gửi", "The message")):
-                    st.text(record["message"])
+    step_ui.reminder_form(grouped, viewer)
 
-sent = reminder_store.reminders(data.engine(), datetime.combine(period.start, datetime.min.time()), codes, viewer=viewer)
+sent = stores.reminders(datetime.combine(period.start, datetime.min.time()), codes, viewer=viewer)
 if not sent.empty:
     st.markdown(f"**{t('Nhắc việc đã gửi trong kỳ', 'Reminders sent in the period')}**")
-    table(
-        [
-            Col("Lúc", "At", sent["at"], "date"),
-            Col("Người nhắc", "By", sent["by"]),
-            Col("Cán bộ", "Officer", sent["officer"]),
-            Col("Mã hồ sơ", "Dossier", sent["dossier_code"]),
-            Col("Bước", "Step", [step_label(s, lang()) for s in sent["step"]]),
-            Col("Số ngày trễ", "Days late", sent["days_late"], "int"),
-            Col("Kết quả", "Result", [t("Đã gửi", "Sent") if s == "sent" else t("Lỗi", "Failed") for s in sent["status"]]),
-        ],
-        f"{t('Nhắc việc đã gửi', 'Reminders sent')} · {code} · {period.key}",
-        "steps_sent",
-    )
+    step_ui.reminders_sent_table(sent, f"{t('Nhắc việc đã gửi', 'Reminders sent')} · {code} · {period.key}")
 
 # --- one dossier's path -------------------------------------------------------------------------------
 st.subheader(t("Đường đi của một hồ sơ", "A dossier's path"))
@@ -153,18 +120,4 @@ if dossier:
         if timeline.empty:
             st.caption(t("Không có bước nào của hồ sơ này.", "No steps for this dossier."))
         else:
-            table(
-                [
-                    Col("Thứ tự", "Order", timeline["step_order"], "int"),
-                    Col("Bước", "Step", [step_label(s, lang()) for s in timeline["step"]]),
-                    Col("Bộ phận", "Department", timeline["department"]),
-                    Col("Cán bộ", "Officer", timeline["officer"]),
-                    Col("Bắt đầu", "Started", [fmt_date(v) for v in timeline["started_at"]]),
-                    Col("Kết thúc", "Finished", [fmt_date(v) if pd.notna(v) else t("đang xử lý", "in progress") for v in timeline["finished_at"]]),
-                    Col("Thời gian", "Time", [step_ui.hours_text(h) for h in timeline["hours"]]),
-                    Col("Quá hạn bước", "Over the step's due", [t("Có", "Yes") if o else "" for o in timeline["over_due"]]),
-                ],
-                f"{t('Đường đi hồ sơ', 'Dossier path')} · {dossier}",
-                "steps_timeline",
-                highlight=[bool(o) for o in timeline["over_due"]],
-            )
+            step_ui.timeline_table(timeline, dossier)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from metrics import kpis, surveys
 from metrics import periods
-from metrics import units as unit_tree
+from domain import units as unit_tree
 from ui import data, url_state
 from ui.charts import FONT, PALETTE
 from ui.downloads import Col, table

@@ -11,28 +11,15 @@ import pandas as pd
 import streamlit as st
 
 from domain.vocab import DOSSIER_CHANNELS, RATING_CHANNELS
-from i18n.format import fmt_int
 from metrics import kpis, periods
-from metrics import units as unit_tree
+from domain import units as unit_tree
 from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame
-from ui import charts, data, unit_data
-from ui.downloads import Col, table
+from ui import charts, data, trends, unit_data
+from ui.trends import BUCKETS, GRAINS, MAX_UNITS, SPLITS
 from ui.filters import current
 from ui.i18n import lang, t
 from ui import url_state
 
-GRAINS = {
-    "day": ("Ngày", "Day"),
-    "week": ("Tuần", "Week"),
-    "month": ("Tháng", "Month"),
-    "quarter": ("Quý", "Quarter"),
-    "year": ("Năm", "Year"),
-    "reporting_month": ("Kỳ báo cáo 15–14", "Reporting month 15th–14th"),
-}
-# How many buckets a chart shows: about a month of days, a quarter of weeks, a year of months.
-BUCKETS = {"day": 31, "week": 13, "month": 12, "quarter": 8, "year": 5, "reporting_month": 12}
-SPLITS = {"none": ("Không tách", "No split"), "channel": ("Theo kênh", "By channel"), "field": ("Theo lĩnh vực", "By field")}
-MAX_UNITS = 10
 
 filters = current()
 key = data.db_key()
@@ -108,7 +95,7 @@ if split != "none":
         labels = dict(zip(field_names["code"], field_names["name_en" if lang() == "en" else "name"]))
     else:
         vocab = RATING_CHANNELS if kpi.source == "ratings" else DOSSIER_CHANNELS
-        labels = {str(c): (en if lang() == "en" else vi) for c, (vi, en) in vocab.items()}
+        labels = {str(c): t(vi, en) for c, (vi, en) in vocab.items()}
     empty = backlog.iloc[0:0].drop(columns="unit_code")
     series = {
         labels.get(value, value): trend_frame(buckets, group.drop(columns=by), empty, grain, lang())
@@ -127,19 +114,8 @@ if split == "none" and len(chosen) == 1:
         comparison = (before, series_of(*load(before), chosen[0], before))
 
 # --- the chart -------------------------------------------------------------------------------
+drawn = trends.drawn_series(series, comparison, kpi, buckets, filters.compare_mode)
 noun = kpi.volume_noun(lang())
-drawn = {}
-for name, frame in series.items():
-    drawn[name] = frame.assign(value=kpis.value(frame, kpi), volume_text=[fmt_int(v, lang()) for v in kpis.volume(frame, kpi)])
-if comparison is not None:
-    before, frame = comparison
-    name = t("Cùng kỳ năm trước", "Same period last year") if filters.compare_mode == "yoy" else t("Kỳ trước đó", "Preceding periods")
-    volumes = [fmt_int(v, lang()) for v in kpis.volume(frame, kpi)]
-    drawn[name] = frame.assign(
-        label=[b.label(lang()) for b in buckets],  # drawn under the current buckets...
-        value=kpis.value(frame, kpi),
-        volume_text=[f"{b.label(lang())}: {v}" for b, v in zip(before, volumes)],  # ...named by its own in the hover
-    )
 
 targets = data.targets(key, period.end)
 target = kpis.target_for(targets, kpi_id, chosen[0])
@@ -151,20 +127,7 @@ st.caption(
     )
 )
 if split == "field":
-    # Sixteen fields do not read as sixteen lines: first the fields side by side over the
-    # whole window (sorted, worst first, value on each bar), then one small chart per field.
-    whole = pd.DataFrame([
-        {"name": name, "value": kpis.value(frame.sum(numeric_only=True).to_frame().T, kpi).iloc[0],
-         "volume": kpis.volume(frame, kpi).sum()}
-        for name, frame in series.items()
-    ]).dropna(subset=["value"])
-    whole = whole.sort_values(["value", "volume"], ascending=[kpi.higher_is_better, False])
-    st.markdown(f"**{t('Các lĩnh vực trong cả giai đoạn', 'Fields over the whole window')}** · {buckets[0].label(lang())} – {buckets[-1].label(lang())}")
-    st.plotly_chart(charts.unit_bars(whole, kpi, lang(), target[0] if target else None, height=max(300, 60 + 34 * len(whole)),
-                                     font_size=15, colour=charts.PALETTE[0]), key="split_bars")
-    by_volume = sorted(drawn, key=lambda n: -kpis.volume(series[n], kpi).sum())
-    st.markdown(f"**{t('Từng lĩnh vực theo thời gian (nhiều hồ sơ trước)', 'Each field over time (largest first)')}**")
-    st.plotly_chart(charts.small_multiples({n: drawn[n] for n in by_volume}, kpi, lang(), target[0] if target else None), key="trend")
+    trends.field_split_charts(series, drawn, kpi, target, buckets)
 else:
     figure = charts.trend_figure(drawn, kpi, lang(), target[0] if target else None, height=420)
     if comparison is not None:
@@ -172,21 +135,4 @@ else:
     st.plotly_chart(figure, key="trend")
 
 # --- the figures behind the chart ------------------------------------------------------------
-rows = []
-for name, frame in drawn.items():
-    values = kpis.value(frame, kpi)
-    for label, value, volume in zip(frame["label"], values, kpis.volume(frame, kpi)):
-        rows.append((label, name, value, volume))
-long = pd.DataFrame(rows, columns=["label", "series", "value", "volume"])
-value_kind = "pct" if kpi.kind == "rate" else ("int" if kpi.kind == "count" else "num")
-with st.expander(t("Số liệu của biểu đồ", "Figures behind the chart"), expanded=len(drawn) == 1):
-    table(
-        [
-            Col("Kỳ", "Period", long["label"]),
-            Col("Đơn vị / nhóm", "Unit / group", long["series"]),
-            Col(kpi.label_vi, kpi.label_en, long["value"], value_kind),
-            Col(f"Số lượng ({kpi.volume_noun_vi})", f"Volume ({kpi.volume_noun_en})", long["volume"], "int"),
-        ],
-        f"{t('Xu hướng', 'Trend')} · {kpi_id} · {grain} · {names.get(chosen[0], chosen[0])} · {period.key}",
-        "trend",
-    )
+trends.figures_table(drawn, kpi, f"{t('Xu hướng', 'Trend')} · {kpi_id} · {grain} · {names.get(chosen[0], chosen[0])} · {period.key}")

@@ -6,11 +6,10 @@ keeps it; the click only changes that parameter.
 
 import streamlit as st
 
-from data_access import access
-from geo.generated import APPROXIMATE_NOTE
+from domain import access
 from i18n.format import fmt_int
 from metrics import kpis
-from metrics import units as unit_tree
+from domain import units as unit_tree
 from ui import auth, data, maps, url_state
 from ui.filters import current
 from ui.i18n import lang, t
@@ -87,7 +86,7 @@ event = st.plotly_chart(
     config={"scrollZoom": True, "displaylogo": False},
 )
 if shapes["approximate"]:
-    st.caption(":material/info: " + APPROXIMATE_NOTE[lang()])
+    st.caption(":material/info: " + maps.approximate_note())
 if area == filters.city_code:
     st.caption(t("Các sở, ban, ngành không có trên bản đồ; xem ở trang Xếp hạng.", "City departments are not on the map; see Rankings."))
 

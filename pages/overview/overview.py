@@ -5,7 +5,7 @@ import streamlit as st
 
 from i18n.format import fmt_int
 from metrics import kpis, ranking
-from metrics import units as unit_tree
+from domain import units as unit_tree
 from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame, trend_grain
 from ui import alerts, cards, charts, data, surveys
 from ui.filters import current

@@ -75,7 +75,7 @@ class StreamlitServer:
             *self.extra_args,
         ]
 
-    def start(self) -> "StreamlitServer":
+    def start(self) -> StreamlitServer:
         # A free port can be taken between the check and the bind: try a few.
         for _attempt in range(3):
             self.port = free_port()
@@ -133,7 +133,7 @@ class StreamlitServer:
             except subprocess.TimeoutExpired:
                 continue
 
-    def __enter__(self) -> "StreamlitServer":
+    def __enter__(self) -> StreamlitServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -62,7 +62,7 @@ class PostgresServer:
 
     # --- construction -------------------------------------------------------------------
     @classmethod
-    def find(cls) -> "PostgresServer | None":
+    def find(cls) -> PostgresServer | None:
         bin_dir = find_bin_dir()
         return cls(bin_dir) if bin_dir else None
 

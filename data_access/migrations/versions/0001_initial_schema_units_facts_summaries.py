@@ -1,7 +1,7 @@
 """initial schema: units, facts, summaries
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-22 18:22:20.818441
 """
 from alembic import op

@@ -28,6 +28,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from domain import units as unit_tree
+from domain.errors import UserFacingError
+from i18n.text import pick
+
 CITY_LEADER = "city_leader"
 DISTRICT_CHAIR = "district_chair"
 DEPARTMENT_HEAD = "department_head"
@@ -68,7 +72,7 @@ class Viewer:
 
     def role_label(self, lang: str = "vi") -> str:
         vi, en = ROLES.get(self.role, (self.role, self.role))
-        return en if lang == "en" else vi
+        return pick(lang, vi, en)
 
 
 SYSTEM = Viewer("system", SYSTEM_ROLE, None, "System")
@@ -80,55 +84,40 @@ def viewer_for_scope(scope_key: tuple[str, str | None]) -> Viewer:
     return SYSTEM if role == "all" else Viewer("scope", role, unit, "")
 
 
-class OutOfScope(PermissionError):
+class OutOfScope(UserFacingError, PermissionError):
     """The request names units outside the viewer's scope; nothing was read."""
 
-    def __init__(self, vi: str | None = None, en: str | None = None):
-        self.vi = vi or "Đơn vị này nằm ngoài phạm vi của bạn: không có số liệu nào được hiển thị."
-        self.en = en or "This unit is outside your scope: no figures are shown."
-        super().__init__(self.en)
-
-    def text(self, lang: str = "vi") -> str:
-        return self.en if lang == "en" else self.vi
+    vi = "Đơn vị này nằm ngoài phạm vi của bạn: không có số liệu nào được hiển thị."
+    en = "This unit is outside your scope: no figures are shown."
+    icon = ":material/lock:"
+    hint = (
+        "Phạm vi của bạn do quản trị viên cấp; hãy chọn đơn vị trong phạm vi ở thanh bên.",
+        "Your scope is set by an administrator; pick a unit within it in the sidebar.",
+    )
 
 
 def require_viewer(viewer) -> Viewer:
     """The viewer itself; TypeError when a caller passed anything else (or forgot it)."""
     if not isinstance(viewer, Viewer):
-        raise TypeError(f"a data_access.access.Viewer is required, not {type(viewer).__name__}")
+        raise TypeError(f"a domain.access.Viewer is required, not {type(viewer).__name__}")
     return viewer
 
 
-# --- the unit tree -----------------------------------------------------------------------------
-
-
-def _parents(units: pd.DataFrame) -> dict:
-    parents = [None if pd.isna(p) else str(p) for p in units["parent_code"].tolist()]
-    return dict(zip((str(c) for c in units["code"].tolist()), parents))
-
-
-def _chain(code: str, parent_of: dict) -> list[str]:
-    """From the unit up to its root."""
-    chain = []
-    while code is not None and code in parent_of and code not in chain:
-        chain.append(code)
-        code = parent_of[code]
-    return chain
+# --- the unit tree (one walker: domain/units.py) -------------------------------------------
 
 
 def subtree(units: pd.DataFrame, code: str) -> frozenset:
-    parent_of = _parents(units)
-    return frozenset(c for c in parent_of if code in _chain(c, parent_of))
+    return frozenset(unit_tree.subtree_codes(units, code))
 
 
 def aggregate_groups(units: pd.DataFrame) -> dict[str, str]:
     """For every unit, the aggregate it is shown as outside one's scope: the unit right under
     the root it belongs to (its district or department); the root stands for itself."""
-    parent_of = _parents(units)
+    parent_of = unit_tree.parent_links(units)
     groups = {}
     for code in parent_of:
-        chain = _chain(code, parent_of)
-        groups[code] = chain[-2] if len(chain) >= 2 else chain[-1]
+        chain = unit_tree.ancestors(units, code, parent_of)  # from the root down
+        groups[code] = chain[1] if len(chain) >= 2 else chain[0]
     return groups
 
 
@@ -219,9 +208,3 @@ def fold_rows(frame: pd.DataFrame, fold: dict | None, counts: Iterable[str]) -> 
     frame = frame.assign(unit_code=frame["unit_code"].map(lambda c: fold.get(c, c)))
     out = frame.groupby(keys, as_index=False, dropna=False, sort=False)[counts].sum()
     return out[list(frame.columns)].reset_index(drop=True)
-
-
-def aggregate_rows(viewer: Viewer, units: pd.DataFrame, frame_by_unit: pd.DataFrame, counts: Iterable[str]) -> pd.DataFrame:
-    """A per-unit frame as the viewer may see it: own units as they are, the others summed
-    into their district or department."""
-    return fold_rows(frame_by_unit, summary_scope(viewer, units, None).fold, counts)

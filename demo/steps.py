@@ -1,4 +1,4 @@
-"""Demo processing steps for demo dossiers (data_access/demo.py calls `make_steps` per chunk).
+"""Demo processing steps for demo dossiers (demo/generate.py calls `make_steps` per chunk).
 
 Each dossier's steps cover its processing time, one after the other, in the order of
 domain/steps.toml; land and construction dossiers go through an inter-agency check. Slow

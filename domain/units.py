@@ -28,15 +28,16 @@ def _name_sort_key(names: pd.Series) -> pd.Series:
     return pd.Series([_NUMBER.sub(lambda m: m.group(0).zfill(4), str(n)) for n in names.tolist()], index=names.index)
 
 
-def _parents(units: pd.DataFrame) -> dict:
+def parent_links(units: pd.DataFrame) -> dict:
+    """Each unit code to its parent's code (None at the root)."""
     # tolist() first: iterating pandas' Arrow-backed strings one by one is slow.
-    parents = [None if pd.isna(p) else p for p in units["parent_code"].tolist()]
-    return dict(zip(units["code"].tolist(), parents))
+    parents = [None if pd.isna(p) else str(p) for p in units["parent_code"].tolist()]
+    return dict(zip((str(c) for c in units["code"].tolist()), parents))
 
 
 def subtree_codes(units: pd.DataFrame, code: str) -> tuple[str, ...]:
     """The unit and every unit below it."""
-    parent_of = _parents(units)
+    parent_of = parent_links(units)
     return tuple(sorted(c for c in parent_of if _is_under(c, code, parent_of)))
 
 
@@ -52,7 +53,7 @@ def _is_under(code: str, ancestor: str, parent_of: dict) -> bool:
 
 def ancestors(units: pd.DataFrame, code: str, parent_of: dict | None = None) -> list[str]:
     """Codes from the top of the tree down to the unit itself (for a breadcrumb)."""
-    parent_of = parent_of if parent_of is not None else _parents(units)
+    parent_of = parent_of if parent_of is not None else parent_links(units)
     chain = []
     while code is not None and code in parent_of and code not in chain:
         chain.append(code)
@@ -65,7 +66,7 @@ def group_under(units: pd.DataFrame, parent_code: str) -> pd.Series:
 
     The parent's own office maps to the parent itself, so its dossiers still count.
     """
-    parent_of = _parents(units)
+    parent_of = parent_links(units)
     below = (c for c in parent_of if _is_under(c, parent_code, parent_of))
     chains = {code: ancestors(units, code, parent_of) for code in below}
     mapping = {}

@@ -1,0 +1,52 @@
+"""The simulation's parameters (sizes, weak wards and incidents, time units) and its records.
+
+Catalogue figures (calendar, calibration, procedures, names) are data: catalogue.toml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+
+
+SIZES = {"small": 20_000, "default": 1_000_000, "city": 10_000_000}
+DEFAULT_START = date(2021, 1, 1)
+CITY_CODE, CITY_NAME = "79", "Thành phố Hồ Chí Minh"
+MAX_CHUNK_DOSSIERS = 250_000
+
+# Weak wards and incidents.
+N_WEAK_WARDS, N_INCIDENTS = 5, 5
+WEAK_SAT_MULT, INCIDENT_SAT_MULT, LATE_SAT_MULT, MULTI_SUPPLEMENT_SAT_MULT = 3.5, 8.0, 3.0, 2.0
+WEAK_LATE_MULT, WEAK_LATE_FLOOR, INCIDENT_LATE_FLOOR = 4.0, 0.03, 0.15
+REMOTE_DAMPING = 0.35
+STUCK_SHARE = 0.12  # of late dossiers: stuck for weeks or months
+
+US_PER_MIN = 60_000_000
+US_PER_HOUR = 60 * US_PER_MIN
+WEEKMASK_DUE = "1111100"  # legal working days: Monday-Friday
+WEEKMASK_WORK = "1111110"  # counters also open on Saturday mornings
+
+
+class DemoDataError(RuntimeError):
+    """The demo data cannot be written (e.g. the database already holds units)."""
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    """A planted, true difference the dashboard should find."""
+
+    unit_code: str
+    unit_name: str
+    kind: str  # "weak_ward" (all months) | "satisfaction_drop" | "timeliness_drop" | "both"
+    months: tuple[date, ...]  # first day of each affected month
+
+    @property
+    def affects_satisfaction(self) -> bool:
+        return self.kind in ("weak_ward", "satisfaction_drop", "both")
+
+    @property
+    def affects_timeliness(self) -> bool:
+        return self.kind in ("weak_ward", "timeliness_drop", "both")
+
+# Officer code prefix by unit level.
+LEVEL_PREFIX = {"ward": "X", "district": "H", "department": "T"}
