@@ -1,4 +1,4 @@
-"""Bring a database to the current schema with Alembic: `python -m data_access.migrate [URL]`.
+"""Bring a database to the current schema with Alembic: `python -m data_access.migrate [--url URL]`.
 
 The app calls `upgrade(engine)` on start, so a new SQLite file is created at the current
 schema and a production PostgreSQL database is upgraded in place.
@@ -6,7 +6,7 @@ schema and a production PostgreSQL database is upgraded in place.
 
 from __future__ import annotations
 
-import sys
+import argparse
 from pathlib import Path
 
 from alembic import command
@@ -44,12 +44,17 @@ def downgrade(engine: Engine, revision: str) -> None:
     command.downgrade(_config(engine), revision)
 
 
-def main(argv: list[str]) -> int:
-    engine = make_engine(argv[0] if argv else None)
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m data_access.migrate", description="Bring a database to the current schema (Alembic).")
+    parser.add_argument("url", nargs="?", help="database URL (the same as --url)")
+    parser.add_argument("--url", dest="url_option", metavar="URL",
+                        help="database URL (default: DASHBOARD_DATABASE_URL, then database_url in .streamlit/secrets.toml, then the embedded demo file)")
+    args = parser.parse_args(argv)
+    engine = make_engine(args.url_option or args.url)
     upgrade(engine)
     print(f"Database at revision {current_revision(engine)}")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())

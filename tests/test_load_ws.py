@@ -78,7 +78,7 @@ def test_exception_and_error_alert_are_counted(streamlit_server, tmp_path):
 def test_bounds_are_enforced(capsys):
     import pytest
 
-    for argv in (["--sessions", "51"], ["--sessions", "0"], ["--seconds", "301"]):
+    for argv in (["--sessions", str(load_ws.MAX_SESSIONS + 1)], ["--sessions", "0"], ["--seconds", str(load_ws.MAX_SECONDS + 1)]):
         with pytest.raises(SystemExit) as exited:
             load_ws.main(argv)
         assert exited.value.code == 2
