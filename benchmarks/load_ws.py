@@ -419,16 +419,14 @@ async def session(number: int, base: str, views: list[View], info: dict, deadlin
                 # session, as the browser's frontend does, and redo the view there.
                 resume = connection.session_id
                 await connection.close()
-                connection = None
-                with contextlib.suppress(Exception):
-                    connection = await asyncio.wait_for(Connection.open(ws_url, options.page_timeout, resume), options.page_timeout)
+                connection = await _reopen(ws_url, options, resume, started)
                 if connection is not None:
                     remaining = max(1.0, options.page_timeout - (time.perf_counter() - started))
                     outcome = await connection.visit(view.path.strip("/"), query, base + link, remaining)
                     results.reconnects += 1
                     results.moved_notices += connection.moved
             results.record(view.name, link, outcome, started, view.expect_refusal)
-            if not outcome.usable:
+            if not outcome.usable and connection is not None:
                 await connection.close()
                 connection = None
             if options.think > 0:
@@ -447,6 +445,19 @@ async def session(number: int, base: str, views: list[View], info: dict, deadlin
     finally:
         if connection is not None:
             await connection.close()
+
+
+async def _reopen(ws_url: str, options: Options, resume: str | None, started: float) -> Connection | None:
+    """Reconnect as the frontend does after its socket dropped: retry with a growing pause,
+    since the proxy may still send the first attempts to the process that just died."""
+    for attempt in range(6):
+        remaining = options.page_timeout - (time.perf_counter() - started)
+        if remaining <= 0:
+            break
+        with contextlib.suppress(Exception):
+            return await asyncio.wait_for(Connection.open(ws_url, remaining, resume), remaining)
+        await asyncio.sleep(0.25 * 2**attempt)
+    return None
 
 
 def _dropped(outcome: Outcome) -> bool:
