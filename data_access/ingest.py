@@ -179,6 +179,13 @@ def _known_dossiers(engine: Engine, spec, raw, name: str, lang: str) -> dict[str
     return known
 
 
+def _audit_import(connection: Connection, actor: str, result: ImportResult, **extra) -> None:
+    """One audit row per import, in the import's transaction: "<source>: <file>, <n> rows"
+    (the Data page's log re-words it) with the result and `extra` as details."""
+    details = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(result).items()}
+    record_audit(connection, actor, "import", f"{result.source}: {result.name}, {result.rows:,} rows", {**details, **extra})
+
+
 def _write_steps(engine: Engine, checked: Checked, actor: str, lang: str, progress: Progress, today: date | None) -> ImportResult:
     """Replace every step of the file's dossiers by the file's steps, refresh the step
     summary from the earliest month touched, write the audit row: one transaction."""
@@ -206,9 +213,7 @@ def _write_steps(engine: Engine, checked: Checked, actor: str, lang: str, progre
         since = earliest.date() if earliest else None
         refresh_summaries_in(connection, since, today, sources=("steps",))
         result = ImportResult("steps", checked.name, len(frame), len(frame), 0, 0, since, time.perf_counter() - started)
-        details = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(result).items()}
-        details.update(dossiers=len(codes), steps_replaced=removed, columns=checked.mapping)
-        record_audit(connection, actor, "import", f"steps: {checked.name}, {len(frame):,} rows", details)
+        _audit_import(connection, actor, result, dossiers=len(codes), steps_replaced=removed, columns=checked.mapping)
     result.seconds = time.perf_counter() - started
     progress(1.0, result.message(lang))
     return result
@@ -374,9 +379,7 @@ def write(
         stage.drop(connection)
         seconds = time.perf_counter() - started
         result = ImportResult(source, checked.name, len(frame), added, updated, len(frame) - added - updated, since, seconds)
-        details = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(result).items()}
-        details.update(file_kind=checked.raw.kind, encoding=checked.raw.encoding_note, columns=checked.mapping)
-        record_audit(connection, actor, "import", f"{source}: {checked.name}, {len(frame):,} rows", details)
+        _audit_import(connection, actor, result, file_kind=checked.raw.kind, encoding=checked.raw.encoding_note, columns=checked.mapping)
     result.seconds = time.perf_counter() - started
     progress(1.0, result.message(lang))
     return result
@@ -411,9 +414,7 @@ def _write_surveys(engine: Engine, checked: Checked, actor: str, lang: str, prog
                 connection.execute(table.update().where(table.c.id == old["id"]).values(**record))
                 updated += 1
         result = ImportResult("surveys", checked.name, len(records), added, updated, len(records) - added - updated, None, time.perf_counter() - started)
-        details = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(result).items()}
-        details.update(file_kind=checked.raw.kind, encoding=checked.raw.encoding_note, columns=checked.mapping)
-        record_audit(connection, actor, "import", f"surveys: {checked.name}, {len(records):,} rows", details)
+        _audit_import(connection, actor, result, file_kind=checked.raw.kind, encoding=checked.raw.encoding_note, columns=checked.mapping)
     result.seconds = time.perf_counter() - started
     progress(1.0, result.message(lang))
     return result
