@@ -7,7 +7,6 @@ every account afterwards with the accounts CLI must leave a sign-in screen, neve
 single-user demo with its full access.
 """
 
-import sqlite3
 import subprocess
 import sys
 
@@ -15,6 +14,7 @@ import pytest
 
 from data_access import accounts
 from data_access.db import make_engine
+from tests.support import copy_sqlite
 from tests.support.app_server import REPO_ROOT
 from tests.support.browser import wait_for_app
 
@@ -24,12 +24,7 @@ DEMO_BANNER = "Chế độ thử nghiệm một người dùng"
 
 @pytest.fixture
 def accounts_db(demo_db_url, tmp_path):
-    source = sqlite3.connect(demo_db_url.removeprefix("sqlite:///"))
-    target = sqlite3.connect(tmp_path / "accounts.sqlite")
-    source.backup(target)
-    source.close()
-    target.close()
-    url = f"sqlite:///{tmp_path / 'accounts.sqlite'}"
+    url = copy_sqlite(demo_db_url, tmp_path / "accounts.sqlite")
     engine = make_engine(url)
     accounts.add(engine, "admin17", "admin", PASSWORD)
     engine.dispose()

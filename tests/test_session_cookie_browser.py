@@ -2,12 +2,12 @@
 HttpOnly cookie keeps it over a reload and a new tab, sign-in returns to the page that
 was asked for with its parameters, and sign-out (or a disabled account) ends it."""
 
-import sqlite3
 
 import pytest
 
 from data_access import accounts
 from data_access.db import make_engine
+from tests.support import copy_sqlite
 from tests.support.app_server import REPO_ROOT
 from tests.support.browser import wait_for_app
 
@@ -16,12 +16,7 @@ PASSWORD = "mật khẩu của quận 1"
 
 @pytest.fixture
 def chair_db(demo_db_url, tmp_path):
-    source = sqlite3.connect(demo_db_url.removeprefix("sqlite:///"))
-    target = sqlite3.connect(tmp_path / "signed.sqlite")
-    source.backup(target)
-    source.close()
-    target.close()
-    url = f"sqlite:///{tmp_path / 'signed.sqlite'}"
+    url = copy_sqlite(demo_db_url, tmp_path / "signed.sqlite")
     engine = make_engine(url)
     accounts.add(engine, "chair760", "district_chair", PASSWORD, unit_code="760", display_name="Chủ tịch Quận 1")
     accounts.add(engine, "admin", "admin", PASSWORD + "!")

@@ -28,3 +28,14 @@ def missing_tool(reason: str) -> None:
     if in_ci():
         pytest.fail(f"{reason} (CI=true: CI must run these tests; scripts/test.sh installs it)", pytrace=False)
     pytest.skip(f"{reason}; run `bash scripts/test.sh` as root to install it")
+
+
+def copy_sqlite(url: str, path) -> str:
+    """A copy of the SQLite database at `url` in `path` (sqlite's online backup); its URL."""
+    import sqlite3
+
+    source, target = sqlite3.connect(url.removeprefix("sqlite:///")), sqlite3.connect(path)
+    source.backup(target)
+    source.close()
+    target.close()
+    return f"sqlite:///{path}"
