@@ -211,7 +211,9 @@ def test_a_district_chair_signs_in_through_the_provider_and_sees_only_their_dist
 
     _sign_in(page, oidc_app, provider, "chair-q1")
     page.get_by_role("heading", name="Tổng quan · Quận 1").wait_for()
-    assert page.get_by_test_id("stMetric").count() > 0
+    # The cards come after the heading (cached loaders run after the frame is drawn): wait for
+    # one rather than count at once.
+    page.get_by_test_id("stMetric").first.wait_for()
     sidebar = _sidebar_text(page)
     assert CHAIR_NAME in sidebar and "Chủ tịch quận/huyện" in sidebar and "Quận 1" in sidebar
     assert _user_cookie(page)  # the identity cookie Streamlit set after the provider's answer
