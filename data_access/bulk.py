@@ -125,6 +125,8 @@ def bulk_insert(connection: Connection, table: Table, frame: pd.DataFrame) -> in
     if frame.empty:
         return 0
     frame = frame.reset_index(drop=True)
+    if table.name == "units" and "gso_code" not in frame.columns:
+        frame = frame.assign(gso_code=frame["code"])  # as schema.units' default: the official code is the key
     if not connection.in_transaction():
         connection.begin()  # as Connection.execute would ("commit as you go"); the caller commits
     backend = connection.dialect.name

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    true,
 )
 
 from domain.vocab import BACKLOG_COUNTS  # noqa: F401 (a backlog_daily column list, imported from here too)
@@ -34,17 +35,27 @@ metadata = MetaData()
 units = Table(
     "units",
     metadata,
-    Column("code", String(32), primary_key=True),  # GSO code; departments get "79.SXD"-style codes
+    # The unit key: one version of a unit. Codes are reused across reforms (the new Phường Sài
+    # Gòn is 26740, which was Phường Bến Nghé), so the key is the GSO code while no other
+    # version holds it, else "code@date" with a date the version was in force
+    # (domain.units.unit_key). Facts keep the key of the version they were recorded against.
+    Column("code", String(32), primary_key=True),
+    # The official code as sources write it (departments "79.SXD"); the key when not given.
+    Column("gso_code", String(32), nullable=False, default=lambda context: context.get_current_parameters()["code"]),
     Column("name", String(200), nullable=False),  # Vietnamese name with its type: "Phường Tân Định"
     Column("level", String(16), nullable=False),  # domain.vocab: city / district / ward / department
     Column("parent_code", String(32), ForeignKey("units.code"), nullable=True),
     Column("lat", Float, nullable=True),
     Column("lon", Float, nullable=True),
-    Column("valid_from", Date, nullable=True),
+    Column("area_km2", Float, nullable=True),  # official area, when known (crosswalk weights fall back on it)
+    Column("valid_from", Date, nullable=True),  # null: since before the data
     Column("valid_to", Date, nullable=True),  # null: still in force
     Index("ix_units_parent", "parent_code"),
+    Index("ix_units_gso_code", "gso_code"),
 )
 
+# The crosswalk between versions: each former unit to each unit it went into. Many-to-many:
+# a former ward split between two new units has two links, each "part" (whole=False).
 unit_lineage = Table(
     "unit_lineage",
     metadata,
@@ -53,6 +64,10 @@ unit_lineage = Table(
     Column("new_code", String(32), ForeignKey("units.code"), nullable=False),
     Column("effective_date", Date, nullable=False),
     Column("kind", String(16), nullable=False),  # merge / split / rename
+    Column("whole", Boolean, nullable=False, server_default=true()),  # the whole former unit went into the new one
+    Column("weight", Float, nullable=True),  # share of the former unit in this link (0..1); null unless known
+    Index("ix_unit_lineage_old", "old_code"),
+    Index("ix_unit_lineage_new", "new_code"),
 )
 
 fields = Table(

@@ -7,8 +7,28 @@ No code here counts levels: a city may have districts and wards below it (before
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pandas as pd
+
+
+def unit_key(gso_code: str, valid_from: date | None, valid_to: date | None, taken: set[str] | frozenset = frozenset()) -> str:
+    """The key of one version of a unit: its official code while no other version holds it.
+
+    Codes are reused across reforms, so a second version of a code is keyed "code@date" with
+    a date it was in force: its last day if it has ended (a former ward: "26740@2025-06-30"),
+    else its first ("26740@2025-07-01", a new unit added beside a former one already keyed
+    26740). A key, once given, never changes: facts and links refer to it.
+    """
+    if gso_code not in taken:
+        return gso_code
+    day = valid_to if valid_to is not None else valid_from
+    if day is None:
+        raise ValueError(f"two versions of unit {gso_code} without dates to tell them apart")
+    key = f"{gso_code}@{day.isoformat()}"
+    if key in taken:
+        raise ValueError(f"two versions of unit {gso_code} in force on {day.isoformat()}")
+    return key
 
 
 def children(units: pd.DataFrame, code: str, levels: tuple[str, ...] | None = None) -> pd.DataFrame:
