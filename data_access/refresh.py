@@ -64,7 +64,8 @@ class Fresh:
 
     source: str  # "ratings" or "dossiers"
     rows: pd.DataFrame  # FACT_COLUMNS[source]: datetime64, int64, str, bool (see fresh_facts)
-    key: Column  # the key column of a table holding the rows' keys (the import's staging table)
+    key: Column | None  # the key column of a table holding the rows' keys (the import's staging
+    # table); None: `rows` are every row of the table (a new database the demo fills), nothing is read
     last_old_id: int | None = None  # when set, every row with a larger id is one of `rows`
 
 
@@ -78,21 +79,22 @@ def refresh_summaries_in(
     since: date | None = None,
     today: date | None = None,
     sources: tuple[str, ...] = ("ratings", "dossiers", "steps"),
-    fresh: Fresh | None = None,
+    fresh: Fresh | tuple[Fresh, ...] | None = None,
 ) -> None:
     """The same refresh inside the caller's transaction (an import writes facts and
     summaries in one transaction: data_access/ingest.py). `sources` limits it to the
     summaries of the fact tables that changed (dossiers include the backlog). `fresh`:
-    rows of one source to take from memory instead of the database."""
+    rows to take from memory instead of the database (one per source)."""
     today = today or date.today()
     month_since = since.replace(day=1) if since else None
+    by_source = {f.source: f for f in (fresh if isinstance(fresh, tuple) else (fresh,) if fresh else ())}
     serialise_refresh(connection)
     sync_calendar(connection)
     if "ratings" in sources:
-        _refresh_ratings(connection, month_since, fresh if fresh and fresh.source == "ratings" else None)
+        _refresh_ratings(connection, month_since, by_source.get("ratings"))
     if "dossiers" in sources:
         start = _backlog_start(connection, month_since)
-        facts = _read_dossiers(connection, start, fresh if fresh and fresh.source == "dossiers" else None)
+        facts = _read_dossiers(connection, start, by_source.get("dossiers"))
         _refresh_dossiers(connection, facts, month_since)
         _refresh_backlog(connection, facts, today, start)
     if "steps" in sources:
@@ -151,6 +153,8 @@ def _read_facts(connection: Connection, table: Table, query, fresh: Fresh | None
     timestamps = _timestamps(table, FACT_COLUMNS[table.name])
     if fresh is None:
         return _read(connection, query, timestamps)
+    if fresh.key is None:
+        return fresh.rows[keep(fresh.rows)].reset_index(drop=True)
     # An anti-join: SQLite indexes the staging table for it on the fly (for a NOT EXISTS it
     # scanned the table once per row), PostgreSQL hashes it (a NOT IN past work_mem it would not).
     stage_key = fresh.key

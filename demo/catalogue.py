@@ -49,3 +49,6 @@ GIVEN_MALE, GIVEN_FEMALE = _names["given_male"], _names["given_female"]
 
 REASONS = _raw["reasons"]["all"]
 LATE_REASON = _raw["reasons"]["late"]
+# Departments from 1 July 2025: (code suffix, name, former departments it took over).
+DEPARTMENTS_CURRENT = [(d["code"], d["name"], tuple(d["from"])) for d in _catalogue["departments_current"]]
+PROCEDURES_ENDED = frozenset(_catalogue["procedures_ended"])

@@ -11,8 +11,9 @@ import pandas as pd
 from demo.steps import make_steps
 from domain import timeliness, vocab
 from demo.days import _by_year, _counter_times, _months, _online_times, _seconds, holidays
+from demo.catalogue import DEPARTMENTS_CURRENT, PROCEDURES_ENDED
 from demo.catalogue import ACCEPTED_LATE_SHARE, CALIBRATION, COUNTER_CHANNELS, DIGITISED_SHARE, ELECTRONIC_RETURN_SHARE, FIELDS, GROUPS, LATE_REASON, PAID_ONLINE_SHARE, PROCEDURES, REASONS, VERY_SATISFIED_SHARE
-from demo.model import Anomaly, INCIDENT_LATE_FLOOR, INCIDENT_SAT_MULT, LATE_SAT_MULT, MULTI_SUPPLEMENT_SAT_MULT, REMOTE_DAMPING, STUCK_SHARE, US_PER_HOUR, US_PER_MIN, WEAK_LATE_FLOOR, WEAK_LATE_MULT, WEAK_SAT_MULT, WEEKMASK_DUE, WEEKMASK_WORK
+from demo.model import FORMER, Anomaly, INCIDENT_LATE_FLOOR, INCIDENT_SAT_MULT, LATE_SAT_MULT, MULTI_SUPPLEMENT_SAT_MULT, REMOTE_DAMPING, STUCK_SHARE, US_PER_HOUR, US_PER_MIN, WEAK_LATE_FLOOR, WEAK_LATE_MULT, WEAK_SAT_MULT, WEEKMASK_DUE, WEEKMASK_WORK
 from demo.plan import _Plan
 
 # --- facts ----------------------------------------------------------------------------
@@ -23,6 +24,7 @@ class _Context:
     """Arrays the chunk generator looks up by position."""
 
     unit_codes: np.ndarray
+    unit_gso: np.ndarray  # official codes: dossier codes are written with them
     unit_p: np.ndarray
     unit_level: np.ndarray
     dept_key: np.ndarray  # per unit: procedure pool key
@@ -51,29 +53,43 @@ class _Context:
     snapshot: np.datetime64  # end of the range: the data's "now"
 
 
-def _context(plan: _Plan, dims: dict, anomalies: list[Anomaly], start: date, end: date) -> _Context:
+def _pool_members(key: str, era: str) -> list[int]:
+    """Catalogue positions of the procedures a unit of pool `key` handles in `era`. Since the
+    reform the district tier is gone (its procedures are the communes'), a new department
+    handles those of the departments it took over, and some procedures left the city."""
+    if era == FORMER:
+        return [j for j, p in enumerate(PROCEDURES) if (p[7] == key) or (p[7] is None and p[3] == key)]
+    sources = next((s for code, _, s in DEPARTMENTS_CURRENT if code == key), ())
+    return [
+        j for j, p in enumerate(PROCEDURES)
+        if p[0] not in PROCEDURES_ENDED
+        and ((p[7] in sources) or (key == vocab.WARD and p[7] is None and p[3] in (vocab.WARD, vocab.DISTRICT)))
+    ]
+
+
+def _context(plan: _Plan, dims: dict, anomalies: list[Anomaly], start: date, end: date, era: str) -> _Context:
+    """What the chunk generator looks up for the days of one era (the units in force then)."""
     units = plan.units
     n_units = len(units)
     codes = units["code"].to_numpy()
-    level = units["level"].to_numpy()
+    weight = plan.weights(era)
     pos = {code: i for i, code in enumerate(codes)}
     procedures = dims["procedures"]
     field_codes = np.array([f[0] for f in FIELDS])
     field_pos = {code: i for i, code in enumerate(field_codes)}
     proc_field = np.array([field_pos[f] for f in procedures["field_code"]])
-    dept_key = np.array(
-        [codes[i].split(".", 1)[1] if level[i] == vocab.DEPARTMENT else level[i] for i in range(n_units)], dtype=object
-    )
+    dept_key = units["pool"].to_numpy().astype(object)
     pools = {}
-    for key in sorted(set(dept_key)):
-        members = [j for j, p in enumerate(PROCEDURES) if (p[7] == key) or (p[7] is None and p[3] == key)]
+    for key in sorted(set(dept_key[weight > 0])):
+        members = _pool_members(key, era)
         if not members:
             continue
         w = np.array([PROCEDURES[j][4] for j in members], dtype=float)
         aff = np.array([PROCEDURES[j][5] for j in members], dtype=float)
         pools[key] = (np.array(members), w / w.sum(), (w * aff) / (w * aff).sum())
 
-    officers = dims["officers"].copy()
+    officers = dims["officers"]
+    officers = officers[officers[f"pos_{era}"] >= 0].assign(unit_pos=lambda f: f[f"pos_{era}"])
     officers["group_pos"] = officers["group"].map({g: i for i, g in enumerate(GROUPS)})
     officers = officers.sort_values(["unit_pos", "group_pos", "code"], kind="stable").reset_index(drop=True)
     off_group_count = np.zeros((n_units, len(GROUPS)), dtype=np.int64)
@@ -92,6 +108,8 @@ def _context(plan: _Plan, dims: dict, anomalies: list[Anomaly], start: date, end
     inc_late = np.zeros((n_units, len(months)), dtype=bool)
     for anomaly in anomalies:
         u = pos[anomaly.unit_code]
+        if weight[u] == 0:  # a unit of the other era
+            continue
         if anomaly.kind == "weak_ward":
             weak[u] = True
             sat_mult[u] = WEAK_SAT_MULT
@@ -104,8 +122,9 @@ def _context(plan: _Plan, dims: dict, anomalies: list[Anomaly], start: date, end
 
     return _Context(
         unit_codes=codes.astype(object),
-        unit_p=units["weight"].to_numpy() / units["weight"].sum(),
-        unit_level=level,
+        unit_gso=units["gso_code"].to_numpy().astype(object),
+        unit_p=weight / weight.sum(),
+        unit_level=units["level"].to_numpy(),
         dept_key=dept_key,
         pools=pools,
         proc_codes=procedures["code"].to_numpy().astype(object),
@@ -297,7 +316,7 @@ def _make_chunk(ctx: _Context, rng: np.random.Generator, days: np.ndarray, count
     seq = dossier_seq0 + np.arange(1, n + 1)
     unit_codes = ctx.unit_codes[unit]
     day_text = pd.Series(np.datetime_as_string(rday, unit="D")).str.replace("-", "", regex=False).str.slice(2)
-    codes = (pd.Series(unit_codes) + "-" + day_text + "-" + pd.Series(seq).astype(str).str.zfill(8)).to_numpy(dtype=object)
+    codes = (pd.Series(ctx.unit_gso[unit]) + "-" + day_text + "-" + pd.Series(seq).astype(str).str.zfill(8)).to_numpy(dtype=object)
     dossiers = pd.DataFrame({
         "code": _text(codes),
         "unit_code": _text(unit_codes),
@@ -347,6 +366,11 @@ def _make_chunk(ctx: _Context, rng: np.random.Generator, days: np.ndarray, count
     )
     rated_at = returned + _seconds(delay.astype(np.int64)).astype("timedelta64[us]")
     rated &= rated_at <= snapshot
+    cap = int(0.8 * rating_target)  # at the city's scale not every returned dossier is rated
+    if rated.sum() > cap:
+        keep = np.sort(rng.choice(np.flatnonzero(rated), size=cap, replace=False))
+        rated = np.zeros(n, dtype=bool)
+        rated[keep] = True
     linked = pd.DataFrame({
         "unit": unit[rated],
         "officer_code": officer[rated],

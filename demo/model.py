@@ -9,7 +9,17 @@ from datetime import date
 
 
 
-SIZES = {"small": 20_000, "default": 1_000_000, "city": 10_000_000}
+# Dossiers over the whole range, by size; the default demo's volume is set per month since
+# the reform instead (PER_MONTH_SINCE_REFORM: about the city's real scale; HCMC resolved
+# 1,304,371 dossiers in Q3 2025, 434,790 a month), with a thinner history before it
+# (HISTORY_SCALE of the daily volume) and fewer ratings than dossiers since the reform
+# (RATINGS_PER_DOSSIER; HCMC's kiosks and tablets recorded 381,922 ratings in 2019).
+SIZES = {"small": 20_000, "default": 4_300_000, "city": 10_000_000}
+PER_MONTH_SINCE_REFORM = {"default": 250_000}
+HISTORY_SCALE = {"default": 1 / 40}  # volume per day before July 2025 relative to after (else 1)
+RATINGS_PER_DOSSIER = {"default": 0.15}  # ratings per dossier from July 2025 (else about 1)
+MONTH_FLOOR = 0.9  # since the reform, no month below this share of the era's mean month
+FORMER, CURRENT = "former", "current"  # the eras: before 1 July 2025, and since
 DEFAULT_START = date(2021, 1, 1)
 CITY_CODE, CITY_NAME = "79", "Thành phố Hồ Chí Minh"
 MAX_CHUNK_DOSSIERS = 250_000

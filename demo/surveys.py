@@ -33,7 +33,7 @@ def demo_surveys(units: pd.DataFrame, seed: int = 42, years=(2023, 2024, 2025)) 
     rows = [dict(r) for r in PUBLISHED_SURVEYS]
     rng = np.random.default_rng([seed, 16])
     city = units[units["parent_code"].isna()]["code"].iloc[0]
-    covered = [city] + list(units[units["level"] == vocab.DISTRICT]["code"])
+    covered = [city] + list(units[(units["level"] == vocab.DISTRICT) & (units["parent_code"] == city)]["code"])
     for year in years:
         for code in covered:
             base = 78 + 2.2 * (year - years[0]) + rng.normal(0, 2.5 if code != city else 0.5)
