@@ -17,7 +17,7 @@ The modules, one job each (generate.py's docstring describes the model):
 """
 
 from demo.days import default_end
-from demo.generate import generate, steps_since
+from demo.generate import generate, planned_receipts, steps_since
 from demo.model import DEFAULT_START, SIZES, Anomaly, DemoDataError
 from demo.plan import incidents, ward_weights
 from demo.surveys import demo_surveys, write_demo_surveys
@@ -31,6 +31,7 @@ __all__ = [
     "demo_surveys",
     "generate",
     "incidents",
+    "planned_receipts",
     "steps_since",
     "ward_weights",
     "write_demo_surveys",

@@ -25,6 +25,7 @@ ELECTRONIC_RETURN_SHARE = _keyed_by_year(_shares["electronic_return"])
 ACCEPTED_LATE_SHARE = _keyed_by_year(_shares["accepted_late"])
 
 CALIBRATION = {kind: tuple(shares) for kind, shares in _raw["ratings"]["calibration"].items()}
+CALIBRATION_SINCE_REFORM = {kind: tuple(shares) for kind, shares in _raw["ratings"]["calibration_since_reform"].items()}
 VERY_SATISFIED_SHARE = dict(_raw["ratings"]["very_satisfied_share"])
 COUNTER_CHANNELS = tuple(_raw["ratings"]["counter_channels"])
 

@@ -11,9 +11,9 @@ import pandas as pd
 from demo.steps import make_steps
 from domain import timeliness, vocab
 from demo.days import _by_year, _counter_times, _months, _online_times, _seconds, holidays
-from demo.catalogue import DEPARTMENTS_CURRENT, PROCEDURES_ENDED
+from demo.catalogue import CALIBRATION_SINCE_REFORM, DEPARTMENTS_CURRENT, PROCEDURES_ENDED
 from demo.catalogue import ACCEPTED_LATE_SHARE, CALIBRATION, COUNTER_CHANNELS, DIGITISED_SHARE, ELECTRONIC_RETURN_SHARE, FIELDS, GROUPS, LATE_REASON, PAID_ONLINE_SHARE, PROCEDURES, REASONS, VERY_SATISFIED_SHARE
-from demo.model import FORMER, Anomaly, INCIDENT_LATE_FLOOR, INCIDENT_SAT_MULT, LATE_SAT_MULT, MULTI_SUPPLEMENT_SAT_MULT, REMOTE_DAMPING, STUCK_SHARE, US_PER_HOUR, US_PER_MIN, WEAK_LATE_FLOOR, WEAK_LATE_MULT, WEAK_SAT_MULT, WEEKMASK_DUE, WEEKMASK_WORK
+from demo.model import FORMER, LATE_MULT_SINCE_REFORM, Anomaly, INCIDENT_LATE_FLOOR, INCIDENT_SAT_MULT, LATE_SAT_MULT, MULTI_SUPPLEMENT_SAT_MULT, REMOTE_DAMPING, STUCK_SHARE, US_PER_HOUR, US_PER_MIN, WEAK_LATE_FLOOR, WEAK_LATE_MULT, WEAK_SAT_MULT, WEEKMASK_DUE, WEEKMASK_WORK
 from demo.plan import _Plan
 
 # --- facts ----------------------------------------------------------------------------
@@ -51,6 +51,8 @@ class _Context:
     n_months: int
     holidays: np.ndarray
     snapshot: np.datetime64  # end of the range: the data's "now"
+    calibration: dict  # rating shares per channel class (catalogue.toml) in this era
+    late_mult: float  # late dossiers relative to the field's rate in this era
 
 
 def _pool_members(key: str, era: str) -> list[int]:
@@ -149,6 +151,8 @@ def _context(plan: _Plan, dims: dict, anomalies: list[Anomaly], start: date, end
         n_months=len(months),
         holidays=holidays(start, end),
         snapshot=np.datetime64(end, "D").astype("datetime64[us]") + np.timedelta64(24 * US_PER_HOUR - 1_000_000, "us"),
+        calibration=CALIBRATION if era == FORMER else CALIBRATION_SINCE_REFORM,
+        late_mult=1.0 if era == FORMER else LATE_MULT_SINCE_REFORM,
     )
 
 
@@ -224,7 +228,7 @@ def _make_chunk(ctx: _Context, rng: np.random.Generator, days: np.ndarray, count
     # --- processing: early / on the due day / late ---------------------------------------
     years = rday.astype("datetime64[Y]").astype(np.int64) + 1970
     trend = np.clip(1.25 - 0.1 * (years - 2021), 0.6, 1.5)
-    p_late = ctx.field_late[field] * trend
+    p_late = ctx.field_late[field] * trend * ctx.late_mult
     weak = ctx.weak[unit]
     p_late = np.where(weak, np.maximum(p_late * WEAK_LATE_MULT, WEAK_LATE_FLOOR), p_late)
     incident_late = ctx.inc_late[unit, month]
@@ -309,9 +313,8 @@ def _make_chunk(ctx: _Context, rng: np.random.Generator, days: np.ndarray, count
     digitised = rng.random(n) < _by_year(DIGITISED_SHARE, rday)
     officer = _officers_for(ctx, rng, unit, ctx.field_group[field])
     closed_time = np.where(is_closed, closed_at, nat)
-    updated = received
-    for column in (finished_at, returned_at, apology_at, closed_time):
-        updated = np.where(np.isnat(column), updated, np.maximum(updated, column))
+    # updated_at (the export's own bookkeeping) stays empty: nothing reads it from the
+    # database, and at the city's scale it cost 115 MB.
 
     seq = dossier_seq0 + np.arange(1, n + 1)
     unit_codes = ctx.unit_codes[unit]
@@ -335,7 +338,6 @@ def _make_chunk(ctx: _Context, rng: np.random.Generator, days: np.ndarray, count
         "paid_online": paid_online,
         "digitised": digitised,
         "officer_code": _text(officer),
-        "updated_at": updated,
         "closed_at": np.where(is_closed & (closed_kind != 3), closed_time, nat),
     })
 
@@ -421,7 +423,7 @@ def _rating_levels(ctx: _Context, rng: np.random.Generator, ratings: pd.DataFram
     for cls, mask in (("counter", counter), ("remote", ~counter)):
         if not mask.any():
             continue
-        _, neutral, dissat = CALIBRATION[cls]
+        _, neutral, dissat = ctx.calibration[cls]
         m = mult[mask]
         if cls == "remote":
             # Remote ratings start from a 5 % non-satisfied base: damp the multiplier so a weak

@@ -122,9 +122,63 @@ def _volumes(days: np.ndarray, former: np.ndarray, expected: np.ndarray, size: s
     return expected, SIZES[size]
 
 
+def _draw(size: str, seed: int, start: date, end: date):
+    """The plan, dimensions, era contexts and the dossiers to receive per day and channel."""
+    plan = _plan(seed)
+    anomalies = incidents(seed, start, end)
+    rng = np.random.default_rng([seed, 10])
+    dims = _dimension_frames(plan, start, end, rng)
+    days = np.arange(np.datetime64(start, "D"), np.datetime64(end, "D") + 1)
+    former = days < np.datetime64(REFORM_DATE, "D")
+    contexts = {era: _context(plan, dims, anomalies, start, end, era) for era, mask in ((FORMER, former), (CURRENT, ~former)) if mask.any()}
+    holidays = next(iter(contexts.values())).holidays
+    counter_f, online_f = _day_factors(days, holidays, rng)
+    online_share = _by_year(ONLINE_SHARE, days)
+    expected = np.stack([counter_f * (1 - online_share) * 0.97, online_f * online_share, counter_f * (1 - online_share) * 0.03], 1)
+    expected, n_dossiers = _volumes(days, former, expected, size)
+    counts = rng.multinomial(n_dossiers, (expected / expected.sum()).ravel()).reshape(expected.shape)
+    return plan, dims, contexts, days, former, counter_f, counts
+
+
+def planned_receipts(size: str = "default", seed: int = 42, start: date = DEFAULT_START, end: date | None = None) -> pd.DataFrame:
+    """Dossiers `generate` receives per month (index: first day), in all and online: the
+    same draw, without writing anything (checking a size's volumes costs no build)."""
+    end = end or default_end()
+    _, _, _, days, _, _, counts = _draw(size, seed, start, end)
+    frame = pd.DataFrame({"received": counts.sum(1), "online": counts[:, 1]}, index=pd.DatetimeIndex(days))
+    return frame.groupby(frame.index.to_period("M").start_time).sum()
+
+
+def _build_mode(engine: Engine) -> str | None:
+    """On SQLite, write the build without the write-ahead log: one transaction of millions of
+    rows grew a 2.5 GB log whose every page look-up slowed the index builds fivefold. The
+    rollback journal keeps the transaction all-or-nothing (a new file holds almost nothing
+    to journal). Returns the journal mode to restore afterwards (None: unchanged)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    engine.dispose()  # leaving WAL mode needs the only connection to the file
+    with engine.connect() as connection:
+        before = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+        if str(before).lower() != "wal":
+            return None
+        now = connection.exec_driver_sql("PRAGMA journal_mode=DELETE").scalar()
+        if str(now).lower() != "delete":
+            return None
+        # Nothing synced until the commit: a build that fails half-way is started again.
+        connection.exec_driver_sql("PRAGMA synchronous=OFF")
+    return before
+
+
+def _restore_mode(engine: Engine, mode: str | None) -> None:
+    if mode is not None:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f"PRAGMA journal_mode={mode}")
+            connection.exec_driver_sql("PRAGMA synchronous=NORMAL")  # as data_access.db sets it
+
+
 def _set_build_pragmas(connection) -> dict:
-    """On SQLite, a bigger page cache while the facts are written and indexed (index
-    creation over millions of rows thrashed the app's 200 MB); returns the previous values."""
+    """On SQLite, a bigger page cache while the facts are written and indexed; returns the
+    previous values."""
     if connection.dialect.name != "sqlite":
         return {}
     before = {name: connection.exec_driver_sql(f"PRAGMA {name}").scalar() for name in BUILD_PRAGMAS}
@@ -161,20 +215,7 @@ def generate(engine: Engine, size: str = "default", seed: int = 42, start: date 
     report = progress or (lambda fraction, message: None)
     report(0.0, "Chuẩn bị dữ liệu mẫu")
 
-    plan = _plan(seed)
-    anomalies = incidents(seed, start, end)
-    rng = np.random.default_rng([seed, 10])
-    dims = _dimension_frames(plan, start, end, rng)
-
-    days = np.arange(np.datetime64(start, "D"), np.datetime64(end, "D") + 1)
-    former = days < np.datetime64(REFORM_DATE, "D")
-    contexts = {era: _context(plan, dims, anomalies, start, end, era) for era, mask in ((FORMER, former), (CURRENT, ~former)) if mask.any()}
-    holidays = next(iter(contexts.values())).holidays
-    counter_f, online_f = _day_factors(days, holidays, rng)
-    online_share = _by_year(ONLINE_SHARE, days)
-    expected = np.stack([counter_f * (1 - online_share) * 0.97, online_f * online_share, counter_f * (1 - online_share) * 0.03], 1)
-    expected, n_dossiers = _volumes(days, former, expected, size)
-    counts = rng.multinomial(n_dossiers, (expected / expected.sum()).ravel()).reshape(expected.shape)
+    plan, dims, contexts, days, former, counter_f, counts = _draw(size, seed, start, end)
     per_day = counts.sum(1)
     chunks = _chunks(days.astype("datetime64[M]").astype(np.int64), per_day, MAX_CHUNK_DOSSIERS, np.flatnonzero(np.diff(former)) + 1)
     steps_from = steps_since(size, end, step_months)
@@ -182,60 +223,64 @@ def generate(engine: Engine, size: str = "default", seed: int = 42, start: date 
 
     written = {}
     kept = {"dossiers": [], "ratings": []}  # the refresh's columns of every fact written
-    with engine.begin() as connection:
-        missing = [name for name in ("units", "dossiers", "ratings") if not inspect(connection).has_table(name)]
-        if missing:
-            raise DemoDataError(
-                f"table(s) {', '.join(missing)} missing: bring the database to the current schema first "
-                "(python -m data_access.migrate URL, or --migrate)"
-            )
-        existing = connection.execute(select(func.count()).select_from(schema.units)).scalar_one()
-        if existing:
-            raise DemoDataError(
-                f"the database already has {existing} units; demo data is only written into an empty database"
-            )
-        pragmas = _set_build_pragmas(connection)
-        for name in ("units", "unit_lineage", "fields", "procedures", "officers", "targets"):
-            frame = dims[name]
-            if name == "officers":
-                # Reminders in the demo go nowhere: the .invalid domain never resolves.
-                frame = frame[["code", "full_name", "unit_code", "title"]].assign(email=frame["code"].str.lower() + "@demo.invalid")
-            written[name] = bulk_insert(connection, schema.metadata.tables[name], frame)
-        written["dossiers"] = written["ratings"] = written["dossier_steps"] = 0
-        # Secondary indexes are rebuilt once at the end: far faster than updating them row by row.
-        dropped = drop_secondary_indexes(connection, (schema.dossiers, schema.ratings, schema.dossier_steps))
-        report(0.02, "Đã tạo danh mục đơn vị, lĩnh vực, thủ tục, cán bộ")
-        share = 0.75 if refresh else 0.9
-        for k, (lo, hi) in enumerate(chunks):
-            era = FORMER if former[lo] else CURRENT
-            chunk_rng = np.random.default_rng([seed, 20, k])
-            rating_target = int(round(rating_ratio[era] * per_day[lo:hi].sum()))
-            dossiers, ratings, steps = _make_chunk(
-                contexts[era], chunk_rng, days[lo:hi], counts[lo:hi], counter_f[lo:hi], written["dossiers"], rating_target, steps_from,
-                np.random.default_rng([seed, 30, k]),  # its own stream: the dossiers and ratings stay as they were
-            )
-            keys = [f"R{written['ratings'] + i + 1:010d}" for i in range(len(ratings))]
-            ratings.insert(0, "source_key", _text(keys))
-            written["dossiers"] += bulk_insert(connection, schema.dossiers, dossiers)
-            written["ratings"] += bulk_insert(connection, schema.ratings, ratings)
-            written["dossier_steps"] += bulk_insert(connection, schema.dossier_steps, steps) if len(steps) else 0
+    mode = _build_mode(engine)
+    try:
+        with engine.begin() as connection:
+            missing = [name for name in ("units", "dossiers", "ratings") if not inspect(connection).has_table(name)]
+            if missing:
+                raise DemoDataError(
+                    f"table(s) {', '.join(missing)} missing: bring the database to the current schema first "
+                    "(python -m data_access.migrate URL, or --migrate)"
+                )
+            existing = connection.execute(select(func.count()).select_from(schema.units)).scalar_one()
+            if existing:
+                raise DemoDataError(
+                    f"the database already has {existing} units; demo data is only written into an empty database"
+                )
+            pragmas = _set_build_pragmas(connection)
+            for name in ("units", "unit_lineage", "fields", "procedures", "officers", "targets"):
+                frame = dims[name]
+                if name == "officers":
+                    # Reminders in the demo go nowhere: the .invalid domain never resolves.
+                    frame = frame[["code", "full_name", "unit_code", "title"]].assign(email=frame["code"].str.lower() + "@demo.invalid")
+                written[name] = bulk_insert(connection, schema.metadata.tables[name], frame)
+            written["dossiers"] = written["ratings"] = written["dossier_steps"] = 0
+            # Secondary indexes are rebuilt once at the end: far faster than updating them row by row.
+            dropped = drop_secondary_indexes(connection, (schema.dossiers, schema.ratings, schema.dossier_steps))
+            report(0.02, "Đã tạo danh mục đơn vị, lĩnh vực, thủ tục, cán bộ")
+            share = 0.75 if refresh else 0.9
+            for k, (lo, hi) in enumerate(chunks):
+                era = FORMER if former[lo] else CURRENT
+                chunk_rng = np.random.default_rng([seed, 20, k])
+                rating_target = int(round(rating_ratio[era] * per_day[lo:hi].sum()))
+                dossiers, ratings, steps = _make_chunk(
+                    contexts[era], chunk_rng, days[lo:hi], counts[lo:hi], counter_f[lo:hi], written["dossiers"], rating_target, steps_from,
+                    np.random.default_rng([seed, 30, k]),  # its own stream: the dossiers and ratings stay as they were
+                )
+                keys = [f"R{written['ratings'] + i + 1:010d}" for i in range(len(ratings))]
+                ratings.insert(0, "source_key", _text(keys))
+                written["dossiers"] += bulk_insert(connection, schema.dossiers, dossiers)
+                written["ratings"] += bulk_insert(connection, schema.ratings, ratings)
+                written["dossier_steps"] += bulk_insert(connection, schema.dossier_steps, steps) if len(steps) else 0
+                if refresh:
+                    kept["dossiers"].append(_as_stored(dossiers[list(FACT_COLUMNS["dossiers"])]))
+                    kept["ratings"].append(_as_stored(ratings[list(FACT_COLUMNS["ratings"])]))
+                report(0.02 + share * (k + 1) / len(chunks),
+                       f"Dữ liệu mẫu đến {pd.Timestamp(days[hi - 1]).strftime('%m/%Y')}: "
+                       f"{fmt_int(written['dossiers'])} hồ sơ, {fmt_int(written['ratings'])} đánh giá")
+            written["surveys"] = write_demo_surveys(connection, seed)
+            report(0.02 + share, "Đang tạo chỉ mục")
+            for index in dropped:
+                index.create(connection)
             if refresh:
-                kept["dossiers"].append(_as_stored(dossiers[list(FACT_COLUMNS["dossiers"])]))
-                kept["ratings"].append(_as_stored(ratings[list(FACT_COLUMNS["ratings"])]))
-            report(0.02 + share * (k + 1) / len(chunks),
-                   f"Dữ liệu mẫu đến {pd.Timestamp(days[hi - 1]).strftime('%m/%Y')}: "
-                   f"{fmt_int(written['dossiers'])} hồ sơ, {fmt_int(written['ratings'])} đánh giá")
-        written["surveys"] = write_demo_surveys(connection, seed)
-        report(0.02 + share, "Đang tạo chỉ mục")
-        for index in dropped:
-            index.create(connection)
-        if refresh:
-            report(0.05 + share, "Đang tổng hợp số liệu theo ngày và tháng")
-            fresh = tuple(Fresh(source, pd.concat(frames, ignore_index=True), None) for source, frames in kept.items() if frames)
-            kept.clear()
-            refresh_summaries_in(connection, None, today, fresh=fresh)
-        _restore_pragmas(connection, pragmas)
-        report(1.0, f"Xong: {fmt_int(written['dossiers'])} hồ sơ, {fmt_int(written['ratings'])} đánh giá")
+                report(0.05 + share, "Đang tổng hợp số liệu theo ngày và tháng")
+                fresh = tuple(Fresh(source, pd.concat(frames, ignore_index=True), None) for source, frames in kept.items() if frames)
+                kept.clear()
+                refresh_summaries_in(connection, None, today, fresh=fresh)
+            _restore_pragmas(connection, pragmas)
+            report(1.0, f"Xong: {fmt_int(written['dossiers'])} hồ sơ, {fmt_int(written['ratings'])} đánh giá")
+    finally:
+        _restore_mode(engine, mode)
     return written
 
 

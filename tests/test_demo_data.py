@@ -89,19 +89,26 @@ def test_counts_and_dimensions(demo_engine, demo_frames):
     assert counts["ratings"] == len(ratings)
     assert 18_000 <= len(ratings) <= 22_000
     levels = units["level"].value_counts()
-    assert levels["city"] == 1 and levels["district"] == 22 and levels["ward"] == 273
-    assert 12 <= levels["department"] <= 20
+    # Both eras: HCMC and the former provinces 74 and 77; 38 former districts; 441 former
+    # wards and 168 current ones; 15 former and 11 current departments (6 in both eras).
+    assert levels["city"] == 3 and levels["district"] == 38 and levels["ward"] == 441 + 168
+    assert levels["department"] == 20
     assert units.loc[units["code"] == "760", "name"].item() == "Quận 1"
     assert units.loc[units["code"] == "26734", "parent_code"].item() == "760"
-    assert units["valid_to"].isna().all()
+    # The reused code 26740: Phường Sài Gòn today, Phường Bến Nghé (Quận 1) before.
+    assert units.loc[units["code"] == "26740", "name"].item() == "Phường Sài Gòn"
+    assert units.loc[units["code"] == "26740@2025-06-30", ["name", "parent_code"]].values.tolist() == [["Phường Bến Nghé", "760"]]
     with demo_engine.connect() as connection:
-        assert connection.execute(select(schema.unit_lineage)).first() is None
-        # Summary tables are left to data_access/refresh.py.
+        lineage = pd.read_sql(select(schema.unit_lineage), connection)
+        # Summary tables are left to data_access/refresh.py (generate(refresh=False)).
         assert connection.execute(select(schema.rating_daily)).first() is None
         officers = pd.read_sql(select(schema.officers), connection)
         targets = pd.read_sql(select(schema.targets), connection)
-    per_unit = officers.groupby("unit_code").size()
-    assert per_unit.min() >= 3 and per_unit.max() <= 20
+    assert len(lineage) > 600 and {"26740@2025-06-30", "79.SGTVT"} <= set(lineage["old_code"])
+    # Every unit in force today that handles dossiers has officers (the roster as of today).
+    today = units[units["valid_to"].isna() & (units["level"] != "city")]["code"]
+    per_unit = officers.groupby("unit_code").size().reindex(today, fill_value=0)
+    assert per_unit.min() >= 3
     assert officers["full_name"].str.split().str.len().ge(3).all()
     assert {"satisfaction_rate", "on_time_rate", "online_share", "apology_compliance",
             "dissatisfaction_rate"} <= set(targets["kpi_id"])
@@ -109,6 +116,74 @@ def test_counts_and_dimensions(demo_engine, demo_frames):
     progress = demo_engine.info_progress
     assert progress[-1][0] == pytest.approx(1.0)
     assert all(a[0] <= b[0] for a, b in zip(progress, progress[1:]))
+
+
+def _in_force(units: pd.DataFrame, day: str) -> pd.DataFrame:
+    """Units in force on `day`, from their validity (computed here, not by the app's queries)."""
+    valid_from, valid_to = pd.to_datetime(units["valid_from"]), pd.to_datetime(units["valid_to"])
+    day = pd.Timestamp(day)
+    return units[(valid_from.isna() | (valid_from <= day)) & (valid_to.isna() | (valid_to >= day))]
+
+
+def test_the_city_before_and_since_the_reform(demo_frames, demo_engine):
+    _, dossiers, units = demo_frames
+    today = _in_force(units, "2026-10-01")
+    under_city = today[today["parent_code"] == "79"]
+    assert (under_city["level"] == "ward").sum() == 168
+    assert not (today["level"] == "district").any()
+    assert set(today.loc[today["level"] == "city", "code"]) == {"79"}
+
+    before = _in_force(units, "2024-06-01")
+    districts = before[(before["parent_code"] == "79") & (before["level"] == "district")]
+    assert len(districts) == 22
+    assert (before["parent_code"].isin(districts["code"]) & (before["level"] == "ward")).sum() == 273
+    # The former provinces were their own trees, with their own districts and wards.
+    for province, n_districts, n_communes in (("74", 9, 91), ("77", 7, 78)):
+        assert before.loc[before["code"] == province, "parent_code"].isna().all()
+        own = before[before["parent_code"] == province]
+        assert len(own) == n_districts
+        communes = before[before["parent_code"].isin(own["code"])]
+        wardless = own[~own["code"].isin(before["parent_code"])]  # Côn Đảo: a district with no wards
+        assert len(communes) + len(wardless) == n_communes
+
+    with demo_engine.connect() as connection:
+        lineage = pd.read_sql(select(schema.unit_lineage), connection)
+    former_wards = units[(units["level"] == "ward") & units["valid_to"].notna()]
+    assert len(former_wards) == 441 and former_wards["code"].isin(lineage["old_code"]).all()
+    assert {("74", "79"), ("77", "79")} <= set(zip(lineage["old_code"], lineage["new_code"]))
+    # Departments: Sở Nông nghiệp và Môi trường took over two former departments.
+    sources = set(lineage.loc[lineage["new_code"] == "79.SNNMT", "old_code"])
+    assert sources == {"79.STNMT", "79.SNNPTNT"}
+
+    # Facts keep the unit they were recorded against: in force on the day they arrived.
+    valid = units.set_index("code")[["valid_from", "valid_to"]].apply(pd.to_datetime)
+    received = dossiers["received_at"]
+    unit_from = dossiers["unit_code"].map(valid["valid_from"])
+    unit_to = dossiers["unit_code"].map(valid["valid_to"])
+    assert ((unit_from.isna() | (unit_from <= received)) & (unit_to.isna() | (unit_to + pd.Timedelta(days=1) > received))).all()
+    in_2024 = dossiers[received.dt.year == 2024]["unit_code"]
+    in_2026 = dossiers[received.dt.year == 2026]["unit_code"]
+    assert in_2024.isin(units.loc[units["valid_to"].notna(), "code"]).mean() > 0.9
+    assert not in_2026.isin(units.loc[units["valid_to"].notna(), "code"]).any()
+    assert in_2026.isin(units.loc[units["valid_from"].notna(), "code"]).mean() > 0.9
+    assert "26740@2025-06-30" in set(in_2024) and "26740" in set(in_2026)
+
+
+def test_officers_move_with_their_wards(demo_frames, demo_engine):
+    ratings, dossiers, units = demo_frames
+    with demo_engine.connect() as connection:
+        officers = pd.read_sql(select(schema.officers), connection)
+    # An officer of former Phường Bến Nghé (26740) works in Phường Sài Gòn today, and
+    # handled dossiers of both.
+    ben_nghe = officers[officers["code"].str.startswith("26740.CB")]
+    assert (ben_nghe["unit_code"] == "26740").mean() > 0.8
+    handled = dossiers[dossiers["officer_code"].isin(ben_nghe["code"])]
+    assert {"26740@2025-06-30", "26740"} <= set(handled["unit_code"])
+    # A few left at the reform (their last unit is a former one); new units hired.
+    last_former = officers["unit_code"].isin(units.loc[units["valid_to"].notna(), "code"])
+    assert 0.01 < last_former.mean() < 0.08
+    assert officers["code"].str.contains(r"\.CM\d\d$").sum() >= 168
+    assert not dossiers.loc[dossiers["received_at"] >= REFORM, "officer_code"].isin(officers.loc[last_former, "code"]).any()
 
 
 def test_refuses_a_database_with_units(demo_engine):
@@ -168,19 +243,39 @@ def test_deterministic_across_processes(short_engines, tmp_path):
 # --- calibration -------------------------------------------------------------------------
 
 
+# Published HCMC figures (the issue's numbers, not the generator's).
+REFORM = pd.Timestamp("2025-07-01")
+Q3_2025_RESOLVED = 1_304_371  # dossiers resolved in Q3 2025
+Q3_2025_ON_TIME = 0.9663
+Q3_2025_SATISFIED = 0.9966
+SEP_2025_ONLINE = 323_006  # dossiers submitted online in September 2025
+SEP_2025_ACCEPTED_LATE = 28_671  # of them accepted late
+SEP_2025_OVERDUE = 4_865  # of them overdue
+KIOSK_RATINGS_2019 = 381_922  # kiosk/tablet ratings in 2019, old HCMC
+
+
+def _within_factor_two(value: float, published: float) -> bool:
+    return published / 2 <= value <= published * 2
+
+
 def test_satisfaction_calibrated_to_published_hcmc_figures(demo_frames):
     ratings, _, _ = demo_frames
-    counter = ratings[ratings["channel"].isin(COUNTER_CHANNELS)]
-    web = ratings[ratings["channel"] == "web"]
-    assert len(counter) > 10_000 and len(web) > 500
-    # Kiosk/tablet: 99.24 % satisfied, 0.59 % neutral, 0.17 % dissatisfied (HCMC 2019).
+    before = ratings[ratings["rated_at"] < REFORM]
+    counter = before[before["channel"].isin(COUNTER_CHANNELS)]
+    web = before[before["channel"] == "web"]
+    assert len(counter) > 6_000 and len(web) > 300
+    # Before the reform, HCMC 2019 by channel: kiosk/tablet 99.24 % satisfied, 0.59 % neutral,
+    # 0.17 % dissatisfied; web 94.95 % satisfied, 4.67 % neutral (about 4 standard errors).
     assert (counter["level"] <= 2).mean() == pytest.approx(0.9924, abs=0.0035)
     assert (counter["level"] == 3).mean() == pytest.approx(0.0059, abs=0.003)
-    # Web: 94.95 % satisfied, 4.67 % neutral (about 4 standard errors at this sample size).
-    assert (web["level"] <= 2).mean() == pytest.approx(0.9495, abs=0.025)
-    assert (web["level"] == 3).mean() == pytest.approx(0.0467, abs=0.022)
+    assert (web["level"] <= 2).mean() == pytest.approx(0.9495, abs=0.03)
+    assert (web["level"] == 3).mean() == pytest.approx(0.0467, abs=0.025)
     assert (counter["level"] <= 2).mean() > (web["level"] <= 2).mean()
-    assert ratings["channel"].isin(COUNTER_CHANNELS).mean() > 0.7  # mostly kiosk/tablet
+    assert before["channel"].isin(COUNTER_CHANNELS).mean() > 0.6  # mostly kiosk/tablet
+    # Since the reform: HCMC Q3 2025, 99.66 % satisfied (all channels).
+    since = ratings[ratings["rated_at"] >= REFORM]
+    assert len(since) > 3_000
+    assert (since["level"] <= 2).mean() == pytest.approx(Q3_2025_SATISFIED, abs=0.003)
     dissatisfied = ratings[ratings["level"] == 4]
     assert 0.2 <= dissatisfied["reason"].notna().mean() <= 0.6
     assert ratings.loc[ratings["level"] < 4, "reason"].isna().all()
@@ -190,11 +285,66 @@ def test_on_time_rates(demo_frames):
     _, dossiers, _ = demo_frames
     finished = dossiers[dossiers["status"].isin(FINISHED)]
     on_time = _on_time(finished)
-    assert 0.97 <= on_time.mean() <= 0.999
+    before = finished["finished_at"] < REFORM
+    assert 0.97 <= on_time[before].mean() <= 0.999
+    # Since the reform: HCMC Q3 2025, 96.63 % resolved on time.
+    assert on_time[~before].mean() == pytest.approx(Q3_2025_ON_TIME, abs=0.012)
     by_field = on_time.groupby(finished["field_code"]).mean()
     assert by_field["DD"] < by_field["HT"] - 0.03
     assert by_field["XD"] < by_field["HT"] - 0.03
-    assert 0.85 <= by_field["DD"] <= 0.96
+    assert 0.80 <= by_field["DD"] <= 0.96
+
+
+def test_default_demo_receives_the_citys_monthly_volumes_since_the_reform():
+    """Every month since the reform (up to October 2026 at least), the default demo's
+    dossiers received and received online are within a factor of two of HCMC's published
+    monthly figures (Q3 2025 resolved / 3; September 2025 online)."""
+    planned = demo.planned_receipts("default", seed=42, end=date(2026, 10, 31))
+    since = planned[planned.index >= REFORM]
+    assert len(since) == 16
+    for month, row in since.iterrows():
+        assert _within_factor_two(row["received"], Q3_2025_RESOLVED / 3), (month, row["received"])
+        assert _within_factor_two(row["online"], SEP_2025_ONLINE), (month, row["online"])
+    # The history before it is thinner (the overview says so): well under the city's scale.
+    assert planned[planned.index < REFORM]["received"].max() < Q3_2025_RESOLVED / 3 / 10
+
+
+@pytest.fixture(scope="module")
+def q3_2025_default(tmp_path_factory):
+    """The default demo's July-September 2025 (and the thin June before), built for real."""
+    engine = _fresh_engine(tmp_path_factory.mktemp("demo_q3") / "q3.sqlite")
+    demo.generate(engine, size="default", seed=42, start=date(2025, 6, 1), end=date(2025, 9, 30))
+    yield engine
+    engine.dispose()
+
+
+def test_default_demo_q3_2025_matches_published_hcmc_figures(q3_2025_default):
+    month = "substr({}, 1, 7)"
+    with q3_2025_default.connect() as connection:
+        resolved = dict(connection.execute(text(
+            f"SELECT {month.format('finished_at')}, count(*) FROM dossiers WHERE status IN (9, 10) "
+            "AND finished_at >= '2025-07-01' AND finished_at < '2025-10-01' GROUP BY 1")).all())
+        finished = pd.read_sql(text(
+            "SELECT due_at, finished_at, supplement_count, supplement_days FROM dossiers WHERE status IN (9, 10) "
+            "AND finished_at >= '2025-07-01' AND finished_at < '2025-10-01'"), connection, parse_dates=["due_at", "finished_at"])
+        september = connection.execute(text(
+            "SELECT count(*), sum(accepted_late) FROM dossiers WHERE channel = 2 "
+            "AND received_at >= '2025-09-01' AND received_at < '2025-10-01'")).one()
+        late_online = pd.read_sql(text(
+            "SELECT due_at, finished_at, supplement_count, supplement_days FROM dossiers WHERE channel = 2 AND status IN (9, 10) "
+            "AND finished_at >= '2025-09-01' AND finished_at < '2025-10-01'"), connection, parse_dates=["due_at", "finished_at"])
+        kiosk = connection.execute(text(
+            "SELECT count(*) FROM ratings WHERE channel IN ('kiosk', 'tablet') AND rated_at >= '2025-07-01' AND rated_at < '2025-10-01'")).scalar()
+    assert _within_factor_two(sum(resolved.values()), Q3_2025_RESOLVED), resolved
+    for name in ("2025-08", "2025-09"):  # July's resolved include June's thin history
+        assert _within_factor_two(resolved[name], Q3_2025_RESOLVED / 3), resolved
+    assert _on_time(finished).mean() == pytest.approx(Q3_2025_ON_TIME, abs=0.01)
+    online, accepted_late = september
+    assert _within_factor_two(online, SEP_2025_ONLINE)
+    assert _within_factor_two(accepted_late, SEP_2025_ACCEPTED_LATE)
+    assert _within_factor_two(int((~_on_time(late_online)).sum()), SEP_2025_OVERDUE)
+    # Kiosks and tablets: the merged city's three months against old HCMC's 2019 quarter.
+    assert _within_factor_two(kiosk, KIOSK_RATINGS_2019 / 4)
 
 
 def test_online_share_rises(demo_frames):
@@ -236,8 +386,11 @@ def test_tet_week_is_quiet(demo_frames):
 
 def test_ward_volume_spans_two_orders_of_magnitude():
     weights = demo.ward_weights(42)
-    assert len(weights) == 273
-    assert weights.max() / weights.min() >= 50
+    assert len(weights) == 168
+    assert weights.max() / weights.min() >= 30
+    former = demo.ward_weights(42, "former")
+    assert len(former) == 441
+    assert former.max() / former.min() >= 50
 
 
 def test_open_overdue_dossiers_exist_at_end(demo_frames):

@@ -48,6 +48,13 @@ _REQUESTED = "_requested_path"
 # then and the server listens on loopback only. None: not started by the launcher.
 DEMO_AT_START: bool | None = None
 DEMO_BANNER = ("Chế độ thử nghiệm một người dùng — chỉ mở trên máy này", "Single-user demo mode — open on this computer only")
+# What the default demo data covers (demo/model.py: PER_MONTH_SINCE_REFORM, HISTORY_SCALE).
+DEMO_DATA_NOTE = (
+    "Dữ liệu mẫu mặc định: quy mô thật của TP.HCM từ 7/2025 (khoảng 250.000 hồ sơ/tháng, 168 đơn vị cấp xã); "
+    "trước đó theo địa giới cũ và mỏng hơn (khoảng 1/40 số hồ sơ).",
+    "Default demo data: Ho Chi Minh City's real scale since July 2025 (about 250,000 dossiers a month, 168 "
+    "commune-level units); before that on the former layout and thinner (about 1/40 of the dossiers).",
+)
 
 
 def current_viewer() -> Viewer:
@@ -276,6 +283,7 @@ def sidebar(viewer: Viewer, unit_names: dict | None = None) -> None:
     """Who is signed in and the sign-out button; in demo mode the demo banner instead."""
     if mode() == "demo":
         st.sidebar.info(t(*DEMO_BANNER), icon=":material/science:")
+        st.sidebar.caption(t(*DEMO_DATA_NOTE))
         return
     unit = f" · {unit_names.get(viewer.unit_code, viewer.unit_code)}" if viewer.unit_code and unit_names else ""
     st.sidebar.caption(f":material/person: **{plain(viewer.display_name or viewer.username)}** · {viewer.role_label(lang())}{plain(unit)}")

@@ -13,7 +13,7 @@ import os
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
-from data_access import migrate, refresh
+from data_access import migrate
 from domain.errors import UserFacingError
 from data_access.db import DEFAULT_SQLITE_PATH, PROJECT_ROOT, database_url, is_default_demo, make_engine, user_facing_error
 from geo import generated, glyphs
@@ -80,18 +80,17 @@ def _fill_demo(engine) -> None:
         bar = st.progress(0.0)
 
         def progress(fraction: float, message: str) -> None:
-            # demo.generate says "Xong: ..." at its end, but summaries and boundaries follow:
+            # demo.generate says "Xong: ..." at its end, but the boundaries follow:
             # the bar says what was made, and "Xong" only when everything is.
             if message.startswith("Xong"):
-                message = t("Đã tạo", "Created") + message.removeprefix("Xong") + " · " + t("còn tổng hợp số liệu", "summaries still to build")
+                message = t("Đã tạo", "Created") + message.removeprefix("Xong") + " · " + t("còn dựng ranh giới", "boundaries still to build")
             bar.progress(min(max(fraction * 0.85, 0.0), 0.85), text=message)
 
         # Imported here: the simulation is needed once per new demo file, not in every app process.
         import demo
 
-        demo.generate(engine, size=size, progress=progress)
-        bar.progress(0.88, text=t("Đang tổng hợp số liệu theo ngày và tháng…", "Summarising by day and month…"))
-        refresh.refresh_summaries(engine)
+        # The summaries are counted in the same run, from the rows in hand.
+        demo.generate(engine, size=size, progress=progress, refresh=True)
         bar.progress(0.95, text=t("Đang dựng ranh giới gần đúng…", "Building approximate boundaries…"))
         generated.store_default_boundaries(engine)
         bar.progress(1.0, text=t("Xong", "Done"))
