@@ -13,7 +13,7 @@ from domain import timeliness, vocab
 from demo.days import _by_year, _counter_times, _months, _online_times, _seconds, holidays
 from demo.catalogue import CALIBRATION_SINCE_REFORM, DEPARTMENTS_CURRENT, PROCEDURES_ENDED
 from demo.catalogue import ACCEPTED_LATE_SHARE, CALIBRATION, COUNTER_CHANNELS, DIGITISED_SHARE, ELECTRONIC_RETURN_SHARE, FIELDS, GROUPS, LATE_REASON, PAID_ONLINE_SHARE, PROCEDURES, REASONS, VERY_SATISFIED_SHARE
-from demo.model import FORMER, LATE_MULT_SINCE_REFORM, Anomaly, INCIDENT_LATE_FLOOR, INCIDENT_SAT_MULT, LATE_SAT_MULT, MULTI_SUPPLEMENT_SAT_MULT, REMOTE_DAMPING, STUCK_SHARE, US_PER_HOUR, US_PER_MIN, WEAK_LATE_FLOOR, WEAK_LATE_MULT, WEAK_SAT_MULT, WEEKMASK_DUE, WEEKMASK_WORK
+from demo.model import FORMER, LATE_MULT_SINCE_REFORM, SAT_MULT_SINCE_REFORM, Anomaly, INCIDENT_LATE_FLOOR, INCIDENT_SAT_MULT, LATE_SAT_MULT, MULTI_SUPPLEMENT_SAT_MULT, REMOTE_DAMPING, STUCK_SHARE, US_PER_HOUR, US_PER_MIN, WEAK_LATE_FLOOR, WEAK_LATE_MULT, WEAK_SAT_MULT, WEEKMASK_DUE, WEEKMASK_WORK
 from demo.plan import _Plan
 
 # --- facts ----------------------------------------------------------------------------
@@ -108,17 +108,20 @@ def _context(plan: _Plan, dims: dict, anomalies: list[Anomaly], start: date, end
     weak = np.zeros(n_units, dtype=bool)
     inc_sat = np.ones((n_units, len(months)))
     inc_late = np.zeros((n_units, len(months)), dtype=bool)
+    # Since the reform the city's non-satisfied share is a third of 2019's or less: planted
+    # weaknesses keep their size in points (a weak ward about 95-97 % satisfied).
+    scale = 1.0 if era == FORMER else SAT_MULT_SINCE_REFORM
     for anomaly in anomalies:
         u = pos[anomaly.unit_code]
         if weight[u] == 0:  # a unit of the other era
             continue
         if anomaly.kind == "weak_ward":
             weak[u] = True
-            sat_mult[u] = WEAK_SAT_MULT
+            sat_mult[u] = WEAK_SAT_MULT * scale
             continue
         cols = [month_pos[m] for m in anomaly.months]
         if anomaly.affects_satisfaction:
-            inc_sat[u, cols] = INCIDENT_SAT_MULT
+            inc_sat[u, cols] = INCIDENT_SAT_MULT * scale
         if anomaly.affects_timeliness:
             inc_late[u, cols] = True
 

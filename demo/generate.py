@@ -154,8 +154,9 @@ def _build_mode(engine: Engine) -> str | None:
     rows grew a 2.5 GB log whose every page look-up slowed the index builds fivefold. The
     rollback journal keeps the transaction all-or-nothing (a new file holds almost nothing
     to journal). Returns the journal mode to restore afterwards (None: unchanged)."""
-    if engine.dialect.name != "sqlite":
-        return None
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return None  # in memory: disposing the pool would drop the database
     engine.dispose()  # leaving WAL mode needs the only connection to the file
     with engine.connect() as connection:
         before = connection.exec_driver_sql("PRAGMA journal_mode").scalar()

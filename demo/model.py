@@ -15,10 +15,11 @@ from datetime import date
 # (HISTORY_SCALE of the daily volume) and fewer ratings than dossiers since the reform
 # (RATINGS_PER_DOSSIER; HCMC's kiosks and tablets recorded 381,922 ratings in 2019).
 SIZES = {"small": 20_000, "default": 4_300_000, "city": 10_000_000}
-PER_MONTH_SINCE_REFORM = {"default": 250_000}
-HISTORY_SCALE = {"default": 1 / 40}  # volume per day before July 2025 relative to after (else 1)
-RATINGS_PER_DOSSIER = {"default": 0.15}  # ratings per dossier from July 2025 (else about 1)
-LATE_MULT_SINCE_REFORM = 1.0  # late dossiers since the reform relative to before (HCMC Q3 2025: 96.63 % on time)
+PER_MONTH_SINCE_REFORM = {"default": 255_000}
+HISTORY_SCALE = {"default": 1 / 50}  # volume per day before July 2025 relative to after (else 1)
+RATINGS_PER_DOSSIER = {"default": 0.12}  # ratings per dossier from July 2025 (else about 1)
+SAT_MULT_SINCE_REFORM = 10.0  # weak wards' and incidents' satisfaction multipliers since the reform, times
+LATE_MULT_SINCE_REFORM = 1.25  # late dossiers since the reform relative to before (HCMC Q3 2025: 96.63 % on time)
 MONTH_FLOOR = 0.9  # since the reform, no month below this share of the era's mean month
 FORMER, CURRENT = "former", "current"  # the eras: before 1 July 2025, and since
 DEFAULT_START = date(2021, 1, 1)

@@ -209,7 +209,8 @@ def ward_weights(seed: int = 42, era: str = CURRENT) -> pd.Series:
 def incidents(seed: int = 42, start: date = DEFAULT_START, end: date | None = None) -> list[Anomaly]:
     """The weak wards and incidents `generate` plants for this seed and range (the truth for tests).
 
-    Weak wards: satisfaction clearly lower (about 95-97 %) and on-time lower, every month.
+    Weak wards: satisfaction clearly lower (about 95-97 % before the reform; since, with the
+    city at about 99.7 %, a point or two below it) and on-time lower, every month.
     Incidents: a ward whose service drops for 1-2 months, then recovers: satisfaction falls
     several points ("satisfaction_drop"), on-time falls to about 85 % with a growing overdue
     backlog ("timeliness_drop"), or both. The first incident always covers the latest

@@ -452,7 +452,9 @@ def test_incidents_truth_is_visible_in_the_data(short_engines):
     city_sat = (ratings["level"] <= 2).mean()
     weak_codes = [a.unit_code for a in weak]
     weak_sat = (ratings.loc[ratings["unit_code"].isin(weak_codes), "level"] <= 2).mean()
-    assert 0.93 <= weak_sat <= 0.98 < city_sat
+    # Since the reform the city is at about 99.7 % (HCMC Q3 2025): a weak ward is a point or
+    # two below it (and several times its share of unsatisfied ratings).
+    assert 0.93 <= weak_sat <= city_sat - 0.01
     finished = dossiers[dossiers["status"].isin(FINISHED)]
     on_time = _on_time(finished)
     assert on_time[finished["unit_code"].isin(weak_codes)].mean() < on_time.mean() - 0.01
@@ -472,7 +474,7 @@ def test_incidents_truth_is_visible_in_the_data(short_engines):
             late_flags.append((done & ~_on_time(handled)) | (~done & (due_day < pd.Timestamp(SHORT_END))))
     incident_ratings = pd.concat(sat_rows)
     assert len(incident_ratings) > 50
-    assert (incident_ratings["level"] <= 2).mean() < city_sat - 0.03
+    assert (incident_ratings["level"] <= 2).mean() < city_sat - 0.02  # was 0.03 with the city at 99.2 % (2019)
     incident_late = pd.concat(late_flags)
     assert len(incident_late) > 50
     assert incident_late.mean() > 0.07 > 1 - on_time.mean()
@@ -577,3 +579,27 @@ def test_demo_command_builds_a_database_with_and_without_step_months(tmp_path):
                 "AND NOT EXISTS (SELECT 1 FROM dossier_steps s WHERE s.dossier_code = d.code)")).scalar()
         engine.dispose()
         assert dossiers > 0 and without_steps == 0
+
+
+def test_summaries_counted_in_the_build_equal_a_refresh_that_reads_the_rows_back(tmp_path):
+    from data_access.refresh import refresh_summaries
+
+    engine = _fresh_engine(tmp_path / "refreshed.sqlite")
+    demo.generate(engine, size="small", seed=5, start=date(2025, 5, 1), end=date(2025, 8, 31), refresh=True, today=date(2025, 9, 1))
+    tables = ("dossier_daily", "dossier_monthly", "rating_daily", "rating_monthly", "backlog_daily", "step_monthly")
+
+    def summaries():
+        with engine.connect() as connection:
+            out = {}
+            for name in tables:
+                frame = pd.read_sql(select(schema.metadata.tables[name]), connection)
+                out[name] = frame.drop(columns=[c for c in ("id",) if c in frame]).sort_values(list(frame.columns)).reset_index(drop=True)
+            return out
+
+    built = summaries()
+    assert all(len(frame) for frame in built.values())
+    refresh_summaries(engine, today=date(2025, 9, 1))
+    again = summaries()
+    for name in tables:
+        pd.testing.assert_frame_equal(built[name], again[name], obj=name)
+    engine.dispose()

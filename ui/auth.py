@@ -50,10 +50,10 @@ DEMO_AT_START: bool | None = None
 DEMO_BANNER = ("Chế độ thử nghiệm một người dùng — chỉ mở trên máy này", "Single-user demo mode — open on this computer only")
 # What the default demo data covers (demo/model.py: PER_MONTH_SINCE_REFORM, HISTORY_SCALE).
 DEMO_DATA_NOTE = (
-    "Dữ liệu mẫu mặc định: quy mô thật của TP.HCM từ 7/2025 (khoảng 250.000 hồ sơ/tháng, 168 đơn vị cấp xã); "
-    "trước đó theo địa giới cũ và mỏng hơn (khoảng 1/40 số hồ sơ).",
-    "Default demo data: Ho Chi Minh City's real scale since July 2025 (about 250,000 dossiers a month, 168 "
-    "commune-level units); before that on the former layout and thinner (about 1/40 of the dossiers).",
+    "Dữ liệu mẫu mặc định: quy mô thật của TP.HCM từ 7/2025 (khoảng 255.000 hồ sơ/tháng, 168 đơn vị cấp xã); "
+    "trước đó theo địa giới cũ và mỏng hơn (khoảng 1/50 số hồ sơ).",
+    "Default demo data: Ho Chi Minh City's real scale since July 2025 (about 255,000 dossiers a month, 168 "
+    "commune-level units); before that on the former layout and thinner (about 1/50 of the dossiers).",
 )
 
 
