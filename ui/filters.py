@@ -104,9 +104,8 @@ def _custom_range(sidebar, first_day: date, last_day: date, default: tuple[date,
 
 def filter_bar() -> Filters | None:
     """Draw the bar in the sidebar and return the chosen filters (None when there is no data)."""
-    key = data.db_key()
-    units = data.units(key)
-    extent = data.data_extent(key)
+    units = data.units()
+    extent = data.data_extent()
     if extent["last_day"] is None or units.empty:
         return None
     city = city_code(units)
