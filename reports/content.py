@@ -29,6 +29,7 @@ from data_access import commitments as commitment_store
 from data_access import queries
 from domain import access
 from domain.access import Viewer
+from domain.errors import UserFacingError
 from i18n.format import fmt_int, fmt_num
 from metrics import alerts as alert_rules
 from metrics import kpis, ranking, scoreboard, service_index
@@ -44,8 +45,12 @@ KEY_FIGURE_KPIS = ["satisfaction_rate", "on_time_rate", "open_overdue", "apology
 WEEK_BOARD_UNITS = 12  # the lowest scores of the week shown on the slide
 
 
-class BriefingError(ValueError):
-    """The scope or period cannot make a briefing; the message says why."""
+class BriefingError(UserFacingError, ValueError):
+    """The scope or period cannot make a briefing; the detail says why (the command line
+    prints `error: <detail>`)."""
+
+    vi = "Không tạo được nội dung họp. Chi tiết: "
+    en = "The briefing cannot be made. Details: "
 
 
 # --- the content ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import streamlit as st
 
 from data_access import accounts
 from data_access.audit import record_audit
+from domain.errors import UserFacingError
 from i18n.format import fmt_date, fmt_int, fmt_num, fmt_pct
 from reports.spreadsheet import csv_bytes, xlsx_bytes
 from ui.i18n import lang, t
@@ -35,8 +36,12 @@ to_csv = csv_bytes
 to_xlsx = xlsx_bytes
 
 
-class DownloadRefused(PermissionError):
+class DownloadRefused(UserFacingError, PermissionError):
     """The account that drew the button was disabled (or removed) before the click."""
+
+    vi = "Tài khoản này không còn được tải tệp (đã bị khóa hoặc xóa). Chi tiết: "
+    en = "This account may no longer download files (it was disabled or removed). Details: "
+    icon = ":material/lock:"
 
 
 def audited(build, file_name: str, details: dict | None = None, *, actor: str | None = None, engine=None, signed_in: bool | None = None):

@@ -20,6 +20,7 @@ from i18n.format import fmt_date, fmt_num
 from ui.data import loader
 from ui import stores
 from ui.downloads import Col, table
+from ui.frame import show_error
 from ui.i18n import lang, t
 
 
@@ -133,7 +134,7 @@ def reminder_form(late_steps: pd.DataFrame, viewer) -> None:
             except access.OutOfScope as refused:
                 st.error(refused.text(lang()), icon=":material/lock:")
             except stores.NotRemindable as why:
-                st.warning(str(why))
+                show_error(why)
             else:
                 if record["status"] == "sent":
                     st.success(t(f"Đã gửi nhắc việc tới {record['recipient']}.", f"Reminder sent to {record['recipient']}."), icon=":material/mark_email_read:")
