@@ -8,6 +8,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from i18n.format import plot_separators
+from i18n.text import pick
 from metrics import kpis
 
 FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=14)
@@ -43,7 +45,7 @@ def trend_figure(series: dict[str, pd.DataFrame], kpi: kpis.Kpi, lang: str, targ
         figure.add_hline(y=target, line=dict(color="#2a9d8f", dash="dash", width=2))
         figure.add_annotation(
             xref="paper", x=1.0, xanchor="left", y=target, yanchor="middle", showarrow=False, align="left",
-            text=("Target<br>" if lang == "en" else "Mục tiêu<br>") + kpis.format_value(target, kpi, lang), font=dict(color="#1b6f65"),
+            text=pick(lang, "Mục tiêu<br>", "Target<br>") + kpis.format_value(target, kpi, lang), font=dict(color="#1b6f65"),
         )
     figure.update_layout(
         height=height,
@@ -53,7 +55,7 @@ def trend_figure(series: dict[str, pd.DataFrame], kpi: kpis.Kpi, lang: str, targ
         yaxis=dict(title=None, separatethousands=True, **axis_format(kpi)),
         xaxis=dict(title=None, type="category", tickangle=-45, automargin=True),
         hovermode="x unified",
-        separators=",." if lang == "vi" else ".,",
+        separators=plot_separators(lang),
     )
     return figure
 
@@ -77,14 +79,14 @@ def unit_bars(table: pd.DataFrame, kpi: kpis.Kpi, lang: str, target: float | Non
     if target is not None:
         figure.add_vline(x=target, line=dict(color="#2a9d8f", dash="dash", width=3))
         figure.add_annotation(x=target, y=1.0, yref="paper", yanchor="bottom", showarrow=False, xanchor="center",
-                              text=("Target " if lang == "en" else "Mục tiêu ") + kpis.format_value(target, kpi, lang),
+                              text=pick(lang, "Mục tiêu ", "Target ") + kpis.format_value(target, kpi, lang),
                               font=dict(size=font_size, color="#1b6f65"), bgcolor="rgba(255,255,255,0.9)")
     figure.update_layout(
         height=height, margin=dict(l=10, r=10, t=40, b=10), font=dict(FONT, size=font_size), showlegend=False,
         yaxis=dict(autorange="reversed", type="category", tickfont=dict(size=max(font_size, 18), color="#111")),
         xaxis=dict(range=[0, (top or 1) * 1.32], showgrid=False, **axis_format(kpi),
                    **(dict(tickvals=[i / 5 for i in range(6)]) if kpi.kind == "rate" else {})),  # no tick past 100 %
-        separators=",." if lang == "vi" else ".,",
+        separators=plot_separators(lang),
     )
     return figure
 
@@ -117,5 +119,5 @@ def small_multiples(series: dict[str, pd.DataFrame], kpi: kpis.Kpi, lang: str, t
     figure.update_yaxes(separatethousands=True, matches="y", **axis_format(kpi))  # one scale for every panel
     figure.update_annotations(font=dict(size=14))
     figure.update_layout(height=80 + panel_height * rows, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
-                         separators=",." if lang == "vi" else ".,")
+                         separators=plot_separators(lang))
     return figure

@@ -16,7 +16,7 @@ import streamlit as st
 from data_access import steps as step_store
 from domain.steps import step_label, step_names
 from domain import access
-from i18n.format import fmt_date, fmt_num
+from i18n.format import fmt_date, fmt_num, plot_separators
 from ui.data import loader
 from ui import stores
 from ui.downloads import Col, table
@@ -112,7 +112,7 @@ def trend_figure(trend: pd.DataFrame) -> go.Figure:
         figure.add_scatter(x=rows["month"], y=rows["p90_hours"] / 24, mode="lines+markers", name=step_label(code, lang()))
     figure.update_layout(
         height=320, margin=dict(l=10, r=10, t=10, b=10), yaxis_title=t("Phân vị 90 (ngày)", "90th percentile (days)"),
-        legend=dict(orientation="h"), separators=",." if lang() == "vi" else ".,",
+        legend=dict(orientation="h"), separators=plot_separators(lang()),
     )
     figure.update_xaxes(tickformat="%m/%Y")  # plotly's default month names are English
     return figure

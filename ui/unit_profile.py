@@ -128,7 +128,7 @@ def by_field_and_procedure(p: Profile) -> None:
     period, scope, file_scope = p.period, p.scope, p.file_scope
     st.subheader(t("Theo lĩnh vực và thủ tục", "By field and by procedure"))
     field_names = unit_data.fields()
-    field_label = dict(zip(field_names["code"], field_names["name_en" if lang() == "en" else "name"]))
+    field_label = dict(zip(field_names["code"], field_names[t("name", "name_en")]))
     by_field = unit_data.flow_counts(period.start, period.end, "month", scope, ("field_code",), "dossiers")
     by_field = by_field.drop(columns="period").groupby("field_code", as_index=False).sum().sort_values("finished_late", ascending=False)
     left, right = st.columns(2)

@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from i18n.format import plot_separators
 from metrics import kpis, surveys
 from metrics import periods
 from domain import units as unit_tree
@@ -67,7 +68,7 @@ if province == filters.city_code:
         figure.add_trace(go.Scatter(x=frame["year"], y=frame["value"], name=t("Thiết bị (đánh giá tại đơn vị)", "Devices (ratings at the counters)"),
                                     mode="lines+markers", line=dict(color="#2a9d8f", dash="dash", width=2)))
 figure.update_layout(height=380, font=FONT, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=-0.2),
-                     yaxis=dict(title="%", range=[50, 102]), xaxis=dict(title=None, dtick=1), separators=",." if lang() == "vi" else ".,")
+                     yaxis=dict(title="%", range=[50, 102]), xaxis=dict(title=None, dtick=1), separators=plot_separators(lang()))
 if series or device_years or not national.empty:
     st.plotly_chart(figure, key="survey_years")
 if device_years:

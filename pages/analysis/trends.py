@@ -91,7 +91,7 @@ if split != "none":
     parts = unit_data.flow_counts(first, last, source_grain, tuple(sorted(subtrees[code])), (by,), kpi.source)
     if split == "field":
         field_names = unit_data.fields()
-        labels = dict(zip(field_names["code"], field_names["name_en" if lang() == "en" else "name"]))
+        labels = dict(zip(field_names["code"], field_names[t("name", "name_en")]))
     else:
         vocab = RATING_CHANNELS if kpi.source == "ratings" else DOSSIER_CHANNELS
         labels = {str(c): t(vi, en) for c, (vi, en) in vocab.items()}
