@@ -113,6 +113,19 @@ def units(key: str) -> pd.DataFrame:
 
 @_reachable
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
+def lineage(key: str) -> pd.DataFrame:
+    """The crosswalk between unit versions (public geography)."""
+    return queries.load_lineage(_engine(key))
+
+
+def reform_days(key: str) -> tuple[date, ...]:
+    """The days units were reorganised (1 July 2025 for the two-tier reform), oldest first."""
+    days = lineage(key)["effective_date"]
+    return tuple(sorted({pd.Timestamp(d).date() for d in days.dropna()}))
+
+
+@_reachable
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
 def data_extent(key: str) -> dict:
     return queries.data_extent(_engine(key))
 
