@@ -42,10 +42,14 @@ def children(units: pd.DataFrame, code: str, levels: tuple[str, ...] | None = No
 _NUMBER = re.compile(r"\d+")
 
 
+def natural_key(name: str) -> str:
+    """"Quận 2" before "Quận 10": the name with its numbers padded."""
+    return _NUMBER.sub(lambda m: m.group(0).zfill(4), str(name))
+
+
 def _name_sort_key(names: pd.Series) -> pd.Series:
-    # "Quận 2" before "Quận 10": pad the numbers in names for a natural order.
     # A plain list, not .str.replace: a Python callable over Arrow-backed strings is slow.
-    return pd.Series([_NUMBER.sub(lambda m: m.group(0).zfill(4), str(n)) for n in names.tolist()], index=names.index)
+    return pd.Series([natural_key(n) for n in names.tolist()], index=names.index)
 
 
 def parent_links(units: pd.DataFrame) -> dict:

@@ -29,6 +29,10 @@ KINDS = {
     "custom": ("Tùy chọn", "Custom range"),
 }
 COMPARE = {"prev": ("Kỳ trước", "Previous period"), "yoy": ("Cùng kỳ năm trước", "Same period last year")}
+# Which units a period before a reform is shown on: today's (its history restated along the
+# crosswalk, the default) or those in force at the time (the former districts and wards).
+LAYOUTS = {"today": ("Đơn vị hiện nay", "Today's units"), "then": ("Đơn vị thời kỳ đó", "Units of the time")}
+AREA_PREFIX = "area:"  # a scope that is a grouping of today's units: "area:74" (former Bình Dương)
 
 
 @dataclass(frozen=True)
@@ -36,18 +40,56 @@ class Filters:
     period: periods.Period
     compare: periods.Period
     compare_mode: str
-    scope_code: str  # the city's code, or one district's
+    scope_code: str  # the city's code, one unit's, or an area's ("area:760")
     city_code: str
     lang: str
+    layout: str = "today"  # LAYOUTS
+    layout_day: date | None = None  # the day whose units the views show
+    codes: tuple[str, ...] | None = None  # the units the scope counts (None: the whole city)
+    scope_name: str = ""
 
     @property
     def is_city(self) -> bool:
         return self.scope_code == self.city_code
 
+    @property
+    def is_area(self) -> bool:
+        return self.scope_code.startswith(AREA_PREFIX)
+
+    @property
+    def restated(self) -> bool:
+        """Counts of periods before a reform are moved onto today's units (data layer)."""
+        return self.layout == "today"
+
 
 def city_code(units) -> str:
-    top = units[units["parent_code"].isna()]
-    return str(top["code"].iloc[0]) if len(top) else CITY_CODE_DEFAULT
+    return unit_tree.home_city(units) or CITY_CODE_DEFAULT
+
+
+def layout_units(all_units, day: date):
+    """The units in force on `day`: the tree every view walks for the chosen layout."""
+    return unit_tree.in_force(all_units, day)
+
+
+def areas(all_units, lineage, layout) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Groupings of today's units by where they came from: "area:CODE" -> (name, members).
+
+    Former provinces first (when more than one merged), then former districts; derived from
+    the crosswalk alone (domain.units.former_areas), so any province gets its own.
+    """
+    if lineage.empty:
+        return {}
+    found = unit_tree.former_areas(all_units, lineage)
+    found = found[found["code"].isin(layout["code"])]
+    names = dict(zip(all_units["code"], all_units["name"]))
+    result = {}
+    for column, word in (("province_code", ("Khu vực", "Area")), ("district_code", ("Khu vực", "Area"))):
+        groups = found.groupby(column)["code"].apply(tuple)
+        if column == "province_code" and len(groups) < 2:
+            continue
+        for code, members in sorted(groups.items(), key=lambda item: unit_tree.natural_key(names.get(item[0], item[0]))):
+            result[AREA_PREFIX + code] = (f"{t(*word)} {names.get(code, code)} ({t('cũ', 'former')})", members)
+    return result
 
 
 def period_keys(kind: str, first_day: date, last_day: date) -> list[str]:
@@ -105,11 +147,11 @@ def _custom_range(sidebar, first_day: date, last_day: date, default: tuple[date,
 def filter_bar() -> Filters | None:
     """Draw the bar in the sidebar and return the chosen filters (None when there is no data)."""
     key = data.db_key()
-    units = data.units(key)
+    all_units = data.units(key)
     extent = data.data_extent(key)
-    if extent["last_day"] is None or units.empty:
+    if extent["last_day"] is None or all_units.empty:
         return None
-    city = city_code(units)
+    city = city_code(all_units)
     first_day, last_day = extent["first_day"], extent["last_day"]
     # The latest complete month is the default: a month still running reads as a drop.
     last_complete = periods.latest_complete_month(last_day + timedelta(days=1)).end
@@ -140,27 +182,47 @@ def filter_bar() -> Filters | None:
     compare_mode = url_state.radio(sidebar, t("So sánh với", "Compare with"), list(COMPARE), key="cmp", format_func=lambda k: t(*COMPARE[k]))
     compare = periods.previous_period(period) if compare_mode == "prev" else periods.same_period_last_year(period)
 
-    scope_names = scope_options(units, city)
+    # Before a reform the user chooses the units: today's (history restated) or those of the time.
+    reforms = data.reform_days(key)
+    layout = "today"
+    if reforms and min(period.start, compare.start) < reforms[-1]:
+        layout = url_state.segmented(sidebar, t("Hiển thị theo", "Show by"), list(LAYOUTS), key="layout", format_func=lambda k: t(*LAYOUTS[k]))
+    layout_day = max(extent["last_day"], period.end) if layout == "today" else period.end
+    units = layout_units(all_units, layout_day)
+    grouped = areas(all_units, data.lineage(key), units) if layout == "today" else {}
+
+    scope_names = scope_options(units, city, grouped)
     if not scope_names:
         from domain.access import OutOfScope
 
         raise OutOfScope(vi="Tài khoản của bạn chưa gắn với đơn vị hợp lệ; liên hệ quản trị viên.", en="Your account is not attached to a valid unit; ask an administrator.")
     scope = url_state.selectbox(sidebar, t("Phạm vi", "Scope"), list(scope_names), key="scope", format_func=scope_names.get)
-    filters = Filters(period=period, compare=compare, compare_mode=compare_mode, scope_code=scope, city_code=city, lang=lang())
+    if scope == city:
+        codes = None
+    elif scope in grouped:
+        codes = grouped[scope][1]
+    else:
+        codes = unit_tree.subtree_codes(units, scope)
+    filters = Filters(
+        period=period, compare=compare, compare_mode=compare_mode, scope_code=scope, city_code=city, lang=lang(),
+        layout=layout, layout_day=layout_day, codes=codes, scope_name=scope_names[scope],
+    )
     st.session_state["_filters"] = filters
     return filters
 
 
-def scope_options(units, city: str) -> dict[str, str]:
-    """The scopes the signed-in viewer may pick: the city and every district for full access;
-    for a district chair or a department head only their own unit (other districts reach
-    them only as aggregates, in the rankings and the city map)."""
+def scope_options(units, city: str, grouped: dict | None = None) -> dict[str, str]:
+    """The scopes the signed-in viewer may pick. Full access: the city, the areas of today's
+    units (`areas`), and every unit directly under the city (the 168 wards today; the
+    districts in a former layout). A chair or department head: only their own unit (others
+    reach them only as aggregates, in the rankings and the city map)."""
     from ui.auth import current_viewer
 
     viewer = current_viewer()
     if viewer.full_access:
-        districts = unit_tree.children(units, city, levels=("district",))
-        return {city: t("Toàn thành phố", "Whole city"), **dict(zip(districts["code"], districts["name"]))}
+        below = unit_tree.children(units, city, levels=("district", "ward"))
+        return {city: t("Toàn thành phố", "Whole city"), **{code: name for code, (name, _) in (grouped or {}).items()},
+                **dict(zip(below["code"], below["name"]))}
     names = dict(zip(units["code"], units["name"]))
     return {viewer.unit_code: names[viewer.unit_code]} if viewer.unit_code in names else {}
 
