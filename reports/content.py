@@ -228,9 +228,15 @@ def load_boundaries(engine: Engine, codes) -> tuple[object, str]:
 def resolve_scope(units: pd.DataFrame, scope_code: str) -> pd.Series:
     match = units[units["code"] == str(scope_code)]
     if match.empty:
-        known = ", ".join(units.loc[units["level"].isin(["city", "district"]), "code"].astype(str).head(8))
+        known = ", ".join(units.loc[units["level"].isin(["city", "district", "ward"]), "code"].astype(str).head(8))
         raise BriefingError(f"Unknown scope code {scope_code!r} (e.g. {known}, …)")
     return match.iloc[0]
+
+
+def _after_reform(engine: Engine, period: Period) -> bool:
+    """Is the period on units formed by the latest reform (so earlier figures are restated)?"""
+    days = queries.load_lineage(engine)["effective_date"]
+    return bool(len(days)) and period.end >= pd.Timestamp(days.max()).date()
 
 
 def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = "vi", compare_mode: str = "prev",
@@ -240,9 +246,12 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
     command line passes access.SYSTEM). Raises BriefingError, or OutOfScope when the scope is
     not one of the viewer's own units."""
     report = progress or (lambda fraction, message: None)
-    units = queries.load_units(engine)
+    # The units of the period (today's two-tier units from July 2025, the former districts and
+    # wards before); a comparison or trend reaching before a reform is restated onto them.
+    units = unit_tree.in_force(queries.load_units(engine), period.end)
     if units.empty:
         raise BriefingError("The database holds no units")
+    restated = _after_reform(engine, period)
     scope = resolve_scope(units, scope_code)
     scope_code = str(scope["code"])
     access.require_unit(viewer, units, scope_code)
@@ -254,7 +263,7 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
     report(0.05, pick(lang, "Đang tính các chỉ số", "Computing the KPIs"))
 
     now = queries.kpi_counts(engine, period.start, period.end, codes, False, viewer=viewer)
-    before = queries.kpi_counts(engine, compare.start, compare.end, codes, False, viewer=viewer)
+    before = queries.kpi_counts(engine, compare.start, compare.end, codes, False, viewer=viewer, restated=restated)
     targets = queries.load_targets(engine, period.end)
     figures = _figures(now, before, targets, scope_code, lang)
     focus_id = weakest_kpi(figures)
@@ -278,16 +287,16 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
     report(0.35, pick(lang, "Đang dựng xu hướng", "Building the trend"))
     grain = trend_grain(period)
     buckets = buckets_for(period, grain, TREND_PERIODS)
-    flows = queries.flow_counts_by_period(engine, buckets[0].start, buckets[-1].end, SOURCE_GRAIN[grain], codes, viewer=viewer)
-    backlog = queries.backlog_counts(engine, [b.end for b in buckets], codes, viewer=viewer)
+    flows = queries.flow_counts_by_period(engine, buckets[0].start, buckets[-1].end, SOURCE_GRAIN[grain], codes, viewer=viewer, restated=restated)
+    backlog = queries.backlog_counts(engine, [b.end for b in buckets], codes, viewer=viewer, restated=restated)
     trend = trend_frame(buckets, flows, backlog, grain, lang)
     trend = pd.DataFrame({"label": trend["label"], "value": kpis.value(trend, focus).to_numpy(), "volume": kpis.volume(trend, focus).to_numpy()})
     focus_target = kpis.target_for(targets, focus_id, scope_code)
 
     report(0.5, pick(lang, "Đang dò cảnh báo", "Scanning for alerts"))
     found = alert_rules.scan_alerts(
-        lambda s, e, c, b: queries.kpi_counts(engine, s, e, c, b, viewer=viewer),
-        lambda days, c, b: queries.backlog_counts(engine, list(days), c, b, viewer=viewer),
+        lambda s, e, c, b: queries.kpi_counts(engine, s, e, c, b, viewer=viewer, restated=restated),
+        lambda days, c, b: queries.backlog_counts(engine, list(days), c, b, viewer=viewer, restated=restated),
         period,
         codes,
     )
@@ -322,7 +331,7 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
     elif boundaries is None and len(children):
         note = pick(lang, "Chưa có ranh giới: đơn vị vẽ theo tọa độ tâm.", "No boundaries stored: units drawn at their centroids.")
 
-    children_label = pick(lang, "quận/huyện", "districts") if is_city else pick(lang, "phường/xã", "wards")
+    children_label = pick(lang, "quận/huyện", "districts") if (children["level"] == "district").any() else pick(lang, "phường/xã", "wards")
     return Briefing(
         scope_code=scope_code, scope_name=pick(lang, "Toàn thành phố", "Whole city") + f" ({names[scope_code]})" if is_city else names[scope_code],
         scope_level=str(scope["level"]), is_city=bool(is_city), period=period, compare=compare, lang=lang,

@@ -47,6 +47,9 @@ class Filters:
     layout_day: date | None = None  # the day whose units the views show
     codes: tuple[str, ...] | None = None  # the units the scope counts (None: the whole city)
     scope_name: str = ""
+    # The units shown were formed by the latest reform: figures of periods before it are
+    # restated onto them (data layer, `restated=`). False on a former layout.
+    restated: bool = False
 
     @property
     def is_city(self) -> bool:
@@ -55,11 +58,6 @@ class Filters:
     @property
     def is_area(self) -> bool:
         return self.scope_code.startswith(AREA_PREFIX)
-
-    @property
-    def restated(self) -> bool:
-        """Counts of periods before a reform are moved onto today's units (data layer)."""
-        return self.layout == "today"
 
 
 def city_code(units) -> str:
@@ -206,6 +204,7 @@ def filter_bar() -> Filters | None:
     filters = Filters(
         period=period, compare=compare, compare_mode=compare_mode, scope_code=scope, city_code=city, lang=lang(),
         layout=layout, layout_day=layout_day, codes=codes, scope_name=scope_names[scope],
+        restated=bool(reforms) and layout_day >= reforms[-1],
     )
     st.session_state["_filters"] = filters
     return filters
