@@ -119,9 +119,8 @@ def name_of(units: pd.DataFrame, code: str) -> str:
 
 def in_force(units: pd.DataFrame, day: date) -> pd.DataFrame:
     """The unit versions in force on `day` (null bounds are open)."""
-    start = pd.to_datetime(units["valid_from"]).dt.date
-    end = pd.to_datetime(units["valid_to"]).dt.date
-    keep = (start.isna() | (start <= day)) & (end.isna() | (end >= day))
+    start, end, moment = pd.to_datetime(units["valid_from"]), pd.to_datetime(units["valid_to"]), pd.Timestamp(day)
+    keep = (start.isna() | (start <= moment)) & (end.isna() | (end >= moment))
     return units[keep.to_numpy()]
 
 
