@@ -21,10 +21,9 @@ SEVERITY_ICON = {"high": ":material/error:", "medium": ":material/warning:"}
 
 def find_alerts(period: Period, codes: tuple[str, ...] | None) -> pd.DataFrame:
     """Alerts of every unit in `codes` (None: the whole city), most severe first."""
-    key = data.db_key()
     return alert_rules.scan_alerts(
-        lambda start, end, scope, by_unit: data.kpi_counts(key, start, end, scope, by_unit),
-        lambda days, scope, by_unit: data.backlog_counts(key, tuple(days), scope, by_unit),
+        lambda start, end, scope, by_unit: data.kpi_counts(start, end, scope, by_unit=by_unit),
+        lambda days, scope, by_unit: data.backlog_counts(tuple(days), scope, by_unit=by_unit),
         period,
         codes,
     )

@@ -144,9 +144,8 @@ def _custom_range(sidebar, first_day: date, last_day: date, default: tuple[date,
 
 def filter_bar() -> Filters | None:
     """Draw the bar in the sidebar and return the chosen filters (None when there is no data)."""
-    key = data.db_key()
-    all_units = data.units(key)
-    extent = data.data_extent(key)
+    all_units = data.units()
+    extent = data.data_extent()
     if extent["last_day"] is None or all_units.empty:
         return None
     city = city_code(all_units)
@@ -181,13 +180,13 @@ def filter_bar() -> Filters | None:
     compare = periods.previous_period(period) if compare_mode == "prev" else periods.same_period_last_year(period)
 
     # Before a reform the user chooses the units: today's (history restated) or those of the time.
-    reforms = data.reform_days(key)
+    reforms = data.reform_days()
     layout = "today"
     if reforms and min(period.start, compare.start) < reforms[-1]:
         layout = url_state.segmented(sidebar, t("Hiển thị theo", "Show by"), list(LAYOUTS), key="layout", format_func=lambda k: t(*LAYOUTS[k]))
     layout_day = max(extent["last_day"], period.end) if layout == "today" else period.end
     units = layout_units(all_units, layout_day)
-    grouped = areas(all_units, data.lineage(key), units) if layout == "today" else {}
+    grouped = areas(all_units, data.lineage(), units) if layout == "today" else {}
 
     scope_names = scope_options(units, city, grouped)
     if not scope_names:

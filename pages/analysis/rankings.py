@@ -17,8 +17,7 @@ from ui.i18n import lang, t
 from ui.rankings import INDEX, LEVELS, METHODS, RankingView, index_table, kpi_table
 
 filters = current()
-key = data.db_key()
-units = data.units(key)
+units = data.units()
 period, compare, city = filters.period, filters.compare, filters.city_code
 names = dict(zip(units["code"], units["name"]))
 # Units outside the viewer's own appear here only as district (or department) totals, with no profile link.
@@ -78,8 +77,8 @@ def rows_for(counts: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-now = rows_for(data.kpi_counts(key, period.start, period.end, None, True))
-before = rows_for(data.kpi_counts(key, compare.start, compare.end, None, True))
+now = rows_for(data.kpi_counts(period.start, period.end, None, by_unit=True))
+before = rows_for(data.kpi_counts(compare.start, compare.end, None, by_unit=True))
 if now.drop(columns="unit_code").to_numpy().sum() == 0:
     st.info(t("Không có số liệu trong kỳ này cho các đơn vị đã chọn.", "No data in this period for the chosen units."), icon=":material/event_busy:")
     st.stop()
@@ -87,7 +86,7 @@ if now.drop(columns="unit_code").to_numpy().sum() == 0:
 where = names.get(parent, "") if level == "wards" else unit_tree.name_of(units, filters.scope_code)
 level_words = t(*LEVELS[level]).lower() if level != "wards" else t("phường/xã", "wards")
 file_stem = f"{t('Xếp hạng', 'Ranking')} · {kpi_id} · {level} · {where} · {period.key}"
-view = RankingView(names, level, district_of, data.targets(key, period.end), own, file_stem, level_words, where)
+view = RankingView(names, level, district_of, data.targets(period.end), own, file_stem, level_words, where)
 if kpi_id == INDEX:
     index_table(view, now, before, version)
 else:

@@ -17,9 +17,8 @@ from ui.i18n import lang, t
 from ui.surveys import value_text
 
 filters = current()
-key = data.db_key()
-units = data.units(key)
-rows = data.surveys(key)
+units = data.units()
+rows = data.surveys()
 
 st.title(t("Khảo sát độc lập", "Independent surveys"))
 st.caption(t(
@@ -57,11 +56,11 @@ for source, part in surveys.by_year(national, "satisfaction").groupby("source"):
                                 hovertemplate="%{x}: %{customdata}", line=dict(color="#888888", dash="dot", width=2), marker=dict(symbol="diamond", size=10)))
 device_years = []
 if province == filters.city_code:
-    extent = data.data_extent(key)
+    extent = data.data_extent()
     for year in range(extent["first_day"].year, extent["last_day"].year + 1):
         whole = periods.year(year)
         if whole.start >= extent["first_day"] and whole.end <= extent["last_day"]:
-            counts = data.kpi_counts(key, whole.start, whole.end, None, False)
+            counts = data.kpi_counts(whole.start, whole.end, None)
             device_years.append((year, kpis.total(counts, "satisfaction_rate") * 100, int(counts["ratings"].sum())))
     if device_years:
         frame = pd.DataFrame(device_years, columns=["year", "value", "ratings"])

@@ -22,8 +22,7 @@ from ui import url_state
 
 
 filters = current()
-key = data.db_key()
-units = data.units(key)
+units = data.units()
 period, city = filters.period, filters.city_code
 names = dict(zip(units["code"], units["name"]))
 
@@ -77,8 +76,8 @@ def series_of(flows: pd.DataFrame, backlog: pd.DataFrame, code: str, buckets) ->
 
 def load(buckets) -> tuple[pd.DataFrame, pd.DataFrame]:
     start, end = buckets[0].start, buckets[-1].end
-    flows = unit_data.flow_counts(key, start, end, source_grain, union, ("unit_code",), "both")
-    backlog = data.backlog_counts(key, tuple(b.end for b in buckets), union, True)
+    flows = unit_data.flow_counts(start, end, source_grain, union, ("unit_code",), "both")
+    backlog = data.backlog_counts(tuple(b.end for b in buckets), union, by_unit=True)
     return flows, backlog
 
 
@@ -89,9 +88,9 @@ if split != "none":
     # The first unit, split: one series per channel or field.
     code = chosen[0]
     by = "field_code" if split == "field" else "channel"
-    parts = unit_data.flow_counts(key, first, last, source_grain, tuple(sorted(subtrees[code])), (by,), kpi.source)
+    parts = unit_data.flow_counts(first, last, source_grain, tuple(sorted(subtrees[code])), (by,), kpi.source)
     if split == "field":
-        field_names = unit_data.fields(key)
+        field_names = unit_data.fields()
         labels = dict(zip(field_names["code"], field_names["name_en" if lang() == "en" else "name"]))
     else:
         vocab = RATING_CHANNELS if kpi.source == "ratings" else DOSSIER_CHANNELS
@@ -110,14 +109,14 @@ if split == "none" and len(chosen) == 1:
     else:
         anchor = buckets[0].start - timedelta(days=1)
     before = buckets_for(periods.period_of(anchor, grain), grain, len(buckets))
-    if before[0].start >= data.data_extent(key)["first_day"]:
+    if before[0].start >= data.data_extent()["first_day"]:
         comparison = (before, series_of(*load(before), chosen[0], before))
 
 # --- the chart -------------------------------------------------------------------------------
 drawn = trends.drawn_series(series, comparison, kpi, buckets, filters.compare_mode)
 noun = kpi.volume_noun(lang())
 
-targets = data.targets(key, period.end)
+targets = data.targets(period.end)
 target = kpis.target_for(targets, kpi_id, chosen[0])
 st.subheader(f"{kpi.label(lang())} · {t(*GRAINS[grain]).lower()}", help=kpi.help(lang()))
 st.caption(

@@ -20,8 +20,7 @@ from ui.filters import current
 from ui.i18n import lang, t
 
 filters = current()
-key = data.db_key()
-units = data.units(key)
+units = data.units()
 period, compare = filters.period, filters.compare
 names = dict(zip(units["code"], units["name"]))
 
@@ -84,15 +83,15 @@ if map_area:
 links.append(f"[{t('Xếp hạng', 'Rankings')}]({url_state.link('rankings', level='wards' if level in ('district', 'ward') else 'districts', district=(code if level == 'district' else parent) if level in ('district', 'ward') else None)})")
 st.markdown(" · ".join(links))
 
-now = data.kpi_counts(key, period.start, period.end, scope, False)
-before = data.kpi_counts(key, compare.start, compare.end, scope, False)
+now = data.kpi_counts(period.start, period.end, scope)
+before = data.kpi_counts(compare.start, compare.end, scope)
 
 # --- alerts first: that is what a leader opens a profile for -----------------------------------
 found = alerts.find_alerts(period, None)
 mine = found[found["unit_code"].isin(subtree)] if not found.empty else found
 if not mine.empty:
     st.subheader(t("Cảnh báo", "Alerts"))
-    alerts.alert_list(mine, units, targets=data.targets(key, period.end))
+    alerts.alert_list(mine, units, targets=data.targets(period.end))
 
 # --- KPI cards and the trend against the parent and the city ------------------------------------
 grain = trend_grain(period)
@@ -100,14 +99,14 @@ buckets = buckets_for(period, grain, 12)
 
 
 def trend_of(codes):
-    flows = data.flow_counts_by_period(key, buckets[0].start, buckets[-1].end, SOURCE_GRAIN[grain], codes)
-    backlog = data.backlog_counts(key, tuple(b.end for b in buckets), codes)
+    flows = data.flow_counts_by_period(buckets[0].start, buckets[-1].end, SOURCE_GRAIN[grain], codes)
+    backlog = data.backlog_counts(tuple(b.end for b in buckets), codes)
     return trend_frame(buckets, flows, backlog, grain, lang())
 
 
 trend = trend_of(scope)
 sparklines = {k: kpis.value(trend, kpis.get(k)).round(4).dropna().tolist() or None for k in kpis.HEADLINE_KPIS}
-targets = data.targets(key, period.end)
+targets = data.targets(period.end)
 cards.kpi_row(kpis.HEADLINE_KPIS, now, before, targets, code, sparklines)
 surveys.panel(code, filters.city_code, scope)
 
@@ -126,8 +125,8 @@ for column, kpi_id in zip(st.columns(len(kpis.LEAD_RATES)), kpis.LEAD_RATES):
         st.plotly_chart(charts.trend_figure(series, kpi, lang(), target[0] if target else None), key=f"profile_trend_{kpi_id}")
 st.markdown(f"[{t('Xem xu hướng chi tiết', 'Open the detailed trend')}]({url_state.link('trends', units=code)})")
 
-by_unit = data.kpi_counts(key, period.start, period.end, None, True)
-profile = unit_profile.Profile(key, units, names, period, code, name, level, parent, scope, subtree, len(subtree) > 1, f"{name} · {period.key}",
+by_unit = data.kpi_counts(period.start, period.end, None, by_unit=True)
+profile = unit_profile.Profile(units, names, period, code, name, level, parent, scope, subtree, len(subtree) > 1, f"{name} · {period.key}",
                                targets, by_unit, viewer)
 unit_profile.children_or_siblings(profile)
 unit_profile.by_field_and_procedure(profile)

@@ -12,8 +12,7 @@ from ui.filters import current
 from ui.i18n import lang, t
 
 filters = current()
-key = data.db_key()
-units = data.units(key)
+units = data.units()
 codes = None if filters.is_city else unit_tree.subtree_codes(units, filters.scope_code)
 scope_name = unit_tree.name_of(units, filters.scope_code)
 period, compare = filters.period, filters.compare
@@ -21,8 +20,8 @@ period, compare = filters.period, filters.compare
 st.title(f"{t('Tổng quan', 'Overview')} · {scope_name}")
 st.caption(f"{period.label(lang())} · {t('so với', 'compared with')} {compare.label(lang())}")
 
-now = data.kpi_counts(key, period.start, period.end, codes, False)
-before = data.kpi_counts(key, compare.start, compare.end, codes, False)
+now = data.kpi_counts(period.start, period.end, codes)
+before = data.kpi_counts(compare.start, compare.end, codes)
 if now["ratings"].sum() == 0 and now["received"].sum() == 0:
     st.info(t("Không có số liệu trong kỳ này cho phạm vi đã chọn. Hãy chọn kỳ khác.", "No data in this period for the chosen scope. Pick another period."), icon=":material/event_busy:")
     st.stop()
@@ -30,12 +29,12 @@ if now["ratings"].sum() == 0 and now["received"].sum() == 0:
 # The last 12 periods of the same kind feed the sparklines and the trend charts.
 grain = trend_grain(period)
 buckets = buckets_for(period, grain, 12)
-flows = data.flow_counts_by_period(key, buckets[0].start, buckets[-1].end, SOURCE_GRAIN[grain], codes)
-backlog = data.backlog_counts(key, tuple(b.end for b in buckets), codes)
+flows = data.flow_counts_by_period(buckets[0].start, buckets[-1].end, SOURCE_GRAIN[grain], codes)
+backlog = data.backlog_counts(tuple(b.end for b in buckets), codes)
 trend = trend_frame(buckets, flows, backlog, grain, lang())
 sparklines = {kpi_id: kpis.value(trend, kpis.get(kpi_id)).round(4).dropna().tolist() or None for kpi_id in kpis.HEADLINE_KPIS}
 
-targets = data.targets(key, period.end)
+targets = data.targets(period.end)
 cards.kpi_row(kpis.HEADLINE_KPIS, now, before, targets, filters.scope_code, sparklines)
 surveys.panel(filters.scope_code, filters.city_code, codes)
 
@@ -43,7 +42,7 @@ surveys.panel(filters.scope_code, filters.city_code, codes)
 # 3 of 3 does not outrank one with 2,980 of 3,000); "needs improvement" by the one rule.
 children_label = t("quận/huyện", "districts") if filters.is_city else t("phường/xã", "wards")
 st.subheader(t(f"Đơn vị tốt nhất và cần cải thiện ({children_label})", f"Best units and units needing improvement ({children_label})"))
-by_unit = data.kpi_counts(key, period.start, period.end, codes, True)
+by_unit = data.kpi_counts(period.start, period.end, codes, by_unit=True)
 grouped = unit_tree.roll_up(by_unit, units, filters.scope_code)
 grouped = grouped[grouped["unit_code"].isin(unit_tree.children(units, filters.scope_code, levels=("district", "ward"))["code"])]
 names = dict(zip(units["code"], units["name"]))
