@@ -183,7 +183,7 @@ def backlog_counts(engine: Engine, days: Sequence[date], codes: Codes = None, by
     """Open and open-overdue dossiers at the end of each given day (a snapshot, not a sum over days);
     `restated`: on today's units when the first day is before a reform."""
     if restated and days:
-        frame = _restated(engine, min(days), codes, by_unit, ("period",), lambda wanted: backlog_counts(engine, days, wanted, True, viewer=viewer))
+        frame = restated_counts(engine, min(days), codes, by_unit, ("period",), lambda wanted: backlog_counts(engine, days, wanted, True, viewer=viewer))
         if frame is not None:
             return frame
     scope = summary_scope(engine, viewer, codes)
@@ -221,7 +221,7 @@ def _moves(engine: Engine, start: date) -> pd.DataFrame | None:
     return unit_versions.restatement(load_units(engine), lineage)
 
 
-def _restated(engine: Engine, start: date, codes: Codes, by_unit: bool, keys: Sequence[str], count_by_unit) -> pd.DataFrame | None:
+def restated_counts(engine: Engine, start: date, codes: Codes, by_unit: bool, keys: Sequence[str], count_by_unit) -> pd.DataFrame | None:
     """`count_by_unit(codes)` (per-unit counts) read for `codes` and their former units, moved
     onto `codes` (every current unit when None); totals unless `by_unit`. None: no move applies."""
     moves = _moves(engine, start)
@@ -255,7 +255,7 @@ def kpi_counts(engine: Engine, start: date, end: date, codes: Codes = None, by_u
     `restated`: on today's units (see above) when the period starts before a reform.
     """
     if restated:
-        frame = _restated(engine, start, codes, by_unit, (), lambda wanted: kpi_counts(engine, start, end, wanted, True, viewer=viewer))
+        frame = restated_counts(engine, start, codes, by_unit, (), lambda wanted: kpi_counts(engine, start, end, wanted, True, viewer=viewer))
         if frame is not None:
             return frame
     scope = summary_scope(engine, viewer, codes)
@@ -285,7 +285,7 @@ def flow_counts_by_period(engine: Engine, start: date, end: date, grain: str, co
             dossier = _dossier_counts(engine, start, end, scoped, ("unit_code",), grain)
             return rating.merge(dossier, on=["period", "unit_code"], how="outer").fillna(0)
 
-        frame = _restated(engine, start, codes, False, ("period",), by_unit)
+        frame = restated_counts(engine, start, codes, False, ("period",), by_unit)
         if frame is not None:
             how = frame.attrs["restated"]
             frame = frame.sort_values("period").reset_index(drop=True)

@@ -67,3 +67,12 @@ def test_a_monthly_trend_across_the_reform_restates_only_the_months_before_it(re
     assert months == {"2025-05": 130, "2025-08": 7}
     after = queries.kpi_counts(reformed, date(2025, 8, 1), date(2025, 8, 31), ("X",), viewer=SYSTEM, restated=True)
     assert int(after["received"].iloc[0]) == 7 and after.attrs.get("restated") is None
+
+
+def test_per_unit_flows_restated_for_the_trends_page(reformed):
+    from data_access import unit_queries
+
+    flows = unit_queries.flow_counts(reformed, date(2025, 5, 1), date(2025, 8, 31), "month", ("X", "Y"), ("unit_code",), "dossiers", viewer=SYSTEM, restated=True)
+    got = {(p.strftime("%Y-%m"), u): r for p, u, r in zip(flows["period"], flows["unit_code"], flows["received"])}
+    assert got == {("2025-05", "X"): 130, ("2025-05", "Y"): 20, ("2025-08", "X"): 7}
+    assert flows.attrs["restated"] == "approximate"

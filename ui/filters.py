@@ -7,7 +7,7 @@ the defaults instead of failing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import streamlit as st
@@ -15,6 +15,7 @@ import streamlit as st
 from domain import units as unit_tree
 from metrics import periods
 from ui import data, url_state
+from i18n.format import fmt_date
 from ui.i18n import lang, t
 
 CITY_CODE_DEFAULT = "79"
@@ -50,6 +51,7 @@ class Filters:
     # The units shown were formed by the latest reform: figures of periods before it are
     # restated onto them (data layer, `restated=`). False on a former layout.
     restated: bool = False
+    areas: dict = field(default_factory=dict)  # "area:CODE" -> (name, member codes): `areas`
 
     @property
     def is_city(self) -> bool:
@@ -203,7 +205,7 @@ def filter_bar() -> Filters | None:
     filters = Filters(
         period=period, compare=compare, compare_mode=compare_mode, scope_code=scope, city_code=city, lang=lang(),
         layout=layout, layout_day=layout_day, codes=codes, scope_name=scope_names[scope],
-        restated=bool(reforms) and layout_day >= reforms[-1],
+        restated=bool(reforms) and layout_day >= reforms[-1], areas=grouped,
     )
     st.session_state["_filters"] = filters
     return filters
@@ -228,3 +230,49 @@ def scope_options(units, city: str, grouped: dict | None = None) -> dict[str, st
 def current() -> Filters | None:
     """The filters app.py drew for this run."""
     return st.session_state.get("_filters")
+
+
+# --- what the pages read of the chosen scope and layout ---------------------------------------
+
+
+def units_of(filters: Filters):
+    """The units of the chosen layout (today's, or those in force at the period's end)."""
+    return layout_units(data.units(), filters.layout_day or filters.period.end)
+
+
+def children_of(filters: Filters, units):
+    """The units one level below the scope: the city's 168 wards today (its districts in a
+    former layout), an area's units, a district's wards."""
+    if filters.is_area:
+        return units[units["code"].isin(filters.codes or ())].sort_values("name", key=lambda names: names.map(unit_tree.natural_key))
+    return unit_tree.children(units, filters.scope_code, levels=("district", "ward"))
+
+
+def children_counts(filters: Filters, units, by_unit):
+    """Per-unit counts summed into the scope's children (a district counts its own office)."""
+    parent = filters.city_code if filters.is_area else filters.scope_code
+    children = children_of(filters, units)
+    grouped = unit_tree.roll_up(by_unit, units, parent)
+    return grouped[grouped["unit_code"].isin(children["code"])]
+
+
+def children_word(children) -> str:
+    return t("quận/huyện", "districts") if (children["level"] == "district").any() else t("phường/xã", "wards")
+
+
+def restated_caption(*frames) -> None:
+    """Say when figures before a reform were moved onto today's units, and whether exactly."""
+    how = {frame.attrs.get("restated") for frame in frames} - {None}
+    if not how:
+        return
+    day = fmt_date(data.reform_days()[-1], lang())
+    if "approximate" in how:
+        st.caption(t(
+            f":material/change_history: Số liệu trước {day} được quy đổi theo đơn vị hiện nay; có phường/xã cũ chia cho nhiều đơn vị mới nên là số gần đúng (theo tỷ lệ trong bảng chuyển đổi, hoặc theo diện tích).",
+            f":material/change_history: Figures before {day} are restated on today's units; some former wards were split between new units, so they are approximate (by the crosswalk's shares, or by area).",
+        ))
+    else:
+        st.caption(t(
+            f":material/change_history: Số liệu trước {day} được quy đổi chính xác theo đơn vị hiện nay (các phường/xã cũ nhập nguyên vẹn).",
+            f":material/change_history: Figures before {day} are restated exactly on today's units (the former wards merged whole).",
+        ))
