@@ -204,7 +204,8 @@ def filter_bar() -> Filters | None:
         codes = unit_tree.subtree_codes(units, scope)
     filters = Filters(
         period=period, compare=compare, compare_mode=compare_mode, scope_code=scope, city_code=city, lang=lang(),
-        layout=layout, layout_day=layout_day, codes=codes, scope_name=scope_names[scope],
+        layout=layout, layout_day=layout_day, codes=codes,
+        scope_name=grouped[scope][0] if scope in grouped else unit_tree.name_of(all_units, scope),
         restated=bool(reforms) and layout_day >= reforms[-1], areas=grouped,
     )
     st.session_state["_filters"] = filters
