@@ -177,3 +177,17 @@ def former_areas(units: pd.DataFrame, lineage: pd.DataFrame) -> pd.DataFrame:
     main = share.sort_values(["new_code", "weight", "district_code"], ascending=[True, False, True]).drop_duplicates("new_code")
     main["province_code"] = [ancestors(units, d, parent_of)[0] if d in parent_of else None for d in main["district_code"]]
     return main.rename(columns={"new_code": "code"})[["code", "district_code", "province_code"]].reset_index(drop=True)
+
+
+AREA_PREFIX = "area:"  # a scope grouping today's units by where they came from: "area:74"
+
+
+def area_members(units: pd.DataFrame, lineage: pd.DataFrame, in_force_codes) -> dict[str, tuple[str, ...]]:
+    """Former province or district code -> the units in force that mostly came from it."""
+    found = former_areas(units, lineage)
+    found = found[found["code"].isin(set(in_force_codes))]
+    members: dict[str, tuple[str, ...]] = {}
+    for column in ("province_code", "district_code"):
+        for code, group in found.groupby(column)["code"]:
+            members[code] = tuple(sorted(group))
+    return members

@@ -33,6 +33,7 @@ from i18n.format import fmt_int, fmt_num
 from metrics import alerts as alert_rules
 from metrics import kpis, ranking, scoreboard, service_index
 from domain import units as unit_tree
+from domain.units import AREA_PREFIX
 from metrics.periods import Period, previous_period, same_period_last_year
 from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame, trend_grain
 
@@ -239,6 +240,15 @@ def _after_reform(engine: Engine, period: Period) -> bool:
     return bool(len(days)) and period.end >= pd.Timestamp(days.max()).date()
 
 
+def _area(engine: Engine, all_units: pd.DataFrame, units: pd.DataFrame, scope_code: str) -> tuple[str, ...]:
+    """The units in force of area `area:CODE` (domain.units.area_members); BriefingError if none."""
+    code = scope_code[len(AREA_PREFIX):]
+    members = unit_tree.area_members(all_units, queries.load_lineage(engine), units["code"]).get(code)
+    if not members:
+        raise BriefingError(f"Unknown area {scope_code!r}: no unit of the period came from {code!r}")
+    return members
+
+
 def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = "vi", compare_mode: str = "prev",
                    meeting_date: date | None = None, with_map: bool = True, progress: Callable | None = None,
                    *, viewer: Viewer) -> Briefing:
@@ -248,18 +258,31 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
     report = progress or (lambda fraction, message: None)
     # The units of the period (today's two-tier units from July 2025, the former districts and
     # wards before); a comparison or trend reaching before a reform is restated onto them.
-    units = unit_tree.in_force(queries.load_units(engine), period.end)
+    all_units = queries.load_units(engine)
+    units = unit_tree.in_force(all_units, period.end)
     if units.empty:
         raise BriefingError("The database holds no units")
     restated = _after_reform(engine, period)
-    scope = resolve_scope(units, scope_code)
-    scope_code = str(scope["code"])
-    access.require_unit(viewer, units, scope_code)
-    is_city = pd.isna(scope["parent_code"])
-    codes = None if is_city else unit_tree.subtree_codes(units, scope_code)
+    names = dict(zip(all_units["code"], all_units["name"]))
+    area = _area(engine, all_units, units, scope_code) if str(scope_code).startswith(AREA_PREFIX) else None
+    if area is not None:  # an area of today's units: its members, each the viewer's own
+        members, is_city = area, False
+        for member in members:
+            access.require_unit(viewer, units, member)
+        codes, scope_level = members, "area"
+        children = units[units["code"].isin(members)]
+        roll_parent = unit_tree.home_city(units)
+        scope_name = f"{pick(lang, 'Khu vực', 'Area')} {names.get(scope_code[len(AREA_PREFIX):], scope_code)} ({pick(lang, 'cũ', 'former')})"
+    else:
+        scope = resolve_scope(units, scope_code)
+        scope_code, scope_level = str(scope["code"]), str(scope["level"])
+        access.require_unit(viewer, units, scope_code)
+        is_city = pd.isna(scope["parent_code"])
+        codes = None if is_city else unit_tree.subtree_codes(units, scope_code)
+        children, roll_parent = _child_units(units, scope_code), scope_code
+        scope_name = pick(lang, "Toàn thành phố", "Whole city") + f" ({names[scope_code]})" if is_city else names[scope_code]
     compare = previous_period(period) if compare_mode == "prev" else same_period_last_year(period)
     meeting_date = meeting_date or date.today()
-    names = dict(zip(units["code"], units["name"]))
     report(0.05, pick(lang, "Đang tính các chỉ số", "Computing the KPIs"))
 
     now = queries.kpi_counts(engine, period.start, period.end, codes, False, viewer=viewer)
@@ -271,8 +294,7 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
 
     report(0.2, pick(lang, "Đang xếp hạng đơn vị", "Ranking units"))
     by_unit = queries.kpi_counts(engine, period.start, period.end, codes, True, viewer=viewer)
-    children = _child_units(units, scope_code)
-    grouped = unit_tree.roll_up(by_unit, units, scope_code) if len(children) else by_unit.iloc[0:0]
+    grouped = unit_tree.roll_up(by_unit, units, roll_parent) if len(children) else by_unit.iloc[0:0]
     grouped = grouped[grouped["unit_code"].isin(children["code"])]
     ranked = ranking.rank_units(grouped, focus, method=ranking.DEFAULT_METHOD) if len(grouped) else pd.DataFrame(columns=ranking.RANK_COLUMNS)
     marked = ranking.mark_weak(ranked, focus, targets)
@@ -333,8 +355,7 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
 
     children_label = pick(lang, "quận/huyện", "districts") if (children["level"] == "district").any() else pick(lang, "phường/xã", "wards")
     return Briefing(
-        scope_code=scope_code, scope_name=pick(lang, "Toàn thành phố", "Whole city") + f" ({names[scope_code]})" if is_city else names[scope_code],
-        scope_level=str(scope["level"]), is_city=bool(is_city), period=period, compare=compare, lang=lang,
+        scope_code=scope_code, scope_name=scope_name, scope_level=scope_level, is_city=bool(is_city), period=period, compare=compare, lang=lang,
         meeting_date=meeting_date, kpis=figures, focus_kpi=focus_id, children_label=children_label,
         units_values=units_values, bottom=bottom, trend=trend, trend_target=focus_target[0] if focus_target else None,
         alerts=flagged, alert_count=len(found), commitments=due, commitments_since=due.attrs.get("since"),

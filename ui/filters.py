@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from domain import units as unit_tree
+from domain.units import AREA_PREFIX
 from metrics import periods
 from ui import data, url_state
 from i18n.format import fmt_date
@@ -33,7 +34,6 @@ COMPARE = {"prev": ("Kỳ trước", "Previous period"), "yoy": ("Cùng kỳ nă
 # Which units a period before a reform is shown on: today's (its history restated along the
 # crosswalk, the default) or those in force at the time (the former districts and wards).
 LAYOUTS = {"today": ("Đơn vị hiện nay", "Today's units"), "then": ("Đơn vị thời kỳ đó", "Units of the time")}
-AREA_PREFIX = "area:"  # a scope that is a grouping of today's units: "area:74" (former Bình Dương)
 
 
 @dataclass(frozen=True)
@@ -75,21 +75,16 @@ def areas(all_units, lineage, layout) -> dict[str, tuple[str, tuple[str, ...]]]:
     """Groupings of today's units by where they came from: "area:CODE" -> (name, members).
 
     Former provinces first (when more than one merged), then former districts; derived from
-    the crosswalk alone (domain.units.former_areas), so any province gets its own.
+    the crosswalk alone (domain.units.area_members), so any province gets its own.
     """
     if lineage.empty:
         return {}
-    found = unit_tree.former_areas(all_units, lineage)
-    found = found[found["code"].isin(layout["code"])]
+    members = unit_tree.area_members(all_units, lineage, layout["code"])
+    level = dict(zip(all_units["code"], all_units["level"]))
     names = dict(zip(all_units["code"], all_units["name"]))
-    result = {}
-    for column, word in (("province_code", ("Khu vực", "Area")), ("district_code", ("Khu vực", "Area"))):
-        groups = found.groupby(column)["code"].apply(tuple)
-        if column == "province_code" and len(groups) < 2:
-            continue
-        for code, members in sorted(groups.items(), key=lambda item: unit_tree.natural_key(names.get(item[0], item[0]))):
-            result[AREA_PREFIX + code] = (f"{t(*word)} {names.get(code, code)} ({t('cũ', 'former')})", members)
-    return result
+    provinces = [c for c in members if level.get(c) == "city"]
+    ordered = (provinces if len(provinces) > 1 else []) + sorted((c for c in members if level.get(c) == "district"), key=lambda c: unit_tree.natural_key(names.get(c, c)))
+    return {AREA_PREFIX + c: (f"{t('Khu vực', 'Area')} {names.get(c, c)} ({t('cũ', 'former')})", members[c]) for c in ordered}
 
 
 def period_keys(kind: str, first_day: date, last_day: date) -> list[str]:
