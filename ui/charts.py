@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from i18n.format import plot_separators
+from i18n.format import fmt_date, plot_separators
 from i18n.text import pick
 from metrics import kpis
 
@@ -20,11 +20,13 @@ def axis_format(kpi: kpis.Kpi) -> dict:
     return dict(tickformat=kpi.d3format)
 
 
-def trend_figure(series: dict[str, pd.DataFrame], kpi: kpis.Kpi, lang: str, target: float | None = None, height: int = 320) -> go.Figure:
+def trend_figure(series: dict[str, pd.DataFrame], kpi: kpis.Kpi, lang: str, target: float | None = None, height: int = 320,
+                 reforms: tuple = ()) -> go.Figure:
     """One line per named series; each frame has `period`, `value`, `volume` and `label` columns.
 
     The volume shows in the hover, so a rate on three ratings is never read like one on
-    three thousand.
+    three thousand. `reforms`: days the units were reorganised (ui.data.reform_days), each
+    marked by a line where the periods cross it.
     """
     figure = go.Figure()
     volume_word = kpi.volume_noun(lang)
@@ -47,6 +49,9 @@ def trend_figure(series: dict[str, pd.DataFrame], kpi: kpis.Kpi, lang: str, targ
             xref="paper", x=1.0, xanchor="left", y=target, yanchor="middle", showarrow=False, align="left",
             text=pick(lang, "Mục tiêu<br>", "Target<br>") + kpis.format_value(target, kpi, lang), font=dict(color="#1b6f65"),
         )
+    first = next(iter(series.values()), None)
+    for day in reforms:
+        _mark_reform(figure, first, day, lang)
     figure.update_layout(
         height=height,
         margin=dict(l=10, r=80 if target is not None else 10, t=40, b=10),
@@ -58,6 +63,24 @@ def trend_figure(series: dict[str, pd.DataFrame], kpi: kpis.Kpi, lang: str, targ
         separators=plot_separators(lang),
     )
     return figure
+
+
+def _mark_reform(figure: go.Figure, frame: pd.DataFrame | None, day, lang: str) -> None:
+    """A dotted line between the last period before `day` and the first from it (the x axis
+    is categorical: positions are the periods' indices)."""
+    if frame is None or "period" not in frame or frame.empty:
+        return
+    starts = pd.to_datetime(frame["period"]).dt.date.tolist()
+    after = [i for i, start in enumerate(starts) if start >= day]
+    if not after or after[0] == 0:
+        return
+    x = after[0] - 0.5
+    figure.add_vline(x=x, line=dict(color="#495057", dash="dot", width=2))
+    figure.add_annotation(
+        x=x, xanchor="left", y=1.0, yref="paper", yanchor="top", showarrow=False, font=dict(color="#495057"),
+        text=pick(lang, f"Sắp xếp đơn vị {fmt_date(day, lang)}", f"Units reorganised {fmt_date(day, lang)}"),
+        bgcolor="rgba(255,255,255,0.85)",
+    )
 
 
 def unit_bars(table: pd.DataFrame, kpi: kpis.Kpi, lang: str, target: float | None = None, height: int = 420,

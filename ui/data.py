@@ -132,23 +132,36 @@ def units(engine) -> pd.DataFrame:
 
 
 @loader(max_entries=16, scoped=False)
+def lineage(engine) -> pd.DataFrame:
+    """The crosswalk between unit versions (public geography)."""
+    return queries.load_lineage(engine)
+
+
+def reform_days() -> tuple[date, ...]:
+    """The days units were reorganised (1 July 2025 for the two-tier reform), oldest first."""
+    days = lineage()["effective_date"]
+    return tuple(sorted({pd.Timestamp(d).date() for d in days.dropna()}))
+
+
+@loader(max_entries=16, scoped=False)
 def data_extent(engine) -> dict:
     return queries.data_extent(engine)
 
 
 @loader(max_entries=512)
-def kpi_counts(engine, start: date, end: date, codes: tuple[str, ...] | None, *, by_unit: bool = False, viewer) -> pd.DataFrame:
-    return queries.kpi_counts(engine, start, end, codes, by_unit, viewer=viewer)
+def kpi_counts(engine, start: date, end: date, codes: tuple[str, ...] | None, *, by_unit: bool = False, restated: bool = False, viewer) -> pd.DataFrame:
+    """`restated`: a period before a reform read on today's units (frame.attrs["restated"] says how)."""
+    return queries.kpi_counts(engine, start, end, codes, by_unit, viewer=viewer, restated=restated)
 
 
 @loader(max_entries=256)
-def flow_counts_by_period(engine, start: date, end: date, grain: str, codes: tuple[str, ...] | None, *, viewer) -> pd.DataFrame:
-    return queries.flow_counts_by_period(engine, start, end, grain, codes, viewer=viewer)
+def flow_counts_by_period(engine, start: date, end: date, grain: str, codes: tuple[str, ...] | None, *, restated: bool = False, viewer) -> pd.DataFrame:
+    return queries.flow_counts_by_period(engine, start, end, grain, codes, viewer=viewer, restated=restated)
 
 
 @loader(max_entries=256)
-def backlog_counts(engine, days: tuple[date, ...], codes: tuple[str, ...] | None, *, by_unit: bool = False, viewer) -> pd.DataFrame:
-    return queries.backlog_counts(engine, days, codes, by_unit, viewer=viewer)
+def backlog_counts(engine, days: tuple[date, ...], codes: tuple[str, ...] | None, *, by_unit: bool = False, restated: bool = False, viewer) -> pd.DataFrame:
+    return queries.backlog_counts(engine, days, codes, by_unit, viewer=viewer, restated=restated)
 
 
 @loader(max_entries=64, scoped=False)

@@ -190,10 +190,15 @@ def week_slide(m: Meeting) -> None:
     st.caption(" ".join(content.week_board_notes(b)) + f" [{t('Bảng đầy đủ', 'The full board')}]({url_state.link('scoreboard', pk='week', period=b.week_board.week.key)})")
 
 
+def scope_codes(filters, units) -> tuple[str, ...]:
+    """The units of the meeting's scope: an area's units, or a unit's subtree (the city's: all)."""
+    return tuple(filters.codes) if filters.codes is not None else unit_tree.subtree_codes(units, filters.scope_code)
+
+
 def scope_units(m: Meeting) -> pd.DataFrame:
     """The units a commitment may be given to: the scope's, and only those the viewer owns."""
     units, filters, viewer = m.units, m.filters, m.viewer
-    codes = unit_tree.subtree_codes(units, filters.scope_code)
+    codes = scope_codes(filters, units)
     own = access.own_codes(viewer, units)
     frame = units[units["code"].isin(codes) & units["level"].isin(["city", "district", "ward", "department"])]
     if own is not None:
@@ -219,7 +224,7 @@ def commitments_slide(m: Meeting) -> None:
     with change:
         update_form(m)
     with st.expander(t("Mọi nhiệm vụ chưa đóng của phạm vi", "Every pending commitment in this scope")):
-        pending = stores.list_commitments(unit_tree.subtree_codes(units, filters.scope_code), stores.PENDING, today, viewer=viewer)
+        pending = stores.list_commitments(scope_codes(filters, units), stores.PENDING, today, viewer=viewer)
         st.dataframe(
             pd.DataFrame({
                 t("Đơn vị", "Unit"): pending["unit_name"], t("Nội dung", "Commitment"): pending["title"],
@@ -234,7 +239,7 @@ def reminders_since_last_meeting(m: Meeting) -> None:
     """Who reminded whom about which late step since the previous meeting (data_access/reminders.py)."""
     b, units, filters, viewer, today = m.b, m.units, m.filters, m.viewer, m.today
     since = b.commitments_since or (today - timedelta(days=30))
-    codes = unit_tree.subtree_codes(units, filters.scope_code)
+    codes = scope_codes(filters, units)
     try:
         sent = stores.reminders(datetime.combine(since, datetime.min.time()), None if filters.scope_code == filters.city_code else codes, viewer=viewer)
     except access.OutOfScope:
@@ -292,7 +297,7 @@ def record_form(m: Meeting) -> None:
 
 def update_form(m: Meeting) -> None:
     units, filters, viewer, today = m.units, m.filters, m.viewer, m.today
-    rows = stores.list_commitments(unit_tree.subtree_codes(units, filters.scope_code), None, today, viewer=viewer)
+    rows = stores.list_commitments(scope_codes(filters, units), None, today, viewer=viewer)
     if rows.empty:
         st.caption(t("Chưa có nhiệm vụ nào.", "No commitments yet."))
         return

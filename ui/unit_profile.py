@@ -282,3 +282,36 @@ def commitments(p: Profile) -> None:
             "commitments",
         )
         st.caption(f"[{t('Cập nhật ở trang Họp giao ban', 'Update them on the review meeting page')}]({url_state.link('meeting', slide='last')})")
+
+
+def lineage_panel(code: str, all_units: pd.DataFrame, lineage: pd.DataFrame) -> None:
+    """Where the unit came from (today's unit: its former wards, whole or in part) or what it
+    became (a former unit), each with a link to that unit's own profile and history."""
+    names = dict(zip(all_units["code"], all_units["name"]))
+    level = dict(zip(all_units["code"], all_units["level"]))
+    ended = dict(zip(all_units["code"], all_units["valid_to"]))
+    came_from = lineage[(lineage["new_code"] == code) & lineage["old_code"].map(level).isin(["ward", "district", "department"])]
+    # A former district is listed only when it was a commune-level unit itself (no wards: Côn Đảo).
+    parents = set(all_units["parent_code"].dropna())
+    came_from = came_from[(came_from["old_code"].map(level) != "district") | ~came_from["old_code"].isin(parents)]
+    became = lineage[lineage["old_code"] == code]
+
+    def item(other: str, whole: bool) -> str:
+        how = t("toàn bộ", "whole") if whole else t("một phần", "in part")
+        return f"[{names.get(other, other)}]({url_state.link('unit', unit=other)}) ({how})"
+
+    if len(came_from):
+        day = fmt_date(pd.Timestamp(came_from["effective_date"].iloc[0]).date(), lang())
+        parts = ", ".join(item(o, bool(w)) for o, w in zip(came_from["old_code"], came_from["whole"]))
+        st.markdown(t(f"**Hình thành từ {day}**, từ: {parts}.", f"**Formed on {day}** from: {parts}."))
+        if not came_from["whole"].astype(bool).all():
+            st.caption(t(
+                "Số liệu trước ngày này của đơn vị được quy đổi từ các đơn vị cũ; phần của đơn vị cũ bị chia lấy theo tỷ lệ trong bảng chuyển đổi hoặc theo diện tích, nên là số gần đúng.",
+                "Figures before that day are restated from the former units; a split unit's share follows the crosswalk's weight or the area, so they are approximate.",
+            ))
+    if len(became):
+        day = fmt_date(pd.Timestamp(became["effective_date"].iloc[0]).date(), lang())
+        last = ended.get(code)
+        until = f" ({t('hoạt động đến', 'in force until')} {fmt_date(pd.Timestamp(last).date(), lang())})" if last is not None and not pd.isna(last) else ""
+        parts = ", ".join(item(n, bool(w)) for n, w in zip(became["new_code"], became["whole"]))
+        st.info(t(f"Đơn vị cũ{until}. Từ {day} đã sắp xếp vào: {parts}.", f"A former unit{until}. From {day} it became part of: {parts}."), icon=":material/call_merge:")

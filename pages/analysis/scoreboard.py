@@ -12,7 +12,7 @@ from domain import access
 from metrics import kpis, periods, scoreboard, service_index
 from ui import auth, data, url_state
 from ui.downloads import Col, table
-from ui.filters import current
+from ui.filters import current, units_of
 from ui.i18n import lang, t
 
 TIERS = {
@@ -23,7 +23,7 @@ TIERS = {
 }
 
 filters = current()
-units = data.units()
+units = units_of(filters)
 period = filters.period
 before_period = periods.previous_period(period)
 version = service_index.get_version()
@@ -38,7 +38,7 @@ if period.kind != "week":
     st.markdown(f":material/calendar_view_week: [{t('Xem bảng theo tuần', 'See the weekly board')} ({last_week.label(lang())})]({url_state.link('scoreboard', pk='week', period=last_week.key)})")
 
 now = data.kpi_counts(period.start, period.end, None, by_unit=True)
-before = data.kpi_counts(before_period.start, before_period.end, None, by_unit=True)
+before = data.kpi_counts(before_period.start, before_period.end, None, by_unit=True, restated=filters.restated)
 total = data.kpi_counts(period.start, period.end, None)
 if total["ratings"].sum() == 0 and total["received"].sum() == 0:
     st.info(t("Không có số liệu trong kỳ này. Hãy chọn kỳ khác.", "No data in this period. Pick another period."), icon=":material/event_busy:")
@@ -70,7 +70,8 @@ with cols[4]:
     st.caption(" · ".join(f"{b.label(lang())} ≥ {fmt_num(b.min, lang(), 0)}" for b in version.bands) + t(" điểm (cấu hình theo phiên bản)", " points (versioned configuration)"))
 
 # --- the table of every unit ---------------------------------------------------------------
-tier = url_state.segmented(st, t("Đơn vị", "Units"), list(TIERS), key="tier", default="all", format_func=lambda k: t(*TIERS[k]))
+tiers = [k for k in TIERS if k != "district" or (units["level"] == "district").any()]  # no districts since July 2025
+tier = url_state.segmented(st, t("Đơn vị", "Units"), tiers, key="tier", default="all", format_func=lambda k: t(*TIERS[k]))
 shown = board if tier == "all" else board[board["level"] == tier]
 groups = scoreboard.supported_groups(version)
 unit_level = {"department": t("Sở, ngành", "Department"), "district": t("Quận, huyện", "District"), "ward": t("Phường, xã", "Ward")}

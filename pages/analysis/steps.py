@@ -14,14 +14,14 @@ from domain import access
 from domain.steps import step_label
 from i18n.format import fmt_int
 from domain import units as unit_tree
-from ui import auth, data, stores, url_state
+from ui import auth, stores, url_state
 from ui import steps as step_ui
 from ui.downloads import Col, table
-from ui.filters import current
+from ui.filters import current, units_of
 from ui.i18n import lang, t
 
 filters = current()
-units = data.units()
+units = units_of(filters)
 period = filters.period
 names = dict(zip(units["code"], units["name"]))
 viewer = auth.current_viewer()
