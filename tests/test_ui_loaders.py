@@ -45,7 +45,7 @@ def test_each_viewer_scope_gets_its_own_answer_and_data_access_gets_the_viewer(t
     monkeypatch.setenv("DASHBOARD_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
     asked = []
 
-    def kpi_counts(engine, start, end, codes, by_unit, *, viewer):
+    def kpi_counts(engine, start, end, codes, by_unit, *, viewer, restated=False):
         asked.append((viewer.scope_key(), by_unit))
         return f"{viewer.scope_key()} {by_unit}"
 
