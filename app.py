@@ -53,7 +53,7 @@ try:
     prepare_database()
     viewer = auth.require_viewer()  # the sign-in screen, and the run stops there, until signed in
     navigation = st.navigation(pages_for(viewer))
-    units = data.units(data.db_key())
+    units = data.units()
     auth.sidebar(viewer, dict(zip(units["code"], units["name"])))
     refused = frame.out_of_scope_in_url(viewer)
     if refused is not None:

@@ -39,6 +39,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from domain.errors import UserFacingError
 from domain.access import ROLES, UNIT_LEVEL_OF_ROLE, Viewer
 from data_access.schema import accounts, units
 
@@ -49,8 +50,13 @@ USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,99}$")
 _hasher = PasswordHasher()
 
 
-class AccountError(ValueError):
-    """Invalid input for an account; the message says what to fix."""
+class AccountError(UserFacingError, ValueError):
+    """Invalid input for an account; the detail says what to fix (the command line prints
+    `Refused: <detail>`)."""
+
+    vi = "Không chấp nhận thông tin tài khoản. Chi tiết: "
+    en = "The account details were refused. Details: "
+    icon = ":material/person_off:"
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from sqlalchemy.engine import Engine
 from i18n.text import pick
 from data_access import queries
 from domain import access
+from domain.errors import UserFacingError
 from domain.access import Viewer
 from data_access.schema import commitment_updates, commitments, units
 
@@ -75,10 +76,12 @@ class Problem:
         return pick(lang, self.vi, self.en)
 
 
-class CommitmentError(ValueError):
+class CommitmentError(UserFacingError, ValueError):
+    """Invalid input for a commitment: every problem, each with its field and its text."""
+
     def __init__(self, problems: Sequence[Problem]):
         self.problems = list(problems)
-        super().__init__("; ".join(p.en for p in self.problems))
+        super().__init__(vi="; ".join(p.vi for p in self.problems), en="; ".join(p.en for p in self.problems))
 
     def messages(self, lang: str = "vi") -> list[str]:
         return [p.text(lang) for p in self.problems]

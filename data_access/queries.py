@@ -36,8 +36,11 @@ from data_access.schema import (
     ratings,
     surveys,
     targets,
+    unit_lineage,
     units,
 )
+from domain import units as unit_versions
+from metrics.restate import restate
 
 Codes = Sequence[str] | None
 # What a caller may group rating or dossier counts by, besides the period.
@@ -54,6 +57,14 @@ def load_units(engine: Engine) -> pd.DataFrame:
     with engine.connect() as connection:
         frame = pd.DataFrame(connection.execute(query).mappings().all(), columns=[c.name for c in units.columns])
     return frame
+
+
+def load_lineage(engine: Engine) -> pd.DataFrame:
+    """The crosswalk: old_code, new_code, effective_date, kind, whole, weight (public geography)."""
+    columns = ["old_code", "new_code", "effective_date", "kind", "whole", "weight"]
+    with engine.connect() as connection:
+        rows = connection.execute(select(*[unit_lineage.c[name] for name in columns]).order_by(unit_lineage.c.id)).all()
+    return pd.DataFrame(rows, columns=columns)
 
 
 def unit_tree(engine: Engine) -> pd.DataFrame:
@@ -168,8 +179,13 @@ def dossier_counts(engine: Engine, start: date, end: date, codes: Codes = None, 
     return access.fold_rows(_dossier_counts(engine, start, end, scope.codes, by, period_grain), scope.fold, DOSSIER_COUNTS)
 
 
-def backlog_counts(engine: Engine, days: Sequence[date], codes: Codes = None, by_unit: bool = False, *, viewer: Viewer) -> pd.DataFrame:
-    """Open and open-overdue dossiers at the end of each given day (a snapshot, not a sum over days)."""
+def backlog_counts(engine: Engine, days: Sequence[date], codes: Codes = None, by_unit: bool = False, *, viewer: Viewer, restated: bool = False) -> pd.DataFrame:
+    """Open and open-overdue dossiers at the end of each given day (a snapshot, not a sum over days);
+    `restated`: on today's units when the first day is before a reform."""
+    if restated and days:
+        frame = restated_counts(engine, min(days), codes, by_unit, ("period",), lambda wanted: backlog_counts(engine, days, wanted, True, viewer=viewer))
+        if frame is not None:
+            return frame
     scope = summary_scope(engine, viewer, codes)
     return access.fold_rows(_backlog_counts(engine, days, scope.codes, by_unit), scope.fold, BACKLOG_COUNTS)
 
@@ -190,12 +206,58 @@ def _backlog_counts(engine: Engine, days: Sequence[date], codes: Codes, by_unit:
     return frame
 
 
-def kpi_counts(engine: Engine, start: date, end: date, codes: Codes = None, by_unit: bool = False, *, viewer: Viewer) -> pd.DataFrame:
+# --- history restated on today's units ----------------------------------------------------
+# A period before a reform holds facts of the former units. "Restated" counts move them along
+# the crosswalk (domain.units.restatement) onto the units they went into, so a current unit
+# has a history back to the start of the data. The frame's attrs["restated"] says how:
+# None (nothing moved), "exact" (whole units only) or "approximate" (some split unit's share).
+
+
+def _moves(engine: Engine, start: date) -> pd.DataFrame | None:
+    """The moves that apply to a period starting on `start` (None when no reform came after)."""
+    lineage = load_lineage(engine)
+    if lineage.empty or start >= pd.Timestamp(lineage["effective_date"].max()).date():
+        return None
+    return unit_versions.restatement(load_units(engine), lineage)
+
+
+def restated_counts(engine: Engine, start: date, codes: Codes, by_unit: bool, keys: Sequence[str], count_by_unit) -> pd.DataFrame | None:
+    """`count_by_unit(codes)` (per-unit counts) read for `codes` and their former units, moved
+    onto `codes` (every current unit when None); totals unless `by_unit`. None: no move applies."""
+    moves = _moves(engine, start)
+    if moves is None:
+        return None
+    if codes is not None:
+        moves = moves[moves["new_code"].isin(list(codes))]
+    wanted = None if codes is None else tuple(sorted(set(codes) | set(moves["old_code"])))
+    moved_rows = count_by_unit(wanted)
+    frame = restate(moved_rows, moves)
+    if codes is not None:
+        frame = frame[frame["unit_code"].isin(list(codes))]
+    touched = moves["old_code"].isin(moved_rows["unit_code"])
+    how = None if not touched.any() else ("exact" if moves.loc[touched, "exact"].all() else "approximate")
+    counts = [c for c in frame.columns if c not in ("unit_code", "exact", *keys)]
+    frame = frame.drop(columns="exact")
+    if not by_unit:
+        frame = frame.groupby(list(keys), as_index=False)[counts].sum() if keys else frame[counts].sum().to_frame().T
+    for name in counts:
+        frame[name] = frame[name].round().astype("int64")
+    frame = frame.reset_index(drop=True)
+    frame.attrs["restated"] = how
+    return frame
+
+
+def kpi_counts(engine: Engine, start: date, end: date, codes: Codes = None, by_unit: bool = False, *, viewer: Viewer, restated: bool = False) -> pd.DataFrame:
     """Every count the KPI catalog needs, for the period: one row, or one row per unit.
 
     The backlog is the snapshot at the period's last day. Units with no row in one source
     get zeros there; a KPI whose denominator is zero reads as "no data", not as 0.
+    `restated`: on today's units (see above) when the period starts before a reform.
     """
+    if restated:
+        frame = restated_counts(engine, start, codes, by_unit, (), lambda wanted: kpi_counts(engine, start, end, wanted, True, viewer=viewer))
+        if frame is not None:
+            return frame
     scope = summary_scope(engine, viewer, codes)
     codes = scope.codes
     by = ["unit_code"] if by_unit else []
@@ -213,8 +275,22 @@ def kpi_counts(engine: Engine, start: date, end: date, codes: Codes = None, by_u
     return frame
 
 
-def flow_counts_by_period(engine: Engine, start: date, end: date, grain: str, codes: Codes = None, *, viewer: Viewer) -> pd.DataFrame:
-    """Rating and dossier counts per day or month (`grain` "day" or "month") in the period."""
+def flow_counts_by_period(engine: Engine, start: date, end: date, grain: str, codes: Codes = None, *, viewer: Viewer, restated: bool = False) -> pd.DataFrame:
+    """Rating and dossier counts per day or month (`grain` "day" or "month") in the period;
+    `restated`: on today's units when the period starts before a reform."""
+    if restated:
+        def by_unit(wanted):
+            scoped = summary_scope(engine, viewer, wanted).codes
+            rating = _rating_counts(engine, start, end, scoped, ("unit_code",), grain)
+            dossier = _dossier_counts(engine, start, end, scoped, ("unit_code",), grain)
+            return rating.merge(dossier, on=["period", "unit_code"], how="outer").fillna(0)
+
+        frame = restated_counts(engine, start, codes, False, ("period",), by_unit)
+        if frame is not None:
+            how = frame.attrs["restated"]
+            frame = frame.sort_values("period").reset_index(drop=True)
+            frame.attrs["restated"] = how
+            return frame
     codes = summary_scope(engine, viewer, codes).codes  # totals: nothing to fold
     rating = _rating_counts(engine, start, end, codes, period_grain=grain)
     dossier = _dossier_counts(engine, start, end, codes, period_grain=grain)

@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 
 from data_access import queries
 from domain.access import Viewer
+from domain.errors import UserFacingError
 from data_access.db import PROJECT_ROOT
 from data_access.schema import dossier_steps, dossiers, officers, procedures, step_reminders
 from domain.steps import step_label
@@ -77,8 +78,10 @@ def email_sender_from_secrets(path=None) -> EmailSender | None:
     )
 
 
-class NotRemindable(ValueError):
+class NotRemindable(UserFacingError, ValueError):
     """The step is not open past its due time (or has no officer to remind)."""
+
+    icon = ":material/notifications_off:"
 
 
 def _late_step(engine: Engine, step_id: int) -> dict | None:
@@ -119,12 +122,12 @@ def send_reminder(engine: Engine, step_id: int, sender: Sender, *, viewer: Viewe
     now = now or datetime.now()
     step = _late_step(engine, step_id)
     if step is None:
-        raise NotRemindable(f"step {step_id} does not exist")
+        raise NotRemindable(vi=f"Không có bước xử lý số {step_id}.", en=f"Step {step_id} does not exist.")
     queries.detail_codes(engine, viewer, [step["unit_code"]])  # raises OutOfScope
     if step["finished_at"] is not None or step["due_at"] is None or pd.Timestamp(step["due_at"]) >= pd.Timestamp(now):
-        raise NotRemindable("the step is not open past its due time")
+        raise NotRemindable(vi="Bước này không còn quá hạn (đã xong hoặc chưa đến hạn): không nhắc.", en="The step is not open past its due time: no reminder.")
     if not step["officer_code"]:
-        raise NotRemindable("the step has no officer to remind")
+        raise NotRemindable(vi="Bước này chưa có cán bộ xử lý để nhắc.", en="The step has no officer to remind.")
     days_late = int((pd.Timestamp(now) - pd.Timestamp(step["due_at"])).total_seconds() // 86400)
     by_name = viewer.display_name or viewer.username
     subject, body = reminder_text(step, by_name, days_late, lang)

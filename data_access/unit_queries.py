@@ -71,14 +71,26 @@ def _ints(frame: pd.DataFrame, names) -> pd.DataFrame:
 # --- counts per unit (or channel, field) and period, from the summaries ---------------------
 
 
-def flow_counts(engine: Engine, start: date, end: date, grain: str, codes: Codes | None, by: Sequence[str] = ("unit_code",), source: str = "both", *, viewer: Viewer) -> pd.DataFrame:
+def flow_counts(engine: Engine, start: date, end: date, grain: str, codes: Codes | None, by: Sequence[str] = ("unit_code",), source: str = "both", *, viewer: Viewer, restated: bool = False) -> pd.DataFrame:
     """Rating and/or dossier counts per `grain` ("day" or "month") and `by` keys.
 
     `by` may hold unit_code and channel (ratings and dossiers name channels differently, so a
     channel split reads one source), or field_code (dossiers only). `source`: "ratings",
-    "dossiers" or "both" (both only when `by` is unit_code alone).
+    "dossiers" or "both" (both only when `by` is unit_code alone). `restated`: periods before
+    a reform read on today's units (queries.restated_counts).
     """
     by = list(by)
+    if restated:
+        keys = ("period", *[b for b in by if b != "unit_code"])
+        frame = queries.restated_counts(
+            engine, start, codes, "unit_code" in by, keys,
+            lambda wanted: flow_counts(engine, start, end, grain, wanted, ("unit_code", *keys[1:]), source, viewer=viewer),
+        )
+        if frame is not None:
+            how = frame.attrs["restated"]
+            frame = frame.sort_values(["period", *by]).reset_index(drop=True)
+            frame.attrs["restated"] = how
+            return frame
     scope = queries.summary_scope(engine, viewer, codes)
     parts = []
     if source in ("ratings", "both"):

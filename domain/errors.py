@@ -4,6 +4,12 @@ Each error carries its Vietnamese and English text and an icon; the frame (app.p
 ui/frame.py `show_error`) shows any that reaches it, in the reader's language, once.
 `detail` is the technical part (a driver's message, a path), shown after the text as plain
 text and kept as `str(error)` for logs and tests; `hint` (vi, en) says what to do next.
+
+The text comes as class attributes (a fixed refusal: `DatabaseUnavailable`, `BriefingError`,
+`AccountError`, `DownloadRefused`) or per raise as `vi=`/`en=` (`NotRemindable`,
+`CommitmentError`'s problems, `SchemaOutdated`); a command line prints `str(error)`, which is
+the detail when there is one. `ingest.FileRejected` is written in the reader's language where
+it is raised (the reading runs in a worker told the language): both texts are that message.
 """
 
 from __future__ import annotations

@@ -42,10 +42,14 @@ def children(units: pd.DataFrame, code: str, levels: tuple[str, ...] | None = No
 _NUMBER = re.compile(r"\d+")
 
 
+def natural_key(name: str) -> str:
+    """"Quận 2" before "Quận 10": the name with its numbers padded."""
+    return _NUMBER.sub(lambda m: m.group(0).zfill(4), str(name))
+
+
 def _name_sort_key(names: pd.Series) -> pd.Series:
-    # "Quận 2" before "Quận 10": pad the numbers in names for a natural order.
     # A plain list, not .str.replace: a Python callable over Arrow-backed strings is slow.
-    return pd.Series([_NUMBER.sub(lambda m: m.group(0).zfill(4), str(n)) for n in names.tolist()], index=names.index)
+    return pd.Series([natural_key(n) for n in names.tolist()], index=names.index)
 
 
 def parent_links(units: pd.DataFrame) -> dict:
@@ -108,3 +112,82 @@ def roll_up(counts_by_unit: pd.DataFrame, units: pd.DataFrame, parent_code: str)
 def name_of(units: pd.DataFrame, code: str) -> str:
     match = units.loc[units["code"] == code, "name"]
     return str(match.iloc[0]) if len(match) else code
+
+
+# --- versions: which units are in force, and how former units restate onto today's ------
+
+
+def in_force(units: pd.DataFrame, day: date) -> pd.DataFrame:
+    """The unit versions in force on `day` (null bounds are open)."""
+    start, end, moment = pd.to_datetime(units["valid_from"]), pd.to_datetime(units["valid_to"]), pd.Timestamp(day)
+    keep = (start.isna() | (start <= moment)) & (end.isna() | (end >= moment))
+    return units[keep.to_numpy()]
+
+
+def home_city(units: pd.DataFrame) -> str | None:
+    """The province the dashboard serves: the root still in force (merged provinces have ended)."""
+    roots = units[units["parent_code"].isna()]
+    current = roots[roots["valid_to"].isna()] if "valid_to" in roots else roots
+    chosen = current if len(current) else roots
+    return str(chosen["code"].iloc[0]) if len(chosen) else None
+
+
+def restatement(units: pd.DataFrame, lineage: pd.DataFrame) -> pd.DataFrame:
+    """How each former unit's counts move onto the units it went into.
+
+    One row per link: old_code, new_code, weight, exact. A whole link moves everything
+    (weight 1, exact). A unit split in parts moves the share the city gave as the link's
+    weight, else the new unit's share of the official area of all the units it went into;
+    either way the restated figure is approximate.
+    """
+    if lineage.empty:
+        return pd.DataFrame(columns=["old_code", "new_code", "weight", "exact"])
+    links = lineage[["old_code", "new_code", "whole", "weight"]].copy()
+    area = dict(zip(units["code"], pd.to_numeric(units.get("area_km2", pd.Series(dtype=float)), errors="coerce")))
+    links["area"] = links["new_code"].map(area).astype(float)
+    links["share"] = links["area"] / links.groupby("old_code")["area"].transform("sum")
+    links["parts"] = links.groupby("old_code")["new_code"].transform("count")
+    given = pd.to_numeric(links["weight"], errors="coerce")
+    fallback = links["share"].fillna(1.0 / links["parts"])  # no area known: equal parts
+    whole = links["whole"].astype(bool) & (links["parts"] == 1)
+    links["weight"] = given.where(given.notna(), fallback).where(~whole, 1.0)
+    links["exact"] = whole
+    return links[["old_code", "new_code", "weight", "exact"]].reset_index(drop=True)
+
+
+def former_areas(units: pd.DataFrame, lineage: pd.DataFrame) -> pd.DataFrame:
+    """For each unit that former units went into: the former district and former province
+    most of it came from (by the restatement weights of its former wards).
+
+    Groupings above the ward for a two-tier city ("Bình Dương cũ", "Quận 1 cũ"), derived from
+    the crosswalk alone. Columns: code, district_code, province_code.
+    """
+    moves = restatement(units, lineage)
+    parent_of = parent_links(units)
+    level = dict(zip(units["code"], units["level"]))
+    # The former commune-level units: leaves of the tree (a district with no wards, as Côn
+    # Đảo was, is its own leaf and its own district).
+    has_children = set(parent_of.values())
+    leaves = moves["old_code"].map(lambda c: c not in has_children and level.get(c) in ("ward", "district"))
+    wards = moves[leaves].copy()
+    if wards.empty:
+        return pd.DataFrame(columns=["code", "district_code", "province_code"])
+    wards["district_code"] = [c if level[c] == "district" else parent_of[c] for c in wards["old_code"]]
+    share = wards.groupby(["new_code", "district_code"], as_index=False)["weight"].sum()
+    main = share.sort_values(["new_code", "weight", "district_code"], ascending=[True, False, True]).drop_duplicates("new_code")
+    main["province_code"] = [ancestors(units, d, parent_of)[0] if d in parent_of else None for d in main["district_code"]]
+    return main.rename(columns={"new_code": "code"})[["code", "district_code", "province_code"]].reset_index(drop=True)
+
+
+AREA_PREFIX = "area:"  # a scope grouping today's units by where they came from: "area:74"
+
+
+def area_members(units: pd.DataFrame, lineage: pd.DataFrame, in_force_codes) -> dict[str, tuple[str, ...]]:
+    """Former province or district code -> the units in force that mostly came from it."""
+    found = former_areas(units, lineage)
+    found = found[found["code"].isin(set(in_force_codes))]
+    members: dict[str, tuple[str, ...]] = {}
+    for column in ("province_code", "district_code"):
+        for code, group in found.groupby(column)["code"]:
+            members[code] = tuple(sorted(group))
+    return members

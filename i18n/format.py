@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 
+from i18n.text import pick
+
 DASH = "—"
 
 
@@ -71,8 +73,13 @@ def fmt_delta_pct_points(x, lang: str = "vi", decimals: int = 1) -> str:
         return DASH
     text = fmt_num(abs(points), lang, decimals)
     sign = "" if round(abs(points), int(decimals)) == 0 else ("+" if points > 0 else "-")
-    unit = "pp" if lang == "en" else "điểm phần trăm"
+    unit = pick(lang, "điểm phần trăm", "pp")
     return f"{sign}{text} {unit}"
+
+
+def plot_separators(lang: str = "vi") -> str:
+    """Plotly's `separators` (decimal mark, then thousands mark) for the language."""
+    return pick(lang, ",.", ".,")
 
 
 def fmt_date(d, lang: str = "vi") -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from domain.errors import UserFacingError
 from i18n.text import pick
 
 MAPPING_PATH = Path(__file__).resolve().parent / "mapping.toml"
@@ -37,8 +38,17 @@ COLUMN_LENGTHS = {
 EVENT_COLUMNS = {"started_at", "rated_at", "received_at", "finished_at", "returned_at", "updated_at", "apology_issued_at", "closed_at"}
 
 
-class FileRejected(ValueError):
-    """The file as a whole cannot be imported; `str(error)` says why and what to do."""
+class FileRejected(UserFacingError, ValueError):
+    """The file as a whole cannot be imported; the message says why and what to do.
+
+    The reading runs in a worker process told the reader's language, so each message is
+    written in it already (`pick(lang, vi, en)` where it is raised): `str(error)` and
+    `text()` both give that message."""
+
+    icon = ":material/block:"
+
+    def __init__(self, message: str):
+        super().__init__(vi=message, en=message)
 
 
 # --- mapping --------------------------------------------------------------------------------

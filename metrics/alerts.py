@@ -27,6 +27,7 @@ import pandas as pd
 from scipy import stats
 
 from i18n.format import fmt_int, fmt_num, fmt_pct
+from i18n.text import pick
 from metrics import kpis as _kpis
 from metrics.periods import Period, previous_period
 
@@ -180,7 +181,7 @@ def sentence(alert, lang: str = "vi", unit_name: str | None = None, target: floa
     if a["kind"] == "backlog_growth":
         vol = a.get("volume")
         vol_txt = "" if vol is None or (isinstance(vol, float) and math.isnan(vol)) else (
-            f" (of {fmt_int(vol, lang)} open dossiers)" if en else f" (trên {fmt_int(vol, lang)} hồ sơ đang giải quyết)"
+            pick(lang, f" (trên {fmt_int(vol, lang)} hồ sơ đang giải quyết)", f" (of {fmt_int(vol, lang)} open dossiers)")
         )
         if en:
             return (f"{name}: open overdue dossiers rose from {fmt_int(a['baseline'], lang)} "

@@ -29,6 +29,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from i18n.text import pick
+
 PeriodKind = Literal[
     "day", "week", "month", "quarter", "half", "nine_months", "year", "custom", "reporting_month"
 ]
@@ -51,30 +53,29 @@ class Period:
 
     def label(self, lang: str = "vi") -> str:
         """Short label: "Tháng 10/2026", "Quý 3/2026", "6 tháng đầu năm 2026", ..."""
-        en = lang == "en"
         s, e = self.start, self.end
         if self.kind == "month":
-            return f"{_EN_MONTHS[s.month]} {s.year}" if en else f"Tháng {s.month}/{s.year}"
+            return pick(lang, f"Tháng {s.month}/{s.year}", f"{_EN_MONTHS[s.month]} {s.year}")
         if self.kind == "quarter":
             q = (s.month - 1) // 3 + 1
-            return f"Q{q} {s.year}" if en else f"Quý {q}/{s.year}"
+            return pick(lang, f"Quý {q}/{s.year}", f"Q{q} {s.year}")
         if self.kind == "half":
             if s.month == 1:
-                return f"H1 {s.year} (Jan–Jun)" if en else f"6 tháng đầu năm {s.year}"
-            return f"H2 {s.year} (Jul–Dec)" if en else f"6 tháng cuối năm {s.year}"
+                return pick(lang, f"6 tháng đầu năm {s.year}", f"H1 {s.year} (Jan–Jun)")
+            return pick(lang, f"6 tháng cuối năm {s.year}", f"H2 {s.year} (Jul–Dec)")
         if self.kind == "nine_months":
-            return f"9 months {s.year} (Jan–Sep)" if en else f"9 tháng {s.year}"
+            return pick(lang, f"9 tháng {s.year}", f"9 months {s.year} (Jan–Sep)")
         if self.kind == "year":
-            return f"Year {s.year}" if en else f"Năm {s.year}"
+            return pick(lang, f"Năm {s.year}", f"Year {s.year}")
         if self.kind == "reporting_month":
             if s.year == e.year:
                 span = f"{s.day:02d}/{s.month:02d}–{e.day:02d}/{e.month:02d}/{e.year}"
             else:
                 span = f"{_dmy(s)}–{_dmy(e)}"
-            return f"{span} (reporting month)" if en else f"{span} (kỳ báo cáo)"
+            return pick(lang, f"{span} (kỳ báo cáo)", f"{span} (reporting month)")
         if self.kind == "week":
             iso = s.isocalendar()
-            return f"Week {iso.week}/{iso.year}" if en else f"Tuần {iso.week}/{iso.year}"
+            return pick(lang, f"Tuần {iso.week}/{iso.year}", f"Week {iso.week}/{iso.year}")
         if self.kind == "day":
             return _dmy(s)
         return f"{_dmy(s)}–{_dmy(e)}"

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from i18n.text import pick
 from metrics import kpis as _kpis
 
 def _arr(x) -> np.ndarray:
@@ -351,4 +352,4 @@ def weak_rule_text(kpi, lang: str = "vi", min_volume: int = MIN_VOLUME) -> str:
 def weak_reason_words(reason, lang: str = "vi") -> str:
     words = {"below_target": ("Chưa đạt mục tiêu", "Misses its target"),
              "worse_than_overall": ("Kém hơn mức chung", "Worse than overall")}
-    return words[reason][1 if lang == "en" else 0] if reason in words else ""
+    return pick(lang, *words[reason]) if reason in words else ""

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from i18n.text import pick
+
 from metrics import kpis, periods
 from metrics import service_index as si
 
@@ -85,7 +87,7 @@ def band_counts(board: pd.DataFrame, version=None, lang: str = "vi") -> list[tup
     out = [(b.label(lang), int((board["band"] == b.id).sum())) for b in v.bands]
     missing = int(board["band"].isna().sum())
     if missing:
-        out.append(("Chưa có số liệu" if lang != "en" else "No data", missing))
+        out.append((pick(lang, "Chưa có số liệu", "No data"), missing))
     return out
 
 

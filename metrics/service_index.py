@@ -268,7 +268,7 @@ def index_breakdown(row, version=None, lang: str = "vi") -> pd.DataFrame:
                          rate=row.get(f"{g.id}_rate", np.nan), points=pts,
                          max=row.get(f"{g.id}_max", np.nan) if g.supported else np.nan))
         for c in g.components:
-            rows.append(dict(group=f"{g.id}.{c.id}", label=c.label_en if lang == "en" else c.label_vi, note="",
+            rows.append(dict(group=f"{g.id}.{c.id}", label=pick(lang, c.label_vi, c.label_en), note="",
                              numerator=row.get(f"{g.id}_{c.id}_numerator", np.nan),
                              denominator=row.get(f"{g.id}_{c.id}_denominator", np.nan),
                              rate=row.get(f"{g.id}_{c.id}_rate", np.nan), points=np.nan, max=np.nan))

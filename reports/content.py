@@ -29,10 +29,12 @@ from data_access import commitments as commitment_store
 from data_access import queries
 from domain import access
 from domain.access import Viewer
+from domain.errors import UserFacingError
 from i18n.format import fmt_int, fmt_num
 from metrics import alerts as alert_rules
 from metrics import kpis, ranking, scoreboard, service_index
 from domain import units as unit_tree
+from domain.units import AREA_PREFIX
 from metrics.periods import Period, previous_period, same_period_last_year
 from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame, trend_grain
 
@@ -44,8 +46,12 @@ KEY_FIGURE_KPIS = ["satisfaction_rate", "on_time_rate", "open_overdue", "apology
 WEEK_BOARD_UNITS = 12  # the lowest scores of the week shown on the slide
 
 
-class BriefingError(ValueError):
-    """The scope or period cannot make a briefing; the message says why."""
+class BriefingError(UserFacingError, ValueError):
+    """The scope or period cannot make a briefing; the detail says why (the command line
+    prints `error: <detail>`)."""
+
+    vi = "Không tạo được nội dung họp. Chi tiết: "
+    en = "The briefing cannot be made. Details: "
 
 
 # --- the content ---------------------------------------------------------------------------
@@ -228,9 +234,24 @@ def load_boundaries(engine: Engine, codes) -> tuple[object, str]:
 def resolve_scope(units: pd.DataFrame, scope_code: str) -> pd.Series:
     match = units[units["code"] == str(scope_code)]
     if match.empty:
-        known = ", ".join(units.loc[units["level"].isin(["city", "district"]), "code"].astype(str).head(8))
+        known = ", ".join(units.loc[units["level"].isin(["city", "district", "ward"]), "code"].astype(str).head(8))
         raise BriefingError(f"Unknown scope code {scope_code!r} (e.g. {known}, …)")
     return match.iloc[0]
+
+
+def _after_reform(engine: Engine, period: Period) -> bool:
+    """Is the period on units formed by the latest reform (so earlier figures are restated)?"""
+    days = queries.load_lineage(engine)["effective_date"]
+    return bool(len(days)) and period.end >= pd.Timestamp(days.max()).date()
+
+
+def _area(engine: Engine, all_units: pd.DataFrame, units: pd.DataFrame, scope_code: str) -> tuple[str, ...]:
+    """The units in force of area `area:CODE` (domain.units.area_members); BriefingError if none."""
+    code = scope_code[len(AREA_PREFIX):]
+    members = unit_tree.area_members(all_units, queries.load_lineage(engine), units["code"]).get(code)
+    if not members:
+        raise BriefingError(f"Unknown area {scope_code!r}: no unit of the period came from {code!r}")
+    return members
 
 
 def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = "vi", compare_mode: str = "prev",
@@ -240,21 +261,37 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
     command line passes access.SYSTEM). Raises BriefingError, or OutOfScope when the scope is
     not one of the viewer's own units."""
     report = progress or (lambda fraction, message: None)
-    units = queries.load_units(engine)
+    # The units of the period (today's two-tier units from July 2025, the former districts and
+    # wards before); a comparison or trend reaching before a reform is restated onto them.
+    all_units = queries.load_units(engine)
+    units = unit_tree.in_force(all_units, period.end)
     if units.empty:
         raise BriefingError("The database holds no units")
-    scope = resolve_scope(units, scope_code)
-    scope_code = str(scope["code"])
-    access.require_unit(viewer, units, scope_code)
-    is_city = pd.isna(scope["parent_code"])
-    codes = None if is_city else unit_tree.subtree_codes(units, scope_code)
+    restated = _after_reform(engine, period)
+    names = dict(zip(all_units["code"], all_units["name"]))
+    area = _area(engine, all_units, units, scope_code) if str(scope_code).startswith(AREA_PREFIX) else None
+    if area is not None:  # an area of today's units: its members, each the viewer's own
+        members, is_city = area, False
+        for member in members:
+            access.require_unit(viewer, units, member)
+        codes, scope_level = members, "area"
+        children = units[units["code"].isin(members)]
+        roll_parent = unit_tree.home_city(units)
+        scope_name = f"{pick(lang, 'Khu vực', 'Area')} {names.get(scope_code[len(AREA_PREFIX):], scope_code)} ({pick(lang, 'cũ', 'former')})"
+    else:
+        scope = resolve_scope(units, scope_code)
+        scope_code, scope_level = str(scope["code"]), str(scope["level"])
+        access.require_unit(viewer, units, scope_code)
+        is_city = pd.isna(scope["parent_code"])
+        codes = None if is_city else unit_tree.subtree_codes(units, scope_code)
+        children, roll_parent = _child_units(units, scope_code), scope_code
+        scope_name = pick(lang, "Toàn thành phố", "Whole city") + f" ({names[scope_code]})" if is_city else names[scope_code]
     compare = previous_period(period) if compare_mode == "prev" else same_period_last_year(period)
     meeting_date = meeting_date or date.today()
-    names = dict(zip(units["code"], units["name"]))
     report(0.05, pick(lang, "Đang tính các chỉ số", "Computing the KPIs"))
 
     now = queries.kpi_counts(engine, period.start, period.end, codes, False, viewer=viewer)
-    before = queries.kpi_counts(engine, compare.start, compare.end, codes, False, viewer=viewer)
+    before = queries.kpi_counts(engine, compare.start, compare.end, codes, False, viewer=viewer, restated=restated)
     targets = queries.load_targets(engine, period.end)
     figures = _figures(now, before, targets, scope_code, lang)
     focus_id = weakest_kpi(figures)
@@ -262,8 +299,7 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
 
     report(0.2, pick(lang, "Đang xếp hạng đơn vị", "Ranking units"))
     by_unit = queries.kpi_counts(engine, period.start, period.end, codes, True, viewer=viewer)
-    children = _child_units(units, scope_code)
-    grouped = unit_tree.roll_up(by_unit, units, scope_code) if len(children) else by_unit.iloc[0:0]
+    grouped = unit_tree.roll_up(by_unit, units, roll_parent) if len(children) else by_unit.iloc[0:0]
     grouped = grouped[grouped["unit_code"].isin(children["code"])]
     ranked = ranking.rank_units(grouped, focus, method=ranking.DEFAULT_METHOD) if len(grouped) else pd.DataFrame(columns=ranking.RANK_COLUMNS)
     marked = ranking.mark_weak(ranked, focus, targets)
@@ -278,16 +314,16 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
     report(0.35, pick(lang, "Đang dựng xu hướng", "Building the trend"))
     grain = trend_grain(period)
     buckets = buckets_for(period, grain, TREND_PERIODS)
-    flows = queries.flow_counts_by_period(engine, buckets[0].start, buckets[-1].end, SOURCE_GRAIN[grain], codes, viewer=viewer)
-    backlog = queries.backlog_counts(engine, [b.end for b in buckets], codes, viewer=viewer)
+    flows = queries.flow_counts_by_period(engine, buckets[0].start, buckets[-1].end, SOURCE_GRAIN[grain], codes, viewer=viewer, restated=restated)
+    backlog = queries.backlog_counts(engine, [b.end for b in buckets], codes, viewer=viewer, restated=restated)
     trend = trend_frame(buckets, flows, backlog, grain, lang)
     trend = pd.DataFrame({"label": trend["label"], "value": kpis.value(trend, focus).to_numpy(), "volume": kpis.volume(trend, focus).to_numpy()})
     focus_target = kpis.target_for(targets, focus_id, scope_code)
 
     report(0.5, pick(lang, "Đang dò cảnh báo", "Scanning for alerts"))
     found = alert_rules.scan_alerts(
-        lambda s, e, c, b: queries.kpi_counts(engine, s, e, c, b, viewer=viewer),
-        lambda days, c, b: queries.backlog_counts(engine, list(days), c, b, viewer=viewer),
+        lambda s, e, c, b: queries.kpi_counts(engine, s, e, c, b, viewer=viewer, restated=restated),
+        lambda days, c, b: queries.backlog_counts(engine, list(days), c, b, viewer=viewer, restated=restated),
         period,
         codes,
     )
@@ -322,10 +358,9 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
     elif boundaries is None and len(children):
         note = pick(lang, "Chưa có ranh giới: đơn vị vẽ theo tọa độ tâm.", "No boundaries stored: units drawn at their centroids.")
 
-    children_label = pick(lang, "quận/huyện", "districts") if is_city else pick(lang, "phường/xã", "wards")
+    children_label = pick(lang, "quận/huyện", "districts") if (children["level"] == "district").any() else pick(lang, "phường/xã", "wards")
     return Briefing(
-        scope_code=scope_code, scope_name=pick(lang, "Toàn thành phố", "Whole city") + f" ({names[scope_code]})" if is_city else names[scope_code],
-        scope_level=str(scope["level"]), is_city=bool(is_city), period=period, compare=compare, lang=lang,
+        scope_code=scope_code, scope_name=scope_name, scope_level=scope_level, is_city=bool(is_city), period=period, compare=compare, lang=lang,
         meeting_date=meeting_date, kpis=figures, focus_kpi=focus_id, children_label=children_label,
         units_values=units_values, bottom=bottom, trend=trend, trend_target=focus_target[0] if focus_target else None,
         alerts=flagged, alert_count=len(found), commitments=due, commitments_since=due.attrs.get("since"),

@@ -20,14 +20,15 @@ APP = str(REPO_ROOT / "app.py")
 
 
 def district_counts(url: str, start: str, end: str) -> dict[str, tuple[str, int, int]]:
-    """name -> (code, satisfied, ratings) per district: its own office plus its wards."""
+    """name -> (code, satisfied, ratings) per district of the city (not the former provinces'):
+    its own office plus its wards."""
     with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
         rows = db.execute(
             """
             select d.code, d.name, sum(r.level in (1, 2)), count(*)
             from ratings r join units u on u.code = r.unit_code
             join units d on d.code = case when u.level = 'district' then u.code else u.parent_code end
-            where d.level = 'district' and date(r.rated_at) between ? and ?
+            where d.level = 'district' and d.parent_code = '79' and date(r.rated_at) between ? and ?
             group by d.code, d.name
             """,
             (start, end),
@@ -40,17 +41,25 @@ def rankings_table(method: str = "wilson"):
     at.run()
     at.switch_page("pages/analysis/rankings.py")
     at.run()
+    # Districts rank in a month of the former layout (the district tier ended on 30 June 2025).
+    at.query_params["period"] = RANKED_MONTH
+    at.query_params["layout"] = "then"
+    at.query_params["level"] = "districts"
     at.query_params["method"] = method
     at.run()
     assert not at.exception
     return at.dataframe[0].value
 
 
+RANKED_MONTH = "2025-05"
+
+
 @pytest.fixture
 def october(demo_db_env):
-    with sqlite3.connect(demo_db_env.removeprefix("sqlite:///")) as db:
-        last = date.fromisoformat(db.execute("select max(day) from rating_daily").fetchone()[0])
-    return district_counts(demo_db_env, last.replace(day=1).isoformat(), last.isoformat())
+    """The districts' counts in RANKED_MONTH (named for the month it used before the reform)."""
+    counts = district_counts(demo_db_env, "2025-05-01", "2025-05-31")
+    assert len(counts) >= 15  # of the 22 districts, those with ratings that month
+    return counts
 
 
 def test_wilson_bounds_and_order_match_scipy(october):

@@ -241,7 +241,7 @@ def test_panel_shows_where_a_survey_covers_the_scope_with_the_device_figure_of_t
     from i18n.format import fmt_pct
 
     with sqlite3.connect(demo_db_env.removeprefix("sqlite:///")) as db:
-        district = db.execute("select code from units where level = 'district' order by code limit 1").fetchone()[0]
+        district = db.execute("select code from units where level = 'district' and parent_code = '79' order by code limit 1").fetchone()[0]
         ward = db.execute("select code from units where parent_code = ? order by code limit 1", [district]).fetchone()[0]
         wards = [r[0] for r in db.execute("select code from units where parent_code = ?", [district])]
         value = db.execute("select value from surveys where unit_code = ? and period = '2025'", [district]).fetchone()[0]

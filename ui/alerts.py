@@ -19,12 +19,12 @@ from ui.i18n import lang, t
 SEVERITY_ICON = {"high": ":material/error:", "medium": ":material/warning:"}
 
 
-def find_alerts(period: Period, codes: tuple[str, ...] | None) -> pd.DataFrame:
-    """Alerts of every unit in `codes` (None: the whole city), most severe first."""
-    key = data.db_key()
+def find_alerts(period: Period, codes: tuple[str, ...] | None, restated: bool = False) -> pd.DataFrame:
+    """Alerts of every unit in `codes` (None: the whole city), most severe first; `restated`:
+    the baseline periods before a reform read on today's units."""
     return alert_rules.scan_alerts(
-        lambda start, end, scope, by_unit: data.kpi_counts(key, start, end, scope, by_unit),
-        lambda days, scope, by_unit: data.backlog_counts(key, tuple(days), scope, by_unit),
+        lambda start, end, scope, by_unit: data.kpi_counts(start, end, scope, by_unit=by_unit, restated=restated),
+        lambda days, scope, by_unit: data.backlog_counts(tuple(days), scope, by_unit=by_unit, restated=restated),
         period,
         codes,
     )

@@ -8,6 +8,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from i18n.format import fmt_date, plot_separators
+from i18n.text import pick
 from metrics import kpis
 
 FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=14)
@@ -18,11 +20,13 @@ def axis_format(kpi: kpis.Kpi) -> dict:
     return dict(tickformat=kpi.d3format)
 
 
-def trend_figure(series: dict[str, pd.DataFrame], kpi: kpis.Kpi, lang: str, target: float | None = None, height: int = 320) -> go.Figure:
+def trend_figure(series: dict[str, pd.DataFrame], kpi: kpis.Kpi, lang: str, target: float | None = None, height: int = 320,
+                 reforms: tuple = ()) -> go.Figure:
     """One line per named series; each frame has `period`, `value`, `volume` and `label` columns.
 
     The volume shows in the hover, so a rate on three ratings is never read like one on
-    three thousand.
+    three thousand. `reforms`: days the units were reorganised (ui.data.reform_days), each
+    marked by a line where the periods cross it.
     """
     figure = go.Figure()
     volume_word = kpi.volume_noun(lang)
@@ -43,8 +47,11 @@ def trend_figure(series: dict[str, pd.DataFrame], kpi: kpis.Kpi, lang: str, targ
         figure.add_hline(y=target, line=dict(color="#2a9d8f", dash="dash", width=2))
         figure.add_annotation(
             xref="paper", x=1.0, xanchor="left", y=target, yanchor="middle", showarrow=False, align="left",
-            text=("Target<br>" if lang == "en" else "Mục tiêu<br>") + kpis.format_value(target, kpi, lang), font=dict(color="#1b6f65"),
+            text=pick(lang, "Mục tiêu<br>", "Target<br>") + kpis.format_value(target, kpi, lang), font=dict(color="#1b6f65"),
         )
+    first = next(iter(series.values()), None)
+    for day in reforms:
+        _mark_reform(figure, first, day, lang)
     figure.update_layout(
         height=height,
         margin=dict(l=10, r=80 if target is not None else 10, t=40, b=10),
@@ -53,9 +60,27 @@ def trend_figure(series: dict[str, pd.DataFrame], kpi: kpis.Kpi, lang: str, targ
         yaxis=dict(title=None, separatethousands=True, **axis_format(kpi)),
         xaxis=dict(title=None, type="category", tickangle=-45, automargin=True),
         hovermode="x unified",
-        separators=",." if lang == "vi" else ".,",
+        separators=plot_separators(lang),
     )
     return figure
+
+
+def _mark_reform(figure: go.Figure, frame: pd.DataFrame | None, day, lang: str) -> None:
+    """A dotted line between the last period before `day` and the first from it (the x axis
+    is categorical: positions are the periods' indices)."""
+    if frame is None or "period" not in frame or frame.empty:
+        return
+    starts = pd.to_datetime(frame["period"]).dt.date.tolist()
+    after = [i for i, start in enumerate(starts) if start >= day]
+    if not after or after[0] == 0:
+        return
+    x = after[0] - 0.5
+    figure.add_vline(x=x, line=dict(color="#495057", dash="dot", width=2))
+    figure.add_annotation(
+        x=x, xanchor="left", y=1.0, yref="paper", yanchor="top", showarrow=False, font=dict(color="#495057"),
+        text=pick(lang, f"Sắp xếp đơn vị {fmt_date(day, lang)}", f"Units reorganised {fmt_date(day, lang)}"),
+        bgcolor="rgba(255,255,255,0.85)",
+    )
 
 
 def unit_bars(table: pd.DataFrame, kpi: kpis.Kpi, lang: str, target: float | None = None, height: int = 420,
@@ -77,14 +102,14 @@ def unit_bars(table: pd.DataFrame, kpi: kpis.Kpi, lang: str, target: float | Non
     if target is not None:
         figure.add_vline(x=target, line=dict(color="#2a9d8f", dash="dash", width=3))
         figure.add_annotation(x=target, y=1.0, yref="paper", yanchor="bottom", showarrow=False, xanchor="center",
-                              text=("Target " if lang == "en" else "Mục tiêu ") + kpis.format_value(target, kpi, lang),
+                              text=pick(lang, "Mục tiêu ", "Target ") + kpis.format_value(target, kpi, lang),
                               font=dict(size=font_size, color="#1b6f65"), bgcolor="rgba(255,255,255,0.9)")
     figure.update_layout(
         height=height, margin=dict(l=10, r=10, t=40, b=10), font=dict(FONT, size=font_size), showlegend=False,
         yaxis=dict(autorange="reversed", type="category", tickfont=dict(size=max(font_size, 18), color="#111")),
         xaxis=dict(range=[0, (top or 1) * 1.32], showgrid=False, **axis_format(kpi),
                    **(dict(tickvals=[i / 5 for i in range(6)]) if kpi.kind == "rate" else {})),  # no tick past 100 %
-        separators=",." if lang == "vi" else ".,",
+        separators=plot_separators(lang),
     )
     return figure
 
@@ -117,5 +142,5 @@ def small_multiples(series: dict[str, pd.DataFrame], kpi: kpis.Kpi, lang: str, t
     figure.update_yaxes(separatethousands=True, matches="y", **axis_format(kpi))  # one scale for every panel
     figure.update_annotations(font=dict(size=14))
     figure.update_layout(height=80 + panel_height * rows, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
-                         separators=",." if lang == "vi" else ".,")
+                         separators=plot_separators(lang))
     return figure

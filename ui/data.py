@@ -1,18 +1,17 @@
 """Cached loaders between the pages and data_access: one per kind of card.
 
-Caches are keyed by small arguments (the database URL, dates, unit codes), hold each
+Pages call them with domain arguments only (dates, unit codes, keyword flags); `loader`
+supplies the rest. Caches are keyed by the database URL and those arguments, hold each
 answer for ten minutes, and turn a database that cannot be reached into
 DatabaseUnavailable, which app.py shows as a clear message instead of a traceback.
 
 Every loader of figures is keyed by the viewer's scope too (`scope()`: role and unit, from
 the session, never from the URL), and passes the viewer to data_access, which enforces it:
-a cached answer for one viewer is never handed to another with less access. Pages call the
-public loaders below, which add the scope themselves.
+a cached answer for one viewer is never handed to another with less access.
 """
 
 from __future__ import annotations
 
-import functools
 import threading
 import time
 from datetime import date
@@ -92,78 +91,93 @@ def scope() -> tuple[str, str | None]:
     return current_viewer().scope_key()
 
 
-def _reachable(loader):
-    """Translate driver errors into one message the user can act on."""
+def loader(*, max_entries: int, ttl: int = TTL, scoped: bool = True):
+    """Make `read(engine, *arguments, viewer=...)` a cached loader that pages call with the
+    domain arguments only: `data.kpi_counts(start, end, codes, by_unit=True)`.
 
-    @functools.wraps(loader)
-    def wrapper(*args, **kwargs):
-        try:
-            return loader(*args, **kwargs)
-        except DBAPIError as error:
-            raise user_facing_error(error) from error
+    The one place that supplies the app's database and the viewer's scope: both are part of
+    every cache key (two databases, or two viewers with different access, never share an
+    entry), and data_access gets the viewer and enforces its scope. `scoped=False` for public
+    data (the unit list, surveys, boundaries), which take no viewer. A database that cannot be
+    reached becomes DatabaseUnavailable, which the frame shows instead of a traceback.
+    """
 
-    return wrapper
+    def decorate(read):
+        def cached(key: str, access_scope: tuple | None, *args, **kwargs):
+            if scoped:
+                kwargs["viewer"] = viewer_for_scope(access_scope)
+            return read(_engine(key), *args, **kwargs)
 
+        # Streamlit names a cache by the function's module, qualified name and source: a
+        # closure would share one cache between every loader without its reader's name.
+        cached.__module__, cached.__qualname__ = read.__module__, read.__qualname__
+        cached = st.cache_data(ttl=ttl, max_entries=max_entries, show_spinner=False)(cached)
 
-@_reachable
-@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
-def units(key: str) -> pd.DataFrame:
-    return queries.load_units(_engine(key))
+        def load(*args, **kwargs):
+            try:
+                return cached(db_key(), scope() if scoped else None, *args, **kwargs)
+            except DBAPIError as error:
+                raise user_facing_error(error) from error
 
+        load.__module__, load.__name__, load.__qualname__, load.__doc__ = read.__module__, read.__name__, read.__qualname__, read.__doc__
+        load.clear = cached.clear
+        return load
 
-@_reachable
-@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
-def data_extent(key: str) -> dict:
-    return queries.data_extent(_engine(key))
-
-
-@_reachable
-@st.cache_data(ttl=TTL, max_entries=512, show_spinner=False)
-def _kpi_counts(key: str, access_scope: tuple, start: date, end: date, codes: tuple[str, ...] | None, by_unit: bool) -> pd.DataFrame:
-    return queries.kpi_counts(_engine(key), start, end, codes, by_unit, viewer=viewer_for_scope(access_scope))
-
-
-def kpi_counts(key: str, start: date, end: date, codes: tuple[str, ...] | None, by_unit: bool) -> pd.DataFrame:
-    return _kpi_counts(key, scope(), start, end, codes, by_unit)
-
-
-@_reachable
-@st.cache_data(ttl=TTL, max_entries=256, show_spinner=False)
-def _flow_counts_by_period(key: str, access_scope: tuple, start: date, end: date, grain: str, codes: tuple[str, ...] | None) -> pd.DataFrame:
-    return queries.flow_counts_by_period(_engine(key), start, end, grain, codes, viewer=viewer_for_scope(access_scope))
+    return decorate
 
 
-def flow_counts_by_period(key: str, start: date, end: date, grain: str, codes: tuple[str, ...] | None) -> pd.DataFrame:
-    return _flow_counts_by_period(key, scope(), start, end, grain, codes)
+@loader(max_entries=16, scoped=False)
+def units(engine) -> pd.DataFrame:
+    return queries.load_units(engine)
 
 
-@_reachable
-@st.cache_data(ttl=TTL, max_entries=256, show_spinner=False)
-def _backlog_counts(key: str, access_scope: tuple, days: tuple[date, ...], codes: tuple[str, ...] | None, by_unit: bool) -> pd.DataFrame:
-    return queries.backlog_counts(_engine(key), days, codes, by_unit, viewer=viewer_for_scope(access_scope))
+@loader(max_entries=16, scoped=False)
+def lineage(engine) -> pd.DataFrame:
+    """The crosswalk between unit versions (public geography)."""
+    return queries.load_lineage(engine)
 
 
-def backlog_counts(key: str, days: tuple[date, ...], codes: tuple[str, ...] | None, by_unit: bool = False) -> pd.DataFrame:
-    return _backlog_counts(key, scope(), days, codes, by_unit)
+def reform_days() -> tuple[date, ...]:
+    """The days units were reorganised (1 July 2025 for the two-tier reform), oldest first."""
+    days = lineage()["effective_date"]
+    return tuple(sorted({pd.Timestamp(d).date() for d in days.dropna()}))
 
 
-@_reachable
-@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def targets(key: str, on_day: date) -> pd.DataFrame:
-    return queries.load_targets(_engine(key), on_day)
+@loader(max_entries=16, scoped=False)
+def data_extent(engine) -> dict:
+    return queries.data_extent(engine)
 
 
-@_reachable
-@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
-def surveys(key: str) -> pd.DataFrame:
+@loader(max_entries=512)
+def kpi_counts(engine, start: date, end: date, codes: tuple[str, ...] | None, *, by_unit: bool = False, restated: bool = False, viewer) -> pd.DataFrame:
+    """`restated`: a period before a reform read on today's units (frame.attrs["restated"] says how)."""
+    return queries.kpi_counts(engine, start, end, codes, by_unit, viewer=viewer, restated=restated)
+
+
+@loader(max_entries=256)
+def flow_counts_by_period(engine, start: date, end: date, grain: str, codes: tuple[str, ...] | None, *, restated: bool = False, viewer) -> pd.DataFrame:
+    return queries.flow_counts_by_period(engine, start, end, grain, codes, viewer=viewer, restated=restated)
+
+
+@loader(max_entries=256)
+def backlog_counts(engine, days: tuple[date, ...], codes: tuple[str, ...] | None, *, by_unit: bool = False, restated: bool = False, viewer) -> pd.DataFrame:
+    return queries.backlog_counts(engine, days, codes, by_unit, viewer=viewer, restated=restated)
+
+
+@loader(max_entries=64, scoped=False)
+def targets(engine, on_day: date) -> pd.DataFrame:
+    return queries.load_targets(engine, on_day)
+
+
+@loader(max_entries=16, scoped=False)
+def surveys(engine) -> pd.DataFrame:
     """Published independent survey results (public figures: not keyed by the viewer)."""
-    return queries.load_surveys(_engine(key))
+    return queries.load_surveys(engine)
 
 
-@_reachable
-@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def boundaries(key: str, codes: tuple[str, ...]) -> dict:
+@loader(max_entries=64, scoped=False)
+def boundaries(engine, codes: tuple[str, ...]) -> dict:
     """{"geojson": FeatureCollection of the units that have a boundary, "approximate": bool}.
     Boundaries are public geography (no figures): not keyed by the viewer."""
-    frame = boundary_store.load_boundaries(_engine(key), list(codes))
+    frame = boundary_store.load_boundaries(engine, list(codes))
     return {"geojson": to_feature_collection(frame), "approximate": bool(frame["approximate"].any())}

@@ -17,7 +17,9 @@ import streamlit as st
 
 from data_access import accounts
 from data_access.audit import record_audit
+from domain.errors import UserFacingError
 from i18n.format import fmt_date, fmt_int, fmt_num, fmt_pct
+from i18n.text import pick
 from reports.spreadsheet import csv_bytes, xlsx_bytes
 from ui.i18n import lang, t
 
@@ -35,8 +37,12 @@ to_csv = csv_bytes
 to_xlsx = xlsx_bytes
 
 
-class DownloadRefused(PermissionError):
+class DownloadRefused(UserFacingError, PermissionError):
     """The account that drew the button was disabled (or removed) before the click."""
+
+    vi = "Tài khoản này không còn được tải tệp (đã bị khóa hoặc xóa). Chi tiết: "
+    en = "This account may no longer download files (it was disabled or removed). Details: "
+    icon = ":material/lock:"
 
 
 def audited(build, file_name: str, details: dict | None = None, *, actor: str | None = None, engine=None, signed_in: bool | None = None):
@@ -100,6 +106,9 @@ class Col:
     values: object
     kind: str = "text"
 
+    def label(self, lang: str) -> str:
+        return pick(lang, self.vi, self.en)
+
 
 def _shown(col: Col, lang: str) -> list:
     values = list(col.values)
@@ -129,7 +138,7 @@ def _exported(col: Col):
 
 def frames(columns: list[Col], lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(display frame: formatted text in the user's language, export frame: numbers, Vietnamese headers)."""
-    display = pd.DataFrame({(c.en if lang == "en" else c.vi): _shown(c, lang) for c in columns if c.kind != "hidden"})
+    display = pd.DataFrame({c.label(lang): _shown(c, lang) for c in columns if c.kind != "hidden"})
     export = pd.DataFrame(dict(_exported(c) for c in columns if c.kind not in ("link", "hidden-export")))
     return display, export
 
@@ -147,7 +156,7 @@ def table(columns: list[Col], file_stem: str, key: str, highlight: list | None =
         columns = [Col("Chú ý", "Flag", [("▼" if m is True else m) if m else "" for m in highlight], "hidden-export"), *columns]
     display, export = frames(columns, lang())
     config = {
-        (c.en if lang() == "en" else c.vi): st.column_config.LinkColumn(display_text=t("Hồ sơ ›", "Profile ›")) for c in columns if c.kind == "link"
+        c.label(lang()): st.column_config.LinkColumn(display_text=t("Hồ sơ ›", "Profile ›")) for c in columns if c.kind == "link"
     }
     st.dataframe(display, hide_index=True, width="stretch", column_config=config, height=height, key=f"table_{key}")
     download_buttons(export, file_stem, key)

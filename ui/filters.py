@@ -7,14 +7,16 @@ the defaults instead of failing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import streamlit as st
 
 from domain import units as unit_tree
+from domain.units import AREA_PREFIX
 from metrics import periods
 from ui import data, url_state
+from i18n.format import fmt_date
 from ui.i18n import lang, t
 
 CITY_CODE_DEFAULT = "79"
@@ -29,6 +31,9 @@ KINDS = {
     "custom": ("Tùy chọn", "Custom range"),
 }
 COMPARE = {"prev": ("Kỳ trước", "Previous period"), "yoy": ("Cùng kỳ năm trước", "Same period last year")}
+# Which units a period before a reform is shown on: today's (its history restated along the
+# crosswalk, the default) or those in force at the time (the former districts and wards).
+LAYOUTS = {"today": ("Đơn vị hiện nay", "Today's units"), "then": ("Đơn vị thời kỳ đó", "Units of the time")}
 
 
 @dataclass(frozen=True)
@@ -36,18 +41,50 @@ class Filters:
     period: periods.Period
     compare: periods.Period
     compare_mode: str
-    scope_code: str  # the city's code, or one district's
+    scope_code: str  # the city's code, one unit's, or an area's ("area:760")
     city_code: str
     lang: str
+    layout: str = "today"  # LAYOUTS
+    layout_day: date | None = None  # the day whose units the views show
+    codes: tuple[str, ...] | None = None  # the units the scope counts (None: the whole city)
+    scope_name: str = ""
+    # The units shown were formed by the latest reform: figures of periods before it are
+    # restated onto them (data layer, `restated=`). False on a former layout.
+    restated: bool = False
+    areas: dict = field(default_factory=dict)  # "area:CODE" -> (name, member codes): `areas`
 
     @property
     def is_city(self) -> bool:
         return self.scope_code == self.city_code
 
+    @property
+    def is_area(self) -> bool:
+        return self.scope_code.startswith(AREA_PREFIX)
+
 
 def city_code(units) -> str:
-    top = units[units["parent_code"].isna()]
-    return str(top["code"].iloc[0]) if len(top) else CITY_CODE_DEFAULT
+    return unit_tree.home_city(units) or CITY_CODE_DEFAULT
+
+
+def layout_units(all_units, day: date):
+    """The units in force on `day`: the tree every view walks for the chosen layout."""
+    return unit_tree.in_force(all_units, day)
+
+
+def areas(all_units, lineage, layout) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Groupings of today's units by where they came from: "area:CODE" -> (name, members).
+
+    Former provinces first (when more than one merged), then former districts; derived from
+    the crosswalk alone (domain.units.area_members), so any province gets its own.
+    """
+    if lineage.empty:
+        return {}
+    members = unit_tree.area_members(all_units, lineage, layout["code"])
+    level = dict(zip(all_units["code"], all_units["level"]))
+    names = dict(zip(all_units["code"], all_units["name"]))
+    provinces = [c for c in members if level.get(c) == "city"]
+    ordered = (provinces if len(provinces) > 1 else []) + sorted((c for c in members if level.get(c) == "district"), key=lambda c: unit_tree.natural_key(names.get(c, c)))
+    return {AREA_PREFIX + c: (f"{t('Khu vực', 'Area')} {names.get(c, c)} ({t('cũ', 'former')})", members[c]) for c in ordered}
 
 
 def period_keys(kind: str, first_day: date, last_day: date) -> list[str]:
@@ -104,12 +141,11 @@ def _custom_range(sidebar, first_day: date, last_day: date, default: tuple[date,
 
 def filter_bar() -> Filters | None:
     """Draw the bar in the sidebar and return the chosen filters (None when there is no data)."""
-    key = data.db_key()
-    units = data.units(key)
-    extent = data.data_extent(key)
-    if extent["last_day"] is None or units.empty:
+    all_units = data.units()
+    extent = data.data_extent()
+    if extent["last_day"] is None or all_units.empty:
         return None
-    city = city_code(units)
+    city = city_code(all_units)
     first_day, last_day = extent["first_day"], extent["last_day"]
     # The latest complete month is the default: a month still running reads as a drop.
     last_complete = periods.latest_complete_month(last_day + timedelta(days=1)).end
@@ -140,27 +176,49 @@ def filter_bar() -> Filters | None:
     compare_mode = url_state.radio(sidebar, t("So sánh với", "Compare with"), list(COMPARE), key="cmp", format_func=lambda k: t(*COMPARE[k]))
     compare = periods.previous_period(period) if compare_mode == "prev" else periods.same_period_last_year(period)
 
-    scope_names = scope_options(units, city)
+    # Before a reform the user chooses the units: today's (history restated) or those of the time.
+    reforms = data.reform_days()
+    layout = "today"
+    if reforms and min(period.start, compare.start) < reforms[-1]:
+        layout = url_state.segmented(sidebar, t("Hiển thị theo", "Show by"), list(LAYOUTS), key="layout", format_func=lambda k: t(*LAYOUTS[k]))
+    layout_day = max(extent["last_day"], period.end) if layout == "today" else period.end
+    units = layout_units(all_units, layout_day)
+    grouped = areas(all_units, data.lineage(), units) if layout == "today" else {}
+
+    scope_names = scope_options(units, city, grouped)
     if not scope_names:
         from domain.access import OutOfScope
 
         raise OutOfScope(vi="Tài khoản của bạn chưa gắn với đơn vị hợp lệ; liên hệ quản trị viên.", en="Your account is not attached to a valid unit; ask an administrator.")
     scope = url_state.selectbox(sidebar, t("Phạm vi", "Scope"), list(scope_names), key="scope", format_func=scope_names.get)
-    filters = Filters(period=period, compare=compare, compare_mode=compare_mode, scope_code=scope, city_code=city, lang=lang())
+    if scope == city:
+        codes = None
+    elif scope in grouped:
+        codes = grouped[scope][1]
+    else:
+        codes = unit_tree.subtree_codes(units, scope)
+    filters = Filters(
+        period=period, compare=compare, compare_mode=compare_mode, scope_code=scope, city_code=city, lang=lang(),
+        layout=layout, layout_day=layout_day, codes=codes,
+        scope_name=grouped[scope][0] if scope in grouped else unit_tree.name_of(all_units, scope),
+        restated=bool(reforms) and layout_day >= reforms[-1], areas=grouped,
+    )
     st.session_state["_filters"] = filters
     return filters
 
 
-def scope_options(units, city: str) -> dict[str, str]:
-    """The scopes the signed-in viewer may pick: the city and every district for full access;
-    for a district chair or a department head only their own unit (other districts reach
-    them only as aggregates, in the rankings and the city map)."""
+def scope_options(units, city: str, grouped: dict | None = None) -> dict[str, str]:
+    """The scopes the signed-in viewer may pick. Full access: the city, the areas of today's
+    units (`areas`), and every unit directly under the city (the 168 wards today; the
+    districts in a former layout). A chair or department head: only their own unit (others
+    reach them only as aggregates, in the rankings and the city map)."""
     from ui.auth import current_viewer
 
     viewer = current_viewer()
     if viewer.full_access:
-        districts = unit_tree.children(units, city, levels=("district",))
-        return {city: t("Toàn thành phố", "Whole city"), **dict(zip(districts["code"], districts["name"]))}
+        below = unit_tree.children(units, city, levels=("district", "ward"))
+        return {city: t("Toàn thành phố", "Whole city"), **{code: name for code, (name, _) in (grouped or {}).items()},
+                **dict(zip(below["code"], below["name"]))}
     names = dict(zip(units["code"], units["name"]))
     return {viewer.unit_code: names[viewer.unit_code]} if viewer.unit_code in names else {}
 
@@ -168,3 +226,49 @@ def scope_options(units, city: str) -> dict[str, str]:
 def current() -> Filters | None:
     """The filters app.py drew for this run."""
     return st.session_state.get("_filters")
+
+
+# --- what the pages read of the chosen scope and layout ---------------------------------------
+
+
+def units_of(filters: Filters):
+    """The units of the chosen layout (today's, or those in force at the period's end)."""
+    return layout_units(data.units(), filters.layout_day or filters.period.end)
+
+
+def children_of(filters: Filters, units):
+    """The units one level below the scope: the city's 168 wards today (its districts in a
+    former layout), an area's units, a district's wards."""
+    if filters.is_area:
+        return units[units["code"].isin(filters.codes or ())].sort_values("name", key=lambda names: names.map(unit_tree.natural_key))
+    return unit_tree.children(units, filters.scope_code, levels=("district", "ward"))
+
+
+def children_counts(filters: Filters, units, by_unit):
+    """Per-unit counts summed into the scope's children (a district counts its own office)."""
+    parent = filters.city_code if filters.is_area else filters.scope_code
+    children = children_of(filters, units)
+    grouped = unit_tree.roll_up(by_unit, units, parent)
+    return grouped[grouped["unit_code"].isin(children["code"])]
+
+
+def children_word(children) -> str:
+    return t("quận/huyện", "districts") if (children["level"] == "district").any() else t("phường/xã", "wards")
+
+
+def restated_caption(*frames) -> None:
+    """Say when figures before a reform were moved onto today's units, and whether exactly."""
+    how = {frame.attrs.get("restated") for frame in frames} - {None}
+    if not how:
+        return
+    day = fmt_date(data.reform_days()[-1], lang())
+    if "approximate" in how:
+        st.caption(t(
+            f":material/change_history: Số liệu trước {day} được quy đổi theo đơn vị hiện nay; có phường/xã cũ chia cho nhiều đơn vị mới nên là số gần đúng (theo tỷ lệ trong bảng chuyển đổi, hoặc theo diện tích).",
+            f":material/change_history: Figures before {day} are restated on today's units; some former wards were split between new units, so they are approximate (by the crosswalk's shares, or by area).",
+        ))
+    else:
+        st.caption(t(
+            f":material/change_history: Số liệu trước {day} được quy đổi chính xác theo đơn vị hiện nay (các phường/xã cũ nhập nguyên vẹn).",
+            f":material/change_history: Figures before {day} are restated exactly on today's units (the former wards merged whole).",
+        ))

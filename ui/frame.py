@@ -50,7 +50,7 @@ def out_of_scope_in_url(viewer: Viewer) -> OutOfScope | None:
     a clear message and no page at all. The data layer refuses such reads anyway."""
     if viewer.full_access:
         return None
-    units = data.units(data.db_key())
+    units = data.units()
     own = access.own_codes(viewer, units) or frozenset()
     known = set(units["code"])
     roots = set(units.loc[units["parent_code"].isna(), "code"])
@@ -76,7 +76,7 @@ def show_error(error: UserFacingError) -> None:
 
 def footer() -> None:
     """Data freshness on every page: the latest record of each source."""
-    extent = data.data_extent(data.db_key())
+    extent = data.data_extent()
     st.caption(
         f"{t('Số liệu mới nhất', 'Latest data')} · {t('đánh giá', 'ratings')}: {fmt_date(extent['latest_rating'])}"
         f" · {t('hồ sơ', 'dossiers')}: {fmt_date(extent['latest_dossier'])}"

@@ -11,7 +11,7 @@ import streamlit as st
 
 from domain import access
 from domain import units as unit_tree
-from domain.access import Viewer, viewer_for_scope
+from domain.access import Viewer
 from domain.steps import step_label
 from i18n.format import fmt_date, fmt_int
 from metrics import kpis
@@ -32,7 +32,7 @@ class Meeting:
     units: pd.DataFrame
     viewer: Viewer
     today: date
-    args: tuple  # the cache key of briefing_for and map_image
+    args: tuple  # briefing_for's and map_image's arguments
 
 
 def slide_sequence(b: content.Briefing) -> list[tuple[str, int | None]]:
@@ -89,19 +89,17 @@ def styles(present: bool) -> None:
 
 
 
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def briefing_for(db_key: str, access_scope: tuple, scope: str, period_key: str, language: str, compare_mode: str, meeting_day: date) -> content.Briefing:
+@data.loader(ttl=600, max_entries=32)
+def briefing_for(engine, scope: str, period_key: str, language: str, compare_mode: str, meeting_day: date, *, viewer) -> content.Briefing:
     """Keyed by the viewer's access (role and unit) too: a briefing holds commitments."""
     from metrics.periods import parse_period
 
-    return content.build_briefing(data.engine(), scope, parse_period(period_key), language, compare_mode, meeting_day,
-                                  viewer=viewer_for_scope(access_scope))
+    return content.build_briefing(engine, scope, parse_period(period_key), language, compare_mode, meeting_day, viewer=viewer)
 
 
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def map_image(db_key: str, access_scope: tuple, scope: str, period_key: str, language: str, compare_mode: str, meeting_day: date) -> bytes:
-    return figures.map_png(briefing_for(db_key, access_scope, scope, period_key, language, compare_mode, meeting_day))
-
+@data.loader(ttl=600, max_entries=32)
+def map_image(engine, scope: str, period_key: str, language: str, compare_mode: str, meeting_day: date, *, viewer) -> bytes:
+    return figures.map_png(briefing_for(scope, period_key, language, compare_mode, meeting_day))
 
 
 def kpi_slide(m: Meeting) -> None:
@@ -192,10 +190,15 @@ def week_slide(m: Meeting) -> None:
     st.caption(" ".join(content.week_board_notes(b)) + f" [{t('Bảng đầy đủ', 'The full board')}]({url_state.link('scoreboard', pk='week', period=b.week_board.week.key)})")
 
 
+def scope_codes(filters, units) -> tuple[str, ...]:
+    """The units of the meeting's scope: an area's units, or a unit's subtree (the city's: all)."""
+    return tuple(filters.codes) if filters.codes is not None else unit_tree.subtree_codes(units, filters.scope_code)
+
+
 def scope_units(m: Meeting) -> pd.DataFrame:
     """The units a commitment may be given to: the scope's, and only those the viewer owns."""
     units, filters, viewer = m.units, m.filters, m.viewer
-    codes = unit_tree.subtree_codes(units, filters.scope_code)
+    codes = scope_codes(filters, units)
     own = access.own_codes(viewer, units)
     frame = units[units["code"].isin(codes) & units["level"].isin(["city", "district", "ward", "department"])]
     if own is not None:
@@ -221,7 +224,7 @@ def commitments_slide(m: Meeting) -> None:
     with change:
         update_form(m)
     with st.expander(t("Mọi nhiệm vụ chưa đóng của phạm vi", "Every pending commitment in this scope")):
-        pending = stores.list_commitments(unit_tree.subtree_codes(units, filters.scope_code), stores.PENDING, today, viewer=viewer)
+        pending = stores.list_commitments(scope_codes(filters, units), stores.PENDING, today, viewer=viewer)
         st.dataframe(
             pd.DataFrame({
                 t("Đơn vị", "Unit"): pending["unit_name"], t("Nội dung", "Commitment"): pending["title"],
@@ -236,7 +239,7 @@ def reminders_since_last_meeting(m: Meeting) -> None:
     """Who reminded whom about which late step since the previous meeting (data_access/reminders.py)."""
     b, units, filters, viewer, today = m.b, m.units, m.filters, m.viewer, m.today
     since = b.commitments_since or (today - timedelta(days=30))
-    codes = unit_tree.subtree_codes(units, filters.scope_code)
+    codes = scope_codes(filters, units)
     try:
         sent = stores.reminders(datetime.combine(since, datetime.min.time()), None if filters.scope_code == filters.city_code else codes, viewer=viewer)
     except access.OutOfScope:
@@ -294,7 +297,7 @@ def record_form(m: Meeting) -> None:
 
 def update_form(m: Meeting) -> None:
     units, filters, viewer, today = m.units, m.filters, m.viewer, m.today
-    rows = stores.list_commitments(unit_tree.subtree_codes(units, filters.scope_code), None, today, viewer=viewer)
+    rows = stores.list_commitments(scope_codes(filters, units), None, today, viewer=viewer)
     if rows.empty:
         st.caption(t("Chưa có nhiệm vụ nào.", "No commitments yet."))
         return
@@ -347,9 +350,9 @@ def pack_download(m: Meeting) -> None:
         payload, name = build(data.engine(), filters.scope_code, filters.period, fmt, lang(), filters.compare_mode, today,
                               progress=lambda f, message: bar.progress(min(max(f, 0.0), 1.0), text=message), viewer=viewer)
         bar.empty()
-        st.session_state["pack"] = (args, fmt, payload, name)
+        st.session_state["pack"] = ((viewer.scope_key(), *args), fmt, payload, name)
     ready = st.session_state.get("pack")
-    if ready and ready[0] == args and ready[1] == fmt:
+    if ready and ready[0] == (viewer.scope_key(), *args) and ready[1] == fmt:
         mime = {"pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation", "pdf": "application/pdf"}[fmt]
         payload = ready[2]  # recorded in the audit log when the user downloads it
         get_col.download_button(f"{t('Tải xuống', 'Download')} {ready[3]}", audited(lambda: payload, ready[3], {"scope": filters.scope_code, "period": filters.period.key}),

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from i18n.format import fmt_int, fmt_pct
+from i18n.format import fmt_int, fmt_pct, plot_separators
+from i18n.text import pick
 from metrics import kpis
 from metrics.ranking import funnel_limits
 from ui.charts import FONT, PALETTE
@@ -44,16 +45,15 @@ def funnel_figure(table: pd.DataFrame, kpi: kpis.Kpi, p0: float, lang: str, heig
     first, top = max(float(data["volume"].min()) / 1.3, 1.0), float(data["volume"].max()) * 1.3
     grid = np.unique(np.round(np.geomspace(first, top, 160)))
     limits = funnel_limits(p0, grid)
-    en = lang == "en"
-    for tag, dash, text in (("95", "dash", "95%"), ("998", "dot", "99,8%" if not en else "99.8%")):
+    for tag, dash, text in (("95", "dash", "95%"), ("998", "dot", pick(lang, "99,8%", "99.8%"))):
         for side in ("lower", "upper"):
             figure.add_trace(
                 go.Scatter(
                     x=grid, y=limits[f"{side}_{tag}"], mode="lines", line=dict(color="#8d99ae", dash=dash, width=1.5),
-                    name=(f"Giới hạn {text}" if not en else f"{text} limits"), legendgroup=tag, showlegend=side == "lower", hoverinfo="skip",
+                    name=pick(lang, f"Giới hạn {text}", f"{text} limits"), legendgroup=tag, showlegend=side == "lower", hoverinfo="skip",
                 )
             )
-    figure.add_hline(y=p0, line=dict(color="#1f5fa8", width=1.5), annotation_text=("Chung " if not en else "Overall ") + fmt_pct(p0, lang), annotation_position="top right")
+    figure.add_hline(y=p0, line=dict(color="#1f5fa8", width=1.5), annotation_text=pick(lang, "Chung ", "Overall ") + fmt_pct(p0, lang), annotation_position="top right")
     sides = [funnel_side(f, kpi.higher_is_better) for f in data["funnel"]]
     colors = {"good": GOOD, "bad": BAD, "inside": INSIDE, None: INSIDE}
     noun = kpi.volume_noun(lang)
@@ -67,7 +67,7 @@ def funnel_figure(table: pd.DataFrame, kpi: kpis.Kpi, p0: float, lang: str, heig
             textfont=dict(size=14, color=[colors[s] for s in sides]),
             customdata=np.stack([data["name"], [fmt_pct(v, lang) for v in data["value"]], [fmt_int(v, lang) for v in data["volume"]]], axis=1),
             hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]} · %{customdata[2]} " + noun + "<extra></extra>",
-            name=("Đơn vị" if not en else "Units"), showlegend=False, cliponaxis=False,
+            name=pick(lang, "Đơn vị", "Units"), showlegend=False, cliponaxis=False,
         )
     )
     values = data["value"].astype("float64")
@@ -76,8 +76,8 @@ def funnel_figure(table: pd.DataFrame, kpi: kpis.Kpi, p0: float, lang: str, heig
     pad = max((high - low) * 0.12, 0.004)
     ticks = [m * 10**e for e in range(9) for m in (1, 2, 5) if first <= m * 10**e <= top]
     figure.update_layout(
-        height=height, margin=dict(l=10, r=10, t=30, b=10), font=FONT, separators=",." if not en else ".,",
-        xaxis=dict(title=("Số lượng" if not en else "Volume") + f" ({noun})", type="log", range=[np.log10(first), np.log10(top)],
+        height=height, margin=dict(l=10, r=10, t=30, b=10), font=FONT, separators=plot_separators(lang),
+        xaxis=dict(title=pick(lang, "Số lượng", "Volume") + f" ({noun})", type="log", range=[np.log10(first), np.log10(top)],
                    tickvals=ticks, ticktext=[fmt_int(v, lang) for v in ticks]),
         yaxis=dict(title=kpi.label(lang), tickformat=".1%", range=[max(0.0, low - pad), min(1.0 + min(pad, 0.01), high + pad)]),
         legend=dict(orientation="h", y=-0.25),
@@ -104,6 +104,6 @@ def ranking_bars(table: pd.DataFrame, kpi: kpis.Kpi | None, lang: str, value_lab
     )
     figure.update_layout(
         height=max(240, 40 + height_per_row * len(data)), margin=dict(l=10, r=10, t=10, b=10), font=FONT,
-        separators=",." if lang == "vi" else ".,", xaxis=dict(title=value_label, tickformat=".1%" if rate else None), yaxis=dict(title=None, type="category"),
+        separators=plot_separators(lang), xaxis=dict(title=value_label, tickformat=".1%" if rate else None), yaxis=dict(title=None, type="category"),
     )
     return figure

@@ -20,8 +20,12 @@ LEVELS = {
     "districts": ("Quận/huyện", "Districts"),
     "wards": ("Phường/xã của một quận/huyện", "Wards of one district"),
     "all_wards": ("Mọi phường/xã", "All wards"),
+    "area_wards": ("Phường/xã của một khu vực", "Wards of one area"),
     "departments": ("Sở, ban, ngành", "City departments"),
 }
+# Two-tier government (from July 2025): no districts; wards compared citywide or by area.
+TWO_TIER_LEVELS = ("all_wards", "area_wards", "departments")
+FORMER_LEVELS = ("districts", "wards", "all_wards", "departments")
 METHODS = {
     "wilson": ("Công bằng: cận dưới Wilson (tính đến số lượng)", "Fair: Wilson lower bound (accounts for volume)"),
     "eb": ("Công bằng: Bayes thực nghiệm (co về mức chung)", "Fair: empirical Bayes (shrunk toward the overall rate)"),
@@ -45,6 +49,7 @@ class RankingView:
     file_stem: str
     level_words: str
     where: str
+    group_words: tuple[str, str] = ("Quận/huyện", "District")  # what district_of names
 
 
 def profile_link(v: RankingView, code: str) -> str | None:
@@ -109,9 +114,9 @@ def weak_note(v: RankingView, marked: pd.DataFrame, kpi: kpis.Kpi) -> None:
 
 def district_column(v: RankingView, ranked: pd.DataFrame) -> list[Col]:
     names, level, district_of = v.names, v.level, v.district_of
-    if level != "all_wards":
+    if level not in ("all_wards", "area_wards"):
         return []
-    return [Col("Quận/huyện", "District", [names.get(district_of.get(c), "") for c in ranked["unit_code"]])]
+    return [Col(*v.group_words, [names.get(district_of.get(c), "") for c in ranked["unit_code"]])]
 
 
 def index_table(v: RankingView, now: pd.DataFrame, before: pd.DataFrame, version: str) -> None:

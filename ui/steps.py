@@ -1,8 +1,8 @@
 """Cached loaders and blocks for "Khâu nào chậm" (which step is slow) and "Việc cần nhắc"
 (reminders): the steps page (pages/analysis/steps.py) and the unit profile use them.
 
-Keyed like ui/unit_data.py (database, the viewer's scope, small arguments); data_access
-enforces the scope. The step summary is read by month: a period counts the months it touches.
+Loaders like ui/unit_data.py's (domain arguments only; ui/data.py's `loader` adds the
+database and the viewer's scope to the key); data_access enforces the scope. The step summary is read by month: a period counts the months it touches.
 """
 
 from __future__ import annotations
@@ -14,70 +14,44 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from data_access import steps as step_store
-from domain.access import viewer_for_scope
 from domain.steps import step_label, step_names
 from domain import access
-from i18n.format import fmt_date, fmt_num
-from ui.data import TTL, _engine, _reachable, scope
+from i18n.format import fmt_date, fmt_num, plot_separators
+from ui.data import loader
 from ui import stores
 from ui.downloads import Col, table
+from ui.frame import show_error
 from ui.i18n import lang, t
 
 
-@_reachable
-@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def _step_stats(key: str, access_scope: tuple, start: date, end: date, codes: tuple | None, by: tuple) -> pd.DataFrame:
-    return step_store.step_stats(_engine(key), start, end, codes, by, viewer=viewer_for_scope(access_scope))
+@loader(max_entries=64)
+def step_stats(engine, start: date, end: date, codes: tuple | None, by: tuple = ("step",), *, viewer) -> pd.DataFrame:
+    return step_store.step_stats(engine, start, end, codes, by, viewer=viewer)
 
 
-def step_stats(key: str, start: date, end: date, codes: tuple | None, by: tuple = ("step",)) -> pd.DataFrame:
-    return _step_stats(key, scope(), start, end, codes, by)
+@loader(max_entries=64)
+def step_trend(engine, start: date, end: date, codes: tuple | None, *, viewer) -> pd.DataFrame:
+    return step_store.step_trend(engine, start, end, codes, viewer=viewer)
 
 
-@_reachable
-@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def _step_trend(key: str, access_scope: tuple, start: date, end: date, codes: tuple | None) -> pd.DataFrame:
-    return step_store.step_trend(_engine(key), start, end, codes, viewer=viewer_for_scope(access_scope))
+@loader(ttl=60, max_entries=64)
+def overdue_steps(engine, as_of: datetime, codes: tuple | None, *, viewer) -> pd.DataFrame:
+    return step_store.overdue_steps(engine, as_of, codes, viewer=viewer)
 
 
-def step_trend(key: str, start: date, end: date, codes: tuple | None) -> pd.DataFrame:
-    return _step_trend(key, scope(), start, end, codes)
+@loader(ttl=60, max_entries=64)
+def officers_holding_overdue(engine, as_of: datetime, codes: tuple | None, *, viewer) -> pd.DataFrame:
+    return step_store.officers_holding_overdue(engine, as_of, codes, viewer=viewer)
 
 
-@_reachable
-@st.cache_data(ttl=60, max_entries=64, show_spinner=False)
-def _overdue_steps(key: str, access_scope: tuple, as_of: datetime, codes: tuple | None) -> pd.DataFrame:
-    return step_store.overdue_steps(_engine(key), as_of, codes, viewer=viewer_for_scope(access_scope))
+@loader(ttl=60, max_entries=64)
+def dossier_timeline(engine, dossier: str, *, viewer) -> pd.DataFrame:
+    return step_store.dossier_timeline(engine, dossier, viewer=viewer)
 
 
-def overdue_steps(key: str, as_of: datetime, codes: tuple | None) -> pd.DataFrame:
-    return _overdue_steps(key, scope(), as_of, codes)
-
-
-@_reachable
-@st.cache_data(ttl=60, max_entries=64, show_spinner=False)
-def _holders(key: str, access_scope: tuple, as_of: datetime, codes: tuple | None) -> pd.DataFrame:
-    return step_store.officers_holding_overdue(_engine(key), as_of, codes, viewer=viewer_for_scope(access_scope))
-
-
-def officers_holding_overdue(key: str, as_of: datetime, codes: tuple | None) -> pd.DataFrame:
-    return _holders(key, scope(), as_of, codes)
-
-
-@_reachable
-@st.cache_data(ttl=60, max_entries=64, show_spinner=False)
-def _timeline(key: str, access_scope: tuple, dossier: str) -> pd.DataFrame:
-    return step_store.dossier_timeline(_engine(key), dossier, viewer=viewer_for_scope(access_scope))
-
-
-def dossier_timeline(key: str, dossier: str) -> pd.DataFrame:
-    return _timeline(key, scope(), dossier)
-
-
-@_reachable
-@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
-def coverage(key: str) -> dict:
-    return step_store.coverage(_engine(key))
+@loader(max_entries=8, scoped=False)
+def coverage(engine) -> dict:
+    return step_store.coverage(engine)
 
 
 def hours_text(hours) -> str:
@@ -89,8 +63,8 @@ def hours_text(hours) -> str:
     return f"{fmt_num(hours / 24, lang(), 1)} {t('ngày', 'days')}"
 
 
-def coverage_caption(key: str) -> None:
-    covered = coverage(key)
+def coverage_caption() -> None:
+    covered = coverage()
     if not covered["dossiers"]:
         st.info(t("Chưa có dữ liệu các bước xử lý (nạp phiếu kiểm soát ở trang Dữ liệu).", "No processing steps loaded yet (load the control slips on the Data page)."), icon=":material/info:")
         return
@@ -138,7 +112,7 @@ def trend_figure(trend: pd.DataFrame) -> go.Figure:
         figure.add_scatter(x=rows["month"], y=rows["p90_hours"] / 24, mode="lines+markers", name=step_label(code, lang()))
     figure.update_layout(
         height=320, margin=dict(l=10, r=10, t=10, b=10), yaxis_title=t("Phân vị 90 (ngày)", "90th percentile (days)"),
-        legend=dict(orientation="h"), separators=",." if lang() == "vi" else ".,",
+        legend=dict(orientation="h"), separators=plot_separators(lang()),
     )
     figure.update_xaxes(tickformat="%m/%Y")  # plotly's default month names are English
     return figure
@@ -160,7 +134,7 @@ def reminder_form(late_steps: pd.DataFrame, viewer) -> None:
             except access.OutOfScope as refused:
                 st.error(refused.text(lang()), icon=":material/lock:")
             except stores.NotRemindable as why:
-                st.warning(str(why))
+                show_error(why)
             else:
                 if record["status"] == "sent":
                     st.success(t(f"Đã gửi nhắc việc tới {record['recipient']}.", f"Reminder sent to {record['recipient']}."), icon=":material/mark_email_read:")

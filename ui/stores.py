@@ -7,7 +7,6 @@ viewer, nothing about the database.
 
 from __future__ import annotations
 
-import streamlit as st
 
 from data_access import audit, ingest, ingest_worker
 from data_access import commitments as _commitments
@@ -56,15 +55,11 @@ SOURCES = ingest.SOURCES
 run_import_job = ingest_worker.run_job
 
 
-def freshness():
-    return _freshness(data.db_key())
-
-
 # Counting every fact row per unit takes a second at a million rows: kept a few minutes.
 # An import clears every cache (pages/admin/data.py); other processes notice within seconds.
-@st.cache_data(ttl=300, max_entries=4, show_spinner=False)
-def _freshness(key: str):
-    return ingest.freshness(data._engine(key))
+@data.loader(ttl=300, max_entries=4, scoped=False)
+def freshness(engine):
+    return ingest.freshness(engine)
 
 
 def audit_entries(limit: int = 50):

@@ -37,18 +37,17 @@ def value_text(value: float, scale: str, scale_max=None, language: str = "vi") -
 def device_satisfaction(start, end, codes) -> tuple[float, int] | None:
     """(satisfaction rate, ratings) of the devices in [start, end] for the scope, or None when
     the device data does not cover the whole period."""
-    key = data.db_key()
-    extent = data.data_extent(key)
+    extent = data.data_extent()
     if extent["first_day"] is None or start < extent["first_day"] or end > extent["last_day"]:
         return None
-    counts = data.kpi_counts(key, start, end, codes, False)
+    counts = data.kpi_counts(start, end, codes)
     rate = kpis.total(counts, "satisfaction_rate")
     return (rate, int(counts["ratings"].sum())) if not math.isnan(rate) else None
 
 
 def panel(scope_code: str, city_code: str, codes) -> None:
     """The panel for one scope (nothing at all when no survey covers it)."""
-    rows = surveys.covering(data.surveys(data.db_key()), scope_code, city_code)
+    rows = surveys.covering(data.surveys(), scope_code, city_code)
     latest = surveys.latest_by_source(rows)
     if latest.empty:
         return

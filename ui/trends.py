@@ -21,7 +21,7 @@ GRAINS = {
     "reporting_month": ("Kỳ báo cáo 15–14", "Reporting month 15th–14th"),
 }
 # How many buckets a chart shows: about a month of days, a quarter of weeks, a year of months.
-BUCKETS = {"day": 31, "week": 13, "month": 12, "quarter": 8, "year": 5, "reporting_month": 12}
+BUCKETS = {"day": 31, "week": 13, "month": 12, "quarter": 8, "year": 6, "reporting_month": 12}  # years: back to 2021
 SPLITS = {"none": ("Không tách", "No split"), "channel": ("Theo kênh", "By channel"), "field": ("Theo lĩnh vực", "By field")}
 MAX_UNITS = 10
 

@@ -22,7 +22,6 @@ from ui.i18n import lang, t
 class Profile:
     """The unit shown, its place in the tree, the period and who is looking."""
 
-    key: str
     units: pd.DataFrame
     names: dict
     period: Period
@@ -68,7 +67,7 @@ def apology_words(issued, in_time) -> str:
 
 def children_or_siblings(p: Profile) -> None:
     """A district's wards side by side; a ward's place among its district's wards."""
-    key, units, names, code, level, parent, file_scope, targets, by_unit = p.key, p.units, p.names, p.code, p.level, p.parent, p.file_scope, p.targets, p.by_unit
+    units, names, code, level, parent, file_scope, targets, by_unit = p.units, p.names, p.code, p.level, p.parent, p.file_scope, p.targets, p.by_unit
     if level in ("district", "city"):
         child_level = ("ward",) if level == "district" else ("district",)
         children = list(unit_tree.children(units, code, levels=child_level)["code"])
@@ -92,7 +91,7 @@ def children_or_siblings(p: Profile) -> None:
             if map_col is not None:
                 with map_col:
                     area = maps.area_frame(by_unit, units, code, "satisfaction_rate")
-                    shapes = data.boundaries(key, tuple(area["code"]))
+                    shapes = data.boundaries(tuple(area["code"]))
                     if shapes["geojson"]["features"]:
                         st.plotly_chart(maps.kpi_map(shapes["geojson"], area, "satisfaction_rate", labels=len(area) <= 30, height_px=380,
                                                                target=(kpis.target_for(targets, "satisfaction_rate", code) or (None,))[0]), key="profile_map")
@@ -126,11 +125,11 @@ def children_or_siblings(p: Profile) -> None:
 
 def by_field_and_procedure(p: Profile) -> None:
     """Where are the late dossiers: by field and by procedure."""
-    key, period, scope, file_scope = p.key, p.period, p.scope, p.file_scope
+    period, scope, file_scope = p.period, p.scope, p.file_scope
     st.subheader(t("Theo lĩnh vực và thủ tục", "By field and by procedure"))
-    field_names = unit_data.fields(key)
-    field_label = dict(zip(field_names["code"], field_names["name_en" if lang() == "en" else "name"]))
-    by_field = unit_data.flow_counts(key, period.start, period.end, "month", scope, ("field_code",), "dossiers")
+    field_names = unit_data.fields()
+    field_label = dict(zip(field_names["code"], field_names[t("name", "name_en")]))
+    by_field = unit_data.flow_counts(period.start, period.end, "month", scope, ("field_code",), "dossiers")
     by_field = by_field.drop(columns="period").groupby("field_code", as_index=False).sum().sort_values("finished_late", ascending=False)
     left, right = st.columns(2)
     with left:
@@ -147,7 +146,7 @@ def by_field_and_procedure(p: Profile) -> None:
             f"{t('Theo lĩnh vực', 'By field')} · {file_scope}",
             "fields",
         )
-    procs = unit_data.procedure_breakdown(key, period.start, period.end, scope)
+    procs = unit_data.procedure_breakdown(period.start, period.end, scope)
     with right:
         st.markdown(f"**{t('Thủ tục có nhiều hồ sơ trễ nhất', 'Procedures with most late dossiers')}**")
         table(
@@ -166,13 +165,13 @@ def by_field_and_procedure(p: Profile) -> None:
 
 def officers(p: Profile) -> None:
     """The civil servants of the unit."""
-    key, names, period, scope, multi, file_scope = p.key, p.names, p.period, p.scope, p.multi, p.file_scope
+    names, period, scope, multi, file_scope = p.names, p.period, p.scope, p.multi, p.file_scope
     st.subheader(t("Cán bộ, công chức", "Civil servants"))
     st.caption(t(
         "Đánh giá nhận được và hồ sơ giải quyết xong trong kỳ, theo người xử lý. Luôn đọc tỷ lệ cùng số lượng: vài lượt đánh giá chưa đủ để kết luận.",
         "Ratings received and dossiers finished in the period, per officer. Always read a rate with its volume: a handful of ratings proves little.",
     ))
-    staff = unit_data.officer_stats(key, period.start, period.end, scope)
+    staff = unit_data.officer_stats(period.start, period.end, scope)
     table(
         [
             Col("Cán bộ", "Officer", staff["full_name"]),
@@ -193,8 +192,8 @@ def officers(p: Profile) -> None:
 
 def dossier_lists(p: Profile) -> None:
     """Open overdue dossiers, and late ones with no apology letter in time."""
-    key, names, period, scope, multi, file_scope = p.key, p.names, p.period, p.scope, p.multi, p.file_scope
-    overdue, overdue_total = unit_data.overdue_dossiers(key, period.end, scope)
+    names, period, scope, multi, file_scope = p.names, p.period, p.scope, p.multi, p.file_scope
+    overdue, overdue_total = unit_data.overdue_dossiers(period.end, scope)
     st.subheader(t("Hồ sơ đang giải quyết quá hạn", "Open overdue dossiers"))
     st.caption(t(
         f"{fmt_int(overdue_total, lang())} hồ sơ quá hạn chưa giải quyết xong tại ngày {fmt_date(period.end)}" + (f"; hiện {len(overdue)} hồ sơ trễ lâu nhất." if overdue_total > len(overdue) else "."),
@@ -212,7 +211,7 @@ def dossier_lists(p: Profile) -> None:
             f"{t('Hồ sơ quá hạn', 'Overdue dossiers')} · {file_scope}",
             "overdue",
         )
-    late = unit_data.late_without_apology(key, period.start, period.end, scope)
+    late = unit_data.late_without_apology(period.start, period.end, scope)
     st.subheader(t("Hồ sơ trễ hạn không có phiếu xin lỗi đúng hạn", "Late dossiers without a timely apology letter"))
     if late.empty:
         st.caption(t("Không có hồ sơ nào trong kỳ.", "None in the period."))
@@ -231,22 +230,22 @@ def dossier_lists(p: Profile) -> None:
 
 def slow_steps(p: Profile) -> None:
     """Which step is slow (the steps summary)."""
-    key, period, code, scope, file_scope = p.key, p.period, p.code, p.scope, p.file_scope
+    period, code, scope, file_scope = p.period, p.code, p.scope, p.file_scope
     st.subheader(t("Khâu nào chậm", "Which step is slow"))
-    by_step = step_ui.step_stats(key, period.start, period.end, scope)
+    by_step = step_ui.step_stats(period.start, period.end, scope)
     if by_step.empty:
         st.caption(t("Không có bước xử lý nào hoàn thành trong kỳ.", "No processing step finished in the period."))
     else:
         step_ui.slow_steps_table(by_step, f"{t('Thời gian từng bước', 'Time per step')} · {file_scope}", "profile_steps")
-    step_ui.coverage_caption(key)
+    step_ui.coverage_caption()
     st.markdown(f"[{t('Xem chi tiết: bước chậm theo thủ tục, cán bộ giữ hồ sơ, việc cần nhắc', 'Details: slow steps by procedure, who holds late steps, reminders')}]({url_state.link('steps', unit=code)})")
 
 
 def dissatisfied_reasons(p: Profile) -> None:
     """What dissatisfied citizens wrote."""
-    key, names, period, scope, multi, file_scope = p.key, p.names, p.period, p.scope, p.multi, p.file_scope
+    names, period, scope, multi, file_scope = p.names, p.period, p.scope, p.multi, p.file_scope
     st.subheader(t("Ý kiến không hài lòng gần nhất", "Latest reasons given with dissatisfied ratings"))
-    reasons = unit_data.dissatisfied_reasons(key, period.start, period.end, scope)
+    reasons = unit_data.dissatisfied_reasons(period.start, period.end, scope)
     if reasons.empty:
         st.caption(t("Không có ý kiến nào trong kỳ.", "None in the period."))
     else:
@@ -283,3 +282,36 @@ def commitments(p: Profile) -> None:
             "commitments",
         )
         st.caption(f"[{t('Cập nhật ở trang Họp giao ban', 'Update them on the review meeting page')}]({url_state.link('meeting', slide='last')})")
+
+
+def lineage_panel(code: str, all_units: pd.DataFrame, lineage: pd.DataFrame) -> None:
+    """Where the unit came from (today's unit: its former wards, whole or in part) or what it
+    became (a former unit), each with a link to that unit's own profile and history."""
+    names = dict(zip(all_units["code"], all_units["name"]))
+    level = dict(zip(all_units["code"], all_units["level"]))
+    ended = dict(zip(all_units["code"], all_units["valid_to"]))
+    came_from = lineage[(lineage["new_code"] == code) & lineage["old_code"].map(level).isin(["ward", "district", "department"])]
+    # A former district is listed only when it was a commune-level unit itself (no wards: Côn Đảo).
+    parents = set(all_units["parent_code"].dropna())
+    came_from = came_from[(came_from["old_code"].map(level) != "district") | ~came_from["old_code"].isin(parents)]
+    became = lineage[lineage["old_code"] == code]
+
+    def item(other: str, whole: bool) -> str:
+        how = t("toàn bộ", "whole") if whole else t("một phần", "in part")
+        return f"[{names.get(other, other)}]({url_state.link('unit', unit=other)}) ({how})"
+
+    if len(came_from):
+        day = fmt_date(pd.Timestamp(came_from["effective_date"].iloc[0]).date(), lang())
+        parts = ", ".join(item(o, bool(w)) for o, w in zip(came_from["old_code"], came_from["whole"]))
+        st.markdown(t(f"**Hình thành từ {day}**, từ: {parts}.", f"**Formed on {day}** from: {parts}."))
+        if not came_from["whole"].astype(bool).all():
+            st.caption(t(
+                "Số liệu trước ngày này của đơn vị được quy đổi từ các đơn vị cũ; phần của đơn vị cũ bị chia lấy theo tỷ lệ trong bảng chuyển đổi hoặc theo diện tích, nên là số gần đúng.",
+                "Figures before that day are restated from the former units; a split unit's share follows the crosswalk's weight or the area, so they are approximate.",
+            ))
+    if len(became):
+        day = fmt_date(pd.Timestamp(became["effective_date"].iloc[0]).date(), lang())
+        last = ended.get(code)
+        until = f" ({t('hoạt động đến', 'in force until')} {fmt_date(pd.Timestamp(last).date(), lang())})" if last is not None and not pd.isna(last) else ""
+        parts = ", ".join(item(n, bool(w)) for n, w in zip(became["new_code"], became["whole"]))
+        st.info(t(f"Đơn vị cũ{until}. Từ {day} đã sắp xếp vào: {parts}.", f"A former unit{until}. From {day} it became part of: {parts}."), icon=":material/call_merge:")

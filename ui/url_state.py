@@ -21,7 +21,7 @@ _REJECTED = "_rejected_url_params"
 _WRITTEN = "_url_params_written"
 _LABELS = "_url_widget_labels"
 # The view's parameters that every link to another page keeps (the global filter bar).
-GLOBAL_PARAMS = ("pk", "period", "range", "cmp", "scope", "lang")
+GLOBAL_PARAMS = ("pk", "period", "range", "cmp", "layout", "scope", "lang")
 
 
 def _written() -> dict:

@@ -12,7 +12,7 @@ from domain import access
 from metrics import kpis, periods, scoreboard, service_index
 from ui import auth, data, url_state
 from ui.downloads import Col, table
-from ui.filters import current
+from ui.filters import current, units_of
 from ui.i18n import lang, t
 
 TIERS = {
@@ -23,8 +23,7 @@ TIERS = {
 }
 
 filters = current()
-key = data.db_key()
-units = data.units(key)
+units = units_of(filters)
 period = filters.period
 before_period = periods.previous_period(period)
 version = service_index.get_version()
@@ -34,13 +33,13 @@ parent_of = dict(zip(units["code"], units["parent_code"]))
 st.title(f"{t('Bảng chỉ số phục vụ người dân, doanh nghiệp', 'Service index scoreboard')} · {period.label(lang())}")
 st.caption(f"{version.label(lang())} · {t('so với', 'compared with')} {before_period.label(lang())}")
 if period.kind != "week":
-    extent = data.data_extent(key)
+    extent = data.data_extent()
     last_week = periods.previous_period(periods.period_of(extent["last_day"] + pd.Timedelta(days=1), "week"))
     st.markdown(f":material/calendar_view_week: [{t('Xem bảng theo tuần', 'See the weekly board')} ({last_week.label(lang())})]({url_state.link('scoreboard', pk='week', period=last_week.key)})")
 
-now = data.kpi_counts(key, period.start, period.end, None, True)
-before = data.kpi_counts(key, before_period.start, before_period.end, None, True)
-total = data.kpi_counts(key, period.start, period.end, None, False)
+now = data.kpi_counts(period.start, period.end, None, by_unit=True)
+before = data.kpi_counts(before_period.start, before_period.end, None, by_unit=True, restated=filters.restated)
+total = data.kpi_counts(period.start, period.end, None)
 if total["ratings"].sum() == 0 and total["received"].sum() == 0:
     st.info(t("Không có số liệu trong kỳ này. Hãy chọn kỳ khác.", "No data in this period. Pick another period."), icon=":material/event_busy:")
     st.stop()
@@ -51,7 +50,7 @@ own = access.own_codes(auth.current_viewer(), units)
 listed = units if own is None else units[units["code"].isin(set(own) | set(now["unit_code"]))]
 board = scoreboard.scoreboard(now, before, listed, version, lang())
 score, band = scoreboard.overall(total, version)
-targets = data.targets(key, period.end)
+targets = data.targets(period.end)
 
 # --- the headline: the city's score, its band, and the units in each band ----------------------
 cols = st.columns([1.2, 1, 1, 1, 2.2])
@@ -71,7 +70,8 @@ with cols[4]:
     st.caption(" · ".join(f"{b.label(lang())} ≥ {fmt_num(b.min, lang(), 0)}" for b in version.bands) + t(" điểm (cấu hình theo phiên bản)", " points (versioned configuration)"))
 
 # --- the table of every unit ---------------------------------------------------------------
-tier = url_state.segmented(st, t("Đơn vị", "Units"), list(TIERS), key="tier", default="all", format_func=lambda k: t(*TIERS[k]))
+tiers = [k for k in TIERS if k != "district" or (units["level"] == "district").any()]  # no districts since July 2025
+tier = url_state.segmented(st, t("Đơn vị", "Units"), tiers, key="tier", default="all", format_func=lambda k: t(*TIERS[k]))
 shown = board if tier == "all" else board[board["level"] == tier]
 groups = scoreboard.supported_groups(version)
 unit_level = {"department": t("Sở, ngành", "Department"), "district": t("Quận, huyện", "District"), "ward": t("Phường, xã", "Ward")}

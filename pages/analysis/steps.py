@@ -14,15 +14,14 @@ from domain import access
 from domain.steps import step_label
 from i18n.format import fmt_int
 from domain import units as unit_tree
-from ui import auth, data, stores, url_state
+from ui import auth, stores, url_state
 from ui import steps as step_ui
 from ui.downloads import Col, table
-from ui.filters import current
+from ui.filters import current, units_of
 from ui.i18n import lang, t
 
 filters = current()
-key = data.db_key()
-units = data.units(key)
+units = units_of(filters)
 period = filters.period
 names = dict(zip(units["code"], units["name"]))
 viewer = auth.current_viewer()
@@ -35,10 +34,10 @@ now = datetime.now().replace(second=0, microsecond=0)  # one cache entry per min
 
 st.title(f"{t('Khâu nào chậm', 'Which step is slow')} · {names.get(code, code)}")
 st.caption(f"{period.label(lang())}")
-step_ui.coverage_caption(key)
+step_ui.coverage_caption()
 
 try:
-    by_step = step_ui.step_stats(key, period.start, period.end, codes)
+    by_step = step_ui.step_stats(period.start, period.end, codes)
 except access.OutOfScope as refused:
     st.error(refused.text(lang()), icon=":material/lock:")
     st.stop()
@@ -52,19 +51,19 @@ else:
         "Trung vị và phân vị 90: một nửa / 9 trên 10 bước xong trong thời gian này. Tỷ lệ quá hạn: trong các bước có hạn theo quy trình nội bộ, số bước xong sau hạn.",
         "Median and 90th percentile: half / nine in ten steps finished within this time. Share over due: of the steps with an internal due time, those finished after it.",
     ))
-    trend = step_ui.step_trend(key, period.start.replace(day=1) - pd.DateOffset(months=11), period.end, codes)
+    trend = step_ui.step_trend(period.start.replace(day=1) - pd.DateOffset(months=11), period.end, codes)
     if not trend.empty:
         st.markdown(f"**{t('Xu hướng phân vị 90 theo tháng', 'Monthly trend of the 90th percentile')}**")
         st.plotly_chart(step_ui.trend_figure(trend), key="steps_trend")
 
 st.subheader(t("Theo thủ tục", "By procedure"))
-by_procedure = step_ui.step_stats(key, period.start, period.end, codes, ("procedure_code", "step"))
+by_procedure = step_ui.step_stats(period.start, period.end, codes, by=("procedure_code", "step"))
 if not by_procedure.empty:
     step_ui.slow_steps_table(by_procedure[by_procedure["steps"] >= 5].head(30), f"{t('Bước chậm theo thủ tục', 'Slow steps by procedure')} · {code} · {period.key}", "steps_by_procedure")
     st.caption(t("30 cặp thủ tục - bước chậm nhất (ít nhất 5 bước trong kỳ).", "The 30 slowest procedure-step pairs (at least 5 steps in the period)."))
 
 st.subheader(t("Cán bộ đang giữ nhiều bước quá hạn nhất", "Officers holding the most overdue steps now"))
-holders = step_ui.officers_holding_overdue(key, now, codes)
+holders = step_ui.officers_holding_overdue(now, codes)
 if holders.empty:
     st.caption(t("Không có bước nào đang quá hạn.", "No step is overdue now."))
 else:
@@ -81,7 +80,7 @@ else:
 
 # --- Việc cần nhắc ---------------------------------------------------------------------------------
 st.subheader(t("Việc cần nhắc", "Reminders to send"))
-late = step_ui.overdue_steps(key, now, codes)
+late = step_ui.overdue_steps(now, codes)
 if late.empty:
     st.caption(t("Không có bước nào đang quá hạn.", "No step is overdue now."))
 else:
@@ -113,7 +112,7 @@ typed = st.query_params.get("dossier") or (suggested[0] if suggested else "")
 dossier = st.text_input(t("Mã hồ sơ", "Dossier code"), value=typed, key="steps_dossier", help=t("Ví dụ: một hồ sơ trong danh sách việc cần nhắc.", "For example a dossier from the reminders list."))
 if dossier:
     try:
-        timeline = step_ui.dossier_timeline(key, dossier.strip())
+        timeline = step_ui.dossier_timeline(dossier.strip())
     except access.OutOfScope as refused:
         st.error(refused.text(lang()), icon=":material/lock:")
     else:

@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from i18n.format import plot_separators
 from metrics import kpis, surveys
 from metrics import periods
 from domain import units as unit_tree
@@ -17,9 +18,8 @@ from ui.i18n import lang, t
 from ui.surveys import value_text
 
 filters = current()
-key = data.db_key()
-units = data.units(key)
-rows = data.surveys(key)
+units = data.units()
+rows = data.surveys()
 
 st.title(t("Khảo sát độc lập", "Independent surveys"))
 st.caption(t(
@@ -57,18 +57,18 @@ for source, part in surveys.by_year(national, "satisfaction").groupby("source"):
                                 hovertemplate="%{x}: %{customdata}", line=dict(color="#888888", dash="dot", width=2), marker=dict(symbol="diamond", size=10)))
 device_years = []
 if province == filters.city_code:
-    extent = data.data_extent(key)
+    extent = data.data_extent()
     for year in range(extent["first_day"].year, extent["last_day"].year + 1):
         whole = periods.year(year)
         if whole.start >= extent["first_day"] and whole.end <= extent["last_day"]:
-            counts = data.kpi_counts(key, whole.start, whole.end, None, False)
+            counts = data.kpi_counts(whole.start, whole.end, None)
             device_years.append((year, kpis.total(counts, "satisfaction_rate") * 100, int(counts["ratings"].sum())))
     if device_years:
         frame = pd.DataFrame(device_years, columns=["year", "value", "ratings"])
         figure.add_trace(go.Scatter(x=frame["year"], y=frame["value"], name=t("Thiết bị (đánh giá tại đơn vị)", "Devices (ratings at the counters)"),
                                     mode="lines+markers", line=dict(color="#2a9d8f", dash="dash", width=2)))
 figure.update_layout(height=380, font=FONT, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=-0.2),
-                     yaxis=dict(title="%", range=[50, 102]), xaxis=dict(title=None, dtick=1), separators=",." if lang() == "vi" else ".,")
+                     yaxis=dict(title="%", range=[50, 102]), xaxis=dict(title=None, dtick=1), separators=plot_separators(lang()))
 if series or device_years or not national.empty:
     st.plotly_chart(figure, key="survey_years")
 if device_years:

@@ -16,16 +16,15 @@ from domain import units as unit_tree
 from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame
 from ui import charts, data, trends, unit_data
 from ui.trends import BUCKETS, GRAINS, MAX_UNITS, SPLITS
-from ui.filters import current
+from ui.filters import current, restated_caption, units_of
 from ui.i18n import lang, t
 from ui import url_state
 
 
 filters = current()
-key = data.db_key()
-units = data.units(key)
+units = units_of(filters)
 period, city = filters.period, filters.city_code
-names = dict(zip(units["code"], units["name"]))
+names = {**dict(zip(units["code"], units["name"])), filters.scope_code: filters.scope_name}
 
 st.title(t("Xu hướng", "Trends"))
 
@@ -44,7 +43,14 @@ if split not in split_options:
 
 # Any unit of the scope: a district chair compares their wards, a city leader any wards or
 # departments. The scope first, then districts, wards and departments, each by name.
-inside = set(unit_tree.subtree_codes(units, filters.scope_code)) - {filters.scope_code}
+
+
+def subtree_of(code: str) -> set:
+    """The units a chosen line counts (an area: its units)."""
+    return set(filters.codes or ()) if filters.is_area and code == filters.scope_code else set(unit_tree.subtree_codes(units, code))
+
+
+inside = subtree_of(filters.scope_code) - {filters.scope_code}
 level_order = {"district": 0, "ward": 1, "department": 2}
 listed = units[units["code"].isin(inside)].assign(_l=lambda f: f["level"].map(level_order)).sort_values(["_l", "name"])
 candidates = [filters.scope_code] + list(listed["code"])
@@ -62,7 +68,7 @@ if split != "none" and len(chosen) > 1:
 buckets = buckets_for(period, grain, BUCKETS[grain])
 first, last = buckets[0].start, buckets[-1].end
 source_grain = SOURCE_GRAIN[grain]
-subtrees = {code: set(unit_tree.subtree_codes(units, code)) for code in chosen}
+subtrees = {code: subtree_of(code) for code in chosen}
 # One query for every chosen unit: the union of their subtrees (None: the whole city).
 union = None if city in chosen else tuple(sorted(set().union(*subtrees.values())))
 
@@ -77,22 +83,23 @@ def series_of(flows: pd.DataFrame, backlog: pd.DataFrame, code: str, buckets) ->
 
 def load(buckets) -> tuple[pd.DataFrame, pd.DataFrame]:
     start, end = buckets[0].start, buckets[-1].end
-    flows = unit_data.flow_counts(key, start, end, source_grain, union, ("unit_code",), "both")
-    backlog = data.backlog_counts(key, tuple(b.end for b in buckets), union, True)
+    flows = unit_data.flow_counts(start, end, source_grain, union, ("unit_code",), "both", restated=filters.restated)
+    backlog = data.backlog_counts(tuple(b.end for b in buckets), union, by_unit=True, restated=filters.restated)
     return flows, backlog
 
 
 flows, backlog = load(buckets)
+restated_frames = [flows, backlog]
 series = {names.get(code, code): series_of(flows, backlog, code, buckets) for code in chosen}
 
 if split != "none":
     # The first unit, split: one series per channel or field.
     code = chosen[0]
     by = "field_code" if split == "field" else "channel"
-    parts = unit_data.flow_counts(key, first, last, source_grain, tuple(sorted(subtrees[code])), (by,), kpi.source)
+    parts = unit_data.flow_counts(first, last, source_grain, tuple(sorted(subtrees[code])), (by,), kpi.source, restated=filters.restated)
     if split == "field":
-        field_names = unit_data.fields(key)
-        labels = dict(zip(field_names["code"], field_names["name_en" if lang() == "en" else "name"]))
+        field_names = unit_data.fields()
+        labels = dict(zip(field_names["code"], field_names[t("name", "name_en")]))
     else:
         vocab = RATING_CHANNELS if kpi.source == "ratings" else DOSSIER_CHANNELS
         labels = {str(c): t(vi, en) for c, (vi, en) in vocab.items()}
@@ -110,14 +117,14 @@ if split == "none" and len(chosen) == 1:
     else:
         anchor = buckets[0].start - timedelta(days=1)
     before = buckets_for(periods.period_of(anchor, grain), grain, len(buckets))
-    if before[0].start >= data.data_extent(key)["first_day"]:
+    if before[0].start >= data.data_extent()["first_day"]:
         comparison = (before, series_of(*load(before), chosen[0], before))
 
 # --- the chart -------------------------------------------------------------------------------
 drawn = trends.drawn_series(series, comparison, kpi, buckets, filters.compare_mode)
 noun = kpi.volume_noun(lang())
 
-targets = data.targets(key, period.end)
+targets = data.targets(period.end)
 target = kpis.target_for(targets, kpi_id, chosen[0])
 st.subheader(f"{kpi.label(lang())} · {t(*GRAINS[grain]).lower()}", help=kpi.help(lang()))
 st.caption(
@@ -129,10 +136,12 @@ st.caption(
 if split == "field":
     trends.field_split_charts(series, drawn, kpi, target, buckets)
 else:
-    figure = charts.trend_figure(drawn, kpi, lang(), target[0] if target else None, height=420)
+    figure = charts.trend_figure(drawn, kpi, lang(), target[0] if target else None, height=420, reforms=data.reform_days())
     if comparison is not None:
         figure.data[-1].line.dash = "dot"
     st.plotly_chart(figure, key="trend")
+
+restated_caption(*restated_frames)
 
 # --- the figures behind the chart ------------------------------------------------------------
 trends.figures_table(drawn, kpi, f"{t('Xu hướng', 'Trend')} · {kpi_id} · {grain} · {names.get(chosen[0], chosen[0])} · {period.key}")

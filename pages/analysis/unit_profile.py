@@ -7,6 +7,7 @@ is drawn: an unknown or hostile value gets a clear message and a way back, never
 
 import re
 
+import pandas as pd
 import streamlit as st
 
 from domain import access
@@ -16,12 +17,12 @@ from metrics import kpis
 from domain import units as unit_tree
 from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame, trend_grain
 from ui import alerts, auth, cards, charts, data, surveys, unit_profile, url_state
-from ui.filters import current
+from ui.filters import current, layout_units, restated_caption
 from ui.i18n import lang, t
 
 filters = current()
-key = data.db_key()
-units = data.units(key)
+all_units = data.units()  # every version: a former ward keeps its profile and its history
+units = all_units
 period, compare = filters.period, filters.compare
 names = dict(zip(units["code"], units["name"]))
 
@@ -47,9 +48,10 @@ def _choice_labels() -> dict[str, str]:
     """"Phường 1 – Quận 3 (26989)": names repeat across districts, so the parent and code tell them apart."""
     parent_of = dict(zip(units["code"], units["parent_code"]))
     labels = {}
+    former = set(units.loc[units["valid_to"].notna(), "code"])
     for c, n in names.items():
         p = parent_of.get(c)
-        labels[c] = f"{n}" + (f" – {names[p]}" if p in names and parent_of.get(p) is not None else "") + f" ({c})"
+        labels[c] = f"{n}" + (f" – {names[p]}" if p in names and parent_of.get(p) is not None else "") + f" ({c})" + (t(" · cũ", " · former") if c in former else "")
     return labels
 
 
@@ -61,10 +63,15 @@ if raw is not None and own is not None and raw not in own:
     st.error(access.OutOfScope().text(lang()), icon=":material/lock:")
     st.stop()
 listed = units if own is None else units[units["code"].isin(own)]
-order = listed.assign(_l=listed["level"].map({"city": 0, "district": 1, "ward": 2, "department": 3})).sort_values(["_l", "code"])
+# Today's units first, then the former ones, each by level.
+order = listed.assign(_f=listed["valid_to"].notna(), _l=listed["level"].map({"city": 0, "district": 1, "ward": 2, "department": 3})).sort_values(["_f", "_l", "code"])
 code = url_state.selectbox(st.sidebar, t("Hồ sơ của đơn vị", "Profile of"), order["code"], key="unit", default=filters.scope_code, keep=True, format_func=choice_labels.get)
 unit = units.set_index("code").loc[code]
 name, level = str(unit["name"]), str(unit["level"])
+# The tree of the unit's own time: today's layout for a unit in force, else the layout of its last day.
+in_layout = code in set(layout_units(all_units, filters.layout_day)["code"])
+units = layout_units(all_units, filters.layout_day if in_layout else pd.Timestamp(unit["valid_to"]).date())
+restated = filters.restated and in_layout
 subtree = unit_tree.subtree_codes(units, code)
 # The city's figures are everything: no unit filter (the same cache entries as the overview's).
 scope = None if code == filters.city_code else subtree
@@ -81,18 +88,25 @@ if parent and (own is None or parent in own):
 map_area = code if level in ("city", "district") else (parent if level == "ward" else None)
 if map_area:
     links.append(f"[{t('Bản đồ', 'Map')}]({url_state.link('map', area=map_area)})")
-links.append(f"[{t('Xếp hạng', 'Rankings')}]({url_state.link('rankings', level='wards' if level in ('district', 'ward') else 'districts', district=(code if level == 'district' else parent) if level in ('district', 'ward') else None)})")
+if level == "ward" and parent == filters.city_code:  # today's ward: ranked among all the city's wards
+    ranking_link = url_state.link("rankings", level="all_wards")
+elif level in ("district", "ward"):
+    ranking_link = url_state.link("rankings", level="wards", district=code if level == "district" else parent)
+else:
+    ranking_link = url_state.link("rankings", level="districts")
+links.append(f"[{t('Xếp hạng', 'Rankings')}]({ranking_link})")
 st.markdown(" · ".join(links))
+unit_profile.lineage_panel(code, all_units, data.lineage())
 
-now = data.kpi_counts(key, period.start, period.end, scope, False)
-before = data.kpi_counts(key, compare.start, compare.end, scope, False)
+now = data.kpi_counts(period.start, period.end, scope)
+before = data.kpi_counts(compare.start, compare.end, scope, restated=restated)
 
 # --- alerts first: that is what a leader opens a profile for -----------------------------------
-found = alerts.find_alerts(period, None)
+found = alerts.find_alerts(period, None, restated)
 mine = found[found["unit_code"].isin(subtree)] if not found.empty else found
 if not mine.empty:
     st.subheader(t("Cảnh báo", "Alerts"))
-    alerts.alert_list(mine, units, targets=data.targets(key, period.end))
+    alerts.alert_list(mine, units, targets=data.targets(period.end))
 
 # --- KPI cards and the trend against the parent and the city ------------------------------------
 grain = trend_grain(period)
@@ -100,14 +114,18 @@ buckets = buckets_for(period, grain, 12)
 
 
 def trend_of(codes):
-    flows = data.flow_counts_by_period(key, buckets[0].start, buckets[-1].end, SOURCE_GRAIN[grain], codes)
-    backlog = data.backlog_counts(key, tuple(b.end for b in buckets), codes)
+    flows = data.flow_counts_by_period(buckets[0].start, buckets[-1].end, SOURCE_GRAIN[grain], codes, restated=restated)
+    backlog = data.backlog_counts(tuple(b.end for b in buckets), codes, restated=restated)
+    restated_frames.extend([flows, backlog])
     return trend_frame(buckets, flows, backlog, grain, lang())
+
+
+restated_frames = [before]
 
 
 trend = trend_of(scope)
 sparklines = {k: kpis.value(trend, kpis.get(k)).round(4).dropna().tolist() or None for k in kpis.HEADLINE_KPIS}
-targets = data.targets(key, period.end)
+targets = data.targets(period.end)
 cards.kpi_row(kpis.HEADLINE_KPIS, now, before, targets, code, sparklines)
 surveys.panel(code, filters.city_code, scope)
 
@@ -123,11 +141,12 @@ for column, kpi_id in zip(st.columns(len(kpis.LEAD_RATES)), kpis.LEAD_RATES):
     target = kpis.target_for(targets, kpi_id, code)
     with column:
         st.markdown(f"**{kpi.label(lang())}**", help=kpi.help(lang()))
-        st.plotly_chart(charts.trend_figure(series, kpi, lang(), target[0] if target else None), key=f"profile_trend_{kpi_id}")
+        st.plotly_chart(charts.trend_figure(series, kpi, lang(), target[0] if target else None, reforms=data.reform_days()), key=f"profile_trend_{kpi_id}")
+restated_caption(*restated_frames)
 st.markdown(f"[{t('Xem xu hướng chi tiết', 'Open the detailed trend')}]({url_state.link('trends', units=code)})")
 
-by_unit = data.kpi_counts(key, period.start, period.end, None, True)
-profile = unit_profile.Profile(key, units, names, period, code, name, level, parent, scope, subtree, len(subtree) > 1, f"{name} · {period.key}",
+by_unit = data.kpi_counts(period.start, period.end, None, by_unit=True, restated=restated)
+profile = unit_profile.Profile(units, names, period, code, name, level, parent, scope, subtree, len(subtree) > 1, f"{name} · {period.key}",
                                targets, by_unit, viewer)
 unit_profile.children_or_siblings(profile)
 unit_profile.by_field_and_procedure(profile)

@@ -18,8 +18,7 @@ from ui.plain import plain
 LABELS_UP_TO = 30
 
 filters = current()
-key = data.db_key()
-units = data.units(key)
+units = data.units()
 period = filters.period
 level_of = dict(zip(units["code"], units["level"]))
 
@@ -53,11 +52,11 @@ few = len(unit_tree.children(units, area, levels=("district", "ward"))) <= LABEL
 labels = url_state.toggle(controls[1], t("Hiện tên đơn vị trên bản đồ", "Show unit names on the map"), key="labels", default=few)
 st.caption(f"{period.label(lang())} · {kpis.get(kpi_id).help(lang())}")
 
-found = kpis.target_for(data.targets(key, period.end), kpi_id, area)
+found = kpis.target_for(data.targets(period.end), kpi_id, area)
 target = found[0] if found else None
-counts = data.kpi_counts(key, period.start, period.end, unit_tree.subtree_codes(units, area), True)
+counts = data.kpi_counts(period.start, period.end, unit_tree.subtree_codes(units, area), by_unit=True)
 frame = maps.area_frame(counts, units, area, kpi_id)
-shapes = data.boundaries(key, tuple(frame["code"]))
+shapes = data.boundaries(tuple(frame["code"]))
 if not shapes["geojson"]["features"]:
     st.warning(
         t("Chưa có ranh giới cho các đơn vị này. Nạp ranh giới bằng lệnh: python -m geo import FILE --level ward",

@@ -13,21 +13,20 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from ui import auth, data, meeting
-from ui.filters import current
+from ui import auth, meeting
+from ui.filters import current, units_of
 from ui.i18n import lang, t
 
 filters = current()
-key = data.db_key()
 present = st.query_params.get("present") == "1"
 viewer = auth.current_viewer()
 today = date.today()
 meeting.styles(present)
 
-args = (key, viewer.scope_key(), filters.scope_code, filters.period.key, lang(), filters.compare_mode, today)
+args = (filters.scope_code, filters.period.key, lang(), filters.compare_mode, today)
 with st.spinner(t("Đang chuẩn bị nội dung họp…", "Preparing the meeting…")):
     b = meeting.briefing_for(*args)
-m = meeting.Meeting(b, filters, data.units(key), viewer, today, args)
+m = meeting.Meeting(b, filters, units_of(filters), viewer, today, args)
 
 slides = meeting.slide_sequence(b)
 requested = st.query_params.get("slide", "1")

@@ -1,28 +1,25 @@
-"""Tổng quan: the city (or one district) at a glance for the chosen period."""
+"""Tổng quan: the city (or an area, or one unit) at a glance for the chosen period."""
 
 import pandas as pd
 import streamlit as st
 
 from i18n.format import fmt_int
 from metrics import kpis, ranking
-from domain import units as unit_tree
 from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame, trend_grain
 from ui import alerts, cards, charts, data, surveys
-from ui.filters import current
+from ui.filters import children_counts, children_of, children_word, current, restated_caption, units_of
 from ui.i18n import lang, t
 
 filters = current()
-key = data.db_key()
-units = data.units(key)
-codes = None if filters.is_city else unit_tree.subtree_codes(units, filters.scope_code)
-scope_name = unit_tree.name_of(units, filters.scope_code)
+units = units_of(filters)
+codes, scope_name, restated = filters.codes, filters.scope_name, filters.restated
 period, compare = filters.period, filters.compare
 
 st.title(f"{t('Tổng quan', 'Overview')} · {scope_name}")
 st.caption(f"{period.label(lang())} · {t('so với', 'compared with')} {compare.label(lang())}")
 
-now = data.kpi_counts(key, period.start, period.end, codes, False)
-before = data.kpi_counts(key, compare.start, compare.end, codes, False)
+now = data.kpi_counts(period.start, period.end, codes)
+before = data.kpi_counts(compare.start, compare.end, codes, restated=restated)
 if now["ratings"].sum() == 0 and now["received"].sum() == 0:
     st.info(t("Không có số liệu trong kỳ này cho phạm vi đã chọn. Hãy chọn kỳ khác.", "No data in this period for the chosen scope. Pick another period."), icon=":material/event_busy:")
     st.stop()
@@ -30,22 +27,22 @@ if now["ratings"].sum() == 0 and now["received"].sum() == 0:
 # The last 12 periods of the same kind feed the sparklines and the trend charts.
 grain = trend_grain(period)
 buckets = buckets_for(period, grain, 12)
-flows = data.flow_counts_by_period(key, buckets[0].start, buckets[-1].end, SOURCE_GRAIN[grain], codes)
-backlog = data.backlog_counts(key, tuple(b.end for b in buckets), codes)
+flows = data.flow_counts_by_period(buckets[0].start, buckets[-1].end, SOURCE_GRAIN[grain], codes, restated=restated)
+backlog = data.backlog_counts(tuple(b.end for b in buckets), codes, restated=restated)
 trend = trend_frame(buckets, flows, backlog, grain, lang())
 sparklines = {kpi_id: kpis.value(trend, kpis.get(kpi_id)).round(4).dropna().tolist() or None for kpi_id in kpis.HEADLINE_KPIS}
 
-targets = data.targets(key, period.end)
+targets = data.targets(period.end)
 cards.kpi_row(kpis.HEADLINE_KPIS, now, before, targets, filters.scope_code, sparklines)
+restated_caption(before, flows)
 surveys.panel(filters.scope_code, filters.city_code, codes)
 
 # Best and weakest units one level down: ranks in the one fair order (so a tiny unit with
 # 3 of 3 does not outrank one with 2,980 of 3,000); "needs improvement" by the one rule.
-children_label = t("quận/huyện", "districts") if filters.is_city else t("phường/xã", "wards")
+children_label = children_word(children_of(filters, units))
 st.subheader(t(f"Đơn vị tốt nhất và cần cải thiện ({children_label})", f"Best units and units needing improvement ({children_label})"))
-by_unit = data.kpi_counts(key, period.start, period.end, codes, True)
-grouped = unit_tree.roll_up(by_unit, units, filters.scope_code)
-grouped = grouped[grouped["unit_code"].isin(unit_tree.children(units, filters.scope_code, levels=("district", "ward"))["code"])]
+by_unit = data.kpi_counts(period.start, period.end, codes, by_unit=True)
+grouped = children_counts(filters, units, by_unit)
 names = dict(zip(units["code"], units["name"]))
 for column, kpi_id in zip(st.columns(2), kpis.LEAD_RATES):
     kpi = kpis.get(kpi_id)
@@ -84,8 +81,8 @@ for column, kpi_id in zip(st.columns(len(kpis.LEAD_RATES)), kpis.LEAD_RATES):
     target = kpis.target_for(targets, kpi_id, filters.scope_code)
     with column:
         st.markdown(f"**{kpi.label(lang())}**", help=kpi.help(lang()))
-        st.plotly_chart(charts.trend_figure({scope_name: series}, kpi, lang(), target[0] if target else None), key=f"trend_{kpi_id}")
+        st.plotly_chart(charts.trend_figure({scope_name: series}, kpi, lang(), target[0] if target else None, reforms=data.reform_days()), key=f"trend_{kpi_id}")
 
 st.subheader(t("Cảnh báo", "Alerts"))
 st.caption(t("Đơn vị có chỉ số xấu đi vượt mức ngẫu nhiên so với 6 kỳ trước, hoặc hồ sơ quá hạn tăng mạnh.", "Units whose figures got worse beyond chance against the six previous periods, or whose overdue dossiers grew sharply."))
-alerts.alert_list(alerts.find_alerts(period, codes), units, targets=targets)
+alerts.alert_list(alerts.find_alerts(period, codes, restated), units, targets=targets)
