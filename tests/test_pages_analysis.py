@@ -92,16 +92,16 @@ def test_rankings_default_and_deep_links(demo_db_env):
     at = open_page(RANKINGS)
     assert at.title[0].value == "Xếp hạng"
     table = at.dataframe[0].value
-    assert len(table) == 22 and "Cận dưới Wilson" in table.columns  # the city's districts, fair order
+    assert len(table) == 168 and "Cận dưới Wilson" in table.columns  # today's units directly under the city, fair order
     assert list(table["Hạng"])[:3] == sorted(table["Hạng"].tolist(), key=lambda r: int(r.replace(".", "")) if r != "—" else 10**6)[:3]
     at = open_page(RANKINGS, level="all_wards", method="raw")
-    assert len(at.dataframe[0].value) == 273
+    assert len(at.dataframe[0].value) == 168
     assert any("KHÔNG tính đến số lượng" in c.value for c in at.caption)  # the plain order says so
-    at = open_page(RANKINGS, level="wards", district="760", kpi="on_time_rate")
+    at = open_page(RANKINGS, level="wards", district="760", kpi="on_time_rate", period="2025-05", layout="then")  # Quận 1's time
     assert "Quận 1" in at.subheader[0].value
     at = open_page(RANKINGS, kpi="service_index", level="departments")
     assert any("766" in c.value for c in at.caption)  # the formula version is named
-    assert at.dataframe[0].value.shape[0] == 15
+    assert at.dataframe[0].value.shape[0] == 11  # the departments since July 2025
 
 
 @pytest.mark.parametrize("method", ["wilson", "raw"])
@@ -140,14 +140,15 @@ def test_rankings_name_as_needing_improvement_only_wards_short_of_target(demo_db
 
 def test_rankings_ignore_unknown_choices(demo_db_env):
     at = open_page(RANKINGS, level="everything", kpi="'; drop", method="<b>")
-    assert at.title[0].value == "Xếp hạng" and len(at.dataframe[0].value) == 22
+    assert at.title[0].value == "Xếp hạng" and len(at.dataframe[0].value) == 168
 
 
 def test_trends_of_several_wards(demo_db_env):
     start, end = latest_month(demo_db_env)
     with sqlite3.connect(demo_db_env.removeprefix("sqlite:///")) as db:
-        wards = [c for (c,) in db.execute("select code from units where parent_code = '760' order by code limit 3")]
-        names = dict(db.execute("select code, name from units where parent_code = '760'"))
+        # Today's wards (the latest twelve months are all after the reform).
+        wards = [c for (c,) in db.execute("select code from units where parent_code = '79' and level = 'ward' order by code limit 3")]
+        names = dict(db.execute("select code, name from units where parent_code = '79' and level = 'ward'"))
         counts = dict(db.execute("select unit_code, count(*) from ratings where date(rated_at) between ? and ? group by unit_code", (start, end)))
     at = open_page(TRENDS, units=wards)
     figures = at.dataframe[0].value
