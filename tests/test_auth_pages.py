@@ -48,7 +48,7 @@ def _other_district_and_ward(engine) -> tuple[str, str]:
     from data_access.queries import load_units
 
     units = load_units(engine)
-    district = units[(units["level"] == "district") & (units["code"] != "760")]["code"].iloc[0]
+    district = units[(units["level"] == "district") & (units["parent_code"] == "79") & (units["code"] != "760")]["code"].iloc[0]
     ward = units[units["parent_code"] == district]["code"].iloc[0]
     return district, ward
 
@@ -77,6 +77,10 @@ def _shows_no_data(app: AppTest) -> bool:
 
 def _signed_in_chair() -> AppTest:
     app = _sign_in(_app().run(), CHAIR, PASSWORD)
+    # The chair of Quận 1, a former district (until 30 June 2025): a month of its time.
+    app.query_params["period"] = "2025-05"
+    app.query_params["layout"] = "then"
+    app.run()
     assert not app.exception, app.exception[0].value if app.exception else ""
     return app
 
