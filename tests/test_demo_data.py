@@ -581,10 +581,10 @@ def test_demo_command_builds_a_database_with_and_without_step_months(tmp_path):
         assert dossiers > 0 and without_steps == 0
 
 
-def test_summaries_counted_in_the_build_equal_a_refresh_that_reads_the_rows_back(tmp_path):
+def test_summaries_counted_in_the_build_equal_a_refresh_that_reads_the_rows_back(engine):
+    """On SQLite and PostgreSQL (conftest's `engine`: a migrated empty database)."""
     from data_access.refresh import refresh_summaries
 
-    engine = _fresh_engine(tmp_path / "refreshed.sqlite")
     demo.generate(engine, size="small", seed=5, start=date(2025, 5, 1), end=date(2025, 8, 31), refresh=True, today=date(2025, 9, 1))
     tables = ("dossier_daily", "dossier_monthly", "rating_daily", "rating_monthly", "backlog_daily", "step_monthly")
 
@@ -602,4 +602,3 @@ def test_summaries_counted_in_the_build_equal_a_refresh_that_reads_the_rows_back
     again = summaries()
     for name in tables:
         pd.testing.assert_frame_equal(built[name], again[name], obj=name)
-    engine.dispose()
