@@ -55,7 +55,7 @@ def _write_csv(path: Path, columns: dict[str, pa.Array]) -> None:
 def dossiers_csv(engine, path: Path, rows: int, seed: int = 1) -> None:
     rng = np.random.default_rng(seed)
     with engine.connect() as c:
-        units = [r[0] for r in c.execute(select(schema.units.c.code).where(schema.units.c.level != "city"))]
+        units = [r[0] for r in c.execute(select(schema.units.c.code).where(schema.units.c.level != "city", schema.units.c.valid_to.is_(None)))]
         procedures = c.execute(select(schema.procedures.c.code)).scalars().all()
         officers = pd.DataFrame(c.execute(select(schema.officers.c.code, schema.officers.c.unit_code)).all(), columns=["code", "unit"])
     unit = np.asarray(units, dtype=object)[rng.integers(0, len(units), rows)]
@@ -89,7 +89,7 @@ def dossiers_csv(engine, path: Path, rows: int, seed: int = 1) -> None:
 def ratings_csv(engine, path: Path, rows: int, comment_chars: int, seed: int = 2) -> None:
     rng = np.random.default_rng(seed)
     with engine.connect() as c:
-        units = [r[0] for r in c.execute(select(schema.units.c.code).where(schema.units.c.level != "city"))]
+        units = [r[0] for r in c.execute(select(schema.units.c.code).where(schema.units.c.level != "city", schema.units.c.valid_to.is_(None)))]
     start = pd.Timestamp("2026-05-01").value // 1000
     rated = pd.Series(pd.to_datetime(start + rng.integers(0, 180 * 86_400_000_000, rows), unit="us")).dt.floor("s")
     words = "Cán bộ hướng dẫn tận tình, thủ tục nhanh gọn; phòng chờ sạch sẽ, có chỗ ngồi và nước uống. "
@@ -121,7 +121,7 @@ def weekly_csv(engine, path: Path, new_rows: int, seed: int = 3) -> int:
             ).all(),
             columns=["code", "unit", "procedure", "channel", "received", "due", "officer"],
         )
-        units = c.execute(select(schema.units.c.code).where(schema.units.c.level != "city")).scalars().all()
+        units = c.execute(select(schema.units.c.code).where(schema.units.c.level != "city", schema.units.c.valid_to.is_(None))).scalars().all()
         procedures = c.execute(select(schema.procedures.c.code)).scalars().all()
     received = latest + pd.to_timedelta(rng.integers(60, 6 * 86_400, new_rows), unit="s")
     new = pd.DataFrame({
