@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 
@@ -29,6 +30,52 @@ def unit_key(gso_code: str, valid_from: date | None, valid_to: date | None, take
     if key in taken:
         raise ValueError(f"two versions of unit {gso_code} in force on {day.isoformat()}")
     return key
+
+
+def _days(values) -> np.ndarray:
+    if isinstance(values, np.ndarray) and np.issubdtype(values.dtype, np.datetime64):
+        return values.astype("datetime64[D]")
+    return pd.to_datetime(pd.Series(values, dtype=object)).to_numpy(dtype="datetime64[D]")
+
+
+def in_force(units: pd.DataFrame, day: date) -> pd.Series:
+    """Which units (rows with valid_from, valid_to; null = open) are in force on `day`."""
+    start, end = _days(units["valid_from"]), _days(units["valid_to"])
+    on = np.datetime64(day, "D")
+    mask = (np.isnat(start) | (start <= on)) & (np.isnat(end) | (end >= on))
+    return pd.Series(mask, index=units.index)
+
+
+def resolve_unit_codes(values: pd.Series, days, versions: pd.DataFrame) -> tuple[pd.Series, np.ndarray]:
+    """The unit key each record's unit code stands for on the record's day.
+
+    A source writes official codes, and codes are reused across reforms: 26740 on a 2024
+    record is the former Phường Bến Nghé, on a 2026 one Phường Sài Gòn. `versions` holds
+    code (the key), gso_code, valid_from, valid_to. A value that is an official code goes to
+    the version in force on its day; a value that is only a key (26740@2025-06-30) is that
+    unit. Returns (keys, None where nothing matched; mask of official codes with no version
+    in force on the day).
+    """
+    values = pd.Series(values).reset_index(drop=True).astype(object)
+    frame = pd.DataFrame({"value": values, "day": _days(days)})
+    official = set(versions["gso_code"].dropna().astype(str))
+    is_official = values.isin(official).to_numpy()
+    pairs = frame[is_official].drop_duplicates()
+    found = pd.Series([None] * len(values), dtype=object)
+    if len(pairs):
+        v = pd.DataFrame({"value": versions["gso_code"].astype(str).to_numpy(), "key": versions["code"].astype(str).to_numpy(),
+                          "start": _days(versions["valid_from"]), "end": _days(versions["valid_to"])})
+        joined = pairs.merge(v, on="value", how="inner")
+        start, end, day = joined["start"].to_numpy(), joined["end"].to_numpy(), joined["day"].to_numpy()
+        ok = ~np.isnat(day) & (np.isnat(start) | (start <= day)) & (np.isnat(end) | (end >= day))
+        hits = joined[ok].drop_duplicates(["value", "day"])[["value", "day", "key"]]
+        found = frame.merge(hits, on=["value", "day"], how="left")["key"].astype(object)
+        found = found.where(found.notna(), None)
+    keys = set(versions["code"].astype(str))
+    only_key = ~is_official & values.isin(keys).to_numpy()
+    out = pd.Series(np.where(is_official, found.to_numpy(dtype=object), np.where(only_key, values.to_numpy(dtype=object), None)), dtype=object)
+    not_in_force = is_official & out.isna().to_numpy()
+    return out, not_in_force
 
 
 def children(units: pd.DataFrame, code: str, levels: tuple[str, ...] | None = None) -> pd.DataFrame:
