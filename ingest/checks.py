@@ -131,8 +131,12 @@ def _lookup(values: pd.Series, table: dict[str, object]) -> tuple[pd.Series, np.
     return mapped, bad
 
 
-def validate(spec: SourceSpec, raw: RawTable, reference: Reference, mapping: Mapping, options: Options | None = None, name: str = "", lang: str = "vi") -> Checked:
-    """Check every cell; return the typed frame when there is no problem at all."""
+def validate(spec: SourceSpec, raw: RawTable, reference: Reference, mapping: Mapping, options: Options | None = None, name: str = "", lang: str = "vi", rules=None) -> Checked:
+    """Check every cell; return the typed frame when there is no problem at all.
+
+    `rules(found, out, raw, problems, lang)`, when given, checks what spans rows and the
+    database (the reference lists: ingest/reference.py) once every cell is read; a spec
+    without a key leaves duplicates to it."""
     options = options or Options()
     limits = mapping.limits
     found, ignored = map_headers(spec, raw.headers, name, lang)
@@ -220,8 +224,10 @@ def validate(spec: SourceSpec, raw: RawTable, reference: Reference, mapping: Map
     warnings = _warnings(spec, found, out, raw, lang)
     if spec.name == "surveys":
         _check_survey_rules(found, out, raw, problems, lang, reference)
-    else:
+    elif spec.key:
         _check_duplicates(spec, found, out, raw, problems, lang)
+    if rules is not None:
+        rules(found, out, raw, problems, lang)
 
     frame = None
     table = problems.table()
