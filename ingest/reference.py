@@ -110,6 +110,13 @@ def _none(n: int) -> list:
     return [None] * n
 
 
+def _cells(out: dict, name: str, n: int) -> list:
+    """A checked column as a list, None for empty cells (text columns hold NaN there)."""
+    if name not in out:
+        return _none(n)
+    return [None if v is None or (not isinstance(v, str) and pd.isna(v)) else v for v in pd.Series(out[name]).tolist()]
+
+
 def _words(table: dict[str, list[str]]) -> dict[str, str]:
     return {normalise(word): code for code, words in table.items() for word in [code, *words]}
 
@@ -150,14 +157,14 @@ def _first_rows(keys: list, raw: RawTable) -> dict[int, int]:
     return duplicates
 
 
-def _percent_or_share(raw: RawTable, header: str | None, numbers: pd.Series | None, n: int, as_rate: np.ndarray | None = None) -> np.ndarray:
-    """Numbers as shares: "35 %" is 0.35; with `as_rate`, a number above 1 is a percentage too."""
+def _percent_or_share(raw: RawTable, header: str | None, numbers: pd.Series | None, n: int, as_rate: np.ndarray | None = None, from_: float = float("inf")) -> np.ndarray:
+    """Numbers as shares: "35 %" is 0.35; with `as_rate`, a number above 1 (from `from_` on) is a percentage too."""
     if header is None or numbers is None:
         return np.full(n, np.nan)
-    values = pd.to_numeric(numbers, errors="coerce").to_numpy(dtype=float)
-    percent = raw.frame[header].fillna("").str.contains("%", regex=False).to_numpy(dtype=bool)
+    values = np.array(pd.to_numeric(numbers, errors="coerce"), dtype=float)
+    percent = np.array(raw.frame[header].fillna("").str.contains("%", regex=False), dtype=bool)
     if as_rate is not None:
-        percent |= as_rate & (values > 1)
+        percent |= as_rate & ((values > 1) | (values >= from_))
     return np.where(percent, values / 100, values)
 
 
@@ -177,8 +184,8 @@ def _resolve(values: list, days: list, versions: pd.DataFrame) -> tuple[list, li
 def _unit_rules(kind, existing: Existing, found, out, raw: RawTable, problems, lang) -> None:
     n = len(raw.frame)
     units = existing.units
-    gso = out["gso_code"].tolist()
-    names = out["name"].tolist()
+    gso = _cells(out, "gso_code", n)
+    names = _cells(out, "name", n)
     start, end = _dates(out.get("valid_from", [None] * n)), _dates(out.get("valid_to", [None] * n))
     if not len(start):
         start = _none(n)
@@ -190,10 +197,11 @@ def _unit_rules(kind, existing: Existing, found, out, raw: RawTable, problems, l
         levels = [vocab.DEPARTMENT] * n
     else:
         words = _words(LEVEL_WORDS)
-        levels = [words.get(normalise(v)) if v else None for v in out["level"].tolist()]
+        level_text = _cells(out, "level", n)
+        levels = [words.get(normalise(v)) if v else None for v in level_text]
         bad = {i: pick(lang, "cấp: Tỉnh/Thành phố, Quận/Huyện, Phường/Xã/Đặc khu, Sở/Ban/Ngành (hoặc city, district, ward, department)",
                        "a level: city, district, ward (phường/xã/đặc khu), department (sở/ban/ngành)")
-               for i, v in enumerate(out["level"].tolist()) if v and levels[i] is None}
+               for i, v in enumerate(level_text) if v and levels[i] is None}
         _add(problems, n, bad, found["level"])
 
     header_from = found.get("valid_from", found["gso_code"])
@@ -257,7 +265,7 @@ def _unit_rules(kind, existing: Existing, found, out, raw: RawTable, problems, l
 
     # Parents: a code (the version in force when the unit starts) or a key; departments sit
     # under the city when no parent is given.
-    parent_values = out["parent_code"].tolist() if "parent_code" in out else _none(n)
+    parent_values = _cells(out, "parent_code", n)
     days = [start[i] or end[i] or existing.today for i in range(n)]
     if kind == "departments":
         roots = combined[combined["parent_code"].isna() & (combined["level"] == vocab.CITY)]
@@ -304,7 +312,7 @@ def _unit_rules(kind, existing: Existing, found, out, raw: RawTable, problems, l
     _add(problems, n, cycles, header_parent)
 
     # Successors: the units it went into on the day after its end.
-    successor_values = out["successors"].tolist() if "successors" in out else _none(n)
+    successor_values = _cells(out, "successors", n)
     successor_keys: list = []
     bad_successor = {}
     header_successor = found.get("successors", found["gso_code"])
@@ -348,7 +356,7 @@ def _lineage_rules(kind, existing: Existing, found, out, raw: RawTable, problems
     versions = _versions(existing.units)
     days = _dates(out["effective_date"]) if "effective_date" in out else _none(n)
     days = [d or REFORM_DATE for d in days]
-    old_values, new_values = out["old_code"].tolist(), out["new_code"].tolist()
+    old_values, new_values = _cells(out, "old_code", n), _cells(out, "new_code", n)
     olds, old_late = _resolve(old_values, [d - timedelta(days=1) for d in days], versions)
     news, new_late = _resolve(new_values, days, versions)
     for values, keys, late, header, when, what_vi, what_en in (
@@ -372,7 +380,7 @@ def _lineage_rules(kind, existing: Existing, found, out, raw: RawTable, problems
     _add(problems, n, {i: pick(lang, "toàn bộ chỉ khi tỷ trọng là 1 (để trống cột Toàn bộ nếu chỉ một phần)", "whole only with a weight of 1 (leave whole empty for a part)")
                        for i in range(n) if wholes[i] and not np.isnan(weights[i]) and weights[i] < 1}, found.get("whole", header_weight))
 
-    kinds_text = out["kind"].tolist() if "kind" in out else _none(n)
+    kinds_text = _cells(out, "kind", n)
     words = _words(LINK_KINDS)
     kinds = [words.get(normalise(t)) if t else ("merge" if wholes[i] else "split") for i, t in enumerate(kinds_text)]
     _add(problems, n, {i: pick(lang, "sáp nhập (merge), chia tách (split) hoặc đổi tên (rename)", "merge, split or rename") for i in range(n) if kinds[i] is None}, found.get("kind", header_weight))
@@ -405,14 +413,14 @@ def _lineage_rules(kind, existing: Existing, found, out, raw: RawTable, problems
 # --- procedures, officers, targets ------------------------------------------------------------------------
 def _procedure_rules(kind, existing: Existing, found, out, raw: RawTable, problems, lang) -> None:
     n = len(raw.frame)
-    fields = out["field_code"].tolist()
-    field_names = out["field_name"].tolist() if "field_name" in out else _none(n)
+    fields = _cells(out, "field_code", n)
+    field_names = _cells(out, "field_name", n)
     named = {f for f, name in zip(fields, field_names) if f and name}
     _add(problems, n, {i: pick(lang, "mã lĩnh vực có trong cơ sở dữ liệu, hoặc tên lĩnh vực ở cột Tên lĩnh vực để thêm lĩnh vực mới",
                                "a field code known to the database, or the field's name in the field name column to add it")
                        for i, f in enumerate(fields) if f and f not in existing.fields and f not in named}, found["field_code"])
     words = _words({k: v for k, v in LEVEL_WORDS.items()})
-    levels_text = out["level"].tolist() if "level" in out else _none(n)
+    levels_text = _cells(out, "level", n)
     levels = [words.get(normalise(t)) if t else None for t in levels_text]
     _add(problems, n, {i: pick(lang, "cấp thực hiện: Phường/Xã, Quận/Huyện, Sở/Ban/Ngành hoặc Tỉnh/Thành phố", "a level: ward, district, department or city")
                        for i, t in enumerate(levels_text) if t and levels[i] is None}, found.get("level", found["code"]))
@@ -423,14 +431,14 @@ def _procedure_rules(kind, existing: Existing, found, out, raw: RawTable, proble
 def _officer_rules(kind, existing: Existing, found, out, raw: RawTable, problems, lang) -> None:
     n = len(raw.frame)
     header = found["unit_code"]
-    values = out["unit_code"].tolist()
+    values = _cells(out, "unit_code", n)
     keys, late = _resolve(values, [existing.today] * n, _versions(existing.units))
     already = _flagged(problems, header, n)
     _add(problems, n, {i: pick(lang, f"một đơn vị đang có hiệu lực (hoặc khóa đơn vị đúng, ví dụ {v}@2025-06-30, cho đơn vị cũ)",
                                f"a unit in force today (or the exact unit key, e.g. {v}@2025-06-30, for a former unit)")
                        for i, v in enumerate(values) if v and late[i] and not already[i]}, header)
     if "email" in out:
-        emails = out["email"].tolist()
+        emails = _cells(out, "email", n)
         _add(problems, n, {i: pick(lang, "một địa chỉ email (ten@co-quan.gov.vn)", "an e-mail address (name@agency.gov.vn)")
                            for i, e in enumerate(emails) if e and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", e)}, found["email"])
     out["unit_code"] = pd.Series(keys, dtype=object)
@@ -440,7 +448,7 @@ def _target_rules(kind, existing: Existing, found, out, raw: RawTable, problems,
     from metrics.kpis import KPIS
 
     n = len(raw.frame)
-    kpis = out["kpi_id"].tolist()
+    kpis = _cells(out, "kpi_id", n)
     _add(problems, n, {i: pick(lang, "mã chỉ tiêu: " + ", ".join(sorted(KPIS)), "a KPI id: " + ", ".join(sorted(KPIS)))
                        for i, k in enumerate(kpis) if k and k not in KPIS}, found["kpi_id"])
     start, end = _dates(out["valid_from"]), (_dates(out["valid_to"]) if "valid_to" in out else _none(n))
@@ -450,10 +458,10 @@ def _target_rules(kind, existing: Existing, found, out, raw: RawTable, problems,
     values = _percent_or_share(raw, found["value"], out["value"], n, rate)
     _add(problems, n, {i: pick(lang, "một tỷ lệ từ 0 đến 1 hoặc phần trăm (0,96 hoặc 96 %)", "a rate from 0 to 1 or a percentage (0.96 or 96 %)")
                        for i in range(n) if rate[i] and not np.isnan(values[i]) and not 0 <= values[i] <= 1}, found["value"])
-    margins = _percent_or_share(raw, found.get("amber_margin"), out.get("amber_margin"), n, rate)
+    margins = _percent_or_share(raw, found.get("amber_margin"), out.get("amber_margin"), n, rate, from_=1)  # a margin of 1 is a point
     _add(problems, n, {i: pick(lang, "biên độ từ 0 trở lên", "a margin of 0 or more") for i in range(n) if not np.isnan(margins[i]) and margins[i] < 0},
          found.get("amber_margin", found["value"]))
-    unit_values = out["unit_code"].tolist() if "unit_code" in out else _none(n)
+    unit_values = _cells(out, "unit_code", n)
     keys, late = _resolve(unit_values, [d or existing.today for d in start], _versions(existing.units))
     header_unit = found.get("unit_code", found["kpi_id"])
     already = _flagged(problems, header_unit, n)
