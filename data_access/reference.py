@@ -48,7 +48,7 @@ from i18n.text import pick
 from ingest import FileRejected, load_mapping, read_file
 from ingest.admin_units import FORMER_UNTIL, UnknownProvince, province_layout
 from ingest.checks import Checked
-from ingest.reference import KINDS, LINK_FIELDS, UNIT_FIELDS, Existing
+from ingest.reference import KINDS, LINK_FIELDS, UNIT_FIELDS, Existing, load_specs  # noqa: F401 - load_specs: the Data page's column list
 from ingest.reference import check as check_rows
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_DATABASE = 0, 1, 2, 3
