@@ -39,7 +39,7 @@ LINK_FIELDS = ["old_code", "new_code", "effective_date", "kind", "whole", "weigh
 
 # Words a city's list may use for a level (compared without diacritics).
 LEVEL_WORDS = {
-    vocab.CITY: ["city", "province", "tỉnh", "thành phố trực thuộc trung ương", "tỉnh/thành phố"],
+    vocab.CITY: ["city", "province", "tỉnh", "thành phố", "thành phố trực thuộc trung ương", "tỉnh/thành phố"],  # a city under a province: district
     vocab.DISTRICT: ["district", "quận", "huyện", "thị xã", "thành phố thuộc tỉnh", "thành phố thuộc thành phố", "quận/huyện"],
     vocab.WARD: ["ward", "commune", "phường", "xã", "thị trấn", "đặc khu", "phường/xã"],
     vocab.DEPARTMENT: ["department", "sở", "ban", "ngành", "sở, ban, ngành", "cơ quan"],
@@ -398,9 +398,10 @@ def _lineage_rules(kind, existing: Existing, found, out, raw: RawTable, problems
     for i in range(n):
         if olds[i] and not np.isnan(weights[i]) and i not in dup:
             total[olds[i]] = total.get(olds[i], 0.0) + weights[i]
+    out_of_range = _flagged(problems, header_weight, n)
     _add(problems, n, {i: pick(lang, f"tỷ trọng của đơn vị cũ {olds[i]} cộng lại không quá 1 (đang là {total[olds[i]]:.4g})",
                                f"weights of former unit {olds[i]} summing to at most 1 (now {total[olds[i]]:.4g})")
-                       for i in range(n) if olds[i] and total.get(olds[i], 0) > 1 + 1e-9 and not np.isnan(weights[i])}, header_weight)
+                       for i in range(n) if olds[i] and total.get(olds[i], 0) > 1 + 1e-9 and not np.isnan(weights[i]) and not out_of_range[i]}, header_weight)
 
     out["old_code"] = pd.Series(olds, dtype=object)
     out["new_code"] = pd.Series(news, dtype=object)
