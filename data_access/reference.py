@@ -348,7 +348,6 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("kind", choices=KINDS)
     imp.add_argument("file")
     imp.add_argument("--check", action="store_true", help="validate only, write nothing")
-    imp.add_argument("--rejected", help="write the rejected rows to this CSV (UTF-8 with BOM)")
     for sub in (init, imp):
         sub.add_argument("--url", help="database URL (default: DASHBOARD_DATABASE_URL, secrets, or the demo SQLite file)")
         sub.add_argument("--actor", default=None, help="name recorded in the audit log (default: the OS user name)")
@@ -384,10 +383,6 @@ def main(argv: list[str] | None = None) -> int:
             print(checked.problems.head(50).to_string(index=False))
             if checked.problem_count > 50:
                 print(pick(args.lang, f"… và {checked.problem_count - 50:,} lỗi khác.", f"… and {checked.problem_count - 50:,} more problems."))
-            if args.rejected:
-                from reports.spreadsheet import write_csv
-
-                write_csv(checked.rejected_rows, args.rejected)
             return EXIT_REFUSED
         if args.check:
             print(checked.message)

@@ -251,14 +251,16 @@ def _unit_rules(kind, existing: Existing, found, out, raw: RawTable, problems, l
     # Overlapping validity of one official code.
     overlaps = {}
     never, always = date.min, date.max
-    for g, part in combined.groupby(combined["gso_code"].astype(str)):
+    for _code, part in combined.groupby(combined["gso_code"].astype(str)):
         if len(part) < 2:
             continue
         spans = sorted(((never if pd.isna(a) else a), (always if pd.isna(b) else b), k) for a, b, k in zip(part["valid_from"], part["valid_to"], part["code"]))
-        for (a1, b1, k1), (a2, b2, k2) in zip(spans, spans[1:]):
-            if a2 <= b1:
-                for k, other in ((k1, k2), (k2, k1)):
-                    overlaps[k] = other
+        reach, holder = spans[0][1], spans[0][2]  # the latest end so far, and whose
+        for start_, end_, key in spans[1:]:
+            if start_ <= reach:
+                overlaps[key], overlaps[holder] = holder, key
+            if end_ > reach:
+                reach, holder = end_, key
     _add(problems, n, {i: pick(lang, f"hiệu lực không chồng lên phiên bản khác của mã {gso[i]} ({overlaps[k]})",
                                f"a validity not overlapping another version of code {gso[i]} ({overlaps[k]})")
                        for i, k in enumerate(keys) if k in overlaps}, header_from)
@@ -420,7 +422,7 @@ def _procedure_rules(kind, existing: Existing, found, out, raw: RawTable, proble
     _add(problems, n, {i: pick(lang, "mã lĩnh vực có trong cơ sở dữ liệu, hoặc tên lĩnh vực ở cột Tên lĩnh vực để thêm lĩnh vực mới",
                                "a field code known to the database, or the field's name in the field name column to add it")
                        for i, f in enumerate(fields) if f and f not in existing.fields and f not in named}, found["field_code"])
-    words = _words({k: v for k, v in LEVEL_WORDS.items()})
+    words = _words(LEVEL_WORDS)
     levels_text = _cells(out, "level", n)
     levels = [words.get(normalise(t)) if t else None for t in levels_text]
     _add(problems, n, {i: pick(lang, "cấp thực hiện: Phường/Xã, Quận/Huyện, Sở/Ban/Ngành hoặc Tỉnh/Thành phố", "a level: ward, district, department or city")

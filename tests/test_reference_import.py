@@ -59,7 +59,7 @@ DEPARTMENTS = csv(
     "Mã cơ quan,Tên cơ quan,Hiệu lực từ,Hiệu lực đến,Chuyển thành",
     "79.STNMT,Sở Tài nguyên và Môi trường,,28/02/2025,79.SNNMT",
     "79.SNN,Sở Nông nghiệp và Phát triển nông thôn,,28/02/2025,79.SNNMT",
-    "79.SGTVT,Sở Giao thông vận tải,,28/02/2025,79.SXD",
+    "79.SGTVT,Sở Giao thông công chánh,,28/02/2025,79.SXD",
     "79.SXD,Sở Xây dựng,,,",
     "79.SNNMT,Sở Nông nghiệp và Môi trường,01/03/2025,,",
 )
