@@ -305,3 +305,18 @@ def test_department_head_reads_own_former_departments_only(hcmc):
     assert set(queries.detail_codes(hcmc, builder, None)) == {"79.SXD", "79.SGTVT"}
     with pytest.raises(OutOfScope):
         queries.detail_codes(hcmc, builder, ["79.STNMT"])
+
+
+def test_a_current_ward_owns_its_former_wards_not_its_former_district(hcmc):
+    """The rule a ward-level scope will use (domain.access.with_former_units), on the data
+    layer's units and links: Phường Sài Gòn (26740) owns Phường Bến Nghé, which went into it
+    whole, and the part of Phường Nguyễn Thái Bình (26746) that went into it; not Quận 1,
+    whose other wards went elsewhere, nor Phường Tân Định (26734), which did not go into it."""
+    from domain.access import with_former_units
+
+    units, links = queries.unit_tree(hcmc), queries.unit_links(hcmc)
+    own = with_former_units(frozenset({"26740"}), units, links)
+    with hcmc.connect() as connection:
+        keys = dict(connection.execute(select(schema.units.c.name, schema.units.c.code).where(schema.units.c.valid_to == date(2025, 6, 30))).all())
+    assert {keys["Phường Bến Nghé"], keys["Phường Nguyễn Thái Bình"]} <= own
+    assert keys["Quận 1"] not in own and keys["Phường Tân Định"] not in own
