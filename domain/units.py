@@ -51,30 +51,41 @@ def resolve_unit_codes(values: pd.Series, days, versions: pd.DataFrame) -> tuple
 
     A source writes official codes, and codes are reused across reforms: 26740 on a 2024
     record is the former Phường Bến Nghé, on a 2026 one Phường Sài Gòn. `versions` holds
-    code (the key), gso_code, valid_from, valid_to. A value that is an official code goes to
-    the version in force on its day; a value that is only a key (26740@2025-06-30) is that
-    unit. Returns (keys, None where nothing matched; mask of official codes with no version
-    in force on the day).
+    code (the key), gso_code, valid_from, valid_to (versions of one code do not overlap). A
+    value that is an official code goes to the version in force on its day; a value that is
+    only a key (26740@2025-06-30) is that unit. Returns (keys, None where nothing matched;
+    mask of official codes with no version in force on the day).
     """
     values = pd.Series(values).reset_index(drop=True).astype(object)
-    frame = pd.DataFrame({"value": values, "day": _days(days)})
-    official = set(versions["gso_code"].dropna().astype(str))
-    is_official = values.isin(official).to_numpy()
-    pairs = frame[is_official].drop_duplicates()
-    found = pd.Series([None] * len(values), dtype=object)
-    if len(pairs):
-        v = pd.DataFrame({"value": versions["gso_code"].astype(str).to_numpy(), "key": versions["code"].astype(str).to_numpy(),
-                          "start": _days(versions["valid_from"]), "end": _days(versions["valid_to"])})
-        joined = pairs.merge(v, on="value", how="inner")
-        start, end, day = joined["start"].to_numpy(), joined["end"].to_numpy(), joined["day"].to_numpy()
-        ok = ~np.isnat(day) & (np.isnat(start) | (start <= day)) & (np.isnat(end) | (end >= day))
-        hits = joined[ok].drop_duplicates(["value", "day"])[["value", "day", "key"]]
-        found = frame.merge(hits, on=["value", "day"], how="left")["key"].astype(object)
-        found = found.where(found.notna(), None)
-    keys = set(versions["code"].astype(str))
-    only_key = ~is_official & values.isin(keys).to_numpy()
-    out = pd.Series(np.where(is_official, found.to_numpy(dtype=object), np.where(only_key, values.to_numpy(dtype=object), None)), dtype=object)
-    not_in_force = is_official & out.isna().to_numpy()
+    official = pd.Index(versions["gso_code"].astype(str).unique())
+    code_of_row = official.get_indexer(values)
+    is_official = code_of_row >= 0
+    # One sorted array of (official code, first day) for the versions; each record finds the
+    # last version of its code that started on or before its day (numpy, no join).
+    span = np.int64(1) << 42
+    never = -(np.int64(1) << 40)
+    starts = _days(versions["valid_from"]).astype("int64")
+    starts = np.where(np.isnat(_days(versions["valid_from"])), never, starts)
+    ends_nat = np.isnat(_days(versions["valid_to"]))
+    ends = np.where(ends_nat, np.int64(1) << 40, _days(versions["valid_to"]).astype("int64"))
+    version_code = official.get_indexer(versions["gso_code"].astype(str))
+    order = np.lexsort((starts, version_code))
+    sorted_keys = version_code[order].astype("int64") * span + starts[order]
+    row_days_raw = _days(days)
+    bad_day = np.isnat(row_days_raw)
+    row_days = np.where(bad_day, 0, row_days_raw.astype("int64"))
+    wanted = code_of_row.astype("int64") * span + row_days
+    at = np.searchsorted(sorted_keys, wanted, side="right") - 1
+    at_clipped = np.clip(at, 0, max(len(order) - 1, 0))
+    chosen = order[at_clipped] if len(order) else np.zeros(len(values), dtype=int)
+    hit = is_official & ~bad_day & (at >= 0)
+    if len(order):
+        hit &= (version_code[chosen] == code_of_row) & (row_days <= ends[chosen])
+    keys_array = versions["code"].astype(str).to_numpy(dtype=object)
+    found = np.where(hit, keys_array[chosen] if len(order) else None, None)
+    only_key = ~is_official & values.isin(set(keys_array)).to_numpy()
+    out = pd.Series(np.where(only_key, values.to_numpy(dtype=object), found), dtype=object)
+    not_in_force = is_official & ~hit
     return out, not_in_force
 
 
