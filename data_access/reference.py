@@ -297,7 +297,7 @@ def write(engine: Engine, checked: Checked, actor: str, *, lang: str = "vi") -> 
             added, updated = _upsert(connection, schema.units, ["code"], records, [c for c in UNIT_FIELDS if c not in ("code", "gso_code")])
             links = []
             for row in frame.itertuples():
-                if row.successors:
+                if isinstance(row.successors, str) and row.successors:  # checked: only with an end date
                     targets = row.successors.split(";")
                     effective = _value(row.valid_to) + pd.Timedelta(days=1)
                     whole = len(targets) == 1

@@ -214,18 +214,28 @@ def _unit_rules(kind, existing: Existing, found, out, raw: RawTable, problems, l
     _add(problems, n, {i: pick(lang, f"một đơn vị chưa có ở dòng trên (cùng mã, cùng ngày hiệu lực); đã có ở dòng {r}",
                                f"a unit not given by an earlier row (same code, same start); already on row {r}") for i, r in dup.items()}, found["gso_code"])
 
-    # Each row updates the stored version with the same official code and start, or adds one.
+    # Each row updates a stored version or adds one: with a start, the version of that code
+    # with that start; without one, the version in force on its end (none: today), whose
+    # stored start it keeps. So a plain list of today's units updates today's units, never the
+    # former ones that carried the same codes.
     stored = {}
     for row in units.itertuples():
         stored.setdefault((str(row.gso_code), None if pd.isna(row.valid_from) else row.valid_from), row.code)
+    undated = [i for i in range(n) if gso[i] and start[i] is None]
+    in_force_now, _late = _resolve([gso[i] for i in undated], [end[i] or existing.today for i in undated], _versions(units))
+    current = dict(zip(undated, in_force_now))
+    stored_start = dict(zip(units["code"].astype(str), units["valid_from"]))
     taken = set(units["code"].astype(str))
     keys: list = []
     updates: list[bool] = []
     for i in range(n):
-        match = stored.get((gso[i], start[i])) if gso[i] else None
-        if match is not None:
+        match = (current.get(i) or stored.get((gso[i], None))) if start[i] is None else stored.get((gso[i], start[i]))
+        if match is not None and gso[i]:
             keys.append(match)
             updates.append(True)
+            if start[i] is None:
+                kept_start = stored_start.get(match)
+                start[i] = None if kept_start is None or pd.isna(kept_start) else kept_start
             continue
         updates.append(False)
         if not gso[i] or i in dup:
@@ -240,6 +250,10 @@ def _unit_rules(kind, existing: Existing, found, out, raw: RawTable, problems, l
         if key is not None:
             taken.add(key)
         keys.append(key)
+    dup_versions = _first_rows([k if u else None for k, u in zip(keys, updates)], raw)
+    _add(problems, n, {i: pick(lang, f"một đơn vị chưa có ở dòng trên (cùng phiên bản {keys[i]}); đã có ở dòng {r}",
+                               f"a unit not given by an earlier row (same version {keys[i]}); already on row {r}") for i, r in dup_versions.items() if i not in dup},
+         found["gso_code"])
 
     # The versions after the import: stored ones not updated, and the file's.
     updated = {k for k, u in zip(keys, updates) if u}
@@ -338,18 +352,18 @@ def _unit_rules(kind, existing: Existing, found, out, raw: RawTable, problems, l
         successor_keys.append(";".join(found_keys))
     _add(problems, n, bad_successor, header_successor)
 
+    # Columns the file does not have are not written: an update keeps what is stored.
     out["code"] = pd.Series(keys, dtype=object)
     out["level"] = pd.Series(levels, dtype=object)
-    out["parent_code"] = pd.Series(parents, dtype=object)
+    if "parent_code" in found or kind == "departments":
+        out["parent_code"] = pd.Series(parents, dtype=object)
     out["successors"] = pd.Series(successor_keys, dtype=object)
-    out["update"] = pd.Series(updates, dtype=bool)
-    for column in ("lat", "lon", "area_km2"):
-        if column not in out:
-            out[column] = pd.Series(np.nan, index=range(n))
     out["valid_from"] = pd.Series(start, dtype=object)
-    out["valid_to"] = pd.Series(end, dtype=object)
-    area = pd.to_numeric(out["area_km2"], errors="coerce")
-    _add(problems, n, {i: pick(lang, "diện tích dương (km²)", "a positive area (km²)") for i in np.flatnonzero((area <= 0).to_numpy())}, found.get("area_km2", found["gso_code"]))
+    if "valid_to" in found:
+        out["valid_to"] = pd.Series(end, dtype=object)
+    if "area_km2" in out:
+        area = pd.to_numeric(out["area_km2"], errors="coerce")
+        _add(problems, n, {i: pick(lang, "diện tích dương (km²)", "a positive area (km²)") for i in np.flatnonzero((area <= 0).to_numpy())}, found["area_km2"])
 
 
 # --- lineage ---------------------------------------------------------------------------------------------

@@ -360,3 +360,16 @@ def test_data_page_offers_the_reference_lists_to_admins(sqlite_url, monkeypatch)
 def count_departments(engine) -> int:
     with engine.connect() as connection:
         return connection.execute(select(func.count()).select_from(schema.units).where(schema.units.c.level == "department")).scalar_one()
+
+
+def test_a_plain_list_of_todays_units_updates_todays_units(hcmc):
+    """No dates: a code stands for the unit in force today, not for the former unit that
+    carried the same code (26740: Sài Gòn, not Bến Nghé)."""
+    checked, result = run(hcmc, "units", csv("Mã đơn vị,Tên đơn vị,Cấp,Mã đơn vị cấp trên,Diện tích (km2)", "26740,Phường Sài Gòn,Phường,79,2.5"))
+    assert checked.ok, checked.problems
+    assert (result.added, result.updated) == (0, 1)
+    with hcmc.connect() as connection:
+        rows = connection.execute(select(schema.units.c.name, schema.units.c.valid_from, schema.units.c.valid_to, schema.units.c.area_km2,
+                                         schema.units.c.lat.is_not(None)).where(schema.units.c.gso_code == "26740").order_by(schema.units.c.name)).all()
+    # Sài Gòn keeps its start, its end (none) and its centroid: the file had no such columns.
+    assert [tuple(r) for r in rows] == [("Phường Bến Nghé", None, date(2025, 6, 30), None, True), ("Phường Sài Gòn", REFORM, None, 2.5, True)]
