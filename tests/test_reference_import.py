@@ -373,3 +373,23 @@ def test_a_plain_list_of_todays_units_updates_todays_units(hcmc):
                                          schema.units.c.lat.is_not(None)).where(schema.units.c.gso_code == "26740").order_by(schema.units.c.name)).all()
     # Sài Gòn keeps its start, its end (none) and its centroid: the file had no such columns.
     assert [tuple(r) for r in rows] == [("Phường Bến Nghé", None, date(2025, 6, 30), None, True), ("Phường Sài Gòn", REFORM, None, 2.5, True)]
+
+
+def test_resolve_unit_codes_by_hand():
+    """domain.units.resolve_unit_codes on three versions written here: 26740 until 30/06/2025
+    (key 26740@2025-06-30), 26740 from 01/07/2025 (key 26740), 760 until 30/06/2025."""
+    import numpy as np
+
+    from domain.units import resolve_unit_codes
+
+    versions = pd.DataFrame({
+        "code": ["26740@2025-06-30", "26740", "760"], "gso_code": ["26740", "26740", "760"],
+        "valid_from": [None, date(2025, 7, 1), None], "valid_to": [date(2025, 6, 30), None, date(2025, 6, 30)],
+    })
+    values = pd.Series(["26740", "26740", "26740", "760", "760", "26740@2025-06-30", "99999", "26740"], dtype=object)
+    days = np.array(["2025-06-30T23:59", "2025-07-01T00:00", "2019-01-01", "2024-01-01", "2026-01-01", "2026-01-01", "2024-01-01", "NaT"], dtype="datetime64[us]")
+    keys, not_in_force = resolve_unit_codes(values, days, versions)
+    assert keys.tolist() == ["26740@2025-06-30", "26740", "26740@2025-06-30", "760", None, "26740@2025-06-30", None, None]
+    assert not_in_force.tolist() == [False, False, False, False, True, False, False, True]
+    empty_keys, empty_late = resolve_unit_codes(values, days, versions.iloc[0:0])
+    assert empty_keys.isna().all() and not empty_late.any()
