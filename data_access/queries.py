@@ -74,18 +74,26 @@ def unit_tree(engine: Engine) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["code", "level", "parent_code"])
 
 
+def unit_links(engine: Engine) -> pd.DataFrame:
+    """old_code, new_code of every crosswalk link: what the access rules follow to a unit's
+    former units."""
+    with engine.connect() as connection:
+        rows = connection.execute(select(unit_lineage.c.old_code, unit_lineage.c.new_code)).all()
+    return pd.DataFrame(rows, columns=["old_code", "new_code"])
+
+
 def summary_scope(engine: Engine, viewer: Viewer, codes: Codes) -> access.SummaryScope:
     """access.summary_scope for the viewer; a full-access viewer costs no query."""
     if access.require_viewer(viewer).full_access:
         return access.SummaryScope(None if codes is None else tuple(codes), None)
-    return access.summary_scope(viewer, unit_tree(engine), codes)
+    return access.summary_scope(viewer, unit_tree(engine), codes, unit_links(engine))
 
 
 def detail_codes(engine: Engine, viewer: Viewer, codes: Codes) -> tuple | None:
     """access.detail_codes for the viewer; a full-access viewer costs no query."""
     if access.require_viewer(viewer).full_access:
         return None if codes is None else tuple(codes)
-    return access.detail_codes(viewer, unit_tree(engine), codes)
+    return access.detail_codes(viewer, unit_tree(engine), codes, unit_links(engine))
 
 
 def _summary_counts(

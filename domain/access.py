@@ -19,6 +19,12 @@ Streamlit. The rules, exactly:
   of the request is left. Rows per unit outside the own subtree are summed into the
   district (or department) they belong to (`fold_rows`), so a district chair sees other
   districts in the city's ranking and map, never their wards.
+* Former units (unit versions, the crosswalk `lineage`: old_code -> new_code): a viewer's own
+  units also include their own former units, so the history of a unit reaches back across
+  a reform: a former unit with nothing under it (a former ward, a former department) that
+  went wholly or in part into an own unit, and any former unit all of whose links go into
+  own units. A former district only partly in one's unit is not one's own: its other wards
+  went elsewhere. Other former units are like any unit outside one's scope.
 """
 
 from __future__ import annotations
@@ -124,8 +130,29 @@ def aggregate_groups(units: pd.DataFrame) -> dict[str, str]:
 # --- the rules ---------------------------------------------------------------------------------
 
 
-def own_codes(viewer: Viewer, units: pd.DataFrame) -> frozenset | None:
-    """The units the viewer sees in full (None: every unit)."""
+def with_former_units(own: frozenset, units: pd.DataFrame, lineage: pd.DataFrame | None) -> frozenset:
+    """`own` and the former units that are the viewer's too (module docstring), across any
+    number of reforms."""
+    if lineage is None or lineage.empty or not own:
+        return own
+    has_children = set(units["parent_code"].dropna().astype(str))
+    targets: dict[str, set] = {}
+    for old, new in zip(lineage["old_code"].astype(str), lineage["new_code"].astype(str)):
+        targets.setdefault(old, set()).add(new)
+    result = set(own)
+    grew = True
+    while grew:
+        grew = False
+        for old, new in targets.items():
+            if old not in result and new & result and (old not in has_children or new <= result):
+                result.add(old)
+                grew = True
+    return frozenset(result)
+
+
+def own_codes(viewer: Viewer, units: pd.DataFrame, lineage: pd.DataFrame | None = None) -> frozenset | None:
+    """The units the viewer sees in full (None: every unit); with the crosswalk `lineage`
+    (old_code, new_code), their own former units too."""
     require_viewer(viewer)
     if viewer.full_access:
         return None
@@ -135,25 +162,25 @@ def own_codes(viewer: Viewer, units: pd.DataFrame) -> frozenset | None:
     row = units[units["code"] == viewer.unit_code]
     if row.empty or str(row["level"].iloc[0]) != level:
         return frozenset()
-    return subtree(units, viewer.unit_code)
+    return with_former_units(subtree(units, viewer.unit_code), units, lineage)
 
 
-def in_scope(viewer: Viewer, units: pd.DataFrame, code: str) -> bool:
-    own = own_codes(viewer, units)
+def in_scope(viewer: Viewer, units: pd.DataFrame, code: str, lineage: pd.DataFrame | None = None) -> bool:
+    own = own_codes(viewer, units, lineage)
     return own is None or str(code) in own
 
 
-def require_unit(viewer: Viewer, units: pd.DataFrame, code: str) -> None:
+def require_unit(viewer: Viewer, units: pd.DataFrame, code: str, lineage: pd.DataFrame | None = None) -> None:
     """Raise OutOfScope unless the viewer sees `code` in full."""
-    if not in_scope(viewer, units, code):
+    if not in_scope(viewer, units, code, lineage):
         raise OutOfScope()
 
 
-def detail_codes(viewer: Viewer, units: pd.DataFrame, requested: Sequence[str] | None) -> tuple | None:
+def detail_codes(viewer: Viewer, units: pd.DataFrame, requested: Sequence[str] | None, lineage: pd.DataFrame | None = None) -> tuple | None:
     """The codes a detail query may read: the requested ones inside the viewer's own units
     (requested None: all of them). None means no restriction at all. OutOfScope when the
     request names units and none of them is the viewer's."""
-    own = own_codes(viewer, units)
+    own = own_codes(viewer, units, lineage)
     if own is None:
         return None if requested is None else tuple(str(c) for c in requested)
     if requested is None:
@@ -174,10 +201,10 @@ class SummaryScope:
     fold: dict | None  # unit code -> the aggregate its rows are shown as (None: nothing folded)
 
 
-def summary_scope(viewer: Viewer, units: pd.DataFrame, requested: Sequence[str] | None) -> SummaryScope:
+def summary_scope(viewer: Viewer, units: pd.DataFrame, requested: Sequence[str] | None, lineage: pd.DataFrame | None = None) -> SummaryScope:
     """The codes a count query may read, and how its per-unit rows must be folded (see the
     module docstring). OutOfScope when the request names units and none may be read."""
-    own = own_codes(viewer, units)
+    own = own_codes(viewer, units, lineage)
     if own is None:
         return SummaryScope(None if requested is None else tuple(str(c) for c in requested), None)
     groups = aggregate_groups(units)

@@ -20,8 +20,10 @@ def filter_bar_or_notice() -> Filters | None:
     if filters is None:
         st.info(
             t(
-                "Cơ sở dữ liệu chưa có số liệu. Nạp dữ liệu ở trang Dữ liệu hoặc bằng lệnh python -m data_access.ingest.",
-                "The database holds no data yet. Load data on the Data page or with python -m data_access.ingest.",
+                "Cơ sở dữ liệu chưa có số liệu. Nạp dữ liệu ở trang Dữ liệu (danh mục đơn vị, thủ tục, cán bộ, rồi tệp đánh giá, hồ sơ) "
+                "hoặc bằng lệnh python -m data_access.reference và python -m data_access.ingest.",
+                "The database holds no data yet. Load data on the Data page (units, procedures, officers, then ratings and dossiers) "
+                "or with python -m data_access.reference and python -m data_access.ingest.",
             ),
             icon=":material/info:",
         )
