@@ -175,11 +175,9 @@ def name_of(units: pd.DataFrame, code: str) -> str:
 # --- versions: which units are in force, and how former units restate onto today's ------
 
 
-def in_force(units: pd.DataFrame, day: date) -> pd.DataFrame:
-    """The unit versions in force on `day` (null bounds are open)."""
-    start, end, moment = pd.to_datetime(units["valid_from"]), pd.to_datetime(units["valid_to"]), pd.Timestamp(day)
-    keep = (start.isna() | (start <= moment)) & (end.isna() | (end >= moment))
-    return units[keep.to_numpy()]
+def versions_on(units: pd.DataFrame, day: date) -> pd.DataFrame:
+    """The unit versions in force on `day`: the tree of that day."""
+    return units[in_force(units, day).to_numpy()]
 
 
 def home_city(units: pd.DataFrame) -> str | None:

@@ -264,7 +264,7 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
     # The units of the period (today's two-tier units from July 2025, the former districts and
     # wards before); a comparison or trend reaching before a reform is restated onto them.
     all_units = queries.load_units(engine)
-    units = unit_tree.in_force(all_units, period.end)
+    units = unit_tree.versions_on(all_units, period.end)
     if units.empty:
         raise BriefingError("The database holds no units")
     restated = _after_reform(engine, period)
