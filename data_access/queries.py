@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Engine
@@ -248,8 +249,10 @@ def restated_counts(engine: Engine, start: date, codes: Codes, by_unit: bool, ke
     frame = frame.drop(columns="exact")
     if not by_unit:
         frame = frame.groupby(list(keys), as_index=False)[counts].sum() if keys else frame[counts].sum().to_frame().T
+    # Whole counts again, rounded down: a part (satisfied, on time) then never exceeds its
+    # whole (ratings, finished), as rounding each to nearest could (1.5 + 5 of 6.5).
     for name in counts:
-        frame[name] = frame[name].round().astype("int64")
+        frame[name] = np.floor(frame[name].astype(float) + 1e-9).astype("int64")
     frame = frame.reset_index(drop=True)
     frame.attrs["restated"] = how
     return frame
