@@ -3,6 +3,10 @@
     python -m geo import FILE --level ward|district [--code-field F] [--name-field F]
                                 [--parent-field F] [--min-match 0.9] [--layer L] [--url DB_URL]
     python -m geo generate [--url DB_URL]
+    python -m geo simplify SOURCE OUT [--budget BYTES]     (a simplified copy of a boundary file)
+
+The shipped HCMC layer is made by:
+    python -m geo simplify ../shared/geo/hcmc_wards_2025.geojson geo/data/hcmc_wards_2025/hcmc_wards_2025.geojson
 
 Exit status: 0 imported/generated, 2 refused (the database is unchanged), 1 other error.
 """
@@ -54,6 +58,14 @@ def cmd_generate(args) -> int:
     return 0
 
 
+def cmd_simplify(args) -> int:
+    from geo.simplify import simplify_file
+
+    done = simplify_file(args.source, args.out, args.budget)
+    print(f"Wrote {done['features']} features to {args.out}: {done['bytes']:,} bytes, tolerance {done['tolerance']} degree.")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m geo", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -70,6 +82,11 @@ def main(argv=None) -> int:
     gen = sub.add_parser("generate", help="generate approximate boundaries from the package data")
     gen.add_argument("--url", help="database URL (default: the app's database)")
     gen.set_defaults(func=cmd_generate)
+    simp = sub.add_parser("simplify", help="write a simplified copy of a boundary file (shared borders kept)")
+    simp.add_argument("source")
+    simp.add_argument("out")
+    simp.add_argument("--budget", type=int, default=350_000, help="bytes of geometry, as sent to the browser (default 350000)")
+    simp.set_defaults(func=cmd_simplify)
     args = parser.parse_args(argv)
     return args.func(args)
 
