@@ -38,3 +38,27 @@ def engine_with_units(tmp_path, layout: str = "legacy"):
     with engine.begin() as conn:
         conn.execute(insert(units), unit_rows(frame))
     return engine
+
+
+def load_layout(engine, province: str = "79", *, former: bool = True) -> None:
+    """Write a province's units (current and, with `former`, former ones) and its crosswalk,
+    as `ingest.admin_units.province_layout` gives them, into a database with the schema."""
+    from data_access.schema import unit_lineage
+    from ingest.admin_units import province_layout
+
+    layout = province_layout(province)
+    frame = layout.units if former else layout.units[layout.units["valid_to"].isna()]
+    rows = [{k: (None if pd.isna(v) else v) for k, v in row.items()} for row in frame.to_dict("records")]
+    links = [{k: (None if pd.isna(v) else v) for k, v in row.items()} for row in layout.lineage.to_dict("records")] if former else []
+    with engine.begin() as conn:
+        conn.execute(insert(units), rows)
+        if links:
+            conn.execute(insert(unit_lineage), links)
+
+
+def engine_with_layout(tmp_path, province: str = "79", *, former: bool = True):
+    """A SQLite engine with the schema and a province's units of both layouts (ingest.admin_units)."""
+    engine = make_engine(f"sqlite:///{tmp_path / f'layout_{province}.sqlite'}")
+    metadata.create_all(engine)
+    load_layout(engine, province, former=former)
+    return engine
