@@ -31,6 +31,18 @@ def unit_key(gso_code: str, valid_from: date | None, valid_to: date | None, take
     return key
 
 
+def in_force(units: pd.DataFrame, day: date) -> pd.DataFrame:
+    """The units in force on `day` (valid_from and valid_to, when given, around it).
+
+    Frames without validity columns (older databases) are in force throughout."""
+    if "valid_from" not in units or "valid_to" not in units:
+        return units
+    start = pd.to_datetime(units["valid_from"])
+    end = pd.to_datetime(units["valid_to"])
+    moment = pd.Timestamp(day)
+    return units[(start.isna() | (start <= moment)) & (end.isna() | (end >= moment))]
+
+
 def children(units: pd.DataFrame, code: str, levels: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Direct children of a unit, optionally only of the given levels, ordered by name."""
     rows = units[units["parent_code"] == code]

@@ -47,6 +47,8 @@ class Filters:
 
 def city_code(units) -> str:
     top = units[units["parent_code"].isna()]
+    if "valid_to" in top and top["valid_to"].isna().any():  # a former province merged into the city is a top unit too
+        top = top[top["valid_to"].isna()]
     return str(top["code"].iloc[0]) if len(top) else CITY_CODE_DEFAULT
 
 
