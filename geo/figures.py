@@ -106,9 +106,9 @@ def outlying_ids(geojson: dict, gap_km: float = 25.0, most: float = 0.1) -> list
     return far if len(far) <= most * len(ids) else []
 
 
-def centre_bounds(geojson: dict, ids=None, share: float = 0.5) -> tuple[float, float, float, float]:
-    """(west, south, east, north) of the dense centre of a map of many units: the smaller
-    half of the units by area, less those far from their median point (the small units of
+def centre_bounds(geojson: dict, ids=None, share: float = 0.3) -> tuple[float, float, float, float]:
+    """(west, south, east, north) of the dense centre of a map of many units: the smallest
+    `share` of the units by area, less those far from their median point (the small units of
     other towns), so the centre's many small wards can be read on a projector."""
     shapes = {k: v for k, v in _shapes(geojson).items() if ids is None or k in set(map(str, ids))}
     areas = pd.Series({k: _km_area(g) for k, g in shapes.items()})
@@ -153,8 +153,8 @@ def fitting_labels(geojson: dict, texts: dict, center: dict, zoom: float, width_
         text = texts.get(code)
         if not text:
             continue
-        geom = shapes[code]
-        part = max(geom.geoms, key=lambda g: g.area) if geom.geom_type == "MultiPolygon" else geom
+        geom = shapes[code] if shapes[code].is_valid else shapely.make_valid(shapes[code])
+        part = max(shapely.get_parts(geom), key=lambda g: g.area) if geom.geom_type != "Polygon" else geom
         anchor = polylabel(part, tolerance=max(math.sqrt(part.area) / 50, 1e-6))
         (x,), (y,) = _pixels([anchor.x], [anchor.y], center, zoom, width_px, height_px)
         # One line: MapLibre as plotly drives it draws a newline as nothing.

@@ -19,6 +19,8 @@ import pandas as pd
 import shapely
 import shapely.ops
 
+from geo.simplify import PRECISION
+
 APPROXIMATE_NOTE = {
     "vi": "Ranh giới các đơn vị cũ là gần đúng: chia từ ranh giới năm 2025 của các đơn vị mới theo tâm của "
     "đơn vị cũ; không phải ranh giới chính thức.",
@@ -106,4 +108,6 @@ def former_boundaries(units: pd.DataFrame, lineage: pd.DataFrame, new_polygons: 
             parent = parent_of.get(str(parent))
     shapes |= {code: shapely.union_all(parts) for code, parts in below.items()}
     codes = sorted(shapes)
-    return gpd.GeoDataFrame({"code": codes}, geometry=[shapes[c] for c in codes], crs="EPSG:4326")
+    # On the grid of the GeoJSON sent to the browser (5 decimals), so rounding keeps them valid.
+    geoms = shapely.set_precision(np.array([shapes[c] for c in codes], dtype=object), 10.0**-PRECISION)
+    return gpd.GeoDataFrame({"code": codes}, geometry=list(geoms), crs="EPSG:4326")
