@@ -1,7 +1,7 @@
 """Command line: import a boundary file, or generate approximate boundaries.
 
     python -m geo import FILE --level ward|district [--code-field F] [--name-field F]
-                                [--parent-field F] [--min-match 0.9] [--layer L] [--url DB_URL]
+                                [--parent-field F] [--min-match 0.9] [--layer L] [--on DAY] [--url DB_URL]
     python -m geo generate [--url DB_URL]
     python -m geo simplify SOURCE OUT [--budget BYTES]     (a simplified copy of a boundary file)
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from datetime import date
 
 
 def _engine(url):
@@ -38,6 +39,7 @@ def cmd_import(args) -> int:
             name_field=args.name_field,
             parent_field=args.parent_field,
             layer=args.layer,
+            on=args.on,
         )
     except ImportRefused as exc:
         if exc.report is not None:
@@ -77,6 +79,8 @@ def main(argv=None) -> int:
     imp.add_argument("--parent-field")
     imp.add_argument("--layer")
     imp.add_argument("--min-match", type=float, default=0.9)
+    imp.add_argument("--on", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                     help="a day the file's layout was in force; its units are matched (default today)")
     imp.add_argument("--url", help="database URL (default: the app's database)")
     imp.set_defaults(func=cmd_import)
     gen = sub.add_parser("generate", help="generate approximate boundaries from the package data")

@@ -551,8 +551,8 @@ def _generated_layouts(engine, units: pd.DataFrame, city: str) -> list[gpd.GeoDa
         # The package knows units by official code: generate by code, store by key.
         key_of = dict(zip(era["gso_code"].astype(str), era["code"]))
         gso_of = dict(zip(era["code"], era["gso_code"].astype(str)))
-        frame = era[era["level"].isin(["city", "district", "ward"])].assign(
-            code=lambda f: f["code"].map(gso_of), parent_code=lambda f: f["parent_code"].map(gso_of))
+        frame = era[era["level"].isin(["city", "district", "ward"])].copy()
+        frame["code"], frame["parent_code"] = frame["code"].map(gso_of), frame["parent_code"].map(gso_of)
         generated = build_generated_boundaries(frame, province_code=city, legacy_boxes=not current)
         generated["code"] = generated["code"].map(key_of)
         layers.append(generated[generated["code"].notna()].drop_duplicates("code"))
