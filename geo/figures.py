@@ -148,7 +148,8 @@ def fitting_labels(geojson: dict, texts: dict, center: dict, zoom: float, width_
     order = sorted(shapes, key=lambda k: -shapes[k].area)
     placed: list = []
     rows = []
-    char_px, line_px = 0.6 * font_px, 1.25 * font_px
+    # DejaVu Sans is about 0.6 em a letter; MapLibre keeps a few pixels around each name.
+    char_px, line_px, pad_px = 0.66 * font_px, 1.4 * font_px, 4
     for code in order:
         text = texts.get(code)
         if not text:
@@ -158,7 +159,7 @@ def fitting_labels(geojson: dict, texts: dict, center: dict, zoom: float, width_
         anchor = polylabel(part, tolerance=max(math.sqrt(part.area) / 50, 1e-6))
         (x,), (y,) = _pixels([anchor.x], [anchor.y], center, zoom, width_px, height_px)
         # One line: MapLibre as plotly drives it draws a newline as nothing.
-        w, h = len(text) * char_px + 4, line_px
+        w, h = len(text) * char_px + 2 * pad_px, line_px
         box_px = shapely.box(x - w / 2, y - h / 2, x + w / 2, y + h / 2)
         x0, y0, x1, y1 = box_px.bounds
         if x0 < 0 or y0 < 0 or x1 > width_px or y1 > height_px or any(box_px.intersects(other) for other in placed):
