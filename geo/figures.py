@@ -135,7 +135,7 @@ def _lonlat(x, y, center: dict, zoom: float, width_px: int, height_px: int):
 
 
 def fitting_labels(geojson: dict, texts: dict, center: dict, zoom: float, width_px: int, height_px: int,
-                   font_px: int, inside: float = 0.85) -> pd.DataFrame:
+                   font_px: int, inside: float = 0.7) -> pd.DataFrame:
     """The names that fit on the map as drawn: id, lon, lat, text.
 
     A name is drawn at its unit's pole of inaccessibility when its box (estimated from the
@@ -149,7 +149,7 @@ def fitting_labels(geojson: dict, texts: dict, center: dict, zoom: float, width_
     placed: list = []
     rows = []
     # DejaVu Sans is about 0.6 em a letter; MapLibre keeps a few pixels around each name.
-    char_px, line_px, pad_px = 0.66 * font_px, 1.4 * font_px, 4
+    char_px, line_px, pad_px = 0.62 * font_px, 1.3 * font_px, 3
     for code in order:
         text = texts.get(code)
         if not text:
