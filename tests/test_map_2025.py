@@ -264,3 +264,15 @@ def test_a_former_district_in_a_link_to_a_current_period_says_so_and_shows_the_c
     fig = map_figure(app)
     assert len(locations(fig)) == 168
     assert any("Quận 1 exists only until 30/06/2025" in i.value for i in app.info), [i.value for i in app.info]
+
+
+def test_generate_on_a_database_of_both_layouts_leaves_real_and_derived_boundaries_alone(tmp_path):
+    # It failed before on the city, a unit of both layouts, written twice.
+    from geo.generated import store_default_boundaries
+    from tests.test_geo_helpers import engine_with_layout
+
+    engine = engine_with_layout(tmp_path, "79")
+    assert store_default_boundaries(engine) == 0  # every unit has a better boundary: nothing to generate
+    drawn = load_boundaries(engine)
+    assert len(drawn) == len(province_layout("79").units) - 1  # all but the city itself (never drawn as a child)
+    assert not drawn["source"].str.startswith("generated").any()
