@@ -176,7 +176,10 @@ def name_of(units: pd.DataFrame, code: str) -> str:
 
 
 def versions_on(units: pd.DataFrame, day: date) -> pd.DataFrame:
-    """The unit versions in force on `day`: the tree of that day."""
+    """The unit versions in force on `day`: the tree of that day (a frame without validity
+    columns is in force throughout)."""
+    if "valid_from" not in units or "valid_to" not in units:
+        return units
     return units[in_force(units, day).to_numpy()]
 
 
