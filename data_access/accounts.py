@@ -177,13 +177,16 @@ def _check_role_and_unit(connection, role: str, unit_code: str | None) -> None:
     """The role's unit rule (domain.access.role_unit_problem) on the stored units and crosswalk."""
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}; one of: {', '.join(ROLES)}")
-    if UNIT_LEVEL_OF_ROLE[role] is None and not unit_code:
+    levels = UNIT_LEVEL_OF_ROLE[role]
+    if levels is None and not unit_code:
         return
+    if levels is not None and not unit_code:
+        raise AccountError(f"a {role} account needs --unit: the code of a {' or '.join(levels)}")
     from data_access import queries
 
     problem = role_unit_problem(role, unit_code, queries.unit_tree(connection), queries.unit_links(connection))
     if problem:
-        raise AccountError(problem + (": leave out --unit" if UNIT_LEVEL_OF_ROLE[role] is None else ""))
+        raise AccountError(problem + (": leave out --unit" if levels is None else ""))
 
 
 def add(engine: Engine, username: str, role: str, password: str | None, unit_code: str | None = None,
