@@ -178,8 +178,20 @@ def areas_of(units: pd.DataFrame, lineage: pd.DataFrame | None) -> dict[str, tup
     for column, default in (("whole", True), ("weight", None)):  # a bare old->new crosswalk
         if column not in links:
             links = links.assign(**{column: default})
-    today = units["code"] if "valid_to" not in units else units.loc[units["valid_to"].isna(), "code"]
-    return unit_tree.area_members(units, links, set(today.astype(str)))
+    unit_columns = [c for c in ("code", "level", "parent_code", "valid_to", "area_km2") if c in units]
+    link_columns = ["old_code", "new_code", "whole", "weight"]
+    # Every restricted query asks again (area leaders' scope); the geography rarely changes.
+    key = (int(pd.util.hash_pandas_object(units[unit_columns].astype(str), index=False).sum()),
+           int(pd.util.hash_pandas_object(links[link_columns].astype(str), index=False).sum()), len(units), len(links))
+    if key not in _areas_cache:
+        today = units["code"] if "valid_to" not in units else units.loc[units["valid_to"].isna(), "code"]
+        if len(_areas_cache) >= 8:
+            _areas_cache.clear()
+        _areas_cache[key] = unit_tree.area_members(units, links, set(today.astype(str)))
+    return _areas_cache[key]
+
+
+_areas_cache: dict = {}
 
 
 def role_unit_problem(role: str, unit_code: str | None, units: pd.DataFrame, lineage: pd.DataFrame | None = None, *, new_account: bool = True) -> str | None:
