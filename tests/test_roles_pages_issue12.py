@@ -84,3 +84,17 @@ def test_an_area_leader_is_offered_their_area_and_refused_another(two_tier_db):
     app.query_params["scope"] = "area:770"  # the former Quận 3
     app.run()
     assert _refused_with_no_figures(app)
+
+
+PAGES = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "pages").glob("*/*.py") if path.parent.name != "admin")
+
+
+@pytest.mark.parametrize("username", ["chair-sg", "area-q1"])
+def test_every_page_works_for_a_ward_chair_and_an_area_leader(two_tier_db, username):
+    app = _signed_in(username)
+    for page in PAGES:
+        app.switch_page(page)
+        app.run()
+        assert not app.exception, f"{page}: {app.exception[0].value}"
+        assert not [e for e in app.error if "ngoài phạm vi" in e.value], page  # their own default view is in scope
+        assert app.title or app.header, page
