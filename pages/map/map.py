@@ -10,7 +10,6 @@ every map is a shareable link and a reload keeps it; the click only changes a pa
 import pandas as pd
 import streamlit as st
 
-from domain import access
 from i18n.format import fmt_date, fmt_int
 from metrics import kpis
 from domain import units as unit_tree
@@ -32,7 +31,7 @@ present = units_of(filters)  # today's units (history restated), or those of the
 level_of = dict(zip(present["code"], present["level"]))
 
 viewer = auth.current_viewer()
-own = access.own_codes(viewer, units)  # None: every unit; else districts outside are aggregates only
+own = data.own_codes(viewer)  # None: every unit; else units outside are aggregates only
 # A department has no map: its head starts from the city's map of districts.
 area = st.query_params.get("area", filters.scope_code if level_of.get(filters.scope_code) in ("city", "district") else filters.city_code)
 if area in set(units["code"]) and area not in level_of:  # a unit of the other layout (a former district after July 2025)
