@@ -3,6 +3,7 @@
     python -m benchmarks.browser --url sqlite:////path/demo.sqlite     # starts its own server
     python -m benchmarks.browser --server http://127.0.0.1:8501          # a running one
     python -m benchmarks.browser --url ... --shots /work/notes/shots13   # also 1920x1080 screenshots
+    python -m benchmarks.browser --url ... --only map --query period=2026-10   # the map page alone
 
 What is measured, at 1920x1080 (a projector):
 - first overview of a new session: a fresh browser context opens the overview; from
@@ -12,6 +13,9 @@ What is measured, at 1920x1080 (a projector):
   loaded, images decoded). Warm = the best of the later visits;
 - a deep link (rankings of all wards with the funnel) in a fresh browser context;
 - a map drill-down: a click on a district polygon until its wards' map is drawn.
+With `--only map`: the map page alone (a deep link in a fresh browser, then cold and warm
+visits, the switch to the centre view), with the bytes the browser received over the
+WebSocket for each (the figure is most of them).
 Not a test: figures depend on the machine and its load; the script prints the load average.
 Targets (issue 13): warm <= 1 s, first overview <= 2 s, deep link <= 2.5 s, drill-down <= 1 s.
 """
@@ -122,6 +126,42 @@ def drill_down(page, base: str, query: str) -> float:
     return timed(go)
 
 
+def received_bytes(page) -> list:
+    """A list that grows with the size of every WebSocket frame the page receives."""
+    sizes = []
+
+    def watch(ws):
+        ws.on("framereceived", lambda payload: sizes.append(len(payload)))
+
+    page.on("websocket", watch)
+    return sizes
+
+
+def map_only(browser, base: str, query: str, visits: int) -> list:
+    """The map page: deep link in a fresh browser, cold and warm visits, the centre view."""
+    rows = []
+    context, page = new_page(browser)
+    sizes = received_bytes(page)
+    deep = timed(lambda: (page.goto(f"{base}/map?{query}"), wait_drawn(page, "Bản đồ")))
+    rows.append(("map, deep link in a fresh browser", deep, None, sum(sizes)))
+    times, received = [], []
+    for _ in range(visits):
+        click_page(page, *PAGES[0])
+        del sizes[:]
+        times.append(click_page(page, *PAGES[1]))
+        received.append(sum(sizes))
+    rows.append(("map, sidebar click", times[0], min(times[1:]) if len(times) > 1 else None, max(received)))
+    del sizes[:]
+
+    def centre():
+        page.locator("[data-testid='stButtonGroup'] button", has_text="Trung tâm").click()
+        page.wait_for_url("**view=centre**")
+        wait_drawn(page, "Bản đồ")
+    rows.append(("map, switch to the centre view", timed(centre), None, sum(sizes)))
+    context.close()
+    return rows
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", help="database URL for a server this script starts")
@@ -129,6 +169,7 @@ def main(argv=None) -> int:
     parser.add_argument("--query", default="", help="filter parameters added to every link, e.g. period=2026-10")
     parser.add_argument("--visits", type=int, default=3, help="visits of each page (the first is cold)")
     parser.add_argument("--shots", help="folder for 1920x1080 screenshots of each page")
+    parser.add_argument("--only", choices=["all", "map"], default="all", help="map: the map page alone, with bytes received")
     args = parser.parse_args(argv)
     if not (args.url or args.server):
         parser.error("give --url or --server")
@@ -147,6 +188,15 @@ def main(argv=None) -> int:
     try:
         with sync_playwright() as playwright:
             browser = launch_chromium(playwright)
+            if args.only == "map":
+                # Warm the server's caches once, as any running server has them.
+                context, page = new_page(browser)
+                page.goto(f"{base}/map?{args.query}")
+                wait_drawn(page, "Bản đồ")
+                context.close()
+                rows = map_only(browser, base, args.query, args.visits)
+                browser.close()
+                return _report(rows)
             # Warm the server's process-wide caches once, as any running server has them.
             context, page = new_page(browser)
             page.goto(f"{base}/?{args.query}")
@@ -179,10 +229,15 @@ def main(argv=None) -> int:
     finally:
         if server:
             server.stop()
+    return _report(rows)
+
+
+def _report(rows) -> int:
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"{'view':50s} {'first s':>8s} {'warm s':>8s}")
-    for name, cold, warm in rows:
-        print(f"{name:50s} {cold:8.2f} {'' if warm is None else f'{warm:8.2f}':>8s}")
+    print(f"{'view':50s} {'first s':>8s} {'warm s':>8s} {'received':>10s}")
+    for name, cold, warm, *received in rows:
+        size = f"{received[0] / 1000:,.0f} KB" if received else ""
+        print(f"{name:50s} {cold:8.2f} {'' if warm is None else f'{warm:8.2f}':>8s} {size:>10s}")
     return 0
 
 

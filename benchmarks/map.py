@@ -3,9 +3,11 @@
     python -m benchmarks.map                      # city size (benchmarks/out/city.sqlite)
     python -m benchmarks.map --size default
     python -m benchmarks.map --url sqlite:////path/to/db.sqlite
+    python -m benchmarks.map --url ... --query period=2026-10 --city-only   # the 168-unit map of today
 
 Views: the city's district map and the ward map of the district with the most wards
-(`?area=CODE`), each without and with unit names on the map (`labels=1`). Times come from
+(`?area=CODE`), each without and with unit names on the map (`labels=1`), and the city's
+dense centre (`view=centre`, offered from 40 units). Times come from
 benchmarks.common.render_times (what app.py measures around its own run): cold = first
 run with empty data caches, warm = best of the next runs. The figure message is the
 plotly_chart element's JSON spec as AppTest receives it (what goes over the websocket,
@@ -85,18 +87,23 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", default="city", choices=["small", "default", "city"])
     parser.add_argument("--url", default=None, help="a database URL instead of the demo of --size")
+    parser.add_argument("--query", default="", help="parameters added to every view, e.g. period=2026-10")
+    parser.add_argument("--city-only", action="store_true", help="only the city's map (no district in force: today's layout)")
     args = parser.parse_args(argv)
+    extra = dict(part.split("=", 1) for part in args.query.split("&") if "=" in part)
     url = args.url or demo_db_url(args.size)
     os.environ["DASHBOARD_DATABASE_URL"] = url
     ensure_current_schema(url)
     code, name, ward_count = largest_district(url)
 
     views = [
-        ("districts of the city", {}),
-        ("districts of the city, labels", {"labels": "1"}),
-        (f"wards of {name} ({code}, {ward_count})", {"area": code}),
-        (f"wards of {name}, labels", {"area": code, "labels": "1"}),
+        ("units of the city", {"labels": "0"}),
+        ("units of the city, labels", {"labels": "1"}),
+        ("units of the city, centre view, labels", {"labels": "1", "view": "centre"}),
     ]
+    if not args.city_only:
+        views += [(f"wards of {name} ({code}, {ward_count})", {"area": code}), (f"wards of {name}, labels", {"area": code, "labels": "1"})]
+    views = [(label, {**extra, **params}) for label, params in views]
     print(f"database: {url}")
     print(f"{'view':44s} {'cold ms':>9s} {'warm ms':>9s} {'figure bytes':>13s} {'features':>9s}")
     worst = 0.0

@@ -15,8 +15,10 @@ The password is read with getpass on a terminal, else from the first line of std
 from the command line. `--no-password` makes an account that signs in only through the
 identity provider (OpenID Connect), matched by its email.
 
-Roles (domain.access.ROLES): city_leader and admin have no unit; district_chair needs
-a district, department_head a department.
+Roles (domain.access.ROLES): city_leader and admin have no unit; ward_chair needs a
+phường/xã in force; area_leader a former district or province that today's units came from
+(an "area", `--unit 760` for the former Quận 1); department_head a department;
+district_chair a district in force (a city still on three tiers).
 
 Exit codes: 0 done, 1 refused (invalid input: the message says why), 2 usage error,
 3 database error.
@@ -40,8 +42,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from domain.errors import UserFacingError
-from domain.access import ROLES, UNIT_LEVEL_OF_ROLE, Viewer
-from data_access.schema import accounts, units
+from domain.access import ROLES, UNIT_LEVEL_OF_ROLE, Viewer, role_unit_problem
+from data_access.schema import accounts
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_DATABASE = 0, 1, 2, 3
 MIN_PASSWORD = 10
@@ -172,20 +174,19 @@ def normalise_username(username: str) -> str:
 
 
 def _check_role_and_unit(connection, role: str, unit_code: str | None) -> None:
+    """The role's unit rule (domain.access.role_unit_problem) on the stored units and crosswalk."""
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}; one of: {', '.join(ROLES)}")
-    level = UNIT_LEVEL_OF_ROLE[role]
-    if level is None:
-        if unit_code:
-            raise AccountError(f"a {role} account has no unit: leave out --unit")
+    levels = UNIT_LEVEL_OF_ROLE[role]
+    if levels is None and not unit_code:
         return
-    if not unit_code:
-        raise AccountError(f"a {role} account needs --unit: the code of a {level}")
-    found = connection.execute(select(units.c.level).where(units.c.code == unit_code)).scalar()
-    if found is None:
-        raise AccountError(f"there is no unit with code {unit_code!r}")
-    if found != level:
-        raise AccountError(f"unit {unit_code} is a {found}; a {role} account needs a {level}")
+    if levels is not None and not unit_code:
+        raise AccountError(f"a {role} account needs --unit: the code of a {' or '.join(levels)}")
+    from data_access import queries
+
+    problem = role_unit_problem(role, unit_code, queries.unit_tree(connection), queries.unit_links(connection))
+    if problem:
+        raise AccountError(problem + (": leave out --unit" if levels is None else ""))
 
 
 def add(engine: Engine, username: str, role: str, password: str | None, unit_code: str | None = None,
@@ -250,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     adding = commands.add_parser("add", help="create an account (the password is asked for, or read from stdin)")
     adding.add_argument("username")
     adding.add_argument("--role", required=True, choices=list(ROLES))
-    adding.add_argument("--unit", help="district code (district_chair) or department code (department_head)")
+    adding.add_argument("--unit", help="ward code (ward_chair), former district or province code (area_leader), department code (department_head), district code (district_chair)")
     adding.add_argument("--name", help="the name shown in the app")
     adding.add_argument("--email", help="email; how an identity-provider sign-in is matched to this account")
     adding.add_argument("--no-password", action="store_true", help="sign in only through the identity provider")

@@ -117,7 +117,9 @@ def load_reference(connection_or_engine) -> Reference:
         procedures = dict(connection.execute(select(schema.procedures.c.code, schema.procedures.c.field_code)).all())
         officers = {row[0] for row in connection.execute(select(schema.officers.c.code))}
         parents = dict(connection.execute(select(schema.units.c.code, schema.units.c.parent_code)).all())
-        return Reference(units, procedures, officers, {code: _top(code, parents) for code in parents})
+        u = schema.units.c
+        versions = pd.DataFrame(connection.execute(select(u.code, u.gso_code, u.valid_from, u.valid_to)).all(), columns=["code", "gso_code", "valid_from", "valid_to"])
+        return Reference(units, procedures, officers, {code: _top(code, parents) for code in parents}, unit_versions=versions)
 
     if isinstance(connection_or_engine, Engine):
         with connection_or_engine.connect() as connection:

@@ -73,8 +73,8 @@ def _limit_self(memory: int) -> None:
 
 def run_job(job: dict, on_progress: Callable[[float, str], None] | None = None, *, memory: int | None = None,
             seconds: float | None = None) -> dict:
-    """Run one job in a limited child process. job: url, source, path, name, lang,
-    three_level, actor, write (False: check only)."""
+    """Run one job in a limited child process. job: url, source (a fact source or a reference
+    list kind), path, name, lang, three_level, actor, write (False: check only)."""
     memory, seconds = memory or memory_mb(), seconds or time_limit()
     lang = job.get("lang", "vi")
     with tempfile.TemporaryDirectory(prefix="ingest-job-") as folder:
@@ -127,14 +127,22 @@ def _work(job: dict) -> dict:
     def progress(fraction: float, message: str) -> None:
         print(f"PROGRESS {fraction:.3f} {' '.join(message.splitlines())[:200]}", flush=True)
 
+    from data_access import reference
+
     engine = make_engine(job["url"])
     try:
         options = Options(three_level=bool(job.get("three_level")))
         lang = job.get("lang", "vi")
-        checked = ingest.check(engine, job["source"], job["path"], job["name"], options=options, lang=lang, progress=progress)
+        listed = job["source"] in reference.KINDS  # a city's own reference list
+        if listed:
+            checked = reference.check(engine, job["source"], job["path"], job["name"], lang=lang)
+        else:
+            checked = ingest.check(engine, job["source"], job["path"], job["name"], options=options, lang=lang, progress=progress)
         if not job.get("write") or not checked.ok:
             return {"summary": _summary(checked)}
         try:
+            if listed:
+                return {"result": reference.write(engine, checked, job["actor"], lang=lang)}
             return {"result": ingest.write(engine, checked, job["actor"], lang=lang, progress=progress)}
         except DBAPIError as error:
             return {"db_error": str(error.orig or error).splitlines()[0], "locked": "database is locked" in str(error.orig or error)}

@@ -15,8 +15,10 @@ day) - hold nothing about people or dossiers and are open to every signed-in vie
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Engine
@@ -67,25 +69,43 @@ def load_lineage(engine: Engine) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+UNIT_TREE_COLUMNS = ["code", "level", "parent_code", "valid_to", "area_km2"]
+
+
+def _connected(bind):
+    """A connection context for an Engine, or the caller's own open Connection."""
+    return bind.connect() if isinstance(bind, Engine) else nullcontext(bind)
+
+
 def unit_tree(engine: Engine) -> pd.DataFrame:
-    """code, level, parent_code of every unit: what the access rules walk."""
-    with engine.connect() as connection:
-        rows = connection.execute(select(units.c.code, units.c.level, units.c.parent_code)).all()
-    return pd.DataFrame(rows, columns=["code", "level", "parent_code"])
+    """code, level, parent_code, valid_to, area_km2 of every unit version: what the access
+    rules walk (the end and the area tell today's units and an area leader's area)."""
+    with _connected(engine) as connection:
+        rows = connection.execute(select(*[units.c[name] for name in UNIT_TREE_COLUMNS])).all()
+    return pd.DataFrame(rows, columns=UNIT_TREE_COLUMNS)
+
+
+def unit_links(engine: Engine) -> pd.DataFrame:
+    """old_code, new_code, whole, weight of every crosswalk link: what the access rules follow
+    to a unit's former units and to an area's units."""
+    columns = ["old_code", "new_code", "whole", "weight"]
+    with _connected(engine) as connection:
+        rows = connection.execute(select(*[unit_lineage.c[name] for name in columns])).all()
+    return pd.DataFrame(rows, columns=columns)
 
 
 def summary_scope(engine: Engine, viewer: Viewer, codes: Codes) -> access.SummaryScope:
     """access.summary_scope for the viewer; a full-access viewer costs no query."""
     if access.require_viewer(viewer).full_access:
         return access.SummaryScope(None if codes is None else tuple(codes), None)
-    return access.summary_scope(viewer, unit_tree(engine), codes)
+    return access.summary_scope(viewer, unit_tree(engine), codes, unit_links(engine))
 
 
 def detail_codes(engine: Engine, viewer: Viewer, codes: Codes) -> tuple | None:
     """access.detail_codes for the viewer; a full-access viewer costs no query."""
     if access.require_viewer(viewer).full_access:
         return None if codes is None else tuple(codes)
-    return access.detail_codes(viewer, unit_tree(engine), codes)
+    return access.detail_codes(viewer, unit_tree(engine), codes, unit_links(engine))
 
 
 def _summary_counts(
@@ -183,7 +203,7 @@ def backlog_counts(engine: Engine, days: Sequence[date], codes: Codes = None, by
     """Open and open-overdue dossiers at the end of each given day (a snapshot, not a sum over days);
     `restated`: on today's units when the first day is before a reform."""
     if restated and days:
-        frame = restated_counts(engine, min(days), codes, by_unit, ("period",), lambda wanted: backlog_counts(engine, days, wanted, True, viewer=viewer))
+        frame = restated_counts(engine, min(days), codes, by_unit, ("period",), lambda wanted, reader: backlog_counts(engine, days, wanted, True, viewer=reader), viewer=viewer)
         if frame is not None:
             return frame
     scope = summary_scope(engine, viewer, codes)
@@ -221,27 +241,42 @@ def _moves(engine: Engine, start: date) -> pd.DataFrame | None:
     return unit_versions.restatement(load_units(engine), lineage)
 
 
-def restated_counts(engine: Engine, start: date, codes: Codes, by_unit: bool, keys: Sequence[str], count_by_unit) -> pd.DataFrame | None:
-    """`count_by_unit(codes)` (per-unit counts) read for `codes` and their former units, moved
-    onto `codes` (every current unit when None); totals unless `by_unit`. None: no move applies."""
+def restated_counts(engine: Engine, start: date, codes: Codes, by_unit: bool, keys: Sequence[str], count_by_unit, *, viewer: Viewer) -> pd.DataFrame | None:
+    """`count_by_unit(codes, reader)` (per-unit counts read as `reader`) read for `codes` and
+    their former units, moved onto `codes` (every current unit when None); totals unless
+    `by_unit`. None: no move applies.
+
+    Scope: the viewer's access rules apply to the requested units (OutOfScope when none may be
+    read; a sibling former ward of a ward chair is refused like any unit outside their scope),
+    then to the rows that come out: a unit outside the viewer's own shows only as its
+    aggregate (each of today's units right under the city, whole). A restated unit is one
+    figure made of its former units' counts, so those are read in full (`reader` SYSTEM)
+    and never come out on their own: otherwise another unit's history would be cut to the
+    former units the viewer owns, and the viewer's own unit would get area shares of former
+    districts' totals.
+    """
     moves = _moves(engine, start)
     if moves is None:
         return None
+    scope = summary_scope(engine, viewer, codes)
+    codes = scope.codes
     if codes is not None:
         moves = moves[moves["new_code"].isin(list(codes))]
     wanted = None if codes is None else tuple(sorted(set(codes) | set(moves["old_code"])))
-    moved_rows = count_by_unit(wanted)
+    moved_rows = count_by_unit(wanted, access.SYSTEM)
     frame = restate(moved_rows, moves)
     if codes is not None:
         frame = frame[frame["unit_code"].isin(list(codes))]
     touched = moves["old_code"].isin(moved_rows["unit_code"])
     how = None if not touched.any() else ("exact" if moves.loc[touched, "exact"].all() else "approximate")
     counts = [c for c in frame.columns if c not in ("unit_code", "exact", *keys)]
-    frame = frame.drop(columns="exact")
+    frame = access.fold_rows(frame.drop(columns="exact"), scope.fold, counts)
     if not by_unit:
         frame = frame.groupby(list(keys), as_index=False)[counts].sum() if keys else frame[counts].sum().to_frame().T
+    # Whole counts again, rounded down: a part (satisfied, on time) then never exceeds its
+    # whole (ratings, finished), as rounding each to nearest could (1.5 + 5 of 6.5).
     for name in counts:
-        frame[name] = frame[name].round().astype("int64")
+        frame[name] = np.floor(frame[name].astype(float) + 1e-9).astype("int64")
     frame = frame.reset_index(drop=True)
     frame.attrs["restated"] = how
     return frame
@@ -255,7 +290,7 @@ def kpi_counts(engine: Engine, start: date, end: date, codes: Codes = None, by_u
     `restated`: on today's units (see above) when the period starts before a reform.
     """
     if restated:
-        frame = restated_counts(engine, start, codes, by_unit, (), lambda wanted: kpi_counts(engine, start, end, wanted, True, viewer=viewer))
+        frame = restated_counts(engine, start, codes, by_unit, (), lambda wanted, reader: kpi_counts(engine, start, end, wanted, True, viewer=reader), viewer=viewer)
         if frame is not None:
             return frame
     scope = summary_scope(engine, viewer, codes)
@@ -279,13 +314,13 @@ def flow_counts_by_period(engine: Engine, start: date, end: date, grain: str, co
     """Rating and dossier counts per day or month (`grain` "day" or "month") in the period;
     `restated`: on today's units when the period starts before a reform."""
     if restated:
-        def by_unit(wanted):
-            scoped = summary_scope(engine, viewer, wanted).codes
+        def by_unit(wanted, reader):
+            scoped = summary_scope(engine, reader, wanted).codes
             rating = _rating_counts(engine, start, end, scoped, ("unit_code",), grain)
             dossier = _dossier_counts(engine, start, end, scoped, ("unit_code",), grain)
             return rating.merge(dossier, on=["period", "unit_code"], how="outer").fillna(0)
 
-        frame = restated_counts(engine, start, codes, False, ("period",), by_unit)
+        frame = restated_counts(engine, start, codes, False, ("period",), by_unit, viewer=viewer)
         if frame is not None:
             how = frame.attrs["restated"]
             frame = frame.sort_values("period").reset_index(drop=True)

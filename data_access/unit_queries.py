@@ -84,7 +84,7 @@ def flow_counts(engine: Engine, start: date, end: date, grain: str, codes: Codes
         keys = ("period", *[b for b in by if b != "unit_code"])
         frame = queries.restated_counts(
             engine, start, codes, "unit_code" in by, keys,
-            lambda wanted: flow_counts(engine, start, end, grain, wanted, ("unit_code", *keys[1:]), source, viewer=viewer),
+            lambda wanted, reader: flow_counts(engine, start, end, grain, wanted, ("unit_code", *keys[1:]), source, viewer=reader), viewer=viewer,
         )
         if frame is not None:
             how = frame.attrs["restated"]

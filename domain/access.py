@@ -4,11 +4,17 @@ Pure Python over the unit tree (a DataFrame with code, level, parent_code); no S
 Streamlit. The rules, exactly:
 
 * A `Viewer` is a signed-in person (or `SYSTEM`, the command line and scheduled reports).
-  Roles: city_leader, district_chair, department_head, admin (and "system").
+  Roles: city_leader, area_leader, ward_chair, department_head, admin (and "system"); the
+  district_chair of a city still on three tiers (after a reform it is carried over to
+  area_leader by migration 0011).
 * Full access (`own_codes` is None): city_leader, admin, system. Everything, in full.
-* Restricted: district_chair (their district), department_head (their department).
-  Their *own* units are their unit and everything below it; an account with no unit, an
-  unknown unit or an unknown role owns nothing (secure default).
+* Restricted: ward_chair (their phường/xã in force), district_chair (their district),
+  department_head (their department): their *own* units are their unit and everything below
+  it. area_leader: their account's unit is a former district or province, an *area* of
+  today's units (domain.units.area_members: the units in force that mostly came from it);
+  their own units are those units and everything below them. An account with no unit, a unit
+  that does not fit the role (`role_unit_problem`), or an unknown role owns nothing (secure
+  default).
 * Detail reads - officers, dossier lists, dissatisfied reasons, the breakdown by procedure,
   commitments - read only own units: `detail_codes` intersects the requested codes with
   the own ones, and raises `OutOfScope` when nothing is left (None = "all I may see").
@@ -19,6 +25,12 @@ Streamlit. The rules, exactly:
   of the request is left. Rows per unit outside the own subtree are summed into the
   district (or department) they belong to (`fold_rows`), so a district chair sees other
   districts in the city's ranking and map, never their wards.
+* Former units (unit versions, the crosswalk `lineage`: old_code -> new_code): a viewer's own
+  units also include their own former units, so the history of a unit reaches back across
+  a reform: a former unit with nothing under it (a former ward, a former department) that
+  went wholly or in part into an own unit, and any former unit all of whose links go into
+  own units. A former district only partly in one's unit is not one's own: its other wards
+  went elsewhere. Other former units are like any unit outside one's scope.
 """
 
 from __future__ import annotations
@@ -33,6 +45,8 @@ from domain.errors import UserFacingError
 from i18n.text import pick
 
 CITY_LEADER = "city_leader"
+AREA_LEADER = "area_leader"
+WARD_CHAIR = "ward_chair"
 DISTRICT_CHAIR = "district_chair"
 DEPARTMENT_HEAD = "department_head"
 ADMIN = "admin"
@@ -40,13 +54,24 @@ SYSTEM_ROLE = "system"
 
 ROLES = {
     CITY_LEADER: ("Lãnh đạo thành phố", "City leader"),
-    DISTRICT_CHAIR: ("Chủ tịch quận/huyện", "District chair"),
+    AREA_LEADER: ("Lãnh đạo phụ trách khu vực", "Area leader"),
+    WARD_CHAIR: ("Chủ tịch UBND phường/xã", "Ward/commune chair"),
     DEPARTMENT_HEAD: ("Thủ trưởng sở, ban, ngành", "Department head"),
     ADMIN: ("Quản trị viên", "Administrator"),
+    # A city still on three tiers (no reform in its crosswalk); after July 2025: area_leader.
+    DISTRICT_CHAIR: ("Chủ tịch quận/huyện", "District chair"),
 }
 FULL_ACCESS_ROLES = frozenset({CITY_LEADER, ADMIN, SYSTEM_ROLE})
-# The level of the unit an account of the role must be attached to (None: no unit).
-UNIT_LEVEL_OF_ROLE = {CITY_LEADER: None, DISTRICT_CHAIR: "district", DEPARTMENT_HEAD: "department", ADMIN: None}
+# The levels of the unit an account of the role must be attached to (None: no unit);
+# `role_unit_problem` adds what a level alone cannot say (in force, an area).
+UNIT_LEVEL_OF_ROLE = {
+    CITY_LEADER: None,
+    AREA_LEADER: ("district", "city"),  # a former district or former province
+    WARD_CHAIR: ("ward",),
+    DISTRICT_CHAIR: ("district",),
+    DEPARTMENT_HEAD: ("department",),
+    ADMIN: None,
+}
 
 
 @dataclass(frozen=True)
@@ -124,36 +149,114 @@ def aggregate_groups(units: pd.DataFrame) -> dict[str, str]:
 # --- the rules ---------------------------------------------------------------------------------
 
 
-def own_codes(viewer: Viewer, units: pd.DataFrame) -> frozenset | None:
-    """The units the viewer sees in full (None: every unit)."""
+def with_former_units(own: frozenset, units: pd.DataFrame, lineage: pd.DataFrame | None) -> frozenset:
+    """`own` and the former units that are the viewer's too (module docstring), across any
+    number of reforms."""
+    if lineage is None or lineage.empty or not own:
+        return own
+    has_children = set(units["parent_code"].dropna().astype(str))
+    targets: dict[str, set] = {}
+    for old, new in zip(lineage["old_code"].astype(str), lineage["new_code"].astype(str)):
+        targets.setdefault(old, set()).add(new)
+    result = set(own)
+    grew = True
+    while grew:
+        grew = False
+        for old, new in targets.items():
+            if old not in result and new & result and (old not in has_children or new <= result):
+                result.add(old)
+                grew = True
+    return frozenset(result)
+
+
+def areas_of(units: pd.DataFrame, lineage: pd.DataFrame | None) -> dict[str, tuple[str, ...]]:
+    """Former district or province -> the units with no end (today's) that mostly came from it
+    (domain.units.area_members); empty without a crosswalk."""
+    if lineage is None or lineage.empty:
+        return {}
+    links = lineage
+    for column, default in (("whole", True), ("weight", None)):  # a bare old->new crosswalk
+        if column not in links:
+            links = links.assign(**{column: default})
+    unit_columns = [c for c in ("code", "level", "parent_code", "valid_to", "area_km2") if c in units]
+    link_columns = ["old_code", "new_code", "whole", "weight"]
+    # Every restricted query asks again (area leaders' scope); the geography rarely changes.
+    key = (int(pd.util.hash_pandas_object(units[unit_columns].astype(str), index=False).sum()),
+           int(pd.util.hash_pandas_object(links[link_columns].astype(str), index=False).sum()), len(units), len(links))
+    if key not in _areas_cache:
+        today = units["code"] if "valid_to" not in units else units.loc[units["valid_to"].isna(), "code"]
+        if len(_areas_cache) >= 8:
+            _areas_cache.clear()
+        _areas_cache[key] = unit_tree.area_members(units, links, set(today.astype(str)))
+    return _areas_cache[key]
+
+
+_areas_cache: dict = {}
+
+
+def role_unit_problem(role: str, unit_code: str | None, units: pd.DataFrame, lineage: pd.DataFrame | None = None, *, new_account: bool = True) -> str | None:
+    """Why `unit_code` cannot be the unit of a `role` account (None: it fits). A new account
+    needs a unit in force (an area leader: a former district or province that is an area of
+    today's units, `areas_of`); `new_account=False` (reading an existing account's scope)
+    checks the level and the area only, so an account is not locked out when its unit ends."""
+    if role not in UNIT_LEVEL_OF_ROLE:
+        return f"unknown role {role!r}; one of: {', '.join(ROLES)}"
+    levels = UNIT_LEVEL_OF_ROLE[role]
+    if levels is None:
+        return f"a {role} account has no unit" if unit_code else None
+    wanted = " or ".join(levels)
+    if not unit_code:
+        return f"a {role} account needs a unit: the code of a {wanted}"
+    row = units[units["code"].astype(str) == str(unit_code)]
+    if row.empty:
+        return f"there is no unit with code {unit_code!r}"
+    level = str(row["level"].iloc[0])
+    if level not in levels:
+        return f"unit {unit_code} is a {level}; a {role} account needs a {wanted}"
+    if role == AREA_LEADER:
+        if unit_code not in areas_of(units, lineage):
+            return (f"unit {unit_code} is not an area of today's units (a former district or province that today's units came from); "
+                    "load the crosswalk first: python -m data_access.reference init --province CODE")
+        return None
+    ended = row["valid_to"].iloc[0] if "valid_to" in row else None
+    if new_account and ended is not None and not pd.isna(ended):
+        hint = f"; its leader is an {AREA_LEADER}" if role == DISTRICT_CHAIR else ""
+        return f"unit {unit_code} ended on {pd.Timestamp(ended).date().isoformat()}; a {role} account needs a unit in force{hint}"
+    return None
+
+
+def own_codes(viewer: Viewer, units: pd.DataFrame, lineage: pd.DataFrame | None = None) -> frozenset | None:
+    """The units the viewer sees in full (None: every unit); with the crosswalk `lineage`
+    (old_code, new_code), their own former units too. An area leader needs the crosswalk and
+    every unit version (units with valid_to) to know their area."""
     require_viewer(viewer)
     if viewer.full_access:
         return None
-    level = UNIT_LEVEL_OF_ROLE.get(viewer.role)
-    if level is None or not viewer.unit_code:
+    if viewer.role not in UNIT_LEVEL_OF_ROLE or role_unit_problem(viewer.role, viewer.unit_code, units, lineage, new_account=False):
         return frozenset()
-    row = units[units["code"] == viewer.unit_code]
-    if row.empty or str(row["level"].iloc[0]) != level:
+    if UNIT_LEVEL_OF_ROLE[viewer.role] is None:
         return frozenset()
-    return subtree(units, viewer.unit_code)
+    tops = areas_of(units, lineage)[viewer.unit_code] if viewer.role == AREA_LEADER else (viewer.unit_code,)
+    own = frozenset().union(*(subtree(units, code) for code in tops))
+    return with_former_units(own, units, lineage)
 
 
-def in_scope(viewer: Viewer, units: pd.DataFrame, code: str) -> bool:
-    own = own_codes(viewer, units)
+def in_scope(viewer: Viewer, units: pd.DataFrame, code: str, lineage: pd.DataFrame | None = None) -> bool:
+    own = own_codes(viewer, units, lineage)
     return own is None or str(code) in own
 
 
-def require_unit(viewer: Viewer, units: pd.DataFrame, code: str) -> None:
+def require_unit(viewer: Viewer, units: pd.DataFrame, code: str, lineage: pd.DataFrame | None = None) -> None:
     """Raise OutOfScope unless the viewer sees `code` in full."""
-    if not in_scope(viewer, units, code):
+    if not in_scope(viewer, units, code, lineage):
         raise OutOfScope()
 
 
-def detail_codes(viewer: Viewer, units: pd.DataFrame, requested: Sequence[str] | None) -> tuple | None:
+def detail_codes(viewer: Viewer, units: pd.DataFrame, requested: Sequence[str] | None, lineage: pd.DataFrame | None = None) -> tuple | None:
     """The codes a detail query may read: the requested ones inside the viewer's own units
     (requested None: all of them). None means no restriction at all. OutOfScope when the
     request names units and none of them is the viewer's."""
-    own = own_codes(viewer, units)
+    own = own_codes(viewer, units, lineage)
     if own is None:
         return None if requested is None else tuple(str(c) for c in requested)
     if requested is None:
@@ -174,10 +277,10 @@ class SummaryScope:
     fold: dict | None  # unit code -> the aggregate its rows are shown as (None: nothing folded)
 
 
-def summary_scope(viewer: Viewer, units: pd.DataFrame, requested: Sequence[str] | None) -> SummaryScope:
+def summary_scope(viewer: Viewer, units: pd.DataFrame, requested: Sequence[str] | None, lineage: pd.DataFrame | None = None) -> SummaryScope:
     """The codes a count query may read, and how its per-unit rows must be folded (see the
     module docstring). OutOfScope when the request names units and none may be read."""
-    own = own_codes(viewer, units)
+    own = own_codes(viewer, units, lineage)
     if own is None:
         return SummaryScope(None if requested is None else tuple(str(c) for c in requested), None)
     groups = aggregate_groups(units)

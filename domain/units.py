@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 
@@ -29,6 +30,63 @@ def unit_key(gso_code: str, valid_from: date | None, valid_to: date | None, take
     if key in taken:
         raise ValueError(f"two versions of unit {gso_code} in force on {day.isoformat()}")
     return key
+
+
+def _days(values) -> np.ndarray:
+    if isinstance(values, np.ndarray) and np.issubdtype(values.dtype, np.datetime64):
+        return values.astype("datetime64[D]")
+    return pd.to_datetime(pd.Series(values, dtype=object)).to_numpy(dtype="datetime64[D]")
+
+
+def in_force(units: pd.DataFrame, day: date) -> pd.Series:
+    """Which units (rows with valid_from, valid_to; null = open) are in force on `day`."""
+    start, end = _days(units["valid_from"]), _days(units["valid_to"])
+    on = np.datetime64(day, "D")
+    mask = (np.isnat(start) | (start <= on)) & (np.isnat(end) | (end >= on))
+    return pd.Series(mask, index=units.index)
+
+
+def resolve_unit_codes(values: pd.Series, days, versions: pd.DataFrame) -> tuple[pd.Series, np.ndarray]:
+    """The unit key each record's unit code stands for on the record's day.
+
+    A source writes official codes, and codes are reused across reforms: 26740 on a 2024
+    record is the former Phường Bến Nghé, on a 2026 one Phường Sài Gòn. `versions` holds
+    code (the key), gso_code, valid_from, valid_to (versions of one code do not overlap). A
+    value that is an official code goes to the version in force on its day; a value that is
+    only a key (26740@2025-06-30) is that unit. Returns (keys, None where nothing matched;
+    mask of official codes with no version in force on the day).
+    """
+    values = pd.Series(values).reset_index(drop=True).astype(object)
+    official = pd.Index(versions["gso_code"].astype(str).unique())
+    code_of_row = official.get_indexer(values)
+    is_official = code_of_row >= 0
+    # One sorted array of (official code, first day) for the versions; each record finds the
+    # last version of its code that started on or before its day (numpy, no join).
+    span = np.int64(1) << 42
+    never = -(np.int64(1) << 40)
+    starts = _days(versions["valid_from"]).astype("int64")
+    starts = np.where(np.isnat(_days(versions["valid_from"])), never, starts)
+    ends_nat = np.isnat(_days(versions["valid_to"]))
+    ends = np.where(ends_nat, np.int64(1) << 40, _days(versions["valid_to"]).astype("int64"))
+    version_code = official.get_indexer(versions["gso_code"].astype(str))
+    order = np.lexsort((starts, version_code))
+    sorted_keys = version_code[order].astype("int64") * span + starts[order]
+    row_days_raw = _days(days)
+    bad_day = np.isnat(row_days_raw)
+    row_days = np.where(bad_day, 0, row_days_raw.astype("int64"))
+    wanted = code_of_row.astype("int64") * span + row_days
+    at = np.searchsorted(sorted_keys, wanted, side="right") - 1
+    at_clipped = np.clip(at, 0, max(len(order) - 1, 0))
+    chosen = order[at_clipped] if len(order) else np.zeros(len(values), dtype=int)
+    hit = is_official & ~bad_day & (at >= 0)
+    if len(order):
+        hit &= (version_code[chosen] == code_of_row) & (row_days <= ends[chosen])
+    keys_array = versions["code"].astype(str).to_numpy(dtype=object)
+    found = np.where(hit, keys_array[chosen] if len(order) else None, None)
+    only_key = ~is_official & values.isin(set(keys_array)).to_numpy()
+    out = pd.Series(np.where(only_key, values.to_numpy(dtype=object), found), dtype=object)
+    not_in_force = is_official & ~hit
+    return out, not_in_force
 
 
 def children(units: pd.DataFrame, code: str, levels: tuple[str, ...] | None = None) -> pd.DataFrame:
@@ -117,11 +175,12 @@ def name_of(units: pd.DataFrame, code: str) -> str:
 # --- versions: which units are in force, and how former units restate onto today's ------
 
 
-def in_force(units: pd.DataFrame, day: date) -> pd.DataFrame:
-    """The unit versions in force on `day` (null bounds are open)."""
-    start, end, moment = pd.to_datetime(units["valid_from"]), pd.to_datetime(units["valid_to"]), pd.Timestamp(day)
-    keep = (start.isna() | (start <= moment)) & (end.isna() | (end >= moment))
-    return units[keep.to_numpy()]
+def versions_on(units: pd.DataFrame, day: date) -> pd.DataFrame:
+    """The unit versions in force on `day`: the tree of that day (a frame without validity
+    columns is in force throughout)."""
+    if "valid_from" not in units or "valid_to" not in units:
+        return units
+    return units[in_force(units, day).to_numpy()]
 
 
 def home_city(units: pd.DataFrame) -> str | None:

@@ -1,8 +1,12 @@
 """Command line: import a boundary file, or generate approximate boundaries.
 
     python -m geo import FILE --level ward|district [--code-field F] [--name-field F]
-                                [--parent-field F] [--min-match 0.9] [--layer L] [--url DB_URL]
+                                [--parent-field F] [--min-match 0.9] [--layer L] [--on DAY] [--url DB_URL]
     python -m geo generate [--url DB_URL]
+    python -m geo simplify SOURCE OUT [--budget BYTES]     (a simplified copy of a boundary file)
+
+The shipped HCMC layer is made by:
+    python -m geo simplify ../shared/geo/hcmc_wards_2025.geojson geo/data/hcmc_wards_2025/hcmc_wards_2025.geojson
 
 Exit status: 0 imported/generated, 2 refused (the database is unchanged), 1 other error.
 """
@@ -12,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from datetime import date
 
 
 def _engine(url):
@@ -34,6 +39,7 @@ def cmd_import(args) -> int:
             name_field=args.name_field,
             parent_field=args.parent_field,
             layer=args.layer,
+            on=args.on,
         )
     except ImportRefused as exc:
         if exc.report is not None:
@@ -54,6 +60,14 @@ def cmd_generate(args) -> int:
     return 0
 
 
+def cmd_simplify(args) -> int:
+    from geo.simplify import simplify_file
+
+    done = simplify_file(args.source, args.out, args.budget)
+    print(f"Wrote {done['features']} features to {args.out}: {done['bytes']:,} bytes, tolerance {done['tolerance']} degree.")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m geo", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -65,11 +79,18 @@ def main(argv=None) -> int:
     imp.add_argument("--parent-field")
     imp.add_argument("--layer")
     imp.add_argument("--min-match", type=float, default=0.9)
+    imp.add_argument("--on", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                     help="a day the file's layout was in force; its units are matched (default today)")
     imp.add_argument("--url", help="database URL (default: the app's database)")
     imp.set_defaults(func=cmd_import)
     gen = sub.add_parser("generate", help="generate approximate boundaries from the package data")
     gen.add_argument("--url", help="database URL (default: the app's database)")
     gen.set_defaults(func=cmd_generate)
+    simp = sub.add_parser("simplify", help="write a simplified copy of a boundary file (shared borders kept)")
+    simp.add_argument("source")
+    simp.add_argument("out")
+    simp.add_argument("--budget", type=int, default=350_000, help="bytes of geometry, as sent to the browser (default 350000)")
+    simp.set_defaults(func=cmd_simplify)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -17,8 +17,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import shapely
+import shapely.affinity
 
 from geo.map_style import LABEL_FONT, label_text, offline_style
+from geo.simplify import geometry_to_geojson
 
 NO_DATA_TEXT = {"vi": "Không có dữ liệu", "en": "No data"}
 NO_DATA_COLOR = "#d9d9d9"
@@ -75,6 +77,103 @@ def center_zoom(bounds, width_px: int = 900, height_px: int = 600, padding: floa
     return center, round(min(zoom_x, zoom_y), 2)
 
 
+def _shapes(geojson: dict) -> dict:
+    return {str(f["id"]): shapely.geometry.shape(f["geometry"]) for f in geojson["features"]}
+
+
+def _km_area(geom) -> float:
+    # Square degrees to km2 at the feature's latitude: enough to compare units of one city.
+    return geom.area * 111.3**2 * math.cos(math.radians(geom.centroid.y))
+
+
+def outlying_ids(geojson: dict, gap_km: float = 25.0, most: float = 0.1) -> list[str]:
+    """Features far from the main body of the map (an island district such as Côn Đảo, 80 km
+    off the coast): units not linked to the largest group by a chain of neighbours less than
+    `gap_km` apart, when they are at most `most` of all. Fitting them in would shrink the rest."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    shapes = _shapes(geojson)
+    if len(shapes) < 10:
+        return []
+    ids = list(shapes)
+    boxes = shapely.envelope(np.array([shapes[i] for i in ids]))  # boxes: as good for a gap of kilometres, and fast
+    left, right = shapely.STRtree(boxes).query(boxes, predicate="dwithin", distance=gap_km / 111.3)
+    graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(len(ids), len(ids)))
+    _, label = connected_components(graph, directed=False)
+    main = np.bincount(label).argmax()
+    far = [ids[i] for i in np.flatnonzero(label != main)]
+    return far if len(far) <= most * len(ids) else []
+
+
+def centre_bounds(geojson: dict, ids=None, share: float = 0.3) -> tuple[float, float, float, float]:
+    """(west, south, east, north) of the dense centre of a map of many units: the smallest
+    `share` of the units by area, less those far from their median point (the small units of
+    other towns), so the centre's many small wards can be read on a projector."""
+    shapes = {k: v for k, v in _shapes(geojson).items() if ids is None or k in set(map(str, ids))}
+    areas = pd.Series({k: _km_area(g) for k, g in shapes.items()})
+    small = areas[areas <= areas.quantile(share)].index
+    points = np.array([[shapes[k].representative_point().x, shapes[k].representative_point().y] for k in small])
+    middle = np.median(points, axis=0)
+    distance = np.hypot(*(points - middle).T)
+    near = [k for k, d in zip(small, distance) if d <= 1.5 * np.median(distance)]
+    return shapely.union_all([shapes[k] for k in near]).bounds
+
+
+def _pixels(lon, lat, center: dict, zoom: float, width_px: int, height_px: int):
+    scale = 512.0 * 2**zoom
+    x = (np.asarray(lon) - center["lon"]) * scale / 360.0 + width_px / 2
+    y = (_mercator_y(center["lat"]) - np.vectorize(_mercator_y)(np.asarray(lat, dtype=float))) * scale / (2 * math.pi) + height_px / 2
+    return x, y
+
+
+def _lonlat(x, y, center: dict, zoom: float, width_px: int, height_px: int):
+    scale = 512.0 * 2**zoom
+    lon = center["lon"] + (x - width_px / 2) * 360.0 / scale
+    merc = _mercator_y(center["lat"]) - (y - height_px / 2) * 2 * math.pi / scale
+    return lon, math.degrees(math.atan(math.sinh(merc)))
+
+
+def fitting_labels(geojson: dict, texts: dict, center: dict, zoom: float, width_px: int, height_px: int,
+                   font_px: int, inside: float = 0.7) -> pd.DataFrame:
+    """The names that fit on the map as drawn: id, lon, lat, text.
+
+    A name is drawn at its unit's pole of inaccessibility when its box (estimated from the
+    font size) lies in the visible map, mostly (`inside`) within the unit, and clear of
+    every name already placed (larger units first). The others are left to the hover.
+    """
+    from shapely.ops import polylabel
+
+    shapes = _shapes(geojson)
+    order = sorted(shapes, key=lambda k: -shapes[k].area)
+    placed: list = []
+    rows = []
+    # DejaVu Sans is about 0.6 em a letter; MapLibre keeps a few pixels around each name.
+    char_px, line_px, pad_px = 0.62 * font_px, 1.3 * font_px, 3
+    for code in order:
+        text = texts.get(code)
+        if not text:
+            continue
+        geom = shapes[code] if shapes[code].is_valid else shapely.make_valid(shapes[code])
+        part = max(shapely.get_parts(geom), key=lambda g: g.area) if geom.geom_type != "Polygon" else geom
+        anchor = polylabel(part, tolerance=max(math.sqrt(part.area) / 50, 1e-6))
+        (x,), (y,) = _pixels([anchor.x], [anchor.y], center, zoom, width_px, height_px)
+        # One line: MapLibre as plotly drives it draws a newline as nothing.
+        w, h = len(text) * char_px + 2 * pad_px, line_px
+        box_px = shapely.box(x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+        x0, y0, x1, y1 = box_px.bounds
+        if x0 < 0 or y0 < 0 or x1 > width_px or y1 > height_px or any(box_px.intersects(other) for other in placed):
+            continue
+        west, north = _lonlat(x0, y0, center, zoom, width_px, height_px)
+        east, south = _lonlat(x1, y1, center, zoom, width_px, height_px)
+        box = shapely.box(west, south, east, north)
+        if geom.intersection(box).area < inside * box.area:
+            continue
+        placed.append(box_px)
+        rows.append((code, anchor.x, anchor.y, text))
+    return pd.DataFrame(rows, columns=["id", "lon", "lat", "text"])
+
+
 def _short_name(name: str) -> str:
     # "Phường Tân Định" -> "Tân Định", but "Phường 12" stays whole: a bare number says nothing.
     for prefix in ("Phường ", "Xã ", "Thị trấn ", "Quận ", "Huyện ", "Thành phố "):
@@ -90,6 +189,34 @@ def label_points(geojson: dict) -> pd.DataFrame:
         point = shapely.geometry.shape(feature["geometry"]).point_on_surface()
         rows.append((str(feature["id"]), point.x, point.y))
     return pd.DataFrame(rows, columns=["id", "lon", "lat"])
+
+
+INSET = (0.01, 0.02, 0.17, 0.26)  # the inset's box in the map: left, bottom, width, height (fractions)
+
+
+def _inset(geojson: dict, far: list[str], center: dict, zoom: float, width_px: int, height_px: int) -> tuple[dict, list]:
+    """Far units moved (and enlarged up to 4x) into a box in the map's lower left corner, as
+    printed maps show islands: the same features and ids, so colour, hover and click work as
+    anywhere else. Returns (the geojson with those features moved, the box's lon/lat ring)."""
+    left, bottom, w, h = INSET
+    west, north = _lonlat(left * width_px, (1 - bottom - h) * height_px, center, zoom, width_px, height_px)
+    east, south = _lonlat((left + w) * width_px, (1 - bottom) * height_px, center, zoom, width_px, height_px)
+    shapes = _shapes(geojson)
+    group = shapely.union_all([shapes[c] for c in far])
+    x0, y0, x1, y1 = group.bounds
+    factor = min(0.8 * (east - west) / max(x1 - x0, 1e-9), 0.8 * (north - south) / max(y1 - y0, 1e-9), 4.0)
+    gx, gy = (x0 + x1) / 2, (y0 + y1) / 2
+    bx, by = (west + east) / 2, (south + north) / 2
+
+    def move(geom):
+        return shapely.affinity.translate(shapely.affinity.scale(geom, factor, factor, origin=(gx, gy)), bx - gx, by - gy)
+
+    features = [
+        {**f, "geometry": geometry_to_geojson(move(shapes[str(f["id"])]))} if str(f["id"]) in set(far) else f
+        for f in geojson["features"]
+    ]
+    ring = [(west, south), (east, south), (east, north), (west, north), (west, south)]
+    return {**geojson, "features": features}, ring
 
 
 def choropleth_map(
@@ -111,6 +238,8 @@ def choropleth_map(
     height_px: int = 600,
     font_size: int = 18,
     labels: bool = False,
+    view: str = "all",
+    inset: bool = True,
 ) -> go.Figure:
     """A map of the geojson features coloured by frame[value_column].
 
@@ -122,8 +251,19 @@ def choropleth_map(
     Clicks: `locations` and `customdata[0]` are the unit code (selection returns it).
     With `target` and zmin/zmax the colours break at the target (target_colorscale), on a
     scale the caller keeps the same for every view of the KPI.
+    The map opens fitted to the units (`view="all"`) or to their dense centre
+    (`view="centre"`, centre_bounds); units far off the main body (outlying_ids) are shown
+    again in an inset in the lower left corner (`inset`). `labels`: the names that fit
+    (fitting_labels, at the size given by width_px x height_px); hover names the others.
     """
     ids = [str(f["id"]) for f in geojson["features"]]
+    far = outlying_ids(geojson) if inset else []
+    main_ids = [i for i in ids if i not in set(far)]
+    bounds = centre_bounds(geojson, main_ids) if view == "centre" else feature_bounds(geojson, main_ids)
+    center, zoom = center_zoom(bounds, width_px, height_px)
+    ring = None
+    if far and view != "centre":  # the centre view leaves far units out of sight, as they are
+        geojson, ring = _inset(geojson, far, center, zoom, width_px, height_px)
     data = frame.copy()
     data[code_column] = data[code_column].astype(str)
     data = data[data[code_column].isin(ids)]
@@ -188,26 +328,39 @@ def choropleth_map(
                 showlegend=True,
             )
         )
+    label_px = max(11, font_size - 5)
     if labels:
-        points = label_points(geojson)
+        main = {"type": "FeatureCollection", "features": [f for f in geojson["features"] if str(f["id"]) in set(main_ids)]}
+        texts = {code: label_text(_short_name(str(names.get(code, code)))) for code in main_ids}
+        points = fitting_labels(main, texts, center, zoom, width_px, height_px, label_px)
         fig.add_trace(
             go.Scattermap(
                 lon=points["lon"],
                 lat=points["lat"],
                 mode="text",
-                text=[label_text(_short_name(str(names.get(code, code)))) for code in points["id"]],
-                textfont={"family": LABEL_FONT, "size": max(11, font_size - 6), "color": "#1b1f24"},
+                text=points["text"].tolist(),
+                textfont={"family": LABEL_FONT, "size": label_px, "color": "#1b1f24"},
                 hoverinfo="skip",
                 showlegend=False,
             )
         )
-    center, zoom = center_zoom(feature_bounds(geojson), width_px, height_px)
+    if ring is not None:
+        lon, lat = zip(*ring)
+        fig.add_trace(go.Scattermap(lon=lon, lat=lat, mode="lines", line={"color": "#5f6b7a", "width": 1}, hoverinfo="skip", showlegend=False))
+        fig.add_trace(
+            go.Scattermap(
+                # Above the box's top edge, centred (a text-only trace has no offset to place it by).
+                lon=[(ring[0][0] + ring[1][0]) / 2], lat=[ring[3][1] + 0.06 * (ring[3][1] - ring[0][1])], mode="text",
+                text=[label_text(", ".join(_short_name(str(names.get(c, c))) for c in far))],
+                textfont={"family": LABEL_FONT, "size": label_px, "color": "#1b1f24"}, hoverinfo="skip", showlegend=False,
+            )
+        )
     fig.update_layout(
         map={"style": offline_style(), "center": center, "zoom": zoom},
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         height=height_px,
         font={"size": font_size},
         hoverlabel={"font": {"size": font_size}},
-        legend={"x": 0.01, "y": 0.01, "bgcolor": "rgba(255,255,255,0.8)", "font": {"size": font_size}},
+        legend={"x": 0.01, "y": 0.99, "yanchor": "top", "bgcolor": "rgba(255,255,255,0.8)", "font": {"size": font_size}},
     )
     return fig

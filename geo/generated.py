@@ -452,12 +452,15 @@ def _legacy_area_estimates(province_code: str) -> pd.Series:
         return pd.Series(dtype=float)
 
 
-def build_generated_boundaries(units: pd.DataFrame | None = None, *, province_code: str = "79", cell_km: float = 0.05) -> gpd.GeoDataFrame:
+def build_generated_boundaries(units: pd.DataFrame | None = None, *, province_code: str = "79", cell_km: float = 0.05,
+                               legacy_boxes: bool = True) -> gpd.GeoDataFrame:
     """Approximate polygons for every ward and district (and the city) of the demo geography.
 
     units: a frame with code, level, parent_code, name, lat, lon (e.g. the `units` table);
-    missing bounding boxes and centroids are filled from the package by code. None: the
-    package's legacy layout of `province_code` (HCMC: 22 districts, 273 wards).
+    missing bounding boxes and centroids are filled from the package's former layout by code
+    (not with `legacy_boxes=False`: units of the current layout, whose reused codes would get
+    a former ward's box). None: the package's legacy layout of `province_code` (HCMC: 22
+    districts, 273 wards).
     Returns a GeoDataFrame [code, level, parent_code, name, geometry] in EPSG:4326 whose
     wards form a valid coverage, and whose districts (and city) are unions of their wards.
     """
@@ -470,7 +473,8 @@ def build_generated_boundaries(units: pd.DataFrame | None = None, *, province_co
         extra = package.set_index("code")
         for col in ("lat", "lon", "south", "west", "north", "east", "area_km2"):
             known = frame[col] if col in frame else pd.Series(np.nan, index=frame.index)
-            frame[col] = known.fillna(frame["code"].map(extra[col]))
+            filled = legacy_boxes or col in ("lat", "lon")
+            frame[col] = known.fillna(frame["code"].map(extra[col])) if filled else known.astype(float)
     wards = frame[frame["level"] == "ward"].reset_index(drop=True)
     missing = wards[wards[["lat", "lon"]].isna().any(axis=1)]
     if not missing.empty:
@@ -509,13 +513,47 @@ def build_generated_boundaries(units: pd.DataFrame | None = None, *, province_co
 
 
 def store_default_boundaries(engine) -> int:
-    """Generate approximate boundaries for the units in the database, simplify, and store them."""
+    """Generate approximate boundaries for the units in the database, simplify, and store them.
+
+    A database holding both layouts (units with validity dates) has each layout generated on
+    its own, and only when some of its wards would have no better boundary when read
+    (data_access.boundaries: an imported or shipped one, or for former units one cut from
+    the real polygons of the units they became).
+    """
     from data_access.boundaries import save_boundaries
     from data_access.queries import load_units
     from geo.simplify import simplify_levels
 
     units = load_units(engine)
-    cities = units.loc[units["level"] == "city", "code"].tolist()
+    cities = units.loc[(units["level"] == "city") & units.get("valid_to", pd.Series(None, index=units.index)).isna(), "code"].tolist()
     city = cities[0] if cities else "79"
-    generated = build_generated_boundaries(units if not units.empty else None, province_code=city)
-    return save_boundaries(engine, simplify_levels(generated), source=SOURCE_LABEL, approximate=True)
+    if units.empty or "valid_to" not in units or units["valid_to"].isna().all():
+        generated = build_generated_boundaries(units if not units.empty else None, province_code=city)
+        return save_boundaries(engine, simplify_levels(generated), source=SOURCE_LABEL, approximate=True)
+    return sum(save_boundaries(engine, simplify_levels(layer), source=SOURCE_LABEL, approximate=True)
+               for layer in _generated_layouts(engine, units, city))
+
+
+def _generated_layouts(engine, units: pd.DataFrame, city: str) -> list[gpd.GeoDataFrame]:
+    """Generated boundaries of each layout (current, former) some of whose wards have no better one."""
+    from data_access.boundaries import load_boundaries
+    from geo.former import SOURCE_LABEL as FORMER
+
+    best = load_boundaries(engine)
+    covered = set(best.loc[~best["approximate"].astype(bool) | (best["source"] == FORMER), "code"])
+    ended = units["valid_to"].notna()
+    lasting = units[~ended & units["level"].isin(["city"])]  # a city in force in both eras belongs to both
+    layers = []
+    for era, current in ((units[~ended], True), (pd.concat([units[ended], lasting]), False)):
+        wards = era[era["level"] == "ward"]
+        if wards.empty or wards["code"].isin(covered).all():
+            continue
+        # The package knows units by official code: generate by code, store by key.
+        key_of = dict(zip(era["gso_code"].astype(str), era["code"]))
+        gso_of = dict(zip(era["code"], era["gso_code"].astype(str)))
+        frame = era[era["level"].isin(["city", "district", "ward"])].copy()
+        frame["code"], frame["parent_code"] = frame["code"].map(gso_of), frame["parent_code"].map(gso_of)
+        generated = build_generated_boundaries(frame, province_code=city, legacy_boxes=not current)
+        generated["code"] = generated["code"].map(key_of)
+        layers.append(generated[generated["code"].notna()].drop_duplicates("code"))
+    return layers

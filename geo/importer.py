@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import shapely
 
+from domain.units import versions_on
 from geo.names import normalise_name
 
 CODE_FIELDS = ("code", "ma", "ma_dvhc", "madvhc", "ma_xa", "maxa", "ma_huyen", "mahuyen", "ward_code", "wardcode",
@@ -245,17 +247,25 @@ def prepare_import(
     parent_field: str | None = None,
     min_match: float = 0.9,
     layer: str | None = None,
+    on: date | None = None,
 ) -> tuple[gpd.GeoDataFrame, MatchReport]:
     """Read, repair and match a file; raise ImportRefused if too few units match.
 
-    units: all units (code, name, level, parent_code). Nothing is written here.
+    units: all units (code, name, level, parent_code; gso_code, valid_from, valid_to when
+    known). Only the units in force on `on` (default today) are candidates: a file holds one
+    layout, and official codes are reused across layouts, so features match by official code
+    and are stored under the key of the version in force. Nothing is written here.
     """
     gdf, source_crs = read_boundary_file(path, layer)
     gdf, repaired = repair_geometries(gdf)
     parents = units[["code", "name"]]
+    present = versions_on(units, on or date.today())
+    official = present["gso_code"].fillna(present["code"]) if "gso_code" in present else present["code"]
+    key_of = dict(zip(official.astype(str), present["code"].astype(str)))
     matched, report = match_features(
-        gdf, units, level, code_field=code_field, name_field=name_field, parent_field=parent_field, parents=parents
+        gdf, present.assign(code=official), level, code_field=code_field, name_field=name_field, parent_field=parent_field, parents=parents
     )
+    matched["code"] = matched["code"].map(key_of)
     report.repaired = repaired
     report.source_crs = source_crs
     if report.units_total == 0:
@@ -270,14 +280,15 @@ def prepare_import(
     return matched, report
 
 
-def import_boundaries(engine, path, level: str, *, min_match: float = 0.9, **fields) -> MatchReport:
-    """Read, match, simplify and store a file's boundaries (approximate=False), atomically."""
+def import_boundaries(engine, path, level: str, *, min_match: float = 0.9, on: date | None = None, **fields) -> MatchReport:
+    """Read, match, simplify and store a file's boundaries (approximate=False), atomically.
+    `on`: a day the file's layout was in force (default today)."""
     from data_access.boundaries import save_boundaries
     from data_access.queries import load_units
     from geo.simplify import DEFAULT_BUDGET_BYTES, simplify_to_budget
 
     units = load_units(engine)
-    matched, report = prepare_import(path, units, level, min_match=min_match, **fields)
+    matched, report = prepare_import(path, units, level, min_match=min_match, on=on, **fields)
     budget = DEFAULT_BUDGET_BYTES if level == "ward" else 60_000
     try:
         simplified, _ = simplify_to_budget(matched, budget)

@@ -90,3 +90,26 @@ def simplify_levels(gdf: gpd.GeoDataFrame, budgets: dict | None = None) -> gpd.G
         simplified, _ = simplify_to_budget(part, budget)
         parts.append(simplified)
     return gpd.GeoDataFrame(pd.concat(parts), geometry="geometry", crs=gdf.crs).loc[gdf.index]
+
+
+def simplify_file(source, out, budget_bytes: int = 350_000, keep=("code", "name", "parent_code")) -> dict:
+    """Write a simplified copy of a boundary coverage file (GeoJSON, EPSG:4326).
+
+    Each feature keeps `id` = its code and the `keep` properties; returns what was done
+    (features, tolerance, bytes) so the command can say it. Used to make the shipped
+    default layer (geo/data/*/), reproducibly, from the full-detail file.
+    """
+    from pathlib import Path
+
+    gdf = gpd.read_file(source)
+    gdf = gdf.to_crs(4326) if gdf.crs is not None and gdf.crs.to_epsg() != 4326 else gdf
+    gdf["code"] = gdf["code"].astype(str)
+    simplified, tolerance = simplify_to_budget(gdf.sort_values("code").reset_index(drop=True), budget_bytes)
+    collection = to_feature_collection(simplified)
+    props = simplified.set_index("code", drop=False)[[k for k in keep if k in simplified.columns]]
+    for feature in collection["features"]:
+        feature["properties"] = {k: str(v) for k, v in props.loc[feature["id"]].items()}
+    text = json.dumps(collection, ensure_ascii=False, separators=(",", ":"))
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text(text + "\n", encoding="utf-8")
+    return {"features": len(collection["features"]), "tolerance": tolerance, "bytes": len(text.encode("utf-8")) + 1}

@@ -25,6 +25,13 @@ class Reference:
     officers: set[str]
     province_of: dict[str, str] = field(default_factory=dict)  # unit code -> its top unit's code (the province)
     dossiers: dict[str, str] | None = None  # steps files: the file's dossier codes known -> unit
+    # code (unit key), gso_code, valid_from, valid_to of every unit: a record's official unit
+    # code goes to the version in force on the record's day (domain.units.resolve_unit_codes).
+    unit_versions: pd.DataFrame | None = None
+
+
+# The day that decides which version of a unit a record belongs to.
+RECORD_DAY = {"ratings": "rated_at", "dossiers": "received_at"}
 
 
 @dataclass
@@ -124,8 +131,12 @@ def _lookup(values: pd.Series, table: dict[str, object]) -> tuple[pd.Series, np.
     return mapped, bad
 
 
-def validate(spec: SourceSpec, raw: RawTable, reference: Reference, mapping: Mapping, options: Options | None = None, name: str = "", lang: str = "vi") -> Checked:
-    """Check every cell; return the typed frame when there is no problem at all."""
+def validate(spec: SourceSpec, raw: RawTable, reference: Reference, mapping: Mapping, options: Options | None = None, name: str = "", lang: str = "vi", rules=None) -> Checked:
+    """Check every cell; return the typed frame when there is no problem at all.
+
+    `rules(found, out, raw, problems, lang)`, when given, checks what spans rows and the
+    database (the reference lists: ingest/reference.py) once every cell is read; a spec
+    without a key leaves duplicates to it."""
     options = options or Options()
     limits = mapping.limits
     found, ignored = map_headers(spec, raw.headers, name, lang)
@@ -150,7 +161,7 @@ def validate(spec: SourceSpec, raw: RawTable, reference: Reference, mapping: Map
             problems.add(too_long, header, pick(lang, f"tối đa {column.max_length:,} ký tự", f"at most {column.max_length:,} characters"))
             if column.kind == "code":
                 bad_format = ~empty & ~too_long & ~text.str.match(code_re).fillna(False).to_numpy(dtype=bool)
-                problems.add(bad_format, header, pick(lang, "một mã chỉ gồm chữ, số và . _ - / :", "a code of letters, digits and . _ - / : only"))
+                problems.add(bad_format, header, pick(lang, "một mã chỉ gồm chữ, số và . _ - / : @", "a code of letters, digits and . _ - / : @ only"))
             else:
                 control = text.str.contains(control_re, regex=True).fillna(False).to_numpy(dtype=bool)
                 problems.add(control, header, pick(lang, "văn bản không có ký tự điều khiển", "text without control characters"))
@@ -213,8 +224,10 @@ def validate(spec: SourceSpec, raw: RawTable, reference: Reference, mapping: Map
     warnings = _warnings(spec, found, out, raw, lang)
     if spec.name == "surveys":
         _check_survey_rules(found, out, raw, problems, lang, reference)
-    else:
+    elif spec.key:
         _check_duplicates(spec, found, out, raw, problems, lang)
+    if rules is not None:
+        rules(found, out, raw, problems, lang)
 
     frame = None
     table = problems.table()
@@ -296,7 +309,11 @@ def _check_references(spec, found, out, raw, reference: Reference, problems: _Pr
         already = problems.by_column.get(found[target], np.zeros(len(present), dtype=bool))
         problems.add(unknown & ~already, found[target], pick(lang, f"mã {what_vi} có trong cơ sở dữ liệu", f"a {what_en} code known to the database"))
 
-    check("unit_code", reference.units, "đơn vị", "unit")
+    day_column = RECORD_DAY.get(spec.name)
+    if day_column and reference.unit_versions is not None and "unit_code" in found and day_column in out:
+        _resolve_units(found, out, day_column, reference, problems, lang)
+    else:
+        check("unit_code", reference.units, "đơn vị", "unit")
     check("officer_code", reference.officers, "cán bộ", "officer")
     if spec.name == "steps":
         check("dossier_code", set(reference.dossiers or {}), "hồ sơ", "dossier")
@@ -312,6 +329,38 @@ def _check_references(spec, found, out, raw, reference: Reference, problems: _Pr
             )
             problems.add(mismatch, found["field_code"], expected)
         out["field_code"] = derived
+
+
+def _resolve_units(found, out, day_column: str, reference: Reference, problems: _Problems, lang: str) -> None:
+    """Each record's unit code to the key of the unit version in force on its day: an
+    official code reused across a reform goes to the former unit before it and to the new one
+    after; an exact unit key is taken as it is."""
+    from domain.units import resolve_unit_codes
+
+    header = found["unit_code"]
+    values = out["unit_code"]
+    keys, not_in_force = resolve_unit_codes(values, out[day_column], reference.unit_versions)
+    already = problems.by_column.get(header, np.zeros(len(values), dtype=bool)) | problems.by_column.get(found[day_column], np.zeros(len(values), dtype=bool))
+    present = values.notna().to_numpy()
+    unknown = present & keys.isna().to_numpy() & ~not_in_force & ~already
+    problems.add(unknown, header, pick(lang, "mã đơn vị có trong cơ sở dữ liệu", "a unit code known to the database"))
+    bad_day = not_in_force & ~already
+    if bad_day.any():
+        versions = reference.unit_versions
+        spans = {}
+        for gso, part in versions.groupby(versions["gso_code"].astype(str)):
+            spans[gso] = ", ".join(f"{_day_text(a)}–{_day_text(b)}" for a, b in zip(part["valid_from"], part["valid_to"]))
+        expected = np.full(len(values), "", dtype=object)
+        for position in np.flatnonzero(bad_day):
+            v = str(values.iat[position])
+            expected[position] = pick(lang, f"một đơn vị có hiệu lực vào ngày của dòng ({found[day_column]}); mã {v} có hiệu lực {spans.get(v, '')}",
+                                      f"a unit in force on the row's date ({found[day_column]}); code {v} is in force {spans.get(v, '')}")
+        problems.add(bad_day, header, expected)
+    out["unit_code"] = pd.Series(keys.to_numpy(dtype=object), index=values.index).where(present, None)
+
+
+def _day_text(value) -> str:
+    return "…" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%d/%m/%Y")
 
 
 def _check_steps(found, out, problems: _Problems, lang: str) -> None:

@@ -80,7 +80,7 @@ class Limits:
     max_xlsx_ratio: float = 100  # unpacked / packed, for any part larger than 1 MB unpacked
     max_xlsx_rows: int = 1_048_576  # Excel's own limit per sheet
     max_xlsx_columns: int = 1_000
-    code_pattern: str = r"^[0-9A-Za-z][0-9A-Za-z._/:\-]*$"
+    code_pattern: str = r"^[0-9A-Za-z][0-9A-Za-z._/:@\-]*$"
     earliest_date: date = date(2000, 1, 1)
     future_days: int = 1
 

@@ -264,7 +264,7 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
     # The units of the period (today's two-tier units from July 2025, the former districts and
     # wards before); a comparison or trend reaching before a reform is restated onto them.
     all_units = queries.load_units(engine)
-    units = unit_tree.in_force(all_units, period.end)
+    units = unit_tree.versions_on(all_units, period.end)
     if units.empty:
         raise BriefingError("The database holds no units")
     restated = _after_reform(engine, period)
@@ -272,8 +272,9 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
     area = _area(engine, all_units, units, scope_code) if str(scope_code).startswith(AREA_PREFIX) else None
     if area is not None:  # an area of today's units: its members, each the viewer's own
         members, is_city = area, False
+        links = queries.unit_links(engine)  # an area leader's area comes from the crosswalk
         for member in members:
-            access.require_unit(viewer, units, member)
+            access.require_unit(viewer, all_units, member, links)
         codes, scope_level = members, "area"
         children = units[units["code"].isin(members)]
         roll_parent = unit_tree.home_city(units)
@@ -281,7 +282,7 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
     else:
         scope = resolve_scope(units, scope_code)
         scope_code, scope_level = str(scope["code"]), str(scope["level"])
-        access.require_unit(viewer, units, scope_code)
+        access.require_unit(viewer, all_units, scope_code, queries.unit_links(engine))
         is_city = pd.isna(scope["parent_code"])
         codes = None if is_city else unit_tree.subtree_codes(units, scope_code)
         children, roll_parent = _child_units(units, scope_code), scope_code

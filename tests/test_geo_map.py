@@ -111,4 +111,5 @@ def test_labels_draw_short_names_with_the_local_font(ward_fc):
     labels = fig.data[-1]
     assert labels.type == "scattermap" and labels.mode == "text"
     assert labels.textfont.family == "DejaVu Sans Book"
-    assert len(labels.text) == len(ward_fc["features"])
+    # 273 wards at the size of a whole-city map: only the names that fit are drawn, the hover names the rest.
+    assert 0 < len(labels.text) < len(ward_fc["features"])

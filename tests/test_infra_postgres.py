@@ -77,5 +77,5 @@ def test_engine_fixture_is_migrated(engine):
 
     assert current_revision(engine) == head_revision()
     with engine.begin() as conn:
-        conn.execute(sa.text("insert into units (code, name, level) values (:c, :n, 'ward')"), {"c": "26734", "n": NAME})
+        conn.execute(sa.text("insert into units (code, gso_code, name, level) values (:c, :c, :n, 'ward')"), {"c": "26734", "n": NAME})
         assert conn.execute(sa.text("select name from units where code = '26734'")).scalar_one() == NAME

@@ -279,7 +279,9 @@ def test_labels_add_a_text_trace_with_the_local_font(demo_db_env, facts):
     trace = labels[0]
     assert trace["mode"] == "text" and trace["textfont"]["family"] == LABEL_FONT
     assert trace.get("hoverinfo") == "skip", "labels must not steal the hover or the click"
-    assert len(trace["text"]) == len(facts["wards_of"][QUAN_1])
+    # Names are drawn only where they fit (the hover names every unit): most of a district's 10.
+    assert 8 <= len(trace["text"]) <= len(facts["wards_of"][QUAN_1])
+    assert len(set(trace["text"])) == len(trace["text"])
     names = {facts["units"][w].name for w in facts["wards_of"][QUAN_1]}
     # Short names ("Tân Định" for "Phường Tân Định"), each one part of a ward's name.
     assert all(any(label in name for name in names) for label in trace["text"]), trace["text"]

@@ -76,3 +76,17 @@ def test_per_unit_flows_restated_for_the_trends_page(reformed):
     got = {(p.strftime("%Y-%m"), u): r for p, u, r in zip(flows["period"], flows["unit_code"], flows["received"])}
     assert got == {("2025-05", "X"): 130, ("2025-05", "Y"): 20, ("2025-08", "X"): 7}
     assert flows.attrs["restated"] == "approximate"
+
+
+def test_a_restated_part_never_exceeds_its_whole(engine):
+    # B, split 50/50 into X and Y, had 13 ratings: 3 very satisfied + 10 satisfied. Halves:
+    # 6.5 ratings, 1.5 + 5 satisfied; rounded to nearest (even) that is 2 + 5 = 7 of 6.
+    with engine.begin() as connection:
+        connection.execute(insert(schema.units), [{"area_km2": None, **u} for u in UNITS])
+        connection.execute(insert(schema.unit_lineage), [dict(old_code="B", new_code=n, effective_date=REFORM, kind="split", whole=False, weight=0.5) for n in ("X", "Y")])
+        connection.execute(insert(schema.rating_monthly), [
+            {**ZERO_RATINGS, "month": date(2025, 5, 1), "unit_code": "B", "channel": "kiosk", "ratings": 13, "very_satisfied": 3, "satisfied": 10},
+        ])
+    x = queries.kpi_counts(engine, date(2025, 5, 1), date(2025, 5, 31), ("X",), viewer=SYSTEM, restated=True)
+    ratings, satisfied = int(x["ratings"].iloc[0]), int(x["very_satisfied"].iloc[0] + x["satisfied"].iloc[0])
+    assert satisfied <= ratings == 6

@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from domain.units import former_areas, home_city, in_force, restatement
+from domain.units import former_areas, home_city, restatement, versions_on
 from ingest.admin_units import province_layout
 from metrics.restate import restate
 
@@ -34,8 +34,8 @@ LINEAGE = pd.DataFrame(
 
 
 def test_units_in_force_follow_their_validity():
-    assert set(in_force(UNITS, date(2024, 6, 1))["code"]) == {"79", "74", "A", "B", "C"}
-    assert set(in_force(UNITS, date(2025, 7, 1))["code"]) == {"79", "X", "Y"}
+    assert set(versions_on(UNITS, date(2024, 6, 1))["code"]) == {"79", "74", "A", "B", "C"}
+    assert set(versions_on(UNITS, date(2025, 7, 1))["code"]) == {"79", "X", "Y"}
     assert home_city(UNITS) == "79"  # the merged province 74 has ended
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 
 from data_access import boundaries as boundary_store
 from data_access import queries
+from domain import access
 from domain.access import viewer_for_scope
 from data_access.db import database_url, make_engine, user_facing_error
 from geo.simplify import to_feature_collection
@@ -135,6 +136,13 @@ def units(engine) -> pd.DataFrame:
 def lineage(engine) -> pd.DataFrame:
     """The crosswalk between unit versions (public geography)."""
     return queries.load_lineage(engine)
+
+
+def own_codes(viewer) -> frozenset | None:
+    """The units `viewer` sees in full (None: every unit), with their former units and, for an
+    area leader, their area's units: the access rules on every unit version and the crosswalk,
+    as data_access applies them (a page's layout frame alone lacks the former units)."""
+    return access.own_codes(viewer, units(), lineage())
 
 
 def reform_days() -> tuple[date, ...]:

@@ -68,7 +68,7 @@ def city_code(units) -> str:
 
 def layout_units(all_units, day: date):
     """The units in force on `day`: the tree every view walks for the chosen layout."""
-    return unit_tree.in_force(all_units, day)
+    return unit_tree.versions_on(all_units, day)
 
 
 def areas(all_units, lineage, layout) -> dict[str, tuple[str, tuple[str, ...]]]:
@@ -210,8 +210,9 @@ def filter_bar() -> Filters | None:
 def scope_options(units, city: str, grouped: dict | None = None) -> dict[str, str]:
     """The scopes the signed-in viewer may pick. Full access: the city, the areas of today's
     units (`areas`), and every unit directly under the city (the 168 wards today; the
-    districts in a former layout). A chair or department head: only their own unit (others
-    reach them only as aggregates, in the rankings and the city map)."""
+    districts in a former layout). A restricted viewer: an area leader their area, then the
+    topmost of their own units in the layout (their ward; an area's units; in a former layout
+    the former wards their ward came from); others reach them only as aggregates."""
     from ui.auth import current_viewer
 
     viewer = current_viewer()
@@ -219,8 +220,11 @@ def scope_options(units, city: str, grouped: dict | None = None) -> dict[str, st
         below = unit_tree.children(units, city, levels=("district", "ward"))
         return {city: t("Toàn thành phố", "Whole city"), **{code: name for code, (name, _) in (grouped or {}).items()},
                 **dict(zip(below["code"], below["name"]))}
-    names = dict(zip(units["code"], units["name"]))
-    return {viewer.unit_code: names[viewer.unit_code]} if viewer.unit_code in names else {}
+    own = data.own_codes(viewer) or frozenset()
+    area = f"{AREA_PREFIX}{viewer.unit_code}"
+    options = {area: grouped[area][0]} if area in (grouped or {}) else {}
+    tops = units[units["code"].isin(own) & ~units["parent_code"].isin(own)].sort_values("name", key=lambda names: names.map(unit_tree.natural_key))
+    return {**options, **dict(zip(tops["code"], tops["name"]))}
 
 
 def current() -> Filters | None:

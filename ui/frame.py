@@ -6,6 +6,7 @@ import streamlit as st
 
 from domain import access
 from domain.access import OutOfScope, Viewer
+from domain.units import AREA_PREFIX
 from data_access.db import DatabaseUnavailable
 from domain.errors import UserFacingError
 from i18n.format import fmt_date
@@ -20,8 +21,10 @@ def filter_bar_or_notice() -> Filters | None:
     if filters is None:
         st.info(
             t(
-                "Cơ sở dữ liệu chưa có số liệu. Nạp dữ liệu ở trang Dữ liệu hoặc bằng lệnh python -m data_access.ingest.",
-                "The database holds no data yet. Load data on the Data page or with python -m data_access.ingest.",
+                "Cơ sở dữ liệu chưa có số liệu. Nạp dữ liệu ở trang Dữ liệu (danh mục đơn vị, thủ tục, cán bộ, rồi tệp đánh giá, hồ sơ) "
+                "hoặc bằng lệnh python -m data_access.reference và python -m data_access.ingest.",
+                "The database holds no data yet. Load data on the Data page (units, procedures, officers, then ratings and dossiers) "
+                "or with python -m data_access.reference and python -m data_access.ingest.",
             ),
             icon=":material/info:",
         )
@@ -40,24 +43,35 @@ def rejected_params_notice(slot) -> None:
         )
 
 
-# URL parameters that name units, and whether the city itself is fine there for a viewer
-# with a district or department (the city map shows every district as an aggregate).
+# URL parameters that name units, and whether the city itself is fine there for a restricted
+# viewer (the city map shows every unit outside their own as an aggregate). A value may be an
+# area ("area:760") and `units` may list several codes.
 UNIT_PARAMS = {"unit": False, "units": False, "district": False, "scope": False, "area": True}
 
 
 def out_of_scope_in_url(viewer: Viewer) -> OutOfScope | None:
-    """A link naming a unit outside the viewer's scope (another district's ward, say) shows
-    a clear message and no page at all. The data layer refuses such reads anyway."""
+    """A link naming a unit or area outside the viewer's scope (another ward, another area)
+    shows a clear message and no page at all. The data layer refuses such reads anyway."""
     if viewer.full_access:
         return None
     units = data.units()
-    own = access.own_codes(viewer, units) or frozenset()
+    own = data.own_codes(viewer) or frozenset()
+    own_area = viewer.unit_code if viewer.role == access.AREA_LEADER else None
     known = set(units["code"])
     roots = set(units.loc[units["parent_code"].isna(), "code"])
     for key, city_allowed in UNIT_PARAMS.items():
-        for value in st.query_params.get_all(key):
-            if value in known and value not in own and not (city_allowed and value in roots):
-                return OutOfScope()
+        for raw in st.query_params.get_all(key):
+            for value in str(raw).split(","):
+                is_area = value.startswith(AREA_PREFIX)
+                code = value[len(AREA_PREFIX):] if is_area else value
+                if code not in known:
+                    continue  # not a unit: the page says the value is invalid
+                if is_area:
+                    allowed = code == own_area
+                else:
+                    allowed = code in own or (city_allowed and code in roots) or (key == "area" and code == own_area)
+                if not allowed:
+                    return OutOfScope()
     return None
 
 

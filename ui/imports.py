@@ -23,6 +23,7 @@ SOURCE_LABELS = {
     "dossiers": ("Hồ sơ thủ tục hành chính", "Administrative dossiers"),
     "steps": ("Các bước xử lý hồ sơ (phiếu kiểm soát)", "Dossier processing steps (control slip)"),
     "surveys": ("Khảo sát độc lập", "Independent surveys"),
+    **stores.REFERENCE_LABELS,  # a city's own lists: units, departments, crosswalk, procedures, officers, targets
 }
 
 ACTIONS = {
@@ -53,7 +54,7 @@ def uploader_in_our_words() -> None:
 def accepted_columns(mapping, source: str) -> None:
     """The header names each column may have in a file (the mapping), and the formats."""
     with st.expander(t("Tên cột được chấp nhận", "Accepted column names")):
-        spec = mapping.sources[source]
+        spec = mapping.sources[source] if source in mapping.sources else stores.reference_specs()[source]
         st.dataframe(
             pd.DataFrame(
                 {
@@ -71,6 +72,11 @@ def accepted_columns(mapping, source: str) -> None:
                 "One row is one published figure (SIPAS, PAPI, PAR Index, Fatherland Front, the city's own survey). Year: 2024 or a period 2024-Q3; "
                 "province code: 79, 01… or VN for the whole country; a unit code only when the survey covers that unit. Numbers: 86,50 or 86.50. See docs/surveys.md.",
             ))
+        elif source in stores.REFERENCE_KINDS:
+            st.caption(t("Danh mục của thành phố: kiểm tra toàn bộ tệp trước khi ghi, nhập lại nhiều lần không tạo bản sao. Mã đơn vị là mã của Tổng cục Thống kê; "
+                         "ngày dd/mm/yyyy hoặc yyyy-mm-dd. Xem docs/reference.md.",
+                         "The city's own list: the whole file is checked before anything is written; importing it again adds nothing twice. Unit codes are GSO codes; "
+                         "dates dd/mm/yyyy or yyyy-mm-dd. See docs/reference.md."))
         else:
             st.caption(t("Ngày: dd/mm/yyyy [HH:MM[:SS]], yyyy-mm-dd hoặc ô ngày của Excel. Xem docs/ingest.md.", "Dates: dd/mm/yyyy [HH:MM[:SS]], yyyy-mm-dd or Excel date cells. See docs/ingest.md."))
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
+from geo import former
 from geo.figures import choropleth_map
 from geo.generated import APPROXIMATE_NOTE
 from i18n.format import fmt_int
@@ -12,9 +15,10 @@ from domain import units as unit_tree
 from ui import charts
 from ui.i18n import lang
 
-def approximate_note() -> str:
-    """What the map says under generated (approximate) boundaries, in the reader's language."""
-    return APPROXIMATE_NOTE[lang()]
+def approximate_note(former_units: bool = False) -> str:
+    """What the map says under approximate boundaries, in the reader's language: former units
+    are cut from today's real polygons (geo.former), others generated from centroids."""
+    return (former.APPROXIMATE_NOTE if former_units else APPROXIMATE_NOTE)[lang()]
 
 
 # The figures every hover shows, whatever KPI colours the map.
@@ -31,9 +35,11 @@ def hover_text(row: pd.Series, kpi_ids: list[str], language: str) -> str:
     return "<br>".join(lines)
 
 
-def area_frame(counts_by_unit: pd.DataFrame, units: pd.DataFrame, area_code: str, kpi_id: str) -> pd.DataFrame:
-    """One row per child of the area: code, name, the KPI and the hover figures, hover_text."""
-    children = unit_tree.children(units, area_code, levels=("district", "ward"))
+def area_frame(counts_by_unit: pd.DataFrame, units: pd.DataFrame, area_code: str, kpi_id: str, day: date | None = None) -> pd.DataFrame:
+    """One row per child of the area (in force on `day` when given: the layout of the time):
+    code, name, the KPI and the hover figures, hover_text."""
+    present = units if day is None else unit_tree.versions_on(units, day)
+    children = unit_tree.children(present, area_code, levels=("district", "ward"))
     rolled = unit_tree.roll_up(counts_by_unit, units, area_code)
     frame = children[["code", "name"]].merge(rolled, left_on="code", right_on="unit_code", how="left")
     count_columns = [c for c in rolled.columns if c != "unit_code"]
@@ -44,9 +50,12 @@ def area_frame(counts_by_unit: pd.DataFrame, units: pd.DataFrame, area_code: str
     return frame
 
 
-def kpi_map(geojson: dict, frame: pd.DataFrame, kpi_id: str, labels: bool, height_px: int = 620, target: float | None = None):
+def kpi_map(geojson: dict, frame: pd.DataFrame, kpi_id: str, labels: bool, height_px: int = 620, target: float | None = None,
+            view: str = "all", width_px: int = 900):
     """`target`: the KPI's target; the colours then break at it on the KPI's fixed scale
-    (kpis.colour_range), the same on every map of the KPI."""
+    (kpis.colour_range), the same on every map of the KPI. `view`: "all" or "centre" (the
+    dense centre); width_px x height_px: the map's size on screen, for the zoom and for
+    which names fit."""
     kpi = kpis.get(kpi_id)
     scale = kpis.colour_range(kpi, target)
     zmin, _, zmax = scale if scale else (None, None, None)
@@ -62,7 +71,9 @@ def kpi_map(geojson: dict, frame: pd.DataFrame, kpi_id: str, labels: bool, heigh
         tickformat=charts.axis_format(kpi)["tickformat"],
         lang=lang(),
         height_px=height_px,
+        width_px=width_px,
         labels=labels,
+        view=view,
     )
     figure.update_layout(separators=",." if lang() == "vi" else ".,")
     return figure

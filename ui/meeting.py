@@ -199,7 +199,7 @@ def scope_units(m: Meeting) -> pd.DataFrame:
     """The units a commitment may be given to: the scope's, and only those the viewer owns."""
     units, filters, viewer = m.units, m.filters, m.viewer
     codes = scope_codes(filters, units)
-    own = access.own_codes(viewer, units)
+    own = data.own_codes(viewer)
     frame = units[units["code"].isin(codes) & units["level"].isin(["city", "district", "ward", "department"])]
     if own is not None:
         frame = frame[frame["code"].isin(own)]

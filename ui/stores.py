@@ -8,7 +8,7 @@ viewer, nothing about the database.
 from __future__ import annotations
 
 
-from data_access import audit, ingest, ingest_worker
+from data_access import audit, ingest, ingest_worker, reference
 from data_access import commitments as _commitments
 from data_access import reminders as _reminders
 from ingest import load_mapping  # noqa: F401 - the import form's mapping
@@ -52,6 +52,9 @@ def reminders(*args, **kwargs):
 
 # --- imports (data_access/ingest.py, run in a worker process: data_access/ingest_worker.py) ---
 SOURCES = ingest.SOURCES
+REFERENCE_KINDS = reference.KINDS  # a city's own lists (data_access/reference.py), the same worker
+REFERENCE_LABELS = reference.KIND_LABELS
+reference_specs = reference.load_specs
 run_import_job = ingest_worker.run_job
 
 

@@ -1,7 +1,9 @@
-"""Dữ liệu: load a ratings or dossiers export, or independent survey results (CSV UTF-8 or .xlsx), check it, import it;
+"""Dữ liệu: load a ratings or dossiers export, independent survey results, or one of the city's
+own reference lists (units, departments, crosswalk, procedures, officers, targets; CSV UTF-8 or .xlsx), check it, import it;
 the data freshness per source and unit; the latest imports and exports (audit log).
 
-The same functions as `python -m data_access.ingest` (docs/ingest.md).
+The same functions as `python -m data_access.ingest` (docs/ingest.md) and
+`python -m data_access.reference import` (docs/reference.md).
 """
 
 import streamlit as st
@@ -27,8 +29,8 @@ mapping = stores.load_mapping()
 
 st.subheader(t("Nạp tệp xuất từ hệ thống", "Load an export"))
 source = st.radio(
-    t("Nguồn dữ liệu", "Source"),
-    stores.SOURCES,
+    t("Nguồn dữ liệu (số liệu, hoặc danh mục của thành phố)", "Source (figures, or the city's own lists)"),
+    (*stores.SOURCES, *stores.REFERENCE_KINDS),
     format_func=lambda s: t(*imports.SOURCE_LABELS[s]),
     horizontal=True,
     key="ingest_source",

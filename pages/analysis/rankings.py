@@ -8,7 +8,6 @@ and labelled as such. Every choice is a URL parameter, so a view is a shareable 
 import pandas as pd
 import streamlit as st
 
-from domain import access
 from domain import units as unit_tree
 from metrics import kpis, ranking, service_index
 from ui import auth, data, url_state
@@ -23,7 +22,7 @@ names = {**dict(zip(units["code"], units["name"])), **{code: name for code, (nam
 districts = unit_tree.children(units, city, levels=("district",))
 two_tier = districts.empty  # today's city: wards directly under it
 # Units outside the viewer's own appear here only as district (or department) totals, with no profile link.
-own = access.own_codes(auth.current_viewer(), units)
+own = data.own_codes(auth.current_viewer())
 st.title(t("Xếp hạng", "Rankings"))
 st.caption(f"{period.label(lang())} · {t('so với', 'compared with')} {compare.label(lang())}")
 

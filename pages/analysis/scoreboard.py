@@ -8,7 +8,6 @@ import pandas as pd
 import streamlit as st
 
 from i18n.format import fmt_int, fmt_num
-from domain import access
 from metrics import kpis, periods, scoreboard, service_index
 from ui import auth, data, url_state
 from ui.downloads import Col, table
@@ -46,7 +45,7 @@ if total["ratings"].sum() == 0 and total["received"].sum() == 0:
 
 # Outside the viewer's own units, data_access folds figures into district/department totals:
 # those totals are listed, and the units folded into them are not (they are not "no data").
-own = access.own_codes(auth.current_viewer(), units)
+own = data.own_codes(auth.current_viewer())
 listed = units if own is None else units[units["code"].isin(set(own) | set(now["unit_code"]))]
 board = scoreboard.scoreboard(now, before, listed, version, lang())
 score, band = scoreboard.overall(total, version)

@@ -14,7 +14,7 @@ from domain import access
 from domain.steps import step_label
 from i18n.format import fmt_int
 from domain import units as unit_tree
-from ui import auth, stores, url_state
+from ui import auth, data, stores, url_state
 from ui import steps as step_ui
 from ui.downloads import Col, table
 from ui.filters import current, units_of
@@ -25,7 +25,7 @@ units = units_of(filters)
 period = filters.period
 names = dict(zip(units["code"], units["name"]))
 viewer = auth.current_viewer()
-own = access.own_codes(viewer, units)
+own = data.own_codes(viewer)
 listed = units if own is None else units[units["code"].isin(own)]
 default = filters.scope_code if own is None or filters.scope_code in own else (viewer.unit_code or listed["code"].iloc[0])
 code = url_state.selectbox(st.sidebar, t("Đơn vị", "Unit"), list(listed.sort_values(["level", "code"])["code"]), key="unit", default=default, format_func=lambda c: f"{names.get(c, c)} ({c})")

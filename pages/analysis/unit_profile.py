@@ -57,7 +57,7 @@ def _choice_labels() -> dict[str, str]:
 
 choice_labels = _choice_labels()
 viewer = auth.current_viewer()
-own = access.own_codes(viewer, units)  # a profile shows officers and dossiers: own units only
+own = data.own_codes(viewer)  # a profile shows officers and dossiers: own units only
 if raw is not None and own is not None and raw not in own:
     st.title(t("Hồ sơ đơn vị", "Unit profile"))
     st.error(access.OutOfScope().text(lang()), icon=":material/lock:")

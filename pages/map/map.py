@@ -1,32 +1,51 @@
-"""Bản đồ: districts coloured by a KPI; click a district for its wards, a ward for its profile.
+"""Bản đồ: the units of the time coloured by a KPI; click a unit for its profile (a former
+district for its wards).
 
-Drill-down lives in the URL (`?area=760`), so every map is a shareable link and a reload
-keeps it; the click only changes that parameter.
+The map shows the layout in force at the end of the period: from July 2025 the units directly
+under the city (168 in HCMC), before it the districts and their wards. Drill-down and the
+view (whole city or its dense centre) live in the URL (`?area=760`, `?view=centre`), so
+every map is a shareable link and a reload keeps it; the click only changes a parameter.
 """
 
+import pandas as pd
 import streamlit as st
 
-from domain import access
-from i18n.format import fmt_int
+from i18n.format import fmt_date, fmt_int
 from metrics import kpis
 from domain import units as unit_tree
 from ui import auth, data, maps, url_state
-from ui.filters import current
+from ui.filters import current, restated_caption, units_of
 from ui.i18n import lang, t
 from ui.plain import plain
 
-LABELS_UP_TO = 30
+# Above this many units the map offers its dense centre as a view of its own.
+CENTRE_VIEW_FROM = 40
+# The map's size on a 1920 x 1080 screen (wide layout, sidebar open): the zoom that fits the
+# units and the names that fit are worked out for it.
+MAP_WIDTH_PX, MAP_HEIGHT_PX = 1250, 720
 
 filters = current()
 units = data.units()
 period = filters.period
-level_of = dict(zip(units["code"], units["level"]))
+present = units_of(filters)  # today's units (history restated), or those of the time
+level_of = dict(zip(present["code"], present["level"]))
 
 viewer = auth.current_viewer()
-own = access.own_codes(viewer, units)  # None: every unit; else districts outside are aggregates only
+own = data.own_codes(viewer)  # None: every unit; else units outside are aggregates only
 # A department has no map: its head starts from the city's map of districts.
 area = st.query_params.get("area", filters.scope_code if level_of.get(filters.scope_code) in ("city", "district") else filters.city_code)
-if level_of.get(area) not in ("city", "district"):
+if area in set(units["code"]) and area not in level_of:  # a unit of the other layout (a former district after July 2025)
+    row = units.set_index("code").loc[area]
+    until = row.get("valid_to")
+    when = (t(f"đến {fmt_date(until, 'vi')}", f"until {fmt_date(until, 'en')}") if pd.notna(until)
+            else t(f"từ {fmt_date(row['valid_from'], 'vi')}", f"from {fmt_date(row['valid_from'], 'en')}"))
+    st.info(
+        t(f"{plain(row['name'])} chỉ có {when}, không có trong {period.label('vi')}. Đang hiển thị toàn thành phố.",
+          f"{plain(row['name'])} exists only {when}, not in {period.label('en')}. Showing the whole city."),
+        icon=":material/history:",
+    )
+    area = filters.city_code
+elif level_of.get(area) not in ("city", "district"):
     st.error(
         t(f"Không có đơn vị mã “{plain(area[:40])}” để xem bản đồ. Đang hiển thị toàn thành phố.", f"No unit with code “{plain(area[:40])}” to map. Showing the whole city."),
         icon=":material/wrong_location:",
@@ -42,20 +61,23 @@ st.markdown(
     )
 )
 
-controls = st.columns([3, 2])
+many = len(unit_tree.children(present, area, levels=("district", "ward"))) >= CENTRE_VIEW_FROM
+controls = st.columns([3, 2, 2] if many else [3, 2])
 kpi_id = url_state.selectbox(
     controls[0], t("Chỉ số tô màu", "Colour by"), list(kpis.KPIS), key="kpi", default="satisfaction_rate",
     format_func=lambda k: kpis.get(k).label(lang()),
 )
-# Names are shown by default when there are few enough units to read them (a district's wards, the districts).
-few = len(unit_tree.children(units, area, levels=("district", "ward"))) <= LABELS_UP_TO
-labels = url_state.toggle(controls[1], t("Hiện tên đơn vị trên bản đồ", "Show unit names on the map"), key="labels", default=few)
+VIEWS = {"all": ("Toàn thành phố", "Whole city"), "centre": ("Trung tâm", "Centre")}
+view = url_state.segmented(controls[2], t("Khu vực", "Area shown"), list(VIEWS), key="view", default="all",
+                           format_func=lambda v: t(*VIEWS[v])) if many else "all"
+# Names are drawn where they fit; the hover names every unit.
+labels = url_state.toggle(controls[1], t("Hiện tên đơn vị trên bản đồ", "Show unit names on the map"), key="labels", default=True)
 st.caption(f"{period.label(lang())} · {kpis.get(kpi_id).help(lang())}")
 
 found = kpis.target_for(data.targets(period.end), kpi_id, area)
 target = found[0] if found else None
-counts = data.kpi_counts(period.start, period.end, unit_tree.subtree_codes(units, area), by_unit=True)
-frame = maps.area_frame(counts, units, area, kpi_id)
+counts = data.kpi_counts(period.start, period.end, unit_tree.subtree_codes(present, area), by_unit=True, restated=filters.restated)
+frame = maps.area_frame(counts, units, area, kpi_id, day=filters.layout_day or period.end)
 shapes = data.boundaries(tuple(frame["code"]))
 if not shapes["geojson"]["features"]:
     st.warning(
@@ -65,7 +87,7 @@ if not shapes["geojson"]["features"]:
     )
     st.stop()
 
-chart_key = f"map-{area}-{kpi_id}"
+chart_key = f"map-{area}-{kpi_id}-{view}"
 
 
 def drill_down() -> None:
@@ -78,14 +100,19 @@ def drill_down() -> None:
 
 
 event = st.plotly_chart(
-    maps.kpi_map(shapes["geojson"], frame, kpi_id, labels, target=target),
+    maps.kpi_map(shapes["geojson"], frame, kpi_id, labels, target=target, view=view, height_px=MAP_HEIGHT_PX, width_px=MAP_WIDTH_PX),
     on_select=drill_down,
     selection_mode="points",
     key=chart_key,
     config={"scrollZoom": True, "displaylogo": False},
 )
+former_layout = "valid_to" in present and present.loc[present["code"].isin(frame["code"]), "valid_to"].notna().any()
 if shapes["approximate"]:
-    st.caption(":material/info: " + maps.approximate_note())
+    st.caption(":material/info: " + maps.approximate_note(former_units=bool(former_layout)))
+restated_caption(counts)
+if former_layout:
+    st.caption(t("Địa giới trước ngày 01/7/2025: quận, huyện và phường, xã, thị trấn cũ.",
+                 "The layout before 1 July 2025: the former districts and their wards."))
 if area == filters.city_code:
     st.caption(t("Các sở, ban, ngành không có trên bản đồ; xem ở trang Xếp hạng.", "City departments are not on the map; see Rankings."))
 

@@ -18,13 +18,22 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('units', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('gso_code', sa.String(length=32), nullable=True))
-        batch_op.add_column(sa.Column('area_km2', sa.Float(), nullable=True))
-    op.execute('UPDATE units SET gso_code = code')
-    with op.batch_alter_table('units', schema=None) as batch_op:
-        batch_op.alter_column('gso_code', existing_type=sa.String(length=32), nullable=False)
-        batch_op.create_index('ix_units_gso_code', ['gso_code'], unique=False)
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite makes a column NOT NULL only by copying the table, and dropping the old
+        # `units` under the facts' foreign keys fails: a database with facts could not be
+        # upgraded. So the column comes NOT NULL with an empty default, then is filled.
+        op.add_column('units', sa.Column('gso_code', sa.String(length=32), nullable=False, server_default=''))
+        op.add_column('units', sa.Column('area_km2', sa.Float(), nullable=True))
+        op.execute('UPDATE units SET gso_code = code')
+        op.create_index('ix_units_gso_code', 'units', ['gso_code'], unique=False)
+    else:
+        with op.batch_alter_table('units', schema=None) as batch_op:
+            batch_op.add_column(sa.Column('gso_code', sa.String(length=32), nullable=True))
+            batch_op.add_column(sa.Column('area_km2', sa.Float(), nullable=True))
+        op.execute('UPDATE units SET gso_code = code')
+        with op.batch_alter_table('units', schema=None) as batch_op:
+            batch_op.alter_column('gso_code', existing_type=sa.String(length=32), nullable=False)
+            batch_op.create_index('ix_units_gso_code', ['gso_code'], unique=False)
 
     with op.batch_alter_table('unit_lineage', schema=None) as batch_op:
         batch_op.add_column(sa.Column('whole', sa.Boolean(), nullable=False, server_default=sa.true()))
