@@ -26,8 +26,13 @@ VI_SATISFACTION = re.compile(r"Tỷ lệ hài lòng: ([\d.,]+)% \(([\d.]+) lư�
 
 
 # --- helpers ------------------------------------------------------------------------------
+# The districts' map: a month of their time (the district tier ended on 30 June 2025; the
+# latest month is on today's 168 units).
+FORMER_MONTH = "2025-05"
+
+
 def map_run(**params):
-    app = run_app(MAP, **params)
+    app = run_app(MAP, **{"period": FORMER_MONTH, "layout": "then", **params})
     assert not app.exception, app.exception[0].value if app.exception else ""
     return app
 
@@ -70,10 +75,8 @@ def facts(demo_db_url):
     try:
         with engine.connect() as conn:
             units = {row.code: row for row in conn.execute(text("select code, name, level, parent_code from units"))}
-            last_day = date.fromisoformat(str(conn.execute(text("select max(rated_at) from ratings")).scalar())[:10])
-            # The default period: the latest complete month of data.
-            end = last_day if (last_day + timedelta(days=1)).day == 1 else last_day.replace(day=1) - timedelta(days=1)
-            start = end.replace(day=1)
+            # The period map_run opens (FORMER_MONTH).
+            start, end = date(2025, 5, 1), date(2025, 5, 31)
             rows = conn.execute(
                 text(
                     "select unit_code, count(*) as n, sum(case when level in (1, 2) then 1 else 0 end) as good "
@@ -90,7 +93,7 @@ def facts(demo_db_url):
         below = [c for c, u in units.items() if c == code or u.parent_code == code or (u.parent_code in units and units[u.parent_code].parent_code == code)]
         return sum(by_unit.get(c, (0, 0))[0] for c in below), sum(by_unit.get(c, (0, 0))[1] for c in below)
 
-    districts = sorted(c for c, u in units.items() if u.level == "district")
+    districts = sorted(c for c, u in units.items() if u.level == "district" and u.parent_code == "79")
     wards_of = {d: sorted(c for c, u in units.items() if u.parent_code == d and u.level == "ward") for d in districts}
     return {
         "units": units, "start": start, "end": end, "districts": districts, "wards_of": wards_of,
@@ -238,7 +241,7 @@ def test_page_table_marks_no_data_with_a_dash(demo_db_env, facts):
         "<script>alert(1)</script>",
         "7" * 5000,
         "26734",  # a ward: it has no map of its own
-        "79.SXD",  # a department
+        "79.STP",  # a department (in force in both eras)
     ],
     ids=["quote", "drop", "html", "5000-chars", "ward-code", "department"],
 )
