@@ -36,7 +36,8 @@ def signed_db(demo_db_url, tmp_path, monkeypatch):
     target.close()
     url = f"sqlite:///{copy_path}"
     engine = make_engine(url)
-    accounts.add(engine, CHAIR, "district_chair", PASSWORD, unit_code="760", display_name="Chủ tịch Quận 1")
+    # Quận 1 ended on 30 June 2025: its leader is an area leader (issue 12's roles).
+    accounts.add(engine, CHAIR, "area_leader", PASSWORD, unit_code="760", display_name="Chủ tịch Quận 1")
     accounts.add(engine, "admin", "admin", PASSWORD + "!", display_name="Quản trị")
     accounts.add(engine, "sct", "department_head", PASSWORD, unit_code="79.SCT", display_name="Giám đốc Sở Công Thương")
     monkeypatch.setenv("DASHBOARD_DATABASE_URL", url)
@@ -77,10 +78,6 @@ def _shows_no_data(app: AppTest) -> bool:
 
 def _signed_in_chair() -> AppTest:
     app = _sign_in(_app().run(), CHAIR, PASSWORD)
-    # The chair of Quận 1, a former district (until 30 June 2025): a month of its time.
-    app.query_params["period"] = "2025-05"
-    app.query_params["layout"] = "then"
-    app.run()
     assert not app.exception, app.exception[0].value if app.exception else ""
     return app
 
@@ -103,8 +100,10 @@ def test_a_wrong_password_gets_one_generic_message(signed_db):
 
 def test_a_district_chair_signs_in_and_sees_their_district(signed_db):
     app = _signed_in_chair()
-    assert app.title[0].value == "Tổng quan · Quận 1"
-    assert app.sidebar.selectbox(key="scope").options == ["Quận 1"]  # the only scope offered
+    # An area leader since the reform: the area of today's units that were Quận 1.
+    assert app.title[0].value == "Tổng quan · Khu vực Quận 1 (cũ)"
+    options = app.sidebar.selectbox(key="scope").options
+    assert options[0] == "Khu vực Quận 1 (cũ)" and len(options) <= 6  # the area, then its own units only
     assert any("Chủ tịch Quận 1" in c.value for c in app.sidebar.caption)
     assert app.sidebar.button(key="sign_out")
     # A ward of their own district opens in full, with its civil servants.
@@ -151,12 +150,15 @@ def test_other_districts_are_aggregates_in_the_district_ranking(signed_db):
 
     app = _signed_in_chair()
     app.switch_page("pages/analysis/rankings.py")
+    # Districts rank in a month of their time (the district tier ended on 30 June 2025).
+    app.query_params["period"] = "2025-05"
+    app.query_params["layout"] = "then"
     app.query_params["level"] = "districts"
     app.run()
     assert not app.exception
     shown = set(app.dataframe[0].value["Đơn vị"])
     units = load_units(signed_db)
-    districts = set(units.loc[units["level"] == "district", "name"])
+    districts = set(units.loc[(units["level"] == "district") & (units["parent_code"] == "79"), "name"])
     assert shown == districts  # every district, as one row each: no ward of another district
 
 

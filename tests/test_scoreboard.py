@@ -167,7 +167,8 @@ def test_a_district_chair_sees_own_wards_and_other_districts_only_as_totals(demo
         other_district = source.execute("select name from units where level = 'district' and parent_code = '79' and code != '760' order by code").fetchone()[0]
         other_ward_codes = {r[0] for r in source.execute("select code from units where level = 'ward' and parent_code != '760'")}
     engine = make_engine(f"sqlite:///{copy}")
-    accounts.add(engine, "chair760", "district_chair", "mật khẩu quận 1", unit_code="760", display_name="Chủ tịch Quận 1")
+    # Quận 1 ended on 30 June 2025: its leader is an area leader (issue 12's roles).
+    accounts.add(engine, "chair760", "area_leader", "mật khẩu quận 1", unit_code="760", display_name="Chủ tịch Quận 1")
     engine.dispose()
     monkeypatch.setenv("DASHBOARD_DATABASE_URL", f"sqlite:///{copy}")
     at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=120).run()
