@@ -247,7 +247,8 @@ def test_documented_grants_on_real_postgresql(pg_server, documented_database):
             for table in ("rating_daily", "rating_monthly", "dossier_daily", "dossier_monthly", "backlog_daily", "units", "ratings"):
                 assert connection.execute(sa.text(f"select count(*) from {table}")).scalar_one() >= 0
             assert connection.execute(sa.text("select count(*) from rating_monthly")).scalar_one() > 0
-            ward = connection.execute(sa.text("select code from units where level = 'ward' order by code limit 1")).scalar_one()
+            # A ward in force on END (the rating below is dated then; former wards ended on 30 June 2025).
+            ward = connection.execute(sa.text("select code from units where level = 'ward' and valid_to is null order by code limit 1")).scalar_one()
 
         # The app may not touch facts, summaries or dimensions, nor create tables.
         _denied(app, "insert into ratings (source_key, unit_code, channel, level, rated_at) values ('x', :u, 'kiosk', 1, now())", {"u": ward})
