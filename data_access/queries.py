@@ -82,7 +82,8 @@ def unit_tree(engine: Engine) -> pd.DataFrame:
     rules walk (the end and the area tell today's units and an area leader's area)."""
     with _connected(engine) as connection:
         rows = connection.execute(select(*[units.c[name] for name in UNIT_TREE_COLUMNS])).all()
-    return pd.DataFrame(rows, columns=UNIT_TREE_COLUMNS)
+    # A province merged into the city sits under it: outside one's scope it folds into one total.
+    return unit_versions.with_merged_provinces(pd.DataFrame(rows, columns=UNIT_TREE_COLUMNS), unit_links(engine))
 
 
 def unit_links(engine: Engine) -> pd.DataFrame:

@@ -183,6 +183,29 @@ def versions_on(units: pd.DataFrame, day: date) -> pd.DataFrame:
     return units[in_force(units, day).to_numpy()]
 
 
+def layout_on(units: pd.DataFrame, lineage: pd.DataFrame, day: date) -> pd.DataFrame:
+    """The tree of `day` as the dashboard walks it: the versions in force, with the provinces
+    merged into the home city under it (`with_merged_provinces`)."""
+    return versions_on(with_merged_provinces(units, lineage), day)
+
+
+def with_merged_provinces(units: pd.DataFrame, lineage: pd.DataFrame) -> pd.DataFrame:
+    """Units with every other province that later merged into the home city placed under it
+    (Bình Dương and Bà Rịa–Vũng Tàu under Ho Chi Minh City), so the city's former layout covers
+    today's territory, every unit has one root, and a merged province outside one's scope
+    folds into one total, as a district does."""
+    home = home_city(units)
+    if home is None or lineage is None or lineage.empty:
+        return units
+    merged = set(lineage.loc[lineage["new_code"].astype(str) == home, "old_code"].astype(str))
+    moved = units["parent_code"].isna() & units["code"].isin(merged) & (units["code"] != home)
+    if not moved.any():
+        return units
+    units = units.copy()
+    units.loc[moved, "parent_code"] = home
+    return units
+
+
 def home_city(units: pd.DataFrame) -> str | None:
     """The province the dashboard serves: the root still in force (merged provinces have ended)."""
     roots = units[units["parent_code"].isna()]

@@ -68,7 +68,7 @@ def city_code(units) -> str:
 
 def layout_units(all_units, day: date):
     """The units in force on `day`: the tree every view walks for the chosen layout."""
-    return unit_tree.versions_on(all_units, day)
+    return unit_tree.layout_on(all_units, data.lineage(), day)
 
 
 def areas(all_units, lineage, layout) -> dict[str, tuple[str, tuple[str, ...]]]:
