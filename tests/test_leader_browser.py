@@ -74,9 +74,10 @@ def test_overview_names_no_unit_at_or_above_target(screen, app_server, lang):
     no_emoji(screen)
 
 
-def test_district_overview_and_its_wards(screen, app_server):
-    open_view(screen, app_server, "", scope="760")
-    assert screen.locator("h1").first.inner_text().startswith("Tổng quan · Quận 1")
+def test_area_overview_and_its_wards(screen, app_server):
+    # The former Quận 1 as an area of today's wards (the district tier ended on 1 July 2025).
+    open_view(screen, app_server, "", scope="area:760")
+    assert screen.locator("h1").first.inner_text().startswith("Tổng quan · Khu vực Quận 1 (cũ)")
     for row in needs_improvement_rows(screen, "vi"):
         assert percent(row[3], "vi") < TARGET, row
     no_emoji(screen)
@@ -96,7 +97,8 @@ def test_slide_headline_is_larger_than_its_delta(screen, app_server, lang):
 
 
 def test_rankings_funnel_is_zoomed_and_status_in_words(screen, app_server):
-    open_view(screen, app_server, "rankings", level="districts")  # the issue's grey smear of 22 districts
+    # The issue's grey smear of 22 districts, in a month of the districts' time.
+    open_view(screen, app_server, "rankings", level="districts", period="2025-05", layout="then")
     layout = screen.evaluate("""() => { const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));
         const gd = plots.find(p => p._fullData.some(t => t.mode === 'markers+text'));
         const points = gd._fullData.find(t => t.mode === 'markers+text');
@@ -121,7 +123,8 @@ def test_split_by_field_reads_as_sorted_bars_and_small_charts(screen, app_server
         ({types: gd._fullData.map(t => t.type), x: Array.from(gd._fullData[0].x || []), panels: Object.keys(gd._fullLayout).filter(k => /^xaxis\\d*$/.test(k)).length}))""")
     bars, panels = charts[0], charts[1]
     assert bars["types"] == ["bar"] and len(bars["x"]) >= 4 and bars["x"] == sorted(bars["x"])
-    assert panels["panels"] == len(panels["types"]) >= 4  # one small chart per field
+    # One small chart per field of the bars (the grid may have an empty cell or three).
+    assert len(panels["types"]) == len(bars["x"]) >= 4 and panels["panels"] - len(panels["types"]) < 4
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])

@@ -24,6 +24,7 @@ from geo.map_style import LABEL_FONT
 from tests.support.browser import wait_for_app
 
 DISTRICT, WARD = "778", "27490"  # Quận 7 > Phường Tân Phong (the issue's example)
+FORMER = "period=2025-05&layout=then"  # a month of the districts' time, in its own layout
 PLOT = ".js-plotly-plot"
 
 # The map is ready for a click once plotly has matched every location to its polygon
@@ -63,11 +64,13 @@ def geography(demo_db_url):
     finally:
         engine.dispose()
     names = {r.code: r.name for r in rows}
-    city = next(r.code for r in rows if r.level == "city")
+    city = "79"
     return {
         "names": names,
         "city": city,
-        "districts": sorted(r.code for r in rows if r.level == "district"),
+        # The city's map of May 2025 (units of the time): its 22 districts, and the provinces
+        # that merged into it on 1 July 2025 as one region each.
+        "districts": sorted(r.code for r in rows if (r.level == "district" and r.parent_code == city) or r.code in ("74", "77")),
         "wards_of": lambda code: sorted(r.code for r in rows if r.parent_code == code and r.level == "ward"),
     }
 
@@ -139,7 +142,7 @@ def test_click_a_district_then_a_ward_opens_its_profile(app_server, page, geogra
     wards = geography["wards_of"](DISTRICT)
     assert WARD in wards
 
-    page.goto(f"{app_server}/map")
+    page.goto(f"{app_server}/map?{FORMER}")
     wait_for_app(page)
     heading(page, f"Bản đồ · {names[city]}")
     page.locator(f"{PLOT} canvas.maplibregl-canvas").first.wait_for(timeout=30_000)
@@ -166,7 +169,9 @@ def test_click_a_district_then_a_ward_opens_its_profile(app_server, page, geogra
     # The profile's breadcrumb: Thành phố › Quận 7 › Phường Tân Phong.
     assert page.get_by_role("link", name=names[DISTRICT], exact=True).count() >= 1
     assert page.get_by_text("Page not found").count() == 0
-    # The browser's Back returns to the district's map, not the city's (issue 13).
+    # The profile is of the same month (a page switch keeps the period), and the browser's
+    # Back returns to the district's map, not the city's (issue 13).
+    assert parse_qs(urlparse(page.url).query)["period"] == ["2025-05"], page.url
     page.go_back()
     heading(page, f"Bản đồ · {names[DISTRICT]}")
 
@@ -179,7 +184,7 @@ def test_click_a_district_then_a_ward_opens_its_profile(app_server, page, geogra
 def test_deep_link_to_a_district_map_and_its_labels_use_local_glyphs(app_server, page, geography):
     seen = offline_guard(page)
     names = geography["names"]
-    page.goto(f"{app_server}/map?area={DISTRICT}&labels=1")
+    page.goto(f"{app_server}/map?area={DISTRICT}&labels=1&{FORMER}")
     wait_for_app(page)
     heading(page, f"Bản đồ · {names[DISTRICT]}")
     assert page.get_by_text("Page not found").count() == 0

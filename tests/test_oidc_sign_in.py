@@ -78,8 +78,9 @@ def provider():
 
 @pytest.fixture(scope="module")
 def oidc_db(demo_db_url, tmp_path_factory):
-    """A copy of the demo database with an identity-provider-only district chair of Quận 1;
-    yields (url, the code of a ward of the chair's district, one of another district)."""
+    """A copy of the demo database with an identity-provider-only leader of the area of the
+    former Quận 1 (its chair before July 2025); yields (url, a ward of today in that area,
+    one outside it)."""
     copy_path = tmp_path_factory.mktemp("oidc") / "oidc.sqlite"
     source, target = sqlite3.connect(demo_db_url.removeprefix("sqlite:///")), sqlite3.connect(copy_path)
     source.backup(target)
@@ -88,15 +89,17 @@ def oidc_db(demo_db_url, tmp_path_factory):
     url = f"sqlite:///{copy_path}"
     engine = make_engine(url)
     try:
-        accounts.add(engine, "lan.q1", "district_chair", None, unit_code=DISTRICT, display_name=CHAIR_NAME, email=CHAIR_EMAIL)
-        from data_access.queries import load_units
+        accounts.add(engine, "lan.q1", "area_leader", None, unit_code=DISTRICT, display_name=CHAIR_NAME, email=CHAIR_EMAIL)
+        from data_access.queries import load_lineage, load_units
+        from domain.units import area_members
 
         units = load_units(engine)
+        today = units[units["valid_to"].isna()]["code"]
+        members = area_members(units, load_lineage(engine), today)
     finally:
         engine.dispose()
-    own_ward = units[units["parent_code"] == DISTRICT]["code"].iloc[0]
-    other_district = units[(units["level"] == "district") & (units["code"] != DISTRICT)]["code"].iloc[0]
-    other_ward = units[units["parent_code"] == other_district]["code"].iloc[0]
+    own_ward = members[DISTRICT][0]
+    other_ward = members["74"][0]  # a ward of today that came from the former Bình Dương
     return url, own_ward, other_ward
 
 
@@ -201,7 +204,7 @@ def _user_cookie(page) -> list[str]:
 
 
 @pytest.mark.browser
-def test_a_district_chair_signs_in_through_the_provider_and_sees_only_their_district(oidc_app, provider, oidc_db, page, offline):
+def test_an_area_leader_signs_in_through_the_provider_and_sees_only_their_area(oidc_app, provider, oidc_db, page, offline):
     _, own_ward, other_ward = oidc_db
     page.goto(oidc_app.url)
     wait_for_app(page)
@@ -210,12 +213,12 @@ def test_a_district_chair_signs_in_through_the_provider_and_sees_only_their_dist
     assert not page.get_by_label("Tên đăng nhập").count()  # no password form: the provider signs in
 
     _sign_in(page, oidc_app, provider, "chair-q1")
-    page.get_by_role("heading", name="Tổng quan · Quận 1").wait_for()
+    page.get_by_role("heading", name="Tổng quan · Khu vực Quận 1 (cũ)").wait_for()
     # The cards come after the heading (cached loaders run after the frame is drawn): wait for
     # one rather than count at once.
     page.get_by_test_id("stMetric").first.wait_for()
     sidebar = _sidebar_text(page)
-    assert CHAIR_NAME in sidebar and "Chủ tịch quận/huyện" in sidebar and "Quận 1" in sidebar
+    assert CHAIR_NAME in sidebar and "Lãnh đạo phụ trách khu vực" in sidebar and "Quận 1" in sidebar
     assert _user_cookie(page)  # the identity cookie Streamlit set after the provider's answer
 
     # A new browser session (a link opened in the same browser) is still signed in; a ward of
@@ -258,7 +261,7 @@ def test_an_identity_without_an_account_is_refused_and_sees_no_data(oidc_app, pr
 @pytest.mark.browser
 def test_sign_out_ends_the_session_at_the_provider_and_returns_to_the_sign_in_screen(oidc_app, provider, page, offline):
     _sign_in(page, oidc_app, provider, "chair-q1")
-    page.get_by_role("heading", name="Tổng quan · Quận 1").wait_for()
+    page.get_by_role("heading", name="Tổng quan · Khu vực Quận 1 (cũ)").wait_for()
     page.get_by_test_id("stSidebar").get_by_role("button", name=SIGN_OUT).click()
     _sign_out(page, oidc_app, provider)
     assert page.locator(DATA).count() == 0
@@ -273,5 +276,5 @@ def test_a_named_provider_section_is_used(provider, oidc_db, tmp_path, streamlit
     # [auth] with only the shared settings and the provider in [auth.coquan]: the app picks it.
     app = streamlit_server(REPO_ROOT / "app.py", **_app_settings(provider, oidc_db, tmp_path, name="coquan"))
     _sign_in(page, app, provider, "chair-q1")
-    page.get_by_role("heading", name="Tổng quan · Quận 1").wait_for()
+    page.get_by_role("heading", name="Tổng quan · Khu vực Quận 1 (cũ)").wait_for()
     assert CHAIR_NAME in _sidebar_text(page)

@@ -18,12 +18,10 @@ PASSWORD = "mật khẩu của quận 1"
 def chair_db(demo_db_url, tmp_path):
     url = copy_sqlite(demo_db_url, tmp_path / "signed.sqlite")
     engine = make_engine(url)
-    accounts.add(engine, "chair760", "district_chair", PASSWORD, unit_code="760", display_name="Chủ tịch Quận 1")
+    # The former Quận 1's chair leads its area since July 2025 (issue 12's roles).
+    accounts.add(engine, "chair760", "area_leader", PASSWORD, unit_code="760", display_name="Chủ tịch Quận 1")
     accounts.add(engine, "admin", "admin", PASSWORD + "!")
-    from data_access.queries import load_units
-
-    units = load_units(engine)
-    ward = units[units["parent_code"] == "760"]["code"].iloc[0]
+    ward = "26740"  # Phường Sài Gòn, formed mostly from the former Quận 1's wards
     yield url, engine, ward
     engine.dispose()
 

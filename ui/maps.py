@@ -35,11 +35,15 @@ def hover_text(row: pd.Series, kpi_ids: list[str], language: str) -> str:
     return "<br>".join(lines)
 
 
+MAPPED_LEVELS = ("city", "district", "ward")  # a unit's children drawn on its map (never departments)
+
+
 def area_frame(counts_by_unit: pd.DataFrame, units: pd.DataFrame, area_code: str, kpi_id: str, day: date | None = None) -> pd.DataFrame:
     """One row per child of the area (in force on `day` when given: the layout of the time):
-    code, name, the KPI and the hover figures, hover_text."""
+    code, name, the KPI and the hover figures, hover_text. A province merged into the city
+    later is a child of the city in the former layout (domain.units.layout_on)."""
     present = units if day is None else unit_tree.versions_on(units, day)
-    children = unit_tree.children(present, area_code, levels=("district", "ward"))
+    children = unit_tree.children(present, area_code, levels=MAPPED_LEVELS)
     rolled = unit_tree.roll_up(counts_by_unit, units, area_code)
     frame = children[["code", "name"]].merge(rolled, left_on="code", right_on="unit_code", how="left")
     count_columns = [c for c in rolled.columns if c != "unit_code"]

@@ -65,7 +65,11 @@ def _bound(widget, label: str, options, key: str, default=None, keep: bool = Fal
     if found:
         st.session_state[key] = value
     elif st.session_state.get(key) not in options:
-        st.session_state[key] = default
+        # The widget's state is gone (a page switch drops it) while the URL still holds what
+        # this session wrote: keep that, not the default (a map click to a profile in May 2025
+        # must not open October 2026).
+        written = st.query_params.get_all(key)
+        st.session_state[key] = written[0] if len(written) == 1 and written[0] in options else default
     _resend_if_relabelled(key, options, kwargs.get("format_func", str))
     chosen = widget(label, options, key=key, **kwargs)
     # A deselectable widget (segmented control) handed back None: keep the default.
@@ -107,7 +111,8 @@ def multiselect(container, label: str, options, key: str, default: list, **kwarg
     if found:
         st.session_state[key] = list(dict.fromkeys(value))[:limit]
     elif not isinstance(st.session_state.get(key), list) or any(v not in options for v in st.session_state[key]):
-        st.session_state[key] = list(default)
+        written = st.query_params.get_all(key)  # state dropped by a page switch: the URL still has it
+        st.session_state[key] = list(dict.fromkeys(written))[:limit] if written and all(v in options for v in written) else list(default)
     _resend_if_relabelled(key, options, kwargs.get("format_func", str))
     chosen = container.multiselect(label, options, key=key, **kwargs)
     _write(key, chosen, list(default))

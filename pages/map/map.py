@@ -61,7 +61,7 @@ st.markdown(
     )
 )
 
-many = len(unit_tree.children(present, area, levels=("district", "ward"))) >= CENTRE_VIEW_FROM
+many = len(unit_tree.children(present, area, levels=maps.MAPPED_LEVELS)) >= CENTRE_VIEW_FROM
 controls = st.columns([3, 2, 2] if many else [3, 2])
 kpi_id = url_state.selectbox(
     controls[0], t("Chỉ số tô màu", "Colour by"), list(kpis.KPIS), key="kpi", default="satisfaction_rate",
@@ -77,7 +77,7 @@ st.caption(f"{period.label(lang())} · {kpis.get(kpi_id).help(lang())}")
 found = kpis.target_for(data.targets(period.end), kpi_id, area)
 target = found[0] if found else None
 counts = data.kpi_counts(period.start, period.end, unit_tree.subtree_codes(present, area), by_unit=True, restated=filters.restated)
-frame = maps.area_frame(counts, units, area, kpi_id, day=filters.layout_day or period.end)
+frame = maps.area_frame(counts, present, area, kpi_id)
 shapes = data.boundaries(tuple(frame["code"]))
 if not shapes["geojson"]["features"]:
     st.warning(
@@ -95,7 +95,8 @@ def drill_down() -> None:
     second run after st.rerun (half the wait on a loaded machine)."""
     points = st.session_state[chart_key]["selection"].get("points", [])
     code = next((p.get("location") for p in points if p.get("location")), None)
-    if code and level_of.get(code) == "district" and (own is None or code in own):
+    # A district, or a province merged into the city later, opens its own map.
+    if code and level_of.get(code) in ("district", "city") and code != filters.city_code and (own is None or code in own):
         st.query_params["area"] = code
 
 
