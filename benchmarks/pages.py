@@ -24,12 +24,16 @@ VIEWS = [
     ("trends: city, month", "pages/analysis/trends.py", {}),
     ("trends: 10 wards, week", "pages/analysis/trends.py", {"grain": "week"}),  # units filled in below
     ("trends: day, by channel", "pages/analysis/trends.py", {"grain": "day", "split": "channel"}),
-    ("rankings: districts", "pages/analysis/rankings.py", {}),
+    ("rankings: today's 168 units", "pages/analysis/rankings.py", {}),
+    ("rankings: wards of an area", "pages/analysis/rankings.py", {"level": "area_wards", "area_rank": "area:760"}),
+    ("rankings: districts, 2024 (then)", "pages/analysis/rankings.py", {"period": "2024-06", "layout": "then", "level": "districts"}),
     ("rankings: all wards, EB", "pages/analysis/rankings.py", {"level": "all_wards", "method": "eb"}),
     ("rankings: service index", "pages/analysis/rankings.py", {"kpi": "service_index", "level": "all_wards"}),
     ("profile: city", "pages/analysis/unit_profile.py", {"unit": "79"}),
-    ("profile: district 760", "pages/analysis/unit_profile.py", {"unit": "760"}),
-    ("profile: ward 26734", "pages/analysis/unit_profile.py", {"unit": "26734"}),
+    ("profile: former district 760", "pages/analysis/unit_profile.py", {"unit": "760"}),
+    ("profile: ward 26740", "pages/analysis/unit_profile.py", {"unit": "26740"}),
+    ("trends: ward 2021-2026, restated", "pages/analysis/trends.py", {"grain": "year", "units": ["26740"]}),
+    ("overview: 2025-07 vs prev, restated", "pages/overview/overview.py", {"period": "2025-07"}),
     ("scoreboard: week", "pages/analysis/scoreboard.py", {"period": "2025-W47"}),
     ("scoreboard: month", "pages/analysis/scoreboard.py", {}),
     ("scoreboard: year", "pages/analysis/scoreboard.py", {"period": "2025"}),
@@ -52,7 +56,8 @@ def main(argv=None) -> int:
     from data_access.db import make_engine
 
     units = queries.load_units(make_engine(url))
-    wards = list(units.loc[units["parent_code"] == "760", "code"])[:10]
+    # Ten of today's wards (directly under the city, in force).
+    wards = list(units.loc[(units["parent_code"] == "79") & (units["level"] == "ward") & units["valid_to"].isna(), "code"])[:10]
     print(f"database: {url}")
     print(f"{'view':32s} {'cold ms':>9s} {'warm ms':>9s}")
     for name, page, params in VIEWS:
