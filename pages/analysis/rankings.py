@@ -76,7 +76,7 @@ else:
 if two_tier:  # a ward's group: the former district most of it came from
     former = unit_tree.former_areas(data.units(), data.lineage())
     district_of = dict(zip(former["code"], former["district_code"]))
-    names = {**dict(zip(data.units()["code"], data.units()["name"])), **names}
+    names = {**{c: f"{n} ({t('cũ', 'former')})" for c, n in zip(data.units()["code"], data.units()["name"])}, **names}
 else:
     district_of = unit_tree.group_under(units, city).to_dict()
 
@@ -102,7 +102,7 @@ if now.drop(columns="unit_code").to_numpy().sum() == 0:
 where = names.get(parent, "") if level in ("wards", "area_wards") else (t("Toàn thành phố", "Whole city") if two_tier and level == "all_wards" else filters.scope_name)
 level_words = t(*LEVELS[level]).lower() if level not in ("wards", "area_wards") else t("phường/xã", "wards")
 file_stem = f"{t('Xếp hạng', 'Ranking')} · {kpi_id} · {level} · {where} · {period.key}"
-group_words = ("Khu vực (quận/huyện cũ)", "Area (former district)") if two_tier else ("Quận/huyện", "District")
+group_words = ("Khu vực cũ", "Former area") if two_tier else ("Quận/huyện", "District")
 view = RankingView(names, level, district_of, data.targets(period.end), own, file_stem, level_words, where, group_words)
 restated_caption(before_counts)
 if kpi_id == INDEX:

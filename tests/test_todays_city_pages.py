@@ -1,0 +1,71 @@
+"""October 2026 is today's city on every page: no district tier anywhere (issue 12).
+
+Since 1 July 2025 Ho Chi Minh City has 168 phường/xã/đặc khu directly under it. Every page at
+the demo's latest month must read so: no "quận/huyện" level, no district in a list, a table,
+a slide or a map. Former units remain reachable on purpose (a former ward's own profile, the
+list a current unit was formed from), so those two places are left out below.
+"""
+
+import re
+
+import pytest
+
+from tests.test_app_smoke import PAGES, run_app
+
+DISTRICT_WORDS = re.compile(r"quận/huyện|\bQuận \d|\bQuận [A-ZĐ]|\bHuyện [A-ZĐ]|\bDistricts?\b", re.IGNORECASE)
+
+
+def shown_texts(app) -> list[str]:
+    texts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "success", "error")
+             for e in getattr(app, kind)]
+    texts += [m.label for m in app.metric]
+    for frame in app.dataframe:
+        value = frame.value
+        texts += [str(c) for c in value.columns]
+        for column in value.columns:
+            texts += [str(v) for v in value[column].tolist()]
+    # The level and scope choices as shown (not every option: former units keep their profiles).
+    texts += [str(s.value) for s in app.selectbox if s.key in ("level", "tier", "scope")]
+    return texts
+
+
+@pytest.mark.parametrize("page_path", [p for p in PAGES if not p.endswith("admin/data.py")])
+def test_october_2026_has_no_district_anywhere(page_path, demo_db_env):
+    app = run_app(page_path, period="2026-10")
+    assert not app.exception, app.exception[0].value if app.exception else ""
+    # A former district named as the area a unit came from says it is former: "Quận 1 (cũ)".
+    found = [text for text in shown_texts(app) if DISTRICT_WORDS.search(text) and "(cũ)" not in text and "Hình thành từ" not in text]
+    assert not found, found[:5]
+
+
+def test_the_scope_filter_offers_the_city_areas_and_todays_units(demo_db_env):
+    app = run_app("pages/overview/overview.py", period="2026-10")
+    options = app.selectbox(key="scope").options
+    areas = [o for o in options if o.startswith("Khu vực")]
+    units = [o for o in options if o.startswith(("Phường", "Xã", "Đặc khu"))]
+    assert options[0] == "Toàn thành phố"
+    assert len(units) == 168  # 113 phường, 54 xã, 1 đặc khu
+    # Three former provinces, then the 38 former districts.
+    assert len(areas) == 3 + 38 and "Khu vực Tỉnh Bình Dương (cũ)" in areas
+
+
+def test_the_check_sees_districts_where_the_former_layout_is_asked_for(demo_db_env):
+    # The same reading of a page finds the districts of May 2025 shown in their own layout.
+    app = run_app("pages/analysis/rankings.py", period="2025-05", layout="then", level="districts")
+    assert not app.exception
+    assert any(DISTRICT_WORDS.search(text) for text in shown_texts(app))
+
+
+def test_a_ward_trend_from_2021_is_restated_and_marks_the_reform(demo_db_env):
+    app = run_app("pages/analysis/trends.py", period="2026-10", grain="year", units="26740")
+    assert not app.exception
+    import plotly.io
+
+    figure = plotly.io.from_json(app.get("plotly_chart")[0].proto.spec)
+    labels, values = list(figure.data[0].x), list(figure.data[0].y)
+    assert labels[0].endswith("2021") and labels[-1].endswith("2026")
+    # Every year before the reform has figures: Phường Sài Gòn's former wards, restated.
+    assert all(v == v and v is not None for v in values[:4]), values
+    lines = [shape for shape in figure.layout.shapes if shape.x0 == shape.x1]
+    assert [line.x0 for line in lines] == [4.5]  # between 2025 and 2026: the reform is inside 2025
+    assert any("được quy đổi" in c.value for c in app.caption)
