@@ -29,6 +29,7 @@ from sqlalchemy.engine import Engine
 
 from data_access.schema import unit_boundaries, unit_lineage, units
 from geo.simplify import geometry_to_geojson
+from domain.errors import UserFacingError
 
 COLUMNS = ["code", "level", "parent_code", "name", "source", "approximate"]
 
@@ -53,8 +54,13 @@ SHIPPED_LAYERS = (
 )
 
 
-class UnknownUnits(ValueError):
+class UnknownUnits(UserFacingError, ValueError):
     """Boundaries were given for codes that are not in the units table."""
+
+    vi = "Tệp ranh giới có mã không thuộc danh mục đơn vị; không có gì được ghi."
+    en = "The boundary file names codes that are not units; nothing was written."
+    hint = ("Nạp danh mục đơn vị trước (python -m data_access.reference), rồi nạp lại ranh giới.",
+            "Load the unit list first (python -m data_access.reference), then the boundaries again.")
 
 
 def save_boundaries(engine: Engine, gdf_simplified: gpd.GeoDataFrame, source: str, approximate: bool) -> int:

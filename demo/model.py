@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from domain.errors import UserFacingError
 
 
 
@@ -39,8 +40,11 @@ WEEKMASK_DUE = "1111100"  # legal working days: Monday-Friday
 WEEKMASK_WORK = "1111110"  # counters also open on Saturday mornings
 
 
-class DemoDataError(RuntimeError):
+class DemoDataError(UserFacingError, RuntimeError):
     """The demo data cannot be written (e.g. the database already holds units)."""
+
+    vi = "Không tạo được dữ liệu mẫu."
+    en = "The demo data cannot be written."
 
 
 @dataclass(frozen=True)

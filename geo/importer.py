@@ -19,6 +19,7 @@ import shapely
 
 from domain.units import versions_on
 from geo.names import normalise_name
+from domain.errors import UserFacingError
 
 CODE_FIELDS = ("code", "ma", "ma_dvhc", "madvhc", "ma_xa", "maxa", "ma_huyen", "mahuyen", "ward_code", "wardcode",
                "district_code", "districtcode", "gso_code", "unit_code", "id")
@@ -28,8 +29,11 @@ PARENT_FIELDS = ("parent_code", "parent", "ma_tinh", "matinh", "province_code", 
                  "parent_name")
 
 
-class ImportRefused(Exception):
+class ImportRefused(UserFacingError):
     """The file cannot be imported; str() says why, `.report` holds the matching report."""
+
+    vi = "Không nạp được tệp ranh giới; không có gì được ghi."
+    en = "The boundary file cannot be imported; nothing was written."
 
     def __init__(self, message: str, report: MatchReport | None = None):
         super().__init__(message)
