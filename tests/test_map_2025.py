@@ -254,8 +254,7 @@ def test_map_of_2024_shows_the_former_districts_labelled_approximate(two_eras, m
     app = run_app("pages/map/map.py", period="2024-Q2", layout="then")
     fig = map_figure(app)
     districts = former_units("79").query("level == 'district' and parent_code == '79'")["code"]
-    # The 22 districts, and the two provinces that merged into the city, one region each.
-    assert len(districts) == 22 and sorted(locations(fig)) == sorted([*districts, "74", "77"])
+    assert len(districts) == 22 and sorted(locations(fig)) == sorted(districts)
     assert any("Ranh giới các đơn vị cũ là gần đúng" in c.value for c in app.caption)
     quan_1 = map_figure(run_app("pages/map/map.py", period="2024-Q2", area="760", layout="then"))
     assert sorted(locations(quan_1)) == sorted(former_units("79").query("parent_code == '760'")["code"])

@@ -68,9 +68,8 @@ def geography(demo_db_url):
     return {
         "names": names,
         "city": city,
-        # The city's map of May 2025 (units of the time): its 22 districts, and the provinces
-        # that merged into it on 1 July 2025 as one region each.
-        "districts": sorted(r.code for r in rows if (r.level == "district" and r.parent_code == city) or r.code in ("74", "77")),
+        # The city's map of May 2025 (units of the time): its 22 districts.
+        "districts": sorted(r.code for r in rows if r.level == "district" and r.parent_code == city),
         "wards_of": lambda code: sorted(r.code for r in rows if r.parent_code == code and r.level == "ward"),
     }
 

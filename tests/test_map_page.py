@@ -94,12 +94,9 @@ def facts(demo_db_url):
         return sum(by_unit.get(c, (0, 0))[0] for c in below), sum(by_unit.get(c, (0, 0))[1] for c in below)
 
     districts = sorted(c for c, u in units.items() if u.level == "district" and u.parent_code == "79")
-    # The city's map of the districts' time: its districts, and each province that merged into
-    # it on 1 July 2025 (Bình Dương, Bà Rịa–Vũng Tàu) as one region.
-    regions = sorted(districts + [c for c, u in units.items() if u.level == "city" and c != "79"])
     wards_of = {d: sorted(c for c, u in units.items() if u.parent_code == d and u.level == "ward") for d in districts}
     return {
-        "units": units, "start": start, "end": end, "districts": districts, "regions": regions, "wards_of": wards_of,
+        "units": units, "start": start, "end": end, "districts": districts, "wards_of": wards_of,
         "ratings": subtree_ratings,
     }
 
@@ -112,9 +109,9 @@ def test_city_map_shows_every_district_with_its_boundary(demo_db_env, facts):
     assert app.title[0].value == f"Bản đồ · {facts['units'][CITY].name}"
     fig = figure(app)
     locations = all_locations(fig)
-    assert sorted(locations) == facts["regions"], "one location per district (and merged province), no ward, no department"
+    assert sorted(locations) == facts["districts"], "one location per district, no ward, no department"
     assert len(locations) == len(set(locations))
-    assert feature_ids(fig) == set(facts["regions"]), "every district has its polygon"
+    assert feature_ids(fig) == set(facts["districts"]), "every district has its polygon"
     for trace in fig["data"]:
         if trace["type"] == "choroplethmap":
             assert trace["featureidkey"] == "id"
@@ -257,7 +254,7 @@ def test_hostile_area_gives_a_clear_error_and_the_city(demo_db_env, facts, hosti
     assert "Đang hiển thị toàn thành phố" in message
     assert len(message) < 300, "the echoed value is cut short"
     assert app.title[0].value == f"Bản đồ · {facts['units'][CITY].name}"
-    assert sorted(all_locations(figure(app))) == facts["regions"]
+    assert sorted(all_locations(figure(app))) == facts["districts"]
 
 
 def test_database_untouched_by_hostile_area(demo_db_env, facts):

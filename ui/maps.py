@@ -35,13 +35,12 @@ def hover_text(row: pd.Series, kpi_ids: list[str], language: str) -> str:
     return "<br>".join(lines)
 
 
-MAPPED_LEVELS = ("city", "district", "ward")  # a unit's children drawn on its map (never departments)
+MAPPED_LEVELS = ("district", "ward")  # a unit's children drawn on its map (never departments or merged provinces)
 
 
 def area_frame(counts_by_unit: pd.DataFrame, units: pd.DataFrame, area_code: str, kpi_id: str, day: date | None = None) -> pd.DataFrame:
     """One row per child of the area (in force on `day` when given: the layout of the time):
-    code, name, the KPI and the hover figures, hover_text. A province merged into the city
-    later is a child of the city in the former layout (domain.units.layout_on)."""
+    code, name, the KPI and the hover figures, hover_text."""
     present = units if day is None else unit_tree.versions_on(units, day)
     children = unit_tree.children(present, area_code, levels=MAPPED_LEVELS)
     rolled = unit_tree.roll_up(counts_by_unit, units, area_code)

@@ -95,8 +95,7 @@ def drill_down() -> None:
     second run after st.rerun (half the wait on a loaded machine)."""
     points = st.session_state[chart_key]["selection"].get("points", [])
     code = next((p.get("location") for p in points if p.get("location")), None)
-    # A district, or a province merged into the city later, opens its own map.
-    if code and level_of.get(code) in ("district", "city") and code != filters.city_code and (own is None or code in own):
+    if code and level_of.get(code) == "district" and (own is None or code in own):
         st.query_params["area"] = code
 
 
