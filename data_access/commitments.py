@@ -221,7 +221,8 @@ def _outside(viewer: Viewer, engine: Engine, unit_code) -> bool:
     """True when the viewer may not record or change anything of this unit."""
     if access.require_viewer(viewer).full_access:
         return False
-    return not access.in_scope(viewer, queries.unit_tree(engine), str(unit_code or ""), queries.unit_links(engine))
+    links = queries.unit_links(engine)
+    return not access.in_scope(viewer, queries.unit_tree(engine, links), str(unit_code or ""), links)
 
 
 def _out_of_scope_problem(field: str) -> Problem:

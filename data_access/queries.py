@@ -77,13 +77,15 @@ def _connected(bind):
     return bind.connect() if isinstance(bind, Engine) else nullcontext(bind)
 
 
-def unit_tree(engine: Engine) -> pd.DataFrame:
+def unit_tree(engine: Engine, links: pd.DataFrame | None = None) -> pd.DataFrame:
     """code, level, parent_code, valid_to, area_km2 of every unit version: what the access
-    rules walk (the end and the area tell today's units and an area leader's area)."""
+    rules walk (the end and the area tell today's units and an area leader's area). `links`:
+    unit_links, when the caller has read them already."""
     with _connected(engine) as connection:
         rows = connection.execute(select(*[units.c[name] for name in UNIT_TREE_COLUMNS])).all()
+    links = unit_links(engine) if links is None else links
     # A province merged into the city sits under it: outside one's scope it folds into one total.
-    return unit_versions.with_merged_provinces(pd.DataFrame(rows, columns=UNIT_TREE_COLUMNS), unit_links(engine))
+    return unit_versions.with_merged_provinces(pd.DataFrame(rows, columns=UNIT_TREE_COLUMNS), links)
 
 
 def unit_links(engine: Engine) -> pd.DataFrame:
@@ -99,14 +101,16 @@ def summary_scope(engine: Engine, viewer: Viewer, codes: Codes) -> access.Summar
     """access.summary_scope for the viewer; a full-access viewer costs no query."""
     if access.require_viewer(viewer).full_access:
         return access.SummaryScope(None if codes is None else tuple(codes), None)
-    return access.summary_scope(viewer, unit_tree(engine), codes, unit_links(engine))
+    links = unit_links(engine)
+    return access.summary_scope(viewer, unit_tree(engine, links), codes, links)
 
 
 def detail_codes(engine: Engine, viewer: Viewer, codes: Codes) -> tuple | None:
     """access.detail_codes for the viewer; a full-access viewer costs no query."""
     if access.require_viewer(viewer).full_access:
         return None if codes is None else tuple(codes)
-    return access.detail_codes(viewer, unit_tree(engine), codes, unit_links(engine))
+    links = unit_links(engine)
+    return access.detail_codes(viewer, unit_tree(engine, links), codes, links)
 
 
 def _summary_counts(

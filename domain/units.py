@@ -266,7 +266,11 @@ AREA_PREFIX = "area:"  # a scope grouping today's units by where they came from:
 
 def area_members(units: pd.DataFrame, lineage: pd.DataFrame, in_force_codes) -> dict[str, tuple[str, ...]]:
     """Former province or district code -> the units in force that mostly came from it."""
-    found = former_areas(units, lineage)
+    return members_by_area(former_areas(units, lineage), in_force_codes)
+
+
+def members_by_area(found: pd.DataFrame, in_force_codes) -> dict[str, tuple[str, ...]]:
+    """area_members from `former_areas` already computed (a cached frame, on a hot path)."""
     found = found[found["code"].isin(set(in_force_codes))]
     members: dict[str, tuple[str, ...]] = {}
     for column in ("province_code", "district_code"):

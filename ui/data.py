@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 
 from data_access import boundaries as boundary_store
 from data_access import queries
+from domain import units as unit_versions
 from domain import access
 from domain.access import viewer_for_scope
 from data_access.db import database_url, make_engine, user_facing_error
@@ -143,6 +144,13 @@ def own_codes(viewer) -> frozenset | None:
     area leader, their area's units: the access rules on every unit version and the crosswalk,
     as data_access applies them (a page's layout frame alone lacks the former units)."""
     return access.own_codes(viewer, units(), lineage())
+
+
+@loader(max_entries=16, scoped=False)
+def former_areas(engine) -> pd.DataFrame:
+    """Each unit formed by a reform with the former district and province most of it came
+    from (domain.units.former_areas): read by the filter bar on every view, so computed once."""
+    return unit_versions.former_areas(queries.load_units(engine), queries.load_lineage(engine))
 
 
 def reform_days() -> tuple[date, ...]:

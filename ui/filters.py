@@ -75,11 +75,12 @@ def areas(all_units, lineage, layout) -> dict[str, tuple[str, tuple[str, ...]]]:
     """Groupings of today's units by where they came from: "area:CODE" -> (name, members).
 
     Former provinces first (when more than one merged), then former districts; derived from
-    the crosswalk alone (domain.units.area_members), so any province gets its own.
+    the crosswalk alone (domain.units.members_by_area, over the cached data.former_areas),
+    so any province gets its own.
     """
     if lineage.empty:
         return {}
-    members = unit_tree.area_members(all_units, lineage, layout["code"])
+    members = unit_tree.members_by_area(data.former_areas(), layout["code"])
     level = dict(zip(all_units["code"], all_units["level"]))
     names = dict(zip(all_units["code"], all_units["name"]))
     provinces = [c for c in members if level.get(c) == "city"]

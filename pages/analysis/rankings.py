@@ -74,7 +74,7 @@ elif level == "all_wards":
 else:
     codes = list(unit_tree.children(units, city, levels=("department",))["code"])
 if two_tier:  # a ward's group: the former district most of it came from
-    former = unit_tree.former_areas(data.units(), data.lineage())
+    former = data.former_areas()
     district_of = dict(zip(former["code"], former["district_code"]))
     names = {**{c: f"{n} ({t('cũ', 'former')})" for c, n in zip(data.units()["code"], data.units()["name"])}, **names}
 else:
