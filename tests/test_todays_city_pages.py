@@ -10,7 +10,8 @@ import re
 
 import pytest
 
-from tests.test_app_smoke import PAGES, run_app
+from tests.test_app_smoke import PAGES
+from tests.test_pages_analysis import open_page
 
 DISTRICT_WORDS = re.compile(r"quận/huyện|\bQuận \d|\bQuận [A-ZĐ]|\bHuyện [A-ZĐ]|\bDistricts?\b", re.IGNORECASE)
 
@@ -31,15 +32,17 @@ def shown_texts(app) -> list[str]:
 
 @pytest.mark.parametrize("page_path", [p for p in PAGES if not p.endswith("admin/data.py")])
 def test_october_2026_has_no_district_anywhere(page_path, demo_db_env):
-    app = run_app(page_path, period="2026-10")
-    assert not app.exception, app.exception[0].value if app.exception else ""
+    app = open_page(page_path, period="2026-10")
+    heading = (app.title or app.header)[0].value
+    if not page_path.endswith("overview.py"):
+        assert not heading.startswith("Tổng quan"), "the page itself ran, not the overview"
     # A former district named as the area a unit came from says it is former: "Quận 1 (cũ)".
     found = [text for text in shown_texts(app) if DISTRICT_WORDS.search(text) and "(cũ)" not in text and "Hình thành từ" not in text]
     assert not found, found[:5]
 
 
 def test_the_scope_filter_offers_the_city_areas_and_todays_units(demo_db_env):
-    app = run_app("pages/overview/overview.py", period="2026-10")
+    app = open_page("pages/overview/overview.py", period="2026-10")
     options = app.selectbox(key="scope").options
     areas = [o for o in options if o.startswith("Khu vực")]
     units = [o for o in options if o.startswith(("Phường", "Xã", "Đặc khu"))]
@@ -51,13 +54,13 @@ def test_the_scope_filter_offers_the_city_areas_and_todays_units(demo_db_env):
 
 def test_the_check_sees_districts_where_the_former_layout_is_asked_for(demo_db_env):
     # The same reading of a page finds the districts of May 2025 shown in their own layout.
-    app = run_app("pages/analysis/rankings.py", period="2025-05", layout="then", level="districts")
+    app = open_page("pages/analysis/rankings.py", period="2025-05", layout="then", level="districts")
     assert not app.exception
     assert any(DISTRICT_WORDS.search(text) for text in shown_texts(app))
 
 
 def test_a_ward_trend_from_2021_is_restated_and_marks_the_reform(demo_db_env):
-    app = run_app("pages/analysis/trends.py", period="2026-10", grain="year", units="26740")
+    app = open_page("pages/analysis/trends.py", period="2026-10", grain="year", units="26740")
     assert not app.exception
     import plotly.io
 
@@ -69,3 +72,19 @@ def test_a_ward_trend_from_2021_is_restated_and_marks_the_reform(demo_db_env):
     lines = [shape for shape in figure.layout.shapes if shape.x0 == shape.x1]
     assert [line.x0 for line in lines] == [4.5]  # between 2025 and 2026: the reform is inside 2025
     assert any("được quy đổi" in c.value for c in app.caption)
+
+
+def test_a_profile_links_a_former_ward_to_its_own_time_and_back(demo_db_env):
+    from urllib.parse import parse_qs, urlparse
+
+    today = open_page("pages/analysis/unit_profile.py", period="2026-10", unit="26740")
+    formed = next(m.value for m in today.markdown if "Hình thành từ" in m.value)
+    link = next(u for u in formed.split("(")[1:] if "26740%402025-06-30" in u).split(")")[0]
+    query = parse_qs(urlparse(link).query)
+    assert query["period"] == ["2025-06"] and query["layout"] == ["then"]  # Bến Nghé's last month
+    former = open_page("pages/analysis/unit_profile.py", **{k: v[0] for k, v in query.items()})
+    assert not former.exception and "Phường Bến Nghé" in former.title[0].value
+    assert any("Phường Sài Gòn" in i.value for i in former.info)
+    # Its link to today's unit, followed with the former period still chosen: no error.
+    back = open_page("pages/analysis/unit_profile.py", period="2025-06", layout="then", unit="26740")
+    assert not back.exception and "Phường Sài Gòn" in back.title[0].value

@@ -298,7 +298,12 @@ def lineage_panel(code: str, all_units: pd.DataFrame, lineage: pd.DataFrame) -> 
 
     def item(other: str, whole: bool) -> str:
         how = t("toàn bộ", "whole") if whole else t("một phần", "in part")
-        return f"[{names.get(other, other)}]({url_state.link('unit', unit=other)}) ({how})"
+        last = ended.get(other)
+        # A former unit opens on its own last month, in the layout of its time: its history,
+        # not an empty October 2026.
+        # A unit of today opens in today's layout, its history restated.
+        when = {"layout": "today"} if last is None or pd.isna(last) else {"pk": "month", "period": pd.Timestamp(last).strftime("%Y-%m"), "layout": "then"}
+        return f"[{names.get(other, other)}]({url_state.link('unit', unit=other, **when)}) ({how})"
 
     if len(came_from):
         day = fmt_date(pd.Timestamp(came_from["effective_date"].iloc[0]).date(), lang())

@@ -70,7 +70,9 @@ unit = units.set_index("code").loc[code]
 name, level = str(unit["name"]), str(unit["level"])
 # The tree of the unit's own time: today's layout for a unit in force, else the layout of its last day.
 in_layout = code in set(layout_units(all_units, filters.layout_day)["code"])
-units = layout_units(all_units, filters.layout_day if in_layout else pd.Timestamp(unit["valid_to"]).date())
+# Outside the chosen layout: a former unit's last day, or a later unit's first.
+own_day = unit["valid_to"] if pd.notna(unit["valid_to"]) else unit["valid_from"]
+units = layout_units(all_units, filters.layout_day if in_layout or pd.isna(own_day) else pd.Timestamp(own_day).date())
 restated = filters.restated and in_layout
 subtree = unit_tree.subtree_codes(units, code)
 # The city's figures are everything: no unit filter (the same cache entries as the overview's).
@@ -92,8 +94,9 @@ if level == "ward" and parent == filters.city_code:  # today's ward: ranked amon
     ranking_link = url_state.link("rankings", level="all_wards")
 elif level in ("district", "ward"):
     ranking_link = url_state.link("rankings", level="wards", district=code if level == "district" else parent)
-else:
-    ranking_link = url_state.link("rankings", level="districts")
+else:  # the city: its districts, or its wards where it has no districts (since July 2025)
+    has_districts = len(unit_tree.children(units, code, levels=("district",))) > 0
+    ranking_link = url_state.link("rankings", level="districts" if has_districts else "all_wards")
 links.append(f"[{t('Xếp hạng', 'Rankings')}]({ranking_link})")
 st.markdown(" · ".join(links))
 unit_profile.lineage_panel(code, all_units, data.lineage())
