@@ -28,6 +28,7 @@ from data_access.migrate import current_revision, head_revision, upgrade
 from tests.support.app_server import REPO_ROOT
 from tests.support.browser import EXCEPTION, wait_for_app
 from tests.test_app_smoke import run_app
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.postgres
 
@@ -102,7 +103,7 @@ def test_real_app_survives_a_postgresql_restart(pg_server, demo_pg, streamlit_se
         unreachable.first.wait_for(timeout=45_000)
         assert page.locator(EXCEPTION).count() == 0, page.locator(EXCEPTION).first.inner_text()
         assert metric.count() == 0
-        assert page.get_by_role("button", name="Thử lại").is_visible()
+        expect(page.get_by_role("button", name="Thử lại")).to_be_visible()
 
         # Another page and period while the server is still down: the same message.
         page.goto(f"{server.url}/trends?period={SECOND_MONTH}")

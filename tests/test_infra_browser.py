@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.support.browser import wait_for_app
 
@@ -25,8 +26,8 @@ def test_throwaway_script_renders_in_chromium(tmp_path, streamlit_server, page):
 
     page.goto(server.url)
     wait_for_app(page)
-    assert page.get_by_text("Bảng điều hành thử nghiệm").is_visible()
-    assert page.get_by_text("marker-42").is_visible()
+    expect(page.get_by_text("Bảng điều hành thử nghiệm")).to_be_visible()
+    expect(page.get_by_text("marker-42")).to_be_visible()
 
     page.get_by_role("button", name="Bấm thử").click()
     page.get_by_text("Đã bấm").wait_for()

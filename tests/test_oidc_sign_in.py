@@ -31,6 +31,7 @@ from data_access.db import make_engine
 from tests.support import missing_tool
 from tests.support.app_server import REPO_ROOT, StreamlitServer
 from tests.support.browser import wait_for_app
+from playwright.sync_api import expect
 
 DISTRICT = "760"  # Quận 1
 CHAIR_NAME = "Nguyễn Thị Lan"
@@ -171,7 +172,7 @@ def _sign_in(page, app, provider, sub: str) -> None:
     wait_for_app(page)
     page.get_by_role("button", name=SIGN_IN).click()
     page.wait_for_url(_under(f"{provider}/oauth2/authorize?"))
-    assert page.get_by_role("heading", name="Authorize Client").is_visible()
+    expect(page.get_by_role("heading", name="Authorize Client")).to_be_visible()
     page.locator("input[name='sub']").fill(sub)
     page.get_by_role("button", name="Authorize", exact=True).click()
     page.wait_for_url(_under(f"{app.url}/"))
@@ -245,7 +246,7 @@ def test_an_identity_without_an_account_is_refused_and_sees_no_data(oidc_app, pr
     page.get_by_role("heading", name=REFUSED).wait_for()
     # The address is shown as text, not a mail link: an invisible word joiner sits before the @ (ui/plain.py).
     shown = IDENTITIES[sub]["email"].replace("@", "\u2060@")
-    assert page.get_by_text(f"Tài khoản {shown} chưa được cấp quyền").is_visible()
+    expect(page.get_by_text(f"Tài khoản {shown} chưa được cấp quyền")).to_be_visible()
     assert page.locator(DATA).count() == 0
     assert CHAIR_NAME not in page.get_by_test_id("stApp").inner_text()
     # The link to a page does not get round it.

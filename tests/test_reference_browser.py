@@ -5,6 +5,7 @@ reference lists."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from data_access import reference
 from data_access.db import make_engine
@@ -32,5 +33,5 @@ def test_app_starts_on_reference_data_without_facts(tmp_path, streamlit_server, 
     page.goto(f"{server.url}/data")
     wait_for_app(page)
     page.get_by_role("heading", name="Dữ liệu").first.wait_for()
-    assert page.get_by_text("Danh mục đơn vị hành chính").is_visible()
-    assert page.get_by_text("Chỉ tiêu", exact=True).is_visible()
+    expect(page.get_by_text("Danh mục đơn vị hành chính")).to_be_visible()
+    expect(page.get_by_text("Chỉ tiêu", exact=True)).to_be_visible()
