@@ -33,7 +33,9 @@ def pages_for(viewer: Viewer) -> dict:
             st.Page("pages/analysis/trends.py", title=t("Xu hướng", "Trends"), icon=":material/trending_up:", url_path="trends"),
             st.Page("pages/analysis/rankings.py", title=t("Xếp hạng", "Rankings"), icon=":material/leaderboard:", url_path="rankings"),
             st.Page("pages/analysis/unit_profile.py", title=t("Hồ sơ đơn vị", "Unit profile"), icon=":material/account_tree:", url_path="unit"),
-            st.Page("pages/analysis/scoreboard.py", title=t("Bảng chỉ số phục vụ", "Service index scoreboard"), icon=":material/scoreboard:", url_path="scoreboard"),
+            st.Page(
+                "pages/analysis/scoreboard.py", title=t("Bảng chỉ số phục vụ", "Service index scoreboard"), icon=":material/scoreboard:", url_path="scoreboard"
+            ),
             st.Page("pages/analysis/surveys.py", title=t("Khảo sát độc lập", "Independent surveys"), icon=":material/fact_check:", url_path="surveys"),
             st.Page("pages/analysis/steps.py", title=t("Khâu nào chậm", "Which step is slow"), icon=":material/timeline:", url_path="steps"),
         ],

@@ -67,8 +67,12 @@ def wait_drawn(page, title: str | None = None, timeout: float = 120_000, link: s
     if title:
         page.wait_for_function("(t) => { const h = document.querySelector('h1'); return h && h.innerText.startsWith(t); }", arg=title, timeout=timeout)
     elif link:
-        page.wait_for_function("""(t) => Array.from(document.querySelectorAll("[data-testid='stSidebarNav'] a[aria-current='page']"))
-            .some(a => a.innerText.trim().endsWith(t))""", arg=link, timeout=timeout)
+        page.wait_for_function(
+            """(t) => Array.from(document.querySelectorAll("[data-testid='stSidebarNav'] a[aria-current='page']"))
+            .some(a => a.innerText.trim().endsWith(t))""",
+            arg=link,
+            timeout=timeout,
+        )
     page.wait_for_selector(APP_IDLE, timeout=timeout)
     page.wait_for_function(DRAWN, timeout=timeout)
 
@@ -90,6 +94,7 @@ def click_page(page, link: str, title: str | None, path: str) -> float:
         page.locator("[data-testid='stSidebarNav'] a", has_text=link).first.click()
         page.wait_for_url(f"**/{path}?**" if path else "**/?**")
         wait_drawn(page, title, link=link)
+
     return timed(go)
 
 
@@ -104,17 +109,24 @@ def drill_down(page, base: str, query: str) -> float:
     features = page.evaluate("""() => { const plots = document.querySelectorAll('.js-plotly-plot');
         return plots[plots.length - 1].data.filter(t => t.type === 'choroplethmap').flatMap(t => t.geojson.features); }""")
     feature = max(features, key=lambda f: shapely.geometry.shape(f["geometry"]).area)
-    names = dict(zip(*page.evaluate("""() => { const plots = document.querySelectorAll('.js-plotly-plot');
+    names = dict(
+        zip(
+            *page.evaluate("""() => { const plots = document.querySelectorAll('.js-plotly-plot');
         const t = plots[plots.length - 1]._fullData.find(t => t.type === 'choroplethmap');
-        return [Array.from(t.locations).map(String), Array.from(t.text).map(s => s.split('<br>')[0].replace(/<[^>]+>/g, ''))]; }""")))
+        return [Array.from(t.locations).map(String), Array.from(t.text).map(s => s.split('<br>')[0].replace(/<[^>]+>/g, ''))]; }""")
+        )
+    )
     shape = shapely.geometry.shape(feature["geometry"])
     if shape.geom_type == "MultiPolygon":
         shape = max(shape.geoms, key=lambda part: part.area)
     point = polylabel(shape, tolerance=1e-5)
     page.locator(".js-plotly-plot").last.evaluate("e => e.scrollIntoView({block: 'center'})")
-    pixel = page.evaluate("""([lon, lat]) => { const plots = document.querySelectorAll('.js-plotly-plot');
+    pixel = page.evaluate(
+        """([lon, lat]) => { const plots = document.querySelectorAll('.js-plotly-plot');
         const map = plots[plots.length - 1]._fullLayout.map._subplot.map; const p = map.project([lon, lat]);
-        const box = map.getContainer().getBoundingClientRect(); return {x: box.left + p.x, y: box.top + p.y}; }""", [point.x, point.y])
+        const box = map.getContainer().getBoundingClientRect(); return {x: box.left + p.x, y: box.top + p.y}; }""",
+        [point.x, point.y],
+    )
     page.mouse.move(pixel["x"], pixel["y"])
     page.wait_for_timeout(300)
 
@@ -123,6 +135,7 @@ def drill_down(page, base: str, query: str) -> float:
         page.wait_for_url(f"**area={feature['id']}**")
         page.wait_for_function("(code) => document.querySelector('h1') && document.querySelector('h1').innerText.includes(code)", arg=names[str(feature["id"])])
         wait_drawn(page, "Bản đồ")
+
     return timed(go)
 
 
@@ -157,6 +170,7 @@ def map_only(browser, base: str, query: str, visits: int) -> list:
         page.locator("[data-testid='stButtonGroup'] button", has_text="Trung tâm").click()
         page.wait_for_url("**view=centre**")
         wait_drawn(page, "Bản đồ")
+
     rows.append(("map, switch to the centre view", timed(centre), None, sum(sizes)))
     context.close()
     return rows

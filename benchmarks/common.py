@@ -69,8 +69,10 @@ def schema_problem(url: str) -> str | None:
         engine.dispose()
     if current == head:
         return None
-    return (f"{url} is at schema revision {current}, the app needs {head}: every page would show the 'schema outdated' "
-            f"error. Upgrade it (python -m data_access.migrate {url}) or pass another --url.")
+    return (
+        f"{url} is at schema revision {current}, the app needs {head}: every page would show the 'schema outdated' "
+        f"error. Upgrade it (python -m data_access.migrate {url}) or pass another --url."
+    )
 
 
 @contextmanager

@@ -100,7 +100,12 @@ def ratings_csv(engine, path: Path, rows: int, comment_chars: int, seed: int = 2
             "Mã đánh giá": pa.array([f"BR{i:09d}" for i in range(rows)]),
             "Mã đơn vị": pa.array(np.asarray(units, dtype=object)[rng.integers(0, len(units), rows)].tolist(), type=pa.string()),
             "Kênh đánh giá": pa.array(np.asarray(["kiosk", "tablet", "web", "app"], dtype=object)[rng.integers(0, 4, rows)].tolist(), type=pa.string()),
-            "Mức độ hài lòng": pa.array(np.asarray(["Rất hài lòng", "Hài lòng", "Bình thường", "Không hài lòng"], dtype=object)[rng.choice(4, rows, p=[0.7, 0.27, 0.02, 0.01])].tolist(), type=pa.string()),
+            "Mức độ hài lòng": pa.array(
+                np.asarray(["Rất hài lòng", "Hài lòng", "Bình thường", "Không hài lòng"], dtype=object)[
+                    rng.choice(4, rows, p=[0.7, 0.27, 0.02, 0.01])
+                ].tolist(),
+                type=pa.string(),
+            ),
             "Thời gian đánh giá": _fmt(rated),
             "Ý kiến": pa.array([comment] * rows, type=pa.string()),
         },
@@ -116,25 +121,28 @@ def weekly_csv(engine, path: Path, new_rows: int, seed: int = 3) -> int:
         latest = pd.Timestamp(c.execute(select(func.max(d.received_at))).scalar())
         finishing = pd.DataFrame(
             c.execute(
-                select(d.code, d.unit_code, d.procedure_code, d.channel, d.received_at, d.due_at, d.officer_code)
-                .where(d.finished_at.is_(None), d.status == 4, d.received_at >= latest - pd.Timedelta(days=7))
+                select(d.code, d.unit_code, d.procedure_code, d.channel, d.received_at, d.due_at, d.officer_code).where(
+                    d.finished_at.is_(None), d.status == 4, d.received_at >= latest - pd.Timedelta(days=7)
+                )
             ).all(),
             columns=["code", "unit", "procedure", "channel", "received", "due", "officer"],
         )
         units = c.execute(select(schema.units.c.code).where(schema.units.c.level != "city", schema.units.c.valid_to.is_(None))).scalars().all()
         procedures = c.execute(select(schema.procedures.c.code)).scalars().all()
     received = latest + pd.to_timedelta(rng.integers(60, 6 * 86_400, new_rows), unit="s")
-    new = pd.DataFrame({
-        "code": [f"WEEK-{i:08d}" for i in range(new_rows)],
-        "unit": np.asarray(units, dtype=object)[rng.integers(0, len(units), new_rows)],
-        "procedure": np.asarray(procedures, dtype=object)[rng.integers(0, len(procedures), new_rows)],
-        "channel": rng.integers(1, 4, new_rows),
-        "received": received,
-        "due": received + pd.to_timedelta(rng.integers(1, 15, new_rows), unit="D"),
-        "officer": None,
-        "finished": pd.NaT,
-        "status": 4,
-    })
+    new = pd.DataFrame(
+        {
+            "code": [f"WEEK-{i:08d}" for i in range(new_rows)],
+            "unit": np.asarray(units, dtype=object)[rng.integers(0, len(units), new_rows)],
+            "procedure": np.asarray(procedures, dtype=object)[rng.integers(0, len(procedures), new_rows)],
+            "channel": rng.integers(1, 4, new_rows),
+            "received": received,
+            "due": received + pd.to_timedelta(rng.integers(1, 15, new_rows), unit="D"),
+            "officer": None,
+            "finished": pd.NaT,
+            "status": 4,
+        }
+    )
     finished = pd.to_datetime(finishing["received"]) + pd.to_timedelta(rng.integers(3600, 9 * 86_400, len(finishing)), unit="s")
     finishing = finishing.assign(finished=finished.clip(upper=latest + pd.Timedelta(days=6)), status=10)
     export = pd.concat([finishing, new], ignore_index=True)

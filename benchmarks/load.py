@@ -86,8 +86,14 @@ def build_views(url: str, seed: int) -> tuple[list[tuple[str, str, dict]], dict]
     scopes = [None, *rng.sample(districts, min(2, len(districts)))]
     sample_wards = rng.sample(wards, min(5, len(wards)))
     info = {"periods": period_keys, "scopes": scopes, "wards": sample_wards, "city": city}
-    return [("overview", "/", {}), ("map", "/map", {}), ("trends", "/trends", {}), ("rankings", "/rankings", {}),
-            ("unit", "/unit", {"unit": sample_wards}), ("meeting", "/meeting", {})], info
+    return [
+        ("overview", "/", {}),
+        ("map", "/map", {}),
+        ("trends", "/trends", {}),
+        ("rankings", "/rankings", {}),
+        ("unit", "/unit", {"unit": sample_wards}),
+        ("meeting", "/meeting", {}),
+    ], info
 
 
 def view_params(path: str, extra: dict, info: dict, rng: random.Random) -> dict:
@@ -176,7 +182,10 @@ async def drive(base: str, views, info, args) -> Results:
             deadline = time.monotonic() + args.duration
             await run_sessions(
                 lambda number: session(number, browser, base, views, info, deadline, args, results),
-                args.sessions, args.ramp, args.duration + args.page_timeout + 30, results.errors,
+                args.sessions,
+                args.ramp,
+                args.duration + args.page_timeout + 30,
+                results.errors,
             )
         finally:
             await browser.close()
@@ -216,7 +225,7 @@ def log_traceback(server) -> str | None:
     log = server.log_tail(2_000_000)
     if "Traceback" not in log:
         return None
-    return "the server log holds a traceback:\n" + log[log.index("Traceback"):][:1500]
+    return "the server log holds a traceback:\n" + log[log.index("Traceback") :][:1500]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -230,8 +239,10 @@ def cpu_seconds(pid: int) -> float:
 
 def report(results: Results, wall: float, args) -> None:
     every = [t for times in results.times.values() for t in times]
-    print(f"\nsessions {args.sessions}, duration {args.duration:.0f} s (wall {wall:.0f} s), page loads {results.loads}, "
-          f"ok {len(every)}, errors {len(results.errors)}, blocked non-local requests {len(results.blocked)}")
+    print(
+        f"\nsessions {args.sessions}, duration {args.duration:.0f} s (wall {wall:.0f} s), page loads {results.loads}, "
+        f"ok {len(every)}, errors {len(results.errors)}, blocked non-local requests {len(results.blocked)}"
+    )
     print(f"{'page':10s} {'count':>6s} {'p50 s':>7s} {'p95 s':>7s} {'max s':>7s}")
     for name in sorted(results.times):
         times = results.times[name]
@@ -285,8 +296,10 @@ def main(argv=None) -> int:
     finally:
         server.stop()
     report(results, wall, args)
-    print(f"app server CPU {server_cpu:.0f} s over {wall:.0f} s wall ({server_cpu / wall:.0%} of one core; the machine has "
-          f"{os.cpu_count()} cores, the rest went to the browser and anything else running), load average now {os.getloadavg()[0]:.1f}")
+    print(
+        f"app server CPU {server_cpu:.0f} s over {wall:.0f} s wall ({server_cpu / wall:.0%} of one core; the machine has "
+        f"{os.cpu_count()} cores, the rest went to the browser and anything else running), load average now {os.getloadavg()[0]:.1f}"
+    )
     return 1 if results.errors else 0
 
 

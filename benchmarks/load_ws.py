@@ -195,8 +195,7 @@ class Connection:
 
         # No client pings (a browser sends none); max_size None: the server caps messages.
         protocols = ["streamlit", "none", resume] if resume else ["streamlit"]
-        ws = await connect(ws_url, subprotocols=protocols, max_size=None, ping_interval=None,
-                           open_timeout=timeout, close_timeout=2)
+        ws = await connect(ws_url, subprotocols=protocols, max_size=None, ping_interval=None, open_timeout=timeout, close_timeout=2)
         return cls(ws)
 
     async def _read(self) -> None:
@@ -389,7 +388,7 @@ class Results:
 
 async def session(number: int, base: str, views: list[View], info: dict, deadline: float, options: Options, results: Results) -> None:
     rng = random.Random(options.seed * 1000 + number)
-    ws_url = "ws" + base[len("http"):] + STREAM_PATH
+    ws_url = "ws" + base[len("http") :] + STREAM_PATH
     connection: Connection | None = None
     resume: str | None = None  # the session to ask back after a dropped socket
     try:
@@ -521,7 +520,7 @@ async def _sample_cpu(server: ServerProcesses, samples: list[tuple[float, float]
 def _peak_share(samples: list[tuple[float, float]], window: float = 5.0) -> float | None:
     best = None
     for i, (t0, c0) in enumerate(samples):
-        for t1, c1 in samples[i + 1:]:
+        for t1, c1 in samples[i + 1 :]:
             if t1 - t0 >= window:
                 share = (c1 - c0) / (t1 - t0)
                 best = share if best is None else max(best, share)
@@ -529,13 +528,14 @@ def _peak_share(samples: list[tuple[float, float]], window: float = 5.0) -> floa
     return best
 
 
-async def drive(base: str, views: list[View], info: dict, options: Options, server_pid: int | None = None,
-                server: ServerProcesses | None = None, during=None) -> Results:
+async def drive(
+    base: str, views: list[View], info: dict, options: Options, server_pid: int | None = None, server: ServerProcesses | None = None, during=None
+) -> Results:
     """Run the sessions against the app at `base` ("http://127.0.0.1:PORT"). `during`: a
     coroutine function run beside the sessions (e.g. one that stops an app process)."""
     server = server or (ServerProcesses(server_pid) if server_pid else None)
     results = Results()
-    ws_url = "ws" + base[len("http"):] + STREAM_PATH
+    ws_url = "ws" + base[len("http") :] + STREAM_PATH
     # One visit first, not timed: the server's first run imports the pages' modules.
     warm = await Connection.open(ws_url, options.page_timeout)
     try:
@@ -552,7 +552,10 @@ async def drive(base: str, views: list[View], info: dict, options: Options, serv
     side = asyncio.create_task(during()) if during else None
     await load.run_sessions(
         lambda number: session(number, base, views, info, deadline, options, results),
-        options.sessions, min(options.ramp, options.seconds / 2), options.seconds + options.page_timeout + 30, results.errors,
+        options.sessions,
+        min(options.ramp, options.seconds / 2),
+        options.seconds + options.page_timeout + 30,
+        results.errors,
     )
     results.wall = time.perf_counter() - started
     results.client_cpu = time.process_time() - client_before
@@ -567,8 +570,9 @@ async def drive(base: str, views: list[View], info: dict, options: Options, serv
     return results
 
 
-def run(base: str, views: list[View], info: dict, options: Options, server_pid: int | None = None,
-        server: ServerProcesses | None = None, during=None) -> Results:
+def run(
+    base: str, views: list[View], info: dict, options: Options, server_pid: int | None = None, server: ServerProcesses | None = None, during=None
+) -> Results:
     return asyncio.run(drive(base, views, info, options, server_pid, server, during))
 
 
@@ -583,22 +587,44 @@ def summary(results: Results) -> dict:
     pages = {}
     for name in sorted(results.pages):
         page = results.pages[name]
-        pages[name] = {"requests": page.requests, "errors": page.errors, "ok": len(page.times), "refused": page.refused,
-                       "warnings": page.warnings, "megabytes": round(page.bytes / 1e6, 2), **_stats(page.times)}
+        pages[name] = {
+            "requests": page.requests,
+            "errors": page.errors,
+            "ok": len(page.times),
+            "refused": page.refused,
+            "warnings": page.warnings,
+            "megabytes": round(page.bytes / 1e6, 2),
+            **_stats(page.times),
+        }
     every = [t for page in results.pages.values() for t in page.times]
-    overall = {"requests": sum(p.requests for p in results.pages.values()), "errors": len(results.errors), "ok": len(every),
-               "refused": sum(p.refused for p in results.pages.values()), "warnings": sum(p.warnings for p in results.pages.values()),
-               "megabytes": round(sum(p.bytes for p in results.pages.values()) / 1e6, 2), **_stats(every),
-               "views_per_s": round(len(every) / results.wall, 2) if results.wall else None}
-    return {"pages": pages, "overall": overall, "script_runs": results.runs, "ref_hash_messages": results.refs,
-            "wall_s": round(results.wall, 1), "client_cpu_s": round(results.client_cpu, 1),
-            "server_cpu_s": None if results.server_cpu is None else round(results.server_cpu, 1),
-            "server_cpu_share_of_one_core": None if results.server_cpu is None or not results.wall else round(results.server_cpu / results.wall, 3),
-            "server_cpu_peak_5s_share": None if results.server_cpu_peak is None else round(results.server_cpu_peak, 3),
-            "server_cpu_ms_per_view": round(1000 * results.server_cpu / len(every), 1) if results.server_cpu is not None and every else None,
-            "server_rss_peak_mb": results.server_rss_peak_mb,
-            "reconnects": results.reconnects, "moved_notices": results.moved_notices,
-            "errors": results.errors[:100], "warnings": results.warnings, "refusals": results.refusals}
+    overall = {
+        "requests": sum(p.requests for p in results.pages.values()),
+        "errors": len(results.errors),
+        "ok": len(every),
+        "refused": sum(p.refused for p in results.pages.values()),
+        "warnings": sum(p.warnings for p in results.pages.values()),
+        "megabytes": round(sum(p.bytes for p in results.pages.values()) / 1e6, 2),
+        **_stats(every),
+        "views_per_s": round(len(every) / results.wall, 2) if results.wall else None,
+    }
+    return {
+        "pages": pages,
+        "overall": overall,
+        "script_runs": results.runs,
+        "ref_hash_messages": results.refs,
+        "wall_s": round(results.wall, 1),
+        "client_cpu_s": round(results.client_cpu, 1),
+        "server_cpu_s": None if results.server_cpu is None else round(results.server_cpu, 1),
+        "server_cpu_share_of_one_core": None if results.server_cpu is None or not results.wall else round(results.server_cpu / results.wall, 3),
+        "server_cpu_peak_5s_share": None if results.server_cpu_peak is None else round(results.server_cpu_peak, 3),
+        "server_cpu_ms_per_view": round(1000 * results.server_cpu / len(every), 1) if results.server_cpu is not None and every else None,
+        "server_rss_peak_mb": results.server_rss_peak_mb,
+        "reconnects": results.reconnects,
+        "moved_notices": results.moved_notices,
+        "errors": results.errors[:100],
+        "warnings": results.warnings,
+        "refusals": results.refusals,
+    }
 
 
 def report(data: dict) -> None:
@@ -608,11 +634,15 @@ def report(data: dict) -> None:
         times = "".join(f" {row[k]:7.2f}" if row[k] is not None else f" {'-':>7s}" for k in ("median_s", "p95_s", "max_s"))
         print(f"{name:13s} {row['requests']:8d} {row['errors']:6d} {row['refused']:7d}{times}")
     overall = data["overall"]
-    print(f"ok views {overall['ok']} ({overall['views_per_s']} /s), script runs {data['script_runs']}, st.warning {overall['warnings']}, "
-          f"ref_hash messages {data['ref_hash_messages']}, received {overall['megabytes']} MB, client CPU {data['client_cpu_s']} s")
+    print(
+        f"ok views {overall['ok']} ({overall['views_per_s']} /s), script runs {data['script_runs']}, st.warning {overall['warnings']}, "
+        f"ref_hash messages {data['ref_hash_messages']}, received {overall['megabytes']} MB, client CPU {data['client_cpu_s']} s"
+    )
     if data["server_cpu_s"] is not None:
-        print(f"app server CPU {data['server_cpu_s']} s over {data['wall_s']} s wall = {data['server_cpu_share_of_one_core']:.0%} of one core "
-              f"(busiest 5 s: {data['server_cpu_peak_5s_share'] or 0:.0%}); the machine has {os.cpu_count()} cores")
+        print(
+            f"app server CPU {data['server_cpu_s']} s over {data['wall_s']} s wall = {data['server_cpu_share_of_one_core']:.0%} of one core "
+            f"(busiest 5 s: {data['server_cpu_peak_5s_share'] or 0:.0%}); the machine has {os.cpu_count()} cores"
+        )
         print(f"app server CPU per view {data['server_cpu_ms_per_view']} ms; app processes' memory at its highest {data['server_rss_peak_mb']} MB")
     if data.get("reconnects"):
         print(f"views redone after their app process stopped: {data['reconnects']} (the new session said so: {data['moved_notices']})")
@@ -653,10 +683,24 @@ def start_cluster(url: str, workers: int, startup_timeout: float = 180.0):
         port = probe.getsockname()[1]
     log_dir = Path(tempfile.mkdtemp(prefix="load_ws_cluster_"))
     process = subprocess.Popen(
-        [sys.executable, str(REPO_ROOT / "scripts" / "cluster.py"), "--workers", str(workers), "--port", str(port),
-         "--log-dir", str(log_dir), "--restart-delay", "1"],
-        cwd=REPO_ROOT, env={**os.environ, "DASHBOARD_DATABASE_URL": url}, stdout=(log_dir / "cluster.log").open("ab"),
-        stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            sys.executable,
+            str(REPO_ROOT / "scripts" / "cluster.py"),
+            "--workers",
+            str(workers),
+            "--port",
+            str(port),
+            "--log-dir",
+            str(log_dir),
+            "--restart-delay",
+            "1",
+        ],
+        cwd=REPO_ROOT,
+        env={**os.environ, "DASHBOARD_DATABASE_URL": url},
+        stdout=(log_dir / "cluster.log").open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + startup_timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -691,7 +735,7 @@ def cluster_traceback(log_dir: Path) -> str | None:
     for log in sorted(log_dir.glob("worker*.log")):
         text = log.read_text(errors="replace")
         if "Traceback" in text:
-            return f"{log.name} holds a traceback:\n" + text[text.index("Traceback"):][:1500]
+            return f"{log.name} holds a traceback:\n" + text[text.index("Traceback") :][:1500]
     return None
 
 
@@ -726,14 +770,26 @@ def main(argv=None) -> int:
     parser.add_argument("--think-min", type=_bounded(float, 0, 60), default=0.0, help="the shortest pause (default 0): --think-min 5 --think 15 pauses 5..15 s")
     parser.add_argument("--ramp", type=_bounded(float, 0, 60), default=5.0, help="seconds over which the sessions start")
     parser.add_argument("--hostile", type=_bounded(float, 0, 1), default=0.0, help="share of views that are unit links with bad codes")
-    parser.add_argument("--new-session-per-view", action="store_true",
-                        help="a new websocket (Streamlit session) per view, as a page load or a followed link does; "
-                             "default: each session stays connected and reruns with the next view, as in-app navigation does")
+    parser.add_argument(
+        "--new-session-per-view",
+        action="store_true",
+        help="a new websocket (Streamlit session) per view, as a page load or a followed link does; "
+        "default: each session stays connected and reruns with the next view, as in-app navigation does",
+    )
     parser.add_argument("--url", default=None, help="database URL (default: benchmarks/out/default.sqlite if built, else var/demo.sqlite)")
-    parser.add_argument("--workers", type=_bounded(int, 1, 16), default=None,
-                        help="run the app as N processes behind HAProxy (scripts/cluster.py) and load it through the proxy")
-    parser.add_argument("--kill-worker-at", type=float, default=None, metavar="S",
-                        help="with --workers: SIGKILL one app process S seconds into the run (its sessions reconnect)")
+    parser.add_argument(
+        "--workers",
+        type=_bounded(int, 1, 16),
+        default=None,
+        help="run the app as N processes behind HAProxy (scripts/cluster.py) and load it through the proxy",
+    )
+    parser.add_argument(
+        "--kill-worker-at",
+        type=float,
+        default=None,
+        metavar="S",
+        help="with --workers: SIGKILL one app process S seconds into the run (its sessions reconnect)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, default=RESULT_FILE, help=f"where to write the results (default {RESULT_FILE})")
     args = parser.parse_args(argv)
@@ -744,8 +800,17 @@ def main(argv=None) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    options = Options(sessions=args.sessions, seconds=args.seconds, page_timeout=args.page_timeout, think=args.think, think_min=args.think_min,
-                      ramp=args.ramp, seed=args.seed, hostile=args.hostile, new_session_per_view=args.new_session_per_view)
+    options = Options(
+        sessions=args.sessions,
+        seconds=args.seconds,
+        page_timeout=args.page_timeout,
+        think=args.think,
+        think_min=args.think_min,
+        ramp=args.ramp,
+        seed=args.seed,
+        hostile=args.hostile,
+        new_session_per_view=args.new_session_per_view,
+    )
     views, info = plan(url, args.seed)
     load_before = os.getloadavg()
     print(f"database: {url}")
@@ -778,9 +843,20 @@ def main(argv=None) -> int:
         finally:
             server.stop()
     data = summary(results)
-    data = {"database": url, "workers": args.workers or 1, "sessions": options.sessions, "seconds": options.seconds, "mode": "new session per view" if options.new_session_per_view else "one session per user, rerun per view",
-            "think_s": [options.think_min, options.think], "hostile_share": options.hostile, "seed": options.seed, "cpu_count": os.cpu_count(),
-            "load_average_before": [round(x, 2) for x in load_before], "load_average_after": [round(x, 2) for x in os.getloadavg()], **data}
+    data = {
+        "database": url,
+        "workers": args.workers or 1,
+        "sessions": options.sessions,
+        "seconds": options.seconds,
+        "mode": "new session per view" if options.new_session_per_view else "one session per user, rerun per view",
+        "think_s": [options.think_min, options.think],
+        "hostile_share": options.hostile,
+        "seed": options.seed,
+        "cpu_count": os.cpu_count(),
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        **data,
+    }
     report(data)
     print(f"load average before {load_before[0]:.2f}, after {data['load_average_after'][0]:.2f}")
     args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -49,7 +49,6 @@ def main(argv=None) -> int:
     if args.url:
         url = args.url
     else:
-
         url = demo_db_url(args.size)
     os.environ["DASHBOARD_DATABASE_URL"] = url
     from data_access import queries

@@ -39,12 +39,18 @@ def import_speed(url: str, dossiers: int) -> tuple[int, float]:
     s = dossier_steps.c
     with engine.connect() as connection:
         codes = [r[0] for r in connection.execute(select(s.dossier_code).where(s.step_order == 1).order_by(s.id.desc()).limit(dossiers))]
-        rows = pd.DataFrame(connection.execute(
-            select(s.dossier_code, s.step_order, s.step, s.department, s.officer_code, s.started_at, s.finished_at, s.due_at).where(s.dossier_code.in_(codes[:900]))
-        ).all())
+        rows = pd.DataFrame(
+            connection.execute(
+                select(s.dossier_code, s.step_order, s.step, s.department, s.officer_code, s.started_at, s.finished_at, s.due_at).where(
+                    s.dossier_code.in_(codes[:900])
+                )
+            ).all()
+        )
         for start in range(900, len(codes), 900):
             more = connection.execute(
-                select(s.dossier_code, s.step_order, s.step, s.department, s.officer_code, s.started_at, s.finished_at, s.due_at).where(s.dossier_code.in_(codes[start : start + 900]))
+                select(s.dossier_code, s.step_order, s.step, s.department, s.officer_code, s.started_at, s.finished_at, s.due_at).where(
+                    s.dossier_code.in_(codes[start : start + 900])
+                )
             ).all()
             rows = pd.concat([rows, pd.DataFrame(more)], ignore_index=True)
     rows.columns = ["dossier_code", "step_order", "step", "department", "officer_code", "started_at", "finished_at", "due_at"]

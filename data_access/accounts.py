@@ -140,7 +140,9 @@ def any_active(engine: Engine) -> bool:
 
 def list_accounts(engine: Engine) -> pd.DataFrame:
     a = accounts.c
-    query = select(a.username, a.display_name, a.role, a.unit_code, a.email, a.active, a.password_hash.is_not(None).label("has_password"), a.updated_at).order_by(a.username)
+    query = select(
+        a.username, a.display_name, a.role, a.unit_code, a.email, a.active, a.password_hash.is_not(None).label("has_password"), a.updated_at
+    ).order_by(a.username)
     with engine.connect() as connection:
         rows = connection.execute(query).all()
     return pd.DataFrame(rows, columns=["username", "display_name", "role", "unit_code", "email", "active", "has_password", "updated_at"])
@@ -189,8 +191,9 @@ def _check_role_and_unit(connection, role: str, unit_code: str | None) -> None:
         raise AccountError(problem + (": leave out --unit" if levels is None else ""))
 
 
-def add(engine: Engine, username: str, role: str, password: str | None, unit_code: str | None = None,
-        display_name: str | None = None, email: str | None = None) -> Account:
+def add(
+    engine: Engine, username: str, role: str, password: str | None, unit_code: str | None = None, display_name: str | None = None, email: str | None = None
+) -> Account:
     """Create an account. `password` None: an identity-provider-only account (needs an email)."""
     username = normalise_username(username)
     if not USERNAME_PATTERN.match(username):
@@ -208,18 +211,28 @@ def add(engine: Engine, username: str, role: str, password: str | None, unit_cod
         _check_role_and_unit(connection, role, unit_code)
         if connection.execute(select(accounts.c.username).where(accounts.c.username == username)).first():
             raise AccountError(f"the account {username!r} exists already")
-        connection.execute(insert(accounts).values(
-            username=username, display_name=(display_name or "").strip()[:200] or username, role=role, unit_code=unit_code,
-            email=email, password_hash=hash_password(password) if password is not None else None, active=True,
-            created_at=now, updated_at=now,
-        ))
+        connection.execute(
+            insert(accounts).values(
+                username=username,
+                display_name=(display_name or "").strip()[:200] or username,
+                role=role,
+                unit_code=unit_code,
+                email=email,
+                password_hash=hash_password(password) if password is not None else None,
+                active=True,
+                created_at=now,
+                updated_at=now,
+            )
+        )
     return get(engine, username)
 
 
 def set_password(engine: Engine, username: str, password: str) -> None:
     check_password_rules(password)
     with engine.begin() as connection:
-        done = connection.execute(update(accounts).where(accounts.c.username == normalise_username(username)).values(password_hash=hash_password(password), updated_at=_now()))
+        done = connection.execute(
+            update(accounts).where(accounts.c.username == normalise_username(username)).values(password_hash=hash_password(password), updated_at=_now())
+        )
     if done.rowcount != 1:
         raise AccountError(f"there is no account {normalise_username(username)!r}")
 
@@ -251,7 +264,10 @@ def main(argv: list[str] | None = None) -> int:
     adding = commands.add_parser("add", help="create an account (the password is asked for, or read from stdin)")
     adding.add_argument("username")
     adding.add_argument("--role", required=True, choices=list(ROLES))
-    adding.add_argument("--unit", help="ward code (ward_chair), former district or province code (area_leader), department code (department_head), district code (district_chair)")
+    adding.add_argument(
+        "--unit",
+        help="ward code (ward_chair), former district or province code (area_leader), department code (department_head), district code (district_chair)",
+    )
     adding.add_argument("--name", help="the name shown in the app")
     adding.add_argument("--email", help="email; how an identity-provider sign-in is matched to this account")
     adding.add_argument("--no-password", action="store_true", help="sign in only through the identity provider")

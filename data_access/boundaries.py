@@ -59,8 +59,10 @@ class UnknownUnits(UserFacingError, ValueError):
 
     vi = "Tệp ranh giới có mã không thuộc danh mục đơn vị; không có gì được ghi."
     en = "The boundary file names codes that are not units; nothing was written."
-    hint = ("Nạp danh mục đơn vị trước (python -m data_access.reference), rồi nạp lại ranh giới.",
-            "Load the unit list first (python -m data_access.reference), then the boundaries again.")
+    hint = (
+        "Nạp danh mục đơn vị trước (python -m data_access.reference), rồi nạp lại ranh giới.",
+        "Load the unit list first (python -m data_access.reference), then the boundaries again.",
+    )
 
 
 def save_boundaries(engine: Engine, gdf_simplified: gpd.GeoDataFrame, source: str, approximate: bool) -> int:
@@ -146,8 +148,14 @@ def _unit_rows(engine: Engine, codes=None) -> pd.DataFrame:
     """code, gso_code, level, parent_code, name, valid_from, valid_to, parent_gso of units."""
     parent = units.alias("parent")
     query = select(
-        units.c.code, units.c.gso_code, units.c.level, units.c.parent_code, units.c.name,
-        units.c.valid_from, units.c.valid_to, parent.c.gso_code.label("parent_gso"),
+        units.c.code,
+        units.c.gso_code,
+        units.c.level,
+        units.c.parent_code,
+        units.c.name,
+        units.c.valid_from,
+        units.c.valid_to,
+        parent.c.gso_code.label("parent_gso"),
     ).select_from(units.outerjoin(parent, parent.c.code == units.c.parent_code))
     with engine.connect() as conn:
         rows = _in_chunks(conn, query, units.c.code, codes)
@@ -170,8 +178,12 @@ def _shipped(rows: pd.DataFrame) -> gpd.GeoDataFrame:
             continue
         shapes = shipped_shapes(layer.path)
         ended = pd.to_datetime(rows["valid_to"])
-        match = rows[rows["gso_code"].astype(str).isin(shapes.keys()) & (rows["parent_gso"] == layer.province)
-                     & (rows["level"] == "ward") & (ended.isna() | (ended >= pd.Timestamp(layer.valid_from)))]
+        match = rows[
+            rows["gso_code"].astype(str).isin(shapes.keys())
+            & (rows["parent_gso"] == layer.province)
+            & (rows["level"] == "ward")
+            & (ended.isna() | (ended >= pd.Timestamp(layer.valid_from)))
+        ]
         found += [(*r[COLUMNS[:4]], layer.source, False, shapes[str(r["gso_code"])]) for _, r in match.iterrows()]
         rows = rows[~rows["code"].isin(match["code"])]
     return gpd.GeoDataFrame(found, columns=[*COLUMNS, "geometry"], geometry="geometry", crs="EPSG:4326")
@@ -204,10 +216,14 @@ def former_layer(engine: Engine) -> gpd.GeoDataFrame:
     with engine.connect() as conn:
         has_ended = conn.execute(select(func.count()).select_from(units).where(units.c.valid_to.is_not(None))).scalar()
         lineage = pd.DataFrame(conn.execute(select(unit_lineage.c.old_code, unit_lineage.c.new_code)).all(), columns=["old_code", "new_code"])
-        frame = pd.DataFrame(
-            conn.execute(select(units.c.code, units.c.parent_code, units.c.lat, units.c.lon, units.c.valid_to)).all(),
-            columns=["code", "parent_code", "lat", "lon", "valid_to"],
-        ) if has_ended and len(lineage) else pd.DataFrame()
+        frame = (
+            pd.DataFrame(
+                conn.execute(select(units.c.code, units.c.parent_code, units.c.lat, units.c.lon, units.c.valid_to)).all(),
+                columns=["code", "parent_code", "lat", "lon", "valid_to"],
+            )
+            if has_ended and len(lineage)
+            else pd.DataFrame()
+        )
     if frame.empty:
         result = gpd.GeoDataFrame({"code": []}, geometry=[], crs="EPSG:4326")
     else:
@@ -247,8 +263,9 @@ def load_boundaries(engine: Engine, codes=None) -> gpd.GeoDataFrame:
         former = former_layer(engine)
         found = rows.merge(former, on="code")
         if len(found):
-            parts.append(gpd.GeoDataFrame(found.assign(source=_former_source(), approximate=True)[[*COLUMNS, "geometry"]],
-                                          geometry="geometry", crs="EPSG:4326"))
+            parts.append(
+                gpd.GeoDataFrame(found.assign(source=_former_source(), approximate=True)[[*COLUMNS, "geometry"]], geometry="geometry", crs="EPSG:4326")
+            )
             rows = rows[~rows["code"].isin(found["code"])]
     parts.append(stored[stored["approximate"].astype(bool) & stored["code"].isin(rows["code"])])
     parts = [p for p in parts if len(p)]

@@ -149,9 +149,7 @@ def bulk_insert(connection: Connection, table: Table, frame: pd.DataFrame) -> in
 
         rows = frame_to_rows(table, frame, columns, backend)
         target = sql.Identifier(table.schema, table.name) if table.schema else sql.Identifier(table.name)
-        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-            target, sql.SQL(", ").join(sql.Identifier(name) for name in columns)
-        )
+        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(target, sql.SQL(", ").join(sql.Identifier(name) for name in columns))
         raw = connection.connection.driver_connection
         with raw.cursor() as cursor:
             with cursor.copy(statement) as copy:

@@ -58,8 +58,21 @@ NOTE_MAX = 2000
 PREVIOUS_MEETING_FALLBACK_DAYS = 31
 
 COLUMNS = [
-    "id", "unit_code", "unit_name", "title", "owner", "kpi_id", "target_value", "due_date", "status",
-    "effective_status", "meeting_date", "created_at", "created_by", "closed_at", "updated_at",
+    "id",
+    "unit_code",
+    "unit_name",
+    "title",
+    "owner",
+    "kpi_id",
+    "target_value",
+    "due_date",
+    "status",
+    "effective_status",
+    "meeting_date",
+    "created_at",
+    "created_by",
+    "closed_at",
+    "updated_at",
 ]
 HISTORY_COLUMNS = ["id", "commitment_id", "at", "by", "old_status", "new_status", "old_due_date", "new_due_date", "note"]
 
@@ -260,15 +273,31 @@ def create(engine: Engine, values: dict, today: date | None = None, meeting_date
         new_id = connection.execute(insert(commitments).values(**row).returning(commitments.c.id)).scalar_one()
         connection.execute(
             insert(commitment_updates).values(
-                commitment_id=new_id, at=now, by=by, old_status=None, new_status="open",
-                old_due_date=None, new_due_date=row["due_date"], note=None,
+                commitment_id=new_id,
+                at=now,
+                by=by,
+                old_status=None,
+                new_status="open",
+                old_due_date=None,
+                new_due_date=row["due_date"],
+                note=None,
             )
         )
     return int(new_id)
 
 
-def update(engine: Engine, commitment_id: int, new_status: str, note: str | None = None, by: str | None = None,
-           new_due_date=None, today: date | None = None, now: datetime | None = None, *, viewer: Viewer) -> None:
+def update(
+    engine: Engine,
+    commitment_id: int,
+    new_status: str,
+    note: str | None = None,
+    by: str | None = None,
+    new_due_date=None,
+    today: date | None = None,
+    now: datetime | None = None,
+    *,
+    viewer: Viewer,
+) -> None:
     """Change a commitment's status (and optionally its due date) with a note, keeping history.
 
     The change and its history row commit together or not at all. Raises CommitmentError
@@ -298,12 +327,18 @@ def update(engine: Engine, commitment_id: int, new_status: str, note: str | None
         # The WHERE on the old status makes a concurrent change fail instead of being overwritten.
         done = connection.execute(sa_update(commitments).where(c.id == int(commitment_id), c.status == current.status).values(**changes))
         if done.rowcount != 1:
-            raise CommitmentError([Problem("id", "Nhiệm vụ vừa được người khác cập nhật; tải lại trang.", "Someone else just updated this commitment; reload the page.")])
+            raise CommitmentError(
+                [Problem("id", "Nhiệm vụ vừa được người khác cập nhật; tải lại trang.", "Someone else just updated this commitment; reload the page.")]
+            )
         connection.execute(
             insert(commitment_updates).values(
-                commitment_id=int(commitment_id), at=now, by=str(by or "").strip()[:BY_MAX] or "—",
-                old_status=current.status, new_status=new_status,
-                old_due_date=current.due_date if due is not None else None, new_due_date=due,
+                commitment_id=int(commitment_id),
+                at=now,
+                by=str(by or "").strip()[:BY_MAX] or "—",
+                old_status=current.status,
+                new_status=new_status,
+                old_due_date=current.due_date if due is not None else None,
+                new_due_date=due,
                 note=None if _blank(note) else str(note).strip(),
             )
         )
@@ -326,8 +361,9 @@ def _select():
     return select(*list(commitments.columns), units.c.name.label("unit_name")).join(units, units.c.code == c.unit_code)
 
 
-def list_commitments(engine: Engine, codes: Sequence[str] | None = None, statuses: Sequence[str] | None = None,
-                     today: date | None = None, *, viewer: Viewer) -> pd.DataFrame:
+def list_commitments(
+    engine: Engine, codes: Sequence[str] | None = None, statuses: Sequence[str] | None = None, today: date | None = None, *, viewer: Viewer
+) -> pd.DataFrame:
     """Commitments of the units in `codes` (None: all the viewer may see), optionally of some
     stored statuses, by due date (columns COLUMNS, with `effective_status`)."""
     codes = queries.detail_codes(engine, viewer, codes)
@@ -353,8 +389,9 @@ def previous_meeting_date(engine: Engine, meeting_date: date, codes: Iterable[st
         return connection.execute(query).scalar()
 
 
-def due_for_meeting(engine: Engine, meeting_date: date, codes: Sequence[str] | None = None,
-                    previous_meeting: date | None = None, *, viewer: Viewer) -> pd.DataFrame:
+def due_for_meeting(
+    engine: Engine, meeting_date: date, codes: Sequence[str] | None = None, previous_meeting: date | None = None, *, viewer: Viewer
+) -> pd.DataFrame:
     """What a meeting opens with: pending items due on or before `meeting_date`, and items
     closed since the previous meeting (exclusive) up to the meeting date (inclusive), of the
     units in `codes` (None: all the viewer may see)."""

@@ -26,30 +26,27 @@ ENV_VAR = "DASHBOARD_DATABASE_URL"
 class DatabaseUnavailable(UserFacingError, RuntimeError):
     """The database cannot be reached; the message says what to check."""
 
-    vi = ("Không kết nối được cơ sở dữ liệu. Kiểm tra máy chủ cơ sở dữ liệu đang chạy và địa chỉ "
-          "DASHBOARD_DATABASE_URL, rồi tải lại trang. Chi tiết: ")
-    en = ("Cannot reach the database. Check that the database server is running and that "
-          "DASHBOARD_DATABASE_URL is right, then reload the page. Details: ")
+    vi = "Không kết nối được cơ sở dữ liệu. Kiểm tra máy chủ cơ sở dữ liệu đang chạy và địa chỉ DASHBOARD_DATABASE_URL, rồi tải lại trang. Chi tiết: "
+    en = "Cannot reach the database. Check that the database server is running and that DASHBOARD_DATABASE_URL is right, then reload the page. Details: "
     icon = ":material/cloud_off:"
 
 
 class DatabaseRefused(UserFacingError, RuntimeError):
     """The database answered but refused the request, for example for a missing grant."""
 
-    vi = ("Cơ sở dữ liệu từ chối yêu cầu. Thường là tài khoản cơ sở dữ liệu của ứng dụng thiếu quyền "
-          "(xem docs/postgresql.md) hoặc cơ sở dữ liệu chưa được nâng cấp. Chi tiết: ")
-    en = ("The database refused the request. Usually the app's database account lacks a grant "
-          "(see docs/postgresql.md) or the schema is not upgraded. Details: ")
+    vi = (
+        "Cơ sở dữ liệu từ chối yêu cầu. Thường là tài khoản cơ sở dữ liệu của ứng dụng thiếu quyền "
+        "(xem docs/postgresql.md) hoặc cơ sở dữ liệu chưa được nâng cấp. Chi tiết: "
+    )
+    en = "The database refused the request. Usually the app's database account lacks a grant (see docs/postgresql.md) or the schema is not upgraded. Details: "
     icon = ":material/gpp_bad:"
 
 
 class DatabaseDamaged(UserFacingError, RuntimeError):
     """The database file is not a database any more (corrupted, truncated, overwritten)."""
 
-    vi = ("Tệp cơ sở dữ liệu bị hỏng (không đọc được như một cơ sở dữ liệu). Quản trị viên dừng ứng dụng và khôi phục "
-          "tệp từ bản sao lưu. Chi tiết: ")
-    en = ("The database file is damaged (it cannot be read as a database). An administrator stops the app and restores "
-          "the file from a backup. Details: ")
+    vi = "Tệp cơ sở dữ liệu bị hỏng (không đọc được như một cơ sở dữ liệu). Quản trị viên dừng ứng dụng và khôi phục tệp từ bản sao lưu. Chi tiết: "
+    en = "The database file is damaged (it cannot be read as a database). An administrator stops the app and restores the file from a backup. Details: "
     icon = ":material/broken_image:"
 
 
@@ -116,7 +113,8 @@ def _watch_file(engine: Engine, path: str) -> None:
         if now != opened.get("file", now):
             raise DatabaseUnavailable(
                 f"the database file {path} was replaced while the app runs; nothing was written. Stop the app, delete "
-                f"{Path(path).name}-wal and -shm beside the restored file, then start it again")
+                f"{Path(path).name}-wal and -shm beside the restored file, then start it again"
+            )
 
     event.listen(engine, "connect", remember)
     event.listen(engine, "checkout", check)

@@ -118,7 +118,9 @@ def load_reference(connection_or_engine) -> Reference:
         officers = {row[0] for row in connection.execute(select(schema.officers.c.code))}
         parents = dict(connection.execute(select(schema.units.c.code, schema.units.c.parent_code)).all())
         u = schema.units.c
-        versions = pd.DataFrame(connection.execute(select(u.code, u.gso_code, u.valid_from, u.valid_to)).all(), columns=["code", "gso_code", "valid_from", "valid_to"])
+        versions = pd.DataFrame(
+            connection.execute(select(u.code, u.gso_code, u.valid_from, u.valid_to)).all(), columns=["code", "gso_code", "valid_from", "valid_to"]
+        )
         return Reference(units, procedures, officers, {code: _top(code, parents) for code in parents}, unit_versions=versions)
 
     if isinstance(connection_or_engine, Engine):
@@ -405,7 +407,10 @@ def _write_surveys(engine: Engine, checked: Checked, actor: str, lang: str, prog
             record["sample_size"] = int(record["sample_size"])
     table = schema.surveys
     with engine.begin() as connection:
-        stored = {row["survey_key"]: dict(row) for row in connection.execute(select(table).where(table.c.survey_key.in_([r["survey_key"] for r in records]))).mappings()}
+        stored = {
+            row["survey_key"]: dict(row)
+            for row in connection.execute(select(table).where(table.c.survey_key.in_([r["survey_key"] for r in records]))).mappings()
+        }
         added = updated = 0
         for record in records:
             old = stored.get(record["survey_key"])
@@ -426,6 +431,8 @@ def _differs(old, new) -> bool:
     if isinstance(old, float) or isinstance(new, float):
         return old is None or new is None or abs(float(old) - float(new)) > 1e-9
     return old != new
+
+
 def _closing_times_from_file(frame: pd.DataFrame) -> pd.DataFrame:
     """closed_at is kept only for withdrawn (7) and stopped (8) dossiers."""
     left = frame["status"].isin(vocab.LEFT_WITHOUT_RESULT).to_numpy()
@@ -499,9 +506,7 @@ def freshness(engine: Engine) -> pd.DataFrame:
     ratings: the latest rated_at; dossiers: the latest of received_at and updated_at."""
     r, d, u = schema.ratings.c, schema.dossiers.c, schema.units.c
     with engine.connect() as connection:
-        rated = connection.execute(
-            select(r.unit_code, func.count().label("records"), func.max(r.rated_at).label("latest")).group_by(r.unit_code)
-        ).all()
+        rated = connection.execute(select(r.unit_code, func.count().label("records"), func.max(r.rated_at).label("latest")).group_by(r.unit_code)).all()
         dossier = connection.execute(
             select(
                 d.unit_code,
@@ -529,7 +534,9 @@ def _cli_progress(fraction: float, message: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m data_access.ingest", description="Import a ratings or dossiers export, or independent survey results (CSV UTF-8 or .xlsx).")
+    parser = argparse.ArgumentParser(
+        prog="python -m data_access.ingest", description="Import a ratings or dossiers export, or independent survey results (CSV UTF-8 or .xlsx)."
+    )
     parser.add_argument("source", choices=SOURCES)
     parser.add_argument("file")
     parser.add_argument("--url", help="database URL (default: DASHBOARD_DATABASE_URL, secrets, or the demo SQLite file)")
@@ -563,7 +570,9 @@ def main(argv: list[str] | None = None) -> int:
     engine = make_engine(args.url)
     try:
         try:
-            checked = check(engine, args.source, path, path.name, options=Options(three_level=args.three_level), mapping=mapping, lang=args.lang, progress=progress)
+            checked = check(
+                engine, args.source, path, path.name, options=Options(three_level=args.three_level), mapping=mapping, lang=args.lang, progress=progress
+            )
         except FileRejected as error:
             print(file=sys.stderr)
             print(str(error))
@@ -592,7 +601,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except (OperationalError, DBAPIError) as error:
         print(file=sys.stderr)
-        print(pick(args.lang, "Lỗi cơ sở dữ liệu, không có gì được ghi: ", "Database error, nothing was written: ") + str(getattr(error, "orig", error)).splitlines()[0], file=sys.stderr)
+        print(
+            pick(args.lang, "Lỗi cơ sở dữ liệu, không có gì được ghi: ", "Database error, nothing was written: ")
+            + str(getattr(error, "orig", error)).splitlines()[0],
+            file=sys.stderr,
+        )
         return EXIT_DATABASE
     finally:
         engine.dispose()

@@ -71,8 +71,7 @@ def _limit_self(memory: int) -> None:
     os.nice(NICE)
 
 
-def run_job(job: dict, on_progress: Callable[[float, str], None] | None = None, *, memory: int | None = None,
-            seconds: float | None = None) -> dict:
+def run_job(job: dict, on_progress: Callable[[float, str], None] | None = None, *, memory: int | None = None, seconds: float | None = None) -> dict:
     """Run one job in a limited child process. job: url, source (a fact source or a reference
     list kind), path, name, lang, three_level, actor, write (False: check only)."""
     memory, seconds = memory or memory_mb(), seconds or time_limit()
@@ -82,8 +81,15 @@ def run_job(job: dict, on_progress: Callable[[float, str], None] | None = None, 
         env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "OPENBLAS_NUM_THREADS": "1"}
         stderr_path = Path(folder) / "stderr.txt"
         with stderr_path.open("w") as stderr:  # a file, not a pipe: a chatty child can never block
-            child = subprocess.Popen([sys.executable, "-m", "data_access.ingest_worker", folder, str(memory)], cwd=PROJECT_ROOT,
-                                     env=env, stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, text=True)
+            child = subprocess.Popen(
+                [sys.executable, "-m", "data_access.ingest_worker", folder, str(memory)],
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                stdin=subprocess.DEVNULL,
+                text=True,
+            )
         deadline = time.monotonic() + seconds
         with selectors.DefaultSelector() as selector:
             selector.register(child.stdout, selectors.EVENT_READ)
@@ -96,25 +102,53 @@ def run_job(job: dict, on_progress: Callable[[float, str], None] | None = None, 
         if child.poll() is None:
             child.kill()
             child.wait()
-            return {"failed": pick(lang, f"Quá thời gian cho phép ({seconds:,.0f} giây): đã dừng, không có gì được ghi. Hãy tách tệp thành nhiều tệp nhỏ hơn hoặc dùng lệnh python -m data_access.ingest.",
-                                 f"Took longer than allowed ({seconds:,.0f} s): stopped, nothing was written. Split the file into smaller ones or use python -m data_access.ingest.")}
+            return {
+                "failed": pick(
+                    lang,
+                    f"Quá thời gian cho phép ({seconds:,.0f} giây): đã dừng, không có gì được ghi. Hãy tách tệp thành nhiều tệp nhỏ hơn hoặc dùng lệnh python -m data_access.ingest.",
+                    f"Took longer than allowed ({seconds:,.0f} s): stopped, nothing was written. Split the file into smaller ones or use python -m data_access.ingest.",
+                )
+            }
         child.stdout.read()
         errors = stderr_path.read_text(errors="replace")
         result = Path(folder) / "result.pickle"
         if child.returncode == 0 and result.exists():
             return pickle.loads(result.read_bytes())
-        if child.returncode < 0 or any(word in errors for word in ("MemoryError", "bad_alloc", "Cannot allocate", "ArrowException", "out of memory", "failed to map segment")):
-            return {"failed": pick(lang, f"Tệp cần nhiều bộ nhớ hơn mức cho phép ({memory:,} MB): đã dừng, không có gì được ghi. Hãy tách tệp thành nhiều tệp nhỏ hơn.",
-                                 f"The file needs more memory than allowed ({memory:,} MB): stopped, nothing was written. Split it into smaller files.")}
+        if child.returncode < 0 or any(
+            word in errors for word in ("MemoryError", "bad_alloc", "Cannot allocate", "ArrowException", "out of memory", "failed to map segment")
+        ):
+            return {
+                "failed": pick(
+                    lang,
+                    f"Tệp cần nhiều bộ nhớ hơn mức cho phép ({memory:,} MB): đã dừng, không có gì được ghi. Hãy tách tệp thành nhiều tệp nhỏ hơn.",
+                    f"The file needs more memory than allowed ({memory:,} MB): stopped, nothing was written. Split it into smaller files.",
+                )
+            }
         last = (errors.strip().splitlines() or ["?"])[-1][:300]
-        return {"failed": pick(lang, f"Không kiểm tra/nhập được tệp, không có gì được ghi. Chi tiết: {last}",
-                             f"Could not check or import the file; nothing was written. Details: {last}")}
+        return {
+            "failed": pick(
+                lang,
+                f"Không kiểm tra/nhập được tệp, không có gì được ghi. Chi tiết: {last}",
+                f"Could not check or import the file; nothing was written. Details: {last}",
+            )
+        }
 
 
 def _summary(checked) -> CheckSummary:
-    return CheckSummary(checked.name, checked.ok, checked.message, dict(checked.mapping), list(checked.ignored),
-                        checked.raw.encoding_note, checked.rows, checked.problems, checked.problem_count,
-                        checked.rejected_rows, checked.rejected_count, checked.warnings.head(200))
+    return CheckSummary(
+        checked.name,
+        checked.ok,
+        checked.message,
+        dict(checked.mapping),
+        list(checked.ignored),
+        checked.raw.encoding_note,
+        checked.rows,
+        checked.problems,
+        checked.problem_count,
+        checked.rejected_rows,
+        checked.rejected_count,
+        checked.warnings.head(200),
+    )
 
 
 def _work(job: dict) -> dict:

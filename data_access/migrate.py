@@ -47,8 +47,12 @@ def downgrade(engine: Engine, revision: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m data_access.migrate", description="Bring a database to the current schema (Alembic).")
     parser.add_argument("url", nargs="?", help="database URL (the same as --url)")
-    parser.add_argument("--url", dest="url_option", metavar="URL",
-                        help="database URL (default: DASHBOARD_DATABASE_URL, then database_url in .streamlit/secrets.toml, then the embedded demo file)")
+    parser.add_argument(
+        "--url",
+        dest="url_option",
+        metavar="URL",
+        help="database URL (default: DASHBOARD_DATABASE_URL, then database_url in .streamlit/secrets.toml, then the embedded demo file)",
+    )
     args = parser.parse_args(argv)
     engine = make_engine(args.url_option or args.url)
     upgrade(engine)

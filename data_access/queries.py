@@ -137,9 +137,7 @@ def _summary_counts(
     group = [table.c[key] for key in by]
     if period_grain:
         group.insert(0, period_column.label("period"))
-    query = select(*group, *[func.sum(table.c[name]).label(name) for name in count_names]).where(
-        and_(period_column >= period_start, period_column <= end)
-    )
+    query = select(*group, *[func.sum(table.c[name]).label(name) for name in count_names]).where(and_(period_column >= period_start, period_column <= end))
     if codes is not None:
         query = query.where(table.c.unit_code.in_(list(codes)))
     if group:
@@ -192,13 +190,17 @@ def _dossier_counts_from_facts(engine, start, end, codes, by, period_grain) -> p
     return frame
 
 
-def rating_counts(engine: Engine, start: date, end: date, codes: Codes = None, by: Sequence[str] = (), period_grain: str | None = None, *, viewer: Viewer) -> pd.DataFrame:
+def rating_counts(
+    engine: Engine, start: date, end: date, codes: Codes = None, by: Sequence[str] = (), period_grain: str | None = None, *, viewer: Viewer
+) -> pd.DataFrame:
     """Rating counts (schema.RATING_COUNTS) in the period, grouped by `by` (unit_code, channel)."""
     scope = summary_scope(engine, viewer, codes)
     return access.fold_rows(_rating_counts(engine, start, end, scope.codes, by, period_grain), scope.fold, RATING_COUNTS)
 
 
-def dossier_counts(engine: Engine, start: date, end: date, codes: Codes = None, by: Sequence[str] = (), period_grain: str | None = None, *, viewer: Viewer) -> pd.DataFrame:
+def dossier_counts(
+    engine: Engine, start: date, end: date, codes: Codes = None, by: Sequence[str] = (), period_grain: str | None = None, *, viewer: Viewer
+) -> pd.DataFrame:
     """Dossier counts (schema.DOSSIER_COUNTS) in the period, grouped by `by` (unit_code, field_code, channel)."""
     scope = summary_scope(engine, viewer, codes)
     return access.fold_rows(_dossier_counts(engine, start, end, scope.codes, by, period_grain), scope.fold, DOSSIER_COUNTS)
@@ -208,7 +210,9 @@ def backlog_counts(engine: Engine, days: Sequence[date], codes: Codes = None, by
     """Open and open-overdue dossiers at the end of each given day (a snapshot, not a sum over days);
     `restated`: on today's units when the first day is before a reform."""
     if restated and days:
-        frame = restated_counts(engine, min(days), codes, by_unit, ("period",), lambda wanted, reader: backlog_counts(engine, days, wanted, True, viewer=reader), viewer=viewer)
+        frame = restated_counts(
+            engine, min(days), codes, by_unit, ("period",), lambda wanted, reader: backlog_counts(engine, days, wanted, True, viewer=reader), viewer=viewer
+        )
         if frame is not None:
             return frame
     scope = summary_scope(engine, viewer, codes)
@@ -295,7 +299,9 @@ def kpi_counts(engine: Engine, start: date, end: date, codes: Codes = None, by_u
     `restated`: on today's units (see above) when the period starts before a reform.
     """
     if restated:
-        frame = restated_counts(engine, start, codes, by_unit, (), lambda wanted, reader: kpi_counts(engine, start, end, wanted, True, viewer=reader), viewer=viewer)
+        frame = restated_counts(
+            engine, start, codes, by_unit, (), lambda wanted, reader: kpi_counts(engine, start, end, wanted, True, viewer=reader), viewer=viewer
+        )
         if frame is not None:
             return frame
     scope = summary_scope(engine, viewer, codes)
@@ -319,6 +325,7 @@ def flow_counts_by_period(engine: Engine, start: date, end: date, grain: str, co
     """Rating and dossier counts per day or month (`grain` "day" or "month") in the period;
     `restated`: on today's units when the period starts before a reform."""
     if restated:
+
         def by_unit(wanted, reader):
             scoped = summary_scope(engine, reader, wanted).codes
             rating = _rating_counts(engine, start, end, scoped, ("unit_code",), grain)
@@ -343,9 +350,7 @@ def flow_counts_by_period(engine: Engine, start: date, end: date, grain: str, co
 def load_targets(engine: Engine, on_day: date) -> pd.DataFrame:
     """Targets in force on a day: kpi_id, unit_code (None = every unit), value, amber_margin."""
     t = targets.c
-    query = select(t.kpi_id, t.unit_code, t.value, t.amber_margin).where(
-        t.valid_from <= on_day, (t.valid_to.is_(None)) | (t.valid_to >= on_day)
-    )
+    query = select(t.kpi_id, t.unit_code, t.value, t.amber_margin).where(t.valid_from <= on_day, (t.valid_to.is_(None)) | (t.valid_to >= on_day))
     with engine.connect() as connection:
         return pd.DataFrame(connection.execute(query).all(), columns=["kpi_id", "unit_code", "value", "amber_margin"])
 

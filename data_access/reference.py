@@ -203,13 +203,19 @@ def init_province(engine: Engine, province: str, actor: str = "cli") -> InitResu
         have = {(o, n, pd.Timestamp(e).date()) for o, n, e in _read_links(connection)[["old_code", "new_code", "effective_date"]].itertuples(index=False)}
         new_links = [
             {"old_code": r.old_code, "new_code": r.new_code, "effective_date": r.effective_date, "kind": r.kind, "whole": bool(r.whole), "weight": None}
-            for r in links.itertuples() if (r.old_code, r.new_code, r.effective_date) not in have
+            for r in links.itertuples()
+            if (r.old_code, r.new_code, r.effective_date) not in have
         ]
         if new_links:
             connection.execute(insert(schema.unit_lineage), new_links)
         result = InitResult(province, layout.name, len(records), len(ends), len(layout.units) - len(records) - len(ends), len(new_links))
-        record_audit(connection, actor, "import", f"reference init: {layout.name} ({province}), {len(layout.units):,} rows",
-                     {"province": province, "units_added": result.units_added, "units_ended": result.units_ended, "links_added": result.links_added})
+        record_audit(
+            connection,
+            actor,
+            "import",
+            f"reference init: {layout.name} ({province}), {len(layout.units):,} rows",
+            {"province": province, "units_added": result.units_added, "units_ended": result.units_ended, "links_added": result.links_added},
+        )
     return result
 
 
@@ -301,25 +307,67 @@ def write(engine: Engine, checked: Checked, actor: str, *, lang: str = "vi") -> 
                     targets = row.successors.split(";")
                     effective = _value(row.valid_to) + pd.Timedelta(days=1)
                     whole = len(targets) == 1
-                    links += [{"old_code": row.code, "new_code": t, "effective_date": effective.date() if hasattr(effective, "date") else effective,
-                               "kind": "merge" if whole else "split", "whole": whole, "weight": None} for t in targets]
+                    links += [
+                        {
+                            "old_code": row.code,
+                            "new_code": t,
+                            "effective_date": effective.date() if hasattr(effective, "date") else effective,
+                            "kind": "merge" if whole else "split",
+                            "whole": whole,
+                            "weight": None,
+                        }
+                        for t in targets
+                    ]
             links_added, _ = _upsert(connection, schema.unit_lineage, ["old_code", "new_code", "effective_date"], links, [])
         elif kind == "lineage":
-            added, updated = _upsert(connection, schema.unit_lineage, ["old_code", "new_code", "effective_date"], _records(frame, LINK_FIELDS), ["kind", "whole", "weight"])
+            added, updated = _upsert(
+                connection, schema.unit_lineage, ["old_code", "new_code", "effective_date"], _records(frame, LINK_FIELDS), ["kind", "whole", "weight"]
+            )
         elif kind == "procedures":
             fields = frame.dropna(subset=["field_name"]).drop_duplicates("field_code") if "field_name" in frame else frame.iloc[0:0]
             _upsert(connection, schema.fields, ["code"], [{"code": r.field_code, "name": r.field_name} for r in fields.itertuples()], ["name"])
-            added, updated = _upsert(connection, schema.procedures, ["code"], _records(frame, ["code", "name", "field_code", "legal_days", "level"]), ["name", "field_code", "legal_days", "level"])
+            added, updated = _upsert(
+                connection,
+                schema.procedures,
+                ["code"],
+                _records(frame, ["code", "name", "field_code", "legal_days", "level"]),
+                ["name", "field_code", "legal_days", "level"],
+            )
         elif kind == "officers":
-            added, updated = _upsert(connection, schema.officers, ["code"], _records(frame, ["code", "full_name", "unit_code", "title", "email"]), ["full_name", "unit_code", "title", "email"])
+            added, updated = _upsert(
+                connection,
+                schema.officers,
+                ["code"],
+                _records(frame, ["code", "full_name", "unit_code", "title", "email"]),
+                ["full_name", "unit_code", "title", "email"],
+            )
         else:  # targets
-            added, updated = _upsert(connection, schema.targets, ["kpi_id", "unit_code", "valid_from"],
-                                     _records(frame, ["kpi_id", "unit_code", "valid_from", "valid_to", "value", "amber_margin"]), ["valid_to", "value", "amber_margin"])
+            added, updated = _upsert(
+                connection,
+                schema.targets,
+                ["kpi_id", "unit_code", "valid_from"],
+                _records(frame, ["kpi_id", "unit_code", "valid_from", "valid_to", "value", "amber_margin"]),
+                ["valid_to", "value", "amber_margin"],
+            )
         rows = len(frame)
         result = ReferenceResult(kind, checked.name, rows, added, updated, rows - added - updated, time.perf_counter() - started, links_added)
-        record_audit(connection, actor, "import", f"{kind}: {checked.name}, {rows:,} rows",
-                     {"source": kind, "name": checked.name, "rows": rows, "added": added, "updated": updated, "links_added": links_added,
-                      "file_kind": checked.raw.kind, "encoding": checked.raw.encoding_note, "columns": checked.mapping})
+        record_audit(
+            connection,
+            actor,
+            "import",
+            f"{kind}: {checked.name}, {rows:,} rows",
+            {
+                "source": kind,
+                "name": checked.name,
+                "rows": rows,
+                "added": added,
+                "updated": updated,
+                "links_added": links_added,
+                "file_kind": checked.raw.kind,
+                "encoding": checked.raw.encoding_note,
+                "columns": checked.mapping,
+            },
+        )
     result.seconds = time.perf_counter() - started
     return result
 
@@ -340,7 +388,9 @@ def _os_user() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m data_access.reference", description="Reference data: a province's units and crosswalk, a city's own lists.")
+    parser = argparse.ArgumentParser(
+        prog="python -m data_access.reference", description="Reference data: a province's units and crosswalk, a city's own lists."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     init = commands.add_parser("init", help="the province's units of both layouts and the crosswalk, from the packaged data")
     init.add_argument("--province", required=True, help="GSO province code: 79 Hồ Chí Minh, 01 Hà Nội, …")
@@ -393,7 +443,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{error.text(args.lang)} {error.detail or ''}".strip(), file=sys.stderr)
         return EXIT_USAGE
     except DBAPIError as error:
-        print(pick(args.lang, "Lỗi cơ sở dữ liệu, không có gì được ghi: ", "Database error, nothing was written: ") + str(getattr(error, "orig", error)).splitlines()[0], file=sys.stderr)
+        print(
+            pick(args.lang, "Lỗi cơ sở dữ liệu, không có gì được ghi: ", "Database error, nothing was written: ")
+            + str(getattr(error, "orig", error)).splitlines()[0],
+            file=sys.stderr,
+        )
         return EXIT_DATABASE
     finally:
         engine.dispose()

@@ -50,8 +50,20 @@ RATING_LEVEL_COLUMNS = {"very_satisfied": VERY_SATISFIED, "satisfied": SATISFIED
 FACT_COLUMNS = {
     "ratings": ("unit_code", "channel", "level", "rated_at"),
     "dossiers": (
-        "unit_code", "field_code", "channel", "status", "supplement_count", "supplement_days",
-        "accepted_late", "paid_online", "digitised", "received_at", "due_at", "finished_at", "apology_issued_at", "closed_at",
+        "unit_code",
+        "field_code",
+        "channel",
+        "status",
+        "supplement_count",
+        "supplement_days",
+        "accepted_late",
+        "paid_online",
+        "digitised",
+        "received_at",
+        "due_at",
+        "finished_at",
+        "apology_issued_at",
+        "closed_at",
     ),
 }
 
@@ -319,9 +331,7 @@ def read_dossier_facts(connection: Connection, start: date, end: date, codes) ->
     units `codes` (None: all), as the refresh reads them."""
     d = dossiers.c
     low, high = datetime.combine(start, datetime.min.time()), datetime.combine(end + timedelta(days=1), datetime.min.time())
-    query = select(*_columns(dossiers, FACT_COLUMNS["dossiers"])).where(
-        or_(d.received_at.between(low, high), d.finished_at.between(low, high))
-    )
+    query = select(*_columns(dossiers, FACT_COLUMNS["dossiers"])).where(or_(d.received_at.between(low, high), d.finished_at.between(low, high)))
     if codes is not None:
         query = query.where(d.unit_code.in_(list(codes)))
     return _read(connection, query, _timestamps(dossiers, FACT_COLUMNS["dossiers"]))
@@ -378,8 +388,8 @@ def _opening_backlog(connection: Connection, start: date | None) -> pd.DataFrame
     """The stored totals at the end of the day before `start`, as deltas on `start` (a unit
     with no row there had nothing open)."""
     b = backlog_daily.c
-    rows = [] if start is None else connection.execute(
-        select(b.unit_code, b.open_dossiers, b.open_overdue).where(b.day == start - timedelta(days=1))
-    ).all()
+    rows = [] if start is None else connection.execute(select(b.unit_code, b.open_dossiers, b.open_overdue).where(b.day == start - timedelta(days=1))).all()
     frame = pd.DataFrame(rows, columns=["unit_code", "d_open", "d_overdue"])
-    return frame.assign(day=pd.Timestamp(start) if start else pd.NaT)[["day", "unit_code", "d_open", "d_overdue"]].astype({"d_open": "int64", "d_overdue": "int64"})
+    return frame.assign(day=pd.Timestamp(start) if start else pd.NaT)[["day", "unit_code", "d_open", "d_overdue"]].astype(
+        {"d_open": "int64", "d_overdue": "int64"}
+    )

@@ -73,8 +73,12 @@ def email_sender_from_secrets(path=None) -> EmailSender | None:
     if not smtp or not smtp.get("host"):
         return None
     return EmailSender(
-        host=smtp["host"], port=int(smtp.get("port", 25)), sender=smtp.get("sender", "dashboard@localhost"),
-        username=smtp.get("username"), password=smtp.get("password"), starttls=bool(smtp.get("starttls", False)),
+        host=smtp["host"],
+        port=int(smtp.get("port", 25)),
+        sender=smtp.get("sender", "dashboard@localhost"),
+        username=smtp.get("username"),
+        password=smtp.get("password"),
+        starttls=bool(smtp.get("starttls", False)),
     )
 
 
@@ -87,9 +91,24 @@ class NotRemindable(UserFacingError, ValueError):
 def _late_step(engine: Engine, step_id: int) -> dict | None:
     s, o = dossier_steps.c, officers.c
     query = (
-        select(s.id, s.dossier_code, s.step, s.unit_code, s.officer_code, o.full_name, o.email, s.started_at, s.due_at, s.finished_at, procedures.c.name.label("procedure"))
-        .select_from(dossier_steps.outerjoin(officers, o.code == s.officer_code)
-                     .join(dossiers, dossiers.c.code == s.dossier_code).join(procedures, procedures.c.code == dossiers.c.procedure_code))
+        select(
+            s.id,
+            s.dossier_code,
+            s.step,
+            s.unit_code,
+            s.officer_code,
+            o.full_name,
+            o.email,
+            s.started_at,
+            s.due_at,
+            s.finished_at,
+            procedures.c.name.label("procedure"),
+        )
+        .select_from(
+            dossier_steps.outerjoin(officers, o.code == s.officer_code)
+            .join(dossiers, dossiers.c.code == s.dossier_code)
+            .join(procedures, procedures.c.code == dossiers.c.procedure_code)
+        )
         .where(s.id == step_id)
     )
     with engine.connect() as connection:
@@ -105,7 +124,7 @@ def reminder_text(step: dict, by_name: str, days_late: int, lang: str = "vi") ->
         return (
             f"Reminder: dossier {step['dossier_code']}, step {name}, {days_late} day(s) late",
             f"Dear {step['full_name']},\n\nDossier {step['dossier_code']} ({step['procedure']}) has been at the step "
-            f"\"{name}\" with you since {pd.Timestamp(step['started_at']):%d/%m/%Y}; the step was due at {due}, "
+            f'"{name}" with you since {pd.Timestamp(step["started_at"]):%d/%m/%Y}; the step was due at {due}, '
             f"{days_late} day(s) ago. Please finish it or report what holds it up.\n\nReminded by {by_name}.",
         )
     return (
@@ -140,9 +159,20 @@ def send_reminder(engine: Engine, step_id: int, sender: Sender, *, viewer: Viewe
         except (OSError, smtplib.SMTPException) as failure:
             status, error = "failed", str(failure)[:500]
     record = {
-        "at": now, "by": viewer.username, "by_name": by_name, "officer_code": step["officer_code"], "unit_code": step["unit_code"],
-        "dossier_code": step["dossier_code"], "step_id": step["id"], "step": step["step"], "days_late": days_late,
-        "channel": sender.channel, "recipient": step["email"], "message": f"{subject}\n\n{body}", "status": status, "error": error,
+        "at": now,
+        "by": viewer.username,
+        "by_name": by_name,
+        "officer_code": step["officer_code"],
+        "unit_code": step["unit_code"],
+        "dossier_code": step["dossier_code"],
+        "step_id": step["id"],
+        "step": step["step"],
+        "days_late": days_late,
+        "channel": sender.channel,
+        "recipient": step["email"],
+        "message": f"{subject}\n\n{body}",
+        "status": status,
+        "error": error,
     }
     with engine.begin() as connection:
         connection.execute(insert(step_reminders), [record])
@@ -161,6 +191,8 @@ def reminders(engine: Engine, since: datetime, codes: Sequence[str] | None = Non
         .limit(500)
     )
     with engine.connect() as connection:
-        frame = pd.DataFrame(connection.execute(query).all(), columns=["at", "by", "officer", "unit_code", "dossier_code", "step", "days_late", "channel", "status"])
+        frame = pd.DataFrame(
+            connection.execute(query).all(), columns=["at", "by", "officer", "unit_code", "dossier_code", "step", "days_late", "channel", "status"]
+        )
     frame["at"] = pd.to_datetime(frame["at"])
     return frame

@@ -47,8 +47,7 @@ def locked_until(engine: Engine, username: str, address: str | None, now: dateti
     now = now or _now()
     t = sign_in_throttle.c
     with engine.connect() as connection:
-        ends = connection.execute(select(t.locked_until).where(
-            t.key.in_([account_key(username), address_key(address)]), t.locked_until > now)).scalars().all()
+        ends = connection.execute(select(t.locked_until).where(t.key.in_([account_key(username), address_key(address)]), t.locked_until > now)).scalars().all()
     return max(ends) if ends else None
 
 
@@ -92,9 +91,11 @@ def locks(engine: Engine, now: datetime | None = None) -> pd.DataFrame:
     now = now or _now()
     t = sign_in_throttle.c
     with engine.connect() as connection:
-        rows = connection.execute(select(t.key, t.failures, t.last_failure_at, t.locked_until)
-                                  .where(or_(t.locked_until > now, t.last_failure_at > now - FORGET_AFTER))
-                                  .order_by(t.locked_until.desc(), t.key)).all()
+        rows = connection.execute(
+            select(t.key, t.failures, t.last_failure_at, t.locked_until)
+            .where(or_(t.locked_until > now, t.last_failure_at > now - FORGET_AFTER))
+            .order_by(t.locked_until.desc(), t.key)
+        ).all()
     frame = pd.DataFrame(rows, columns=["key", "failures", "last_failure_at", "locked_until"])
     frame["locked"] = [bool(u is not None and u > now) for u in frame["locked_until"]]
     return frame

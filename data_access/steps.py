@@ -61,14 +61,18 @@ def _refresh_step_months(connection: Connection, lo: datetime, hi: datetime) -> 
     if frame.empty:
         return
     hours = (frame["finished_at"] - frame["started_at"]).dt.total_seconds() / 3600
-    grouped = frame.assign(
-        month=frame["finished_at"].dt.to_period("M").dt.start_time.dt.date,
-        bucket=step_domain.bucket_of(hours),
-        steps=1,
-        hours_sum=hours,
-        with_due=frame["due_at"].notna().astype("int64"),
-        over_due=(frame["due_at"].notna() & (frame["finished_at"] > frame["due_at"])).astype("int64"),
-    ).groupby(["month", "unit_code", "procedure_code", "step", "bucket"], as_index=False)[["steps", "hours_sum", "with_due", "over_due"]].sum()
+    grouped = (
+        frame.assign(
+            month=frame["finished_at"].dt.to_period("M").dt.start_time.dt.date,
+            bucket=step_domain.bucket_of(hours),
+            steps=1,
+            hours_sum=hours,
+            with_due=frame["due_at"].notna().astype("int64"),
+            over_due=(frame["due_at"].notna() & (frame["finished_at"] > frame["due_at"])).astype("int64"),
+        )
+        .groupby(["month", "unit_code", "procedure_code", "step", "bucket"], as_index=False)[["steps", "hours_sum", "with_due", "over_due"]]
+        .sum()
+    )
     bulk_insert(connection, step_monthly, grouped)
 
 
@@ -96,16 +100,18 @@ def _stats(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     for key, group in frame.groupby(by, sort=False):
         counts = group.groupby("bucket")["steps"].sum()
         with_due, over_due = int(group["with_due"].sum()), int(group["over_due"].sum())
-        rows.append({
-            **dict(zip(by, key if isinstance(key, tuple) else (key,))),
-            "steps": int(group["steps"].sum()),
-            "median_hours": step_domain.quantile_from_buckets(counts, 0.5),
-            "p90_hours": step_domain.quantile_from_buckets(counts, 0.9),
-            "mean_hours": float(group["hours_sum"].sum() / group["steps"].sum()),
-            "with_due": with_due,
-            "over_due": over_due,
-            "over_due_share": over_due / with_due if with_due else float("nan"),
-        })
+        rows.append(
+            {
+                **dict(zip(by, key if isinstance(key, tuple) else (key,))),
+                "steps": int(group["steps"].sum()),
+                "median_hours": step_domain.quantile_from_buckets(counts, 0.5),
+                "p90_hours": step_domain.quantile_from_buckets(counts, 0.9),
+                "mean_hours": float(group["hours_sum"].sum() / group["steps"].sum()),
+                "with_due": with_due,
+                "over_due": over_due,
+                "over_due_share": over_due / with_due if with_due else float("nan"),
+            }
+        )
     return pd.DataFrame(rows, columns=[*by, "steps", "median_hours", "p90_hours", "mean_hours", "with_due", "over_due", "over_due_share"])
 
 
@@ -138,15 +144,43 @@ def overdue_steps(engine: Engine, as_of: datetime, codes: Codes = None, limit: i
     codes = queries.detail_codes(engine, viewer, codes)
     o = officers.c
     query = (
-        select(s.id, s.dossier_code, s.step, s.step_order, s.unit_code, s.department, s.officer_code, o.full_name, o.email,
-               s.started_at, s.due_at, procedures.c.name)
-        .select_from(dossier_steps.outerjoin(officers, o.code == s.officer_code)
-                     .join(dossiers, dossiers.c.code == s.dossier_code).join(procedures, procedures.c.code == dossiers.c.procedure_code))
+        select(
+            s.id,
+            s.dossier_code,
+            s.step,
+            s.step_order,
+            s.unit_code,
+            s.department,
+            s.officer_code,
+            o.full_name,
+            o.email,
+            s.started_at,
+            s.due_at,
+            procedures.c.name,
+        )
+        .select_from(
+            dossier_steps.outerjoin(officers, o.code == s.officer_code)
+            .join(dossiers, dossiers.c.code == s.dossier_code)
+            .join(procedures, procedures.c.code == dossiers.c.procedure_code)
+        )
         .where(s.finished_at.is_(None), s.due_at < as_of, _in_units(s.unit_code, codes))
         .order_by(s.due_at, s.id)
         .limit(max(1, min(int(limit), 5000)))
     )
-    columns = ["step_id", "dossier_code", "step", "step_order", "unit_code", "department", "officer_code", "officer", "email", "started_at", "due_at", "procedure"]
+    columns = [
+        "step_id",
+        "dossier_code",
+        "step",
+        "step_order",
+        "unit_code",
+        "department",
+        "officer_code",
+        "officer",
+        "email",
+        "started_at",
+        "due_at",
+        "procedure",
+    ]
     with engine.connect() as connection:
         frame = pd.DataFrame(connection.execute(query).all(), columns=columns)
     for name in ("started_at", "due_at"):

@@ -71,7 +71,18 @@ def _ints(frame: pd.DataFrame, names) -> pd.DataFrame:
 # --- counts per unit (or channel, field) and period, from the summaries ---------------------
 
 
-def flow_counts(engine: Engine, start: date, end: date, grain: str, codes: Codes | None, by: Sequence[str] = ("unit_code",), source: str = "both", *, viewer: Viewer, restated: bool = False) -> pd.DataFrame:
+def flow_counts(
+    engine: Engine,
+    start: date,
+    end: date,
+    grain: str,
+    codes: Codes | None,
+    by: Sequence[str] = ("unit_code",),
+    source: str = "both",
+    *,
+    viewer: Viewer,
+    restated: bool = False,
+) -> pd.DataFrame:
     """Rating and/or dossier counts per `grain` ("day" or "month") and `by` keys.
 
     `by` may hold unit_code and channel (ratings and dossiers name channels differently, so a
@@ -83,8 +94,13 @@ def flow_counts(engine: Engine, start: date, end: date, grain: str, codes: Codes
     if restated:
         keys = ("period", *[b for b in by if b != "unit_code"])
         frame = queries.restated_counts(
-            engine, start, codes, "unit_code" in by, keys,
-            lambda wanted, reader: flow_counts(engine, start, end, grain, wanted, ("unit_code", *keys[1:]), source, viewer=reader), viewer=viewer,
+            engine,
+            start,
+            codes,
+            "unit_code" in by,
+            keys,
+            lambda wanted, reader: flow_counts(engine, start, end, grain, wanted, ("unit_code", *keys[1:]), source, viewer=reader),
+            viewer=viewer,
         )
         if frame is not None:
             how = frame.attrs["restated"]
@@ -155,10 +171,18 @@ def officer_stats(engine: Engine, start: date, end: date, codes: Codes | None, l
     o = officers.c
     query = (
         select(
-            o.code, o.full_name, o.title, o.unit_code,
-            func.coalesce(rated.c.ratings, 0), func.coalesce(rated.c.very_satisfied, 0), func.coalesce(rated.c.satisfied, 0),
-            func.coalesce(rated.c.dissatisfied, 0), func.coalesce(handled.c.finished, 0), func.coalesce(handled.c.finished_early, 0),
-            func.coalesce(handled.c.finished_on_time, 0), func.coalesce(handled.c.finished_late, 0),
+            o.code,
+            o.full_name,
+            o.title,
+            o.unit_code,
+            func.coalesce(rated.c.ratings, 0),
+            func.coalesce(rated.c.very_satisfied, 0),
+            func.coalesce(rated.c.satisfied, 0),
+            func.coalesce(rated.c.dissatisfied, 0),
+            func.coalesce(handled.c.finished, 0),
+            func.coalesce(handled.c.finished_early, 0),
+            func.coalesce(handled.c.finished_on_time, 0),
+            func.coalesce(handled.c.finished_late, 0),
         )
         .select_from(officers.outerjoin(rated, rated.c.officer_code == o.code).outerjoin(handled, handled.c.officer_code == o.code))
         .where(_in_units(o.unit_code, codes), (rated.c.ratings.is_not(None)) | (handled.c.finished.is_not(None)))
@@ -195,9 +219,16 @@ def overdue_dossiers(engine: Engine, as_of: date, codes: Codes | None, limit: in
     _, as_of_end = _moments(as_of, as_of)
     query = (
         select(
-            d.code, d.unit_code, procedures.c.name, d.field_code, d.received_at, due.label("due_day"),
+            d.code,
+            d.unit_code,
+            procedures.c.name,
+            d.field_code,
+            d.received_at,
+            due.label("due_day"),
             days_between(due, literal(as_of)).label("days_late"),
-            d.apology_issued_at, rule.flag(rule.apology_in_time()).label("apology_in_time"), d.status,
+            d.apology_issued_at,
+            rule.flag(rule.apology_in_time()).label("apology_in_time"),
+            d.status,
         )
         .select_from(dossiers.join(procedures, procedures.c.code == d.procedure_code))
         .where(*_overdue_prefilter(as_of_end, codes), rule.is_overdue_at(as_of))
@@ -225,8 +256,15 @@ def late_without_apology(engine: Engine, start: date, end: date, codes: Codes | 
     due = rule.due_day()
     query = (
         select(
-            d.code, d.unit_code, procedures.c.name, d.field_code, d.received_at, due.label("due_day"), d.finished_at,
-            days_between(due, d.finished_at).label("days_late"), d.apology_issued_at,
+            d.code,
+            d.unit_code,
+            procedures.c.name,
+            d.field_code,
+            d.received_at,
+            due.label("due_day"),
+            d.finished_at,
+            days_between(due, d.finished_at).label("days_late"),
+            d.apology_issued_at,
         )
         .select_from(dossiers.join(procedures, procedures.c.code == d.procedure_code))
         .where(_in_units(d.unit_code, codes), d.finished_at >= lo, d.finished_at < hi, rule.is_late(), not_(rule.apology_in_time()))
@@ -261,7 +299,9 @@ def procedure_breakdown(engine: Engine, start: date, end: date, codes: Codes | N
     late = func.sum(rule.flag(rule.is_late()))
     query = (
         select(
-            d.procedure_code, procedures.c.name, d.field_code,
+            d.procedure_code,
+            procedures.c.name,
+            d.field_code,
             func.count().label("finished"),
             func.sum(rule.flag(rule.is_early())).label("finished_early"),
             func.sum(rule.flag(rule.is_on_time())).label("finished_on_time"),
@@ -295,4 +335,3 @@ def dissatisfied_reasons(engine: Engine, start: date, end: date, codes: Codes | 
     frame = _frame(engine, query, ["rated_at", "unit_code", "channel", "officer", "dossier_code", "reason"])
     frame["rated_at"] = pd.to_datetime(frame["rated_at"])
     return frame
-

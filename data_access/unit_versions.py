@@ -83,7 +83,10 @@ def current_units(engine: Engine, code: str, day: date | None = None) -> pd.Data
         unit, whole, weight = frontier.pop()
         if unit in alive:
             before = reached.get(unit)
-            reached[unit] = (whole or (before is not None and before[0]), weight if before is None or weight is None or before[1] is None else before[1] + weight)
+            reached[unit] = (
+                whole or (before is not None and before[0]),
+                weight if before is None or weight is None or before[1] is None else before[1] + weight,
+            )
             continue
         if unit in seen:  # a crosswalk loop: stop rather than walk forever
             continue

@@ -10,7 +10,6 @@ from demo.generate import generate
 from demo.model import DEFAULT_START, DemoDataError, SIZES
 
 
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Fill an empty dashboard database with demo data.")
     parser.add_argument("--size", choices=list(SIZES), default="default")
@@ -22,7 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-refresh", action="store_true", help="leave the summary tables empty (refresh later)")
     parser.add_argument(
         # argparse passes a string default through `type` too: "size" must survive it.
-        "--step-months", type=lambda v: v if v == "size" else (None if v == "all" else int(v)), default="size",
+        "--step-months",
+        type=lambda v: v if v == "size" else (None if v == "all" else int(v)),
+        default="size",
         help="months of dossiers that get processing steps besides the open ones: a number, or all (default: 3 for default, all otherwise)",
     )
     args = parser.parse_args(argv)
@@ -41,8 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # The summaries are counted from the rows in hand, in the same transaction (reading
         # millions of rows back cost as much as writing them).
-        counts = generate(engine, size=args.size, seed=args.seed, start=args.start, end=args.end, progress=progress,
-                          step_months=args.step_months, refresh=not args.no_refresh)
+        counts = generate(
+            engine, size=args.size, seed=args.seed, start=args.start, end=args.end, progress=progress, step_months=args.step_months, refresh=not args.no_refresh
+        )
     except DemoDataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -36,8 +36,7 @@ DEPARTMENTS = [(d["code"], d["name"], d["share"]) for d in _catalogue["departmen
 FIELDS = [(f["code"], f["vi"], f["en"], f["late"], f["one_supplement"], f["two_or_more"], f["group"]) for f in _catalogue["fields"]]
 # (name, field, legal working days, level, volume weight, online affinity, has fee, department)
 PROCEDURES = [
-    (p["name"], p["field"], p["days"], p["level"], p["weight"], p["online_affinity"], p["fee"], p.get("department"))
-    for p in _catalogue["procedures"]
+    (p["name"], p["field"], p["days"], p["level"], p["weight"], p["online_affinity"], p["fee"], p.get("department")) for p in _catalogue["procedures"]
 ]
 
 GROUPS = ("tp", "dc", "xh", "kt")

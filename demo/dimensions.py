@@ -30,8 +30,7 @@ def _dimension_frames(plan: _Plan, start: date, end: date, rng: np.random.Genera
     procedures = pd.DataFrame(proc_rows, columns=["code", "name", "field_code", "legal_days", "level"])
     officers = _officers(plan, rng)
     target_rows = []
-    online_targets = {2019: 0.20, 2020: 0.25, 2021: 0.30, 2022: 0.40, 2023: 0.50, 2024: 0.60,
-                      2025: 0.70, 2026: 0.80, 2027: 0.85, 2028: 0.90}
+    online_targets = {2019: 0.20, 2020: 0.25, 2021: 0.30, 2022: 0.40, 2023: 0.50, 2024: 0.60, 2025: 0.70, 2026: 0.80, 2027: 0.85, 2028: 0.90}
     for year in range(start.year, end.year + 1):
         y0, y1 = pd.Timestamp(year, 1, 1), pd.Timestamp(year, 12, 31)
         target_rows += [
@@ -120,9 +119,7 @@ def _officers(plan: _Plan, rng: np.random.Generator) -> pd.DataFrame:
     officers["pos_current"] = pos_current
     moved = (pos_current >= 0) & (pos_current != officers["pos_former"].to_numpy())
     new_level = np.where(pos_current >= 0, level[np.maximum(pos_current, 0)], "")
-    officers.loc[moved & (new_level == vocab.WARD), "title"] = [
-        TITLES[(vocab.WARD, g)] for g in officers.loc[moved & (new_level == vocab.WARD), "group"]
-    ]
+    officers.loc[moved & (new_level == vocab.WARD), "title"] = [TITLES[(vocab.WARD, g)] for g in officers.loc[moved & (new_level == vocab.WARD), "group"]]
     hires = []
     for u in np.flatnonzero(plan.weights(CURRENT) > 0):
         if units["valid_from"].iat[u] is None:  # in force in both eras: its staff stayed

@@ -12,8 +12,39 @@ from demo.steps import make_steps
 from domain import timeliness, vocab
 from demo.days import _by_year, _counter_times, _months, _online_times, _seconds, holidays
 from demo.catalogue import CALIBRATION_SINCE_REFORM, DEPARTMENTS_CURRENT, PROCEDURES_ENDED
-from demo.catalogue import ACCEPTED_LATE_SHARE, CALIBRATION, COUNTER_CHANNELS, DIGITISED_SHARE, ELECTRONIC_RETURN_SHARE, FIELDS, GROUPS, LATE_REASON, PAID_ONLINE_SHARE, PROCEDURES, REASONS, VERY_SATISFIED_SHARE
-from demo.model import FORMER, LATE_MULT_SINCE_REFORM, SAT_MULT_SINCE_REFORM, Anomaly, INCIDENT_LATE_FLOOR, INCIDENT_SAT_MULT, LATE_SAT_MULT, MULTI_SUPPLEMENT_SAT_MULT, REMOTE_DAMPING, STUCK_SHARE, US_PER_HOUR, US_PER_MIN, WEAK_LATE_FLOOR, WEAK_LATE_MULT, WEAK_SAT_MULT, WEEKMASK_DUE, WEEKMASK_WORK
+from demo.catalogue import (
+    ACCEPTED_LATE_SHARE,
+    CALIBRATION,
+    COUNTER_CHANNELS,
+    DIGITISED_SHARE,
+    ELECTRONIC_RETURN_SHARE,
+    FIELDS,
+    GROUPS,
+    LATE_REASON,
+    PAID_ONLINE_SHARE,
+    PROCEDURES,
+    REASONS,
+    VERY_SATISFIED_SHARE,
+)
+from demo.model import (
+    FORMER,
+    LATE_MULT_SINCE_REFORM,
+    SAT_MULT_SINCE_REFORM,
+    Anomaly,
+    INCIDENT_LATE_FLOOR,
+    INCIDENT_SAT_MULT,
+    LATE_SAT_MULT,
+    MULTI_SUPPLEMENT_SAT_MULT,
+    REMOTE_DAMPING,
+    STUCK_SHARE,
+    US_PER_HOUR,
+    US_PER_MIN,
+    WEAK_LATE_FLOOR,
+    WEAK_LATE_MULT,
+    WEAK_SAT_MULT,
+    WEEKMASK_DUE,
+    WEEKMASK_WORK,
+)
 from demo.plan import _Plan
 
 # --- facts ----------------------------------------------------------------------------
@@ -63,9 +94,9 @@ def _pool_members(key: str, era: str) -> list[int]:
         return [j for j, p in enumerate(PROCEDURES) if (p[7] == key) or (p[7] is None and p[3] == key)]
     sources = next((s for code, _, s in DEPARTMENTS_CURRENT if code == key), ())
     return [
-        j for j, p in enumerate(PROCEDURES)
-        if p[0] not in PROCEDURES_ENDED
-        and ((p[7] in sources) or (key == vocab.WARD and p[7] is None and p[3] in (vocab.WARD, vocab.DISTRICT)))
+        j
+        for j, p in enumerate(PROCEDURES)
+        if p[0] not in PROCEDURES_ENDED and ((p[7] in sources) or (key == vocab.WARD and p[7] is None and p[3] in (vocab.WARD, vocab.DISTRICT)))
     ]
 
 
@@ -98,9 +129,7 @@ def _context(plan: _Plan, dims: dict, anomalies: list[Anomaly], start: date, end
     np.add.at(off_group_count, (officers["unit_pos"].to_numpy(), officers["group_pos"].to_numpy()), 1)
     off_unit_count = off_group_count.sum(1)
     off_unit_start = np.concatenate([[0], np.cumsum(off_unit_count)[:-1]])
-    off_group_start = off_unit_start[:, None] + np.concatenate(
-        [np.zeros((n_units, 1), dtype=np.int64), np.cumsum(off_group_count, 1)[:, :-1]], axis=1
-    )
+    off_group_start = off_unit_start[:, None] + np.concatenate([np.zeros((n_units, 1), dtype=np.int64), np.cumsum(off_group_count, 1)[:, :-1]], axis=1)
 
     months = _months(start, end)
     month_pos = {m: i for i, m in enumerate(months)}
@@ -183,8 +212,17 @@ def _day_us(days: np.ndarray) -> np.ndarray:
     return days.astype("datetime64[D]").astype("datetime64[us]")
 
 
-def _make_chunk(ctx: _Context, rng: np.random.Generator, days: np.ndarray, counts: np.ndarray,
-                counter_weight: np.ndarray, dossier_seq0: int, rating_target: int, steps_from=None, steps_rng=None):
+def _make_chunk(
+    ctx: _Context,
+    rng: np.random.Generator,
+    days: np.ndarray,
+    counts: np.ndarray,
+    counter_weight: np.ndarray,
+    dossier_seq0: int,
+    rating_target: int,
+    steps_from=None,
+    steps_rng=None,
+):
     """Dossiers received on `days` (counts per day x channel) and their ratings, plus walk-in ratings."""
     snapshot = ctx.snapshot
     # --- receipt ------------------------------------------------------------------------
@@ -258,7 +296,8 @@ def _make_chunk(ctx: _Context, rng: np.random.Generator, days: np.ndarray, count
     # --- return of the result ----------------------------------------------------------
     elec_share = _by_year(ELECTRONIC_RETURN_SHARE, rday)
     mode = np.where(
-        channel == vocab.POSTAL, 2,
+        channel == vocab.POSTAL,
+        2,
         np.where(online & (rng.random(n) < elec_share), 1, np.where(rng.random(n) < 0.03, 2, 0)),
     )  # 0 counter, 1 electronic, 2 postal
     wait = rng.geometric(0.45, n) - 1
@@ -281,7 +320,8 @@ def _make_chunk(ctx: _Context, rng: np.random.Generator, days: np.ndarray, count
     fee = ctx.proc_fee[proc]
     r = rng.random(n)
     open_status = np.where(
-        online & (received > snapshot - np.timedelta64(24 * US_PER_HOUR, "us")) & (r < 0.5), 1,
+        online & (received > snapshot - np.timedelta64(24 * US_PER_HOUR, "us")) & (r < 0.5),
+        1,
         np.where((supp_count > 0) & (r < 0.5), 5, np.where(fee & (r > 0.9), 6, np.where(r < 0.3, 2, 4))),
     )
     status = np.where(is_closed, closed_kind, np.where(is_returned, 10, np.where(is_finished, 9, open_status)))
@@ -290,10 +330,14 @@ def _make_chunk(ctx: _Context, rng: np.random.Generator, days: np.ndarray, count
     returned_at = np.where(is_returned, returned, nat)
 
     # --- timeliness (the domain rule) and apology letters ---------------------------------
-    frame = pd.DataFrame({
-        "due_at": due_at, "finished_at": finished_at,
-        "supplement_count": supp_count, "supplement_days": supp_days,
-    })
+    frame = pd.DataFrame(
+        {
+            "due_at": due_at,
+            "finished_at": finished_at,
+            "supplement_count": supp_count,
+            "supplement_days": supp_days,
+        }
+    )
     klass = timeliness.classify(frame, pd.Timestamp(snapshot)).to_numpy()
     late_class = np.isin(klass, [timeliness.LATE, timeliness.OVERDUE]) & ~is_closed
     troubled = weak | incident_late
@@ -323,26 +367,28 @@ def _make_chunk(ctx: _Context, rng: np.random.Generator, days: np.ndarray, count
     unit_codes = ctx.unit_codes[unit]
     day_text = pd.Series(np.datetime_as_string(rday, unit="D")).str.replace("-", "", regex=False).str.slice(2)
     codes = (pd.Series(ctx.unit_gso[unit]) + "-" + day_text + "-" + pd.Series(seq).astype(str).str.zfill(8)).to_numpy(dtype=object)
-    dossiers = pd.DataFrame({
-        "code": _text(codes),
-        "unit_code": _text(unit_codes),
-        "procedure_code": _text(ctx.proc_codes[proc]),
-        "field_code": _text(ctx.field_codes[field]),
-        "channel": channel,
-        "received_at": received,
-        "accepted_late": accepted_late,
-        "due_at": due_at,
-        "finished_at": finished_at,
-        "returned_at": returned_at,
-        "status": status,
-        "supplement_count": supp_count,
-        "supplement_days": supp_days,
-        "apology_issued_at": apology_at,
-        "paid_online": paid_online,
-        "digitised": digitised,
-        "officer_code": _text(officer),
-        "closed_at": np.where(is_closed & (closed_kind != 3), closed_time, nat),
-    })
+    dossiers = pd.DataFrame(
+        {
+            "code": _text(codes),
+            "unit_code": _text(unit_codes),
+            "procedure_code": _text(ctx.proc_codes[proc]),
+            "field_code": _text(ctx.field_codes[field]),
+            "channel": channel,
+            "received_at": received,
+            "accepted_late": accepted_late,
+            "due_at": due_at,
+            "finished_at": finished_at,
+            "returned_at": returned_at,
+            "status": status,
+            "supplement_count": supp_count,
+            "supplement_days": supp_days,
+            "apology_issued_at": apology_at,
+            "paid_online": paid_online,
+            "digitised": digitised,
+            "officer_code": _text(officer),
+            "closed_at": np.where(is_closed & (closed_kind != 3), closed_time, nat),
+        }
+    )
 
     # --- processing steps (all dossiers, or those received since steps_from and the open ones)
     is_open = ~is_finished & ~is_closed
@@ -350,10 +396,19 @@ def _make_chunk(ctx: _Context, rng: np.random.Generator, days: np.ndarray, count
     step_rng = steps_rng if steps_rng is not None else np.random.default_rng()
     pick = np.flatnonzero(with_steps)
     steps = make_steps(
-        step_rng, codes=codes[pick], unit_codes=unit_codes[pick], field_codes=ctx.field_codes[field[pick]],
-        received=received[pick], due_at=due_at[pick], finished_at=finished_at[pick], is_open=is_open[pick],
-        late=late_class[pick], officer=officer[pick], leader=ctx.off_codes[ctx.off_unit_start[unit[pick]]],
-        other_officer=_officers_for(ctx, step_rng, unit[pick], None), snapshot=snapshot,
+        step_rng,
+        codes=codes[pick],
+        unit_codes=unit_codes[pick],
+        field_codes=ctx.field_codes[field[pick]],
+        received=received[pick],
+        due_at=due_at[pick],
+        finished_at=finished_at[pick],
+        is_open=is_open[pick],
+        late=late_class[pick],
+        officer=officer[pick],
+        leader=ctx.off_codes[ctx.off_unit_start[unit[pick]]],
+        other_officer=_officers_for(ctx, step_rng, unit[pick], None),
+        snapshot=snapshot,
     )
 
     # --- ratings of returned dossiers ----------------------------------------------------
@@ -361,7 +416,8 @@ def _make_chunk(ctx: _Context, rng: np.random.Generator, days: np.ndarray, count
     rated = is_returned & (rng.random(n) < p_rate)
     r = rng.random(n)
     rating_channel = np.where(
-        mode == 0, np.where(r < 0.6, "kiosk", "tablet"),
+        mode == 0,
+        np.where(r < 0.6, "kiosk", "tablet"),
         np.where(mode == 1, np.where(r < 0.6, "web", np.where(r < 0.93, "app", "sms")), np.where(r < 0.5, "web", "sms")),
     )
     delay = np.where(
@@ -376,15 +432,17 @@ def _make_chunk(ctx: _Context, rng: np.random.Generator, days: np.ndarray, count
         keep = np.sort(rng.choice(np.flatnonzero(rated), size=cap, replace=False))
         rated = np.zeros(n, dtype=bool)
         rated[keep] = True
-    linked = pd.DataFrame({
-        "unit": unit[rated],
-        "officer_code": officer[rated],
-        "dossier_code": codes[rated],
-        "channel": rating_channel[rated],
-        "rated_at": rated_at[rated],
-        "late": late_class[rated],
-        "multi_supplement": supp_count[rated] > 1,
-    })
+    linked = pd.DataFrame(
+        {
+            "unit": unit[rated],
+            "officer_code": officer[rated],
+            "dossier_code": codes[rated],
+            "channel": rating_channel[rated],
+            "rated_at": rated_at[rated],
+            "late": late_class[rated],
+            "multi_supplement": supp_count[rated] > 1,
+        }
+    )
 
     # --- walk-in ratings at the counter (no dossier) --------------------------------------
     n_walk = max(0, rating_target - len(linked))
@@ -392,15 +450,17 @@ def _make_chunk(ctx: _Context, rng: np.random.Generator, days: np.ndarray, count
     walk_days = days[rng.choice(len(days), size=n_walk, p=p_day)] if n_walk and p_day is not None else days[:0]
     n_walk = len(walk_days)
     walk_unit = rng.choice(len(ctx.unit_p), size=n_walk, p=ctx.unit_p)
-    walk = pd.DataFrame({
-        "unit": walk_unit,
-        "officer_code": _officers_for(ctx, rng, walk_unit, None),
-        "dossier_code": np.full(n_walk, None, dtype=object),
-        "channel": np.where(rng.random(n_walk) < 0.6, "kiosk", "tablet"),
-        "rated_at": _counter_times(rng, walk_days),
-        "late": np.zeros(n_walk, dtype=bool),
-        "multi_supplement": np.zeros(n_walk, dtype=bool),
-    })
+    walk = pd.DataFrame(
+        {
+            "unit": walk_unit,
+            "officer_code": _officers_for(ctx, rng, walk_unit, None),
+            "dossier_code": np.full(n_walk, None, dtype=object),
+            "channel": np.where(rng.random(n_walk) < 0.6, "kiosk", "tablet"),
+            "rated_at": _counter_times(rng, walk_days),
+            "late": np.zeros(n_walk, dtype=bool),
+            "multi_supplement": np.zeros(n_walk, dtype=bool),
+        }
+    )
     ratings = pd.concat([linked, walk], ignore_index=True)
     ratings = ratings.sort_values("rated_at", kind="stable").reset_index(drop=True)
     ratings = _rating_levels(ctx, rng, ratings)
@@ -441,21 +501,23 @@ def _rating_levels(ctx: _Context, rng: np.random.Generator, ratings: pd.DataFram
     r = rng.random(n)
     satisfied_r = (r - p_dissat - p_neutral) / np.maximum(1 - p_dissat - p_neutral, 1e-12)
     level = np.where(
-        r < p_dissat, vocab.DISSATISFIED,
-        np.where(r < p_dissat + p_neutral, vocab.NEUTRAL,
-                 np.where(satisfied_r < p_very, vocab.VERY_SATISFIED, vocab.SATISFIED)),
+        r < p_dissat,
+        vocab.DISSATISFIED,
+        np.where(r < p_dissat + p_neutral, vocab.NEUTRAL, np.where(satisfied_r < p_very, vocab.VERY_SATISFIED, vocab.SATISFIED)),
     ).astype(np.int64)
     dissatisfied = level == vocab.DISSATISFIED
     with_reason = dissatisfied & (rng.random(n) < 0.4)
     reasons = np.array(REASONS, dtype=object)[rng.integers(0, len(REASONS), n)]
     reasons = np.where(late & (rng.random(n) < 0.5), LATE_REASON, reasons)
     reason = np.where(with_reason, reasons, None)
-    return pd.DataFrame({
-        "unit_code": _text(ctx.unit_codes[unit]),
-        "officer_code": _text(ratings["officer_code"].to_numpy(dtype=object)),
-        "dossier_code": _text(ratings["dossier_code"].to_numpy(dtype=object)),
-        "channel": _text(ratings["channel"].to_numpy(dtype=object)),
-        "level": level,
-        "rated_at": rated_at,
-        "reason": _text(reason),
-    })
+    return pd.DataFrame(
+        {
+            "unit_code": _text(ctx.unit_codes[unit]),
+            "officer_code": _text(ratings["officer_code"].to_numpy(dtype=object)),
+            "dossier_code": _text(ratings["dossier_code"].to_numpy(dtype=object)),
+            "channel": _text(ratings["channel"].to_numpy(dtype=object)),
+            "level": level,
+            "rated_at": rated_at,
+            "reason": _text(reason),
+        }
+    )

@@ -62,8 +62,16 @@ from demo.dimensions import _dimension_frames
 from demo.facts import _context, _make_chunk, _text
 from data_access.refresh import FACT_COLUMNS, Fresh, refresh_summaries_in
 from demo.model import (
-    CURRENT, DEFAULT_START, FORMER, HISTORY_SCALE, MAX_CHUNK_DOSSIERS, MONTH_FLOOR, PER_MONTH_SINCE_REFORM, RATINGS_PER_DOSSIER,
-    SIZES, DemoDataError,
+    CURRENT,
+    DEFAULT_START,
+    FORMER,
+    HISTORY_SCALE,
+    MAX_CHUNK_DOSSIERS,
+    MONTH_FLOOR,
+    PER_MONTH_SINCE_REFORM,
+    RATINGS_PER_DOSSIER,
+    SIZES,
+    DemoDataError,
 )
 from ingest.admin_units import REFORM_DATE
 from demo.plan import _plan, incidents
@@ -197,9 +205,17 @@ def _restore_pragmas(connection, before: dict) -> None:
 BUILD_PRAGMAS = {"cache_size": -1_000_000}
 
 
-def generate(engine: Engine, size: str = "default", seed: int = 42, start: date = DEFAULT_START,
-             end: date | None = None, progress=None, step_months: int | None | str = "size",
-             refresh: bool = False, today: date | None = None) -> dict[str, int]:
+def generate(
+    engine: Engine,
+    size: str = "default",
+    seed: int = 42,
+    start: date = DEFAULT_START,
+    end: date | None = None,
+    progress=None,
+    step_months: int | None | str = "size",
+    refresh: bool = False,
+    today: date | None = None,
+) -> dict[str, int]:
     """Fill an empty database (already at the current schema) with demo data; row counts per table.
 
     Writes units and their lineage, fields, procedures, officers, targets, dossiers, ratings
@@ -230,14 +246,11 @@ def generate(engine: Engine, size: str = "default", seed: int = 42, start: date 
             missing = [name for name in ("units", "dossiers", "ratings") if not inspect(connection).has_table(name)]
             if missing:
                 raise DemoDataError(
-                    f"table(s) {', '.join(missing)} missing: bring the database to the current schema first "
-                    "(python -m data_access.migrate URL, or --migrate)"
+                    f"table(s) {', '.join(missing)} missing: bring the database to the current schema first (python -m data_access.migrate URL, or --migrate)"
                 )
             existing = connection.execute(select(func.count()).select_from(schema.units)).scalar_one()
             if existing:
-                raise DemoDataError(
-                    f"the database already has {existing} units; demo data is only written into an empty database"
-                )
+                raise DemoDataError(f"the database already has {existing} units; demo data is only written into an empty database")
             pragmas = _set_build_pragmas(connection)
             for name in ("units", "unit_lineage", "fields", "procedures", "officers", "targets"):
                 frame = dims[name]
@@ -255,7 +268,14 @@ def generate(engine: Engine, size: str = "default", seed: int = 42, start: date 
                 chunk_rng = np.random.default_rng([seed, 20, k])
                 rating_target = int(round(rating_ratio[era] * per_day[lo:hi].sum()))
                 dossiers, ratings, steps = _make_chunk(
-                    contexts[era], chunk_rng, days[lo:hi], counts[lo:hi], counter_f[lo:hi], written["dossiers"], rating_target, steps_from,
+                    contexts[era],
+                    chunk_rng,
+                    days[lo:hi],
+                    counts[lo:hi],
+                    counter_f[lo:hi],
+                    written["dossiers"],
+                    rating_target,
+                    steps_from,
                     np.random.default_rng([seed, 30, k]),  # its own stream: the dossiers and ratings stay as they were
                 )
                 keys = [f"R{written['ratings'] + i + 1:010d}" for i in range(len(ratings))]
@@ -266,9 +286,11 @@ def generate(engine: Engine, size: str = "default", seed: int = 42, start: date 
                 if refresh:
                     kept["dossiers"].append(_as_stored(dossiers[list(FACT_COLUMNS["dossiers"])]))
                     kept["ratings"].append(_as_stored(ratings[list(FACT_COLUMNS["ratings"])]))
-                report(0.02 + share * (k + 1) / len(chunks),
-                       f"Dữ liệu mẫu đến {pd.Timestamp(days[hi - 1]).strftime('%m/%Y')}: "
-                       f"{fmt_int(written['dossiers'])} hồ sơ, {fmt_int(written['ratings'])} đánh giá")
+                report(
+                    0.02 + share * (k + 1) / len(chunks),
+                    f"Dữ liệu mẫu đến {pd.Timestamp(days[hi - 1]).strftime('%m/%Y')}: "
+                    f"{fmt_int(written['dossiers'])} hồ sơ, {fmt_int(written['ratings'])} đánh giá",
+                )
             written["surveys"] = write_demo_surveys(connection, seed)
             report(0.02 + share, "Đang tạo chỉ mục")
             for index in dropped:

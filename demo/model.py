@@ -9,7 +9,6 @@ from datetime import date
 from domain.errors import UserFacingError
 
 
-
 # Dossiers over the whole range, by size; the default demo's volume is set per month since
 # the reform instead (PER_MONTH_SINCE_REFORM: about the city's real scale; HCMC resolved
 # 1,304,371 dossiers in Q3 2025, 434,790 a month), with a thinner history before it
@@ -63,6 +62,7 @@ class Anomaly:
     @property
     def affects_timeliness(self) -> bool:
         return self.kind in ("weak_ward", "timeliness_drop", "both")
+
 
 # Officer code prefix by unit level.
 LEVEL_PREFIX = {"ward": "X", "district": "H", "department": "T"}

@@ -169,8 +169,7 @@ def _plan(seed: int) -> _Plan:
         np.add.at(weight_current, new_pos[mask], weight_former[d] * share / share.sum())
     ended = {p[7] for p in PROCEDURES if p[0] in PROCEDURES_ENDED}
     ended_share = {
-        dept: sum(p[4] for p in PROCEDURES if p[7] == dept and p[0] in PROCEDURES_ENDED) / sum(p[4] for p in PROCEDURES if p[7] == dept)
-        for dept in ended
+        dept: sum(p[4] for p in PROCEDURES if p[7] == dept and p[0] in PROCEDURES_ENDED) / sum(p[4] for p in PROCEDURES if p[7] == dept) for dept in ended
     }
     for i in dept_former_idx:
         suffix = units["gso_code"].iat[i].split(".", 1)[1]

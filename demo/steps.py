@@ -20,8 +20,9 @@ TAM, LIEN, KY = 2, 3, 5  # slots of appraisal, inter-agency check, signature
 STEP_DUE_MISSING = 0.1  # units whose internal procedure sets no time for a step
 
 
-def make_steps(rng: np.random.Generator, *, codes, unit_codes, field_codes, received, due_at, finished_at, is_open,
-               late, officer, leader, other_officer, snapshot) -> pd.DataFrame:
+def make_steps(
+    rng: np.random.Generator, *, codes, unit_codes, field_codes, received, due_at, finished_at, is_open, late, officer, leader, other_officer, snapshot
+) -> pd.DataFrame:
     """Steps of the given dossiers (arrays of equal length; times datetime64[us])."""
     n = len(codes)
     if n == 0:
@@ -72,17 +73,19 @@ def make_steps(rng: np.random.Generator, *, codes, unit_codes, field_codes, rece
     due = np.where(no_due[rows, cols], np.iinfo(np.int64).min, step_due[rows, cols])
     who = np.where(cols == TAM, officer[rows], np.where(cols == KY, leader[rows], other_officer[rows]))
     who = np.where(cols == LIEN, None, who)  # another agency's officer: not in the officer list
-    return pd.DataFrame({
-        "dossier_code": np.asarray(codes, dtype=object)[rows],
-        "step_order": order.astype(np.int64),
-        "step": np.array(SLOTS, dtype=object)[cols],
-        "unit_code": np.asarray(unit_codes, dtype=object)[rows],
-        "department": np.array(DEPARTMENTS, dtype=object)[cols],
-        "officer_code": who,
-        "started_at": started.astype("datetime64[us]"),
-        "finished_at": _as_time(finished),
-        "due_at": _as_time(due),
-    })
+    return pd.DataFrame(
+        {
+            "dossier_code": np.asarray(codes, dtype=object)[rows],
+            "step_order": order.astype(np.int64),
+            "step": np.array(SLOTS, dtype=object)[cols],
+            "unit_code": np.asarray(unit_codes, dtype=object)[rows],
+            "department": np.array(DEPARTMENTS, dtype=object)[cols],
+            "officer_code": who,
+            "started_at": started.astype("datetime64[us]"),
+            "finished_at": _as_time(finished),
+            "due_at": _as_time(due),
+        }
+    )
 
 
 def _as_time(values: np.ndarray) -> np.ndarray:

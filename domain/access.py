@@ -181,8 +181,12 @@ def areas_of(units: pd.DataFrame, lineage: pd.DataFrame | None) -> dict[str, tup
     unit_columns = [c for c in ("code", "level", "parent_code", "valid_to", "area_km2") if c in units]
     link_columns = ["old_code", "new_code", "whole", "weight"]
     # Every restricted query asks again (area leaders' scope); the geography rarely changes.
-    key = (int(pd.util.hash_pandas_object(units[unit_columns].astype(str), index=False).sum()),
-           int(pd.util.hash_pandas_object(links[link_columns].astype(str), index=False).sum()), len(units), len(links))
+    key = (
+        int(pd.util.hash_pandas_object(units[unit_columns].astype(str), index=False).sum()),
+        int(pd.util.hash_pandas_object(links[link_columns].astype(str), index=False).sum()),
+        len(units),
+        len(links),
+    )
     if key not in _areas_cache:
         today = units["code"] if "valid_to" not in units else units.loc[units["valid_to"].isna(), "code"]
         if len(_areas_cache) >= 8:
@@ -215,8 +219,10 @@ def role_unit_problem(role: str, unit_code: str | None, units: pd.DataFrame, lin
         return f"unit {unit_code} is a {level}; a {role} account needs a {wanted}"
     if role == AREA_LEADER:
         if unit_code not in areas_of(units, lineage):
-            return (f"unit {unit_code} is not an area of today's units (a former district or province that today's units came from); "
-                    "load the crosswalk first: python -m data_access.reference init --province CODE")
+            return (
+                f"unit {unit_code} is not an area of today's units (a former district or province that today's units came from); "
+                "load the crosswalk first: python -m data_access.reference init --province CODE"
+            )
         return None
     ended = row["valid_to"].iloc[0] if "valid_to" in row else None
     if new_account and ended is not None and not pd.isna(ended):

@@ -101,7 +101,7 @@ _NUMBER = re.compile(r"\d+")
 
 
 def natural_key(name: str) -> str:
-    """"Quận 2" before "Quận 10": the name with its numbers padded."""
+    """ "Quận 2" before "Quận 10": the name with its numbers padded."""
     return _NUMBER.sub(lambda m: m.group(0).zfill(4), str(name))
 
 

@@ -72,6 +72,7 @@ def label(table: dict, code, lang: str = "vi") -> str:
     vi, en = table[code]
     return pick(lang, vi, en)
 
+
 # Open dossiers at the end of a day (a snapshot, so summed over units, never over days);
 # the backlog_daily columns (data_access/schema.py).
 BACKLOG_COUNTS = ("open_dossiers", "open_overdue")

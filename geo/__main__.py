@@ -79,8 +79,7 @@ def main(argv=None) -> int:
     imp.add_argument("--parent-field")
     imp.add_argument("--layer")
     imp.add_argument("--min-match", type=float, default=0.9)
-    imp.add_argument("--on", type=date.fromisoformat, metavar="YYYY-MM-DD",
-                     help="a day the file's layout was in force; its units are matched (default today)")
+    imp.add_argument("--on", type=date.fromisoformat, metavar="YYYY-MM-DD", help="a day the file's layout was in force; its units are matched (default today)")
     imp.add_argument("--url", help="database URL (default: the app's database)")
     imp.set_defaults(func=cmd_import)
     gen = sub.add_parser("generate", help="generate approximate boundaries from the package data")

@@ -43,8 +43,8 @@ def box_partition(grid, lon, lat, south, west, north, east, target, *, iteration
     tiny = 1e-9
     metric = []
     for k in range(n):
-        xs = grid.xc[j0[k]:j1[k]]
-        ys = grid.yc[i0[k]:i1[k]]
+        xs = grid.xc[j0[k] : j1[k]]
+        ys = grid.yc[i0[k] : i1[k]]
         dx = np.where(xs >= cx[k], (xs - cx[k]) / max(east[k] - cx[k], tiny), (cx[k] - xs) / max(cx[k] - west[k], tiny))
         dy = np.where(ys >= cy[k], (ys - cy[k]) / max(north[k] - cy[k], tiny), (cy[k] - ys) / max(cy[k] - south[k], tiny))
         dx = np.minimum(dx, 1.0)
@@ -91,7 +91,7 @@ def smooth_outline(labels: np.ndarray, cell_km: float, radius_km: float = 0.5) -
     steps = int(round(radius_km / cell_km))
     if steps < 1:
         return labels
-    yy, xx = np.mgrid[-steps:steps + 1, -steps:steps + 1]
+    yy, xx = np.mgrid[-steps : steps + 1, -steps : steps + 1]
     disc = xx**2 + yy**2 <= steps**2
     inside = np.pad(labels >= 0, steps)
     closed = ndimage.binary_closing(inside, structure=disc)[steps:-steps, steps:-steps]

@@ -134,8 +134,7 @@ def _lonlat(x, y, center: dict, zoom: float, width_px: int, height_px: int):
     return lon, math.degrees(math.atan(math.sinh(merc)))
 
 
-def fitting_labels(geojson: dict, texts: dict, center: dict, zoom: float, width_px: int, height_px: int,
-                   font_px: int, inside: float = 0.7) -> pd.DataFrame:
+def fitting_labels(geojson: dict, texts: dict, center: dict, zoom: float, width_px: int, height_px: int, font_px: int, inside: float = 0.7) -> pd.DataFrame:
     """The names that fit on the map as drawn: id, lon, lat, text.
 
     A name is drawn at its unit's pole of inaccessibility when its box (estimated from the
@@ -177,8 +176,8 @@ def fitting_labels(geojson: dict, texts: dict, center: dict, zoom: float, width_
 def _short_name(name: str) -> str:
     # "Phường Tân Định" -> "Tân Định", but "Phường 12" stays whole: a bare number says nothing.
     for prefix in ("Phường ", "Xã ", "Thị trấn ", "Quận ", "Huyện ", "Thành phố "):
-        if name.startswith(prefix) and not name[len(prefix):].isdigit():
-            return name[len(prefix):]
+        if name.startswith(prefix) and not name[len(prefix) :].isdigit():
+            return name[len(prefix) :]
     return name
 
 
@@ -211,10 +210,7 @@ def _inset(geojson: dict, far: list[str], center: dict, zoom: float, width_px: i
     def move(geom):
         return shapely.affinity.translate(shapely.affinity.scale(geom, factor, factor, origin=(gx, gy)), bx - gx, by - gy)
 
-    features = [
-        {**f, "geometry": geometry_to_geojson(move(shapes[str(f["id"])]))} if str(f["id"]) in set(far) else f
-        for f in geojson["features"]
-    ]
+    features = [{**f, "geometry": geometry_to_geojson(move(shapes[str(f["id"])]))} if str(f["id"]) in set(far) else f for f in geojson["features"]]
     ring = [(west, south), (east, south), (east, north), (west, north), (west, south)]
     return {**geojson, "features": features}, ring
 
@@ -281,6 +277,7 @@ def choropleth_map(
     colorscale = BAD_TO_GOOD if higher_is_better else [[1 - s, c] for s, c in reversed(BAD_TO_GOOD)]
     if target is not None and zmin is not None and zmax is not None:
         colorscale = target_colorscale(zmin, target, zmax, higher_is_better)
+
     def subset(codes) -> dict:  # each trace carries only its own features: no geometry sent twice
         wanted = set(codes)
         return {"type": "FeatureCollection", "features": [f for f in geojson["features"] if str(f["id"]) in wanted]}
@@ -350,9 +347,13 @@ def choropleth_map(
         fig.add_trace(
             go.Scattermap(
                 # Above the box's top edge, centred (a text-only trace has no offset to place it by).
-                lon=[(ring[0][0] + ring[1][0]) / 2], lat=[ring[3][1] + 0.06 * (ring[3][1] - ring[0][1])], mode="text",
+                lon=[(ring[0][0] + ring[1][0]) / 2],
+                lat=[ring[3][1] + 0.06 * (ring[3][1] - ring[0][1])],
+                mode="text",
                 text=[label_text(", ".join(_short_name(str(names.get(c, c))) for c in far))],
-                textfont={"family": LABEL_FONT, "size": label_px, "color": "#1b1f24"}, hoverinfo="skip", showlegend=False,
+                textfont={"family": LABEL_FONT, "size": label_px, "color": "#1b1f24"},
+                hoverinfo="skip",
+                showlegend=False,
             )
         )
     fig.update_layout(

@@ -22,8 +22,7 @@ import shapely.ops
 from geo.simplify import PRECISION
 
 APPROXIMATE_NOTE = {
-    "vi": "Ranh giới các đơn vị cũ là gần đúng: chia từ ranh giới năm 2025 của các đơn vị mới theo tâm của "
-    "đơn vị cũ; không phải ranh giới chính thức.",
+    "vi": "Ranh giới các đơn vị cũ là gần đúng: chia từ ranh giới năm 2025 của các đơn vị mới theo tâm của đơn vị cũ; không phải ranh giới chính thức.",
     "en": "Boundaries of the former units are approximate: cut from the 2025 boundaries of the new units "
     "by the former units' centroids; not official boundaries.",
 }

@@ -36,10 +36,8 @@ from scipy import ndimage
 from scipy.spatial import cKDTree
 
 APPROXIMATE_NOTE = {
-    "vi": "Ranh giới gần đúng, sinh tự động từ tâm và khung bao của đơn vị hành chính; "
-    "không phải ranh giới chính thức.",
-    "en": "Approximate boundaries generated from unit centroids and bounding boxes; "
-    "not official boundaries.",
+    "vi": "Ranh giới gần đúng, sinh tự động từ tâm và khung bao của đơn vị hành chính; không phải ranh giới chính thức.",
+    "en": "Approximate boundaries generated from unit centroids and bounding boxes; not official boundaries.",
 }
 SOURCE_LABEL = "generated:vietnamadminunits"
 COLUMNS = ["code", "level", "parent_code", "name", "geometry"]
@@ -90,9 +88,7 @@ def legacy_units(province_code: str = "79") -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["level", "code", "parent_code", "name", "lat", "lon", "bounds"])
     frame[["south", "west", "north", "east"]] = pd.DataFrame(frame["bounds"].map(_parse_bounds).tolist(), index=frame.index)
     frame["area_km2"] = np.nan
-    return frame.drop(columns="bounds")[
-        ["code", "level", "parent_code", "name", "lat", "lon", "south", "west", "north", "east", "area_km2"]
-    ]
+    return frame.drop(columns="bounds")[["code", "level", "parent_code", "name", "lat", "lon", "south", "west", "north", "east", "area_km2"]]
 
 
 def units_2025(province_code: str = "79") -> pd.DataFrame:
@@ -320,8 +316,11 @@ def _clean_fragments(labels: np.ndarray, region: np.ndarray, si, sj) -> np.ndarr
         if count <= 1:
             continue
         sizes = np.bincount(comp.ravel())
-        keep = comp[si[site] - window[0].start, sj[site] - window[1].start] if (
-            window[0].start <= si[site] < window[0].stop and window[1].start <= sj[site] < window[1].stop) else 0
+        keep = (
+            comp[si[site] - window[0].start, sj[site] - window[1].start]
+            if (window[0].start <= si[site] < window[0].stop and window[1].start <= sj[site] < window[1].stop)
+            else 0
+        )
         if keep == 0 or sizes[keep] < 0.3 * sizes[1:].sum():
             keep = np.argmax(sizes[1:]) + 1
         sub = labels[window]
@@ -452,8 +451,9 @@ def _legacy_area_estimates(province_code: str) -> pd.Series:
         return pd.Series(dtype=float)
 
 
-def build_generated_boundaries(units: pd.DataFrame | None = None, *, province_code: str = "79", cell_km: float = 0.05,
-                               legacy_boxes: bool = True) -> gpd.GeoDataFrame:
+def build_generated_boundaries(
+    units: pd.DataFrame | None = None, *, province_code: str = "79", cell_km: float = 0.05, legacy_boxes: bool = True
+) -> gpd.GeoDataFrame:
     """Approximate polygons for every ward and district (and the city) of the demo geography.
 
     units: a frame with code, level, parent_code, name, lat, lon (e.g. the `units` table);
@@ -530,8 +530,7 @@ def store_default_boundaries(engine) -> int:
     if units.empty or "valid_to" not in units or units["valid_to"].isna().all():
         generated = build_generated_boundaries(units if not units.empty else None, province_code=city)
         return save_boundaries(engine, simplify_levels(generated), source=SOURCE_LABEL, approximate=True)
-    return sum(save_boundaries(engine, simplify_levels(layer), source=SOURCE_LABEL, approximate=True)
-               for layer in _generated_layouts(engine, units, city))
+    return sum(save_boundaries(engine, simplify_levels(layer), source=SOURCE_LABEL, approximate=True) for layer in _generated_layouts(engine, units, city))
 
 
 def _generated_layouts(engine, units: pd.DataFrame, city: str) -> list[gpd.GeoDataFrame]:

@@ -243,11 +243,7 @@ def _is_complete(folder: Path, manifest: dict) -> bool:
         return False
     if {k: v for k, v in stored.items() if k != "generated"} != manifest:
         return False
-    return all(
-        (folder / name / f"{start}-{start + 255}.pbf").is_file()
-        for name in FONTS
-        for start in range(0, BMP_END, 256)
-    )
+    return all((folder / name / f"{start}-{start + 255}.pbf").is_file() for name in FONTS for start in range(0, BMP_END, 256))
 
 
 def _write_all(folder: Path, manifest: dict) -> dict:

@@ -21,12 +21,25 @@ from domain.units import versions_on
 from geo.names import normalise_name
 from domain.errors import UserFacingError
 
-CODE_FIELDS = ("code", "ma", "ma_dvhc", "madvhc", "ma_xa", "maxa", "ma_huyen", "mahuyen", "ward_code", "wardcode",
-               "district_code", "districtcode", "gso_code", "unit_code", "id")
-NAME_FIELDS = ("name", "ten", "ten_dvhc", "ten_xa", "tenxa", "ten_huyen", "tenhuyen", "ward", "ward_name",
-               "district", "district_name", "name_vi", "unit_name")
-PARENT_FIELDS = ("parent_code", "parent", "ma_tinh", "matinh", "province_code", "ma_huyen_cha", "district_code",
-                 "parent_name")
+CODE_FIELDS = (
+    "code",
+    "ma",
+    "ma_dvhc",
+    "madvhc",
+    "ma_xa",
+    "maxa",
+    "ma_huyen",
+    "mahuyen",
+    "ward_code",
+    "wardcode",
+    "district_code",
+    "districtcode",
+    "gso_code",
+    "unit_code",
+    "id",
+)
+NAME_FIELDS = ("name", "ten", "ten_dvhc", "ten_xa", "tenxa", "ten_huyen", "tenhuyen", "ward", "ward_name", "district", "district_name", "name_vi", "unit_name")
+PARENT_FIELDS = ("parent_code", "parent", "ma_tinh", "matinh", "province_code", "ma_huyen_cha", "district_code", "parent_name")
 
 
 class ImportRefused(UserFacingError):
@@ -66,8 +79,7 @@ class MatchReport:
             f"Level: {self.level}; file CRS: {self.source_crs or 'none (assumed EPSG:4326)'}; fields: "
             + ", ".join(f"{k}={v}" for k, v in self.fields.items() if v),
             f"Units: {self.units_total}; features: {self.features_total}",
-            f"Matched: {self.matched} of {self.units_total} units ({self.share:.0%}): "
-            f"{len(self.matched_by_code)} by code, {len(self.matched_by_name)} by name",
+            f"Matched: {self.matched} of {self.units_total} units ({self.share:.0%}): {len(self.matched_by_code)} by code, {len(self.matched_by_name)} by name",
         ]
         if self.repaired:
             lines.append(f"Repaired geometries: {len(self.repaired)}")
@@ -175,11 +187,9 @@ def match_features(
     parent_field = _pick_field(gdf, parent_field, PARENT_FIELDS)
     if code_field is None and name_field is None:
         raise ImportRefused(
-            "No code or name field found; name them with --code-field / --name-field. Fields: "
-            + ", ".join(c for c in gdf.columns if c != "geometry")
+            "No code or name field found; name them with --code-field / --name-field. Fields: " + ", ".join(c for c in gdf.columns if c != "geometry")
         )
-    report = MatchReport(level=level, units_total=len(units), features_total=len(gdf),
-                         fields={"code": code_field, "name": name_field, "parent": parent_field})
+    report = MatchReport(level=level, units_total=len(units), features_total=len(gdf), fields={"code": code_field, "name": name_field, "parent": parent_field})
     width = units["code"].str.len().mode()
     width = int(width.iloc[0]) if len(width) and units["code"].str.isdigit().all() else 0
     by_code = set(units["code"])
@@ -222,8 +232,7 @@ def match_features(
             owner[i] = candidates[0]
             how.setdefault(candidates[0], "name")
         else:
-            reason = "name matches several units (give a parent field)" if len(candidates) > 1 else (
-                "code and name not found" if code else "name not found")
+            reason = "name matches several units (give a parent field)" if len(candidates) > 1 else ("code and name not found" if code else "name not found")
             report.features_without_unit.append((i, code, name, reason))
 
     matched = pd.DataFrame({"code": list(owner.values())}, index=list(owner.keys()))

@@ -102,8 +102,7 @@ def truth_layers(real, province_code: str = "79"):
     real = real.set_index(real["code"].astype(str))
     old = legacy_units(province_code)
     parent = old[old["level"] == "ward"].set_index("code")["parent_code"]
-    pure = [(code, e["whole"], real.geometry[code]) for code, e in comp.items()
-            if not e["parts"] and not e["foreign"] and code in real.index]
+    pure = [(code, e["whole"], real.geometry[code]) for code, e in comp.items() if not e["parts"] and not e["foreign"] and code in real.index]
     inside = [code for code, e in comp.items() if not e["foreign"] and code in real.index]
     city = shapely.union_all(real.geometry.loc[inside].to_numpy())
     # closed districts

@@ -51,8 +51,8 @@ def normalise_name(name, keep_diacritics: bool = False) -> str:
     # Strip a type prefix (matched without accents; NFC Vietnamese letters fold one to one),
     # but never leave an empty name ("Quận" alone stays "quận").
     match = _PREFIX_RE.match(strip_diacritics(text))
-    if match and text[match.end():].strip():
-        text = text[match.end():].strip()
+    if match and text[match.end() :].strip():
+        text = text[match.end() :].strip()
     text = text.replace(".", " ")
     text = re.sub(r"\b0+(\d)", r"\1", text)
     text = re.sub(r"\s+", " ", text).strip()

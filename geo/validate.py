@@ -99,7 +99,11 @@ def run(path: Path = DEFAULT_FILE) -> dict:
     bounds = real.geometry.bounds
     with_box = units.copy()
     with_box["west"], with_box["south"], with_box["east"], with_box["north"] = (
-        bounds["minx"].to_numpy(), bounds["miny"].to_numpy(), bounds["maxx"].to_numpy(), bounds["maxy"].to_numpy())
+        bounds["minx"].to_numpy(),
+        bounds["miny"].to_numpy(),
+        bounds["maxx"].to_numpy(),
+        bounds["maxy"].to_numpy(),
+    )
     with_box["area_km2"] = np.nan
     groups = _old_district_groups(units)
     report = {}

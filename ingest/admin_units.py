@@ -159,7 +159,8 @@ def province_layout(code: str) -> ProvinceLayout:
     by_district = wards.groupby("district").agg(targets=("new_code", "nunique"), all_whole=("whole", "all"))
     whole = (by_district["targets"] == 1) & by_district["all_whole"]
     districts = wards.drop_duplicates(["district", "new_code"]).assign(
-        old_code=lambda f: f["district"], whole=lambda f: f["district"].map(whole).astype(bool),
+        old_code=lambda f: f["district"],
+        whole=lambda f: f["district"].map(whole).astype(bool),
         kind=lambda f: f["whole"].map({True: "merge", False: "split"}),
     )[LINEAGE_COLUMNS[:-1]]
     lineage = pd.concat([lineage, districts], ignore_index=True)

@@ -15,6 +15,7 @@ from ingest.dates import DATE_FORMATS_TEXT, parse_datetimes
 from ingest.mapping import EVENT_COLUMNS, FileRejected, Limits, Mapping, SourceSpec, map_headers, normalise
 from ingest.reading import RawTable
 
+
 # --- validation ------------------------------------------------------------------------------
 @dataclass
 class Reference:
@@ -86,7 +87,9 @@ class _Problems:
         self.added.append((np.flatnonzero(mask), header, expected))
         index = np.flatnonzero(mask)
         rows = self.raw.row_numbers[index]
-        self.summary.append({"column": header, "expected": expected if isinstance(expected, str) else str(expected[index[0]]), "rows": hits, "first_row": int(rows[0])})
+        self.summary.append(
+            {"column": header, "expected": expected if isinstance(expected, str) else str(expected[index[0]]), "rows": hits, "first_row": int(rows[0])}
+        )
         room = self.limits.max_problems_listed - self.listed
         if room <= 0:
             return
@@ -99,7 +102,9 @@ class _Problems:
 
     def table(self) -> pd.DataFrame:
         if not self.parts:
-            return pd.DataFrame({"row": pd.Series(dtype="int64"), "column": pd.Series(dtype="str"), "value": pd.Series(dtype="str"), "expected": pd.Series(dtype="str")})
+            return pd.DataFrame(
+                {"row": pd.Series(dtype="int64"), "column": pd.Series(dtype="str"), "value": pd.Series(dtype="str"), "expected": pd.Series(dtype="str")}
+            )
         return pd.concat(self.parts, ignore_index=True).sort_values(["row", "column"], kind="stable", ignore_index=True)
 
 
@@ -131,7 +136,9 @@ def _lookup(values: pd.Series, table: dict[str, object]) -> tuple[pd.Series, np.
     return mapped, bad
 
 
-def validate(spec: SourceSpec, raw: RawTable, reference: Reference, mapping: Mapping, options: Options | None = None, name: str = "", lang: str = "vi", rules=None) -> Checked:
+def validate(
+    spec: SourceSpec, raw: RawTable, reference: Reference, mapping: Mapping, options: Options | None = None, name: str = "", lang: str = "vi", rules=None
+) -> Checked:
     """Check every cell; return the typed frame when there is no problem at all.
 
     `rules(found, out, raw, problems, lang)`, when given, checks what spans rows and the
@@ -170,7 +177,11 @@ def validate(spec: SourceSpec, raw: RawTable, reference: Reference, mapping: Map
             values, bad = parse_datetimes(text)
             problems.add(bad, header, pick(lang, f"ngày giờ dạng {DATE_FORMATS_TEXT}", f"a date/time as {DATE_FORMATS_TEXT}"))
             present = ~np.isnat(values)
-            problems.add(present & (values < earliest_allowed), header, pick(lang, f"ngày từ {limits.earliest_date:%d/%m/%Y} trở đi", f"a date on or after {limits.earliest_date:%d/%m/%Y}"))
+            problems.add(
+                present & (values < earliest_allowed),
+                header,
+                pick(lang, f"ngày từ {limits.earliest_date:%d/%m/%Y} trở đi", f"a date on or after {limits.earliest_date:%d/%m/%Y}"),
+            )
             if target in EVENT_COLUMNS:
                 problems.add(present & (values >= latest_allowed), header, pick(lang, "ngày không ở tương lai", "a date not in the future"))
             out[target] = values
@@ -189,16 +200,30 @@ def validate(spec: SourceSpec, raw: RawTable, reference: Reference, mapping: Map
                 for code in vocab.THREE_LEVEL_SCALE.values():
                     for label in vocab.RATING_LEVELS[code]:
                         table[normalise(label)] = code
-                expected = pick(lang, "1, 2, 3 (thang 3 mức) hoặc Hài lòng / Bình thường / Không hài lòng", "1, 2, 3 (three-level form) or Hài lòng / Bình thường / Không hài lòng")
+                expected = pick(
+                    lang,
+                    "1, 2, 3 (thang 3 mức) hoặc Hài lòng / Bình thường / Không hài lòng",
+                    "1, 2, 3 (three-level form) or Hài lòng / Bình thường / Không hài lòng",
+                )
             else:
                 table = _label_map(vocab.RATING_LEVELS)
-                expected = pick(lang, "1-4 hoặc Rất hài lòng / Hài lòng / Bình thường / Không hài lòng", "1-4 or Rất hài lòng / Hài lòng / Bình thường / Không hài lòng")
+                expected = pick(
+                    lang, "1-4 hoặc Rất hài lòng / Hài lòng / Bình thường / Không hài lòng", "1-4 or Rất hài lòng / Hài lòng / Bình thường / Không hài lòng"
+                )
             mapped, bad = _lookup(text, table)
             problems.add(bad, header, expected)
             out[target] = mapped.fillna(0).astype("int64")
         elif column.kind == "rating_channel":
             mapped, bad = _lookup(text, _label_map(vocab.RATING_CHANNELS, mapping.aliases.get("rating_channel")))
-            problems.add(bad, header, pick(lang, "kiosk, tablet, web, app, sms hoặc tên tiếng Việt (Máy tính bảng, Cổng dịch vụ công…)", "kiosk, tablet, web, app, sms or the Vietnamese name (Máy tính bảng, Cổng dịch vụ công…)"))
+            problems.add(
+                bad,
+                header,
+                pick(
+                    lang,
+                    "kiosk, tablet, web, app, sms hoặc tên tiếng Việt (Máy tính bảng, Cổng dịch vụ công…)",
+                    "kiosk, tablet, web, app, sms or the Vietnamese name (Máy tính bảng, Cổng dịch vụ công…)",
+                ),
+            )
             out[target] = mapped.astype("str")
         elif column.kind == "dossier_channel":
             mapped, bad = _lookup(text, _label_map(vocab.DOSSIER_CHANNELS, mapping.aliases.get("dossier_channel")))
@@ -206,7 +231,13 @@ def validate(spec: SourceSpec, raw: RawTable, reference: Reference, mapping: Map
             out[target] = mapped.fillna(0).astype("int64")
         elif column.kind == "status":
             mapped, bad = _lookup(text, _label_map(vocab.DOSSIER_STATUSES))
-            problems.add(bad, header, pick(lang, "mã trạng thái 1-10 hoặc tên trạng thái (Đang xử lý, Đã trả kết quả…)", "a status code 1-10 or its name (Đang xử lý, Đã trả kết quả…)"))
+            problems.add(
+                bad,
+                header,
+                pick(
+                    lang, "mã trạng thái 1-10 hoặc tên trạng thái (Đang xử lý, Đã trả kết quả…)", "a status code 1-10 or its name (Đang xử lý, Đã trả kết quả…)"
+                ),
+            )
             out[target] = mapped.fillna(0).astype("int64")
         elif column.kind in SURVEY_KINDS:
             SURVEY_KINDS[column.kind](target, header, text, empty, out, problems, mapping, lang)
@@ -214,7 +245,15 @@ def validate(spec: SourceSpec, raw: RawTable, reference: Reference, mapping: Map
             from domain.steps import step_names
 
             mapped, bad = _lookup(text, _label_map(step_names()))
-            problems.add(bad, header, pick(lang, "mã hoặc tên bước trong domain/steps.toml (Tiếp nhận, Thẩm định, Trình ký…)", "a step code or name of domain/steps.toml (Tiếp nhận, Thẩm định, Trình ký…)"))
+            problems.add(
+                bad,
+                header,
+                pick(
+                    lang,
+                    "mã hoặc tên bước trong domain/steps.toml (Tiếp nhận, Thẩm định, Trình ký…)",
+                    "a step code or name of domain/steps.toml (Tiếp nhận, Thẩm định, Trình ký…)",
+                ),
+            )
             out[target] = mapped
         else:  # pragma: no cover - a mapping file with an unknown kind
             raise FileRejected(f"ingest mapping: unknown kind {column.kind!r} for {spec.name}.{target}")
@@ -247,7 +286,11 @@ def validate(spec: SourceSpec, raw: RawTable, reference: Reference, mapping: Map
     else:
         worst = summary.sort_values("rows", ascending=False).head(3)
         kinds = "; ".join(
-            pick(lang, f"cột «{r.column}»: {r.rows:,} dòng, cần {r.expected} (dòng đầu {r.first_row})", f"column «{r.column}»: {r.rows:,} rows, expected {r.expected} (first at row {r.first_row})")
+            pick(
+                lang,
+                f"cột «{r.column}»: {r.rows:,} dòng, cần {r.expected} (dòng đầu {r.first_row})",
+                f"column «{r.column}»: {r.rows:,} rows, expected {r.expected} (first at row {r.first_row})",
+            )
             for r in worst.itertuples()
         )
         message = pick(
@@ -258,7 +301,9 @@ def validate(spec: SourceSpec, raw: RawTable, reference: Reference, mapping: Map
         rejected = _rejected_rows(raw, problems, limits)
     if len(warnings) and problems.count == 0:
         message += " " + pick(lang, f"{len(warnings):,} cảnh báo (xem danh sách).", f"{len(warnings):,} warnings (see the list).")
-    return Checked(spec.name, name, raw, found, ignored, frame, table, problems.count, summary, rejected, rejected_count, message, problems.count == 0, warnings)
+    return Checked(
+        spec.name, name, raw, found, ignored, frame, table, problems.count, summary, rejected, rejected_count, message, problems.count == 0, warnings
+    )
 
 
 def _warnings(spec, found, out, raw: RawTable, lang: str) -> pd.DataFrame:
@@ -270,16 +315,19 @@ def _warnings(spec, found, out, raw: RawTable, lang: str) -> pd.DataFrame:
     status = out["status"].to_numpy()
     flagged = np.flatnonzero(np.isin(status, vocab.OPEN_STATUSES) & ~np.isnat(out["finished_at"]))
     header = found["status"]
-    return pd.DataFrame({
-        "row": raw.row_numbers[flagged],
-        "column": header,
-        "value": raw.frame[header].iloc[flagged].tolist(),
-        "message": pick(
-            lang,
-            f"trạng thái đang xử lý nhưng có ngày hoàn thành ({found['finished_at']}): hồ sơ vẫn được tính là đang giải quyết theo trạng thái; kiểm tra lại trạng thái",
-            f"an open status but a finish time ({found['finished_at']}): the dossier still counts as open, as its status says; check the status",
-        ),
-    }, columns=columns)
+    return pd.DataFrame(
+        {
+            "row": raw.row_numbers[flagged],
+            "column": header,
+            "value": raw.frame[header].iloc[flagged].tolist(),
+            "message": pick(
+                lang,
+                f"trạng thái đang xử lý nhưng có ngày hoàn thành ({found['finished_at']}): hồ sơ vẫn được tính là đang giải quyết theo trạng thái; kiểm tra lại trạng thái",
+                f"an open status but a finish time ({found['finished_at']}): the dossier still counts as open, as its status says; check the status",
+            ),
+        },
+        columns=columns,
+    )
 
 
 def _rejected_rows(raw: RawTable, problems: _Problems, limits: Limits) -> pd.DataFrame:
@@ -353,8 +401,11 @@ def _resolve_units(found, out, day_column: str, reference: Reference, problems: 
         expected = np.full(len(values), "", dtype=object)
         for position in np.flatnonzero(bad_day):
             v = str(values.iat[position])
-            expected[position] = pick(lang, f"một đơn vị có hiệu lực vào ngày của dòng ({found[day_column]}); mã {v} có hiệu lực {spans.get(v, '')}",
-                                      f"a unit in force on the row's date ({found[day_column]}); code {v} is in force {spans.get(v, '')}")
+            expected[position] = pick(
+                lang,
+                f"một đơn vị có hiệu lực vào ngày của dòng ({found[day_column]}); mã {v} có hiệu lực {spans.get(v, '')}",
+                f"a unit in force on the row's date ({found[day_column]}); code {v} is in force {spans.get(v, '')}",
+            )
         problems.add(bad_day, header, expected)
     out["unit_code"] = pd.Series(keys.to_numpy(dtype=object), index=values.index).where(present, None)
 
@@ -368,7 +419,11 @@ def _check_steps(found, out, problems: _Problems, lang: str) -> None:
     started, finished = out["started_at"], out.get("finished_at")
     if finished is not None:
         bad = ~np.isnat(finished) & ~np.isnat(started) & (finished < started)
-        problems.add(bad, found["finished_at"], pick(lang, f"thời gian kết thúc không trước thời gian bắt đầu ({found['started_at']})", f"an end not before the start ({found['started_at']})"))
+        problems.add(
+            bad,
+            found["finished_at"],
+            pick(lang, f"thời gian kết thúc không trước thời gian bắt đầu ({found['started_at']})", f"an end not before the start ({found['started_at']})"),
+        )
     else:
         finished = np.full(len(started), np.datetime64("NaT"), dtype="datetime64[us]")
     frame = pd.DataFrame({"dossier": out["dossier_code"].to_numpy(dtype=object), "order": out["step_order"].to_numpy(), "start": started, "end": finished})
@@ -379,7 +434,11 @@ def _check_steps(found, out, problems: _Problems, lang: str) -> None:
     overlap = same & ((frame["start"] < previous_end) | previous_open)
     mask = np.zeros(len(started), dtype=bool)
     mask[frame.index[overlap.to_numpy()]] = True
-    problems.add(mask, found["started_at"], pick(lang, "bắt đầu sau khi bước trước của cùng hồ sơ đã kết thúc (không chồng lấn)", "a start after the dossier's previous step ended (no overlap)"))
+    problems.add(
+        mask,
+        found["started_at"],
+        pick(lang, "bắt đầu sau khi bước trước của cùng hồ sơ đã kết thúc (không chồng lấn)", "a start after the dossier's previous step ended (no overlap)"),
+    )
 
 
 def _check_rules(spec, found, out, problems: _Problems, lang: str) -> None:
@@ -395,11 +454,31 @@ def _check_rules(spec, found, out, problems: _Problems, lang: str) -> None:
             bad = ~np.isnat(a) & ~np.isnat(b) & (a < b)
             problems.add(bad, found[later], pick(lang, vi, en))
 
-    before("finished_at", "received_at", f"ngày hoàn thành không trước ngày tiếp nhận ({found['received_at']})", f"a finish time not before the received time ({found['received_at']})")
-    before("closed_at", "received_at", f"ngày rút/dừng không trước ngày tiếp nhận ({found['received_at']})", f"a closing time not before the received time ({found['received_at']})")
-    before("due_at", "received_at", f"ngày hẹn trả không trước ngày tiếp nhận ({found['received_at']})", f"a due date not before the received time ({found['received_at']})")
+    before(
+        "finished_at",
+        "received_at",
+        f"ngày hoàn thành không trước ngày tiếp nhận ({found['received_at']})",
+        f"a finish time not before the received time ({found['received_at']})",
+    )
+    before(
+        "closed_at",
+        "received_at",
+        f"ngày rút/dừng không trước ngày tiếp nhận ({found['received_at']})",
+        f"a closing time not before the received time ({found['received_at']})",
+    )
+    before(
+        "due_at",
+        "received_at",
+        f"ngày hẹn trả không trước ngày tiếp nhận ({found['received_at']})",
+        f"a due date not before the received time ({found['received_at']})",
+    )
     if "finished_at" in found:
-        before("returned_at", "finished_at", f"ngày trả kết quả không trước ngày hoàn thành ({found['finished_at']})", f"a return time not before the finish time ({found['finished_at']})")
+        before(
+            "returned_at",
+            "finished_at",
+            f"ngày trả kết quả không trước ngày hoàn thành ({found['finished_at']})",
+            f"a return time not before the finish time ({found['finished_at']})",
+        )
     status = out["status"].to_numpy()
     finished_status = np.isin(status, vocab.FINISHED_STATUSES)
     finished_at = out.get("finished_at")
@@ -407,7 +486,11 @@ def _check_rules(spec, found, out, problems: _Problems, lang: str) -> None:
     problems.add(
         finished_status & no_finish,
         found.get("finished_at", found["status"]),
-        pick(lang, "ngày hoàn thành cho hồ sơ trạng thái 9/10 (đã xử lý xong / đã trả kết quả)", "a finish time for a dossier with status 9/10 (processed / result returned)"),
+        pick(
+            lang,
+            "ngày hoàn thành cho hồ sơ trạng thái 9/10 (đã xử lý xong / đã trả kết quả)",
+            "a finish time for a dossier with status 9/10 (processed / result returned)",
+        ),
         values=pd.Series(np.where(no_finish, "", "")) if "finished_at" not in found else None,
     )
 
@@ -421,7 +504,9 @@ def _check_duplicates(spec, found, out, raw: RawTable, problems: _Problems, lang
     if not duplicated.any():
         return
     first_row = pd.Series(raw.row_numbers).groupby(key.to_numpy(dtype=object), dropna=False).transform("min").to_numpy(dtype=np.int64)
-    expected = np.char.add(pick(lang, "mã chưa dùng ở dòng trên; đã có ở dòng ", "a code not used by an earlier row; already on row "), first_row.astype(str)).astype(object)
+    expected = np.char.add(
+        pick(lang, "mã chưa dùng ở dòng trên; đã có ở dòng ", "a code not used by an earlier row; already on row "), first_row.astype(str)
+    ).astype(object)
     problems.add(duplicated, found[spec.key], expected)
 
 
@@ -472,7 +557,11 @@ def _check_period(target, header, text, empty, out, problems, mapping, lang):
         except ValueError:
             parsed[value] = None
     found = text.map(parsed)
-    problems.add(~empty & found.isna().to_numpy(), header, pick(lang, "năm (2024) hoặc kỳ (2024-Q3, 2024-09, 2024-H1)", "a year (2024) or a period (2024-Q3, 2024-09, 2024-H1)"))
+    problems.add(
+        ~empty & found.isna().to_numpy(),
+        header,
+        pick(lang, "năm (2024) hoặc kỳ (2024-Q3, 2024-09, 2024-H1)", "a year (2024) or a period (2024-Q3, 2024-09, 2024-H1)"),
+    )
     out[target] = found.map(lambda p: p.key if p is not None else None)
     out["period_start"] = found.map(lambda p: p.start if p is not None else None)
     out["period_end"] = found.map(lambda p: p.end if p is not None else None)
@@ -483,14 +572,30 @@ def _check_province(target, header, text, empty, out, problems, mapping, lang):
     national = upper.map(lambda v: normalise(v) in ("vn", "ca nuoc", "toan quoc", "viet nam"))
     value = upper.where(~national, "VN")
     bad = ~empty & ~value.str.fullmatch(r"VN|[0-9]{2}").fillna(False).to_numpy(dtype=bool)
-    problems.add(bad, header, pick(lang, "mã tỉnh 2 chữ số theo danh mục của Tổng cục Thống kê (79, 01) hoặc VN cho cả nước", "a 2-digit GSO province code (79, 01) or VN for the whole country"))
+    problems.add(
+        bad,
+        header,
+        pick(
+            lang,
+            "mã tỉnh 2 chữ số theo danh mục của Tổng cục Thống kê (79, 01) hoặc VN cho cả nước",
+            "a 2-digit GSO province code (79, 01) or VN for the whole country",
+        ),
+    )
     out[target] = value
 
 
 def _check_link(target, header, text, empty, out, problems, mapping, lang):
     bad = ~empty & ~text.str.fullmatch(r"https?://\S{3,}").fillna(False).to_numpy(dtype=bool)
     long = text.str.len().to_numpy(dtype="int64", na_value=0) > 500
-    problems.add(bad | long, header, pick(lang, "một địa chỉ http:// hoặc https:// không có khoảng trắng (tối đa 500 ký tự)", "an http:// or https:// address without spaces (at most 500 characters)"))
+    problems.add(
+        bad | long,
+        header,
+        pick(
+            lang,
+            "một địa chỉ http:// hoặc https:// không có khoảng trắng (tối đa 500 ký tự)",
+            "an http:// or https:// address without spaces (at most 500 characters)",
+        ),
+    )
     out[target] = text.where(~pd.Series(empty, index=text.index), None)
 
 
@@ -498,9 +603,18 @@ def _survey_kinds() -> dict:
     from metrics import surveys
 
     return {
-        "survey_source": _survey_lookup("survey_source", surveys.SOURCES, "SIPAS, PAPI, PAR Index, MTTQ (Mặt trận Tổ quốc) hoặc Khảo sát của thành phố", "SIPAS, PAPI, PAR Index, MTTQ (Fatherland Front) or city"),
-        "survey_indicator": _survey_lookup("survey_indicator", surveys.INDICATORS, "một chỉ tiêu: " + ", ".join(surveys.INDICATORS), "an indicator: " + ", ".join(surveys.INDICATORS)),
-        "survey_scale": _survey_lookup("survey_scale", surveys.SCALES, "percent (%), score (điểm), rank (hạng) hoặc count (người)", "percent (%), score, rank or count"),
+        "survey_source": _survey_lookup(
+            "survey_source",
+            surveys.SOURCES,
+            "SIPAS, PAPI, PAR Index, MTTQ (Mặt trận Tổ quốc) hoặc Khảo sát của thành phố",
+            "SIPAS, PAPI, PAR Index, MTTQ (Fatherland Front) or city",
+        ),
+        "survey_indicator": _survey_lookup(
+            "survey_indicator", surveys.INDICATORS, "một chỉ tiêu: " + ", ".join(surveys.INDICATORS), "an indicator: " + ", ".join(surveys.INDICATORS)
+        ),
+        "survey_scale": _survey_lookup(
+            "survey_scale", surveys.SCALES, "percent (%), score (điểm), rank (hạng) hoặc count (người)", "percent (%), score, rank or count"
+        ),
         "number": _check_number,
         "count": _check_count,
         "period": _check_period,
@@ -532,22 +646,44 @@ def _check_survey_rules(found, out, raw: RawTable, problems: _Problems, lang: st
     header = found["value"]
     ranged = value.notna().to_numpy()
     percent = (scale == "percent").to_numpy()
-    problems.add(ranged & percent & ~value.between(0, 100).to_numpy(), header, pick(lang, "tỷ lệ phần trăm từ 0 đến 100 (83,94 chứ không phải 0,8394)", "a percentage from 0 to 100 (83.94, not 0.8394)"))
+    problems.add(
+        ranged & percent & ~value.between(0, 100).to_numpy(),
+        header,
+        pick(lang, "tỷ lệ phần trăm từ 0 đến 100 (83,94 chứ không phải 0,8394)", "a percentage from 0 to 100 (83.94, not 0.8394)"),
+    )
     whole = (scale.isin(["rank", "count"])).to_numpy()
-    problems.add(ranged & whole & ((value % 1 != 0) | (value < (scale == "rank").astype(int))).to_numpy(), header, pick(lang, "số nguyên (hạng từ 1)", "a whole number (ranks from 1)"))
+    problems.add(
+        ranged & whole & ((value % 1 != 0) | (value < (scale == "rank").astype(int))).to_numpy(),
+        header,
+        pick(lang, "số nguyên (hạng từ 1)", "a whole number (ranks from 1)"),
+    )
     over = ranged & scale_max.notna().to_numpy() & (value > scale_max).to_numpy() & ~percent
     problems.add(over, header, pick(lang, "không lớn hơn thang tối đa", "not above the scale maximum"))
     if "unit_code" in found:
         national_unit = (out["unit_code"].notna() & (out["province_code"] == surveys.NATIONAL)).to_numpy(dtype=bool)
-        problems.add(national_unit, found["unit_code"], pick(lang, "để trống khi khảo sát cả nước (VN); một đơn vị thuộc một tỉnh", "empty for a national (VN) row; a unit belongs to a province"))
+        problems.add(
+            national_unit,
+            found["unit_code"],
+            pick(lang, "để trống khi khảo sát cả nước (VN); một đơn vị thuộc một tỉnh", "empty for a national (VN) row; a unit belongs to a province"),
+        )
         province = out["unit_code"].map(reference.province_of)
         elsewhere = (province.notna() & ~national_unit & (province != out["province_code"])).to_numpy(dtype=bool)
-        expected = np.asarray([pick(lang, f"một đơn vị của tỉnh mã {p} (cột Mã tỉnh)", f"a unit of province {p} (the province code column)") for p in out["province_code"].fillna("")], dtype=object)
+        expected = np.asarray(
+            [
+                pick(lang, f"một đơn vị của tỉnh mã {p} (cột Mã tỉnh)", f"a unit of province {p} (the province code column)")
+                for p in out["province_code"].fillna("")
+            ],
+            dtype=object,
+        )
         problems.add(elsewhere, found["unit_code"], expected)
     dimension = out.get("dimension", pd.Series(None, index=value.index, dtype=object))
     out["dimension"] = dimension
     needs_dimension = ((indicator == "papi_dimension") & dimension.isna()).to_numpy(dtype=bool)
-    problems.add(needs_dimension, found.get("dimension", found["indicator"]), pick(lang, "tên nội dung PAPI ở cột Nội dung", "the PAPI dimension's name in the Nội dung column"))
+    problems.add(
+        needs_dimension,
+        found.get("dimension", found["indicator"]),
+        pick(lang, "tên nội dung PAPI ở cột Nội dung", "the PAPI dimension's name in the Nội dung column"),
+    )
     unit = out.get("unit_code", pd.Series(None, index=value.index, dtype=object))
     out["unit_code"] = unit
     keys = [surveys.survey_key(*parts) for parts in zip(out["source"], out["period"], out["province_code"], unit, indicator, dimension)]
@@ -556,6 +692,12 @@ def _check_survey_rules(found, out, raw: RawTable, problems: _Problems, lang: st
     duplicated = key.duplicated(keep="first").to_numpy()
     if duplicated.any():
         first_row = pd.Series(raw.row_numbers).groupby(key.to_numpy(dtype=object)).transform("min").to_numpy(dtype=np.int64)
-        expected = np.char.add(pick(lang, "một số liệu chưa có ở dòng trên (cùng nguồn, kỳ, địa bàn, chỉ tiêu, nội dung); đã có ở dòng ", "a figure not given by an earlier row (same source, period, area, indicator, dimension); already on row "), first_row.astype(str)).astype(object)
+        expected = np.char.add(
+            pick(
+                lang,
+                "một số liệu chưa có ở dòng trên (cùng nguồn, kỳ, địa bàn, chỉ tiêu, nội dung); đã có ở dòng ",
+                "a figure not given by an earlier row (same source, period, area, indicator, dimension); already on row ",
+            ),
+            first_row.astype(str),
+        ).astype(object)
         problems.add(duplicated, found["indicator"], expected)
-

@@ -154,17 +154,7 @@ def _parse_slow(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
             # Excel's day 0 is 1899-12-30 once its fictitious 29/02/1900 is accounted for.
             serial_us[idx] = np.round((numbers[good] - 25569.0) * 86_400_000_000).astype(np.int64)
             serial_mask[idx] = True
-    valid_parts = (
-        ok
-        & (month >= 1) & (month <= 12)
-        & (day >= 1) & (day <= _days_in_month(year, month))
-        & (hour <= 23) & (minute <= 59) & (second <= 59)
-    )
-    micros = (
-        _days_from_civil(year, month, day) * 86_400_000_000
-        + hour * 3_600_000_000 + minute * 60_000_000 + second * 1_000_000 + micro
-    )
+    valid_parts = ok & (month >= 1) & (month <= 12) & (day >= 1) & (day <= _days_in_month(year, month)) & (hour <= 23) & (minute <= 59) & (second <= 59)
+    micros = _days_from_civil(year, month, day) * 86_400_000_000 + hour * 3_600_000_000 + minute * 60_000_000 + second * 1_000_000 + micro
     micros = np.where(serial_mask, serial_us, micros)
     return micros, valid_parts | serial_mask
-
-

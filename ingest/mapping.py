@@ -125,8 +125,6 @@ def load_mapping(path: str | os.PathLike | None = None) -> Mapping:
     return Mapping(sources, limits, aliases, str(path))
 
 
-
-
 # --- mapping the headers ---------------------------------------------------------------------
 def map_headers(spec: SourceSpec, headers: list[str], name: str, lang: str = "vi") -> tuple[dict[str, str], list[str]]:
     """{target column: header in the file}, and the file's headers that map to nothing."""
@@ -161,5 +159,3 @@ def map_headers(spec: SourceSpec, headers: list[str], name: str, lang: str = "vi
             )
         )
     return found, ignored
-
-

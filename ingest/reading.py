@@ -18,6 +18,7 @@ import pyarrow as pa
 from i18n.text import pick
 from ingest.mapping import UTF8_BOM, FileRejected, Limits, Mapping, Progress, TEXT, normalise
 
+
 # --- reading --------------------------------------------------------------------------------
 @dataclass
 class RawTable:
@@ -135,7 +136,11 @@ def _check_text_bytes(file, name: str, size: int, lang: str, progress: Progress)
         first = handle.read(block_size)
         if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             raise FileRejected(
-                pick(lang, f"Tệp {name} được mã hóa UTF-16 ('Unicode Text'), không phải UTF-8. ", f"File {name} is encoded as UTF-16 ('Unicode Text'), not UTF-8. ")
+                pick(
+                    lang,
+                    f"Tệp {name} được mã hóa UTF-16 ('Unicode Text'), không phải UTF-8. ",
+                    f"File {name} is encoded as UTF-16 ('Unicode Text'), not UTF-8. ",
+                )
                 + save_msg
             )
         has_bom = first.startswith(UTF8_BOM)
@@ -178,7 +183,10 @@ def _check_text_bytes(file, name: str, size: int, lang: str, progress: Progress)
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            raise FileRejected(pick(lang, f"Tệp {name} kết thúc giữa một ký tự UTF-8 (tệp bị cắt?). ", f"File {name} ends in the middle of a UTF-8 character (truncated?). ") + save_msg) from None
+            raise FileRejected(
+                pick(lang, f"Tệp {name} kết thúc giữa một ký tự UTF-8 (tệp bị cắt?). ", f"File {name} ends in the middle of a UTF-8 character (truncated?). ")
+                + save_msg
+            ) from None
     return has_bom, first
 
 
@@ -235,7 +243,10 @@ def _read_csv(file, name: str, size: int, limits: Limits, lang: str, progress: P
         for batch in reader:
             batches.append(batch)
             done = handle.tell() if hasattr(handle, "tell") else size
-            progress(0.15 + 0.25 * min(done / max(size, 1), 1.0), pick(lang, f"Đang đọc tệp… {sum(b.num_rows for b in batches):,} dòng", f"Reading the file… {sum(b.num_rows for b in batches):,} rows"))
+            progress(
+                0.15 + 0.25 * min(done / max(size, 1), 1.0),
+                pick(lang, f"Đang đọc tệp… {sum(b.num_rows for b in batches):,} dòng", f"Reading the file… {sum(b.num_rows for b in batches):,} rows"),
+            )
     if bad_rows:
         if any(number is None for number, _a, _t in bad_rows[:10]):
             # The threaded reader does not number rows: find the first ones in the file.
@@ -292,27 +303,41 @@ def _check_xlsx_package(file, name: str, limits: Limits, lang: str) -> None:
     import zipfile
 
     def refuse(vi: str, en: str) -> FileRejected:
-        return FileRejected(pick(lang, f"Tệp Excel {name} {vi} Hãy lưu lại dạng CSV UTF-8 hoặc tách thành nhiều tệp nhỏ hơn.",
-                               f"The Excel file {name} {en} Save it as CSV UTF-8 or split it into smaller files."))
+        return FileRejected(
+            pick(
+                lang,
+                f"Tệp Excel {name} {vi} Hãy lưu lại dạng CSV UTF-8 hoặc tách thành nhiều tệp nhỏ hơn.",
+                f"The Excel file {name} {en} Save it as CSV UTF-8 or split it into smaller files.",
+            )
+        )
 
     with _open_binary(file) as handle:
         try:
             parts = zipfile.ZipFile(handle).infolist()
         except (zipfile.BadZipFile, OSError, ValueError) as error:
-            raise FileRejected(pick(lang, f"Không đọc được tệp Excel {name} (tệp nén hỏng: {error}). Hãy lưu lại dạng .xlsx hoặc CSV UTF-8.",
-                                  f"Cannot read the Excel file {name} (broken zip: {error}). Save it again as .xlsx or CSV UTF-8.")) from None
+            raise FileRejected(
+                pick(
+                    lang,
+                    f"Không đọc được tệp Excel {name} (tệp nén hỏng: {error}). Hãy lưu lại dạng .xlsx hoặc CSV UTF-8.",
+                    f"Cannot read the Excel file {name} (broken zip: {error}). Save it again as .xlsx or CSV UTF-8.",
+                )
+            ) from None
     unpacked = sum(part.file_size for part in parts)
     if unpacked > limits.max_xlsx_unpacked_mb * 1024 * 1024:
-        raise refuse(f"giải nén ra {_mb(unpacked)}, vượt giới hạn {limits.max_xlsx_unpacked_mb:g} MB.",
-                     f"unpacks to {_mb(unpacked)}, over the {limits.max_xlsx_unpacked_mb:g} MB limit.")
+        raise refuse(
+            f"giải nén ra {_mb(unpacked)}, vượt giới hạn {limits.max_xlsx_unpacked_mb:g} MB.",
+            f"unpacks to {_mb(unpacked)}, over the {limits.max_xlsx_unpacked_mb:g} MB limit.",
+        )
     for part in parts:
         if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
             rows = _count_rows(file, part.filename)
             if rows > limits.max_xlsx_rows:
                 raise refuse(f"có {rows:,} dòng, quá {limits.max_xlsx_rows:,} dòng.", f"has {rows:,} rows, more than {limits.max_xlsx_rows:,}.")
         if part.file_size > 1024 * 1024 and part.file_size > limits.max_xlsx_ratio * max(part.compress_size, 1):
-            raise refuse(f"có phần {part.filename[:60]} nén {part.file_size / max(part.compress_size, 1):,.0f} lần (giới hạn {limits.max_xlsx_ratio:g}): không giống tệp xuất từ hệ thống.",
-                         f"has a part {part.filename[:60]} compressed {part.file_size / max(part.compress_size, 1):,.0f} times (limit {limits.max_xlsx_ratio:g}): not like a system export.")
+            raise refuse(
+                f"có phần {part.filename[:60]} nén {part.file_size / max(part.compress_size, 1):,.0f} lần (giới hạn {limits.max_xlsx_ratio:g}): không giống tệp xuất từ hệ thống.",
+                f"has a part {part.filename[:60]} compressed {part.file_size / max(part.compress_size, 1):,.0f} times (limit {limits.max_xlsx_ratio:g}): not like a system export.",
+            )
 
 
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,20}:)?row[\s>/]")
@@ -335,8 +360,13 @@ def _count_rows(file, part_name: str) -> int:
 
 def _broken_xlsx(name: str, lang: str, error: BaseException) -> FileRejected:
     detail = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
-    return FileRejected(pick(lang, f"Không đọc được tệp Excel {name}: nội dung bị hỏng ({detail}). Hãy mở bằng Excel, lưu lại dạng .xlsx hoặc CSV UTF-8.",
-                           f"Cannot read the Excel file {name}: its content is broken ({detail}). Open it in Excel and save it again as .xlsx or CSV UTF-8."))
+    return FileRejected(
+        pick(
+            lang,
+            f"Không đọc được tệp Excel {name}: nội dung bị hỏng ({detail}). Hãy mở bằng Excel, lưu lại dạng .xlsx hoặc CSV UTF-8.",
+            f"Cannot read the Excel file {name}: its content is broken ({detail}). Open it in Excel and save it again as .xlsx or CSV UTF-8.",
+        )
+    )
 
 
 def _read_xlsx(file, name: str, mapping: Mapping, lang: str, progress: Progress) -> RawTable:
@@ -367,7 +397,11 @@ def _read_xlsx_rows(file, name: str, mapping: Mapping, lang: str, progress: Prog
             workbook = load_workbook(handle, read_only=True, data_only=False)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
             raise FileRejected(
-                pick(lang, f"Không đọc được tệp Excel {name} ({error}). Hãy lưu lại dạng .xlsx hoặc CSV UTF-8.", f"Cannot read the Excel file {name} ({error}). Save it again as .xlsx or CSV UTF-8.")
+                pick(
+                    lang,
+                    f"Không đọc được tệp Excel {name} ({error}). Hãy lưu lại dạng .xlsx hoặc CSV UTF-8.",
+                    f"Cannot read the Excel file {name} ({error}). Save it again as .xlsx or CSV UTF-8.",
+                )
             ) from None
         sheet = workbook.worksheets[0]
         total = sheet.max_row or 0
@@ -375,11 +409,13 @@ def _read_xlsx_rows(file, name: str, mapping: Mapping, lang: str, progress: Prog
         formulas: list[str] = []
         for index, cells in enumerate(sheet.iter_rows(), start=1):
             if index > limits.max_xlsx_rows or len(cells) > limits.max_xlsx_columns:
-                raise FileRejected(pick(
-                    lang,
-                    f"Tệp Excel {name} có quá {limits.max_xlsx_rows:,} dòng hoặc {limits.max_xlsx_columns:,} cột. Hãy tách thành nhiều tệp nhỏ hơn hoặc lưu dạng CSV UTF-8.",
-                    f"The Excel file {name} has more than {limits.max_xlsx_rows:,} rows or {limits.max_xlsx_columns:,} columns. Split it into smaller files or save it as CSV UTF-8.",
-                ))
+                raise FileRejected(
+                    pick(
+                        lang,
+                        f"Tệp Excel {name} có quá {limits.max_xlsx_rows:,} dòng hoặc {limits.max_xlsx_columns:,} cột. Hãy tách thành nhiều tệp nhỏ hơn hoặc lưu dạng CSV UTF-8.",
+                        f"The Excel file {name} has more than {limits.max_xlsx_rows:,} rows or {limits.max_xlsx_columns:,} columns. Split it into smaller files or save it as CSV UTF-8.",
+                    )
+                )
             texts = []
             for cell in cells:
                 if getattr(cell, "data_type", None) == "f":
@@ -420,11 +456,11 @@ def _read_xlsx_rows(file, name: str, mapping: Mapping, lang: str, progress: Prog
             )
         )
     if headers is None:
-        raise FileRejected(pick(lang, f"Tệp {name} không có dữ liệu (trang tính đầu tiên trống).", f"File {name} holds no data (the first worksheet is empty)."))
+        raise FileRejected(
+            pick(lang, f"Tệp {name} không có dữ liệu (trang tính đầu tiên trống).", f"File {name} holds no data (the first worksheet is empty).")
+        )
     _dedupe_check(headers, name, lang)
     if not rows:
         raise FileRejected(pick(lang, f"Tệp {name} chỉ có dòng tiêu đề, không có dòng số liệu nào.", f"File {name} has a header row but no data rows."))
     frame = pd.DataFrame(rows, columns=headers, dtype=TEXT)
     return RawTable("xlsx", headers, frame, np.asarray(numbers, dtype=np.int64), "Excel (.xlsx)", "", header_row)
-
-

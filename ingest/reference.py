@@ -157,7 +157,9 @@ def _first_rows(keys: list, raw: RawTable) -> dict[int, int]:
     return duplicates
 
 
-def _percent_or_share(raw: RawTable, header: str | None, numbers: pd.Series | None, n: int, as_rate: np.ndarray | None = None, from_: float = float("inf")) -> np.ndarray:
+def _percent_or_share(
+    raw: RawTable, header: str | None, numbers: pd.Series | None, n: int, as_rate: np.ndarray | None = None, from_: float = float("inf")
+) -> np.ndarray:
     """Numbers as shares: "35 %" is 0.35; with `as_rate`, a number above 1 (from `from_` on) is a percentage too."""
     if header is None or numbers is None:
         return np.full(n, np.nan)
@@ -199,20 +201,45 @@ def _unit_rules(kind, existing: Existing, found, out, raw: RawTable, problems, l
         words = _words(LEVEL_WORDS)
         level_text = _cells(out, "level", n)
         levels = [words.get(normalise(v)) if v else None for v in level_text]
-        bad = {i: pick(lang, "cấp: Tỉnh/Thành phố, Quận/Huyện, Phường/Xã/Đặc khu, Sở/Ban/Ngành (hoặc city, district, ward, department)",
-                       "a level: city, district, ward (phường/xã/đặc khu), department (sở/ban/ngành)")
-               for i, v in enumerate(level_text) if v and levels[i] is None}
+        bad = {
+            i: pick(
+                lang,
+                "cấp: Tỉnh/Thành phố, Quận/Huyện, Phường/Xã/Đặc khu, Sở/Ban/Ngành (hoặc city, district, ward, department)",
+                "a level: city, district, ward (phường/xã/đặc khu), department (sở/ban/ngành)",
+            )
+            for i, v in enumerate(level_text)
+            if v and levels[i] is None
+        }
         _add(problems, n, bad, found["level"])
 
     header_from = found.get("valid_from", found["gso_code"])
     header_to = found.get("valid_to", found["gso_code"])
-    _add(problems, n, {i: pick(lang, f"ngày hết hiệu lực không trước ngày hiệu lực ({_day(start[i])})", f"an end not before the start ({_day(start[i])})")
-                       for i in range(n) if start[i] and end[i] and end[i] < start[i]}, header_to)
+    _add(
+        problems,
+        n,
+        {
+            i: pick(lang, f"ngày hết hiệu lực không trước ngày hiệu lực ({_day(start[i])})", f"an end not before the start ({_day(start[i])})")
+            for i in range(n)
+            if start[i] and end[i] and end[i] < start[i]
+        },
+        header_to,
+    )
 
     # One row per version: (official code, valid from) is the source's own key.
     dup = _first_rows([(g, start[i]) if g else None for i, g in enumerate(gso)], raw)
-    _add(problems, n, {i: pick(lang, f"một đơn vị chưa có ở dòng trên (cùng mã, cùng ngày hiệu lực); đã có ở dòng {r}",
-                               f"a unit not given by an earlier row (same code, same start); already on row {r}") for i, r in dup.items()}, found["gso_code"])
+    _add(
+        problems,
+        n,
+        {
+            i: pick(
+                lang,
+                f"một đơn vị chưa có ở dòng trên (cùng mã, cùng ngày hiệu lực); đã có ở dòng {r}",
+                f"a unit not given by an earlier row (same code, same start); already on row {r}",
+            )
+            for i, r in dup.items()
+        },
+        found["gso_code"],
+    )
 
     # Each row updates a stored version or adds one: with a start, the version of that code
     # with that start; without one, the version in force on its end (none: today), whose
@@ -245,22 +272,45 @@ def _unit_rules(kind, existing: Existing, found, out, raw: RawTable, problems, l
             key = unit_key(gso[i], start[i], end[i], taken)
         except ValueError:
             key = None
-            _add(problems, n, {i: pick(lang, "ngày hiệu lực hoặc hết hiệu lực để phân biệt với phiên bản khác cùng mã",
-                                       "a start or end date telling it apart from another version of the same code")}, header_from)
+            _add(
+                problems,
+                n,
+                {
+                    i: pick(
+                        lang,
+                        "ngày hiệu lực hoặc hết hiệu lực để phân biệt với phiên bản khác cùng mã",
+                        "a start or end date telling it apart from another version of the same code",
+                    )
+                },
+                header_from,
+            )
         if key is not None:
             taken.add(key)
         keys.append(key)
     dup_versions = _first_rows([k if u else None for k, u in zip(keys, updates)], raw)
-    _add(problems, n, {i: pick(lang, f"một đơn vị chưa có ở dòng trên (cùng phiên bản {keys[i]}); đã có ở dòng {r}",
-                               f"a unit not given by an earlier row (same version {keys[i]}); already on row {r}") for i, r in dup_versions.items() if i not in dup},
-         found["gso_code"])
+    _add(
+        problems,
+        n,
+        {
+            i: pick(
+                lang,
+                f"một đơn vị chưa có ở dòng trên (cùng phiên bản {keys[i]}); đã có ở dòng {r}",
+                f"a unit not given by an earlier row (same version {keys[i]}); already on row {r}",
+            )
+            for i, r in dup_versions.items()
+            if i not in dup
+        },
+        found["gso_code"],
+    )
 
     # The versions after the import: stored ones not updated, and the file's.
     updated = {k for k, u in zip(keys, updates) if u}
     kept = units[~units["code"].isin(updated)]
     mine = pd.DataFrame({"code": keys, "gso_code": gso, "valid_from": start, "valid_to": end, "level": levels, "name": names})
     ok_rows = mine[mine["code"].notna()]
-    combined = pd.concat([kept[["code", "gso_code", "valid_from", "valid_to", "level", "name", "parent_code"]], ok_rows.assign(parent_code=None)], ignore_index=True)
+    combined = pd.concat(
+        [kept[["code", "gso_code", "valid_from", "valid_to", "level", "name", "parent_code"]], ok_rows.assign(parent_code=None)], ignore_index=True
+    )
 
     # Overlapping validity of one official code.
     overlaps = {}
@@ -275,9 +325,20 @@ def _unit_rules(kind, existing: Existing, found, out, raw: RawTable, problems, l
                 overlaps[key], overlaps[holder] = holder, key
             if end_ > reach:
                 reach, holder = end_, key
-    _add(problems, n, {i: pick(lang, f"hiệu lực không chồng lên phiên bản khác của mã {gso[i]} ({overlaps[k]})",
-                               f"a validity not overlapping another version of code {gso[i]} ({overlaps[k]})")
-                       for i, k in enumerate(keys) if k in overlaps}, header_from)
+    _add(
+        problems,
+        n,
+        {
+            i: pick(
+                lang,
+                f"hiệu lực không chồng lên phiên bản khác của mã {gso[i]} ({overlaps[k]})",
+                f"a validity not overlapping another version of code {gso[i]} ({overlaps[k]})",
+            )
+            for i, k in enumerate(keys)
+            if k in overlaps
+        },
+        header_from,
+    )
 
     # Parents: a code (the version in force when the unit starts) or a key; departments sit
     # under the city when no parent is given.
@@ -287,9 +348,15 @@ def _unit_rules(kind, existing: Existing, found, out, raw: RawTable, problems, l
         roots = combined[combined["parent_code"].isna() & (combined["level"] == vocab.CITY)]
         roots = roots[in_force(roots, existing.today)] if len(roots) else roots
         root = str(roots["code"].iloc[0]) if len(roots) == 1 else None
-        missing = {i: pick(lang, "mã đơn vị cấp trên (cơ sở dữ liệu có không đúng một thành phố đang có hiệu lực)",
-                           "a parent code (the database has not exactly one city in force)")
-                   for i in range(n) if not parent_values[i] and root is None}
+        missing = {
+            i: pick(
+                lang,
+                "mã đơn vị cấp trên (cơ sở dữ liệu có không đúng một thành phố đang có hiệu lực)",
+                "a parent code (the database has not exactly one city in force)",
+            )
+            for i in range(n)
+            if not parent_values[i] and root is None
+        }
         _add(problems, n, missing, found.get("parent_code", found["gso_code"]))
         parent_values = [p or root for p in parent_values]
     versions = _versions(combined)
@@ -301,7 +368,11 @@ def _unit_rules(kind, existing: Existing, found, out, raw: RawTable, problems, l
         if not value or already[i]:
             continue
         if late[i]:
-            unknown[i] = pick(lang, f"một đơn vị cấp trên có hiệu lực ngày {_day(days[i])} (ngày hiệu lực của dòng)", f"a parent in force on {_day(days[i])} (the row's start)")
+            unknown[i] = pick(
+                lang,
+                f"một đơn vị cấp trên có hiệu lực ngày {_day(days[i])} (ngày hiệu lực của dòng)",
+                f"a parent in force on {_day(days[i])} (the row's start)",
+            )
         elif parents[i] is None:
             unknown[i] = pick(lang, "mã đơn vị cấp trên có trong tệp hoặc trong cơ sở dữ liệu", "a parent code in the file or in the database")
     _add(problems, n, unknown, header_parent)
@@ -320,8 +391,11 @@ def _unit_rules(kind, existing: Existing, found, out, raw: RawTable, problems, l
         while at is not None:
             if at in seen:
                 if at == k:
-                    cycles[i] = pick(lang, f"một đơn vị cấp trên không nằm dưới chính đơn vị này (vòng lặp qua {parents[i]})",
-                                     f"a parent that is not below the unit itself (a cycle through {parents[i]})")
+                    cycles[i] = pick(
+                        lang,
+                        f"một đơn vị cấp trên không nằm dưới chính đơn vị này (vòng lặp qua {parents[i]})",
+                        f"a parent that is not below the unit itself (a cycle through {parents[i]})",
+                    )
                 break
             seen.add(at)
             at = parent_of.get(at)
@@ -345,8 +419,11 @@ def _unit_rules(kind, existing: Existing, found, out, raw: RawTable, problems, l
         found_keys, late_s = _resolve(codes, [after] * len(codes), versions)
         missing = [c for c, k, lt in zip(codes, found_keys, late_s) if k is None]
         if missing:
-            bad_successor[i] = pick(lang, f"đơn vị kế thừa có hiệu lực ngày {_day(after)} (không có: {', '.join(missing)})",
-                                    f"successor units in force on {_day(after)} (not found: {', '.join(missing)})")
+            bad_successor[i] = pick(
+                lang,
+                f"đơn vị kế thừa có hiệu lực ngày {_day(after)} (không có: {', '.join(missing)})",
+                f"successor units in force on {_day(after)} (not found: {', '.join(missing)})",
+            )
             successor_keys.append(None)
             continue
         successor_keys.append(";".join(found_keys))
@@ -380,29 +457,78 @@ def _lineage_rules(kind, existing: Existing, found, out, raw: RawTable, problems
         (new_values, news, new_late, found["new_code"], days, "mới", "new"),
     ):
         already = _flagged(problems, header, n)
-        _add(problems, n, {
-            i: (pick(lang, f"một đơn vị {what_vi} có hiệu lực ngày {_day(when[i])}", f"a {what_en} unit in force on {_day(when[i])}") if late[i]
-                else pick(lang, f"mã đơn vị {what_vi} có trong cơ sở dữ liệu (nạp danh sách đơn vị trước)", f"a {what_en} unit code known to the database (import the units first)"))
-            for i, v in enumerate(values) if v and keys[i] is None and not already[i]
-        }, header)
-    _add(problems, n, {i: pick(lang, "đơn vị mới khác đơn vị cũ", "a new unit other than the former one") for i in range(n) if olds[i] and olds[i] == news[i]}, found["new_code"])
+        _add(
+            problems,
+            n,
+            {
+                i: (
+                    pick(lang, f"một đơn vị {what_vi} có hiệu lực ngày {_day(when[i])}", f"a {what_en} unit in force on {_day(when[i])}")
+                    if late[i]
+                    else pick(
+                        lang,
+                        f"mã đơn vị {what_vi} có trong cơ sở dữ liệu (nạp danh sách đơn vị trước)",
+                        f"a {what_en} unit code known to the database (import the units first)",
+                    )
+                )
+                for i, v in enumerate(values)
+                if v and keys[i] is None and not already[i]
+            },
+            header,
+        )
+    _add(
+        problems,
+        n,
+        {i: pick(lang, "đơn vị mới khác đơn vị cũ", "a new unit other than the former one") for i in range(n) if olds[i] and olds[i] == news[i]},
+        found["new_code"],
+    )
 
     weights = _percent_or_share(raw, found.get("weight"), out.get("weight"), n)
     header_weight = found.get("weight", found["old_code"])
-    _add(problems, n, {i: pick(lang, "tỷ trọng từ 0 đến 1 (0,35 hoặc 35 %)", "a weight from 0 to 1 (0.35 or 35 %)")
-                       for i in range(n) if not np.isnan(weights[i]) and not 0 <= weights[i] <= 1}, header_weight)
+    _add(
+        problems,
+        n,
+        {
+            i: pick(lang, "tỷ trọng từ 0 đến 1 (0,35 hoặc 35 %)", "a weight from 0 to 1 (0.35 or 35 %)")
+            for i in range(n)
+            if not np.isnan(weights[i]) and not 0 <= weights[i] <= 1
+        },
+        header_weight,
+    )
     given_whole = raw.frame[found["whole"]].fillna("").str.strip().ne("").to_numpy() if "whole" in found else np.zeros(n, dtype=bool)
     wholes = [bool(out["whole"].iat[i]) if given_whole[i] else (np.isnan(weights[i]) or weights[i] == 1) for i in range(n)]
-    _add(problems, n, {i: pick(lang, "toàn bộ chỉ khi tỷ trọng là 1 (để trống cột Toàn bộ nếu chỉ một phần)", "whole only with a weight of 1 (leave whole empty for a part)")
-                       for i in range(n) if wholes[i] and not np.isnan(weights[i]) and weights[i] < 1}, found.get("whole", header_weight))
+    _add(
+        problems,
+        n,
+        {
+            i: pick(
+                lang, "toàn bộ chỉ khi tỷ trọng là 1 (để trống cột Toàn bộ nếu chỉ một phần)", "whole only with a weight of 1 (leave whole empty for a part)"
+            )
+            for i in range(n)
+            if wholes[i] and not np.isnan(weights[i]) and weights[i] < 1
+        },
+        found.get("whole", header_weight),
+    )
 
     kinds_text = _cells(out, "kind", n)
     words = _words(LINK_KINDS)
     kinds = [words.get(normalise(t)) if t else ("merge" if wholes[i] else "split") for i, t in enumerate(kinds_text)]
-    _add(problems, n, {i: pick(lang, "sáp nhập (merge), chia tách (split) hoặc đổi tên (rename)", "merge, split or rename") for i in range(n) if kinds[i] is None}, found.get("kind", header_weight))
+    _add(
+        problems,
+        n,
+        {i: pick(lang, "sáp nhập (merge), chia tách (split) hoặc đổi tên (rename)", "merge, split or rename") for i in range(n) if kinds[i] is None},
+        found.get("kind", header_weight),
+    )
 
     dup = _first_rows([(olds[i], news[i], days[i]) if olds[i] and news[i] else None for i in range(n)], raw)
-    _add(problems, n, {i: pick(lang, f"một liên kết chưa có ở dòng trên; đã có ở dòng {r}", f"a link not given by an earlier row; already on row {r}") for i, r in dup.items()}, found["new_code"])
+    _add(
+        problems,
+        n,
+        {
+            i: pick(lang, f"một liên kết chưa có ở dòng trên; đã có ở dòng {r}", f"a link not given by an earlier row; already on row {r}")
+            for i, r in dup.items()
+        },
+        found["new_code"],
+    )
 
     # A former unit's weights sum to at most 1: the file's and its stored links' not in the file.
     mine = {(olds[i], news[i], days[i]) for i in range(n)}
@@ -415,9 +541,20 @@ def _lineage_rules(kind, existing: Existing, found, out, raw: RawTable, problems
         if olds[i] and not np.isnan(weights[i]) and i not in dup:
             total[olds[i]] = total.get(olds[i], 0.0) + weights[i]
     out_of_range = _flagged(problems, header_weight, n)
-    _add(problems, n, {i: pick(lang, f"tỷ trọng của đơn vị cũ {olds[i]} cộng lại không quá 1 (đang là {total[olds[i]]:.4g})",
-                               f"weights of former unit {olds[i]} summing to at most 1 (now {total[olds[i]]:.4g})")
-                       for i in range(n) if olds[i] and total.get(olds[i], 0) > 1 + 1e-9 and not np.isnan(weights[i]) and not out_of_range[i]}, header_weight)
+    _add(
+        problems,
+        n,
+        {
+            i: pick(
+                lang,
+                f"tỷ trọng của đơn vị cũ {olds[i]} cộng lại không quá 1 (đang là {total[olds[i]]:.4g})",
+                f"weights of former unit {olds[i]} summing to at most 1 (now {total[olds[i]]:.4g})",
+            )
+            for i in range(n)
+            if olds[i] and total.get(olds[i], 0) > 1 + 1e-9 and not np.isnan(weights[i]) and not out_of_range[i]
+        },
+        header_weight,
+    )
 
     out["old_code"] = pd.Series(olds, dtype=object)
     out["new_code"] = pd.Series(news, dtype=object)
@@ -433,14 +570,33 @@ def _procedure_rules(kind, existing: Existing, found, out, raw: RawTable, proble
     fields = _cells(out, "field_code", n)
     field_names = _cells(out, "field_name", n)
     named = {f for f, name in zip(fields, field_names) if f and name}
-    _add(problems, n, {i: pick(lang, "mã lĩnh vực có trong cơ sở dữ liệu, hoặc tên lĩnh vực ở cột Tên lĩnh vực để thêm lĩnh vực mới",
-                               "a field code known to the database, or the field's name in the field name column to add it")
-                       for i, f in enumerate(fields) if f and f not in existing.fields and f not in named}, found["field_code"])
+    _add(
+        problems,
+        n,
+        {
+            i: pick(
+                lang,
+                "mã lĩnh vực có trong cơ sở dữ liệu, hoặc tên lĩnh vực ở cột Tên lĩnh vực để thêm lĩnh vực mới",
+                "a field code known to the database, or the field's name in the field name column to add it",
+            )
+            for i, f in enumerate(fields)
+            if f and f not in existing.fields and f not in named
+        },
+        found["field_code"],
+    )
     words = _words(LEVEL_WORDS)
     levels_text = _cells(out, "level", n)
     levels = [words.get(normalise(t)) if t else None for t in levels_text]
-    _add(problems, n, {i: pick(lang, "cấp thực hiện: Phường/Xã, Quận/Huyện, Sở/Ban/Ngành hoặc Tỉnh/Thành phố", "a level: ward, district, department or city")
-                       for i, t in enumerate(levels_text) if t and levels[i] is None}, found.get("level", found["code"]))
+    _add(
+        problems,
+        n,
+        {
+            i: pick(lang, "cấp thực hiện: Phường/Xã, Quận/Huyện, Sở/Ban/Ngành hoặc Tỉnh/Thành phố", "a level: ward, district, department or city")
+            for i, t in enumerate(levels_text)
+            if t and levels[i] is None
+        },
+        found.get("level", found["code"]),
+    )
     out["level"] = pd.Series(levels, dtype=object)
     out["field_name"] = pd.Series(field_names, dtype=object)
 
@@ -451,13 +607,32 @@ def _officer_rules(kind, existing: Existing, found, out, raw: RawTable, problems
     values = _cells(out, "unit_code", n)
     keys, late = _resolve(values, [existing.today] * n, _versions(existing.units))
     already = _flagged(problems, header, n)
-    _add(problems, n, {i: pick(lang, f"một đơn vị đang có hiệu lực (hoặc khóa đơn vị đúng, ví dụ {v}@2025-06-30, cho đơn vị cũ)",
-                               f"a unit in force today (or the exact unit key, e.g. {v}@2025-06-30, for a former unit)")
-                       for i, v in enumerate(values) if v and late[i] and not already[i]}, header)
+    _add(
+        problems,
+        n,
+        {
+            i: pick(
+                lang,
+                f"một đơn vị đang có hiệu lực (hoặc khóa đơn vị đúng, ví dụ {v}@2025-06-30, cho đơn vị cũ)",
+                f"a unit in force today (or the exact unit key, e.g. {v}@2025-06-30, for a former unit)",
+            )
+            for i, v in enumerate(values)
+            if v and late[i] and not already[i]
+        },
+        header,
+    )
     if "email" in out:
         emails = _cells(out, "email", n)
-        _add(problems, n, {i: pick(lang, "một địa chỉ email (ten@co-quan.gov.vn)", "an e-mail address (name@agency.gov.vn)")
-                           for i, e in enumerate(emails) if e and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", e)}, found["email"])
+        _add(
+            problems,
+            n,
+            {
+                i: pick(lang, "một địa chỉ email (ten@co-quan.gov.vn)", "an e-mail address (name@agency.gov.vn)")
+                for i, e in enumerate(emails)
+                if e and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", e)
+            },
+            found["email"],
+        )
     out["unit_code"] = pd.Series(keys, dtype=object)
 
 
@@ -466,28 +641,71 @@ def _target_rules(kind, existing: Existing, found, out, raw: RawTable, problems,
 
     n = len(raw.frame)
     kpis = _cells(out, "kpi_id", n)
-    _add(problems, n, {i: pick(lang, "mã chỉ tiêu: " + ", ".join(sorted(KPIS)), "a KPI id: " + ", ".join(sorted(KPIS)))
-                       for i, k in enumerate(kpis) if k and k not in KPIS}, found["kpi_id"])
+    _add(
+        problems,
+        n,
+        {i: pick(lang, "mã chỉ tiêu: " + ", ".join(sorted(KPIS)), "a KPI id: " + ", ".join(sorted(KPIS))) for i, k in enumerate(kpis) if k and k not in KPIS},
+        found["kpi_id"],
+    )
     start, end = _dates(out["valid_from"]), (_dates(out["valid_to"]) if "valid_to" in out else _none(n))
-    _add(problems, n, {i: pick(lang, f"ngày hết hiệu lực không trước ngày hiệu lực ({_day(start[i])})", f"an end not before the start ({_day(start[i])})")
-                       for i in range(n) if start[i] and end[i] and end[i] < start[i]}, found.get("valid_to", found["valid_from"]))
+    _add(
+        problems,
+        n,
+        {
+            i: pick(lang, f"ngày hết hiệu lực không trước ngày hiệu lực ({_day(start[i])})", f"an end not before the start ({_day(start[i])})")
+            for i in range(n)
+            if start[i] and end[i] and end[i] < start[i]
+        },
+        found.get("valid_to", found["valid_from"]),
+    )
     rate = np.asarray([k in KPIS and KPIS[k].kind == "rate" for k in kpis], dtype=bool)
     values = _percent_or_share(raw, found["value"], out["value"], n, rate)
-    _add(problems, n, {i: pick(lang, "một tỷ lệ từ 0 đến 1 hoặc phần trăm (0,96 hoặc 96 %)", "a rate from 0 to 1 or a percentage (0.96 or 96 %)")
-                       for i in range(n) if rate[i] and not np.isnan(values[i]) and not 0 <= values[i] <= 1}, found["value"])
+    _add(
+        problems,
+        n,
+        {
+            i: pick(lang, "một tỷ lệ từ 0 đến 1 hoặc phần trăm (0,96 hoặc 96 %)", "a rate from 0 to 1 or a percentage (0.96 or 96 %)")
+            for i in range(n)
+            if rate[i] and not np.isnan(values[i]) and not 0 <= values[i] <= 1
+        },
+        found["value"],
+    )
     margins = _percent_or_share(raw, found.get("amber_margin"), out.get("amber_margin"), n, rate, from_=1)  # a margin of 1 is a point
-    _add(problems, n, {i: pick(lang, "biên độ từ 0 trở lên", "a margin of 0 or more") for i in range(n) if not np.isnan(margins[i]) and margins[i] < 0},
-         found.get("amber_margin", found["value"]))
+    _add(
+        problems,
+        n,
+        {i: pick(lang, "biên độ từ 0 trở lên", "a margin of 0 or more") for i in range(n) if not np.isnan(margins[i]) and margins[i] < 0},
+        found.get("amber_margin", found["value"]),
+    )
     unit_values = _cells(out, "unit_code", n)
     keys, late = _resolve(unit_values, [d or existing.today for d in start], _versions(existing.units))
     header_unit = found.get("unit_code", found["kpi_id"])
     already = _flagged(problems, header_unit, n)
-    _add(problems, n, {i: pick(lang, f"một đơn vị có hiệu lực ngày {_day(start[i])}", f"a unit in force on {_day(start[i])}")
-                       for i, v in enumerate(unit_values) if v and late[i] and not already[i]}, header_unit)
+    _add(
+        problems,
+        n,
+        {
+            i: pick(lang, f"một đơn vị có hiệu lực ngày {_day(start[i])}", f"a unit in force on {_day(start[i])}")
+            for i, v in enumerate(unit_values)
+            if v and late[i] and not already[i]
+        },
+        header_unit,
+    )
     keys = [k if v else None for k, v in zip(keys, unit_values)]
     dup = _first_rows([(kpis[i], keys[i], start[i]) for i in range(n)], raw)
-    _add(problems, n, {i: pick(lang, f"một chỉ tiêu chưa có ở dòng trên (cùng chỉ tiêu, đơn vị, ngày hiệu lực); đã có ở dòng {r}",
-                               f"a target not given by an earlier row (same KPI, unit, start); already on row {r}") for i, r in dup.items()}, found["kpi_id"])
+    _add(
+        problems,
+        n,
+        {
+            i: pick(
+                lang,
+                f"một chỉ tiêu chưa có ở dòng trên (cùng chỉ tiêu, đơn vị, ngày hiệu lực); đã có ở dòng {r}",
+                f"a target not given by an earlier row (same KPI, unit, start); already on row {r}",
+            )
+            for i, r in dup.items()
+        },
+        found["kpi_id"],
+    )
     out["unit_code"] = pd.Series(keys, dtype=object)
     out["valid_from"] = pd.Series(start, dtype=object)
     out["valid_to"] = pd.Series(end, dtype=object)

@@ -117,9 +117,18 @@ def detect_alerts(
             pv = _one_sided_fisher_worse(bad1[idx], n1[idx], bad0[idx], n0[idx])
             for j, i in enumerate(idx):
                 candidates.append(
-                    dict(unit_code=units[i], kpi_id=kpi.id, kind="rate_drop", current=p1[i], baseline=p0[i],
-                         volume=n1[i], baseline_volume=n0[i], z=float(z[i]), p_value=float(pv[j]),
-                         _effect=float(worse[i]))
+                    dict(
+                        unit_code=units[i],
+                        kpi_id=kpi.id,
+                        kind="rate_drop",
+                        current=p1[i],
+                        baseline=p0[i],
+                        volume=n1[i],
+                        baseline_volume=n0[i],
+                        z=float(z[i]),
+                        p_value=float(pv[j]),
+                        _effect=float(worse[i]),
+                    )
                 )
     cut = t.p_max
     if t.family_alpha is not None and n_tests > 0:
@@ -140,9 +149,19 @@ def detect_alerts(
         for i in np.flatnonzero(grow):
             high = ov1[i] >= 2 * t.backlog_factor * ov0[i]
             rows.append(
-                dict(unit_code=units[i], kpi_id="open_overdue", kind="backlog_growth", current=ov1[i],
-                     baseline=ov0[i], volume=od1[i], baseline_volume=od0[i], z=np.nan, p_value=np.nan,
-                     severity="high" if high else "medium", _effect=ov1[i] - ov0[i])
+                dict(
+                    unit_code=units[i],
+                    kpi_id="open_overdue",
+                    kind="backlog_growth",
+                    current=ov1[i],
+                    baseline=ov0[i],
+                    volume=od1[i],
+                    baseline_volume=od0[i],
+                    z=np.nan,
+                    p_value=np.nan,
+                    severity="high" if high else "medium",
+                    _effect=ov1[i] - ov0[i],
+                )
             )
 
     out = pd.DataFrame(rows, columns=ALERT_COLUMNS + ["_effect"])
@@ -180,14 +199,14 @@ def sentence(alert, lang: str = "vi", unit_name: str | None = None, target: floa
     en = lang == "en"
     if a["kind"] == "backlog_growth":
         vol = a.get("volume")
-        vol_txt = "" if vol is None or (isinstance(vol, float) and math.isnan(vol)) else (
-            pick(lang, f" (trên {fmt_int(vol, lang)} hồ sơ đang giải quyết)", f" (of {fmt_int(vol, lang)} open dossiers)")
+        vol_txt = (
+            ""
+            if vol is None or (isinstance(vol, float) and math.isnan(vol))
+            else (pick(lang, f" (trên {fmt_int(vol, lang)} hồ sơ đang giải quyết)", f" (of {fmt_int(vol, lang)} open dossiers)"))
         )
         if en:
-            return (f"{name}: open overdue dossiers rose from {fmt_int(a['baseline'], lang)} "
-                    f"to {fmt_int(a['current'], lang)}{vol_txt}.")
-        return (f"{name}: hồ sơ quá hạn đang giải quyết tăng từ {fmt_int(a['baseline'], lang)} "
-                f"lên {fmt_int(a['current'], lang)}{vol_txt}.")
+            return f"{name}: open overdue dossiers rose from {fmt_int(a['baseline'], lang)} to {fmt_int(a['current'], lang)}{vol_txt}."
+        return f"{name}: hồ sơ quá hạn đang giải quyết tăng từ {fmt_int(a['baseline'], lang)} lên {fmt_int(a['current'], lang)}{vol_txt}."
     label = _lower_first(kpi.label(lang))
     cur, base = fmt_pct(a["current"], lang), fmt_pct(a["baseline"], lang)
     vol = fmt_int(a["volume"], lang)

@@ -31,16 +31,25 @@ import pandas as pd
 
 from i18n.text import pick
 
-PeriodKind = Literal[
-    "day", "week", "month", "quarter", "half", "nine_months", "year", "custom", "reporting_month"
-]
+PeriodKind = Literal["day", "week", "month", "quarter", "half", "nine_months", "year", "custom", "reporting_month"]
 GRAINS = ("day", "week", "month", "quarter", "half", "year", "reporting_month")
 MIN_YEAR, MAX_YEAR = 1900, 2199
 _MAX_KEY_LEN = 32  # the longest valid key is 22 characters
 
 _EN_MONTHS = [
-    "", "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ]
 
 
@@ -232,8 +241,7 @@ def parse_period(key) -> Period:
             except ValueError as exc:
                 raise ValueError(f"Invalid period key {key!r}: {exc}") from None
     raise ValueError(
-        f"Invalid period key {key!r}; expected e.g. 2025-09, 2025-Q3, 2025-H1, 2025-9M, 2025, "
-        "R2025-09, 2025-W37, 2025-09-14 or 2025-03-01..2025-04-15"
+        f"Invalid period key {key!r}; expected e.g. 2025-09, 2025-Q3, 2025-H1, 2025-9M, 2025, R2025-09, 2025-W37, 2025-09-14 or 2025-03-01..2025-04-15"
     )
 
 
@@ -397,6 +405,4 @@ def bucket_of(dates: pd.Series, grain: str) -> pd.Series:
         prev_fifteenth = (ts.dt.to_period("M") - 1).dt.start_time + pd.Timedelta(days=14)
         start = fifteenth.where(ts.dt.day >= 15, prev_fifteenth)
     start = pd.Series(start, index=ts.index)
-    return start.map(lambda t: None if pd.isna(t) else t.date()).rename(
-        getattr(dates, "name", None) or "bucket"
-    )
+    return start.map(lambda t: None if pd.isna(t) else t.date()).rename(getattr(dates, "name", None) or "bucket")

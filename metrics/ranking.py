@@ -23,6 +23,7 @@ from scipy import stats
 from i18n.text import pick
 from metrics import kpis as _kpis
 
+
 def _arr(x) -> np.ndarray:
     return np.asarray(x, dtype="float64")
 
@@ -341,15 +342,20 @@ def weakest(marked: pd.DataFrame, kpi, limit: int | None = None) -> pd.DataFrame
 def weak_rule_text(kpi, lang: str = "vi", min_volume: int = MIN_VOLUME) -> str:
     """The rule in one plain sentence, for a caption under every "needs improvement" list
     (kpi None: a list over several KPIs)."""
-    noun_vi, noun_en = (kpi.volume_noun_vi, kpi.volume_noun_en) if (kpi := _kpis.get(kpi) if kpi else None) else ("hồ sơ hoặc lượt đánh giá", "dossiers or ratings")
+    noun_vi, noun_en = (
+        (kpi.volume_noun_vi, kpi.volume_noun_en) if (kpi := _kpis.get(kpi) if kpi else None) else ("hồ sơ hoặc lượt đánh giá", "dossiers or ratings")
+    )
     if lang == "en":
-        return (f"Only units that miss their target, or worse than the overall rate beyond chance, with at least {min_volume} "
-                f"{noun_en} are named; a unit at or above target never is. Rank: the fair order that accounts for volume.")
-    return (f"Chỉ nêu đơn vị chưa đạt mục tiêu hoặc kém hơn mức chung ngoài dao động ngẫu nhiên, từ {min_volume} "
-            f"{noun_vi} trở lên; đơn vị đạt mục tiêu không bao giờ bị nêu. Hạng: thứ tự công bằng có tính đến số lượng.")
+        return (
+            f"Only units that miss their target, or worse than the overall rate beyond chance, with at least {min_volume} "
+            f"{noun_en} are named; a unit at or above target never is. Rank: the fair order that accounts for volume."
+        )
+    return (
+        f"Chỉ nêu đơn vị chưa đạt mục tiêu hoặc kém hơn mức chung ngoài dao động ngẫu nhiên, từ {min_volume} "
+        f"{noun_vi} trở lên; đơn vị đạt mục tiêu không bao giờ bị nêu. Hạng: thứ tự công bằng có tính đến số lượng."
+    )
 
 
 def weak_reason_words(reason, lang: str = "vi") -> str:
-    words = {"below_target": ("Chưa đạt mục tiêu", "Misses its target"),
-             "worse_than_overall": ("Kém hơn mức chung", "Worse than overall")}
+    words = {"below_target": ("Chưa đạt mục tiêu", "Misses its target"), "worse_than_overall": ("Kém hơn mức chung", "Worse than overall")}
     return pick(lang, *words[reason]) if reason in words else ""

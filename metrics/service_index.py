@@ -103,16 +103,22 @@ class IndexVersion:
 
 def _group(d: dict) -> Group:
     comps = tuple(
-        Component(c["id"], c.get("label_vi", c["id"]), c.get("label_en", c["id"]),
-                  tuple(c["numerator"]), tuple(c["denominator"]))
+        Component(c["id"], c.get("label_vi", c["id"]), c.get("label_en", c["id"]), tuple(c["numerator"]), tuple(c["denominator"]))
         for c in d.get("components", [])
     )
     g = Group(
-        id=d["id"], label_vi=d.get("label_vi", d["id"]), label_en=d.get("label_en", d["id"]),
-        weight=float(d["weight"]), supported=bool(d.get("supported", True)), kind=d.get("kind", "share"),
-        numerator=tuple(d.get("numerator", ())), denominator=tuple(d.get("denominator", ())),
-        full_at=float(d.get("full_at", 1.0)), components=comps,
-        note_vi=d.get("note_vi", ""), note_en=d.get("note_en", ""),
+        id=d["id"],
+        label_vi=d.get("label_vi", d["id"]),
+        label_en=d.get("label_en", d["id"]),
+        weight=float(d["weight"]),
+        supported=bool(d.get("supported", True)),
+        kind=d.get("kind", "share"),
+        numerator=tuple(d.get("numerator", ())),
+        denominator=tuple(d.get("denominator", ())),
+        full_at=float(d.get("full_at", 1.0)),
+        components=comps,
+        note_vi=d.get("note_vi", ""),
+        note_en=d.get("note_en", ""),
     )
     if g.supported:
         if g.kind == "share" and not (g.numerator and g.denominator):
@@ -133,10 +139,16 @@ def _load(path: str) -> tuple[str, dict[str, IndexVersion]]:
     versions = {}
     for vid, v in raw.get("versions", {}).items():
         versions[vid] = IndexVersion(
-            id=vid, label_vi=v.get("label_vi", vid), label_en=v.get("label_en", vid),
-            max_points=float(v.get("max_points", 100)), groups=tuple(_group(g) for g in v.get("groups", [])),
-            bands=tuple(sorted((Band(b["id"], b.get("label_vi", b["id"]), b.get("label_en", b["id"]), float(b["min"])) for b in v.get("bands", [])),
-                               key=lambda b: -b.min)),
+            id=vid,
+            label_vi=v.get("label_vi", vid),
+            label_en=v.get("label_en", vid),
+            max_points=float(v.get("max_points", 100)),
+            groups=tuple(_group(g) for g in v.get("groups", [])),
+            bands=tuple(
+                sorted(
+                    (Band(b["id"], b.get("label_vi", b["id"]), b.get("label_en", b["id"]), float(b["min"])) for b in v.get("bands", [])), key=lambda b: -b.min
+                )
+            ),
         )
     default = raw.get("default")
     if default not in versions:
@@ -262,14 +274,29 @@ def index_breakdown(row, version=None, lang: str = "vi") -> pd.DataFrame:
     rows = []
     for g in v.groups:
         pts = row.get(f"{g.id}_points", np.nan)
-        rows.append(dict(group=g.id, label=g.label(lang), note=g.note(lang),
-                         numerator=row.get(f"{g.id}_numerator", np.nan),
-                         denominator=row.get(f"{g.id}_denominator", np.nan),
-                         rate=row.get(f"{g.id}_rate", np.nan), points=pts,
-                         max=row.get(f"{g.id}_max", np.nan) if g.supported else np.nan))
+        rows.append(
+            dict(
+                group=g.id,
+                label=g.label(lang),
+                note=g.note(lang),
+                numerator=row.get(f"{g.id}_numerator", np.nan),
+                denominator=row.get(f"{g.id}_denominator", np.nan),
+                rate=row.get(f"{g.id}_rate", np.nan),
+                points=pts,
+                max=row.get(f"{g.id}_max", np.nan) if g.supported else np.nan,
+            )
+        )
         for c in g.components:
-            rows.append(dict(group=f"{g.id}.{c.id}", label=pick(lang, c.label_vi, c.label_en), note="",
-                             numerator=row.get(f"{g.id}_{c.id}_numerator", np.nan),
-                             denominator=row.get(f"{g.id}_{c.id}_denominator", np.nan),
-                             rate=row.get(f"{g.id}_{c.id}_rate", np.nan), points=np.nan, max=np.nan))
+            rows.append(
+                dict(
+                    group=f"{g.id}.{c.id}",
+                    label=pick(lang, c.label_vi, c.label_en),
+                    note="",
+                    numerator=row.get(f"{g.id}_{c.id}_numerator", np.nan),
+                    denominator=row.get(f"{g.id}_{c.id}_denominator", np.nan),
+                    rate=row.get(f"{g.id}_{c.id}_rate", np.nan),
+                    points=np.nan,
+                    max=np.nan,
+                )
+            )
     return pd.DataFrame(rows)

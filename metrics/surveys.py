@@ -65,6 +65,7 @@ def is_generated(row) -> bool:
 
 def survey_key(source: str, period: str, province_code: str, unit_code, indicator: str, dimension) -> str:
     """One survey figure: the same key in a later file replaces the figure (an upsert)."""
+
     def part(value) -> str:
         return "" if value is None or (isinstance(value, float) and math.isnan(value)) else " ".join(str(value).lower().split())
 
@@ -114,4 +115,6 @@ def area_label(code: str, lang: str = "vi") -> str:
 def by_year(rows: pd.DataFrame, indicator: str) -> pd.DataFrame:
     """One row per (source, year) of a headline indicator (no dimension): source, year, value."""
     picked = rows[(rows["indicator"] == indicator) & rows["dimension"].isna()]
-    return picked.assign(year=picked["period_end"].dt.year)[["source", "year", "value", "scale_max", "sample_size", "province_code", "method_note"]].sort_values(["source", "year"])
+    return picked.assign(year=picked["period_end"].dt.year)[
+        ["source", "year", "value", "scale_max", "sample_size", "province_code", "method_note"]
+    ].sort_values(["source", "year"])

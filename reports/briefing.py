@@ -25,17 +25,19 @@ from reports import content
 FORMATS = ("pptx", "pdf")
 
 
-def build(engine, scope_code: str, period, fmt: str, lang: str = "vi", compare_mode: str = "prev",
-          meeting_date: date | None = None, progress=None, *, viewer) -> tuple[bytes, str]:
+def build(
+    engine, scope_code: str, period, fmt: str, lang: str = "vi", compare_mode: str = "prev", meeting_date: date | None = None, progress=None, *, viewer
+) -> tuple[bytes, str]:
     """The pack as bytes and its file name, as `viewer` (domain.access.Viewer) may see it.
     Raises content.BriefingError, or access.OutOfScope for a scope outside the viewer's."""
     if fmt not in FORMATS:
         raise content.BriefingError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     report = progress or (lambda fraction, message: None)
-    briefing = content.build_briefing(engine, scope_code, period, lang, compare_mode, meeting_date,
-                                      progress=lambda f, m: report(0.5 * f, m), viewer=viewer)
+    briefing = content.build_briefing(engine, scope_code, period, lang, compare_mode, meeting_date, progress=lambda f, m: report(0.5 * f, m), viewer=viewer)
+
     def stage(fraction, message):
         report(0.5 + 0.5 * fraction, message)
+
     if fmt == "pptx":
         from reports.pptx_pack import build_pptx
 

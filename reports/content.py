@@ -164,9 +164,16 @@ def _figures(now: pd.DataFrame, before: pd.DataFrame, targets: pd.DataFrame, sco
         volume = int(now[kpi.volume_column].sum())
         out.append(
             KpiFigure(
-                kpi_id=kpi_id, label=kpi.label(lang), definition=kpi.help(lang), value=value, compare_value=previous,
-                change_text=kpis.format_change(kpi, value, previous, lang) or "—", target=target[0] if target else None, status=status,
-                volume=volume, value_text=kpis.format_value(value, kpi, lang),
+                kpi_id=kpi_id,
+                label=kpi.label(lang),
+                definition=kpi.help(lang),
+                value=value,
+                compare_value=previous,
+                change_text=kpis.format_change(kpi, value, previous, lang) or "—",
+                target=target[0] if target else None,
+                status=status,
+                volume=volume,
+                value_text=kpis.format_value(value, kpi, lang),
                 target_text=kpis.format_value(target[0], kpi, lang) if target else "—",
                 status_text=pick(lang, *kpis.STATUS_WORDS[status]) if status else "—",
                 volume_text=f"{fmt_int(volume, lang)} {kpi.volume_noun(lang)}",
@@ -247,16 +254,25 @@ def _after_reform(engine: Engine, period: Period) -> bool:
 
 def _area(engine: Engine, all_units: pd.DataFrame, units: pd.DataFrame, scope_code: str) -> tuple[str, ...]:
     """The units in force of area `area:CODE` (domain.units.area_members); BriefingError if none."""
-    code = scope_code[len(AREA_PREFIX):]
+    code = scope_code[len(AREA_PREFIX) :]
     members = unit_tree.area_members(all_units, queries.load_lineage(engine), units["code"]).get(code)
     if not members:
         raise BriefingError(f"Unknown area {scope_code!r}: no unit of the period came from {code!r}")
     return members
 
 
-def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = "vi", compare_mode: str = "prev",
-                   meeting_date: date | None = None, with_map: bool = True, progress: Callable | None = None,
-                   *, viewer: Viewer) -> Briefing:
+def build_briefing(
+    engine: Engine,
+    scope_code: str,
+    period: Period,
+    lang: str = "vi",
+    compare_mode: str = "prev",
+    meeting_date: date | None = None,
+    with_map: bool = True,
+    progress: Callable | None = None,
+    *,
+    viewer: Viewer,
+) -> Briefing:
     """Everything a meeting on `scope_code` for `period` shows, as `viewer` may see it (the
     command line passes access.SYSTEM). Raises BriefingError, or OutOfScope when the scope is
     not one of the viewer's own units."""
@@ -278,7 +294,7 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
         codes, scope_level = members, "area"
         children = units[units["code"].isin(members)]
         roll_parent = unit_tree.home_city(units)
-        scope_name = f"{pick(lang, 'Khu vực', 'Area')} {names.get(scope_code[len(AREA_PREFIX):], scope_code)} ({pick(lang, 'cũ', 'former')})"
+        scope_name = f"{pick(lang, 'Khu vực', 'Area')} {names.get(scope_code[len(AREA_PREFIX) :], scope_code)} ({pick(lang, 'cũ', 'former')})"
     else:
         scope = resolve_scope(units, scope_code)
         scope_code, scope_level = str(scope["code"]), str(scope["level"])
@@ -335,13 +351,20 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
             break
         chain = unit_tree.ancestors(units, unit_code)
         parent = names.get(chain[-2], "") if len(chain) > 2 else ""
-        sentences = [alert_rules.sentence(r, lang, names.get(unit_code, unit_code), (kpis.target_for(targets, r["kpi_id"], unit_code) or (None,))[0])
-                     for r in rows.to_dict("records")]
+        sentences = [
+            alert_rules.sentence(r, lang, names.get(unit_code, unit_code), (kpis.target_for(targets, r["kpi_id"], unit_code) or (None,))[0])
+            for r in rows.to_dict("records")
+        ]
         row = current_by_unit.loc[unit_code] if unit_code in current_by_unit.index else pd.Series(0, index=current_by_unit.columns)
         flagged.append(
-            FlaggedUnit(unit_code=str(unit_code), name=names.get(unit_code, str(unit_code)), parent_name=parent,
-                        severity="high" if (rows["severity"] == "high").any() else "medium",
-                        sentences=sentences, figures=_key_figures(row, lang))
+            FlaggedUnit(
+                unit_code=str(unit_code),
+                name=names.get(unit_code, str(unit_code)),
+                parent_name=parent,
+                severity="high" if (rows["severity"] == "high").any() else "medium",
+                sentences=sentences,
+                figures=_key_figures(row, lang),
+            )
         )
 
     report(0.6, pick(lang, "Đang tính chỉ số phục vụ của tuần", "Scoring the week"))
@@ -361,11 +384,28 @@ def build_briefing(engine: Engine, scope_code: str, period: Period, lang: str = 
 
     children_label = pick(lang, "quận/huyện", "districts") if (children["level"] == "district").any() else pick(lang, "phường/xã", "wards")
     return Briefing(
-        scope_code=scope_code, scope_name=scope_name, scope_level=scope_level, is_city=bool(is_city), period=period, compare=compare, lang=lang,
-        meeting_date=meeting_date, kpis=figures, focus_kpi=focus_id, children_label=children_label,
-        units_values=units_values, bottom=bottom, trend=trend, trend_target=focus_target[0] if focus_target else None,
-        alerts=flagged, alert_count=len(found), commitments=due, commitments_since=due.attrs.get("since"),
-        boundaries=boundaries, boundaries_note=note, week_board=board,
+        scope_code=scope_code,
+        scope_name=scope_name,
+        scope_level=scope_level,
+        is_city=bool(is_city),
+        period=period,
+        compare=compare,
+        lang=lang,
+        meeting_date=meeting_date,
+        kpis=figures,
+        focus_kpi=focus_id,
+        children_label=children_label,
+        units_values=units_values,
+        bottom=bottom,
+        trend=trend,
+        trend_target=focus_target[0] if focus_target else None,
+        alerts=flagged,
+        alert_count=len(found),
+        commitments=due,
+        commitments_since=due.attrs.get("since"),
+        boundaries=boundaries,
+        boundaries_note=note,
+        week_board=board,
     )
 
 
@@ -383,15 +423,27 @@ def week_board(engine: Engine, units: pd.DataFrame, codes, period: Period, lang:
     scored = board[board["complete"]]  # ranked units only: a score on one group of five says little
     version = service_index.get_version()
     return WeekBoard(
-        week=week, score=score, band_label=band.label(lang) if band else "—", band_counts=scoreboard.band_counts(board, lang=lang),
-        lowest=scored.tail(WEEK_BOARD_UNITS).iloc[::-1].reset_index(drop=True), units_scored=len(scored),
-        version_label=version.label(lang), bands_text=", ".join(f"{b.label(lang)} ≥ {fmt_num(b.min, lang, 0)}" for b in version.bands),
+        week=week,
+        score=score,
+        band_label=band.label(lang) if band else "—",
+        band_counts=scoreboard.band_counts(board, lang=lang),
+        lowest=scored.tail(WEEK_BOARD_UNITS).iloc[::-1].reset_index(drop=True),
+        units_scored=len(scored),
+        version_label=version.label(lang),
+        bands_text=", ".join(f"{b.label(lang)} ≥ {fmt_num(b.min, lang, 0)}" for b in version.bands),
     )
 
 
 def week_board_header(lang: str) -> list[str]:
-    return [pick(lang, "Hạng", "Rank"), pick(lang, "Đơn vị", "Unit"), pick(lang, "Điểm", "Score"), pick(lang, "Xếp loại", "Band"),
-            pick(lang, "So với tuần trước", "Since last week"), pick(lang, "Thành phần yếu nhất", "Weakest components"), pick(lang, "Hồ sơ", "Dossiers")]
+    return [
+        pick(lang, "Hạng", "Rank"),
+        pick(lang, "Đơn vị", "Unit"),
+        pick(lang, "Điểm", "Score"),
+        pick(lang, "Xếp loại", "Band"),
+        pick(lang, "So với tuần trước", "Since last week"),
+        pick(lang, "Thành phần yếu nhất", "Weakest components"),
+        pick(lang, "Hồ sơ", "Dossiers"),
+    ]
 
 
 def week_board_rows(b: Briefing) -> list[list[str]]:
@@ -405,15 +457,22 @@ def week_board_rows(b: Briefing) -> list[list[str]]:
 def week_board_summary(b: Briefing) -> str:
     w = b.week_board
     counts = " · ".join(f"{label}: {fmt_int(n, b.lang)}" for label, n in w.band_counts)
-    return b.t(f"Điểm chung {fmt_num(w.score, 'vi', 2)}/100 — {w.band_label}. {fmt_int(w.units_scored, 'vi')} đơn vị được xếp hạng. Xếp loại: {counts}.",
-               f"Overall {fmt_num(w.score, 'en', 2)}/100 — {w.band_label}. {fmt_int(w.units_scored, 'en')} units ranked. Bands: {counts}.")
+    return b.t(
+        f"Điểm chung {fmt_num(w.score, 'vi', 2)}/100 — {w.band_label}. {fmt_int(w.units_scored, 'vi')} đơn vị được xếp hạng. Xếp loại: {counts}.",
+        f"Overall {fmt_num(w.score, 'en', 2)}/100 — {w.band_label}. {fmt_int(w.units_scored, 'en')} units ranked. Bands: {counts}.",
+    )
 
 
 def week_board_notes(b: Briefing) -> list[str]:
     w = b.week_board
-    return [w.version_label, b.t(f"Xếp loại: {w.bands_text} (cấu hình theo phiên bản).", f"Bands: {w.bands_text} (versioned configuration)."),
-            b.t(f"{len(w.lowest)} đơn vị điểm thấp nhất của {w.week.label('vi')}, thấp nhất trước; điểm trên 100 của các nhóm có dữ liệu.",
-                f"The {len(w.lowest)} lowest scores of {w.week.label('en')}, lowest first; score out of 100 of the groups with data.")]
+    return [
+        w.version_label,
+        b.t(f"Xếp loại: {w.bands_text} (cấu hình theo phiên bản).", f"Bands: {w.bands_text} (versioned configuration)."),
+        b.t(
+            f"{len(w.lowest)} đơn vị điểm thấp nhất của {w.week.label('vi')}, thấp nhất trước; điểm trên 100 của các nhóm có dữ liệu.",
+            f"The {len(w.lowest)} lowest scores of {w.week.label('en')}, lowest first; score out of 100 of the groups with data.",
+        ),
+    ]
 
 
 # --- shared helpers for the packs ----------------------------------------------------------
@@ -442,21 +501,39 @@ def commitment_rows(briefing: Briefing) -> list[list[str]]:
             kpi_text = kpis.get(r["kpi_id"]).label(briefing.lang)
             if not _missing(r["target_value"]):
                 kpi_text += " → " + kpis.format_value(r["target_value"], r["kpi_id"], briefing.lang)
-        rows.append([
-            r["unit_name"], r["title"], r["owner"] or "", fmt_date(r["due_date"]),
-            commitment_store.status_label(r["effective_status"], briefing.lang), kpi_text,
-        ])
+        rows.append(
+            [
+                r["unit_name"],
+                r["title"],
+                r["owner"] or "",
+                fmt_date(r["due_date"]),
+                commitment_store.status_label(r["effective_status"], briefing.lang),
+                kpi_text,
+            ]
+        )
     return rows
 
 
 def commitment_header(lang: str) -> list[str]:
-    return [pick(lang, "Đơn vị", "Unit"), pick(lang, "Nội dung", "Commitment"), pick(lang, "Phụ trách", "Owner"),
-            pick(lang, "Hạn", "Due"), pick(lang, "Trạng thái", "Status"), pick(lang, "Chỉ số / mục tiêu", "KPI / target")]
+    return [
+        pick(lang, "Đơn vị", "Unit"),
+        pick(lang, "Nội dung", "Commitment"),
+        pick(lang, "Phụ trách", "Owner"),
+        pick(lang, "Hạn", "Due"),
+        pick(lang, "Trạng thái", "Status"),
+        pick(lang, "Chỉ số / mục tiêu", "KPI / target"),
+    ]
 
 
 def kpi_header(lang: str) -> list[str]:
-    return [pick(lang, "Chỉ số", "KPI"), pick(lang, "Kỳ này", "This period"), pick(lang, "Mục tiêu", "Target"),
-            pick(lang, "Đánh giá", "Status"), pick(lang, "Thay đổi", "Change"), pick(lang, "Khối lượng", "Volume")]
+    return [
+        pick(lang, "Chỉ số", "KPI"),
+        pick(lang, "Kỳ này", "This period"),
+        pick(lang, "Mục tiêu", "Target"),
+        pick(lang, "Đánh giá", "Status"),
+        pick(lang, "Thay đổi", "Change"),
+        pick(lang, "Khối lượng", "Volume"),
+    ]
 
 
 def kpi_rows(briefing: Briefing) -> list[list[str]]:
@@ -464,8 +541,13 @@ def kpi_rows(briefing: Briefing) -> list[list[str]]:
 
 
 def bottom_header(briefing: Briefing) -> list[str]:
-    return [briefing.t("Hạng", "Rank"), briefing.t("Đơn vị", "Unit"), briefing.focus.label(briefing.lang), briefing.t("Khối lượng", "Volume"),
-            briefing.t("Lý do", "Why")]
+    return [
+        briefing.t("Hạng", "Rank"),
+        briefing.t("Đơn vị", "Unit"),
+        briefing.focus.label(briefing.lang),
+        briefing.t("Khối lượng", "Volume"),
+        briefing.t("Lý do", "Why"),
+    ]
 
 
 def bottom_rows(briefing: Briefing) -> list[list[str]]:

@@ -48,8 +48,8 @@ def _value_formatter(kpi: kpis.Kpi, lang: str) -> FuncFormatter:
 
 def _short(name: str) -> str:
     for prefix in ("Thành phố ", "Quận ", "Huyện ", "Phường ", "Xã ", "Thị trấn "):
-        if name.startswith(prefix) and not name[len(prefix):].isdigit():
-            return name[len(prefix):]
+        if name.startswith(prefix) and not name[len(prefix) :].isdigit():
+            return name[len(prefix) :]
     return name
 
 
@@ -83,9 +83,17 @@ def _place_labels(axis, points, texts, weak_flags, fontsize):
     order = sorted(range(len(texts)), key=lambda i: not weak_flags[i])
     for i in order:
         for dx, dy in ((0, 0), (0, 11), (0, -11), (14, 0), (-14, 0), (0, 20), (0, -20)):
-            label = axis.annotate(texts[i], points[i], xytext=(dx, dy), textcoords="offset points", ha="center", va="center",
-                                  fontsize=fontsize, fontweight="bold" if weak_flags[i] else "normal",
-                                  bbox=dict(boxstyle="round,pad=0.15", fc="white", ec=RED if weak_flags[i] else "none", alpha=0.8))
+            label = axis.annotate(
+                texts[i],
+                points[i],
+                xytext=(dx, dy),
+                textcoords="offset points",
+                ha="center",
+                va="center",
+                fontsize=fontsize,
+                fontweight="bold" if weak_flags[i] else "normal",
+                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec=RED if weak_flags[i] else "none", alpha=0.8),
+            )
             box = label.get_window_extent(renderer).expanded(1.02, 1.05)
             if not any(box.overlaps(other) for other in placed):
                 placed.append(box)
@@ -151,13 +159,29 @@ def bar_png(briefing, width_in: float = 10, height_in: float = 5.5) -> bytes:
     axis.set_ylim(max(len(bottom), 5) - 0.5, -0.5)  # worst on top; a short list keeps bars of normal height
     axis.xaxis.set_major_formatter(_value_formatter(kpi, lang))
     for i, (value, volume) in enumerate(zip(values, bottom["volume"])):
-        axis.text(float(value), i, f" {kpis.format_value(value, kpi, lang)} · {fmt_int(volume, lang)}", va="center", fontsize=12, fontweight="bold",
-                  bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.85))
+        axis.text(
+            float(value),
+            i,
+            f" {kpis.format_value(value, kpi, lang)} · {fmt_int(volume, lang)}",
+            va="center",
+            fontsize=12,
+            fontweight="bold",
+            bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.85),
+        )
     top = max([float(values.max()) if len(values) else 0.0] + ([briefing.trend_target] if briefing.trend_target is not None else []))
     if briefing.trend_target is not None:
         axis.axvline(briefing.trend_target, color=GREEN, linestyle="--", linewidth=2)
-        axis.text(briefing.trend_target, 1.01, briefing.t("Mục tiêu ", "Target ") + kpis.format_value(briefing.trend_target, kpi, lang),
-                  transform=axis.get_xaxis_transform(), color=GREEN, ha="center", va="bottom", fontsize=12, fontweight="bold")
+        axis.text(
+            briefing.trend_target,
+            1.01,
+            briefing.t("Mục tiêu ", "Target ") + kpis.format_value(briefing.trend_target, kpi, lang),
+            transform=axis.get_xaxis_transform(),
+            color=GREEN,
+            ha="center",
+            va="bottom",
+            fontsize=12,
+            fontweight="bold",
+        )
     axis.set_xlim(0, (top or 1) * 1.35)
     if kpi.kind == "rate":
         axis.set_xticks([x / 5 for x in range(6)])  # no tick past 100 %
@@ -173,8 +197,7 @@ def line_png(briefing, width_in: float = 10, height_in: float = 4.8) -> bytes:
     x = np.arange(len(trend))
     axis.plot(x, trend["value"].astype("float64"), color=BLUE, marker="o", linewidth=2.5, label=briefing.scope_name)
     if briefing.trend_target is not None:
-        axis.plot(x, [briefing.trend_target] * len(x), color=GREEN, linestyle="--", linewidth=1.5,
-                  label=briefing.t("Mục tiêu", "Target"))
+        axis.plot(x, [briefing.trend_target] * len(x), color=GREEN, linestyle="--", linewidth=1.5, label=briefing.t("Mục tiêu", "Target"))
     axis.set_xticks(x, list(trend["label"]), rotation=35, ha="right")
     axis.yaxis.set_major_formatter(_value_formatter(kpi, lang))
     axis.grid(axis="y", color="#dee2e6")

@@ -142,8 +142,13 @@ def _trend(pdf, briefing: content.Briefing, report) -> None:
     notes = _page(pdf, f"{b.t('Xu hướng 12 kỳ', 'Trend, 12 periods')} · {focus.label(lang)}", focus_definition)
     _image(pdf, figures.line_png(b, 11, 5.0), 120)
     pdf.set_font(FAMILY, size=9)
-    _table(pdf, [b.t("Kỳ", "Period"), *list(b.trend["label"])][:13], [[focus.label(lang), *[b.fmt(v) for v in b.trend["value"]]][:13]],
-           [2.2] + [1.0] * min(len(b.trend), 12), size=7)
+    _table(
+        pdf,
+        [b.t("Kỳ", "Period"), *list(b.trend["label"])][:13],
+        [[focus.label(lang), *[b.fmt(v) for v in b.trend["value"]]][:13]],
+        [2.2] + [1.0] * min(len(b.trend), 12),
+        size=7,
+    )
     _notes(pdf, notes)
 
 
@@ -166,13 +171,18 @@ def _alerts(pdf, briefing: content.Briefing, report) -> None:
     notes = _page(pdf, b.t("Đơn vị có cảnh báo", "Units flagged by the alerts"), b.definition_lines(content.KEY_FIGURE_KPIS))
     if b.alerts:
         rows = [
-            [u.name + (f"\n{u.parent_name}" if u.parent_name else ""), "\n".join(u.sentences), "\n".join(f"{k}: {v}" for k, v in u.figures)]
-            for u in b.alerts
+            [u.name + (f"\n{u.parent_name}" if u.parent_name else ""), "\n".join(u.sentences), "\n".join(f"{k}: {v}" for k, v in u.figures)] for u in b.alerts
         ]
         _table(pdf, [b.t("Đơn vị", "Unit"), b.t("Cảnh báo", "Alert"), b.t("Số liệu chính", "Key figures")], rows, [2.2, 5.6, 4.5], size=9)
         if b.alert_count > len(b.alerts):
             pdf.set_font(FAMILY, size=9)
-            pdf.cell(0, 6, b.t(f"… và {b.alert_count - len(b.alerts)} cảnh báo khác.", f"… and {b.alert_count - len(b.alerts)} more alerts."), new_x="LMARGIN", new_y="NEXT")
+            pdf.cell(
+                0,
+                6,
+                b.t(f"… và {b.alert_count - len(b.alerts)} cảnh báo khác.", f"… and {b.alert_count - len(b.alerts)} more alerts."),
+                new_x="LMARGIN",
+                new_y="NEXT",
+            )
     else:
         pdf.set_font(FAMILY, size=14)
         pdf.cell(0, 10, b.t("Không có đơn vị nào xấu đi bất thường trong kỳ.", "No unit got worse beyond chance this period."), new_x="LMARGIN", new_y="NEXT")
@@ -184,9 +194,16 @@ def _commitments(pdf, briefing: content.Briefing, report) -> None:
     b, lang = briefing, briefing.lang
     report(0.9, b.t("Nhiệm vụ", "Commitments"))
     since = fmt_date(b.commitments_since) if b.commitments_since else "—"
-    notes = _page(pdf, b.t("Nhiệm vụ đến hạn", "Commitments due"), [
-        b.t(f"Nhiệm vụ đến hạn đến ngày họp {fmt_date(b.meeting_date)}, và nhiệm vụ đã đóng từ cuộc họp trước ({since}).",
-            f"Commitments due by the meeting on {fmt_date(b.meeting_date)}, and those closed since the previous meeting ({since}).")])
+    notes = _page(
+        pdf,
+        b.t("Nhiệm vụ đến hạn", "Commitments due"),
+        [
+            b.t(
+                f"Nhiệm vụ đến hạn đến ngày họp {fmt_date(b.meeting_date)}, và nhiệm vụ đã đóng từ cuộc họp trước ({since}).",
+                f"Commitments due by the meeting on {fmt_date(b.meeting_date)}, and those closed since the previous meeting ({since}).",
+            )
+        ],
+    )
     rows = content.commitment_rows(b)
     if rows:
         _table(pdf, content.commitment_header(lang), rows, [2.0, 4.4, 1.8, 1.2, 1.4, 2.2], size=10)

@@ -114,7 +114,17 @@ def _kpis(deck, briefing: content.Briefing, report) -> None:
             run = table.cell(row_index, 3).text_frame.paragraphs[0].runs[0]
             run.font.color.rgb = STATUS_COLOUR[figure.status]
             run.font.bold = True
-    _text(slide, b.t(f"Chỉ số cần tập trung: {focus.label(lang)}", f"Focus KPI: {focus.label(lang)}"), Inches(0.5), Inches(6.7), WIDTH - Inches(1), Inches(0.5), size=16, colour=RED, bold=True)
+    _text(
+        slide,
+        b.t(f"Chỉ số cần tập trung: {focus.label(lang)}", f"Focus KPI: {focus.label(lang)}"),
+        Inches(0.5),
+        Inches(6.7),
+        WIDTH - Inches(1),
+        Inches(0.5),
+        size=16,
+        colour=RED,
+        bold=True,
+    )
 
 
 def _map(deck, briefing: content.Briefing, report) -> None:
@@ -123,7 +133,9 @@ def _map(deck, briefing: content.Briefing, report) -> None:
     focus_definition = b.definition_lines([b.focus_kpi])
     report(0.25, b.t("Bản đồ", "Map"))
     if len(b.units_values):
-        slide = _slide(deck, f"{b.t('Bản đồ', 'Map')} · {focus.label(lang)} ({b.children_label})", focus_definition + ([b.boundaries_note] if b.boundaries_note else []))
+        slide = _slide(
+            deck, f"{b.t('Bản đồ', 'Map')} · {focus.label(lang)} ({b.children_label})", focus_definition + ([b.boundaries_note] if b.boundaries_note else [])
+        )
         picture = figures.map_png(b, 11.5, 5.8)
         slide.shapes.add_picture(io.BytesIO(picture), Inches(0.9), Inches(1.3), height=Inches(5.9))
 
@@ -166,7 +178,15 @@ def _bottom(deck, briefing: content.Briefing, report) -> None:
             chart.value_axis.tick_labels.number_format, chart.value_axis.tick_labels.number_format_is_linked = "0%", False
         _table(slide, content.bottom_header(b), content.bottom_rows(b), Inches(8.3), Inches(1.9), Inches(4.7), [1.0, 2.4, 1.3, 1.3, 1.7], size=12)
     else:
-        _text(slide, b.t("Không đơn vị nào cần nêu theo quy tắc trên.", "No unit is named under the rule above."), Inches(0.5), Inches(2.4), Inches(12), Inches(1), size=24)
+        _text(
+            slide,
+            b.t("Không đơn vị nào cần nêu theo quy tắc trên.", "No unit is named under the rule above."),
+            Inches(0.5),
+            Inches(2.4),
+            Inches(12),
+            Inches(1),
+            size=24,
+        )
 
 
 def _trend(deck, briefing: content.Briefing, report) -> None:
@@ -199,7 +219,16 @@ def _week(deck, briefing: content.Briefing, report) -> None:
     report(0.75, b.t("Chỉ số phục vụ của tuần", "The week's service index"))
     slide = _slide(deck, f"{b.t('Chỉ số phục vụ', 'Service index')} · {b.week_board.week.label(lang)}", content.week_board_notes(b))
     _text(slide, content.week_board_summary(b), Inches(0.5), Inches(1.2), WIDTH - Inches(1), Inches(0.6), size=16, bold=True)
-    _table(slide, content.week_board_header(lang), content.week_board_rows(b), Inches(0.4), Inches(1.9), WIDTH - Inches(0.8), [0.8, 3.0, 1.0, 1.4, 1.5, 3.6, 1.0], size=11)
+    _table(
+        slide,
+        content.week_board_header(lang),
+        content.week_board_rows(b),
+        Inches(0.4),
+        Inches(1.9),
+        WIDTH - Inches(0.8),
+        [0.8, 3.0, 1.0, 1.4, 1.5, 3.6, 1.0],
+        size=11,
+    )
 
 
 def _alerts(deck, briefing: content.Briefing, report) -> None:
@@ -207,24 +236,44 @@ def _alerts(deck, briefing: content.Briefing, report) -> None:
     b = briefing
     report(0.8, b.t("Cảnh báo", "Alerts"))
     alert_notes = b.definition_lines(content.KEY_FIGURE_KPIS) + [
-        b.t("Cảnh báo: chỉ số xấu đi vượt mức ngẫu nhiên so với 6 kỳ trước (kiểm định chính xác Fisher, hiệu chỉnh Bonferroni), hoặc hồ sơ quá hạn tăng gấp đôi.",
-            "Alerts: a KPI worse than the six previous periods beyond chance (exact Fisher test, Bonferroni), or overdue dossiers doubling.")]
+        b.t(
+            "Cảnh báo: chỉ số xấu đi vượt mức ngẫu nhiên so với 6 kỳ trước (kiểm định chính xác Fisher, hiệu chỉnh Bonferroni), hoặc hồ sơ quá hạn tăng gấp đôi.",
+            "Alerts: a KPI worse than the six previous periods beyond chance (exact Fisher test, Bonferroni), or overdue dossiers doubling.",
+        )
+    ]
     header = [b.t("Đơn vị", "Unit"), b.t("Cảnh báo", "Alert"), b.t("Số liệu chính", "Key figures")]
     chunks = [b.alerts[i : i + ALERTS_PER_SLIDE] for i in range(0, len(b.alerts), ALERTS_PER_SLIDE)] or [[]]
     for number, chunk in enumerate(chunks, start=1):
         suffix = f" ({number}/{len(chunks)})" if len(chunks) > 1 else ""
         slide = _slide(deck, b.t("Đơn vị có cảnh báo", "Units flagged by the alerts") + suffix, alert_notes)
         if not chunk:
-            _text(slide, b.t("Không có đơn vị nào xấu đi bất thường trong kỳ.", "No unit got worse beyond chance this period."), Inches(0.5), Inches(2), Inches(12), Inches(1), size=24)
+            _text(
+                slide,
+                b.t("Không có đơn vị nào xấu đi bất thường trong kỳ.", "No unit got worse beyond chance this period."),
+                Inches(0.5),
+                Inches(2),
+                Inches(12),
+                Inches(1),
+                size=24,
+            )
             continue
         rows = [
-            [f"{u.name}" + (f"\n{u.parent_name}" if u.parent_name else ""), "\n".join(u.sentences), "\n".join(f"{k}: {v}" for k, v in u.figures)]
-            for u in chunk
+            [f"{u.name}" + (f"\n{u.parent_name}" if u.parent_name else ""), "\n".join(u.sentences), "\n".join(f"{k}: {v}" for k, v in u.figures)] for u in chunk
         ]
         _table(slide, header, rows, Inches(0.4), Inches(1.3), WIDTH - Inches(0.8), [2.2, 5.6, 4.5], size=11)
     if b.alert_count > sum(len(c) for c in chunks):
-        _text(slide, b.t(f"… và {b.alert_count - len(b.alerts)} cảnh báo khác trên bảng điều hành.", f"… and {b.alert_count - len(b.alerts)} more alerts on the dashboard."),
-              Inches(0.5), Inches(6.9), Inches(12), Inches(0.4), size=12)
+        _text(
+            slide,
+            b.t(
+                f"… và {b.alert_count - len(b.alerts)} cảnh báo khác trên bảng điều hành.",
+                f"… and {b.alert_count - len(b.alerts)} more alerts on the dashboard.",
+            ),
+            Inches(0.5),
+            Inches(6.9),
+            Inches(12),
+            Inches(0.4),
+            size=12,
+        )
 
 
 def _commitments(deck, briefing: content.Briefing, report) -> None:
@@ -232,8 +281,12 @@ def _commitments(deck, briefing: content.Briefing, report) -> None:
     b, lang = briefing, briefing.lang
     report(0.9, b.t("Nhiệm vụ", "Commitments"))
     since = fmt_date(b.commitments_since) if b.commitments_since else "—"
-    notes = [b.t(f"Nhiệm vụ đến hạn đến ngày họp {fmt_date(b.meeting_date)}, và nhiệm vụ đã đóng từ cuộc họp trước ({since}).",
-                 f"Commitments due by the meeting on {fmt_date(b.meeting_date)}, and those closed since the previous meeting ({since}).")]
+    notes = [
+        b.t(
+            f"Nhiệm vụ đến hạn đến ngày họp {fmt_date(b.meeting_date)}, và nhiệm vụ đã đóng từ cuộc họp trước ({since}).",
+            f"Commitments due by the meeting on {fmt_date(b.meeting_date)}, and those closed since the previous meeting ({since}).",
+        )
+    ]
     rows = content.commitment_rows(b)
     chunks = [rows[i : i + COMMITMENTS_PER_SLIDE] for i in range(0, len(rows), COMMITMENTS_PER_SLIDE)] or [[]]
     for number, chunk in enumerate(chunks, start=1):
@@ -259,10 +312,11 @@ def build_pptx(briefing: content.Briefing, progress=None) -> bytes:
     slide = deck.slides.add_slide(deck.slide_layouts[0])
     slide.shapes.title.text = b.t("Họp giao ban", "Review meeting") + f" · {b.scope_name}"
     slide.placeholders[1].text = (
-        f"{b.period.label(lang)} · {b.t('so với', 'compared with')} {b.compare.label(lang)}\n"
-        f"{b.t('Ngày họp', 'Meeting date')}: {fmt_date(b.meeting_date)}"
+        f"{b.period.label(lang)} · {b.t('so với', 'compared with')} {b.compare.label(lang)}\n{b.t('Ngày họp', 'Meeting date')}: {fmt_date(b.meeting_date)}"
     )
-    slide.notes_slide.notes_text_frame.text = b.t("Tài liệu đọc trước cuộc họp. Định nghĩa chỉ số:", "Pre-read for the meeting. KPI definitions:") + "\n" + "\n".join(all_definitions)
+    slide.notes_slide.notes_text_frame.text = (
+        b.t("Tài liệu đọc trước cuộc họp. Định nghĩa chỉ số:", "Pre-read for the meeting. KPI definitions:") + "\n" + "\n".join(all_definitions)
+    )
     for section in content.sections(b):
         SECTIONS[section](deck, b, report)
 

@@ -65,15 +65,30 @@ class Cluster:
         self.proxy: subprocess.Popen | None = None
         self.stopping = False
         secret = os.environ.get("DASHBOARD_SESSION_SECRET") or secrets.token_hex(32)
-        self.env = {**os.environ, "DASHBOARD_SESSION_SECRET": secret,
-                    # Streamlit's XSRF and sign-in cookies, valid on every process.
-                    "STREAMLIT_SERVER_COOKIE_SECRET": hashlib.sha256(f"streamlit|{secret}".encode()).hexdigest()}
+        self.env = {
+            **os.environ,
+            "DASHBOARD_SESSION_SECRET": secret,
+            # Streamlit's XSRF and sign-in cookies, valid on every process.
+            "STREAMLIT_SERVER_COOKIE_SECRET": hashlib.sha256(f"streamlit|{secret}".encode()).hexdigest(),
+        }
 
     def start_worker(self, index: int) -> subprocess.Popen:
         log = (self.log_dir / f"worker{index + 1}.log").open("ab")
-        command = [sys.executable, str(ROOT / "scripts" / "serve.py"), "--server.address", "127.0.0.1",
-                   "--server.port", str(self.ports[index]), "--server.headless", "true",
-                   "--server.showEmailPrompt", "false", "--browser.gatherUsageStats", "false", *self.extra]
+        command = [
+            sys.executable,
+            str(ROOT / "scripts" / "serve.py"),
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(self.ports[index]),
+            "--server.headless",
+            "true",
+            "--server.showEmailPrompt",
+            "false",
+            "--browser.gatherUsageStats",
+            "false",
+            *self.extra,
+        ]
         process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.processes[index] = process
         return process
@@ -95,8 +110,7 @@ class Cluster:
             raise SystemExit(f"HAProxy stopped (exit code {self.proxy.returncode}); see {self.log_dir / 'haproxy.log'}")
         for index, process in enumerate(self.processes):
             if process is not None and process.poll() is not None and not self.stopping:
-                print(f"app process {index + 1} (port {self.ports[index]}) exited with {process.returncode}; starting it again",
-                      file=sys.stderr, flush=True)
+                print(f"app process {index + 1} (port {self.ports[index]}) exited with {process.returncode}; starting it again", file=sys.stderr, flush=True)
                 time.sleep(self.restart_delay)
                 self.start_worker(index)
 
@@ -129,17 +143,23 @@ def main(argv: list[str]) -> int:
         parser.error("--workers must be between 1 and 32")
     demo = not (serve.oidc_configured() or serve.accounts_configured())
     if demo and not serve.is_loopback(args.address):
-        print(f"Refused: no sign-in is configured, so the dashboard runs as a single-user demo and listens on a loopback "
-              f"address only, not on {args.address!r}. Create an account first: python -m data_access.accounts add USERNAME --role admin",
-              file=sys.stderr)
+        print(
+            f"Refused: no sign-in is configured, so the dashboard runs as a single-user demo and listens on a loopback "
+            f"address only, not on {args.address!r}. Create an account first: python -m data_access.accounts add USERNAME --role admin",
+            file=sys.stderr,
+        )
         return serve.EXIT_REFUSED
     log_dir = args.log_dir or Path(tempfile.mkdtemp(prefix="dashboard_cluster_"))
     log_dir.mkdir(parents=True, exist_ok=True)
     cluster = Cluster(args.workers, args.address, args.port, extra, log_dir, args.restart_delay)
     signal.signal(signal.SIGTERM, _interrupt)
     cluster.start()
-    print(f"dashboard on http://{args.address}:{args.port} - HAProxy in front of {args.workers} app processes "
-          f"(127.0.0.1 ports {', '.join(map(str, cluster.ports))}); logs in {log_dir}", file=sys.stderr, flush=True)
+    print(
+        f"dashboard on http://{args.address}:{args.port} - HAProxy in front of {args.workers} app processes "
+        f"(127.0.0.1 ports {', '.join(map(str, cluster.ports))}); logs in {log_dir}",
+        file=sys.stderr,
+        flush=True,
+    )
     try:
         while True:
             cluster.watch_once()

@@ -120,7 +120,8 @@ def customise_server() -> None:
     if os.environ.get(METRICS_ENV) != "1":
         # A plain 404, not the app's page that any unknown path gets.
         starlette_app.create_metrics_routes = lambda runtime, base_url: [
-            Route(starlette_routes._with_base(starlette_routes.ROUTE_METRICS, base_url), metrics_off)]
+            Route(starlette_routes._with_base(starlette_routes.ROUTE_METRICS, base_url), metrics_off)
+        ]
 
 
 def fast_strings() -> None:

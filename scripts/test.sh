@@ -10,7 +10,8 @@
 #    and goes on (those tests then skip, except under CI=true where they fail).
 # 2. The virtualenv .venv in the repo (shared with scripts/run.sh) with requirements-dev.txt,
 #    reinstalled only when the requirements files change.
-# 3. The checks: the import layers (lint-imports, .importlinter) and ruff (ruff.toml); a
+# 3. The checks: the import layers (lint-imports, .importlinter), ruff's lint and its format
+#    check (ruff.toml; `ruff format .` fixes the latter); a
 #    crossed layer or a lint error stops here, before the tests.
 # 4. python -m pytest "$@". pytest's exit code 5 (no test collected) is turned into a failure.
 set -euo pipefail
@@ -61,6 +62,7 @@ ensure_venv "$ROOT/requirements-dev.txt" "$ROOT/requirements.txt"
 log "Setup took $((SECONDS - started)) s; checking the import layers and lint"
 "$VENV/bin/lint-imports" --no-cache
 "$VENV/bin/ruff" check --no-cache .
+"$VENV/bin/ruff" format --check --no-cache .
 log "Running pytest $*"
 
 set +e

@@ -11,14 +11,20 @@ CONTENT_TYPES = (
     '<Default Extension="xml" ContentType="application/xml"/>'
     '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
     '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-    '</Types>'
+    "</Types>"
 )
-RELS = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
-WORKBOOK = ('<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
-WORKBOOK_RELS = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                 '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+)
+WORKBOOK = (
+    '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
+WORKBOOK_RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
+)
 SHEET_HEAD = '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
 SHEET_TAIL = "</sheetData></worksheet>"
 
@@ -36,6 +42,7 @@ def _package(path: Path, write_sheet) -> Path:
 
 def huge_cell(path: Path, cell_bytes: int = 1024**3) -> Path:
     """One inline-string cell of `cell_bytes` bytes: about 1 MB on disk for 1 GiB."""
+
     def write(sheet):
         sheet.write((SHEET_HEAD + '<row r="1"><c r="A1" t="inlineStr"><is><t>').encode())
         chunk = b"A" * (16 * 1024 * 1024)
@@ -44,14 +51,19 @@ def huge_cell(path: Path, cell_bytes: int = 1024**3) -> Path:
             sheet.write(chunk[: min(left, len(chunk))])
             left -= len(chunk)
         sheet.write(("</t></is></c></row>" + SHEET_TAIL).encode())
+
     return _package(path, write)
 
 
 def many_rows(path: Path, rows: int) -> Path:
     """A header row, then `rows` rows of one small cell each."""
+
     def write(sheet):
-        sheet.write((SHEET_HEAD + '<row r="1"><c r="A1" t="inlineStr"><is><t>Mã đánh giá</t></is></c>'
-                     '<c r="B1" t="inlineStr"><is><t>Mã đơn vị</t></is></c></row>').encode())
+        sheet.write(
+            (
+                SHEET_HEAD + '<row r="1"><c r="A1" t="inlineStr"><is><t>Mã đánh giá</t></is></c><c r="B1" t="inlineStr"><is><t>Mã đơn vị</t></is></c></row>'
+            ).encode()
+        )
         block = []
         for n in range(2, rows + 2):
             block.append(f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>x</t></is></c></row>')
@@ -59,11 +71,14 @@ def many_rows(path: Path, rows: int) -> Path:
                 sheet.write("".join(block).encode())
                 block = []
         sheet.write(("".join(block) + SHEET_TAIL).encode())
+
     return _package(path, write)
 
 
 def broken_xml(path: Path) -> Path:
     """A sheet whose XML stops in the middle of a tag."""
+
     def write(sheet):
         sheet.write((SHEET_HEAD + '<row r="1"><c r="A1" t="inlineStr"><is><t>Mã đánh giá</t></is></c><c r="B1" t="inl').encode())
+
     return _package(path, write)

@@ -49,10 +49,13 @@ def tiny(engine):
     with engine.begin() as connection:
         connection.execute(insert(units), EXTRA_UNITS)
         connection.execute(insert(officers), [dict(code="O3", full_name="Lê Văn Hòa", unit_code="26800")])
-        connection.execute(insert(ratings), [
-            dict(source_key="R7", unit_code="26800", officer_code="O3", channel="kiosk", level=1, rated_at=datetime(2026, 10, 10, 9), reason=None),
-            dict(source_key="R8", unit_code="79.SXD", officer_code=None, channel="web", level=2, rated_at=datetime(2026, 10, 11, 9), reason=None),
-        ])
+        connection.execute(
+            insert(ratings),
+            [
+                dict(source_key="R7", unit_code="26800", officer_code="O3", channel="kiosk", level=1, rated_at=datetime(2026, 10, 10, 9), reason=None),
+                dict(source_key="R8", unit_code="79.SXD", officer_code=None, channel="web", level=2, rated_at=datetime(2026, 10, 11, 9), reason=None),
+            ],
+        )
     refresh_summaries(engine, today=date(2026, 11, 22))
     return engine
 

@@ -43,7 +43,9 @@ def _stored_hash(engine, username: str) -> str | None:
 
 
 def test_add_stores_only_an_argon2id_hash(db, monkeypatch, capsys):
-    code, output = cli(db, monkeypatch, capsys, "add", "Lan.Nguyen", "--role", "district_chair", "--unit", "760", "--name", "Nguyễn Thị Lan", stdin=PASSWORD + "\n")
+    code, output = cli(
+        db, monkeypatch, capsys, "add", "Lan.Nguyen", "--role", "district_chair", "--unit", "760", "--name", "Nguyễn Thị Lan", stdin=PASSWORD + "\n"
+    )
     assert code == 0, output
     assert PASSWORD not in output
     stored = _stored_hash(db, "lan.nguyen")  # user names are kept in lower case
@@ -125,7 +127,11 @@ def test_the_command_runs_as_a_module(tmp_path):
     upgrade(engine)
     done = subprocess.run(
         [sys.executable, "-m", "data_access.accounts", "add", "leader", "--role", "city_leader", "--url", url],
-        input=PASSWORD + "\n", capture_output=True, text=True, cwd=REPO_ROOT, timeout=60,
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
     assert PASSWORD not in done.stdout + done.stderr

@@ -114,12 +114,15 @@ def test_a_district_chair_signs_in_and_sees_their_district(signed_db):
     assert any(s.value == "Cán bộ, công chức" for s in app.subheader)
 
 
-@pytest.mark.parametrize("page, param", [
-    ("pages/analysis/unit_profile.py", "unit"),
-    ("pages/analysis/trends.py", "units"),
-    ("pages/map/map.py", "area"),
-    ("pages/overview/overview.py", "scope"),
-])
+@pytest.mark.parametrize(
+    "page, param",
+    [
+        ("pages/analysis/unit_profile.py", "unit"),
+        ("pages/analysis/trends.py", "units"),
+        ("pages/map/map.py", "area"),
+        ("pages/overview/overview.py", "scope"),
+    ],
+)
 def test_a_crafted_link_to_another_district_says_out_of_scope(signed_db, page, param):
     district, ward = _other_district_and_ward(signed_db)
     app = _signed_in_chair()
@@ -246,7 +249,11 @@ def test_the_launcher_refuses_a_network_address_in_demo_mode(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "DASHBOARD_DATABASE_URL": f"sqlite:///{tmp_path / 'none.sqlite'}"}
     done = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "serve.py"), "--server.address", "0.0.0.0", "--server.port", str(free_port())],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
     )
     assert done.returncode == 2
     assert "127.0.0.1" in done.stderr and "data_access.accounts add" in done.stderr

@@ -39,15 +39,36 @@ def pack_db(demo_db_url, tmp_path_factory):
     url = f"sqlite:///{target}"
     engine = make_engine(url)
     last_day = pd.Timestamp(pd.read_sql(text("select max(day) as d from rating_daily"), engine)["d"].iloc[0]).date()
-    period = month(last_day.year, last_day.month) if (last_day + timedelta(days=1)).day == 1 else month(*(lambda d: (d.year, d.month))(last_day.replace(day=1) - timedelta(days=1)))
+    period = (
+        month(last_day.year, last_day.month)
+        if (last_day + timedelta(days=1)).day == 1
+        else month(*(lambda d: (d.year, d.month))(last_day.replace(day=1) - timedelta(days=1)))
+    )
     meeting = period.end + timedelta(days=10)
     earlier = meeting - timedelta(days=30)
     district = pd.read_sql(text("select code, name from units where level = 'district' order by code limit 1"), engine).iloc[0]
-    store.create(engine, dict(unit_code=district["code"], title="Rà soát hồ sơ trễ hạn đất đai", owner="Phó Chủ tịch",
-                              due_date=meeting - timedelta(days=3), kpi_id="on_time_rate", target_value=0.98, created_by="Thư ký"),
-                 today=earlier, meeting_date=earlier, viewer=SYSTEM)
-    store.create(engine, dict(unit_code=district["code"], title="Việc chưa đến hạn", due_date=meeting + timedelta(days=60),
-                              created_by="Thư ký"), today=earlier, meeting_date=earlier, viewer=SYSTEM)
+    store.create(
+        engine,
+        dict(
+            unit_code=district["code"],
+            title="Rà soát hồ sơ trễ hạn đất đai",
+            owner="Phó Chủ tịch",
+            due_date=meeting - timedelta(days=3),
+            kpi_id="on_time_rate",
+            target_value=0.98,
+            created_by="Thư ký",
+        ),
+        today=earlier,
+        meeting_date=earlier,
+        viewer=SYSTEM,
+    )
+    store.create(
+        engine,
+        dict(unit_code=district["code"], title="Việc chưa đến hạn", due_date=meeting + timedelta(days=60), created_by="Thư ký"),
+        today=earlier,
+        meeting_date=earlier,
+        viewer=SYSTEM,
+    )
     yield dict(url=url, engine=engine, period=period, meeting=meeting, district=district)
     engine.dispose()
 
@@ -66,7 +87,8 @@ def _rate_by_district(engine, kpi: kpis.Kpi, start: date, end: date) -> pd.DataF
             from {table} s join units u on u.code = s.unit_code
             join units d on d.code = case when u.level = 'district' then u.code else u.parent_code end
             where d.level = 'district' and s.month between :start and :end group by d.code, d.name""",
-        start=start, end=end,
+        start=start,
+        end=end,
     )
     frame = frame[frame["den"] > 0]
     return frame.assign(value=frame["num"] / frame["den"]).set_index("name")
@@ -75,8 +97,12 @@ def _rate_by_district(engine, kpi: kpis.Kpi, start: date, end: date) -> pd.DataF
 def _city_monthly(engine, kpi: kpis.Kpi, start: date, end: date) -> pd.Series:
     table = "rating_monthly" if kpi.source == "ratings" else "dossier_monthly"
     numerator = " + ".join(kpi.numerator)
-    frame = _sql(engine, f"select month, sum({numerator}) as num, sum({kpi.denominator}) as den from {table} "
-                         "where month between :start and :end group by month order by month", start=start, end=end)
+    frame = _sql(
+        engine,
+        f"select month, sum({numerator}) as num, sum({kpi.denominator}) as den from {table} where month between :start and :end group by month order by month",
+        start=start,
+        end=end,
+    )
     return (frame["num"] / frame["den"]).set_axis(pd.to_datetime(frame["month"]).dt.date)
 
 
@@ -142,11 +168,18 @@ def test_pptx_kpi_table_and_notes(pptx_deck, pack_db):
     engine, period = pack_db["engine"], pack_db["period"]
     table = next(shape.table for shape in pptx_deck.slides[1].shapes if shape.has_table)
     rows = {table.cell(r, 0).text: [table.cell(r, c).text for c in range(1, 6)] for r in range(1, len(table.rows))}
-    counts = _sql(engine, "select sum(very_satisfied + satisfied) as num, sum(ratings) as den from rating_monthly where month between :s and :e",
-                  s=period.start, e=period.end).iloc[0]
+    counts = _sql(
+        engine,
+        "select sum(very_satisfied + satisfied) as num, sum(ratings) as den from rating_monthly where month between :s and :e",
+        s=period.start,
+        e=period.end,
+    ).iloc[0]
     assert rows["Tỷ lệ hài lòng"][0] == fmt_pct(counts["num"] / counts["den"], "vi")
-    target = _sql(engine, "select value from targets where kpi_id = 'satisfaction_rate' and unit_code is null "
-                          "and valid_from <= :d and (valid_to is null or valid_to >= :d)", d=period.end)["value"]
+    target = _sql(
+        engine,
+        "select value from targets where kpi_id = 'satisfaction_rate' and unit_code is null and valid_from <= :d and (valid_to is null or valid_to >= :d)",
+        d=period.end,
+    )["value"]
     if len(target):
         assert rows["Tỷ lệ hài lòng"][1] == fmt_pct(target.iloc[-1], "vi")
     received = _sql(engine, "select sum(received) as n from dossier_monthly where month between :s and :e", s=period.start, e=period.end)["n"].iloc[0]
@@ -157,8 +190,12 @@ def test_pptx_kpi_table_and_notes(pptx_deck, pack_db):
 
 
 def _target(engine, kpi_id, day):
-    found = _sql(engine, "select value from targets where kpi_id = :k and unit_code is null "
-                         "and valid_from <= :d and (valid_to is null or valid_to >= :d)", k=kpi_id, d=day)["value"]
+    found = _sql(
+        engine,
+        "select value from targets where kpi_id = :k and unit_code is null and valid_from <= :d and (valid_to is null or valid_to >= :d)",
+        k=kpi_id,
+        d=day,
+    )["value"]
     return float(found.iloc[-1]) if len(found) else None
 
 
@@ -196,8 +233,10 @@ def test_pptx_line_chart_matches_the_database(pptx_deck, pack_db, briefing):
     values = list(series[0].values)
     assert len(values) == 12
     assert list(chart.plots[0].categories)[-1] == period.label("vi")
-    assert values == pytest.approx(list(expected.reindex([month(d.year, d.month).start for d in
-                                                           [first.start.replace(day=1) + pd.DateOffset(months=k) for k in range(12)]]).values), abs=1e-9)
+    assert values == pytest.approx(
+        list(expected.reindex([month(d.year, d.month).start for d in [first.start.replace(day=1) + pd.DateOffset(months=k) for k in range(12)]]).values),
+        abs=1e-9,
+    )
     if briefing.trend_target is not None:
         assert set(series[1].values) == {briefing.trend_target}
 

@@ -24,8 +24,15 @@ def db(engine):
 
 
 def _new(**changes):
-    values = dict(unit_code="26734", title="Giảm hồ sơ trễ hạn lĩnh vực đất đai", owner="Chủ tịch UBND phường",
-                  due_date=date(2026, 11, 20), kpi_id="on_time_rate", target_value=0.98, created_by="Thư ký")
+    values = dict(
+        unit_code="26734",
+        title="Giảm hồ sơ trễ hạn lĩnh vực đất đai",
+        owner="Chủ tịch UBND phường",
+        due_date=date(2026, 11, 20),
+        kpi_id="on_time_rate",
+        target_value=0.98,
+        created_by="Thư ký",
+    )
     values.update(changes)
     return values
 
@@ -81,10 +88,22 @@ def test_create_rejects_invalid_input_and_writes_nothing(db):
 def test_create_list_at_next_meeting_update_with_history(db):
     # Meeting 1 records three commitments.
     first = store.create(db, _new(), today=MEETING_1, meeting_date=MEETING_1, now=datetime(2026, 11, 2, 9), viewer=SYSTEM)
-    second = store.create(db, _new(unit_code="26737", title="Trả lời phản ánh không hài lòng", kpi_id=None, target_value=None,
-                                   due_date=date(2026, 11, 25)), today=MEETING_1, meeting_date=MEETING_1, now=datetime(2026, 11, 2, 9), viewer=SYSTEM)
-    later = store.create(db, _new(title="Số hóa hồ sơ hộ tịch", kpi_id="digitisation_rate", target_value=0.9,
-                                  due_date=date(2027, 3, 1)), today=MEETING_1, meeting_date=MEETING_1, now=datetime(2026, 11, 2, 9), viewer=SYSTEM)
+    second = store.create(
+        db,
+        _new(unit_code="26737", title="Trả lời phản ánh không hài lòng", kpi_id=None, target_value=None, due_date=date(2026, 11, 25)),
+        today=MEETING_1,
+        meeting_date=MEETING_1,
+        now=datetime(2026, 11, 2, 9),
+        viewer=SYSTEM,
+    )
+    later = store.create(
+        db,
+        _new(title="Số hóa hồ sơ hộ tịch", kpi_id="digitisation_rate", target_value=0.9, due_date=date(2027, 3, 1)),
+        today=MEETING_1,
+        meeting_date=MEETING_1,
+        now=datetime(2026, 11, 2, 9),
+        viewer=SYSTEM,
+    )
     listed = store.list_commitments(db, codes=("26734", "26737"), today=MEETING_1, viewer=SYSTEM)
     assert list(listed["id"]) == [first, second, later]
     assert set(listed["status"]) == {"open"}
@@ -92,8 +111,7 @@ def test_create_list_at_next_meeting_update_with_history(db):
     assert listed.loc[listed["id"] == first, "target_value"].item() == pytest.approx(0.98)
 
     # Between meetings: the second is done.
-    store.update(db, second, "done", note="Đã trả lời 12 phản ánh", by="Phường Đa Kao", today=date(2026, 11, 24),
-                 now=datetime(2026, 11, 24, 16), viewer=SYSTEM)
+    store.update(db, second, "done", note="Đã trả lời 12 phản ánh", by="Phường Đa Kao", today=date(2026, 11, 24), now=datetime(2026, 11, 24, 16), viewer=SYSTEM)
 
     # Meeting 2 opens with the first (open, past due: shown late) and the second (closed since meeting 1);
     # the third is not due yet.
@@ -107,13 +125,21 @@ def test_create_list_at_next_meeting_update_with_history(db):
     assert list(store.due_for_meeting(db, MEETING_2, codes=("26737",), viewer=SYSTEM)["id"]) == [second]
 
     # Meeting 2: the first is acknowledged late with a new due date, then dropped with a reason.
-    store.update(db, first, "late", note="Chờ số liệu địa chính", by="Chủ trì", new_due_date=date(2026, 12, 15),
-                 today=MEETING_2, now=datetime(2026, 12, 1, 10), viewer=SYSTEM)
+    store.update(
+        db,
+        first,
+        "late",
+        note="Chờ số liệu địa chính",
+        by="Chủ trì",
+        new_due_date=date(2026, 12, 15),
+        today=MEETING_2,
+        now=datetime(2026, 12, 1, 10),
+        viewer=SYSTEM,
+    )
     with pytest.raises(store.CommitmentError) as caught:
         store.update(db, first, "dropped", note="", today=MEETING_2, viewer=SYSTEM)
     assert caught.value.problems[0].field == "note"
-    store.update(db, first, "dropped", note="Gộp vào nhiệm vụ chung của quận", by="Chủ trì", today=MEETING_2,
-                 now=datetime(2026, 12, 1, 11), viewer=SYSTEM)
+    store.update(db, first, "dropped", note="Gộp vào nhiệm vụ chung của quận", by="Chủ trì", today=MEETING_2, now=datetime(2026, 12, 1, 11), viewer=SYSTEM)
 
     # Nothing was deleted: every commitment is still there, every change has a history row.
     assert _count(db, commitments) == 3

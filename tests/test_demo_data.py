@@ -35,8 +35,7 @@ def _fresh_engine(path):
 def demo_engine(tmp_path_factory):
     engine = _fresh_engine(tmp_path_factory.mktemp("demo") / "demo.sqlite")
     calls = []
-    counts = demo.generate(engine, size="small", seed=42, start=START, end=END,
-                           progress=lambda fraction, message: calls.append((fraction, message)))
+    counts = demo.generate(engine, size="small", seed=42, start=START, end=END, progress=lambda fraction, message: calls.append((fraction, message)))
     engine.info_counts = counts
     engine.info_progress = calls
     yield engine
@@ -110,8 +109,7 @@ def test_counts_and_dimensions(demo_engine, demo_frames):
     per_unit = officers.groupby("unit_code").size().reindex(today, fill_value=0)
     assert per_unit.min() >= 3
     assert officers["full_name"].str.split().str.len().ge(3).all()
-    assert {"satisfaction_rate", "on_time_rate", "online_share", "apology_compliance",
-            "dissatisfaction_rate"} <= set(targets["kpi_id"])
+    assert {"satisfaction_rate", "on_time_rate", "online_share", "apology_compliance", "dissatisfaction_rate"} <= set(targets["kpi_id"])
     assert ratings["source_key"].is_unique and dossiers["code"].is_unique
     progress = demo_engine.info_progress
     assert progress[-1][0] == pytest.approx(1.0)
@@ -235,7 +233,12 @@ def test_deterministic_across_processes(short_engines, tmp_path):
     env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(root)}
     result = subprocess.run(
         [sys.executable, "-c", _HASH_SCRIPT, str(tmp_path / "other.sqlite"), SHORT_START.isoformat(), SHORT_END.isoformat()],
-        env=env, cwd=root, capture_output=True, text=True, timeout=120, check=True,
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     assert result.stdout.strip() == expected
 
@@ -321,20 +324,36 @@ def q3_2025_default(tmp_path_factory):
 def test_default_demo_q3_2025_matches_published_hcmc_figures(q3_2025_default):
     month = "substr({}, 1, 7)"
     with q3_2025_default.connect() as connection:
-        resolved = dict(connection.execute(text(
-            f"SELECT {month.format('finished_at')}, count(*) FROM dossiers WHERE status IN (9, 10) "
-            "AND finished_at >= '2025-07-01' AND finished_at < '2025-10-01' GROUP BY 1")).all())
-        finished = pd.read_sql(text(
-            "SELECT due_at, finished_at, supplement_count, supplement_days FROM dossiers WHERE status IN (9, 10) "
-            "AND finished_at >= '2025-07-01' AND finished_at < '2025-10-01'"), connection, parse_dates=["due_at", "finished_at"])
-        september = connection.execute(text(
-            "SELECT count(*), sum(accepted_late) FROM dossiers WHERE channel = 2 "
-            "AND received_at >= '2025-09-01' AND received_at < '2025-10-01'")).one()
-        late_online = pd.read_sql(text(
-            "SELECT due_at, finished_at, supplement_count, supplement_days FROM dossiers WHERE channel = 2 AND status IN (9, 10) "
-            "AND finished_at >= '2025-09-01' AND finished_at < '2025-10-01'"), connection, parse_dates=["due_at", "finished_at"])
-        kiosk = connection.execute(text(
-            "SELECT count(*) FROM ratings WHERE channel IN ('kiosk', 'tablet') AND rated_at >= '2025-07-01' AND rated_at < '2025-10-01'")).scalar()
+        resolved = dict(
+            connection.execute(
+                text(
+                    f"SELECT {month.format('finished_at')}, count(*) FROM dossiers WHERE status IN (9, 10) "
+                    "AND finished_at >= '2025-07-01' AND finished_at < '2025-10-01' GROUP BY 1"
+                )
+            ).all()
+        )
+        finished = pd.read_sql(
+            text(
+                "SELECT due_at, finished_at, supplement_count, supplement_days FROM dossiers WHERE status IN (9, 10) "
+                "AND finished_at >= '2025-07-01' AND finished_at < '2025-10-01'"
+            ),
+            connection,
+            parse_dates=["due_at", "finished_at"],
+        )
+        september = connection.execute(
+            text("SELECT count(*), sum(accepted_late) FROM dossiers WHERE channel = 2 AND received_at >= '2025-09-01' AND received_at < '2025-10-01'")
+        ).one()
+        late_online = pd.read_sql(
+            text(
+                "SELECT due_at, finished_at, supplement_count, supplement_days FROM dossiers WHERE channel = 2 AND status IN (9, 10) "
+                "AND finished_at >= '2025-09-01' AND finished_at < '2025-10-01'"
+            ),
+            connection,
+            parse_dates=["due_at", "finished_at"],
+        )
+        kiosk = connection.execute(
+            text("SELECT count(*) FROM ratings WHERE channel IN ('kiosk', 'tablet') AND rated_at >= '2025-07-01' AND rated_at < '2025-10-01'")
+        ).scalar()
     assert _within_factor_two(sum(resolved.values()), Q3_2025_RESOLVED), resolved
     for name in ("2025-08", "2025-09"):  # July's resolved include June's thin history
         assert _within_factor_two(resolved[name], Q3_2025_RESOLVED / 3), resolved
@@ -466,9 +485,9 @@ def test_incidents_truth_is_visible_in_the_data(short_engines):
             sat_rows.append(ratings[(ratings["unit_code"] == event.unit_code) & month.isin(months)])
         if event.affects_timeliness:
             # Late = finished late or still open past due (many of the incident's late ones are still open).
-            handled = dossiers[(dossiers["unit_code"] == event.unit_code)
-                               & dossiers["received_at"].dt.to_period("M").isin(months)
-                               & dossiers["status"].isin(FINISHED + OPEN)]
+            handled = dossiers[
+                (dossiers["unit_code"] == event.unit_code) & dossiers["received_at"].dt.to_period("M").isin(months) & dossiers["status"].isin(FINISHED + OPEN)
+            ]
             due_day = (handled["due_at"] + pd.to_timedelta(handled["supplement_days"], unit="D")).dt.normalize()
             done = handled["status"].isin(FINISHED)
             late_flags.append((done & ~_on_time(handled)) | (~done & (due_day < pd.Timestamp(SHORT_END))))
@@ -485,24 +504,39 @@ def test_incidents_truth_is_visible_in_the_data(short_engines):
 
 def test_bulk_insert_round_trip_sqlite(tmp_path):
     engine = _fresh_engine(tmp_path / "bulk.sqlite")
-    units = pd.DataFrame({
-        "code": ["79", "760"], "name": ["Thành phố Hồ Chí Minh", "Quận 1"], "level": ["city", "district"],
-        "parent_code": [None, "79"], "lat": [10.77, np.nan], "lon": [106.70, np.nan],
-        "valid_from": [pd.Timestamp("2021-01-01"), pd.NaT], "valid_to": [pd.NaT, pd.NaT],
-    })
+    units = pd.DataFrame(
+        {
+            "code": ["79", "760"],
+            "name": ["Thành phố Hồ Chí Minh", "Quận 1"],
+            "level": ["city", "district"],
+            "parent_code": [None, "79"],
+            "lat": [10.77, np.nan],
+            "lon": [106.70, np.nan],
+            "valid_from": [pd.Timestamp("2021-01-01"), pd.NaT],
+            "valid_to": [pd.NaT, pd.NaT],
+        }
+    )
     fields = pd.DataFrame({"code": ["HT"], "name": ["Hộ tịch"], "name_en": [None]})
-    procedures = pd.DataFrame({"code": ["P1"], "name": ["Đăng ký khai sinh"], "field_code": ["HT"],
-                               "legal_days": [1], "level": ["ward"]})
+    procedures = pd.DataFrame({"code": ["P1"], "name": ["Đăng ký khai sinh"], "field_code": ["HT"], "legal_days": [1], "level": ["ward"]})
     received = pd.to_datetime(["2024-03-05 07:31:02.123456", "2024-03-06 16:59:59"], format="ISO8601")
-    dossiers = pd.DataFrame({
-        "code": ["D1", "D2"], "unit_code": ["760", "760"], "procedure_code": ["P1", "P1"],
-        "field_code": ["HT", "HT"], "channel": [1, 2], "received_at": received,
-        "due_at": pd.to_datetime(["2024-03-06 17:00", "2024-03-07 17:00"]),
-        "finished_at": [pd.Timestamp("2024-03-06 09:00:00.000001"), pd.NaT],
-        "status": [10, 4], "supplement_count": [0, 1], "supplement_days": [0, 3],
-        "paid_online": [False, True], "digitised": [True, False],
-        "officer_code": [None, None],
-    })  # accepted_late omitted: filled with the column's default (False)
+    dossiers = pd.DataFrame(
+        {
+            "code": ["D1", "D2"],
+            "unit_code": ["760", "760"],
+            "procedure_code": ["P1", "P1"],
+            "field_code": ["HT", "HT"],
+            "channel": [1, 2],
+            "received_at": received,
+            "due_at": pd.to_datetime(["2024-03-06 17:00", "2024-03-07 17:00"]),
+            "finished_at": [pd.Timestamp("2024-03-06 09:00:00.000001"), pd.NaT],
+            "status": [10, 4],
+            "supplement_count": [0, 1],
+            "supplement_days": [0, 3],
+            "paid_online": [False, True],
+            "digitised": [True, False],
+            "officer_code": [None, None],
+        }
+    )  # accepted_late omitted: filled with the column's default (False)
     with engine.begin() as connection:
         assert bulk_insert(connection, schema.units, units) == 2
         bulk_insert(connection, schema.fields, fields)
@@ -526,10 +560,18 @@ def test_bulk_insert_round_trip_sqlite(tmp_path):
     assert by_code["760"]["parent_code"] == "79" and by_code["79"]["lat"] == pytest.approx(10.77)
     # Same text as a row written through SQLAlchemy itself.
     with engine.begin() as connection:
-        connection.execute(schema.dossiers.insert().values(
-            code="D3", unit_code="760", procedure_code="P1", field_code="HT", channel=1,
-            received_at=datetime(2024, 3, 5, 7, 31, 2, 123456), due_at=datetime(2024, 3, 6, 17, 0), status=2,
-        ))
+        connection.execute(
+            schema.dossiers.insert().values(
+                code="D3",
+                unit_code="760",
+                procedure_code="P1",
+                field_code="HT",
+                channel=1,
+                received_at=datetime(2024, 3, 5, 7, 31, 2, 123456),
+                due_at=datetime(2024, 3, 6, 17, 0),
+                status=2,
+            )
+        )
         assert connection.execute(text("SELECT received_at FROM dossiers WHERE code = 'D3'")).scalar_one() == raw[0][0]
 
 
@@ -566,17 +608,22 @@ def test_demo_command_builds_a_database_with_and_without_step_months(tmp_path):
     for name, extra in (("default.sqlite", []), ("all.sqlite", ["--step-months", "all"])):
         url = f"sqlite:///{tmp_path / name}"
         result = subprocess.run(
-            [sys.executable, "-m", "data_access.demo", "--size", "small", "--start", "2024-01-01", "--end", "2024-01-31",
-             "--migrate", "--url", url, *extra],
-            cwd=root, capture_output=True, text=True, timeout=300,
+            [sys.executable, "-m", "data_access.demo", "--size", "small", "--start", "2024-01-01", "--end", "2024-01-31", "--migrate", "--url", url, *extra],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         assert result.returncode == 0, result.stderr[-2000:]
         engine = make_engine(url)
         with engine.connect() as connection:
             dossiers = connection.execute(text("SELECT count(*) FROM dossiers WHERE status NOT IN (1, 3, 7, 8)")).scalar()
-            without_steps = connection.execute(text(
-                "SELECT count(*) FROM dossiers d WHERE status NOT IN (1, 3, 7, 8) "
-                "AND NOT EXISTS (SELECT 1 FROM dossier_steps s WHERE s.dossier_code = d.code)")).scalar()
+            without_steps = connection.execute(
+                text(
+                    "SELECT count(*) FROM dossiers d WHERE status NOT IN (1, 3, 7, 8) "
+                    "AND NOT EXISTS (SELECT 1 FROM dossier_steps s WHERE s.dossier_code = d.code)"
+                )
+            ).scalar()
         engine.dispose()
         assert dossiers > 0 and without_steps == 0
 

@@ -32,8 +32,7 @@ def accounts_db(demo_db_url, tmp_path):
 
 
 def _accounts_cli(url: str, *args: str) -> None:
-    done = subprocess.run([sys.executable, "-m", "data_access.accounts", "--url", url, *args],
-                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-m", "data_access.accounts", "--url", url, *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
 
 

@@ -212,10 +212,7 @@ def test_offline_style_is_local_and_complete():
 def test_plotly_accepts_the_style_object_and_the_label_font():
     import plotly.graph_objects as go
 
-    fig = go.Figure(
-        go.Scattermap(lon=[106.7], lat=[10.78], mode="text", text=[label_text("Phường Tân Định")],
-                      textfont={"family": LABEL_FONT, "size": 16})
-    )
+    fig = go.Figure(go.Scattermap(lon=[106.7], lat=[10.78], mode="text", text=[label_text("Phường Tân Định")], textfont={"family": LABEL_FONT, "size": 16}))
     fig.update_layout(map={"style": offline_style(), "center": {"lon": 106.7, "lat": 10.78}, "zoom": 12})
     spec = json.loads(fig.to_json())
     assert spec["layout"]["map"]["style"]["glyphs"].startswith("/app/static/glyphs/")

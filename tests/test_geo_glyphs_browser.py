@@ -17,7 +17,7 @@ from geo.glyphs import ensure_glyphs
 from geo.map_style import LABEL_FONT
 from tests.support.browser import wait_for_app
 
-SCRIPT = '''
+SCRIPT = """
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -52,7 +52,7 @@ fig.update_layout(
     height=600, margin={"l": 0, "r": 0, "t": 0, "b": 0}, showlegend=False,
 )
 st.plotly_chart(fig, key="map")
-'''
+"""
 
 # Ranges of "Phường Tân Định", "Quận Bình Thạnh", "Xã Bình Khánh" (ư is U+01B0, ậ ạ ị U+1Exx).
 EXPECTED_RANGES = {"0-255", "256-511", "7680-7935"}

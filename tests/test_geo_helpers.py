@@ -19,9 +19,16 @@ REAL_2025_MISSING = f"real boundary file {REAL_2025} is absent (see ../shared/ge
 def unit_rows(frame: pd.DataFrame) -> list[dict]:
     rows = []
     for r in frame.itertuples(index=False):
-        rows.append({"code": str(r.code), "name": r.name, "level": r.level,
-                     "parent_code": None if pd.isna(r.parent_code) else str(r.parent_code),
-                     "lat": float(r.lat), "lon": float(r.lon)})
+        rows.append(
+            {
+                "code": str(r.code),
+                "name": r.name,
+                "level": r.level,
+                "parent_code": None if pd.isna(r.parent_code) else str(r.parent_code),
+                "lat": float(r.lat),
+                "lon": float(r.lon),
+            }
+        )
     return rows
 
 
@@ -91,8 +98,15 @@ def two_era_database(path, province: str = "79", seed: int = 12) -> str:
         for codes, start, days in ((current, datetime(2026, 10, 1, 8), 30), (former, datetime(2024, 4, 1, 8), 90)):
             for code in codes:
                 for i in range(int(rng.integers(3, 12))):
-                    rows.append({"source_key": f"{code}-{start:%Y}-{i}", "unit_code": code, "channel": "kiosk",
-                                 "level": int(rng.choice([1, 1, 1, 2, 3, 4])), "rated_at": start + timedelta(days=int(rng.integers(0, days)), minutes=i)})
+                    rows.append(
+                        {
+                            "source_key": f"{code}-{start:%Y}-{i}",
+                            "unit_code": code,
+                            "channel": "kiosk",
+                            "level": int(rng.choice([1, 1, 1, 2, 3, 4])),
+                            "rated_at": start + timedelta(days=int(rng.integers(0, days)), minutes=i),
+                        }
+                    )
         # The data end on 31 October 2026, so October is the latest whole month.
         rows.append({"source_key": "last-day", "unit_code": current[0], "channel": "kiosk", "level": 1, "rated_at": datetime(2026, 10, 31, 16)})
         with engine.begin() as conn:

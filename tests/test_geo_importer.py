@@ -26,8 +26,7 @@ def _quan1_wards():
     """Small squares for the 10 wards of Quận 1 (legacy codes), as a GeoDataFrame."""
     wards = legacy_units("79").query("parent_code == '760'")
     geoms = [shapely.box(lon - 0.002, lat - 0.002, lon + 0.002, lat + 0.002) for lon, lat in zip(wards["lon"], wards["lat"])]
-    return gpd.GeoDataFrame({"code": wards["code"].to_numpy(), "name": wards["name"].to_numpy(), "parent_code": "760"},
-                            geometry=geoms, crs="EPSG:4326")
+    return gpd.GeoDataFrame({"code": wards["code"].to_numpy(), "name": wards["name"].to_numpy(), "parent_code": "760"}, geometry=geoms, crs="EPSG:4326")
 
 
 @needs_real

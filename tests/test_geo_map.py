@@ -57,9 +57,8 @@ def _frame(fc, with_data_share=0.8):
     codes = [f["id"] for f in fc["features"]]
     rng = np.random.default_rng(1)
     values = rng.uniform(0.9, 1.0, len(codes))
-    values[int(len(codes) * with_data_share):] = np.nan
-    return pd.DataFrame({"code": codes, "name": [f"Unit {c}" for c in codes], "rate": values,
-                         "hover_text": [f"<b>Unit {c}</b><br>rate" for c in codes]})
+    values[int(len(codes) * with_data_share) :] = np.nan
+    return pd.DataFrame({"code": codes, "name": [f"Unit {c}" for c in codes], "rate": values, "hover_text": [f"<b>Unit {c}</b><br>rate" for c in codes]})
 
 
 def test_figure_is_offline_and_marks_no_data(ward_fc):

@@ -267,8 +267,9 @@ def test_documented_grants_on_real_postgresql(pg_server, documented_database):
         with app.connect() as connection:
             transaction = connection.begin()
             new_id = connection.execute(
-                sa.insert(commitments).values(unit_code=ward, title="Giảm hồ sơ trễ hạn", due_date=END, status="open",
-                                              meeting_date=END, created_at=now, created_by="test").returning(commitments.c.id)
+                sa.insert(commitments)
+                .values(unit_code=ward, title="Giảm hồ sơ trễ hạn", due_date=END, status="open", meeting_date=END, created_at=now, created_by="test")
+                .returning(commitments.c.id)
             ).scalar_one()
             connection.execute(sa.insert(commitment_updates).values(commitment_id=new_id, at=now, by="test", new_status="open"))
             connection.execute(sa.update(commitments).where(commitments.c.id == new_id).values(status="done", closed_at=now))
@@ -283,8 +284,12 @@ def test_documented_grants_on_real_postgresql(pg_server, documented_database):
         assert checked.ok, checked.message
         assert result is not None and result.added == 1
         refresh.refresh_summaries(importer)
-        _denied(importer, "insert into commitments (unit_code, title, due_date, status, meeting_date, created_at, created_by) "
-                          "values (:u, 't', now(), 'open', now(), now(), 'x')", {"u": ward})
+        _denied(
+            importer,
+            "insert into commitments (unit_code, title, due_date, status, meeting_date, created_at, created_by) "
+            "values (:u, 't', now(), 'open', now(), now(), 'x')",
+            {"u": ward},
+        )
         _denied(importer, "delete from ratings")
         _denied(importer, "delete from audit_log")
         _denied(importer, "update units set name = name")

@@ -28,8 +28,16 @@ def test_two_imports_at_once_both_land(demo_db_url, tmp_path):
     lines = (tmp_path / "all.csv").read_text(encoding="utf-8").splitlines(keepends=True)
     for name, part in (("a.csv", lines[1 : ROWS + 1]), ("b.csv", lines[ROWS + 1 :])):
         (tmp_path / name).write_text(lines[0] + "".join(part), encoding="utf-8")
-    runs = [subprocess.Popen([sys.executable, "-m", "data_access.ingest", "ratings", str(tmp_path / name), "--url", url, "--quiet", "--lang", "en"],
-                             cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for name in ("a.csv", "b.csv")]
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "data_access.ingest", "ratings", str(tmp_path / name), "--url", url, "--quiet", "--lang", "en"],
+            cwd=REPO_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for name in ("a.csv", "b.csv")
+    ]
     outputs = [run.communicate(timeout=300)[0] for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
     with sqlite3.connect(database) as connection:

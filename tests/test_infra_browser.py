@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from tests.support.browser import wait_for_app
 
-SCRIPT = '''
+SCRIPT = """
 import os
 import streamlit as st
 
@@ -15,7 +15,7 @@ st.title("Bảng điều hành thử nghiệm")
 st.write("Phường Tân Định:", os.environ.get("INFRA_MARKER", "no marker"))
 if st.button("Bấm thử"):
     st.success("Đã bấm")
-'''
+"""
 
 
 @pytest.mark.browser

@@ -52,7 +52,11 @@ def fingerprint(engine) -> tuple[dict, str]:
     digest = hashlib.sha256()
     with engine.connect() as connection:
         names = inspect(connection).get_table_names()
-        counts = {name: connection.execute(select(func.count()).select_from(schema.metadata.tables[name])).scalar() for name in names if name in schema.metadata.tables}
+        counts = {
+            name: connection.execute(select(func.count()).select_from(schema.metadata.tables[name])).scalar()
+            for name in names
+            if name in schema.metadata.tables
+        }
         for table in (schema.ratings, schema.dossiers):
             for row in connection.execute(select(table).order_by(table.c.id)):
                 digest.update(repr(tuple(row)).encode())
@@ -197,7 +201,9 @@ def test_three_level_form_maps_explicitly(tiny):
     rows = ["T1,26734,,kiosk,1,07/10/2026 09:00,", "T2,26734,,kiosk,3,07/10/2026 09:05,"]
     _, result = run_import(tiny, "ratings", csv_bytes(RATING_HEADER, rows), options=Options(three_level=True))
     with tiny.connect() as connection:
-        levels = dict(connection.execute(select(schema.ratings.c.source_key, schema.ratings.c.level).where(schema.ratings.c.source_key.in_(["T1", "T2"]))).all())
+        levels = dict(
+            connection.execute(select(schema.ratings.c.source_key, schema.ratings.c.level).where(schema.ratings.c.source_key.in_(["T1", "T2"]))).all()
+        )
     assert levels == {"T1": 2, "T2": 4}  # satisfied, dissatisfied (domain.vocab.THREE_LEVEL_SCALE)
 
 
@@ -207,12 +213,26 @@ BAD_ROWS = [
     # (source, row text replacing row 2 or rows, column, value shown, words in "expected")
     ("dossiers", ["N1,99999,P1,1,02/10/2026 08:00,07/10/2026 17:00,06/10/2026 10:00,10"], 2, "Mã đơn vị", "99999", "unit code known"),
     ("dossiers", ["N1,26734,P9,1,02/10/2026 08:00,07/10/2026 17:00,06/10/2026 10:00,10"], 2, "Mã thủ tục", "P9", "procedure code known"),
-    ("dossiers", ["N1,26734,P1,1,02/10/2026 08:00,07/10/2026 17:00,01/10/2026 10:00,10"], 2, "Ngày hoàn thành", "01/10/2026 10:00", "not before the received time"),
+    (
+        "dossiers",
+        ["N1,26734,P1,1,02/10/2026 08:00,07/10/2026 17:00,01/10/2026 10:00,10"],
+        2,
+        "Ngày hoàn thành",
+        "01/10/2026 10:00",
+        "not before the received time",
+    ),
     ("dossiers", ["N1,26734,P1,1,31/02/2026 08:00,07/10/2026 17:00,,4"], 2, "Ngày tiếp nhận", "31/02/2026 08:00", "dd/mm/yyyy"),
     ("dossiers", ["N1,26734,P1,1,02/10/2026 08:00,07/10/2026 17:00,06/10/2026 10:00,42"], 2, "Trạng thái", "42", "status code 1-10"),
     ("dossiers", ["N1,26734,P1,1,02/10/2026 08:00,07/10/2026 17:00,,10"], 2, "Ngày hoàn thành", "", "finish time for a dossier with status 9/10"),
     ("dossiers", [GOOD_DOSSIERS[0], GOOD_DOSSIERS[0]], 3, "Mã hồ sơ", "N1", "already on row 2"),
-    ("dossiers", ["N1,'; DROP TABLE units; --,P1,1,02/10/2026 08:00,07/10/2026 17:00,,4"], 2, "Mã đơn vị", "'; DROP TABLE units; --", "code of letters, digits"),
+    (
+        "dossiers",
+        ["N1,'; DROP TABLE units; --,P1,1,02/10/2026 08:00,07/10/2026 17:00,,4"],
+        2,
+        "Mã đơn vị",
+        "'; DROP TABLE units; --",
+        "code of letters, digits",
+    ),
     ("dossiers", [f"{LONG},26734,P1,1,02/10/2026 08:00,07/10/2026 17:00,,4"], 2, "Mã hồ sơ", "(10,000 chars)", "at most 64 characters"),
     ("ratings", ["S1,26734,O1,kiosk,Tuyệt vời,07/10/2026 09:00,"], 2, "Mức độ hài lòng", "Tuyệt vời", "Rất hài lòng"),
     ("ratings", ["S1,26734,O1,kiosk,5,07/10/2026 09:00,"], 2, "Mức độ hài lòng", "5", "1-4"),
@@ -275,13 +295,23 @@ def _formula_workbook() -> bytes:
 
 BAD_FILES = [
     ("cp1258", cp1258(DOSSIER_HEADER) + b"\nN1,26734,P1,1,02/10/2026 08:00,07/10/2026 17:00,,4\n", "export.csv", ["not UTF-8", "line 1", "CSV UTF-8"]),
-    ("latin-1 in a cell", csv_bytes(DOSSIER_HEADER, []) + "N1,26734,P1,Trực tiếp,02/10/2026 08:00,07/10/2026 17:00,,4\n".encode().replace("ự".encode(), b"\xf1"), "export.csv", ["not UTF-8", "line 2"]),
+    (
+        "latin-1 in a cell",
+        csv_bytes(DOSSIER_HEADER, []) + "N1,26734,P1,Trực tiếp,02/10/2026 08:00,07/10/2026 17:00,,4\n".encode().replace("ự".encode(), b"\xf1"),
+        "export.csv",
+        ["not UTF-8", "line 2"],
+    ),
     ("formula", _formula_workbook(), "export.xlsx", ["formulas", "F2", "Paste Special > Values"]),
     ("binary", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "export.csv", ["not a CSV text file", "0x00"]),
     ("empty", b"", "export.csv", ["is empty"]),
     ("header only", csv_bytes(DOSSIER_HEADER, []), "export.csv", ["no data rows"]),
     ("missing column", csv_bytes("Mã hồ sơ,Mã đơn vị", ["N1,26734"]), "export.csv", ["lacks required columns", "procedure_code"]),
-    ("ragged", csv_bytes(DOSSIER_HEADER, ["N1,26734,P1,1,02/10/2026 08:00,07/10/2026 17:00,,4,extra,cells"]), "export.csv", ["different number of cells", "line 2"]),
+    (
+        "ragged",
+        csv_bytes(DOSSIER_HEADER, ["N1,26734,P1,1,02/10/2026 08:00,07/10/2026 17:00,,4,extra,cells"]),
+        "export.csv",
+        ["different number of cells", "line 2"],
+    ),
     ("old xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "export.xls", ["Excel 97-2003"]),
     ("utf-16", "Mã hồ sơ,Mã đơn vị\n".encode("utf-16"), "export.csv", ["UTF-16"]),
 ]
@@ -328,7 +358,19 @@ def test_many_duplicate_rows_are_refused_quickly_and_listed_within_limits(tiny):
 # --- pieces --------------------------------------------------------------------------------------------
 def test_parse_datetimes_accepts_vietnamese_iso_and_excel_forms_only():
     values = pd.Series(
-        ["05/10/2026 08:30", "5/10/2026", "08:30 05/10/2026", "2026-10-05 08:30:15.5", "05-10-2026 08:30:00", "46300.5", "", "31/02/2026", "10/13/2026", "25:00 05/10/2026", "hôm qua"],
+        [
+            "05/10/2026 08:30",
+            "5/10/2026",
+            "08:30 05/10/2026",
+            "2026-10-05 08:30:15.5",
+            "05-10-2026 08:30:00",
+            "46300.5",
+            "",
+            "31/02/2026",
+            "10/13/2026",
+            "25:00 05/10/2026",
+            "hôm qua",
+        ],
         dtype="str",
     )
     parsed, bad = parse_datetimes(values)
@@ -483,9 +525,15 @@ def test_refresh_after_an_import_equals_a_full_recompute(demo_db_url, tmp_path):
         for i, (code, *_, due) in enumerate(open_ones):
             if i % 2:
                 connection.execute(
-                    schema.dossiers.update().where(d.code == code).values(
-                        supplement_count=1 + i % 3, supplement_days=2 + i % 5, accepted_late=True, paid_online=i % 3 == 0,
-                        digitised=i % 3 == 1, apology_issued_at=(pd.Timestamp(due) - pd.Timedelta(days=1)).to_pydatetime(),
+                    schema.dossiers.update()
+                    .where(d.code == code)
+                    .values(
+                        supplement_count=1 + i % 3,
+                        supplement_days=2 + i % 5,
+                        accepted_late=True,
+                        paid_online=i % 3 == 0,
+                        digitised=i % 3 == 1,
+                        apology_issued_at=(pd.Timestamp(due) - pd.Timedelta(days=1)).to_pydatetime(),
                     )
                 )
     refresh.refresh_summaries(engine, today=TODAY)
@@ -506,7 +554,9 @@ def test_refresh_after_an_import_equals_a_full_recompute(demo_db_url, tmp_path):
         received = pd.Timestamp(latest) - pd.Timedelta(hours=7 * i + 1)
         finished = stamp(min(received + pd.Timedelta(days=i % 9), pd.Timestamp(latest))) if i % 3 else ""
         status = 10 if finished else 4
-        rows.append(f"NEW-{i},{units[i % len(units)]},{procedures[i % len(procedures)]},{1 + i % 3},{stamp(received)},{stamp(received + pd.Timedelta(days=5))},{finished},{status}")
+        rows.append(
+            f"NEW-{i},{units[i % len(units)]},{procedures[i % len(procedures)]},{1 + i % 3},{stamp(received)},{stamp(received + pd.Timedelta(days=5))},{finished},{status}"
+        )
 
     checked = ingest.check(engine, "dossiers", csv_bytes(DOSSIER_HEADER, rows), "later.csv", lang="en")
     assert checked.ok, checked.problems.head().to_string()
@@ -514,7 +564,9 @@ def test_refresh_after_an_import_equals_a_full_recompute(demo_db_url, tmp_path):
     assert (result.added, result.updated) == (300, len(open_ones))
     assert result.refreshed_from < pd.Timestamp(latest).date()
     with engine.connect() as connection:
-        kept = connection.execute(select(func.count()).where(d.code.in_([row[0] for row in open_ones]), d.supplement_days > 0, d.accepted_late.is_(True))).scalar()
+        kept = connection.execute(
+            select(func.count()).where(d.code.in_([row[0] for row in open_ones]), d.supplement_days > 0, d.accepted_late.is_(True))
+        ).scalar()
     assert kept >= len(open_ones) // 2  # the update left them alone
     _assert_refresh_equals_a_full_recompute(engine)
     engine.dispose()
@@ -602,8 +654,10 @@ def test_a_large_import_rebuilds_the_indexes_it_dropped(tiny, monkeypatch):
     assert dossier_day(tiny, "2026-10-01", "26734", "received") >= 3  # B0, B9, B18
 
     counts, checksum = fingerprint(tiny)
+
     def fail_refresh(*args, **kwargs):
         raise RuntimeError("refresh failed")
+
     monkeypatch.setattr(ingest, "refresh_summaries_in", fail_refresh)
     more = [row.replace("B", "C", 1) for row in rows] + [row.replace("B", "E", 1) for row in rows]
     with pytest.raises(RuntimeError):

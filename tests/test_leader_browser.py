@@ -18,7 +18,7 @@ from tests.support.browser import wait_for_app
 pytestmark = pytest.mark.browser
 
 TARGET = 0.98  # the demo's satisfaction and on-time target for every unit
-EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u26FF\u2700-\u27BF\u2B50\u2B55]")
+EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u26ff\u2700-\u27bf\u2b50\u2b55]")
 NEEDS = {"vi": "Cần cải thiện", "en": "Needs improvement"}
 GRIDS = """() => Array.from(document.querySelectorAll("[data-testid='stDataFrame']")).map(grid =>
     Array.from(grid.querySelectorAll('[role=row]')).map(row => Array.from(row.querySelectorAll('[role=gridcell], [role=columnheader]')).map(c => c.innerText.trim())))"""
@@ -69,7 +69,11 @@ def test_overview_names_no_unit_at_or_above_target(screen, app_server, lang):
         assert percent(row[3], lang) < TARGET, row
     best = [row for grid in grids for row in grid if row and row[0] == ("Tốt nhất" if lang == "vi" else "Best")]
     assert best and all(percent(row[3], lang) >= TARGET for row in best), best
-    rule = "chưa đạt mục tiêu hoặc kém hơn mức chung ngoài dao động ngẫu nhiên" if lang == "vi" else "miss their target, or worse than the overall rate beyond chance"
+    rule = (
+        "chưa đạt mục tiêu hoặc kém hơn mức chung ngoài dao động ngẫu nhiên"
+        if lang == "vi"
+        else "miss their target, or worse than the overall rate beyond chance"
+    )
     assert rule in screen.evaluate("() => document.body.innerText")
     no_emoji(screen)
 

@@ -17,7 +17,7 @@ def in_thread(function, *args):
 
 
 async def _visit(base: str, page: str, query: str = "") -> load_ws.Outcome:
-    connection = await load_ws.Connection.open("ws" + base[len("http"):] + load_ws.STREAM_PATH, 30)
+    connection = await load_ws.Connection.open("ws" + base[len("http") :] + load_ws.STREAM_PATH, 30)
     try:
         return await connection.visit(page, query, f"{base}/{page}?{query}", 60)
     finally:
@@ -52,7 +52,8 @@ def test_hostile_unit_is_refused_and_unknown_page_is_an_error(app_server):
 
 def test_exception_and_error_alert_are_counted(streamlit_server, tmp_path):
     script = tmp_path / "boom.py"
-    script.write_text(textwrap.dedent("""
+    script.write_text(
+        textwrap.dedent("""
         import streamlit as st
         st.title("boom")
         if st.query_params.get("mode") == "alert":
@@ -61,7 +62,8 @@ def test_exception_and_error_alert_are_counted(streamlit_server, tmp_path):
             raise RuntimeError("deliberate failure")
         else:
             st.write("fine")
-    """))
+    """)
+    )
     base = streamlit_server(script).url
     fine = in_thread(asyncio.run, _visit(base, "", ""))
     assert fine.finished is not None and fine.problems == [] and fine.refusals == []

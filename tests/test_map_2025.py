@@ -165,8 +165,10 @@ def synthetic_boundaries(province: str, path: Path) -> dict:
     outline = shapely.convex_hull(points).buffer(0.03)
     cells = shapely.get_parts(shapely.voronoi_polygons(points, extend_to=outline, ordered=True))
     shapes = {code: shapely.intersection(cell, outline) for code, cell in zip(units["gso_code"], cells)}
-    features = [{"type": "Feature", "properties": {"ma_xa": code, "ten_xa": name}, "geometry": shapely.geometry.mapping(shapes[code])}
-                for code, name in zip(units["gso_code"], units["name"])]
+    features = [
+        {"type": "Feature", "properties": {"ma_xa": code, "ten_xa": name}, "geometry": shapely.geometry.mapping(shapes[code])}
+        for code, name in zip(units["gso_code"], units["name"])
+    ]
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
     return shapes
 
@@ -187,8 +189,7 @@ def test_another_province_draws_its_own_imported_boundaries(hanoi, monkeypatch):
     assert not app.exception
     assert app.title[0].value.endswith("Thành phố Hà Nội")
     fig = json.loads(app.get("plotly_chart")[0].proto.spec)
-    drawn = {str(f["id"]): shapely.geometry.shape(f["geometry"])
-             for t in fig["data"] if t["type"] == "choroplethmap" for f in t["geojson"]["features"]}
+    drawn = {str(f["id"]): shapely.geometry.shape(f["geometry"]) for t in fig["data"] if t["type"] == "choroplethmap" for f in t["geojson"]["features"]}
     assert set(drawn) == set(shapes) and len(drawn) == 126
     for code, shape in shapes.items():  # simplified for the browser, so nearly the file's shape
         assert drawn[code].symmetric_difference(shape).area < 0.05 * shape.area, code
@@ -224,9 +225,12 @@ def test_map_of_october_2026_shows_the_168_units_with_real_boundaries(two_eras, 
     # The hover carries the figures of the ratings table: Phường Sài Gòn (26740).
     engine = make_engine(two_eras)
     with engine.connect() as conn:
-        good, total = conn.execute(text(
-            "select sum(case when level in (1, 2) then 1 else 0 end), count(*) from ratings "
-            "where unit_code = '26740' and rated_at >= '2026-10-01' and rated_at < '2026-11-01'")).one()
+        good, total = conn.execute(
+            text(
+                "select sum(case when level in (1, 2) then 1 else 0 end), count(*) from ratings "
+                "where unit_code = '26740' and rated_at >= '2026-10-01' and rated_at < '2026-11-01'"
+            )
+        ).one()
     trace = next(t for t in fig["data"] if t["type"] == "choroplethmap" and "26740" in t["locations"])
     hover = trace["text"][list(trace["locations"]).index("26740")]
     assert hover.startswith("<b>Phường Sài Gòn</b>") and f"({total} lượt đánh giá)" in hover

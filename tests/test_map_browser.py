@@ -125,7 +125,8 @@ def click_unit(page, code: str, name: str) -> None:
     hover.wait_for(state="attached", timeout=10_000)
     page.wait_for_function(
         "(name) => [...document.querySelectorAll('.hoverlayer .hovertext')].some(h => h.textContent.includes(name))",
-        arg=name, timeout=10_000,
+        arg=name,
+        timeout=10_000,
     )
     page.mouse.click(pixel["x"], pixel["y"])
 

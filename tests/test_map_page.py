@@ -96,7 +96,11 @@ def facts(demo_db_url):
     districts = sorted(c for c, u in units.items() if u.level == "district" and u.parent_code == "79")
     wards_of = {d: sorted(c for c, u in units.items() if u.parent_code == d and u.level == "ward") for d in districts}
     return {
-        "units": units, "start": start, "end": end, "districts": districts, "wards_of": wards_of,
+        "units": units,
+        "start": start,
+        "end": end,
+        "districts": districts,
+        "wards_of": wards_of,
         "ratings": subtree_ratings,
     }
 
@@ -345,11 +349,17 @@ def test_colours_are_anchored_to_the_target_the_same_on_every_view(demo_db_env, 
 
     engine = make_engine(demo_db_env)
     with engine.connect() as connection:
-        target = connection.execute(
-            text("SELECT value FROM targets WHERE kpi_id = 'satisfaction_rate' AND unit_code IS NULL "
-                 "AND valid_from <= :day AND (valid_to IS NULL OR valid_to >= :day) ORDER BY valid_from DESC"),
-            {"day": facts["end"]},
-        ).scalars().first()
+        target = (
+            connection.execute(
+                text(
+                    "SELECT value FROM targets WHERE kpi_id = 'satisfaction_rate' AND unit_code IS NULL "
+                    "AND valid_from <= :day AND (valid_to IS NULL OR valid_to >= :day) ORDER BY valid_from DESC"
+                ),
+                {"day": facts["end"]},
+            )
+            .scalars()
+            .first()
+        )
     engine.dispose()
     low = target - 0.10
     city, _ = choropleths(figure(map_run()))

@@ -79,8 +79,6 @@ def test_kpi_slide_shows_cards_with_targets(meeting_db):
     assert any("Mục tiêu" in c.value for c in at.caption)
 
 
-
-
 def test_commitment_form_validation_and_creation(meeting_db):
     at = _open(1)
     at = _open(_last_slide(at))

@@ -24,12 +24,23 @@ def _synthetic(seed=2026, n_units=300):
         late = vol - early - on_time
         sat = rng.binomial(vol, 0.99)
         dis = rng.binomial(vol - sat, 0.3)
-        return pd.DataFrame({
-            "unit_code": codes, "finished": vol, "finished_early": early, "finished_on_time": on_time,
-            "finished_late": late, "late_with_apology": rng.binomial(late, 0.9),
-            "ratings": vol, "very_satisfied": sat, "satisfied": 0, "neutral": vol - sat - dis, "dissatisfied": dis,
-            "open_dossiers": 200, "open_overdue": 4,
-        })
+        return pd.DataFrame(
+            {
+                "unit_code": codes,
+                "finished": vol,
+                "finished_early": early,
+                "finished_on_time": on_time,
+                "finished_late": late,
+                "late_with_apology": rng.binomial(late, 0.9),
+                "ratings": vol,
+                "very_satisfied": sat,
+                "satisfied": 0,
+                "neutral": vol - sat - dis,
+                "dissatisfied": dis,
+                "open_dossiers": 200,
+                "open_overdue": 4,
+            }
+        )
 
     return frame(n, p_on_time), frame(nb, np.full(n_units, 0.99))
 
@@ -107,16 +118,23 @@ def test_sentences():
     base = pd.DataFrame({"unit_code": ["x"], "finished": [7380], "finished_early": [7000], "finished_on_time": [299]})
     a = detect_alerts(cur, base, ["on_time_rate"])
     assert sentence(a.iloc[0], "vi", "Phường X") == (
-        "Phường X: tỷ lệ đúng hạn 84,2% (trên 1.230 hồ sơ), thấp hơn mức thường lệ 98,9% "
-        "— khó là ngẫu nhiên (p < 0,001).")
-    assert sentence(a.iloc[0], "en", "Ward X") == (
-        "Ward X: on-time rate 84.2% (of 1,230 dossiers), below the usual 98.9% "
-        "— unlikely to be chance (p < 0.001).")
+        "Phường X: tỷ lệ đúng hạn 84,2% (trên 1.230 hồ sơ), thấp hơn mức thường lệ 98,9% — khó là ngẫu nhiên (p < 0,001)."
+    )
+    assert sentence(a.iloc[0], "en", "Ward X") == ("Ward X: on-time rate 84.2% (of 1,230 dossiers), below the usual 98.9% — unlikely to be chance (p < 0.001).")
     assert to_alerts(a)[0].sentence("vi", "Phường X").startswith("Phường X: tỷ lệ đúng hạn 84,2%")
-    backlog = {"unit_code": "x", "kpi_id": "open_overdue", "kind": "backlog_growth", "current": 23, "baseline": 5,
-               "volume": 1410, "baseline_volume": 1300, "z": np.nan, "p_value": np.nan, "severity": "high"}
-    assert sentence(backlog, "vi", "Phường X") == (
-        "Phường X: hồ sơ quá hạn đang giải quyết tăng từ 5 lên 23 (trên 1.410 hồ sơ đang giải quyết).")
+    backlog = {
+        "unit_code": "x",
+        "kpi_id": "open_overdue",
+        "kind": "backlog_growth",
+        "current": 23,
+        "baseline": 5,
+        "volume": 1410,
+        "baseline_volume": 1300,
+        "z": np.nan,
+        "p_value": np.nan,
+        "severity": "high",
+    }
+    assert sentence(backlog, "vi", "Phường X") == ("Phường X: hồ sơ quá hạn đang giải quyết tăng từ 5 lên 23 (trên 1.410 hồ sơ đang giải quyết).")
     assert sentence(backlog, "en") == "x: open overdue dossiers rose from 5 to 23 (of 1,410 open dossiers)."
 
 

@@ -9,9 +9,18 @@ from metrics import kpis
 from metrics.kpis import KPIS, Kpi, add_kpi_columns, denominator, get, numerator, status_against_target, value
 
 REQUIRED = [
-    "ratings", "satisfaction_rate", "dissatisfaction_rate", "received", "finished", "on_time_rate",
-    "open_overdue", "online_share", "apology_compliance", "avg_processing_days",
-    "online_payment_rate", "digitisation_rate",
+    "ratings",
+    "satisfaction_rate",
+    "dissatisfaction_rate",
+    "received",
+    "finished",
+    "on_time_rate",
+    "open_overdue",
+    "online_share",
+    "apology_compliance",
+    "avg_processing_days",
+    "online_payment_rate",
+    "digitisation_rate",
 ]
 
 

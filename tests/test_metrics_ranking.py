@@ -164,12 +164,16 @@ def test_lower_is_better_uses_upper_bound():
 
 
 def test_rank_units_structure_and_ties():
-    f = pd.DataFrame({
-        "unit_code": ["a", "a", "b", "c", "d"],  # two rows of "a" are summed
-        "ratings": [50, 50, 100, 100, 0],
-        "very_satisfied": [45, 45, 90, 95, 0],
-        "satisfied": 0, "neutral": 0, "dissatisfied": 0,
-    })
+    f = pd.DataFrame(
+        {
+            "unit_code": ["a", "a", "b", "c", "d"],  # two rows of "a" are summed
+            "ratings": [50, 50, 100, 100, 0],
+            "very_satisfied": [45, 45, 90, 95, 0],
+            "satisfied": 0,
+            "neutral": 0,
+            "dissatisfied": 0,
+        }
+    )
     r = rank_units(f, "satisfaction_rate", "wilson")
     assert list(r.columns) == ["unit_code", "value", "numerator", "volume", "low", "high", "score", "rank", "funnel"]
     assert r["unit_code"].tolist() == ["c", "a", "b", "d"]

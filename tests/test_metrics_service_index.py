@@ -14,30 +14,31 @@ from metrics.service_index import (
 
 
 def _frame():
-    return pd.DataFrame({
-        "unit_code": ["A", "B", "C"],
-        "period": ["2026-Q1"] * 3,
-        "received": [120, 10, 100],
-        "received_online": [60, 5, 100],
-        "finished": [100, 0, 100],
-        "finished_early": [50, 0, 100],
-        "finished_on_time": [40, 0, 0],
-        "finished_late": [10, 0, 0],
-        "paid_online": [30, 0, 100],
-        "digitised": [80, 0, 100],
-        "open_dossiers": [20, 0, 0],
-        "open_overdue": [5, 0, 0],
-        "ratings": [200, 0, 100],
-        "dissatisfied": [2, 0, 15],
-    })
+    return pd.DataFrame(
+        {
+            "unit_code": ["A", "B", "C"],
+            "period": ["2026-Q1"] * 3,
+            "received": [120, 10, 100],
+            "received_online": [60, 5, 100],
+            "finished": [100, 0, 100],
+            "finished_early": [50, 0, 100],
+            "finished_on_time": [40, 0, 0],
+            "finished_late": [10, 0, 0],
+            "paid_online": [30, 0, 100],
+            "digitised": [80, 0, 100],
+            "open_dossiers": [20, 0, 0],
+            "open_overdue": [5, 0, 0],
+            "ratings": [200, 0, 100],
+            "dissatisfied": [2, 0, 15],
+        }
+    )
 
 
 def test_version_config():
     assert default_version_id() == "766-2022"
     v = get_version("766-2022")
     weights = {g.id: g.weight for g in v.groups}
-    assert weights == {"transparency": 18, "timeliness": 20, "online_services": 12, "online_payment": 10,
-                       "digitisation": 22, "satisfaction": 18}
+    assert weights == {"transparency": 18, "timeliness": 20, "online_services": 12, "online_payment": 10, "digitisation": 22, "satisfaction": 18}
     assert sum(weights.values()) == v.max_points == 100
     assert not next(g for g in v.groups if g.id == "transparency").supported
     assert "766-2022" in load_versions()

@@ -26,8 +26,19 @@ def at_0010(db_url):
 def _add(engine, username, role, unit_code):
     now = datetime(2026, 11, 1, 8)
     with engine.begin() as connection:
-        connection.execute(insert(accounts).values(username=username, display_name=username, role=role, unit_code=unit_code,
-                                                   email=None, password_hash=None, active=True, created_at=now, updated_at=now))
+        connection.execute(
+            insert(accounts).values(
+                username=username,
+                display_name=username,
+                role=role,
+                unit_code=unit_code,
+                email=None,
+                password_hash=None,
+                active=True,
+                created_at=now,
+                updated_at=now,
+            )
+        )
 
 
 def _roles(engine) -> dict:

@@ -118,15 +118,9 @@ def oidc_app(provider, oidc_db, tmp_path_factory):
 def _app_settings(provider: str, oidc_db, folder, name: str | None = None) -> dict:
     """StreamlitServer settings: the database copy, and a secrets file in `folder` with the
     provider's settings in [auth] itself, or (`name`) in an [auth.NAME] section of their own."""
-    shared = (
-        "[auth]\n"
-        'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
-        f'cookie_secret = "{secrets.token_hex(32)}"\n'
-    )
+    shared = f'[auth]\nredirect_uri = "http://127.0.0.1:{{port}}/oauth2callback"\ncookie_secret = "{secrets.token_hex(32)}"\n'
     provider_settings = (
-        'client_id = "bang-dieu-hanh"\n'
-        f'client_secret = "{secrets.token_hex(16)}"\n'
-        f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n'
+        f'client_id = "bang-dieu-hanh"\nclient_secret = "{secrets.token_hex(16)}"\nserver_metadata_url = "{provider}/.well-known/openid-configuration"\n'
     )
     secrets_file = folder / "secrets.toml"
     secrets_file.write_text(shared + (f"\n[auth.{name}]\n" if name else "") + provider_settings, encoding="utf-8")

@@ -106,16 +106,17 @@ def test_unreachable_database_shows_what_to_do(monkeypatch):
     assert "Không kết nối được cơ sở dữ liệu" in app.error[0].value
 
 
-
 def _alert_list_script():
     import pandas as pd
 
     from ui import alerts
 
-    units = pd.DataFrame({"code": ["79", "760", "26734"], "name": ["TP", "Quận 1", "Phường Bến Nghé"], "level": ["city", "district", "ward"],
-                          "parent_code": [None, "79", "760"]})
-    found = pd.DataFrame([{"unit_code": "26734", "kpi_id": "open_overdue", "kind": "backlog_growth", "severity": "high",
-                           "baseline": 3, "current": 12, "volume": 40}])
+    units = pd.DataFrame(
+        {"code": ["79", "760", "26734"], "name": ["TP", "Quận 1", "Phường Bến Nghé"], "level": ["city", "district", "ward"], "parent_code": [None, "79", "760"]}
+    )
+    found = pd.DataFrame(
+        [{"unit_code": "26734", "kpi_id": "open_overdue", "kind": "backlog_growth", "severity": "high", "baseline": 3, "current": 12, "volume": 40}]
+    )
     alerts.alert_list(found, units)
 
 

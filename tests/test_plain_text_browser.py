@@ -33,7 +33,9 @@ def test_a_crafted_area_is_shown_as_text_not_a_link(app_server, page):
     # Every character as typed (the first 40); an invisible word joiner keeps "http://" from
     # being linked automatically.
     assert LINK[:40] in alert.inner_text().replace("\u2060", "")
-    assert page.locator("a[href^='http://evil.example']").count() == 0, [a.evaluate("e => e.parentElement.parentElement.outerHTML")[:800] for a in page.locator("a[href^='http://evil.example']").all()]
+    assert page.locator("a[href^='http://evil.example']").count() == 0, [
+        a.evaluate("e => e.parentElement.parentElement.outerHTML")[:800] for a in page.locator("a[href^='http://evil.example']").all()
+    ]
     assert outside == []
 
 
@@ -49,5 +51,7 @@ def test_an_invalid_parameter_is_echoed_as_text(app_server, page):
     alert = page.locator("[data-testid='stAlert']").filter(has_text="tham số không hợp lệ")
     alert.wait_for()
     assert "evil.example" in alert.inner_text()
-    assert page.locator("a[href^='http://evil.example']").count() == 0, [a.evaluate("e => e.parentElement.parentElement.outerHTML")[:800] for a in page.locator("a[href^='http://evil.example']").all()]
+    assert page.locator("a[href^='http://evil.example']").count() == 0, [
+        a.evaluate("e => e.parentElement.parentElement.outerHTML")[:800] for a in page.locator("a[href^='http://evil.example']").all()
+    ]
     assert outside == []

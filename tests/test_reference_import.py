@@ -76,11 +76,20 @@ def test_departments_both_eras_with_their_links(hcmc):
     assert (result.added, result.updated, result.links_added) == (5, 0, 3)
     with hcmc.connect() as connection:
         rows = {r.code: r for r in connection.execute(select(schema.units).where(schema.units.c.level == "department"))}
-        links = set(connection.execute(select(schema.unit_lineage.c.old_code, schema.unit_lineage.c.new_code, schema.unit_lineage.c.effective_date,
-                                              schema.unit_lineage.c.whole).where(schema.unit_lineage.c.old_code.like("79.%"))).all())
+        links = set(
+            connection.execute(
+                select(schema.unit_lineage.c.old_code, schema.unit_lineage.c.new_code, schema.unit_lineage.c.effective_date, schema.unit_lineage.c.whole).where(
+                    schema.unit_lineage.c.old_code.like("79.%")
+                )
+            ).all()
+        )
     assert {c: r.parent_code for c, r in rows.items()} == dict.fromkeys(["79.STNMT", "79.SNN", "79.SGTVT", "79.SXD", "79.SNNMT"], "79")
     assert rows["79.STNMT"].valid_to == date(2025, 2, 28) and rows["79.SNNMT"].valid_from == date(2025, 3, 1)
-    assert links == {("79.STNMT", "79.SNNMT", date(2025, 3, 1), True), ("79.SNN", "79.SNNMT", date(2025, 3, 1), True), ("79.SGTVT", "79.SXD", date(2025, 3, 1), True)}
+    assert links == {
+        ("79.STNMT", "79.SNNMT", date(2025, 3, 1), True),
+        ("79.SNN", "79.SNNMT", date(2025, 3, 1), True),
+        ("79.SGTVT", "79.SXD", date(2025, 3, 1), True),
+    }
     # Again: nothing new, nothing changed.
     before = snapshot(hcmc)
     _, again = run(hcmc, "departments", DEPARTMENTS)
@@ -92,14 +101,18 @@ def test_departments_both_eras_with_their_links(hcmc):
 def test_procedures_officers_targets_and_lineage_weights(hcmc):
     _, result = run(hcmc, "procedures", PROCEDURES)
     assert (result.added, result.updated) == (2, 0)
-    officers = csv("Mã cán bộ,Họ và tên,Mã đơn vị,Chức vụ,Email",
-                   "CB001,Nguyễn Thị Lan,26740,Công chức tư pháp - hộ tịch,lan@saigon.gov.vn",
-                   "CB002,Trần Văn Minh,26740@2025-06-30,Công chức,")
+    officers = csv(
+        "Mã cán bộ,Họ và tên,Mã đơn vị,Chức vụ,Email",
+        "CB001,Nguyễn Thị Lan,26740,Công chức tư pháp - hộ tịch,lan@saigon.gov.vn",
+        "CB002,Trần Văn Minh,26740@2025-06-30,Công chức,",
+    )
     checked, result = run(hcmc, "officers", officers)
     assert checked.ok, checked.problems
-    targets = csv("Mã chỉ tiêu,Mã đơn vị,Hiệu lực từ,Hiệu lực đến,Giá trị,Biên độ vàng",
-                  "satisfaction_rate,,01/01/2026,31/12/2026,96%,2%",
-                  "on_time_rate,26740,01/01/2026,,98,1")
+    targets = csv(
+        "Mã chỉ tiêu,Mã đơn vị,Hiệu lực từ,Hiệu lực đến,Giá trị,Biên độ vàng",
+        "satisfaction_rate,,01/01/2026,31/12/2026,96%,2%",
+        "on_time_rate,26740,01/01/2026,,98,1",
+    )
     checked, result = run(hcmc, "targets", targets)
     assert checked.ok, checked.problems
     # 26746 (Phường Nguyễn Thái Bình) was split; the city knows the shares.
@@ -108,11 +121,13 @@ def test_procedures_officers_targets_and_lineage_weights(hcmc):
     assert checked.ok, checked.problems
     with hcmc.connect() as connection:
         assert dict(connection.execute(select(schema.officers.c.code, schema.officers.c.unit_code)).all()) == {"CB001": "26740", "CB002": "26740@2025-06-30"}
-        assert sorted(connection.execute(select(schema.targets.c.kpi_id, schema.targets.c.unit_code, schema.targets.c.value, schema.targets.c.amber_margin)).all()) == [
-            ("on_time_rate", "26740", 0.98, 0.01), ("satisfaction_rate", None, 0.96, 0.02)]
+        assert sorted(
+            connection.execute(select(schema.targets.c.kpi_id, schema.targets.c.unit_code, schema.targets.c.value, schema.targets.c.amber_margin)).all()
+        ) == [("on_time_rate", "26740", 0.98, 0.01), ("satisfaction_rate", None, 0.96, 0.02)]
         former = select(schema.units.c.code).where(schema.units.c.gso_code == "26746", schema.units.c.valid_to == date(2025, 6, 30))
-        weights = dict(connection.execute(select(schema.unit_lineage.c.new_code, schema.unit_lineage.c.weight).where(
-            schema.unit_lineage.c.old_code.in_(former))).all())
+        weights = dict(
+            connection.execute(select(schema.unit_lineage.c.new_code, schema.unit_lineage.c.weight).where(schema.unit_lineage.c.old_code.in_(former))).all()
+        )
         fields = dict(connection.execute(select(schema.fields.c.code, schema.fields.c.name)).all())
     assert weights == {"26740": 0.6, "26743": 0.4}
     assert fields == {"HT": "Hộ tịch", "XD": "Xây dựng"}
@@ -123,13 +138,15 @@ def test_procedures_officers_targets_and_lineage_weights(hcmc):
 
 def test_units_list_from_excel(engine):
     """A city with no packaged data in the database loads its own list (an .xlsx file)."""
-    frame = pd.DataFrame({
-        "Mã đơn vị": ["79", "26740", "26743"],
-        "Tên đơn vị": ["Thành phố Hồ Chí Minh", "Phường Sài Gòn", "Phường Bến Thành"],
-        "Cấp": ["Thành phố", "Phường", "Phường"],
-        "Mã đơn vị cấp trên": ["", "79", "79"],
-        "Hiệu lực từ": ["", "01/07/2025", "01/07/2025"],
-    })
+    frame = pd.DataFrame(
+        {
+            "Mã đơn vị": ["79", "26740", "26743"],
+            "Tên đơn vị": ["Thành phố Hồ Chí Minh", "Phường Sài Gòn", "Phường Bến Thành"],
+            "Cấp": ["Thành phố", "Phường", "Phường"],
+            "Mã đơn vị cấp trên": ["", "79", "79"],
+            "Hiệu lực từ": ["", "01/07/2025", "01/07/2025"],
+        }
+    )
     buffer = io.BytesIO()
     frame.to_excel(buffer, index=False)
     checked, result = run(engine, "units", buffer.getvalue(), "don-vi.xlsx")
@@ -159,8 +176,11 @@ def test_overlapping_validity_of_one_code(hcmc):
 
 
 def test_cycle_in_the_tree(engine):
-    problems = refused(engine, "units", csv("Mã đơn vị,Tên đơn vị,Cấp,Mã đơn vị cấp trên",
-                                            "79,Thành phố Hồ Chí Minh,Thành phố,", "760,Quận 1,Quận,26740", "26740,Phường Bến Nghé,Phường,760"))
+    problems = refused(
+        engine,
+        "units",
+        csv("Mã đơn vị,Tên đơn vị,Cấp,Mã đơn vị cấp trên", "79,Thành phố Hồ Chí Minh,Thành phố,", "760,Quận 1,Quận,26740", "26740,Phường Bến Nghé,Phường,760"),
+    )
     assert sorted(problems[["row", "value"]].values.tolist()) == [[3, "26740"], [4, "760"]]
     assert set(problems["column"]) == {"Mã đơn vị cấp trên"}
 
@@ -225,15 +245,20 @@ RATINGS = "Mã đánh giá,Mã đơn vị,Kênh đánh giá,Mức độ hài lò
 
 def _facts(engine):
     with engine.connect() as connection:
-        return (dict(connection.execute(select(schema.dossiers.c.code, schema.dossiers.c.unit_code)).all()),
-                dict(connection.execute(select(schema.ratings.c.source_key, schema.ratings.c.unit_code)).all()))
+        return (
+            dict(connection.execute(select(schema.dossiers.c.code, schema.dossiers.c.unit_code)).all()),
+            dict(connection.execute(select(schema.ratings.c.source_key, schema.ratings.c.unit_code)).all()),
+        )
 
 
 def test_fact_import_resolves_a_reused_code_by_date(hcmc):
     run(hcmc, "procedures", PROCEDURES)
-    dossiers = csv(DOSSIERS, "H2024,26740,1.001193,1,02/05/2024 08:00,03/05/2024 17:00,4",
-                   "H2026,26740,1.001193,1,02/10/2026 08:00,05/10/2026 17:00,4",
-                   "HKEY,26740@2025-06-30,1.001193,1,03/05/2024 08:00,06/05/2024 17:00,4")
+    dossiers = csv(
+        DOSSIERS,
+        "H2024,26740,1.001193,1,02/05/2024 08:00,03/05/2024 17:00,4",
+        "H2026,26740,1.001193,1,02/10/2026 08:00,05/10/2026 17:00,4",
+        "HKEY,26740@2025-06-30,1.001193,1,03/05/2024 08:00,06/05/2024 17:00,4",
+    )
     checked, result = ingest.import_file(hcmc, "dossiers", io.BytesIO(dossiers), "hs.csv", actor="test")
     assert result is not None, checked.problems
     ratings = csv(RATINGS, "R2024,26740,kiosk,1,30/06/2025 23:00", "R2026,26740,kiosk,1,01/07/2025 07:00")
@@ -249,9 +274,15 @@ def test_fact_import_refuses_a_code_not_in_force_on_the_date(hcmc):
     run(hcmc, "procedures", PROCEDURES)
     # 26743 went into a new unit; a 2026 dossier of a former-only code has no unit in force.
     with hcmc.connect() as connection:
-        former_only = connection.execute(select(schema.units.c.gso_code).where(
-            schema.units.c.level == "ward", schema.units.c.valid_to.is_not(None),
-            ~schema.units.c.gso_code.in_(select(schema.units.c.gso_code).where(schema.units.c.valid_to.is_(None)))).limit(1)).scalar_one()
+        former_only = connection.execute(
+            select(schema.units.c.gso_code)
+            .where(
+                schema.units.c.level == "ward",
+                schema.units.c.valid_to.is_not(None),
+                ~schema.units.c.gso_code.in_(select(schema.units.c.gso_code).where(schema.units.c.valid_to.is_(None))),
+            )
+            .limit(1)
+        ).scalar_one()
     dossiers = csv(DOSSIERS, f"X1,{former_only},1.001193,1,02/10/2026 08:00,05/10/2026 17:00,4")
     checked, result = ingest.import_file(hcmc, "dossiers", io.BytesIO(dossiers), "hs.csv", actor="test")
     assert result is None
@@ -290,8 +321,13 @@ def test_department_head_reads_own_former_departments_only(hcmc):
     run(hcmc, "procedures", PROCEDURES)
     # Open dossiers long past due: one per department, each received while it was in force
     # (the merged department from 1 March 2025).
-    dossiers = csv(DOSSIERS, *[f"{code},{code},1.004227,1,05/{month}/2025 08:00,10/{month}/2025 17:00,4"
-                               for code, month in (("79.STNMT", "01"), ("79.SNN", "01"), ("79.SGTVT", "01"), ("79.SNNMT", "03"))])
+    dossiers = csv(
+        DOSSIERS,
+        *[
+            f"{code},{code},1.004227,1,05/{month}/2025 08:00,10/{month}/2025 17:00,4"
+            for code, month in (("79.STNMT", "01"), ("79.SNN", "01"), ("79.SGTVT", "01"), ("79.SNNMT", "03"))
+        ],
+    )
     checked, result = ingest.import_file(hcmc, "dossiers", io.BytesIO(dossiers), "hs.csv", actor="test")
     assert result is not None, checked.problems
     head = Viewer("nm", DEPARTMENT_HEAD, "79.SNNMT", "Giám đốc Sở NN&MT")
@@ -369,8 +405,11 @@ def test_a_plain_list_of_todays_units_updates_todays_units(hcmc):
     assert checked.ok, checked.problems
     assert (result.added, result.updated) == (0, 1)
     with hcmc.connect() as connection:
-        rows = connection.execute(select(schema.units.c.name, schema.units.c.valid_from, schema.units.c.valid_to, schema.units.c.area_km2,
-                                         schema.units.c.lat.is_not(None)).where(schema.units.c.gso_code == "26740").order_by(schema.units.c.name)).all()
+        rows = connection.execute(
+            select(schema.units.c.name, schema.units.c.valid_from, schema.units.c.valid_to, schema.units.c.area_km2, schema.units.c.lat.is_not(None))
+            .where(schema.units.c.gso_code == "26740")
+            .order_by(schema.units.c.name)
+        ).all()
     # Sài Gòn keeps its start, its end (none) and its centroid: the file had no such columns.
     assert [tuple(r) for r in rows] == [("Phường Bến Nghé", None, date(2025, 6, 30), None, True), ("Phường Sài Gòn", REFORM, None, 2.5, True)]
 
@@ -382,12 +421,18 @@ def test_resolve_unit_codes_by_hand():
 
     from domain.units import resolve_unit_codes
 
-    versions = pd.DataFrame({
-        "code": ["26740@2025-06-30", "26740", "760"], "gso_code": ["26740", "26740", "760"],
-        "valid_from": [None, date(2025, 7, 1), None], "valid_to": [date(2025, 6, 30), None, date(2025, 6, 30)],
-    })
+    versions = pd.DataFrame(
+        {
+            "code": ["26740@2025-06-30", "26740", "760"],
+            "gso_code": ["26740", "26740", "760"],
+            "valid_from": [None, date(2025, 7, 1), None],
+            "valid_to": [date(2025, 6, 30), None, date(2025, 6, 30)],
+        }
+    )
     values = pd.Series(["26740", "26740", "26740", "760", "760", "26740@2025-06-30", "99999", "26740"], dtype=object)
-    days = np.array(["2025-06-30T23:59", "2025-07-01T00:00", "2019-01-01", "2024-01-01", "2026-01-01", "2026-01-01", "2024-01-01", "NaT"], dtype="datetime64[us]")
+    days = np.array(
+        ["2025-06-30T23:59", "2025-07-01T00:00", "2019-01-01", "2024-01-01", "2026-01-01", "2026-01-01", "2024-01-01", "NaT"], dtype="datetime64[us]"
+    )
     keys, not_in_force = resolve_unit_codes(values, days, versions)
     assert keys.tolist() == ["26740@2025-06-30", "26740", "26740@2025-06-30", "760", None, "26740@2025-06-30", None, None]
     assert not_in_force.tolist() == [False, False, False, False, True, False, False, True]

@@ -139,18 +139,24 @@ def _old_database(engine) -> None:
     upgrade(engine, "0009")
     with engine.begin() as connection:
         for code, name, level, parent in OLD_UNITS:
-            connection.execute(text("INSERT INTO units (code, name, level, parent_code, valid_from) VALUES (:c, :n, :l, :p, :f)"),
-                               dict(c=code, n=name, l=level, p=parent, f=date(2021, 1, 1)))
+            connection.execute(
+                text("INSERT INTO units (code, name, level, parent_code, valid_from) VALUES (:c, :n, :l, :p, :f)"),
+                dict(c=code, n=name, l=level, p=parent, f=date(2021, 1, 1)),
+            )
         connection.execute(text("INSERT INTO fields (code, name) VALUES ('HT', 'Hộ tịch')"))
         connection.execute(text("INSERT INTO procedures (code, name, field_code, legal_days) VALUES ('P1', 'Đăng ký khai sinh', 'HT', 3)"))
         for i, unit in enumerate(["26740", "26740", "26734", "760", "79.SXD"]):
             connection.execute(
-                text("INSERT INTO dossiers (code, unit_code, procedure_code, field_code, channel, received_at, accepted_late, due_at, status, "
-                     "supplement_count, supplement_days, paid_online, digitised) VALUES (:c, :u, 'P1', 'HT', 1, :r, false, :d, 4, 0, 0, false, false)"),
+                text(
+                    "INSERT INTO dossiers (code, unit_code, procedure_code, field_code, channel, received_at, accepted_late, due_at, status, "
+                    "supplement_count, supplement_days, paid_online, digitised) VALUES (:c, :u, 'P1', 'HT', 1, :r, false, :d, 4, 0, 0, false, false)"
+                ),
                 dict(c=f"D{i}", u=unit, r=datetime(2024, 5, 2 + i, 9), d=datetime(2024, 5, 9 + i, 17)),
             )
-            connection.execute(text("INSERT INTO ratings (source_key, unit_code, channel, level, rated_at) VALUES (:k, :u, 'kiosk', 1, :t)"),
-                               dict(k=f"R{i}", u=unit, t=datetime(2024, 5, 2 + i, 10)))
+            connection.execute(
+                text("INSERT INTO ratings (source_key, unit_code, channel, level, rated_at) VALUES (:k, :u, 'kiosk', 1, :t)"),
+                dict(k=f"R{i}", u=unit, t=datetime(2024, 5, 2 + i, 10)),
+            )
     upgrade(engine)
 
 

@@ -7,12 +7,14 @@ import pandas as pd
 from metrics import kpis
 from ui.charts import trend_figure
 
-MONTHS = pd.DataFrame({
-    "period": pd.date_range("2025-01-01", periods=12, freq="MS"),
-    "label": [f"T{m}/2025" for m in range(1, 13)],
-    "value": [0.95] * 12,
-    "volume_text": ["10"] * 12,
-})
+MONTHS = pd.DataFrame(
+    {
+        "period": pd.date_range("2025-01-01", periods=12, freq="MS"),
+        "label": [f"T{m}/2025" for m in range(1, 13)],
+        "value": [0.95] * 12,
+        "volume_text": ["10"] * 12,
+    }
+)
 
 
 def test_the_reform_line_sits_between_june_and_july_2025():

@@ -31,18 +31,38 @@ def reformed(engine):
     month = date(2025, 5, 1)
     with engine.begin() as connection:
         connection.execute(insert(schema.units), [{"area_km2": None, **u} for u in UNITS])
-        connection.execute(insert(schema.unit_lineage), [dict(old_code=o, new_code=n, effective_date=REFORM, kind="split", whole=w, weight=g) for o, n, w, g in LINKS])
+        connection.execute(
+            insert(schema.unit_lineage), [dict(old_code=o, new_code=n, effective_date=REFORM, kind="split", whole=w, weight=g) for o, n, w, g in LINKS]
+        )
         dossiers = {"A": (100, 90), "B": (50, 40), "X": (0, 0)}
-        connection.execute(insert(schema.dossier_monthly), [
-            {**ZERO_DOSSIERS, "month": month, "unit_code": u, "field_code": "f", "channel": 1, "received": r, "finished": r, "finished_on_time": ok}
-            for u, (r, ok) in dossiers.items()
-        ])
-        connection.execute(insert(schema.rating_monthly), [
-            {**ZERO_RATINGS, "month": month, "unit_code": "A", "channel": "kiosk", "ratings": 10, "very_satisfied": 10},
-        ])
-        connection.execute(insert(schema.dossier_monthly), [
-            {**ZERO_DOSSIERS, "month": date(2025, 8, 1), "unit_code": "X", "field_code": "f", "channel": 1, "received": 7, "finished": 7, "finished_on_time": 7},
-        ])
+        connection.execute(
+            insert(schema.dossier_monthly),
+            [
+                {**ZERO_DOSSIERS, "month": month, "unit_code": u, "field_code": "f", "channel": 1, "received": r, "finished": r, "finished_on_time": ok}
+                for u, (r, ok) in dossiers.items()
+            ],
+        )
+        connection.execute(
+            insert(schema.rating_monthly),
+            [
+                {**ZERO_RATINGS, "month": month, "unit_code": "A", "channel": "kiosk", "ratings": 10, "very_satisfied": 10},
+            ],
+        )
+        connection.execute(
+            insert(schema.dossier_monthly),
+            [
+                {
+                    **ZERO_DOSSIERS,
+                    "month": date(2025, 8, 1),
+                    "unit_code": "X",
+                    "field_code": "f",
+                    "channel": 1,
+                    "received": 7,
+                    "finished": 7,
+                    "finished_on_time": 7,
+                },
+            ],
+        )
     return engine
 
 
@@ -72,7 +92,9 @@ def test_a_monthly_trend_across_the_reform_restates_only_the_months_before_it(re
 def test_per_unit_flows_restated_for_the_trends_page(reformed):
     from data_access import unit_queries
 
-    flows = unit_queries.flow_counts(reformed, date(2025, 5, 1), date(2025, 8, 31), "month", ("X", "Y"), ("unit_code",), "dossiers", viewer=SYSTEM, restated=True)
+    flows = unit_queries.flow_counts(
+        reformed, date(2025, 5, 1), date(2025, 8, 31), "month", ("X", "Y"), ("unit_code",), "dossiers", viewer=SYSTEM, restated=True
+    )
     got = {(p.strftime("%Y-%m"), u): r for p, u, r in zip(flows["period"], flows["unit_code"], flows["received"])}
     assert got == {("2025-05", "X"): 130, ("2025-05", "Y"): 20, ("2025-08", "X"): 7}
     assert flows.attrs["restated"] == "approximate"
@@ -83,10 +105,15 @@ def test_a_restated_part_never_exceeds_its_whole(engine):
     # 6.5 ratings, 1.5 + 5 satisfied; rounded to nearest (even) that is 2 + 5 = 7 of 6.
     with engine.begin() as connection:
         connection.execute(insert(schema.units), [{"area_km2": None, **u} for u in UNITS])
-        connection.execute(insert(schema.unit_lineage), [dict(old_code="B", new_code=n, effective_date=REFORM, kind="split", whole=False, weight=0.5) for n in ("X", "Y")])
-        connection.execute(insert(schema.rating_monthly), [
-            {**ZERO_RATINGS, "month": date(2025, 5, 1), "unit_code": "B", "channel": "kiosk", "ratings": 13, "very_satisfied": 3, "satisfied": 10},
-        ])
+        connection.execute(
+            insert(schema.unit_lineage), [dict(old_code="B", new_code=n, effective_date=REFORM, kind="split", whole=False, weight=0.5) for n in ("X", "Y")]
+        )
+        connection.execute(
+            insert(schema.rating_monthly),
+            [
+                {**ZERO_RATINGS, "month": date(2025, 5, 1), "unit_code": "B", "channel": "kiosk", "ratings": 13, "very_satisfied": 3, "satisfied": 10},
+            ],
+        )
     x = queries.kpi_counts(engine, date(2025, 5, 1), date(2025, 5, 31), ("X",), viewer=SYSTEM, restated=True)
     ratings, satisfied = int(x["ratings"].iloc[0]), int(x["very_satisfied"].iloc[0] + x["satisfied"].iloc[0])
     assert satisfied <= ratings == 6

@@ -31,20 +31,31 @@ REFORM = date(2025, 7, 1)
 
 # --- the pure rules, on a hand-made city ------------------------------------------------------
 
-UNITS = pd.DataFrame([
-    dict(code="79", level="city", parent_code=None, valid_to=None, area_km2=None),
-    dict(code="DA", level="district", parent_code="79", valid_to=FORMER, area_km2=None),
-    dict(code="DB", level="district", parent_code="79", valid_to=FORMER, area_km2=None),
-    *[dict(code=c, level="ward", parent_code="DA", valid_to=FORMER, area_km2=None) for c in "abc"],
-    *[dict(code=c, level="ward", parent_code="DB", valid_to=FORMER, area_km2=None) for c in "de"],
-    dict(code="X", level="ward", parent_code="79", valid_to=None, area_km2=3.0),
-    dict(code="Y", level="ward", parent_code="79", valid_to=None, area_km2=1.0),
-    dict(code="Z", level="ward", parent_code="79", valid_to=None, area_km2=2.0),
-    dict(code="79.S", level="department", parent_code="79", valid_to=None, area_km2=None),
-])
+UNITS = pd.DataFrame(
+    [
+        dict(code="79", level="city", parent_code=None, valid_to=None, area_km2=None),
+        dict(code="DA", level="district", parent_code="79", valid_to=FORMER, area_km2=None),
+        dict(code="DB", level="district", parent_code="79", valid_to=FORMER, area_km2=None),
+        *[dict(code=c, level="ward", parent_code="DA", valid_to=FORMER, area_km2=None) for c in "abc"],
+        *[dict(code=c, level="ward", parent_code="DB", valid_to=FORMER, area_km2=None) for c in "de"],
+        dict(code="X", level="ward", parent_code="79", valid_to=None, area_km2=3.0),
+        dict(code="Y", level="ward", parent_code="79", valid_to=None, area_km2=1.0),
+        dict(code="Z", level="ward", parent_code="79", valid_to=None, area_km2=2.0),
+        dict(code="79.S", level="department", parent_code="79", valid_to=None, area_km2=None),
+    ]
+)
 LINKS = pd.DataFrame(
-    [("a", "X", True), ("b", "X", False), ("b", "Y", False), ("c", "Y", True), ("d", "Z", True), ("e", "Z", True),
-     ("DA", "X", False), ("DA", "Y", False), ("DB", "Z", True)],
+    [
+        ("a", "X", True),
+        ("b", "X", False),
+        ("b", "Y", False),
+        ("c", "Y", True),
+        ("d", "Z", True),
+        ("e", "Z", True),
+        ("DA", "X", False),
+        ("DA", "Y", False),
+        ("DB", "Z", True),
+    ],
     columns=["old_code", "new_code", "whole"],
 ).assign(weight=None)
 CHAIR_X = Viewer("cx", "ward_chair", "X")
@@ -79,21 +90,24 @@ def test_others_are_totals_each_ward_under_the_city_whole():
     assert folded == {"X": 1, "a": 2, "DA": 4, "DB": 8, "Y": 16}
 
 
-@pytest.mark.parametrize("role, unit, links, problem", [
-    ("ward_chair", "X", LINKS, None),
-    ("ward_chair", "a", LINKS, "ended on 2025-06-30"),  # a former ward
-    ("ward_chair", "DA", LINKS, "is a district"),
-    ("ward_chair", None, LINKS, "needs a unit"),
-    ("area_leader", "DA", LINKS, None),
-    ("area_leader", "79", LINKS, None),  # the former province, still keyed 79: its units are an area too
-    ("area_leader", "X", LINKS, "is a ward"),
-    ("area_leader", "DA", None, "not an area"),  # no crosswalk
-    ("district_chair", "DA", LINKS, "its leader is an area_leader"),
-    ("department_head", "79.S", LINKS, None),
-    ("city_leader", "X", LINKS, "has no unit"),
-    ("city_leader", None, LINKS, None),
-    ("king", None, LINKS, "unknown role"),
-])
+@pytest.mark.parametrize(
+    "role, unit, links, problem",
+    [
+        ("ward_chair", "X", LINKS, None),
+        ("ward_chair", "a", LINKS, "ended on 2025-06-30"),  # a former ward
+        ("ward_chair", "DA", LINKS, "is a district"),
+        ("ward_chair", None, LINKS, "needs a unit"),
+        ("area_leader", "DA", LINKS, None),
+        ("area_leader", "79", LINKS, None),  # the former province, still keyed 79: its units are an area too
+        ("area_leader", "X", LINKS, "is a ward"),
+        ("area_leader", "DA", None, "not an area"),  # no crosswalk
+        ("district_chair", "DA", LINKS, "its leader is an area_leader"),
+        ("department_head", "79.S", LINKS, None),
+        ("city_leader", "X", LINKS, "has no unit"),
+        ("city_leader", None, LINKS, None),
+        ("king", None, LINKS, "unknown role"),
+    ],
+)
 def test_the_unit_each_role_needs(role, unit, links, problem):
     found = access.role_unit_problem(role, unit, UNITS, links)
     assert (found is None) if problem is None else (problem in found), found
@@ -126,13 +140,19 @@ ZERO_RATINGS = dict.fromkeys(schema.RATING_COUNTS, 0)
 def hcmc(engine):
     reference.init_province(engine, "79")
     with engine.begin() as connection:
-        connection.execute(insert(schema.dossier_monthly), [
-            {**ZERO_DOSSIERS, "month": MAY[0], "unit_code": unit, "field_code": "f", "channel": 1, "received": r, "finished": r, "finished_on_time": ok}
-            for unit, r, ok in ((BEN_NGHE, 100, 90), (PHAM_NGU_LAO, 40, 30), (TAN_DINH_FORMER, 7, 7))
-        ])
-        connection.execute(insert(schema.rating_monthly), [
-            {**ZERO_RATINGS, "month": MAY[0], "unit_code": BEN_NGHE, "channel": "kiosk", "ratings": 10, "very_satisfied": 10},
-        ])
+        connection.execute(
+            insert(schema.dossier_monthly),
+            [
+                {**ZERO_DOSSIERS, "month": MAY[0], "unit_code": unit, "field_code": "f", "channel": 1, "received": r, "finished": r, "finished_on_time": ok}
+                for unit, r, ok in ((BEN_NGHE, 100, 90), (PHAM_NGU_LAO, 40, 30), (TAN_DINH_FORMER, 7, 7))
+            ],
+        )
+        connection.execute(
+            insert(schema.rating_monthly),
+            [
+                {**ZERO_RATINGS, "month": MAY[0], "unit_code": BEN_NGHE, "channel": "kiosk", "ratings": 10, "very_satisfied": 10},
+            ],
+        )
     return engine
 
 
@@ -211,7 +231,13 @@ def test_the_accounts_command_creates_and_lists_the_new_roles(hcmc, monkeypatch,
         (("--role", "ward_chair", "--unit", BEN_NGHE), "ended on 2025-06-30"),  # a former ward
         (("--role", "area_leader", "--unit", SAI_GON), "is a ward"),
         (("--role", "district_chair", "--unit", QUAN_1), "its leader is an area_leader"),
-        (("--role", "ward_chair",), "needs --unit"),
+        (
+            (
+                "--role",
+                "ward_chair",
+            ),
+            "needs --unit",
+        ),
     ):
         code, output = _cli(hcmc, monkeypatch, capsys, "add", "x1", *args)
         assert code == accounts.EXIT_REFUSED and message in output, output
@@ -221,4 +247,9 @@ def test_the_accounts_command_creates_and_lists_the_new_roles(hcmc, monkeypatch,
     assert lines["chair-sg"][1:] == ["chair-sg", "ward_chair", SAI_GON, "None", "True", "True"]
     assert lines["area-q1"][2:4] == ["area_leader", QUAN_1]
     assert "x1" not in lines
-    assert access.own_codes(accounts.get(hcmc, "area-q1").viewer(), queries.unit_tree(hcmc), queries.unit_links(hcmc)) >= {SAI_GON, BEN_THANH, TAN_DINH, PHAM_NGU_LAO}
+    assert access.own_codes(accounts.get(hcmc, "area-q1").viewer(), queries.unit_tree(hcmc), queries.unit_links(hcmc)) >= {
+        SAI_GON,
+        BEN_THANH,
+        TAN_DINH,
+        PHAM_NGU_LAO,
+    }

@@ -29,13 +29,20 @@ def two_tier_db(tmp_path, monkeypatch):
     engine = make_engine(url)
     upgrade(engine)
     reference.init_province(engine, "79")
-    rows = [("26740", datetime(2026, 10, 5, 9)), ("26740", datetime(2026, 10, 6, 9)), ("26743", datetime(2026, 10, 7, 9)),
-            ("26740@2025-06-30", datetime(2025, 5, 7, 9))]
+    rows = [
+        ("26740", datetime(2026, 10, 5, 9)),
+        ("26740", datetime(2026, 10, 6, 9)),
+        ("26743", datetime(2026, 10, 7, 9)),
+        ("26740@2025-06-30", datetime(2025, 5, 7, 9)),
+    ]
     with engine.begin() as connection:
-        connection.execute(insert(ratings), [
-            dict(source_key=f"R{i}", unit_code=unit, officer_code=None, channel="kiosk", level=1, rated_at=at, reason=None)
-            for i, (unit, at) in enumerate(rows)
-        ])
+        connection.execute(
+            insert(ratings),
+            [
+                dict(source_key=f"R{i}", unit_code=unit, officer_code=None, channel="kiosk", level=1, rated_at=at, reason=None)
+                for i, (unit, at) in enumerate(rows)
+            ],
+        )
     refresh_summaries(engine, today=date(2026, 11, 22))
     accounts.add(engine, "chair-sg", "ward_chair", PASSWORD, unit_code="26740", display_name="Chủ tịch UBND phường Sài Gòn")
     accounts.add(engine, "area-q1", "area_leader", PASSWORD, unit_code="760", display_name="Phụ trách khu vực Quận 1")
@@ -55,8 +62,7 @@ def _signed_in(username: str) -> AppTest:
 
 
 def _refused_with_no_figures(app: AppTest) -> bool:
-    return (any("ngoài phạm vi của bạn" in e.value for e in app.error)
-            and not app.dataframe and not app.metric and not app.get("plotly_chart"))
+    return any("ngoài phạm vi của bạn" in e.value for e in app.error) and not app.dataframe and not app.metric and not app.get("plotly_chart")
 
 
 def test_a_ward_chair_sees_their_ward_and_is_refused_another_wards_profile(two_tier_db):

@@ -29,12 +29,23 @@ TODAY = date(2026, 11, 22)
 
 def _dossier(code, received, due, apology=None, status=10, finished="2026-10-20 10:00", supplement_days=0, closed=None, unit="26734"):
     return dict(
-        code=code, unit_code=unit, procedure_code="P1", field_code="HT", channel=1,
-        received_at=datetime.fromisoformat(received), due_at=datetime.fromisoformat(due),
-        finished_at=datetime.fromisoformat(finished) if finished else None, returned_at=None, status=status,
-        supplement_count=0, supplement_days=supplement_days,
+        code=code,
+        unit_code=unit,
+        procedure_code="P1",
+        field_code="HT",
+        channel=1,
+        received_at=datetime.fromisoformat(received),
+        due_at=datetime.fromisoformat(due),
+        finished_at=datetime.fromisoformat(finished) if finished else None,
+        returned_at=None,
+        status=status,
+        supplement_count=0,
+        supplement_days=supplement_days,
         apology_issued_at=datetime.fromisoformat(apology) if apology else None,
-        accepted_late=False, paid_online=False, digitised=False, officer_code=None,
+        accepted_late=False,
+        paid_online=False,
+        digitised=False,
+        officer_code=None,
         closed_at=datetime.fromisoformat(closed) if closed else None,
     )
 
@@ -216,11 +227,15 @@ def test_backlog_summary_and_sql_rule_agree_on_every_day(engine):
     refresh.refresh_summaries(engine, today=TODAY)
     b, d = schema.backlog_daily.c, schema.dossiers.c
     with engine.connect() as connection:
-        stored = {(pd.Timestamp(day).date(), unit): (o, v) for day, unit, o, v in connection.execute(select(b.day, b.unit_code, b.open_dossiers, b.open_overdue))}
+        stored = {
+            (pd.Timestamp(day).date(), unit): (o, v) for day, unit, o, v in connection.execute(select(b.day, b.unit_code, b.open_dossiers, b.open_overdue))
+        }
         day = date(2026, 9, 28)
         while day <= date(2026, 11, 4):
             rows = connection.execute(
-                select(d.unit_code, func.sum(rule_sql.flag(rule_sql.is_open_at(day))), func.sum(rule_sql.flag(rule_sql.is_overdue_at(day)))).group_by(d.unit_code)
+                select(d.unit_code, func.sum(rule_sql.flag(rule_sql.is_open_at(day))), func.sum(rule_sql.flag(rule_sql.is_overdue_at(day)))).group_by(
+                    d.unit_code
+                )
             ).all()
             for unit, opened, overdue in rows:
                 assert stored.get((day, unit), (0, 0)) == (int(opened), int(overdue)), (day, unit)

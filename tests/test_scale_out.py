@@ -74,11 +74,7 @@ def test_sign_in_ticket_from_one_process_is_redeemed_by_another(monkeypatch):
 
     ticket = python("from ui import session_cookie as s; print(s.issue_ticket('thu.nguyen', '/unit?unit=26734'))")
     # Another process with the same secret: redeemed once, then refused; a forged one refused.
-    answer = python(
-        "from ui import session_cookie as s\n"
-        f"t = {ticket!r}\n"
-        "print(s.redeem_ticket(t), s.redeem_ticket(t), s.redeem_ticket(t[:-3] + 'abc'))"
-    )
+    answer = python(f"from ui import session_cookie as s\nt = {ticket!r}\nprint(s.redeem_ticket(t), s.redeem_ticket(t), s.redeem_ticket(t[:-3] + 'abc'))")
     assert answer == "('thu.nguyen', '/unit?unit=26734') None None"
     # A process with another secret refuses it.
     env["DASHBOARD_SESSION_SECRET"] = "another"
@@ -96,8 +92,14 @@ def test_expired_ticket_and_foreign_next_path_are_refused():
 
 def test_the_cluster_refuses_a_network_address_in_demo_mode(tmp_path):
     env = {**os.environ, "DASHBOARD_DATABASE_URL": f"sqlite:///{tmp_path / 'none.sqlite'}", "HOME": str(tmp_path)}
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "cluster.py"), "--workers", "2", "--address", "0.0.0.0", "--port", "1"],
-                          env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "cluster.py"), "--workers", "2", "--address", "0.0.0.0", "--port", "1"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2
     assert "single-user demo" in done.stderr
 

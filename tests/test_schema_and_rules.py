@@ -60,7 +60,10 @@ def test_sql_and_python_rules_agree_on_every_tiny_dossier(engine):
     tiny_dataset.load(engine)
     as_of = date(2026, 10, 31)
     query = select(
-        dossiers.c.code, is_early().label("early"), is_on_time().label("on_time"), is_late().label("late"),
+        dossiers.c.code,
+        is_early().label("early"),
+        is_on_time().label("on_time"),
+        is_late().label("late"),
         is_overdue_at(as_of).label("overdue"),
     )
     with engine.connect() as connection:

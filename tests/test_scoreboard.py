@@ -31,13 +31,20 @@ def _from_facts(url: str, start: date, end: date) -> pd.DataFrame:
     with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
         received = pd.read_sql_query(
             "select unit_code, count(*) received, sum(channel = 2) received_online from dossiers where received_at >= ? and received_at < ? group by unit_code",
-            db, params=[lo, hi])
+            db,
+            params=[lo, hi],
+        )
         finished = pd.read_sql_query(
             "select unit_code, count(*) finished, sum(paid_online) paid_online, sum(digitised) digitised from dossiers "
-            "where status in (9, 10) and finished_at >= ? and finished_at < ? group by unit_code", db, params=[lo, hi])
+            "where status in (9, 10) and finished_at >= ? and finished_at < ? group by unit_code",
+            db,
+            params=[lo, hi],
+        )
         rated = pd.read_sql_query(
             "select unit_code, count(*) ratings, sum(level = 4) dissatisfied from ratings where rated_at >= ? and rated_at < ? group by unit_code",
-            db, params=[lo, hi])
+            db,
+            params=[lo, hi],
+        )
     frame = received.merge(finished, on="unit_code", how="outer").merge(rated, on="unit_code", how="outer").fillna(0)
     return frame.set_index("unit_code").astype("int64").sort_index()
 
@@ -105,8 +112,23 @@ def test_bands_can_be_configured_in_a_new_version(tmp_path):
 
 def test_scoreboard_change_band_and_weakest_components_by_hand():
     units = pd.DataFrame({"code": ["79", "A", "B", "C"], "name": ["TP", "Sở A", "Phường B", "Phường C"], "level": ["city", "department", "ward", "ward"]})
-    zero = dict(ratings=0, very_satisfied=0, satisfied=0, neutral=0, dissatisfied=0, received=0, received_online=0, finished=0,
-                finished_early=0, finished_on_time=0, finished_late=0, paid_online=0, digitised=0, open_dossiers=0, open_overdue=0)
+    zero = dict(
+        ratings=0,
+        very_satisfied=0,
+        satisfied=0,
+        neutral=0,
+        dissatisfied=0,
+        received=0,
+        received_online=0,
+        finished=0,
+        finished_early=0,
+        finished_on_time=0,
+        finished_late=0,
+        paid_online=0,
+        digitised=0,
+        open_dossiers=0,
+        open_overdue=0,
+    )
     # A: everything perfect on 10 dossiers and 10 ratings -> 82/82 computable points = 100.
     a = dict(zero, unit_code="A", ratings=10, satisfied=10, received=10, received_online=10, finished=10, finished_on_time=10, paid_online=10, digitised=10)
     # B: as A but nothing paid online and half digitised: 82 - 10 - 11 = 61 of 82 -> 74.39.

@@ -2,7 +2,6 @@
 HttpOnly cookie keeps it over a reload and a new tab, sign-in returns to the page that
 was asked for with its parameters, and sign-out (or a disabled account) ends it."""
 
-
 import pytest
 
 from data_access import accounts

@@ -49,8 +49,10 @@ def test_old_failures_are_forgotten(db):  # noqa: F811
 
 def test_a_lock_set_by_another_process_holds_here(db):  # noqa: F811
     url = db.url.render_as_string(hide_password=False)
-    code = ("import sys; from data_access import sign_in_throttle as t; from data_access.db import make_engine; "
-            "e = make_engine(sys.argv[1]); [t.record_failure(e, 'chair760', '10.0.0.1') for _ in range(5)]")
+    code = (
+        "import sys; from data_access import sign_in_throttle as t; from data_access.db import make_engine; "
+        "e = make_engine(sys.argv[1]); [t.record_failure(e, 'chair760', '10.0.0.1') for _ in range(5)]"
+    )
     subprocess.run([sys.executable, "-c", code, url], cwd=REPO_ROOT, check=True, timeout=60)
     assert throttle.locked_until(db, "chair760", "10.0.0.3") is not None
 

@@ -67,8 +67,7 @@ def test_briefing_chart_data_holds_unit_names_as_text():
     data.categories = ["=1+1", "Phường Bến Nghé"]
     data.add_series("=cmd|' /C calc'!A0", [1.0, 2.0])
     deck = Presentation()
-    chart = deck.slides.add_slide(deck.slide_layouts[6]).shapes.add_chart(
-        XL_CHART_TYPE.BAR_CLUSTERED, Inches(1), Inches(1), Inches(4), Inches(3), data).chart
+    chart = deck.slides.add_slide(deck.slide_layouts[6]).shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, Inches(1), Inches(1), Inches(4), Inches(3), data).chart
     sheet = load_workbook(io.BytesIO(chart.part.chart_workbook.xlsx_part.blob)).active
     cells = {c.coordinate: c for row in sheet.iter_rows() for c in row if c.value is not None}
     assert cells["A2"].value == "=1+1" and cells["A2"].data_type == "s"

@@ -21,10 +21,12 @@ def test_steps_page_counts_the_finished_steps_and_lists_the_late_ones(demo_db_en
     ward = busiest_ward(demo_db_env, start, end)
     at = open_page(STEPS, unit=ward, lang="en")
     with sqlite3.connect(demo_db_env.removeprefix("sqlite:///")) as db:
-        finished = dict(db.execute(
-            "select step, count(*) from dossier_steps where unit_code = ? and date(finished_at) between ? and ? group by step",
-            (ward, start, end),
-        ).fetchall())
+        finished = dict(
+            db.execute(
+                "select step, count(*) from dossier_steps where unit_code = ? and date(finished_at) between ? and ? group by step",
+                (ward, start, end),
+            ).fetchall()
+        )
         late_now = db.execute(
             "select count(*) from dossier_steps where unit_code = ? and finished_at is null and due_at < datetime('now', 'localtime')", (ward,)
         ).fetchone()[0]
@@ -99,10 +101,12 @@ def test_demo_steps_cover_each_dossier_and_stick_on_late_open_ones(demo_db_url):
             "select count(*) from dossier_steps a join dossier_steps b on a.dossier_code = b.dossier_code and b.step_order = a.step_order + 1 "
             "where a.finished_at is null or b.started_at < a.finished_at"
         ).fetchone()[0]
-        held = dict(db.execute(
-            "select s.step, count(*) from dossier_steps s join dossiers d on d.code = s.dossier_code "
-            "where s.finished_at is null and d.status in (2, 4, 5, 6) and d.due_at < (select max(received_at) from dossiers) group by s.step"
-        ).fetchall())
+        held = dict(
+            db.execute(
+                "select s.step, count(*) from dossier_steps s join dossiers d on d.code = s.dossier_code "
+                "where s.finished_at is null and d.status in (2, 4, 5, 6) and d.due_at < (select max(received_at) from dossiers) group by s.step"
+            ).fetchall()
+        )
     assert (off_start, off_end, overlaps) == (0, 0, 0)
     assert finished > 0
     # Overdue at the demo's end and still open: stuck in appraisal, signature or the other agency.

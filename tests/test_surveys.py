@@ -19,11 +19,11 @@ from tests import tiny_dataset
 
 HEADER = "Nguồn khảo sát,Năm,Mã tỉnh,Mã đơn vị,Chỉ tiêu,Nội dung,Giá trị,Thang tối đa,Cỡ mẫu,Ghi chú phương pháp,Đường dẫn"
 GOOD = [
-    "SIPAS,2024,VN,,Tỷ lệ hài lòng,,\"83,94\",,36.525,Bộ Nội vụ SIPAS 2024,",
+    'SIPAS,2024,VN,,Tỷ lệ hài lòng,,"83,94",,36.525,Bộ Nội vụ SIPAS 2024,',
     "sipas,2024,01,,satisfaction_rank,,11,63,,SIPAS 2024 Hà Nội,",
     "Mặt trận Tổ quốc,2019,79,,Tỷ lệ hài lòng,,80,,12459,MTTQ TP.HCM,https://example.org/mttq-2019",
-    "PAPI,2024,79,,Điểm nội dung PAPI,Quản trị điện tử,\"4,12\",10,,PAPI 2024,",
-    "Khảo sát của thành phố,2025-Q3,79,760,satisfaction,,\"85,5 %\",,1.200,Khảo sát của quận,",
+    'PAPI,2024,79,,Điểm nội dung PAPI,Quản trị điện tử,"4,12",10,,PAPI 2024,',
+    'Khảo sát của thành phố,2025-Q3,79,760,satisfaction,,"85,5 %",,1.200,Khảo sát của quận,',
 ]
 
 
@@ -75,9 +75,9 @@ def test_bad_rows_are_named_by_row_column_value_and_expected_and_nothing_is_writ
         "sipas,24,79,,satisfaction,,80,,,,",  # row 4: a period that is not a year
         "sipas,2023,7,,satisfaction,,80,,,,",  # row 5: a province code that is not 2 digits
         "sipas,2023,79,99999,satisfaction,,80,,,,",  # row 6: a unit the database does not know
-        "sipas,2022,79,,satisfaction,,\"0,8394\",,,,",  # row 7: fine (0.8394 %, odd but within 0-100)
+        'sipas,2022,79,,satisfaction,,"0,8394",,,,',  # row 7: fine (0.8394 %, odd but within 0-100)
         "sipas,2021,79,,satisfaction,,183,,,,",  # row 8: a percentage above 100
-        "sipas,2021,01,,satisfaction_rank,,\"11,5\",63,,,",  # row 9: a rank that is not whole
+        'sipas,2021,01,,satisfaction_rank,,"11,5",63,,,',  # row 9: a rank that is not whole
         "papi,2024,79,,papi_dimension,,5,10,,,",  # row 10: a PAPI dimension without its name
         "sipas,2024,VN,,satisfaction,,80,,,,",  # row 11: the same figure as row 2
         "sipas,2020,79,,satisfaction,,80,,-5,,ftp://x",  # row 12: negative sample, not an http link
@@ -163,10 +163,18 @@ def test_demo_survey_rows_are_the_published_figures_and_generated_rows_say_so():
 def test_a_province_level_survey_is_the_citys_figure_and_never_a_districts():
     rows = pd.DataFrame(
         [
-            dict(source="mttq", province_code="79", unit_code=None, indicator="satisfaction", dimension=None, period_end=pd.Timestamp("2019-12-31"), value=80.0),
-            dict(source="sipas", province_code="VN", unit_code=None, indicator="satisfaction", dimension=None, period_end=pd.Timestamp("2024-12-31"), value=83.94),
-            dict(source="sipas", province_code="01", unit_code=None, indicator="satisfaction", dimension=None, period_end=pd.Timestamp("2024-12-31"), value=86.5),
-            dict(source="city", province_code="79", unit_code="760", indicator="satisfaction", dimension=None, period_end=pd.Timestamp("2025-12-31"), value=84.0),
+            dict(
+                source="mttq", province_code="79", unit_code=None, indicator="satisfaction", dimension=None, period_end=pd.Timestamp("2019-12-31"), value=80.0
+            ),
+            dict(
+                source="sipas", province_code="VN", unit_code=None, indicator="satisfaction", dimension=None, period_end=pd.Timestamp("2024-12-31"), value=83.94
+            ),
+            dict(
+                source="sipas", province_code="01", unit_code=None, indicator="satisfaction", dimension=None, period_end=pd.Timestamp("2024-12-31"), value=86.5
+            ),
+            dict(
+                source="city", province_code="79", unit_code="760", indicator="satisfaction", dimension=None, period_end=pd.Timestamp("2025-12-31"), value=84.0
+            ),
         ]
     )
     assert surveys.covering(rows, "79", "79")["source"].tolist() == ["mttq"]

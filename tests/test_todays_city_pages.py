@@ -17,8 +17,7 @@ DISTRICT_WORDS = re.compile(r"quận/huyện|\bQuận \d|\bQuận [A-ZĐ]|\bHuy�
 
 
 def shown_texts(app) -> list[str]:
-    texts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "success", "error")
-             for e in getattr(app, kind)]
+    texts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "success", "error") for e in getattr(app, kind)]
     texts += [m.label for m in app.metric]
     for frame in app.dataframe:
         value = frame.value

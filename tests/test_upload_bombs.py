@@ -23,8 +23,9 @@ def _run_measured(args: list[str], tmp_path) -> tuple[int, str, float, int]:
         pytest.skip("/usr/bin/time (Debian package time) is needed to measure the peak memory")
     report = tmp_path / "time.txt"
     started = time.perf_counter()
-    done = subprocess.run(["/usr/bin/time", "-o", str(report), "-f", "%M", *args], cwd=REPO_ROOT,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+    done = subprocess.run(
+        ["/usr/bin/time", "-o", str(report), "-f", "%M", *args], cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300
+    )
     seconds = time.perf_counter() - started
     return done.returncode, done.stdout, seconds, int(report.read_text().split()[-1]) // 1024
 
@@ -33,7 +34,8 @@ def test_a_1_mb_xlsx_holding_a_1_gib_cell_is_refused_at_once(tmp_path, sqlite_ur
     path = hostile_files.huge_cell(tmp_path / "bom.xlsx")
     assert path.stat().st_size < 2 * 1024 * 1024  # what the upload limit sees
     code, output, seconds, peak_mb = _run_measured(
-        [sys.executable, "-m", "data_access.ingest", "ratings", str(path), "--check", "--url", sqlite_url, "--lang", "en"], tmp_path)
+        [sys.executable, "-m", "data_access.ingest", "ratings", str(path), "--check", "--url", sqlite_url, "--lang", "en"], tmp_path
+    )
     assert code == 1, output
     assert "unpacks to" in output or "compressed" in output
     assert "Traceback" not in output
@@ -53,8 +55,13 @@ def test_broken_xml_is_a_clear_refusal_in_the_cli(tmp_path, sqlite_url):
     path = hostile_files.broken_xml(tmp_path / "broken.xlsx")
     with pytest.raises(FileRejected, match="nội dung bị hỏng"):
         read_file(str(path), "broken.xlsx", load_mapping(), "vi")
-    done = subprocess.run([sys.executable, "-m", "data_access.ingest", "ratings", str(path), "--check", "--url", sqlite_url, "--lang", "en"],
-                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "data_access.ingest", "ratings", str(path), "--check", "--url", sqlite_url, "--lang", "en"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 1 and "content is broken" in done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr
 

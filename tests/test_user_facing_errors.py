@@ -17,8 +17,22 @@ from ui.downloads import DownloadRefused
 from ui.setup import SchemaOutdated
 
 
-@pytest.mark.parametrize("kind", [AccountError, CommitmentError, NotRemindable, FileRejected, BriefingError, DownloadRefused,
-                                  OutOfScope, DatabaseUnavailable, DatabaseRefused, DatabaseDamaged, SchemaOutdated])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        AccountError,
+        CommitmentError,
+        NotRemindable,
+        FileRejected,
+        BriefingError,
+        DownloadRefused,
+        OutOfScope,
+        DatabaseUnavailable,
+        DatabaseRefused,
+        DatabaseDamaged,
+        SchemaOutdated,
+    ],
+)
 def test_every_user_facing_error_is_the_one_type(kind):
     assert issubclass(kind, UserFacingError)
 

@@ -11,9 +11,7 @@ def targets(kpi_id, value, margin=0.01):
 
 def frame(rows):
     """rows: unit -> (satisfied, ratings); every rating either satisfied or dissatisfied."""
-    return pd.DataFrame(
-        [{"unit_code": u, "very_satisfied": s, "satisfied": 0, "dissatisfied": n - s, "ratings": n} for u, (s, n) in rows.items()]
-    )
+    return pd.DataFrame([{"unit_code": u, "very_satisfied": s, "satisfied": 0, "dissatisfied": n - s, "ratings": n} for u, (s, n) in rows.items()])
 
 
 # The city is 100,996 of 101,112 satisfied (99.885 %), almost all from one big unit E.
@@ -47,8 +45,9 @@ def test_without_a_target_only_units_outside_the_funnel_are_weak():
 
 
 def test_min_volume_is_a_parameter_and_the_rule_reads_plainly():
-    m = ranking.mark_weak(ranking.rank_units(frame(UNITS), "satisfaction_rate"), "satisfaction_rate",
-                          targets("satisfaction_rate", 0.98), min_volume=5).set_index("unit_code")
+    m = ranking.mark_weak(
+        ranking.rank_units(frame(UNITS), "satisfaction_rate"), "satisfaction_rate", targets("satisfaction_rate", 0.98), min_volume=5
+    ).set_index("unit_code")
     assert m.loc["B", "weak"]  # 5 of 6 counts once 6 ratings are enough
     text = ranking.weak_rule_text("satisfaction_rate", "vi")
     assert "chưa đạt mục tiêu" in text and "20 lượt đánh giá" in text and "Wilson" not in text
@@ -56,19 +55,23 @@ def test_min_volume_is_a_parameter_and_the_rule_reads_plainly():
 
 
 def test_lower_is_better_kpi_misses_its_ceiling_from_above():
-    rows = pd.DataFrame([
-        {"unit_code": "X", "very_satisfied": 98, "satisfied": 0, "dissatisfied": 2, "ratings": 100},  # 2 % > 0.5 %
-        {"unit_code": "Y", "very_satisfied": 100, "satisfied": 0, "dissatisfied": 0, "ratings": 100},  # 0 %
-    ])
-    m = ranking.mark_weak(ranking.rank_units(rows, "dissatisfaction_rate"), "dissatisfaction_rate",
-                          targets("dissatisfaction_rate", 0.005, 0.0025)).set_index("unit_code")
+    rows = pd.DataFrame(
+        [
+            {"unit_code": "X", "very_satisfied": 98, "satisfied": 0, "dissatisfied": 2, "ratings": 100},  # 2 % > 0.5 %
+            {"unit_code": "Y", "very_satisfied": 100, "satisfied": 0, "dissatisfied": 0, "ratings": 100},  # 0 %
+        ]
+    )
+    m = ranking.mark_weak(ranking.rank_units(rows, "dissatisfaction_rate"), "dissatisfaction_rate", targets("dissatisfaction_rate", 0.005, 0.0025)).set_index(
+        "unit_code"
+    )
     assert m.loc["X", "weak"] and m.loc["X", "weak_reason"] == "below_target"
     assert not m.loc["Y", "weak"]
 
 
 def test_a_unit_s_own_target_wins_over_the_general_one():
-    both = pd.concat([targets("satisfaction_rate", 0.98),
-                      pd.DataFrame([{"kpi_id": "satisfaction_rate", "unit_code": "D", "value": 0.90, "amber_margin": 0.01}])])
+    both = pd.concat(
+        [targets("satisfaction_rate", 0.98), pd.DataFrame([{"kpi_id": "satisfaction_rate", "unit_code": "D", "value": 0.90, "amber_margin": 0.01}])]
+    )
     m = marked(both)
     assert m.loc["D", "target"] == 0.90 and not m.loc["D", "weak"]  # 95 % meets its own 90 %
     assert m.loc["C", "target"] == 0.98

@@ -48,11 +48,23 @@ RATINGS = [
 
 def _dossier(code, unit, procedure, field, channel, received, due, finished=None, status=10, supplements=0, supplement_days=0, apology=None):
     return dict(
-        code=code, unit_code=unit, procedure_code=procedure, field_code=field, channel=channel,
-        received_at=_ts(received), due_at=_ts(due), finished_at=_ts(finished) if finished else None,
-        returned_at=None, status=status, supplement_count=supplements, supplement_days=supplement_days,
-        apology_issued_at=_ts(apology) if apology else None, accepted_late=False, paid_online=False,
-        digitised=False, officer_code=None,
+        code=code,
+        unit_code=unit,
+        procedure_code=procedure,
+        field_code=field,
+        channel=channel,
+        received_at=_ts(received),
+        due_at=_ts(due),
+        finished_at=_ts(finished) if finished else None,
+        returned_at=None,
+        status=status,
+        supplement_count=supplements,
+        supplement_days=supplement_days,
+        apology_issued_at=_ts(apology) if apology else None,
+        accepted_late=False,
+        paid_online=False,
+        digitised=False,
+        officer_code=None,
     )
 
 
@@ -83,7 +95,12 @@ TARGETS = [dict(kpi_id="on_time_rate", unit_code=None, valid_from=date(2026, 1, 
 def load(engine) -> None:
     with engine.begin() as connection:
         for table, rows in (
-            (units, UNITS), (fields, FIELDS), (procedures, PROCEDURES), (officers, OFFICERS),
-            (ratings, RATINGS), (dossiers, DOSSIERS), (targets, TARGETS),
+            (units, UNITS),
+            (fields, FIELDS),
+            (procedures, PROCEDURES),
+            (officers, OFFICERS),
+            (ratings, RATINGS),
+            (dossiers, DOSSIERS),
+            (targets, TARGETS),
         ):
             connection.execute(insert(table), rows)

@@ -180,12 +180,15 @@ def _local_viewer(engine) -> Viewer:
 
 def _no_account_screen() -> None:
     st.title(t("Đăng nhập", "Sign in"))
-    st.warning(t(
-        "Chưa có tài khoản nào đang hoạt động, nên chưa ai đăng nhập được. Quản trị viên cần tạo tài khoản "
-        "trên máy chủ: python -m data_access.accounts add TÊN --role admin",
-        "No account is active, so nobody can sign in. An administrator must create one on the server: "
-        "python -m data_access.accounts add USERNAME --role admin",
-    ), icon=":material/lock:")
+    st.warning(
+        t(
+            "Chưa có tài khoản nào đang hoạt động, nên chưa ai đăng nhập được. Quản trị viên cần tạo tài khoản "
+            "trên máy chủ: python -m data_access.accounts add TÊN --role admin",
+            "No account is active, so nobody can sign in. An administrator must create one on the server: "
+            "python -m data_access.accounts add USERNAME --role admin",
+        ),
+        icon=":material/lock:",
+    )
 
 
 def _sign_in_form(engine) -> None:
@@ -193,7 +196,9 @@ def _sign_in_form(engine) -> None:
     st.caption(t("Bảng điều hành chỉ số phục vụ người dân", "Public service dashboard"))
     with st.form("sign_in", clear_on_submit=True):
         username = st.text_input(t("Tên đăng nhập", "User name"), key="sign_in_user", autocomplete="username", max_chars=100)
-        password = st.text_input(t("Mật khẩu", "Password"), type="password", key="sign_in_password", autocomplete="current-password", max_chars=accounts.MAX_PASSWORD)
+        password = st.text_input(
+            t("Mật khẩu", "Password"), type="password", key="sign_in_password", autocomplete="current-password", max_chars=accounts.MAX_PASSWORD
+        )
         submitted = st.form_submit_button(t("Đăng nhập", "Sign in"), type="primary", key="sign_in_submit", icon=":material/login:")
     if not submitted:
         return
@@ -202,10 +207,13 @@ def _sign_in_form(engine) -> None:
     if until is not None:
         _db(record_audit, engine, accounts.normalise_username(username), "sign-in-locked", "local", {"address": address, "until": until})
         minutes = max(1, -(-int((until - datetime.now()).total_seconds()) // 60))
-        st.error(t(
-            f"Đã đăng nhập sai quá nhiều lần. Hãy thử lại sau {minutes} phút, hoặc nhờ quản trị viên mở khóa.",
-            f"Too many failed sign-ins. Try again in {minutes} min, or ask an administrator to unlock.",
-        ), icon=":material/lock_clock:")
+        st.error(
+            t(
+                f"Đã đăng nhập sai quá nhiều lần. Hãy thử lại sau {minutes} phút, hoặc nhờ quản trị viên mở khóa.",
+                f"Too many failed sign-ins. Try again in {minutes} min, or ask an administrator to unlock.",
+            ),
+            icon=":material/lock_clock:",
+        )
         return
     account = _db(accounts.authenticate, engine, username, password)
     if account is None:
@@ -252,10 +260,13 @@ def _oidc_viewer(engine) -> Viewer:
 
         st.title(t("Đăng nhập", "Sign in"))
         if not is_authlib_installed():
-            st.error(t(
-                "Đã cấu hình đăng nhập qua nhà cung cấp định danh nhưng máy chủ thiếu gói Authlib (pip install \"Authlib>=1.3.2\").",
-                "Sign-in through the identity provider is configured, but the server lacks the Authlib package (pip install \"Authlib>=1.3.2\").",
-            ), icon=":material/error:")
+            st.error(
+                t(
+                    'Đã cấu hình đăng nhập qua nhà cung cấp định danh nhưng máy chủ thiếu gói Authlib (pip install "Authlib>=1.3.2").',
+                    'Sign-in through the identity provider is configured, but the server lacks the Authlib package (pip install "Authlib>=1.3.2").',
+                ),
+                icon=":material/error:",
+            )
             st.stop()
         st.button(t("Đăng nhập bằng tài khoản cơ quan", "Sign in with your organisation account"), on_click=_login, type="primary", icon=":material/login:")
         st.stop()
@@ -267,10 +278,13 @@ def _oidc_viewer(engine) -> Viewer:
     if account is None:
         shown = str(email or st.user.get("preferred_username") or "?")[:100]
         st.title(t("Chưa được cấp quyền", "Not authorised"))
-        st.error(t(
-            f"Tài khoản {plain(shown)} chưa được cấp quyền xem bảng điều hành. Liên hệ quản trị viên để được tạo tài khoản.",
-            f"The account {plain(shown)} may not use this dashboard. Ask an administrator for an account.",
-        ), icon=":material/block:")
+        st.error(
+            t(
+                f"Tài khoản {plain(shown)} chưa được cấp quyền xem bảng điều hành. Liên hệ quản trị viên để được tạo tài khoản.",
+                f"The account {plain(shown)} may not use this dashboard. Ask an administrator for an account.",
+            ),
+            icon=":material/block:",
+        )
         st.button(t("Đăng xuất", "Sign out"), on_click=st.logout, icon=":material/logout:")
         st.stop()
     return account.viewer()

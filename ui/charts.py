@@ -20,8 +20,7 @@ def axis_format(kpi: kpis.Kpi) -> dict:
     return dict(tickformat=kpi.d3format)
 
 
-def trend_figure(series: dict[str, pd.DataFrame], kpi: kpis.Kpi, lang: str, target: float | None = None, height: int = 320,
-                 reforms: tuple = ()) -> go.Figure:
+def trend_figure(series: dict[str, pd.DataFrame], kpi: kpis.Kpi, lang: str, target: float | None = None, height: int = 320, reforms: tuple = ()) -> go.Figure:
     """One line per named series; each frame has `period`, `value`, `volume` and `label` columns.
 
     The volume shows in the hover, so a rate on three ratings is never read like one on
@@ -46,8 +45,15 @@ def trend_figure(series: dict[str, pd.DataFrame], kpi: kpis.Kpi, lang: str, targ
         # The target's label sits in the right margin, level with its line, never on the data.
         figure.add_hline(y=target, line=dict(color="#2a9d8f", dash="dash", width=2))
         figure.add_annotation(
-            xref="paper", x=1.0, xanchor="left", y=target, yanchor="middle", showarrow=False, align="left",
-            text=pick(lang, "Mục tiêu<br>", "Target<br>") + kpis.format_value(target, kpi, lang), font=dict(color="#1b6f65"),
+            xref="paper",
+            x=1.0,
+            xanchor="left",
+            y=target,
+            yanchor="middle",
+            showarrow=False,
+            align="left",
+            text=pick(lang, "Mục tiêu<br>", "Target<br>") + kpis.format_value(target, kpi, lang),
+            font=dict(color="#1b6f65"),
         )
     first = next(iter(series.values()), None)
     for day in reforms:
@@ -77,14 +83,21 @@ def _mark_reform(figure: go.Figure, frame: pd.DataFrame | None, day, lang: str) 
     x = after[0] - 0.5
     figure.add_vline(x=x, line=dict(color="#495057", dash="dot", width=2))
     figure.add_annotation(
-        x=x, xanchor="left", y=1.0, yref="paper", yanchor="top", showarrow=False, font=dict(color="#495057"),
+        x=x,
+        xanchor="left",
+        y=1.0,
+        yref="paper",
+        yanchor="top",
+        showarrow=False,
+        font=dict(color="#495057"),
         text=pick(lang, f"Sắp xếp đơn vị {fmt_date(day, lang)}", f"Units reorganised {fmt_date(day, lang)}"),
         bgcolor="rgba(255,255,255,0.85)",
     )
 
 
-def unit_bars(table: pd.DataFrame, kpi: kpis.Kpi, lang: str, target: float | None = None, height: int = 420,
-              font_size: int = 16, colour: str = "#d1495b") -> go.Figure:
+def unit_bars(
+    table: pd.DataFrame, kpi: kpis.Kpi, lang: str, target: float | None = None, height: int = 420, font_size: int = 16, colour: str = "#d1495b"
+) -> go.Figure:
     """Horizontal bars of units in the table's order (the first on top), for a slide: the value
     written on every bar (a zero bar too), names at `font_size`, the target a labelled line.
 
@@ -94,28 +107,50 @@ def unit_bars(table: pd.DataFrame, kpi: kpis.Kpi, lang: str, target: float | Non
 
     data = table.dropna(subset=["value"])
     texts = [f"{kpis.format_value(v, kpi, lang)} · {fmt_int(n, lang)}" for v, n in zip(data["value"], data["volume"])]
-    figure = go.Figure(go.Bar(
-        x=data["value"], y=data["name"], orientation="h", marker_color=colour, text=texts, textposition="outside",
-        cliponaxis=False, textfont=dict(size=font_size, color="#111"), hoverinfo="skip",
-    ))
+    figure = go.Figure(
+        go.Bar(
+            x=data["value"],
+            y=data["name"],
+            orientation="h",
+            marker_color=colour,
+            text=texts,
+            textposition="outside",
+            cliponaxis=False,
+            textfont=dict(size=font_size, color="#111"),
+            hoverinfo="skip",
+        )
+    )
     top = max([float(data["value"].max()) if len(data) else 0.0] + ([target] if target is not None else []))
     if target is not None:
         figure.add_vline(x=target, line=dict(color="#2a9d8f", dash="dash", width=3))
-        figure.add_annotation(x=target, y=1.0, yref="paper", yanchor="bottom", showarrow=False, xanchor="center",
-                              text=pick(lang, "Mục tiêu ", "Target ") + kpis.format_value(target, kpi, lang),
-                              font=dict(size=font_size, color="#1b6f65"), bgcolor="rgba(255,255,255,0.9)")
+        figure.add_annotation(
+            x=target,
+            y=1.0,
+            yref="paper",
+            yanchor="bottom",
+            showarrow=False,
+            xanchor="center",
+            text=pick(lang, "Mục tiêu ", "Target ") + kpis.format_value(target, kpi, lang),
+            font=dict(size=font_size, color="#1b6f65"),
+            bgcolor="rgba(255,255,255,0.9)",
+        )
     figure.update_layout(
-        height=height, margin=dict(l=10, r=10, t=40, b=10), font=dict(FONT, size=font_size), showlegend=False,
+        height=height,
+        margin=dict(l=10, r=10, t=40, b=10),
+        font=dict(FONT, size=font_size),
+        showlegend=False,
         yaxis=dict(autorange="reversed", type="category", tickfont=dict(size=max(font_size, 18), color="#111")),
-        xaxis=dict(range=[0, (top or 1) * 1.32], showgrid=False, **axis_format(kpi),
-                   **(dict(tickvals=[i / 5 for i in range(6)]) if kpi.kind == "rate" else {})),  # no tick past 100 %
+        xaxis=dict(
+            range=[0, (top or 1) * 1.32], showgrid=False, **axis_format(kpi), **(dict(tickvals=[i / 5 for i in range(6)]) if kpi.kind == "rate" else {})
+        ),  # no tick past 100 %
         separators=plot_separators(lang),
     )
     return figure
 
 
-def small_multiples(series: dict[str, pd.DataFrame], kpi: kpis.Kpi, lang: str, target: float | None = None,
-                    columns: int = 4, panel_height: int = 190) -> go.Figure:
+def small_multiples(
+    series: dict[str, pd.DataFrame], kpi: kpis.Kpi, lang: str, target: float | None = None, columns: int = 4, panel_height: int = 190
+) -> go.Figure:
     """One small panel per named series (in the dict's order), the same y axis on every one,
     so many fields read side by side instead of as 16 tangled lines. Each frame: label,
     value, volume_text."""
@@ -123,24 +158,34 @@ def small_multiples(series: dict[str, pd.DataFrame], kpi: kpis.Kpi, lang: str, t
 
     names = list(series)
     rows = max(1, -(-len(names) // columns))
-    figure = make_subplots(rows=rows, cols=columns, shared_yaxes=True, shared_xaxes=True, subplot_titles=names,
-                           vertical_spacing=min(0.5 / rows, 0.12), horizontal_spacing=0.03)
+    figure = make_subplots(
+        rows=rows, cols=columns, shared_yaxes=True, shared_xaxes=True, subplot_titles=names, vertical_spacing=min(0.5 / rows, 0.12), horizontal_spacing=0.03
+    )
     volume_word = kpi.volume_noun(lang)
     for index, name in enumerate(names):
         frame = series[name]
         row, col = index // columns + 1, index % columns + 1
-        figure.add_trace(go.Scatter(
-            x=frame["label"], y=frame["value"], mode="lines+markers", connectgaps=False, name=name, showlegend=False,
-            line=dict(color=PALETTE[0], width=2.5), marker=dict(size=5),
-            customdata=frame[["volume_text"]].to_numpy() if "volume_text" in frame else None,
-            hovertemplate="%{x}<br>%{y}<br>%{customdata[0]} " + volume_word + "<extra>" + name + "</extra>",
-        ), row=row, col=col)
+        figure.add_trace(
+            go.Scatter(
+                x=frame["label"],
+                y=frame["value"],
+                mode="lines+markers",
+                connectgaps=False,
+                name=name,
+                showlegend=False,
+                line=dict(color=PALETTE[0], width=2.5),
+                marker=dict(size=5),
+                customdata=frame[["volume_text"]].to_numpy() if "volume_text" in frame else None,
+                hovertemplate="%{x}<br>%{y}<br>%{customdata[0]} " + volume_word + "<extra>" + name + "</extra>",
+            ),
+            row=row,
+            col=col,
+        )
         if target is not None:
             figure.add_hline(y=target, line=dict(color="#2a9d8f", dash="dash", width=1.5), row=row, col=col)
     figure.update_xaxes(type="category", showticklabels=False)
     figure.update_xaxes(showticklabels=True, tickangle=-45, nticks=4, row=rows)
     figure.update_yaxes(separatethousands=True, matches="y", **axis_format(kpi))  # one scale for every panel
     figure.update_annotations(font=dict(size=14))
-    figure.update_layout(height=80 + panel_height * rows, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
-                         separators=plot_separators(lang))
+    figure.update_layout(height=80 + panel_height * rows, margin=dict(l=10, r=10, t=40, b=10), font=FONT, separators=plot_separators(lang))
     return figure

@@ -80,8 +80,13 @@ def download_buttons(frame: pd.DataFrame, file_stem: str, key: str | None = None
     rows = {"rows": len(frame)}
     left, right, _ = st.columns([1, 1, 4])
     left.download_button(
-        t("Tải CSV", "Download CSV"), audited(lambda: to_csv(frame), f"{stem}.csv", rows), f"{stem}.csv", "text/csv",
-        key=f"csv_{key}", icon=":material/download:", on_click="ignore",
+        t("Tải CSV", "Download CSV"),
+        audited(lambda: to_csv(frame), f"{stem}.csv", rows),
+        f"{stem}.csv",
+        "text/csv",
+        key=f"csv_{key}",
+        icon=":material/download:",
+        on_click="ignore",
     )
     right.download_button(
         t("Tải Excel", "Download Excel"),
@@ -155,8 +160,6 @@ def table(columns: list[Col], file_stem: str, key: str, highlight: list | None =
         # Shapes every font has (no emoji: Debian's chromium has no emoji font).
         columns = [Col("Chú ý", "Flag", [("▼" if m is True else m) if m else "" for m in highlight], "hidden-export"), *columns]
     display, export = frames(columns, lang())
-    config = {
-        c.label(lang()): st.column_config.LinkColumn(display_text=t("Hồ sơ ›", "Profile ›")) for c in columns if c.kind == "link"
-    }
+    config = {c.label(lang()): st.column_config.LinkColumn(display_text=t("Hồ sơ ›", "Profile ›")) for c in columns if c.kind == "link"}
     st.dataframe(display, hide_index=True, width="stretch", column_config=config, height=height, key=f"table_{key}")
     download_buttons(export, file_stem, key)

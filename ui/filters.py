@@ -84,7 +84,9 @@ def areas(all_units, lineage, layout) -> dict[str, tuple[str, tuple[str, ...]]]:
     level = dict(zip(all_units["code"], all_units["level"]))
     names = dict(zip(all_units["code"], all_units["name"]))
     provinces = [c for c in members if level.get(c) == "city"]
-    ordered = (provinces if len(provinces) > 1 else []) + sorted((c for c in members if level.get(c) == "district"), key=lambda c: unit_tree.natural_key(names.get(c, c)))
+    ordered = (provinces if len(provinces) > 1 else []) + sorted(
+        (c for c in members if level.get(c) == "district"), key=lambda c: unit_tree.natural_key(names.get(c, c))
+    )
     return {AREA_PREFIX + c: (f"{t('Khu vực', 'Area')} {names.get(c, c)} ({t('cũ', 'former')})", members[c]) for c in ordered}
 
 
@@ -130,9 +132,7 @@ def _custom_range(sidebar, first_day: date, last_day: date, default: tuple[date,
             st.session_state["range"] = (max(parsed.start, first_day), min(parsed.end, last_day))
         except ValueError:
             st.session_state["range"] = default
-    chosen = sidebar.date_input(
-        t("Từ ngày – đến ngày", "From – to"), min_value=first_day, max_value=last_day, format="DD/MM/YYYY", key="range"
-    )
+    chosen = sidebar.date_input(t("Từ ngày – đến ngày", "From – to"), min_value=first_day, max_value=last_day, format="DD/MM/YYYY", key="range")
     # While the user has picked only the first day, the range is that one day.
     start, end = (tuple(chosen) + tuple(chosen))[:2] if chosen else default
     period = periods.parse_period(f"{start.isoformat()}..{end.isoformat()}")
@@ -157,9 +157,7 @@ def filter_bar() -> Filters | None:
     sidebar.subheader(t("Bộ lọc", "Filters"))
     if "pk" not in st.query_params and (url_state.arrived("period") or url_state.arrived("range")):
         st.session_state["pk"] = _kind_in_url()  # a link naming only its period: the type follows
-    kind = url_state.selectbox(
-        sidebar, t("Loại kỳ", "Period type"), list(KINDS), key="pk", default=_kind_in_url(), format_func=lambda k: t(*KINDS[k])
-    )
+    kind = url_state.selectbox(sidebar, t("Loại kỳ", "Period type"), list(KINDS), key="pk", default=_kind_in_url(), format_func=lambda k: t(*KINDS[k]))
     if kind == "custom":
         period = _custom_range(sidebar, first_day, last_day, (last_complete.replace(day=1), last_complete))
     else:
@@ -190,7 +188,9 @@ def filter_bar() -> Filters | None:
     if not scope_names:
         from domain.access import OutOfScope
 
-        raise OutOfScope(vi="Tài khoản của bạn chưa gắn với đơn vị hợp lệ; liên hệ quản trị viên.", en="Your account is not attached to a valid unit; ask an administrator.")
+        raise OutOfScope(
+            vi="Tài khoản của bạn chưa gắn với đơn vị hợp lệ; liên hệ quản trị viên.", en="Your account is not attached to a valid unit; ask an administrator."
+        )
     scope = url_state.selectbox(sidebar, t("Phạm vi", "Scope"), list(scope_names), key="scope", format_func=scope_names.get)
     if scope == city:
         codes = None
@@ -199,10 +199,18 @@ def filter_bar() -> Filters | None:
     else:
         codes = unit_tree.subtree_codes(units, scope)
     filters = Filters(
-        period=period, compare=compare, compare_mode=compare_mode, scope_code=scope, city_code=city, lang=lang(),
-        layout=layout, layout_day=layout_day, codes=codes,
+        period=period,
+        compare=compare,
+        compare_mode=compare_mode,
+        scope_code=scope,
+        city_code=city,
+        lang=lang(),
+        layout=layout,
+        layout_day=layout_day,
+        codes=codes,
         scope_name=grouped[scope][0] if scope in grouped else unit_tree.name_of(all_units, scope),
-        restated=bool(reforms) and layout_day >= reforms[-1], areas=grouped,
+        restated=bool(reforms) and layout_day >= reforms[-1],
+        areas=grouped,
     )
     st.session_state["_filters"] = filters
     return filters
@@ -219,8 +227,11 @@ def scope_options(units, city: str, grouped: dict | None = None) -> dict[str, st
     viewer = current_viewer()
     if viewer.full_access:
         below = unit_tree.children(units, city, levels=("district", "ward"))
-        return {city: t("Toàn thành phố", "Whole city"), **{code: name for code, (name, _) in (grouped or {}).items()},
-                **dict(zip(below["code"], below["name"]))}
+        return {
+            city: t("Toàn thành phố", "Whole city"),
+            **{code: name for code, (name, _) in (grouped or {}).items()},
+            **dict(zip(below["code"], below["name"])),
+        }
     own = data.own_codes(viewer) or frozenset()
     area = f"{AREA_PREFIX}{viewer.unit_code}"
     options = {area: grouped[area][0]} if area in (grouped or {}) else {}
@@ -268,12 +279,16 @@ def restated_caption(*frames) -> None:
         return
     day = fmt_date(data.reform_days()[-1], lang())
     if "approximate" in how:
-        st.caption(t(
-            f":material/change_history: Số liệu trước {day} được quy đổi theo đơn vị hiện nay; có phường/xã cũ chia cho nhiều đơn vị mới nên là số gần đúng (theo tỷ lệ trong bảng chuyển đổi, hoặc theo diện tích).",
-            f":material/change_history: Figures before {day} are restated on today's units; some former wards were split between new units, so they are approximate (by the crosswalk's shares, or by area).",
-        ))
+        st.caption(
+            t(
+                f":material/change_history: Số liệu trước {day} được quy đổi theo đơn vị hiện nay; có phường/xã cũ chia cho nhiều đơn vị mới nên là số gần đúng (theo tỷ lệ trong bảng chuyển đổi, hoặc theo diện tích).",
+                f":material/change_history: Figures before {day} are restated on today's units; some former wards were split between new units, so they are approximate (by the crosswalk's shares, or by area).",
+            )
+        )
     else:
-        st.caption(t(
-            f":material/change_history: Số liệu trước {day} được quy đổi chính xác theo đơn vị hiện nay (các phường/xã cũ nhập nguyên vẹn).",
-            f":material/change_history: Figures before {day} are restated exactly on today's units (the former wards merged whole).",
-        ))
+        st.caption(
+            t(
+                f":material/change_history: Số liệu trước {day} được quy đổi chính xác theo đơn vị hiện nay (các phường/xã cũ nhập nguyên vẹn).",
+                f":material/change_history: Figures before {day} are restated exactly on today's units (the former wards merged whole).",
+            )
+        )

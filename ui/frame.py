@@ -63,7 +63,7 @@ def out_of_scope_in_url(viewer: Viewer) -> OutOfScope | None:
         for raw in st.query_params.get_all(key):
             for value in str(raw).split(","):
                 is_area = value.startswith(AREA_PREFIX)
-                code = value[len(AREA_PREFIX):] if is_area else value
+                code = value[len(AREA_PREFIX) :] if is_area else value
                 if code not in known:
                     continue  # not a unit: the page says the value is invalid
                 if is_area:

@@ -66,19 +66,30 @@ def accepted_columns(mapping, source: str) -> None:
             hide_index=True,
         )
         if source == "surveys":
-            st.caption(t(
-                "Một dòng là một số liệu đã công bố (SIPAS, PAPI, PAR Index, MTTQ, khảo sát của thành phố). Năm: 2024 hoặc kỳ 2024-Q3; "
-                "Mã tỉnh: 79, 01… hoặc VN cho cả nước; Mã đơn vị chỉ điền khi khảo sát chi tiết đến đơn vị. Số: 86,50 hoặc 86.50. Xem docs/surveys.md.",
-                "One row is one published figure (SIPAS, PAPI, PAR Index, Fatherland Front, the city's own survey). Year: 2024 or a period 2024-Q3; "
-                "province code: 79, 01… or VN for the whole country; a unit code only when the survey covers that unit. Numbers: 86,50 or 86.50. See docs/surveys.md.",
-            ))
+            st.caption(
+                t(
+                    "Một dòng là một số liệu đã công bố (SIPAS, PAPI, PAR Index, MTTQ, khảo sát của thành phố). Năm: 2024 hoặc kỳ 2024-Q3; "
+                    "Mã tỉnh: 79, 01… hoặc VN cho cả nước; Mã đơn vị chỉ điền khi khảo sát chi tiết đến đơn vị. Số: 86,50 hoặc 86.50. Xem docs/surveys.md.",
+                    "One row is one published figure (SIPAS, PAPI, PAR Index, Fatherland Front, the city's own survey). Year: 2024 or a period 2024-Q3; "
+                    "province code: 79, 01… or VN for the whole country; a unit code only when the survey covers that unit. Numbers: 86,50 or 86.50. See docs/surveys.md.",
+                )
+            )
         elif source in stores.REFERENCE_KINDS:
-            st.caption(t("Danh mục của thành phố: kiểm tra toàn bộ tệp trước khi ghi, nhập lại nhiều lần không tạo bản sao. Mã đơn vị là mã của Tổng cục Thống kê; "
-                         "ngày dd/mm/yyyy hoặc yyyy-mm-dd. Xem docs/reference.md.",
-                         "The city's own list: the whole file is checked before anything is written; importing it again adds nothing twice. Unit codes are GSO codes; "
-                         "dates dd/mm/yyyy or yyyy-mm-dd. See docs/reference.md."))
+            st.caption(
+                t(
+                    "Danh mục của thành phố: kiểm tra toàn bộ tệp trước khi ghi, nhập lại nhiều lần không tạo bản sao. Mã đơn vị là mã của Tổng cục Thống kê; "
+                    "ngày dd/mm/yyyy hoặc yyyy-mm-dd. Xem docs/reference.md.",
+                    "The city's own list: the whole file is checked before anything is written; importing it again adds nothing twice. Unit codes are GSO codes; "
+                    "dates dd/mm/yyyy or yyyy-mm-dd. See docs/reference.md.",
+                )
+            )
         else:
-            st.caption(t("Ngày: dd/mm/yyyy [HH:MM[:SS]], yyyy-mm-dd hoặc ô ngày của Excel. Xem docs/ingest.md.", "Dates: dd/mm/yyyy [HH:MM[:SS]], yyyy-mm-dd or Excel date cells. See docs/ingest.md."))
+            st.caption(
+                t(
+                    "Ngày: dd/mm/yyyy [HH:MM[:SS]], yyyy-mm-dd hoặc ô ngày của Excel. Xem docs/ingest.md.",
+                    "Dates: dd/mm/yyyy [HH:MM[:SS]], yyyy-mm-dd or Excel date cells. See docs/ingest.md.",
+                )
+            )
 
 
 def _progress_bar():
@@ -97,24 +108,41 @@ def run_in_worker(upload, source: str, three_level: bool, write: bool) -> dict:
     with tempfile.TemporaryDirectory(prefix="upload-") as folder:
         path = Path(folder) / "upload"
         path.write_bytes(upload.getbuffer())
-        outcome = stores.run_import_job(dict(url=db_key(), source=source, path=str(path), name=upload.name, lang=lang(),
-                                             three_level=three_level, actor=auth.current_viewer().username, write=write), progress)
+        outcome = stores.run_import_job(
+            dict(
+                url=db_key(),
+                source=source,
+                path=str(path),
+                name=upload.name,
+                lang=lang(),
+                three_level=three_level,
+                actor=auth.current_viewer().username,
+                write=write,
+            ),
+            progress,
+        )
     bar.empty()
     return outcome
 
 
 def not_written(outcome: dict) -> None:
     if outcome.get("locked"):
-        st.error(t("Không nhập được: cơ sở dữ liệu đang bận (database is locked) vì một lần nhập khác đang ghi, kể cả sau thời gian chờ. "
-                   "Không có gì được ghi; hãy thử lại sau ít phút.",
-                   "Not imported: the database is locked by another import that is writing, even after waiting. Nothing was written; try again in a few minutes."),
-                 icon=":material/hourglass:")
+        st.error(
+            t(
+                "Không nhập được: cơ sở dữ liệu đang bận (database is locked) vì một lần nhập khác đang ghi, kể cả sau thời gian chờ. "
+                "Không có gì được ghi; hãy thử lại sau ít phút.",
+                "Not imported: the database is locked by another import that is writing, even after waiting. Nothing was written; try again in a few minutes.",
+            ),
+            icon=":material/hourglass:",
+        )
         return
     st.error(
-        t("Không nhập được: cơ sở dữ liệu từ chối ghi (thường do tài khoản cơ sở dữ liệu của ứng dụng không có quyền ghi), nên không có gì được ghi. "
-          "Dùng lệnh python -m data_access.ingest với tài khoản nhập liệu (docs/postgresql.md). Chi tiết: ",
-          "Not imported: the database refused the write (usually the app's database account may not write), so nothing was written. "
-          "Use python -m data_access.ingest with the import account (docs/postgresql.md). Details: ")
+        t(
+            "Không nhập được: cơ sở dữ liệu từ chối ghi (thường do tài khoản cơ sở dữ liệu của ứng dụng không có quyền ghi), nên không có gì được ghi. "
+            "Dùng lệnh python -m data_access.ingest với tài khoản nhập liệu (docs/postgresql.md). Chi tiết: ",
+            "Not imported: the database refused the write (usually the app's database account may not write), so nothing was written. "
+            "Use python -m data_access.ingest with the import account (docs/postgresql.md). Details: ",
+        )
         + plain(outcome["db_error"]),
         icon=":material/gpp_bad:",
     )
@@ -125,22 +153,39 @@ def show_check(checked) -> bool:
     value, expected) with the rejected rows to download, or the verdict and the warnings.
     True when the file may be imported."""
     understood = pd.DataFrame({t("Cột", "Column"): list(checked.mapping), t("Cột trong tệp", "Column in the file"): list(checked.mapping.values())})
-    st.markdown(f"**{t('Cách hiểu các cột', 'How the columns were read')}** · {plain(checked.encoding_note)} · {fmt_int(checked.rows, lang())} {t('dòng', 'rows')}")
+    st.markdown(
+        f"**{t('Cách hiểu các cột', 'How the columns were read')}** · {plain(checked.encoding_note)} · {fmt_int(checked.rows, lang())} {t('dòng', 'rows')}"
+    )
     st.dataframe(understood, hide_index=True)
     if checked.ignored:
         st.caption(t("Các cột không dùng: ", "Columns not used: ") + plain(", ".join(checked.ignored)))
     if not checked.ok:
         st.error(plain(checked.message), icon=":material/block:")
         st.dataframe(
-            checked.problems.rename(columns={"row": t("Dòng", "Row"), "column": t("Cột", "Column"), "value": t("Giá trị", "Value"), "expected": t("Cần", "Expected")}),
+            checked.problems.rename(
+                columns={"row": t("Dòng", "Row"), "column": t("Cột", "Column"), "value": t("Giá trị", "Value"), "expected": t("Cần", "Expected")}
+            ),
             hide_index=True,
         )
         if checked.problem_count > len(checked.problems):
-            st.caption(t(f"Hiển thị {fmt_int(len(checked.problems), 'vi')} / {fmt_int(checked.problem_count, 'vi')} lỗi.", f"Showing {len(checked.problems):,} of {checked.problem_count:,} problems."))
+            st.caption(
+                t(
+                    f"Hiển thị {fmt_int(len(checked.problems), 'vi')} / {fmt_int(checked.problem_count, 'vi')} lỗi.",
+                    f"Showing {len(checked.problems):,} of {checked.problem_count:,} problems.",
+                )
+            )
         if checked.rejected_count > len(checked.rejected_rows):
-            st.caption(t(f"Tệp tải về gồm {fmt_int(len(checked.rejected_rows), 'vi')} / {fmt_int(checked.rejected_count, 'vi')} dòng bị từ chối đầu tiên.", f"The download holds the first {len(checked.rejected_rows):,} of {checked.rejected_count:,} rejected rows."))
+            st.caption(
+                t(
+                    f"Tệp tải về gồm {fmt_int(len(checked.rejected_rows), 'vi')} / {fmt_int(checked.rejected_count, 'vi')} dòng bị từ chối đầu tiên.",
+                    f"The download holds the first {len(checked.rejected_rows):,} of {checked.rejected_count:,} rejected rows.",
+                )
+            )
         st.download_button(
-            t(f"Tải các dòng bị từ chối ({fmt_int(len(checked.rejected_rows), 'vi')} dòng, CSV)", f"Download the rejected rows ({len(checked.rejected_rows):,} rows, CSV)"),
+            t(
+                f"Tải các dòng bị từ chối ({fmt_int(len(checked.rejected_rows), 'vi')} dòng, CSV)",
+                f"Download the rejected rows ({len(checked.rejected_rows):,} rows, CSV)",
+            ),
             data=audited(lambda: csv_bytes(checked.rejected_rows), f"tu-choi-{checked.name.rsplit('.', 1)[0]}.csv", {"rows": len(checked.rejected_rows)}),
             file_name=f"tu-choi-{checked.name.rsplit('.', 1)[0]}.csv",
             mime="text/csv",
@@ -153,7 +198,9 @@ def show_check(checked) -> bool:
     if len(checked.warnings):
         st.warning(t("Các dòng được nhập nhưng cần xem lại:", "Rows imported as they are, but worth a look:"), icon=":material/warning:")
         st.dataframe(
-            checked.warnings.rename(columns={"row": t("Dòng", "Row"), "column": t("Cột", "Column"), "value": t("Giá trị", "Value"), "message": t("Cảnh báo", "Warning")}),
+            checked.warnings.rename(
+                columns={"row": t("Dòng", "Row"), "column": t("Cột", "Column"), "value": t("Giá trị", "Value"), "message": t("Cảnh báo", "Warning")}
+            ),
             hide_index=True,
         )
     return True
@@ -169,19 +216,26 @@ def show_result(result) -> None:
 
 def freshness_table() -> None:
     st.subheader(t("Độ mới của số liệu", "Data freshness"))
-    st.caption(t("Bản ghi mới nhất theo nguồn và đơn vị (hồ sơ: ngày tiếp nhận hoặc cập nhật mới nhất).", "Latest record per source and unit (dossiers: the latest received or updated time)."))
+    st.caption(
+        t(
+            "Bản ghi mới nhất theo nguồn và đơn vị (hồ sơ: ngày tiếp nhận hoặc cập nhật mới nhất).",
+            "Latest record per source and unit (dossiers: the latest received or updated time).",
+        )
+    )
     fresh = stores.freshness()
     # Each source's total first: how much the dashboard holds, at a glance.
     totals = fresh.groupby("source", as_index=False, sort=False).agg(records=("records", "sum"), latest=("latest", "max"))
     fresh = pd.concat([totals.assign(unit_code="", unit_name=t("Tất cả đơn vị", "All units")), fresh], ignore_index=True)
     st.dataframe(
-        pd.DataFrame({
-            t("Nguồn", "Source"): [t(*SOURCE_LABELS[s]) for s in fresh["source"]],
-            t("Mã đơn vị", "Unit code"): fresh["unit_code"],
-            t("Đơn vị", "Unit"): fresh["unit_name"],
-            t("Số bản ghi", "Records"): [fmt_int(n, lang()) for n in fresh["records"]],
-            t("Mới nhất", "Latest"): [fmt_datetime(d, lang()) for d in fresh["latest"]],
-        }),
+        pd.DataFrame(
+            {
+                t("Nguồn", "Source"): [t(*SOURCE_LABELS[s]) for s in fresh["source"]],
+                t("Mã đơn vị", "Unit code"): fresh["unit_code"],
+                t("Đơn vị", "Unit"): fresh["unit_name"],
+                t("Số bản ghi", "Records"): [fmt_int(n, lang()) for n in fresh["records"]],
+                t("Mới nhất", "Latest"): [fmt_datetime(d, lang()) for d in fresh["latest"]],
+            }
+        ),
         hide_index=True,
         column_config={t("Số bản ghi", "Records"): st.column_config.TextColumn(), t("Mới nhất", "Latest"): st.column_config.TextColumn()},
     )
@@ -200,11 +254,13 @@ def audit_log() -> None:
     st.subheader(t("Nhật ký nhập/xuất", "Import and download log"))
     log = stores.audit_entries(20)
     st.dataframe(
-        pd.DataFrame({
-            t("Lúc", "At"): [fmt_datetime(d, lang()) for d in log["at"]],
-            t("Người thực hiện", "By"): log["actor"],
-            t("Thao tác", "Action"): [t(*ACTIONS[a]) if a in ACTIONS else a for a in log["action"]],
-            t("Nội dung", "What"): [audit_what(w) for w in log["what"]],
-        }),
+        pd.DataFrame(
+            {
+                t("Lúc", "At"): [fmt_datetime(d, lang()) for d in log["at"]],
+                t("Người thực hiện", "By"): log["actor"],
+                t("Thao tác", "Action"): [t(*ACTIONS[a]) if a in ACTIONS else a for a in log["action"]],
+                t("Nội dung", "What"): [audit_what(w) for w in log["what"]],
+            }
+        ),
         hide_index=True,
     )

@@ -15,6 +15,7 @@ from domain import units as unit_tree
 from ui import charts
 from ui.i18n import lang
 
+
 def approximate_note(former_units: bool = False) -> str:
     """What the map says under approximate boundaries, in the reader's language: former units
     are cut from today's real polygons (geo.former), others generated from centroids."""
@@ -53,8 +54,9 @@ def area_frame(counts_by_unit: pd.DataFrame, units: pd.DataFrame, area_code: str
     return frame
 
 
-def kpi_map(geojson: dict, frame: pd.DataFrame, kpi_id: str, labels: bool, height_px: int = 620, target: float | None = None,
-            view: str = "all", width_px: int = 900):
+def kpi_map(
+    geojson: dict, frame: pd.DataFrame, kpi_id: str, labels: bool, height_px: int = 620, target: float | None = None, view: str = "all", width_px: int = 900
+):
     """`target`: the KPI's target; the colours then break at it on the KPI's fixed scale
     (kpis.colour_range), the same on every map of the KPI. `view`: "all" or "centre" (the
     dense centre); width_px x height_px: the map's size on screen, for the zoom and for

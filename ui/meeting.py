@@ -52,8 +52,7 @@ def show_slide(m: Meeting, kind: str, index: int | None) -> None:
         if kind == "alert":
             alert_slide(m, index)
         else:
-            {"kpis": kpi_slide, "map": map_slide, "bottom": bottom_slide, "trend": trend_slide, "week": week_slide,
-             "commitments": commitments_slide}[kind](m)
+            {"kpis": kpi_slide, "map": map_slide, "bottom": bottom_slide, "trend": trend_slide, "week": week_slide, "commitments": commitments_slide}[kind](m)
 
 
 def styles(present: bool) -> None:
@@ -88,7 +87,6 @@ def styles(present: bool) -> None:
         )
 
 
-
 @data.loader(ttl=600, max_entries=32)
 def briefing_for(engine, scope: str, period_key: str, language: str, compare_mode: str, meeting_day: date, *, viewer) -> content.Briefing:
     """Keyed by the viewer's access (role and unit) too: a briefing holds commitments."""
@@ -111,9 +109,14 @@ def kpi_slide(m: Meeting) -> None:
         for column, f in zip(st.columns(4), b.kpis[first : first + 4]):
             kpi = kpis.get(f.kpi_id)
             with column:
-                st.metric(f.label, f.value_text, delta=None if f.change_text == "—" else f.change_text,
-                          delta_color="off" if kpi.id in kpis.VOLUME_KPIS else ("normal" if kpi.higher_is_better else "inverse"),
-                          help=f.definition, border=True)
+                st.metric(
+                    f.label,
+                    f.value_text,
+                    delta=None if f.change_text == "—" else f.change_text,
+                    delta_color="off" if kpi.id in kpis.VOLUME_KPIS else ("normal" if kpi.higher_is_better else "inverse"),
+                    help=f.definition,
+                    border=True,
+                )
                 notes = [f.volume_text]
                 if f.status:
                     notes.append(f":{badge[f.status]}-badge[{f.status_text}] {t('Mục tiêu', 'Target')} {f.target_text}")
@@ -187,7 +190,10 @@ def week_slide(m: Meeting) -> None:
     st.header(f"{t('Chỉ số phục vụ', 'Service index')} · {b.week_board.week.label(lang())}")
     st.markdown(f"**{content.week_board_summary(b)}**")
     st.dataframe(pd.DataFrame(content.week_board_rows(b), columns=content.week_board_header(lang())), hide_index=True, width="stretch")
-    st.caption(" ".join(content.week_board_notes(b)) + f" [{t('Bảng đầy đủ', 'The full board')}]({url_state.link('scoreboard', pk='week', period=b.week_board.week.key)})")
+    st.caption(
+        " ".join(content.week_board_notes(b))
+        + f" [{t('Bảng đầy đủ', 'The full board')}]({url_state.link('scoreboard', pk='week', period=b.week_board.week.key)})"
+    )
 
 
 def scope_codes(filters, units) -> tuple[str, ...]:
@@ -210,8 +216,12 @@ def commitments_slide(m: Meeting) -> None:
     b, units, filters, viewer, today = m.b, m.units, m.filters, m.viewer, m.today
     st.header(t("Nhiệm vụ đến hạn", "Commitments due"))
     since = fmt_date(b.commitments_since) if b.commitments_since else "—"
-    st.caption(t(f"Đến hạn đến hôm nay ({fmt_date(today)}) và đã đóng từ cuộc họp trước ({since}).",
-                 f"Due by today ({fmt_date(today)}) and closed since the previous meeting ({since})."))
+    st.caption(
+        t(
+            f"Đến hạn đến hôm nay ({fmt_date(today)}) và đã đóng từ cuộc họp trước ({since}).",
+            f"Due by today ({fmt_date(today)}) and closed since the previous meeting ({since}).",
+        )
+    )
     rows = content.commitment_rows(b)
     if rows:
         st.dataframe(pd.DataFrame(rows, columns=content.commitment_header(lang())), hide_index=True, width="stretch")
@@ -226,12 +236,16 @@ def commitments_slide(m: Meeting) -> None:
     with st.expander(t("Mọi nhiệm vụ chưa đóng của phạm vi", "Every pending commitment in this scope")):
         pending = stores.list_commitments(scope_codes(filters, units), stores.PENDING, today, viewer=viewer)
         st.dataframe(
-            pd.DataFrame({
-                t("Đơn vị", "Unit"): pending["unit_name"], t("Nội dung", "Commitment"): pending["title"],
-                t("Hạn", "Due"): [fmt_date(d) for d in pending["due_date"]],
-                t("Trạng thái", "Status"): [stores.status_label(s, lang()) for s in pending["effective_status"]],
-            }),
-            hide_index=True, width="stretch",
+            pd.DataFrame(
+                {
+                    t("Đơn vị", "Unit"): pending["unit_name"],
+                    t("Nội dung", "Commitment"): pending["title"],
+                    t("Hạn", "Due"): [fmt_date(d) for d in pending["due_date"]],
+                    t("Trạng thái", "Status"): [stores.status_label(s, lang()) for s in pending["effective_status"]],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
         )
 
 
@@ -248,12 +262,19 @@ def reminders_since_last_meeting(m: Meeting) -> None:
         return
     with st.expander(t(f"Nhắc việc đã gửi từ {fmt_date(since)} ({fmt_int(len(sent), 'vi')})", f"Reminders sent since {fmt_date(since)} ({len(sent):,})")):
         st.dataframe(
-            pd.DataFrame({
-                t("Lúc", "At"): [fmt_date(v) for v in sent["at"]], t("Người nhắc", "By"): sent["by"], t("Cán bộ", "Officer"): sent["officer"],
-                t("Mã hồ sơ", "Dossier"): sent["dossier_code"], t("Bước", "Step"): [step_label(s, lang()) for s in sent["step"]],
-                t("Số ngày trễ", "Days late"): sent["days_late"], t("Kết quả", "Result"): [t("Đã gửi", "Sent") if s == "sent" else t("Lỗi", "Failed") for s in sent["status"]],
-            }),
-            hide_index=True, width="stretch",
+            pd.DataFrame(
+                {
+                    t("Lúc", "At"): [fmt_date(v) for v in sent["at"]],
+                    t("Người nhắc", "By"): sent["by"],
+                    t("Cán bộ", "Officer"): sent["officer"],
+                    t("Mã hồ sơ", "Dossier"): sent["dossier_code"],
+                    t("Bước", "Step"): [step_label(s, lang()) for s in sent["step"]],
+                    t("Số ngày trễ", "Days late"): sent["days_late"],
+                    t("Kết quả", "Result"): [t("Đã gửi", "Sent") if s == "sent" else t("Lỗi", "Failed") for s in sent["status"]],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
         )
 
 
@@ -268,17 +289,28 @@ def record_form(m: Meeting) -> None:
     names = dict(zip(candidates["code"], candidates["name"]))
     kpi_ids = list(kpis.KPIS)
     with st.form("new_commitment", clear_on_submit=False):
-        unit = st.selectbox(t("Đơn vị chịu trách nhiệm", "Unit responsible"), list(names), index=None, format_func=names.get,
-                            placeholder=t("Chọn đơn vị", "Choose a unit"), key="c_unit")
+        unit = st.selectbox(
+            t("Đơn vị chịu trách nhiệm", "Unit responsible"),
+            list(names),
+            index=None,
+            format_func=names.get,
+            placeholder=t("Chọn đơn vị", "Choose a unit"),
+            key="c_unit",
+        )
         title = st.text_area(t("Nội dung nhiệm vụ", "What is to be done"), key="c_title", height=90)
         first, second, third = st.columns(3)
         owner = first.text_input(t("Người/chức danh phụ trách", "Owner (person or role)"), key="c_owner")
         due = second.date_input(t("Hạn hoàn thành", "Due date"), value=today + timedelta(days=14), format="DD/MM/YYYY", key="c_due")
         by = third.text_input(t("Người ghi", "Recorded by"), key="c_by")
         first, second = st.columns(2)
-        kpi_id = first.selectbox(t("Chỉ số cần cải thiện (không bắt buộc)", "KPI it should move (optional)"), kpi_ids, index=None,
-                                 format_func=lambda k: kpis.get(k).label(lang()), key="c_kpi",
-                                 placeholder=t("Không gắn chỉ số", "No KPI"))
+        kpi_id = first.selectbox(
+            t("Chỉ số cần cải thiện (không bắt buộc)", "KPI it should move (optional)"),
+            kpi_ids,
+            index=None,
+            format_func=lambda k: kpis.get(k).label(lang()),
+            key="c_kpi",
+            placeholder=t("Không gắn chỉ số", "No KPI"),
+        )
         target = second.number_input(t("Mục tiêu (tỷ lệ nhập theo %)", "Target (rates in %)"), value=None, step=0.1, key="c_target")
         submitted = st.form_submit_button(t("Ghi nhận", "Record"), type="primary")
     if submitted:
@@ -286,8 +318,9 @@ def record_form(m: Meeting) -> None:
         if value is not None and kpi_id and kpis.get(kpi_id).kind == "rate":
             value = value / 100.0
         try:
-            new_id = stores.create_commitment(dict(unit_code=unit, title=title, owner=owner, due_date=due, kpi_id=kpi_id,
-                                                      target_value=value, created_by=by), today=today, viewer=viewer)
+            new_id = stores.create_commitment(
+                dict(unit_code=unit, title=title, owner=owner, due_date=due, kpi_id=kpi_id, target_value=value, created_by=by), today=today, viewer=viewer
+            )
         except stores.CommitmentError as error:
             show_problems(error)
         else:
@@ -301,12 +334,20 @@ def update_form(m: Meeting) -> None:
     if rows.empty:
         st.caption(t("Chưa có nhiệm vụ nào.", "No commitments yet."))
         return
-    labels = {int(r["id"]): f"#{r['id']} · {r['unit_name']} · {r['title'][:60]} ({stores.status_label(r['effective_status'], lang())})"
-              for r in rows.to_dict("records")}
+    labels = {
+        int(r["id"]): f"#{r['id']} · {r['unit_name']} · {r['title'][:60]} ({stores.status_label(r['effective_status'], lang())})"
+        for r in rows.to_dict("records")
+    }
     with st.form("update_commitment"):
         chosen = st.selectbox(t("Nhiệm vụ", "Commitment"), list(labels), format_func=labels.get, key="u_id")
-        status = st.radio(t("Trạng thái mới", "New status"), list(stores.STATUSES), format_func=lambda s: stores.status_label(s, lang()),
-                          horizontal=True, key="u_status", index=1)
+        status = st.radio(
+            t("Trạng thái mới", "New status"),
+            list(stores.STATUSES),
+            format_func=lambda s: stores.status_label(s, lang()),
+            horizontal=True,
+            key="u_status",
+            index=1,
+        )
         first, second = st.columns(2)
         new_due = first.date_input(t("Hạn mới (nếu dời hạn)", "New due date (if moved)"), value=None, format="DD/MM/YYYY", key="u_due")
         by = second.text_input(t("Người cập nhật", "Updated by"), key="u_by")
@@ -324,14 +365,18 @@ def update_form(m: Meeting) -> None:
         past = stores.commitment_history(chosen, viewer=viewer)
         st.caption(t("Lịch sử", "History"))
         st.dataframe(
-            pd.DataFrame({
-                t("Lúc", "At"): [str(v)[:16] for v in past["at"]], t("Người", "By"): past["by"],
-                t("Từ", "From"): [stores.status_label(s, lang()) if s else "—" for s in past["old_status"]],
-                t("Sang", "To"): [stores.status_label(s, lang()) for s in past["new_status"]],
-                t("Hạn mới", "New due"): [fmt_date(d) if d else "" for d in past["new_due_date"]],
-                t("Ghi chú", "Note"): past["note"].fillna(""),
-            }),
-            hide_index=True, width="stretch",
+            pd.DataFrame(
+                {
+                    t("Lúc", "At"): [str(v)[:16] for v in past["at"]],
+                    t("Người", "By"): past["by"],
+                    t("Từ", "From"): [stores.status_label(s, lang()) if s else "—" for s in past["old_status"]],
+                    t("Sang", "To"): [stores.status_label(s, lang()) for s in past["new_status"]],
+                    t("Hạn mới", "New due"): [fmt_date(d) if d else "" for d in past["new_due_date"]],
+                    t("Ghi chú", "Note"): past["note"].fillna(""),
+                }
+            ),
+            hide_index=True,
+            width="stretch",
         )
 
 
@@ -341,20 +386,37 @@ def pack_download(m: Meeting) -> None:
     st.divider()
     st.subheader(t("Tài liệu họp (đọc trước)", "Briefing pack (pre-read)"))
     fmt_col, build_col, get_col = st.columns([2, 2, 3], vertical_alignment="bottom")
-    fmt = fmt_col.radio(t("Định dạng", "Format"), ["pptx", "pdf"], format_func={"pptx": "PowerPoint (.pptx)", "pdf": "PDF"}.get,
-                        horizontal=True, key="pack_format")
+    fmt = fmt_col.radio(
+        t("Định dạng", "Format"), ["pptx", "pdf"], format_func={"pptx": "PowerPoint (.pptx)", "pdf": "PDF"}.get, horizontal=True, key="pack_format"
+    )
     if build_col.button(t("Tạo tài liệu", "Build the pack"), icon=":material/description:", key="build_pack"):
         bar = st.progress(0.0, text=t("Đang tạo tài liệu…", "Building the pack…"))
         from reports.briefing import build
 
-        payload, name = build(data.engine(), filters.scope_code, filters.period, fmt, lang(), filters.compare_mode, today,
-                              progress=lambda f, message: bar.progress(min(max(f, 0.0), 1.0), text=message), viewer=viewer)
+        payload, name = build(
+            data.engine(),
+            filters.scope_code,
+            filters.period,
+            fmt,
+            lang(),
+            filters.compare_mode,
+            today,
+            progress=lambda f, message: bar.progress(min(max(f, 0.0), 1.0), text=message),
+            viewer=viewer,
+        )
         bar.empty()
         st.session_state["pack"] = ((viewer.scope_key(), *args), fmt, payload, name)
     ready = st.session_state.get("pack")
     if ready and ready[0] == (viewer.scope_key(), *args) and ready[1] == fmt:
         mime = {"pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation", "pdf": "application/pdf"}[fmt]
         payload = ready[2]  # recorded in the audit log when the user downloads it
-        get_col.download_button(f"{t('Tải xuống', 'Download')} {ready[3]}", audited(lambda: payload, ready[3], {"scope": filters.scope_code, "period": filters.period.key}),
-                                file_name=ready[3], mime=mime,
-                                icon=":material/download:", type="primary", key="download_pack", on_click="ignore")
+        get_col.download_button(
+            f"{t('Tải xuống', 'Download')} {ready[3]}",
+            audited(lambda: payload, ready[3], {"scope": filters.scope_code, "period": filters.period.key}),
+            file_name=ready[3],
+            mime=mime,
+            icon=":material/download:",
+            type="primary",
+            key="download_pack",
+            on_click="ignore",
+        )

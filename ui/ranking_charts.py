@@ -21,7 +21,7 @@ GOOD, BAD, INSIDE = "#2a9d8f", "#d1495b", "#7f8c9a"
 
 
 def funnel_side(flag: str | None, higher_is_better: bool) -> str | None:
-    """"good" / "bad" for a unit outside the 95% limits, "inside", or None without data."""
+    """ "good" / "bad" for a unit outside the 95% limits, "inside", or None without data."""
     if flag is None or (isinstance(flag, float) and np.isnan(flag)):
         return None
     if flag == "inside":
@@ -49,25 +49,38 @@ def funnel_figure(table: pd.DataFrame, kpi: kpis.Kpi, p0: float, lang: str, heig
         for side in ("lower", "upper"):
             figure.add_trace(
                 go.Scatter(
-                    x=grid, y=limits[f"{side}_{tag}"], mode="lines", line=dict(color="#8d99ae", dash=dash, width=1.5),
-                    name=pick(lang, f"Giới hạn {text}", f"{text} limits"), legendgroup=tag, showlegend=side == "lower", hoverinfo="skip",
+                    x=grid,
+                    y=limits[f"{side}_{tag}"],
+                    mode="lines",
+                    line=dict(color="#8d99ae", dash=dash, width=1.5),
+                    name=pick(lang, f"Giới hạn {text}", f"{text} limits"),
+                    legendgroup=tag,
+                    showlegend=side == "lower",
+                    hoverinfo="skip",
                 )
             )
-    figure.add_hline(y=p0, line=dict(color="#1f5fa8", width=1.5), annotation_text=pick(lang, "Chung ", "Overall ") + fmt_pct(p0, lang), annotation_position="top right")
+    figure.add_hline(
+        y=p0, line=dict(color="#1f5fa8", width=1.5), annotation_text=pick(lang, "Chung ", "Overall ") + fmt_pct(p0, lang), annotation_position="top right"
+    )
     sides = [funnel_side(f, kpi.higher_is_better) for f in data["funnel"]]
     colors = {"good": GOOD, "bad": BAD, "inside": INSIDE, None: INSIDE}
     noun = kpi.volume_noun(lang)
     outside = [s in ("good", "bad") for s in sides]
     figure.add_trace(
         go.Scatter(
-            x=data["volume"], y=data["value"], mode="markers+text",
+            x=data["volume"],
+            y=data["value"],
+            mode="markers+text",
             marker=dict(color=[colors[s] for s in sides], size=[13 if o else 9 for o in outside], line=dict(color="white", width=1)),
             # Only the units outside the limits are named: the ones a meeting asks about.
-            text=[str(n) if o else "" for n, o in zip(data["name"], outside)], textposition="top center",
+            text=[str(n) if o else "" for n, o in zip(data["name"], outside)],
+            textposition="top center",
             textfont=dict(size=14, color=[colors[s] for s in sides]),
             customdata=np.stack([data["name"], [fmt_pct(v, lang) for v in data["value"]], [fmt_int(v, lang) for v in data["volume"]]], axis=1),
             hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]} · %{customdata[2]} " + noun + "<extra></extra>",
-            name=pick(lang, "Đơn vị", "Units"), showlegend=False, cliponaxis=False,
+            name=pick(lang, "Đơn vị", "Units"),
+            showlegend=False,
+            cliponaxis=False,
         )
     )
     values = data["value"].astype("float64")
@@ -76,9 +89,17 @@ def funnel_figure(table: pd.DataFrame, kpi: kpis.Kpi, p0: float, lang: str, heig
     pad = max((high - low) * 0.12, 0.004)
     ticks = [m * 10**e for e in range(9) for m in (1, 2, 5) if first <= m * 10**e <= top]
     figure.update_layout(
-        height=height, margin=dict(l=10, r=10, t=30, b=10), font=FONT, separators=plot_separators(lang),
-        xaxis=dict(title=pick(lang, "Số lượng", "Volume") + f" ({noun})", type="log", range=[np.log10(first), np.log10(top)],
-                   tickvals=ticks, ticktext=[fmt_int(v, lang) for v in ticks]),
+        height=height,
+        margin=dict(l=10, r=10, t=30, b=10),
+        font=FONT,
+        separators=plot_separators(lang),
+        xaxis=dict(
+            title=pick(lang, "Số lượng", "Volume") + f" ({noun})",
+            type="log",
+            range=[np.log10(first), np.log10(top)],
+            tickvals=ticks,
+            ticktext=[fmt_int(v, lang) for v in ticks],
+        ),
         yaxis=dict(title=kpi.label(lang), tickformat=".1%", range=[max(0.0, low - pad), min(1.0 + min(pad, 0.01), high + pad)]),
         legend=dict(orientation="h", y=-0.25),
     )
@@ -96,14 +117,29 @@ def ranking_bars(table: pd.DataFrame, kpi: kpis.Kpi | None, lang: str, value_lab
     has_interval = rate and {"low", "high"} <= set(data.columns) and data["low"].notna().any()
     figure = go.Figure(
         go.Bar(
-            x=data["value"], y=data["name"], orientation="h", marker_color=PALETTE[0],
-            error_x=dict(type="data", symmetric=False, array=(data["high"] - data["value"]), arrayminus=(data["value"] - data["low"]), color="#555") if has_interval else None,
-            customdata=np.stack([[kpis.format_value(v, kpi, lang) if kpi else f"{v:.1f}".replace(".", "," if lang == "vi" else ".") for v in data["value"]], [fmt_int(v, lang) for v in data["volume"]]], axis=1),
+            x=data["value"],
+            y=data["name"],
+            orientation="h",
+            marker_color=PALETTE[0],
+            error_x=dict(type="data", symmetric=False, array=(data["high"] - data["value"]), arrayminus=(data["value"] - data["low"]), color="#555")
+            if has_interval
+            else None,
+            customdata=np.stack(
+                [
+                    [kpis.format_value(v, kpi, lang) if kpi else f"{v:.1f}".replace(".", "," if lang == "vi" else ".") for v in data["value"]],
+                    [fmt_int(v, lang) for v in data["volume"]],
+                ],
+                axis=1,
+            ),
             hovertemplate="<b>%{y}</b><br>%{customdata[0]} · %{customdata[1]} " + (kpi.volume_noun(lang) if kpi else "") + "<extra></extra>",
         )
     )
     figure.update_layout(
-        height=max(240, 40 + height_per_row * len(data)), margin=dict(l=10, r=10, t=10, b=10), font=FONT,
-        separators=plot_separators(lang), xaxis=dict(title=value_label, tickformat=".1%" if rate else None), yaxis=dict(title=None, type="category"),
+        height=max(240, 40 + height_per_row * len(data)),
+        margin=dict(l=10, r=10, t=10, b=10),
+        font=FONT,
+        separators=plot_separators(lang),
+        xaxis=dict(title=value_label, tickformat=".1%" if rate else None),
+        yaxis=dict(title=None, type="category"),
     )
     return figure

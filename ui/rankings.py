@@ -102,13 +102,17 @@ def weak_note(v: RankingView, marked: pd.DataFrame, kpi: kpis.Kpi) -> None:
     names = v.names
     weak = ranking.weakest(marked, kpi, BOTTOM)
     if len(weak):
-        listed = "; ".join(f"{names.get(r.unit_code, r.unit_code)} ({kpis.format_value(r.value, kpi, lang())}, {fmt_int(r.volume, lang())} {kpi.volume_noun(lang())})"
-                           for r in weak.itertuples())
+        listed = "; ".join(
+            f"{names.get(r.unit_code, r.unit_code)} ({kpis.format_value(r.value, kpi, lang())}, {fmt_int(r.volume, lang())} {kpi.volume_noun(lang())})"
+            for r in weak.itertuples()
+        )
         more = int(marked["weak"].sum()) - len(weak)
         tail = t(f" và {more} đơn vị khác", f" and {more} more") if more > 0 else ""
         st.warning(t("Cần cải thiện: ", "Needs improvement: ") + listed + tail, icon=":material/priority_high:")
     elif marked["rank"].notna().any():
-        st.success(t("Không đơn vị nào cần cải thiện theo quy tắc dưới đây.", "No unit needs improvement under the rule below."), icon=":material/check_circle:")
+        st.success(
+            t("Không đơn vị nào cần cải thiện theo quy tắc dưới đây.", "No unit needs improvement under the rule below."), icon=":material/check_circle:"
+        )
     st.caption(ranking.weak_rule_text(kpi, lang()))
 
 
@@ -132,10 +136,14 @@ def index_table(v: RankingView, now: pd.DataFrame, before: pd.DataFrame, version
     moves = ranking.rank_change(scored[["unit_code", "rank"]], previous[["unit_code", "rank"]])
     volume = now.set_index("unit_code")["finished"] + now.set_index("unit_code")["ratings"]
     st.subheader(f"{t('Chỉ số phục vụ', 'Service index')} · {level_words} · {where}")
-    st.caption(chosen.label(lang()) + " · " + t(
-        "Điểm quy về thang 100 trên các nhóm có số liệu; không so sánh điểm giữa các phiên bản công thức.",
-        "Points scaled to 100 over the groups the data supports; scores of different formula versions are never compared.",
-    ))
+    st.caption(
+        chosen.label(lang())
+        + " · "
+        + t(
+            "Điểm quy về thang 100 trên các nhóm có số liệu; không so sánh điểm giữa các phiên bản công thức.",
+            "Points scaled to 100 over the groups the data supports; scores of different formula versions are never compared.",
+        )
+    )
     excluded = [g for g in chosen.groups if not g.supported]
     if excluded:
         st.caption(" · ".join(f"{g.label(lang())}: {g.note(lang())}" for g in excluded))
@@ -147,7 +155,11 @@ def index_table(v: RankingView, now: pd.DataFrame, before: pd.DataFrame, version
         Col("Đơn vị", "Unit", [names.get(c, c) for c in scored["unit_code"]]),
         *district_column(v, scored),
         Col("Điểm (thang 100)", "Score (out of 100)", scored["score_100"], "num"),
-        Col("Điểm đạt / tối đa", "Points / maximum", [f"{fmt_num(a, lang(), 1)} / {fmt_num(b, lang(), 0)}" for a, b in zip(scored["total"], scored["max_possible"])]),
+        Col(
+            "Điểm đạt / tối đa",
+            "Points / maximum",
+            [f"{fmt_num(a, lang(), 1)} / {fmt_num(b, lang(), 0)}" for a, b in zip(scored["total"], scored["max_possible"])],
+        ),
     ]
     for group in chosen.groups:
         if not group.supported:
@@ -155,7 +167,8 @@ def index_table(v: RankingView, now: pd.DataFrame, before: pd.DataFrame, version
         num, den = scored[f"{group.id}_numerator"], scored[f"{group.id}_denominator"]
         rate, points = scored[f"{group.id}_rate"], scored[f"{group.id}_points"]
         shown = [
-            (f"{fmt_int(a, lang())}/{fmt_int(b, lang())}" if pd.notna(a) else fmt_pct(r, lang())) + f" · {fmt_num(p, lang(), 1)}/{fmt_num(group.weight, lang(), 0)}"
+            (f"{fmt_int(a, lang())}/{fmt_int(b, lang())}" if pd.notna(a) else fmt_pct(r, lang()))
+            + f" · {fmt_num(p, lang(), 1)}/{fmt_num(group.weight, lang(), 0)}"
             for a, b, r, p in zip(num, den, rate, points)
         ]
         columns.append(Col(group.label_vi, group.label_en, shown))
@@ -181,9 +194,18 @@ def kpi_table(v: RankingView, now: pd.DataFrame, before: pd.DataFrame, kpi: kpis
     st.subheader(f"{kpi.label(lang())} · {level_words} · {where}", help=kpi.help(lang()))
     if kpi.kind == "rate":
         order_words = {
-            "wilson": t("Xếp theo cận dưới khoảng tin cậy Wilson 95%: đơn vị ít số liệu phải có bằng chứng mới xếp cao.", "Ordered by the 95% Wilson bound: a small unit needs evidence to rank high."),
-            "eb": t("Xếp theo tỷ lệ đã co về mức chung (Bayes thực nghiệm); khoảng là khoảng tin cậy hậu nghiệm 95%.", "Ordered by the rate shrunk toward the overall rate (empirical Bayes); the interval is the 95% credible interval."),
-            "raw": t("Xếp theo tỷ lệ thô, KHÔNG tính đến số lượng: đơn vị rất nhỏ có thể đứng đầu hay cuối do ngẫu nhiên.", "Ordered by the plain rate, NOT accounting for volume: tiny units may top or tail the table by chance."),
+            "wilson": t(
+                "Xếp theo cận dưới khoảng tin cậy Wilson 95%: đơn vị ít số liệu phải có bằng chứng mới xếp cao.",
+                "Ordered by the 95% Wilson bound: a small unit needs evidence to rank high.",
+            ),
+            "eb": t(
+                "Xếp theo tỷ lệ đã co về mức chung (Bayes thực nghiệm); khoảng là khoảng tin cậy hậu nghiệm 95%.",
+                "Ordered by the rate shrunk toward the overall rate (empirical Bayes); the interval is the 95% credible interval.",
+            ),
+            "raw": t(
+                "Xếp theo tỷ lệ thô, KHÔNG tính đến số lượng: đơn vị rất nhỏ có thể đứng đầu hay cuối do ngẫu nhiên.",
+                "Ordered by the plain rate, NOT accounting for volume: tiny units may top or tail the table by chance.",
+            ),
         }
         st.caption(order_words[method] + " " + t(f"Mức chung: {fmt_pct(p0, lang())}.", f"Overall: {fmt_pct(p0, lang())}."))
     marks = ranked["weak"].tolist()
@@ -217,12 +239,14 @@ def kpi_table(v: RankingView, now: pd.DataFrame, before: pd.DataFrame, kpi: kpis
 
     if kpi.kind == "rate":
         st.subheader(t("Biểu đồ phễu", "Funnel plot"))
-        st.caption(t(
-            "Mỗi điểm là một đơn vị: tỷ lệ theo số lượng. Đường đứt: giới hạn 95% và 99,8% quanh mức chung (nhị thức chính xác). "
-            "Chỉ đơn vị nằm ngoài phễu mới khác biệt thật sự; trong phễu là dao động ngẫu nhiên.",
-            "Each point is a unit: its rate against its volume. Dashed lines: 95% and 99.8% limits around the overall rate (exact binomial). "
-            "Only units outside the funnel differ beyond chance.",
-        ))
+        st.caption(
+            t(
+                "Mỗi điểm là một đơn vị: tỷ lệ theo số lượng. Đường đứt: giới hạn 95% và 99,8% quanh mức chung (nhị thức chính xác). "
+                "Chỉ đơn vị nằm ngoài phễu mới khác biệt thật sự; trong phễu là dao động ngẫu nhiên.",
+                "Each point is a unit: its rate against its volume. Dashed lines: 95% and 99.8% limits around the overall rate (exact binomial). "
+                "Only units outside the funnel differ beyond chance.",
+            )
+        )
         shown = ranked.assign(name=ranked["unit_code"].map(names))
         st.plotly_chart(funnel_figure(shown, kpi, p0, lang()), key="funnel")
     elif len(ranked) <= 40:

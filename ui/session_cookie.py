@@ -122,8 +122,9 @@ def routes() -> list:
             return RedirectResponse("/", status_code=303)
         username, next_path = redeemed
         response = RedirectResponse(next_path, status_code=303)
-        response.set_cookie(COOKIE, cookie_value(username), max_age=lifetime_seconds(), path="/", httponly=True,
-                            samesite="lax", secure=request.url.scheme == "https")
+        response.set_cookie(
+            COOKIE, cookie_value(username), max_age=lifetime_seconds(), path="/", httponly=True, samesite="lax", secure=request.url.scheme == "https"
+        )
         response.headers["Cache-Control"] = "no-store"
         return response
 

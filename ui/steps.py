@@ -55,7 +55,7 @@ def coverage(engine) -> dict:
 
 
 def hours_text(hours) -> str:
-    """"3,5 giờ" under two days, else "4,2 ngày"."""
+    """ "3,5 giờ" under two days, else "4,2 ngày"."""
     if hours is None or pd.isna(hours):
         return "—"
     if hours < 48:
@@ -66,7 +66,13 @@ def hours_text(hours) -> str:
 def coverage_caption() -> None:
     covered = coverage()
     if not covered["dossiers"]:
-        st.info(t("Chưa có dữ liệu các bước xử lý (nạp phiếu kiểm soát ở trang Dữ liệu).", "No processing steps loaded yet (load the control slips on the Data page)."), icon=":material/info:")
+        st.info(
+            t(
+                "Chưa có dữ liệu các bước xử lý (nạp phiếu kiểm soát ở trang Dữ liệu).",
+                "No processing steps loaded yet (load the control slips on the Data page).",
+            ),
+            icon=":material/info:",
+        )
         return
     if covered["first"] is None:
         span_vi, span_en = "chỉ một phần hồ sơ", "only part of the dossiers"
@@ -74,10 +80,12 @@ def coverage_caption() -> None:
         months = f"{covered['first']:%m/%Y} – {covered['last']:%m/%Y}"
         span_vi = f"hầu hết hồ sơ tiếp nhận trong {months}; trước đó chỉ các hồ sơ đã nạp (dữ liệu mẫu: các hồ sơ còn đang giải quyết)"
         span_en = f"most dossiers received in {months}; before that only the dossiers loaded (demo data: those still open)"
-    st.caption(t(
-        f"Các bước xử lý có cho {span_vi}. Thời gian một bước: từ lúc nhận đến lúc chuyển bước; trung vị và phân vị 90 đọc từ bảng tổng hợp theo tháng.",
-        f"Processing steps cover {span_en}. A step's time runs from its start to the handover; medians and 90th percentiles come from the monthly summary.",
-    ))
+    st.caption(
+        t(
+            f"Các bước xử lý có cho {span_vi}. Thời gian một bước: từ lúc nhận đến lúc chuyển bước; trung vị và phân vị 90 đọc từ bảng tổng hợp theo tháng.",
+            f"Processing steps cover {span_en}. A step's time runs from its start to the handover; medians and 90th percentiles come from the monthly summary.",
+        )
+    )
 
 
 def slow_steps_table(stats: pd.DataFrame, file_stem: str, key: str) -> None:
@@ -111,8 +119,11 @@ def trend_figure(trend: pd.DataFrame) -> go.Figure:
             continue
         figure.add_scatter(x=rows["month"], y=rows["p90_hours"] / 24, mode="lines+markers", name=step_label(code, lang()))
     figure.update_layout(
-        height=320, margin=dict(l=10, r=10, t=10, b=10), yaxis_title=t("Phân vị 90 (ngày)", "90th percentile (days)"),
-        legend=dict(orientation="h"), separators=plot_separators(lang()),
+        height=320,
+        margin=dict(l=10, r=10, t=10, b=10),
+        yaxis_title=t("Phân vị 90 (ngày)", "90th percentile (days)"),
+        legend=dict(orientation="h"),
+        separators=plot_separators(lang()),
     )
     figure.update_xaxes(tickformat="%m/%Y")  # plotly's default month names are English
     return figure
@@ -123,11 +134,19 @@ def reminder_form(late_steps: pd.DataFrame, viewer) -> None:
     whether it went or not; data_access/reminders.py checks the viewer's scope)."""
     remindable = late_steps[late_steps["officer_code"].notna()]
     if not remindable.empty:
-        labels = {int(r.step_id): f"{r.officer} · {r.dossier_code} · {step_label(r.step, lang())} · {t('trễ', 'late')} {r.days_late} {t('ngày', 'days')}" for r in remindable.itertuples()}
+        labels = {
+            int(r.step_id): f"{r.officer} · {r.dossier_code} · {step_label(r.step, lang())} · {t('trễ', 'late')} {r.days_late} {t('ngày', 'days')}"
+            for r in remindable.itertuples()
+        }
         chosen = st.selectbox(t("Nhắc cán bộ", "Remind the officer"), list(labels), format_func=labels.get, key="remind_step")
         sender = stores.email_sender_from_secrets()
         if sender is None:
-            st.caption(t("Chưa cấu hình máy chủ thư: thêm mục [smtp] vào .streamlit/secrets.toml (host, port, sender…).", "No mail server configured: add [smtp] to .streamlit/secrets.toml (host, port, sender…)."))
+            st.caption(
+                t(
+                    "Chưa cấu hình máy chủ thư: thêm mục [smtp] vào .streamlit/secrets.toml (host, port, sender…).",
+                    "No mail server configured: add [smtp] to .streamlit/secrets.toml (host, port, sender…).",
+                )
+            )
         if st.button(t("Gửi nhắc việc qua e-mail", "Send the reminder by e-mail"), disabled=sender is None, key="remind_send", icon=":material/mail:"):
             try:
                 record = stores.send_reminder(chosen, sender, viewer=viewer, lang=lang())

@@ -52,10 +52,12 @@ def panel(scope_code: str, city_code: str, codes) -> None:
     if latest.empty:
         return
     st.subheader(t("Khảo sát độc lập", "Independent surveys"))
-    st.caption(t(
-        "Kết quả khảo sát độc lập của đúng phạm vi này, đặt cạnh đánh giá trên thiết bị cùng kỳ; hai nguồn không được cộng gộp.",
-        "Independent survey results for exactly this scope, set beside the device ratings of the same period; the two are never combined.",
-    ))
+    st.caption(
+        t(
+            "Kết quả khảo sát độc lập của đúng phạm vi này, đặt cạnh đánh giá trên thiết bị cùng kỳ; hai nguồn không được cộng gộp.",
+            "Independent survey results for exactly this scope, set beside the device ratings of the same period; the two are never combined.",
+        )
+    )
     for column, row in zip(st.columns(min(len(latest), 3)), latest.head(3).itertuples()):
         period = parse_period(row.period)
         survey_text = value_text(row.value, row.scale, row.scale_max, lang())
@@ -69,10 +71,15 @@ def panel(scope_code: str, city_code: str, codes) -> None:
             if device is not None:
                 gap = surveys.gap_points(row.value, device[0])
                 st.markdown(
-                    t(f"thiết bị {fmt_pct(device[0], 'vi')} — khảo sát độc lập {survey_text}", f"devices {fmt_pct(device[0], 'en')} — independent survey {survey_text}")
+                    t(
+                        f"thiết bị {fmt_pct(device[0], 'vi')} — khảo sát độc lập {survey_text}",
+                        f"devices {fmt_pct(device[0], 'en')} — independent survey {survey_text}",
+                    )
                     + f" (**{fmt_delta_pct_points(gap / 100, lang())}**)"
                 )
-                notes.append(t(f"thiết bị: {fmt_int(device[1], 'vi')} lượt đánh giá cùng kỳ", f"devices: {fmt_int(device[1], 'en')} ratings in the same period"))
+                notes.append(
+                    t(f"thiết bị: {fmt_int(device[1], 'vi')} lượt đánh giá cùng kỳ", f"devices: {fmt_int(device[1], 'en')} ratings in the same period")
+                )
             else:
                 notes.append(t(f"chưa có số liệu thiết bị cho cả {period.label('vi')}", f"no device figures for the whole of {period.label('en')}"))
             if surveys.is_generated(row._asdict()):

@@ -47,15 +47,18 @@ def drawn_series(series: dict, comparison, kpi: kpis.Kpi, buckets, compare_mode:
 def field_split_charts(series: dict, drawn: dict, kpi: kpis.Kpi, target, buckets) -> None:
     # Sixteen fields do not read as sixteen lines: first the fields side by side over the
     # whole window (sorted, worst first, value on each bar), then one small chart per field.
-    whole = pd.DataFrame([
-        {"name": name, "value": kpis.value(frame.sum(numeric_only=True).to_frame().T, kpi).iloc[0],
-         "volume": kpis.volume(frame, kpi).sum()}
-        for name, frame in series.items()
-    ]).dropna(subset=["value"])
+    whole = pd.DataFrame(
+        [
+            {"name": name, "value": kpis.value(frame.sum(numeric_only=True).to_frame().T, kpi).iloc[0], "volume": kpis.volume(frame, kpi).sum()}
+            for name, frame in series.items()
+        ]
+    ).dropna(subset=["value"])
     whole = whole.sort_values(["value", "volume"], ascending=[kpi.higher_is_better, False])
     st.markdown(f"**{t('Các lĩnh vực trong cả giai đoạn', 'Fields over the whole window')}** · {buckets[0].label(lang())} – {buckets[-1].label(lang())}")
-    st.plotly_chart(charts.unit_bars(whole, kpi, lang(), target[0] if target else None, height=max(300, 60 + 34 * len(whole)),
-                                     font_size=15, colour=charts.PALETTE[0]), key="split_bars")
+    st.plotly_chart(
+        charts.unit_bars(whole, kpi, lang(), target[0] if target else None, height=max(300, 60 + 34 * len(whole)), font_size=15, colour=charts.PALETTE[0]),
+        key="split_bars",
+    )
     by_volume = sorted(drawn, key=lambda n: -kpis.volume(series[n], kpi).sum())
     st.markdown(f"**{t('Từng lĩnh vực theo thời gian (nhiều hồ sơ trước)', 'Each field over time (largest first)')}**")
     st.plotly_chart(charts.small_multiples({n: drawn[n] for n in by_volume}, kpi, lang(), target[0] if target else None), key="trend")

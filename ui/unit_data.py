@@ -16,7 +16,9 @@ from ui.data import loader
 
 
 @loader(max_entries=256)
-def flow_counts(engine, start: date, end: date, grain: str, codes: tuple[str, ...] | None, by: tuple[str, ...], source: str, *, restated: bool = False, viewer) -> pd.DataFrame:
+def flow_counts(
+    engine, start: date, end: date, grain: str, codes: tuple[str, ...] | None, by: tuple[str, ...], source: str, *, restated: bool = False, viewer
+) -> pd.DataFrame:
     return unit_queries.flow_counts(engine, start, end, grain, codes, by, source, viewer=viewer, restated=restated)
 
 

@@ -93,8 +93,17 @@ def children_or_siblings(p: Profile) -> None:
                     area = maps.area_frame(by_unit, units, code, "satisfaction_rate")
                     shapes = data.boundaries(tuple(area["code"]))
                     if shapes["geojson"]["features"]:
-                        st.plotly_chart(maps.kpi_map(shapes["geojson"], area, "satisfaction_rate", labels=len(area) <= 30, height_px=380,
-                                                               target=(kpis.target_for(targets, "satisfaction_rate", code) or (None,))[0]), key="profile_map")
+                        st.plotly_chart(
+                            maps.kpi_map(
+                                shapes["geojson"],
+                                area,
+                                "satisfaction_rate",
+                                labels=len(area) <= 30,
+                                height_px=380,
+                                target=(kpis.target_for(targets, "satisfaction_rate", code) or (None,))[0],
+                            ),
+                            key="profile_map",
+                        )
                         st.caption(f"[{t('Mở bản đồ lớn', 'Open the full map')}]({url_state.link('map', area=code)})")
     elif level == "ward" and parent:
         siblings = list(unit_tree.children(units, parent, levels=("ward",))["code"])
@@ -107,16 +116,28 @@ def children_or_siblings(p: Profile) -> None:
             rated = int(ranked["rank"].notna().sum())
             position = f"{int(here['rank'])}/{rated}" if pd.notna(here["rank"]) else "—"
             column.metric(
-                f"{kpi.label(lang())}: {t('hạng', 'rank')}", position,
-                help=t("Xếp theo cận dưới Wilson 95%: tính đến số lượng, đơn vị nhỏ không đứng đầu nhờ may mắn.", "Ranked by the 95% Wilson bound, so a small unit cannot top the table by luck."),
+                f"{kpi.label(lang())}: {t('hạng', 'rank')}",
+                position,
+                help=t(
+                    "Xếp theo cận dưới Wilson 95%: tính đến số lượng, đơn vị nhỏ không đứng đầu nhờ may mắn.",
+                    "Ranked by the 95% Wilson bound, so a small unit cannot top the table by luck.",
+                ),
                 border=True,
             )
-            verdict = f" · **{t('Cần cải thiện', 'Needs improvement')}: {ranking.weak_reason_words(here['weak_reason'], lang()).lower()}**" if here["weak"] else ""
-            column.caption(f"{kpis.format_value(here['value'], kpi, lang())} · {fmt_int(here['volume'], lang())} {kpi.volume_noun(lang())} · {t('mức chung của quận', 'district overall')} {fmt_pct(ranked.attrs['p0'], lang())}{verdict}")
+            verdict = (
+                f" · **{t('Cần cải thiện', 'Needs improvement')}: {ranking.weak_reason_words(here['weak_reason'], lang()).lower()}**" if here["weak"] else ""
+            )
+            column.caption(
+                f"{kpis.format_value(here['value'], kpi, lang())} · {fmt_int(here['volume'], lang())} {kpi.volume_noun(lang())} · {t('mức chung của quận', 'district overall')} {fmt_pct(ranked.attrs['p0'], lang())}{verdict}"
+            )
         st.caption(ranking.weak_rule_text(None, lang()))
         rows = rows.assign(_s=kpis.value(rows, "satisfaction_rate")).sort_values("_s", ascending=False, na_position="last").reset_index(drop=True)
         table(
-            [Col("Đơn vị", "Unit", [names.get(c, c) for c in rows["unit_code"]]), *unit_columns(rows), Col("Hồ sơ", "Profile", [url_state.link("unit", unit=c) for c in rows["unit_code"]], "link")],
+            [
+                Col("Đơn vị", "Unit", [names.get(c, c) for c in rows["unit_code"]]),
+                *unit_columns(rows),
+                Col("Hồ sơ", "Profile", [url_state.link("unit", unit=c) for c in rows["unit_code"]], "link"),
+            ],
             f"{t('Các phường cùng quận', 'Sibling wards')} · {file_scope}",
             "siblings",
             highlight=["▶" if c == code else "" for c in rows["unit_code"]],
@@ -167,10 +188,12 @@ def officers(p: Profile) -> None:
     """The civil servants of the unit."""
     names, period, scope, multi, file_scope = p.names, p.period, p.scope, p.multi, p.file_scope
     st.subheader(t("Cán bộ, công chức", "Civil servants"))
-    st.caption(t(
-        "Đánh giá nhận được và hồ sơ giải quyết xong trong kỳ, theo người xử lý. Luôn đọc tỷ lệ cùng số lượng: vài lượt đánh giá chưa đủ để kết luận.",
-        "Ratings received and dossiers finished in the period, per officer. Always read a rate with its volume: a handful of ratings proves little.",
-    ))
+    st.caption(
+        t(
+            "Đánh giá nhận được và hồ sơ giải quyết xong trong kỳ, theo người xử lý. Luôn đọc tỷ lệ cùng số lượng: vài lượt đánh giá chưa đủ để kết luận.",
+            "Ratings received and dossiers finished in the period, per officer. Always read a rate with its volume: a handful of ratings proves little.",
+        )
+    )
     staff = unit_data.officer_stats(period.start, period.end, scope)
     table(
         [
@@ -195,18 +218,23 @@ def dossier_lists(p: Profile) -> None:
     names, period, scope, multi, file_scope = p.names, p.period, p.scope, p.multi, p.file_scope
     overdue, overdue_total = unit_data.overdue_dossiers(period.end, scope)
     st.subheader(t("Hồ sơ đang giải quyết quá hạn", "Open overdue dossiers"))
-    st.caption(t(
-        f"{fmt_int(overdue_total, lang())} hồ sơ quá hạn chưa giải quyết xong tại ngày {fmt_date(period.end)}" + (f"; hiện {len(overdue)} hồ sơ trễ lâu nhất." if overdue_total > len(overdue) else "."),
-        f"{fmt_int(overdue_total, lang())} dossiers open past their due day on {fmt_date(period.end)}" + (f"; the {len(overdue)} most overdue are listed." if overdue_total > len(overdue) else "."),
-    ))
-
+    st.caption(
+        t(
+            f"{fmt_int(overdue_total, lang())} hồ sơ quá hạn chưa giải quyết xong tại ngày {fmt_date(period.end)}"
+            + (f"; hiện {len(overdue)} hồ sơ trễ lâu nhất." if overdue_total > len(overdue) else "."),
+            f"{fmt_int(overdue_total, lang())} dossiers open past their due day on {fmt_date(period.end)}"
+            + (f"; the {len(overdue)} most overdue are listed." if overdue_total > len(overdue) else "."),
+        )
+    )
 
     if not overdue.empty:
         table(
             [
                 *dossier_columns(overdue, names, multi),
                 Col("Số ngày quá hạn", "Days overdue", overdue["days_late"], "int"),
-                Col("Phiếu xin lỗi, hẹn lại", "Apology letter", [apology_words(i, f) for i, f in zip(overdue["apology_issued_at"], overdue["apology_in_time"])]),
+                Col(
+                    "Phiếu xin lỗi, hẹn lại", "Apology letter", [apology_words(i, f) for i, f in zip(overdue["apology_issued_at"], overdue["apology_in_time"])]
+                ),
             ],
             f"{t('Hồ sơ quá hạn', 'Overdue dossiers')} · {file_scope}",
             "overdue",
@@ -221,7 +249,14 @@ def dossier_lists(p: Profile) -> None:
                 *dossier_columns(late, names, multi),
                 Col("Ngày giải quyết", "Finished", late["finished_at"], "date"),
                 Col("Số ngày trễ", "Days late", late["days_late"], "int"),
-                Col("Phiếu xin lỗi", "Apology letter", [t("Ban hành sau hạn ", "Issued after the due day ") + fmt_date(i) if pd.notna(i) else t("Không có", "None") for i in late["apology_issued_at"]]),
+                Col(
+                    "Phiếu xin lỗi",
+                    "Apology letter",
+                    [
+                        t("Ban hành sau hạn ", "Issued after the due day ") + fmt_date(i) if pd.notna(i) else t("Không có", "None")
+                        for i in late["apology_issued_at"]
+                    ],
+                ),
             ],
             f"{t('Trễ hạn không xin lỗi', 'Late without apology')} · {file_scope}",
             "late",
@@ -238,7 +273,9 @@ def slow_steps(p: Profile) -> None:
     else:
         step_ui.slow_steps_table(by_step, f"{t('Thời gian từng bước', 'Time per step')} · {file_scope}", "profile_steps")
     step_ui.coverage_caption()
-    st.markdown(f"[{t('Xem chi tiết: bước chậm theo thủ tục, cán bộ giữ hồ sơ, việc cần nhắc', 'Details: slow steps by procedure, who holds late steps, reminders')}]({url_state.link('steps', unit=code)})")
+    st.markdown(
+        f"[{t('Xem chi tiết: bước chậm theo thủ tục, cán bộ giữ hồ sơ, việc cần nhắc', 'Details: slow steps by procedure, who holds late steps, reminders')}]({url_state.link('steps', unit=code)})"
+    )
 
 
 def dissatisfied_reasons(p: Profile) -> None:
@@ -310,13 +347,18 @@ def lineage_panel(code: str, all_units: pd.DataFrame, lineage: pd.DataFrame) -> 
         parts = ", ".join(item(o, bool(w)) for o, w in zip(came_from["old_code"], came_from["whole"]))
         st.markdown(t(f"**Hình thành từ {day}**, từ: {parts}.", f"**Formed on {day}** from: {parts}."))
         if not came_from["whole"].astype(bool).all():
-            st.caption(t(
-                "Số liệu trước ngày này của đơn vị được quy đổi từ các đơn vị cũ; phần của đơn vị cũ bị chia lấy theo tỷ lệ trong bảng chuyển đổi hoặc theo diện tích, nên là số gần đúng.",
-                "Figures before that day are restated from the former units; a split unit's share follows the crosswalk's weight or the area, so they are approximate.",
-            ))
+            st.caption(
+                t(
+                    "Số liệu trước ngày này của đơn vị được quy đổi từ các đơn vị cũ; phần của đơn vị cũ bị chia lấy theo tỷ lệ trong bảng chuyển đổi hoặc theo diện tích, nên là số gần đúng.",
+                    "Figures before that day are restated from the former units; a split unit's share follows the crosswalk's weight or the area, so they are approximate.",
+                )
+            )
     if len(became):
         day = fmt_date(pd.Timestamp(became["effective_date"].iloc[0]).date(), lang())
         last = ended.get(code)
         until = f" ({t('hoạt động đến', 'in force until')} {fmt_date(pd.Timestamp(last).date(), lang())})" if last is not None and not pd.isna(last) else ""
         parts = ", ".join(item(n, bool(w)) for n, w in zip(became["new_code"], became["whole"]))
-        st.info(t(f"Đơn vị cũ{until}. Từ {day} đã sắp xếp vào: {parts}.", f"A former unit{until}. From {day} it became part of: {parts}."), icon=":material/call_merge:")
+        st.info(
+            t(f"Đơn vị cũ{until}. Từ {day} đã sắp xếp vào: {parts}.", f"A former unit{until}. From {day} it became part of: {parts}."),
+            icon=":material/call_merge:",
+        )

@@ -43,7 +43,10 @@ if source == "ratings":
     )
 imports.uploader_in_our_words()
 upload = st.file_uploader(
-    t(f"Tệp CSV UTF-8 hoặc Excel .xlsx (tối đa {mapping.limits.max_file_mb:g} MB)", f"CSV UTF-8 or Excel .xlsx file (at most {mapping.limits.max_file_mb:g} MB)"),
+    t(
+        f"Tệp CSV UTF-8 hoặc Excel .xlsx (tối đa {mapping.limits.max_file_mb:g} MB)",
+        f"CSV UTF-8 or Excel .xlsx file (at most {mapping.limits.max_file_mb:g} MB)",
+    ),
     type=["csv", "xlsx"],
     key="ingest_file",
 )

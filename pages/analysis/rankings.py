@@ -37,12 +37,23 @@ offered = [k for k in (TWO_TIER_LEVELS if two_tier else FORMER_LEVELS) if k != "
 level = url_state.selectbox(left, t("Xếp hạng", "Rank"), offered, key="level", default=default_level, format_func=lambda k: t(*LEVELS[k]))
 kpi_options = [INDEX, *(k for k, v in kpis.KPIS.items() if v.kind != "count")]
 kpi_id = url_state.selectbox(
-    middle, t("Chỉ số", "Indicator"), kpi_options, key="kpi", default="satisfaction_rate",
+    middle,
+    t("Chỉ số", "Indicator"),
+    kpi_options,
+    key="kpi",
+    default="satisfaction_rate",
     format_func=lambda k: t("Chỉ số phục vụ (tổng hợp)", "Service index (composite)") if k == INDEX else kpis.get(k).label(lang()),
 )
 if kpi_id == INDEX:
     versions = service_index.load_versions()
-    version = url_state.selectbox(right, t("Phiên bản công thức", "Formula version"), versions, key="version", default=service_index.default_version_id(), format_func=lambda v: versions[v].label(lang()))
+    version = url_state.selectbox(
+        right,
+        t("Phiên bản công thức", "Formula version"),
+        versions,
+        key="version",
+        default=service_index.default_version_id(),
+        format_func=lambda v: versions[v].label(lang()),
+    )
     method = "raw"
 else:
     kpi = kpis.get(kpi_id)
@@ -53,7 +64,9 @@ else:
 parent = city
 if level == "area_wards":
     area_names = {code: name for code, (name, _) in filters.areas.items()}
-    area = url_state.selectbox(st, t("Khu vực", "Area"), area_names, key="area_rank", default=filters.scope_code if filters.is_area else None, format_func=area_names.get)
+    area = url_state.selectbox(
+        st, t("Khu vực", "Area"), area_names, key="area_rank", default=filters.scope_code if filters.is_area else None, format_func=area_names.get
+    )
     parent = area
 if level == "wards":
     if filters.is_city:
@@ -99,7 +112,11 @@ if now.drop(columns="unit_code").to_numpy().sum() == 0:
     st.info(t("Không có số liệu trong kỳ này cho các đơn vị đã chọn.", "No data in this period for the chosen units."), icon=":material/event_busy:")
     st.stop()
 
-where = names.get(parent, "") if level in ("wards", "area_wards") else (t("Toàn thành phố", "Whole city") if two_tier and level == "all_wards" else filters.scope_name)
+where = (
+    names.get(parent, "")
+    if level in ("wards", "area_wards")
+    else (t("Toàn thành phố", "Whole city") if two_tier and level == "all_wards" else filters.scope_name)
+)
 level_words = t(*LEVELS[level]).lower() if level not in ("wards", "area_wards") else t("phường/xã", "wards")
 file_stem = f"{t('Xếp hạng', 'Ranking')} · {kpi_id} · {level} · {where} · {period.key}"
 group_words = ("Khu vực cũ", "Former area") if two_tier else ("Quận/huyện", "District")

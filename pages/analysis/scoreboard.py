@@ -34,7 +34,9 @@ st.caption(f"{version.label(lang())} · {t('so với', 'compared with')} {before
 if period.kind != "week":
     extent = data.data_extent()
     last_week = periods.previous_period(periods.period_of(extent["last_day"] + pd.Timedelta(days=1), "week"))
-    st.markdown(f":material/calendar_view_week: [{t('Xem bảng theo tuần', 'See the weekly board')} ({last_week.label(lang())})]({url_state.link('scoreboard', pk='week', period=last_week.key)})")
+    st.markdown(
+        f":material/calendar_view_week: [{t('Xem bảng theo tuần', 'See the weekly board')} ({last_week.label(lang())})]({url_state.link('scoreboard', pk='week', period=last_week.key)})"
+    )
 
 now = data.kpi_counts(period.start, period.end, None, by_unit=True)
 before = data.kpi_counts(before_period.start, before_period.end, None, by_unit=True, restated=filters.restated)
@@ -53,7 +55,12 @@ targets = data.targets(period.end)
 
 # --- the headline: the city's score, its band, and the units in each band ----------------------
 cols = st.columns([1.2, 1, 1, 1, 2.2])
-cols[0].metric(t("Điểm toàn thành phố", "City score"), fmt_num(score, lang(), 2) + "/100", help=t("Tính trên số đếm của mọi đơn vị cộng lại.", "Computed on the summed counts of every unit."), border=True)
+cols[0].metric(
+    t("Điểm toàn thành phố", "City score"),
+    fmt_num(score, lang(), 2) + "/100",
+    help=t("Tính trên số đếm của mọi đơn vị cộng lại.", "Computed on the summed counts of every unit."),
+    border=True,
+)
 cols[0].caption(f"{t('Xếp loại', 'Band')}: **{band.label(lang()) if band else '—'}**")
 for column, kpi_id in zip(cols[1:4], scoreboard.TARGET_KPIS):
     kpi = kpis.get(kpi_id)
@@ -66,7 +73,10 @@ for column, kpi_id in zip(cols[1:4], scoreboard.TARGET_KPIS):
 with cols[4]:
     st.markdown(f"**{t('Số đơn vị theo xếp loại', 'Units by band')}**")
     st.markdown(" · ".join(f"{label}: **{fmt_int(n, lang())}**" for label, n in scoreboard.band_counts(board, version, lang())))
-    st.caption(" · ".join(f"{b.label(lang())} ≥ {fmt_num(b.min, lang(), 0)}" for b in version.bands) + t(" điểm (cấu hình theo phiên bản)", " points (versioned configuration)"))
+    st.caption(
+        " · ".join(f"{b.label(lang())} ≥ {fmt_num(b.min, lang(), 0)}" for b in version.bands)
+        + t(" điểm (cấu hình theo phiên bản)", " points (versioned configuration)")
+    )
 
 # --- the table of every unit ---------------------------------------------------------------
 tiers = [k for k in TIERS if k != "district" or (units["level"] == "district").any()]  # no districts since July 2025
@@ -95,12 +105,19 @@ table(
     height=600,
 )
 if own is not None:
-    st.caption(t("Ngoài đơn vị của bạn, quận/huyện và sở, ngành chỉ hiện số tổng của cả đơn vị.", "Outside your own units, districts and departments appear only as whole-unit totals."))
-st.caption(t(
-    "Điểm trên 100 của các nhóm có dữ liệu (nhóm Công khai, minh bạch chưa có dữ liệu nên không tính vào điểm tối đa). "
-    "Chỉ xếp hạng đơn vị tính được mọi nhóm; đơn vị thiếu nhóm (không có đánh giá hoặc hồ sơ giải quyết xong trong kỳ) vẫn có điểm nhưng không có hạng. "
-    "Mỗi đơn vị tính trên hồ sơ và đánh giá của chính đơn vị; hồ sơ đang giải quyết lấy tại ngày cuối kỳ.",
-    "Score out of 100 of the groups with data (transparency has no data, so it is left out of the maximum). "
-    "Only units with every group computed are ranked; a unit missing a group (no ratings or no finished dossiers in the period) has a score but no rank. "
-    "Each unit is scored on its own dossiers and ratings; open dossiers are taken on the period's last day.",
-))
+    st.caption(
+        t(
+            "Ngoài đơn vị của bạn, quận/huyện và sở, ngành chỉ hiện số tổng của cả đơn vị.",
+            "Outside your own units, districts and departments appear only as whole-unit totals.",
+        )
+    )
+st.caption(
+    t(
+        "Điểm trên 100 của các nhóm có dữ liệu (nhóm Công khai, minh bạch chưa có dữ liệu nên không tính vào điểm tối đa). "
+        "Chỉ xếp hạng đơn vị tính được mọi nhóm; đơn vị thiếu nhóm (không có đánh giá hoặc hồ sơ giải quyết xong trong kỳ) vẫn có điểm nhưng không có hạng. "
+        "Mỗi đơn vị tính trên hồ sơ và đánh giá của chính đơn vị; hồ sơ đang giải quyết lấy tại ngày cuối kỳ.",
+        "Score out of 100 of the groups with data (transparency has no data, so it is left out of the maximum). "
+        "Only units with every group computed are ranked; a unit missing a group (no ratings or no finished dossiers in the period) has a score but no rank. "
+        "Each unit is scored on its own dossiers and ratings; open dossiers are taken on the period's last day.",
+    )
+)

@@ -28,7 +28,14 @@ viewer = auth.current_viewer()
 own = data.own_codes(viewer)
 listed = units if own is None else units[units["code"].isin(own)]
 default = filters.scope_code if own is None or filters.scope_code in own else (viewer.unit_code or listed["code"].iloc[0])
-code = url_state.selectbox(st.sidebar, t("Đơn vị", "Unit"), list(listed.sort_values(["level", "code"])["code"]), key="unit", default=default, format_func=lambda c: f"{names.get(c, c)} ({c})")
+code = url_state.selectbox(
+    st.sidebar,
+    t("Đơn vị", "Unit"),
+    list(listed.sort_values(["level", "code"])["code"]),
+    key="unit",
+    default=default,
+    format_func=lambda c: f"{names.get(c, c)} ({c})",
+)
 codes = None if code == filters.city_code else tuple(unit_tree.subtree_codes(units, code))
 now = datetime.now().replace(second=0, microsecond=0)  # one cache entry per minute
 
@@ -47,10 +54,12 @@ if by_step.empty:
     st.caption(t("Không có bước nào hoàn thành trong kỳ.", "No step finished in the period."))
 else:
     step_ui.slow_steps_table(by_step, f"{t('Thời gian từng bước', 'Time per step')} · {code} · {period.key}", "steps_by_step")
-    st.caption(t(
-        "Trung vị và phân vị 90: một nửa / 9 trên 10 bước xong trong thời gian này. Tỷ lệ quá hạn: trong các bước có hạn theo quy trình nội bộ, số bước xong sau hạn.",
-        "Median and 90th percentile: half / nine in ten steps finished within this time. Share over due: of the steps with an internal due time, those finished after it.",
-    ))
+    st.caption(
+        t(
+            "Trung vị và phân vị 90: một nửa / 9 trên 10 bước xong trong thời gian này. Tỷ lệ quá hạn: trong các bước có hạn theo quy trình nội bộ, số bước xong sau hạn.",
+            "Median and 90th percentile: half / nine in ten steps finished within this time. Share over due: of the steps with an internal due time, those finished after it.",
+        )
+    )
     trend = step_ui.step_trend(period.start.replace(day=1) - pd.DateOffset(months=11), period.end, codes)
     if not trend.empty:
         st.markdown(f"**{t('Xu hướng phân vị 90 theo tháng', 'Monthly trend of the 90th percentile')}**")
@@ -59,7 +68,11 @@ else:
 st.subheader(t("Theo thủ tục", "By procedure"))
 by_procedure = step_ui.step_stats(period.start, period.end, codes, by=("procedure_code", "step"))
 if not by_procedure.empty:
-    step_ui.slow_steps_table(by_procedure[by_procedure["steps"] >= 5].head(30), f"{t('Bước chậm theo thủ tục', 'Slow steps by procedure')} · {code} · {period.key}", "steps_by_procedure")
+    step_ui.slow_steps_table(
+        by_procedure[by_procedure["steps"] >= 5].head(30),
+        f"{t('Bước chậm theo thủ tục', 'Slow steps by procedure')} · {code} · {period.key}",
+        "steps_by_procedure",
+    )
     st.caption(t("30 cặp thủ tục - bước chậm nhất (ít nhất 5 bước trong kỳ).", "The 30 slowest procedure-step pairs (at least 5 steps in the period)."))
 
 st.subheader(t("Cán bộ đang giữ nhiều bước quá hạn nhất", "Officers holding the most overdue steps now"))
@@ -84,8 +97,12 @@ late = step_ui.overdue_steps(now, codes)
 if late.empty:
     st.caption(t("Không có bước nào đang quá hạn.", "No step is overdue now."))
 else:
-    st.caption(t(f"{fmt_int(len(late), 'vi')} bước đang quá hạn, theo cán bộ đang giữ.", f"{len(late):,} open steps past their due time, by the officer holding them."))
-    grouped = late.assign(officer=late["officer"].fillna(t("(cơ quan phối hợp)", "(other agency)"))).sort_values(["officer", "days_late"], ascending=[True, False])
+    st.caption(
+        t(f"{fmt_int(len(late), 'vi')} bước đang quá hạn, theo cán bộ đang giữ.", f"{len(late):,} open steps past their due time, by the officer holding them.")
+    )
+    grouped = late.assign(officer=late["officer"].fillna(t("(cơ quan phối hợp)", "(other agency)"))).sort_values(
+        ["officer", "days_late"], ascending=[True, False]
+    )
     table(
         [
             Col("Cán bộ", "Officer", grouped["officer"]),
@@ -109,7 +126,12 @@ if not sent.empty:
 st.subheader(t("Đường đi của một hồ sơ", "A dossier's path"))
 suggested = list(dict.fromkeys(late["dossier_code"].tolist()))[:200] if not late.empty else []
 typed = st.query_params.get("dossier") or (suggested[0] if suggested else "")
-dossier = st.text_input(t("Mã hồ sơ", "Dossier code"), value=typed, key="steps_dossier", help=t("Ví dụ: một hồ sơ trong danh sách việc cần nhắc.", "For example a dossier from the reminders list."))
+dossier = st.text_input(
+    t("Mã hồ sơ", "Dossier code"),
+    value=typed,
+    key="steps_dossier",
+    help=t("Ví dụ: một hồ sơ trong danh sách việc cần nhắc.", "For example a dossier from the reminders list."),
+)
 if dossier:
     try:
         timeline = step_ui.dossier_timeline(dossier.strip())

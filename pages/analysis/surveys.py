@@ -22,17 +22,27 @@ units = data.units()
 rows = data.surveys()
 
 st.title(t("Khảo sát độc lập", "Independent surveys"))
-st.caption(t(
-    "Kết quả khảo sát độc lập đã công bố theo năm: SIPAS (Bộ Nội vụ), PAPI (UNDP), PAR Index, Mặt trận Tổ quốc, khảo sát của thành phố. "
-    "Đánh giá trên thiết bị là một đường riêng để so sánh, không cộng gộp với khảo sát.",
-    "Published independent survey results by year: SIPAS (Ministry of Home Affairs), PAPI (UNDP), PAR Index, the Fatherland Front, the city's own survey. "
-    "Device ratings are a separate line for comparison, never combined with a survey.",
-))
+st.caption(
+    t(
+        "Kết quả khảo sát độc lập đã công bố theo năm: SIPAS (Bộ Nội vụ), PAPI (UNDP), PAR Index, Mặt trận Tổ quốc, khảo sát của thành phố. "
+        "Đánh giá trên thiết bị là một đường riêng để so sánh, không cộng gộp với khảo sát.",
+        "Published independent survey results by year: SIPAS (Ministry of Home Affairs), PAPI (UNDP), PAR Index, the Fatherland Front, the city's own survey. "
+        "Device ratings are a separate line for comparison, never combined with a survey.",
+    )
+)
 if rows.empty:
-    st.info(t("Chưa có số liệu khảo sát. Quản trị viên nạp tệp ở trang Dữ liệu (nguồn «Khảo sát độc lập»).", "No survey figures yet. An administrator loads them on the Data page (source “Independent surveys”)."), icon=":material/info:")
+    st.info(
+        t(
+            "Chưa có số liệu khảo sát. Quản trị viên nạp tệp ở trang Dữ liệu (nguồn «Khảo sát độc lập»).",
+            "No survey figures yet. An administrator loads them on the Data page (source “Independent surveys”).",
+        ),
+        icon=":material/info:",
+    )
     st.stop()
 
-provinces = [c for c in dict.fromkeys([filters.city_code, *sorted(rows["province_code"].unique())]) if c != surveys.NATIONAL and c in set(rows["province_code"])]
+provinces = [
+    c for c in dict.fromkeys([filters.city_code, *sorted(rows["province_code"].unique())]) if c != surveys.NATIONAL and c in set(rows["province_code"])
+]
 if not provinces:
     provinces = [filters.city_code]
 names = {c: (unit_tree.name_of(units, c) if c == filters.city_code else surveys.area_label(c, lang())) for c in provinces}
@@ -47,14 +57,31 @@ series = 0
 for source, part in surveys.by_year(here, "satisfaction").groupby("source"):
     generated = any(surveys.is_generated(r) for r in part.to_dict("records"))
     name = surveys.source_label(source, lang()) + (t(" (dữ liệu mẫu sinh tự động)", " (generated demo data)") if generated else "")
-    figure.add_trace(go.Scatter(x=part["year"], y=part["value"], name=name, mode="lines+markers+text",
-                                text=[value_text(v, "percent", None, lang()) for v in part["value"]], textposition="top center",
-                                line=dict(color=PALETTE[series % len(PALETTE)], width=3)))
+    figure.add_trace(
+        go.Scatter(
+            x=part["year"],
+            y=part["value"],
+            name=name,
+            mode="lines+markers+text",
+            text=[value_text(v, "percent", None, lang()) for v in part["value"]],
+            textposition="top center",
+            line=dict(color=PALETTE[series % len(PALETTE)], width=3),
+        )
+    )
     series += 1
 for source, part in surveys.by_year(national, "satisfaction").groupby("source"):
-    figure.add_trace(go.Scatter(x=part["year"], y=part["value"], name=f"{surveys.source_label(source, lang())} · {surveys.area_label(surveys.NATIONAL, lang())}",
-                                mode="lines+markers", customdata=[value_text(v, "percent", None, lang()) for v in part["value"]],
-                                hovertemplate="%{x}: %{customdata}", line=dict(color="#888888", dash="dot", width=2), marker=dict(symbol="diamond", size=10)))
+    figure.add_trace(
+        go.Scatter(
+            x=part["year"],
+            y=part["value"],
+            name=f"{surveys.source_label(source, lang())} · {surveys.area_label(surveys.NATIONAL, lang())}",
+            mode="lines+markers",
+            customdata=[value_text(v, "percent", None, lang()) for v in part["value"]],
+            hovertemplate="%{x}: %{customdata}",
+            line=dict(color="#888888", dash="dot", width=2),
+            marker=dict(symbol="diamond", size=10),
+        )
+    )
 device_years = []
 if province == filters.city_code:
     extent = data.data_extent()
@@ -65,19 +92,35 @@ if province == filters.city_code:
             device_years.append((year, kpis.total(counts, "satisfaction_rate") * 100, int(counts["ratings"].sum())))
     if device_years:
         frame = pd.DataFrame(device_years, columns=["year", "value", "ratings"])
-        figure.add_trace(go.Scatter(x=frame["year"], y=frame["value"], name=t("Thiết bị (đánh giá tại đơn vị)", "Devices (ratings at the counters)"),
-                                    mode="lines+markers", line=dict(color="#2a9d8f", dash="dash", width=2)))
-figure.update_layout(height=380, font=FONT, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=-0.2),
-                     yaxis=dict(title="%", range=[50, 102]), xaxis=dict(title=None, dtick=1), separators=plot_separators(lang()))
+        figure.add_trace(
+            go.Scatter(
+                x=frame["year"],
+                y=frame["value"],
+                name=t("Thiết bị (đánh giá tại đơn vị)", "Devices (ratings at the counters)"),
+                mode="lines+markers",
+                line=dict(color="#2a9d8f", dash="dash", width=2),
+            )
+        )
+figure.update_layout(
+    height=380,
+    font=FONT,
+    margin=dict(l=10, r=10, t=30, b=10),
+    legend=dict(orientation="h", y=-0.2),
+    yaxis=dict(title="%", range=[50, 102]),
+    xaxis=dict(title=None, dtick=1),
+    separators=plot_separators(lang()),
+)
 if series or device_years or not national.empty:
     st.plotly_chart(figure, key="survey_years")
 if device_years:
-    st.caption(t(
-        "Đường thiết bị: tỷ lệ hài lòng trên kiosk, máy tính bảng, cổng dịch vụ công của toàn thành phố trong những năm có đủ số liệu. "
-        "Khảo sát độc lập hỏi người dân theo mẫu, nên thường thấp hơn nhiều.",
-        "Device line: the satisfaction rate on kiosks, tablets and the portal for the whole city, in the years with complete data. "
-        "Independent surveys sample citizens, so they usually read much lower.",
-    ))
+    st.caption(
+        t(
+            "Đường thiết bị: tỷ lệ hài lòng trên kiosk, máy tính bảng, cổng dịch vụ công của toàn thành phố trong những năm có đủ số liệu. "
+            "Khảo sát độc lập hỏi người dân theo mẫu, nên thường thấp hơn nhiều.",
+            "Device line: the satisfaction rate on kiosks, tablets and the portal for the whole city, in the years with complete data. "
+            "Independent surveys sample citizens, so they usually read much lower.",
+        )
+    )
 
 # --- PAPI dimensions, and the ranks -------------------------------------------------------------
 left, right = st.columns(2)
@@ -96,11 +139,17 @@ with right:
     if ranks.empty:
         st.caption(t("Chưa có thứ hạng PAR Index hoặc SIPAS cho tỉnh này.", "No PAR Index or SIPAS rank for this province yet."))
     else:
-        st.dataframe(pd.DataFrame({
-            t("Năm", "Year"): ranks["period"],
-            t("Chỉ tiêu", "Indicator"): [surveys.indicator_label(i, lang()) for i in ranks["indicator"]],
-            t("Hạng", "Rank"): [value_text(v, "rank", m, lang()) for v, m in zip(ranks["value"], ranks["scale_max"])],
-        }), hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("Năm", "Year"): ranks["period"],
+                    t("Chỉ tiêu", "Indicator"): [surveys.indicator_label(i, lang()) for i in ranks["indicator"]],
+                    t("Hạng", "Rank"): [value_text(v, "rank", m, lang()) for v, m in zip(ranks["value"], ranks["scale_max"])],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
 
 # --- every figure, with its source -------------------------------------------------------------
 st.subheader(t("Tất cả số liệu và nguồn", "Every figure and its source"))
@@ -123,7 +172,9 @@ table(
 )
 unit_rows = rows[(rows["province_code"] == province) & rows["unit_code"].notna() & (rows["unit_code"] != province)]
 if not unit_rows.empty:
-    st.caption(t(
-        f"Có thêm {len(unit_rows)} số liệu khảo sát cấp đơn vị: xem trong hồ sơ từng đơn vị.",
-        f"{len(unit_rows)} more unit-level survey figures: see each unit's profile.",
-    ))
+    st.caption(
+        t(
+            f"Có thêm {len(unit_rows)} số liệu khảo sát cấp đơn vị: xem trong hồ sơ từng đơn vị.",
+            f"{len(unit_rows)} more unit-level survey figures: see each unit's profile.",
+        )
+    )

@@ -58,8 +58,13 @@ parent_of = dict(zip(units["code"], units["parent_code"]))
 # Ward names repeat across districts ("Phường 1"): the district and code tell them apart.
 choice_labels = {c: names[c] + (f" – {names[parent_of[c]]}" if parent_of.get(c) in names and parent_of[c] != city else "") for c in candidates}
 chosen = url_state.multiselect(
-    st, t(f"Đơn vị (tối đa {MAX_UNITS})", f"Units (up to {MAX_UNITS})"), candidates, key="units", default=[filters.scope_code],
-    format_func=choice_labels.get, max_selections=MAX_UNITS,
+    st,
+    t(f"Đơn vị (tối đa {MAX_UNITS})", f"Units (up to {MAX_UNITS})"),
+    candidates,
+    key="units",
+    default=[filters.scope_code],
+    format_func=choice_labels.get,
+    max_selections=MAX_UNITS,
 )
 chosen = chosen[:MAX_UNITS] or [filters.scope_code]
 if split != "none" and len(chosen) > 1:
@@ -104,10 +109,7 @@ if split != "none":
         vocab = RATING_CHANNELS if kpi.source == "ratings" else DOSSIER_CHANNELS
         labels = {str(c): t(vi, en) for c, (vi, en) in vocab.items()}
     empty = backlog.iloc[0:0].drop(columns="unit_code")
-    series = {
-        labels.get(value, value): trend_frame(buckets, group.drop(columns=by), empty, grain, lang())
-        for value, group in parts.groupby(by)
-    }
+    series = {labels.get(value, value): trend_frame(buckets, group.drop(columns=by), empty, grain, lang()) for value, group in parts.groupby(by)}
 
 comparison = None
 if split == "none" and len(chosen) == 1:
@@ -128,7 +130,9 @@ targets = data.targets(period.end)
 target = kpis.target_for(targets, kpi_id, chosen[0])
 st.subheader(f"{kpi.label(lang())} · {t(*GRAINS[grain]).lower()}", help=kpi.help(lang()))
 st.caption(
-    kpi.help(lang()) + " " + t(
+    kpi.help(lang())
+    + " "
+    + t(
         f"Di chuột lên điểm để xem số lượng ({noun}) của từng kỳ; bảng dưới biểu đồ ghi đủ số lượng.",
         f"Hover a point for its volume ({noun}); the table below the chart lists every volume.",
     )

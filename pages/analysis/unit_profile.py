@@ -40,18 +40,22 @@ if raw is not None and raw not in names:
         ),
         icon=":material/search_off:",
     )
-    st.markdown(f"[{t('← Chọn đơn vị khác', '← Pick another unit')}]({url_state.link('unit', unit=filters.scope_code)}) · [{t('Về trang tổng quan', 'Back to the overview')}]({url_state.link('overview')})")
+    st.markdown(
+        f"[{t('← Chọn đơn vị khác', '← Pick another unit')}]({url_state.link('unit', unit=filters.scope_code)}) · [{t('Về trang tổng quan', 'Back to the overview')}]({url_state.link('overview')})"
+    )
     st.stop()
 
 
 def _choice_labels() -> dict[str, str]:
-    """"Phường 1 – Quận 3 (26989)": names repeat across districts, so the parent and code tell them apart."""
+    """ "Phường 1 – Quận 3 (26989)": names repeat across districts, so the parent and code tell them apart."""
     parent_of = dict(zip(units["code"], units["parent_code"]))
     labels = {}
     former = set(units.loc[units["valid_to"].notna(), "code"])
     for c, n in names.items():
         p = parent_of.get(c)
-        labels[c] = f"{n}" + (f" – {names[p]}" if p in names and parent_of.get(p) is not None else "") + f" ({c})" + (t(" · cũ", " · former") if c in former else "")
+        labels[c] = (
+            f"{n}" + (f" – {names[p]}" if p in names and parent_of.get(p) is not None else "") + f" ({c})" + (t(" · cũ", " · former") if c in former else "")
+        )
     return labels
 
 
@@ -64,8 +68,12 @@ if raw is not None and own is not None and raw not in own:
     st.stop()
 listed = units if own is None else units[units["code"].isin(own)]
 # Today's units first, then the former ones, each by level.
-order = listed.assign(_f=listed["valid_to"].notna(), _l=listed["level"].map({"city": 0, "district": 1, "ward": 2, "department": 3})).sort_values(["_f", "_l", "code"])
-code = url_state.selectbox(st.sidebar, t("Hồ sơ của đơn vị", "Profile of"), order["code"], key="unit", default=filters.scope_code, keep=True, format_func=choice_labels.get)
+order = listed.assign(_f=listed["valid_to"].notna(), _l=listed["level"].map({"city": 0, "district": 1, "ward": 2, "department": 3})).sort_values(
+    ["_f", "_l", "code"]
+)
+code = url_state.selectbox(
+    st.sidebar, t("Hồ sơ của đơn vị", "Profile of"), order["code"], key="unit", default=filters.scope_code, keep=True, format_func=choice_labels.get
+)
 unit = units.set_index("code").loc[code]
 name, level = str(unit["name"]), str(unit["level"])
 # The tree of the unit's own time: today's layout for a unit in force, else the layout of its last day.
@@ -83,7 +91,10 @@ parent = chain[-2] if len(chain) > 1 else None
 st.title(f"{t('Hồ sơ đơn vị', 'Unit profile')} · {name}")
 crumbs = [f"[{names[c]}]({url_state.link('unit', unit=c)})" if own is None or c in own else names[c] for c in chain[:-1]]
 level_word = t(*UNIT_LEVELS.get(level, (level, level)))
-st.caption(" › ".join(crumbs + [name]) + f" · {level_word} · {t('mã', 'code')} {code} · {period.label(lang())} · {t('so với', 'compared with')} {compare.label(lang())}")
+st.caption(
+    " › ".join(crumbs + [name])
+    + f" · {level_word} · {t('mã', 'code')} {code} · {period.label(lang())} · {t('so với', 'compared with')} {compare.label(lang())}"
+)
 links = []
 if parent and (own is None or parent in own):
     links.append(f"[{t('↑ Đơn vị cấp trên', '↑ Parent unit')}: {names[parent]}]({url_state.link('unit', unit=parent)})")
@@ -137,7 +148,11 @@ if parent and parent != filters.city_code:
     compared[names[parent]] = trend_of(unit_tree.subtree_codes(units, parent))
 if code != filters.city_code:
     compared[names[filters.city_code]] = trend_of(None)
-st.subheader(t("Xu hướng so với cấp trên và toàn thành phố", "Trend against the parent unit and the city") if len(compared) > 1 else t("Xu hướng 12 kỳ gần nhất", "Trend over the last 12 periods"))
+st.subheader(
+    t("Xu hướng so với cấp trên và toàn thành phố", "Trend against the parent unit and the city")
+    if len(compared) > 1
+    else t("Xu hướng 12 kỳ gần nhất", "Trend over the last 12 periods")
+)
 for column, kpi_id in zip(st.columns(len(kpis.LEAD_RATES)), kpis.LEAD_RATES):
     kpi = kpis.get(kpi_id)
     series = {n: f.assign(value=kpis.value(f, kpi), volume_text=[fmt_int(v, lang()) for v in kpis.volume(f, kpi)]) for n, f in compared.items()}
@@ -149,8 +164,9 @@ restated_caption(*restated_frames)
 st.markdown(f"[{t('Xem xu hướng chi tiết', 'Open the detailed trend')}]({url_state.link('trends', units=code)})")
 
 by_unit = data.kpi_counts(period.start, period.end, None, by_unit=True, restated=restated)
-profile = unit_profile.Profile(units, names, period, code, name, level, parent, scope, subtree, len(subtree) > 1, f"{name} · {period.key}",
-                               targets, by_unit, viewer)
+profile = unit_profile.Profile(
+    units, names, period, code, name, level, parent, scope, subtree, len(subtree) > 1, f"{name} · {period.key}", targets, by_unit, viewer
+)
 unit_profile.children_or_siblings(profile)
 unit_profile.by_field_and_procedure(profile)
 unit_profile.officers(profile)

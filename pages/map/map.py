@@ -37,17 +37,25 @@ area = st.query_params.get("area", filters.scope_code if level_of.get(filters.sc
 if area in set(units["code"]) and area not in level_of:  # a unit of the other layout (a former district after July 2025)
     row = units.set_index("code").loc[area]
     until = row.get("valid_to")
-    when = (t(f"đến {fmt_date(until, 'vi')}", f"until {fmt_date(until, 'en')}") if pd.notna(until)
-            else t(f"từ {fmt_date(row['valid_from'], 'vi')}", f"from {fmt_date(row['valid_from'], 'en')}"))
+    when = (
+        t(f"đến {fmt_date(until, 'vi')}", f"until {fmt_date(until, 'en')}")
+        if pd.notna(until)
+        else t(f"từ {fmt_date(row['valid_from'], 'vi')}", f"from {fmt_date(row['valid_from'], 'en')}")
+    )
     st.info(
-        t(f"{plain(row['name'])} chỉ có {when}, không có trong {period.label('vi')}. Đang hiển thị toàn thành phố.",
-          f"{plain(row['name'])} exists only {when}, not in {period.label('en')}. Showing the whole city."),
+        t(
+            f"{plain(row['name'])} chỉ có {when}, không có trong {period.label('vi')}. Đang hiển thị toàn thành phố.",
+            f"{plain(row['name'])} exists only {when}, not in {period.label('en')}. Showing the whole city.",
+        ),
         icon=":material/history:",
     )
     area = filters.city_code
 elif level_of.get(area) not in ("city", "district"):
     st.error(
-        t(f"Không có đơn vị mã “{plain(area[:40])}” để xem bản đồ. Đang hiển thị toàn thành phố.", f"No unit with code “{plain(area[:40])}” to map. Showing the whole city."),
+        t(
+            f"Không có đơn vị mã “{plain(area[:40])}” để xem bản đồ. Đang hiển thị toàn thành phố.",
+            f"No unit with code “{plain(area[:40])}” to map. Showing the whole city.",
+        ),
         icon=":material/wrong_location:",
     )
     area = filters.city_code
@@ -55,21 +63,22 @@ elif level_of.get(area) not in ("city", "district"):
 trail = unit_tree.ancestors(units, area)
 names = dict(zip(units["code"], units["name"]))
 st.title(f"{t('Bản đồ', 'Map')} · {names[area]}")
-st.markdown(
-    " › ".join(
-        f"[{names[code]}]({url_state.link('/map', area=code)})" if code != area else f"**{names[code]}**" for code in trail
-    )
-)
+st.markdown(" › ".join(f"[{names[code]}]({url_state.link('/map', area=code)})" if code != area else f"**{names[code]}**" for code in trail))
 
 many = len(unit_tree.children(present, area, levels=maps.MAPPED_LEVELS)) >= CENTRE_VIEW_FROM
 controls = st.columns([3, 2, 2] if many else [3, 2])
 kpi_id = url_state.selectbox(
-    controls[0], t("Chỉ số tô màu", "Colour by"), list(kpis.KPIS), key="kpi", default="satisfaction_rate",
+    controls[0],
+    t("Chỉ số tô màu", "Colour by"),
+    list(kpis.KPIS),
+    key="kpi",
+    default="satisfaction_rate",
     format_func=lambda k: kpis.get(k).label(lang()),
 )
 VIEWS = {"all": ("Toàn thành phố", "Whole city"), "centre": ("Trung tâm", "Centre")}
-view = url_state.segmented(controls[2], t("Khu vực", "Area shown"), list(VIEWS), key="view", default="all",
-                           format_func=lambda v: t(*VIEWS[v])) if many else "all"
+view = (
+    url_state.segmented(controls[2], t("Khu vực", "Area shown"), list(VIEWS), key="view", default="all", format_func=lambda v: t(*VIEWS[v])) if many else "all"
+)
 # Names are drawn where they fit; the hover names every unit.
 labels = url_state.toggle(controls[1], t("Hiện tên đơn vị trên bản đồ", "Show unit names on the map"), key="labels", default=True)
 st.caption(f"{period.label(lang())} · {kpis.get(kpi_id).help(lang())}")
@@ -81,8 +90,10 @@ frame = maps.area_frame(counts, present, area, kpi_id)
 shapes = data.boundaries(tuple(frame["code"]))
 if not shapes["geojson"]["features"]:
     st.warning(
-        t("Chưa có ranh giới cho các đơn vị này. Nạp ranh giới bằng lệnh: python -m geo import FILE --level ward",
-          "No boundaries for these units yet. Load them with: python -m geo import FILE --level ward"),
+        t(
+            "Chưa có ranh giới cho các đơn vị này. Nạp ranh giới bằng lệnh: python -m geo import FILE --level ward",
+            "No boundaries for these units yet. Load them with: python -m geo import FILE --level ward",
+        ),
         icon=":material/map:",
     )
     st.stop()
@@ -111,8 +122,9 @@ if shapes["approximate"]:
     st.caption(":material/info: " + maps.approximate_note(former_units=bool(former_layout)))
 restated_caption(counts)
 if former_layout:
-    st.caption(t("Địa giới trước ngày 01/7/2025: quận, huyện và phường, xã, thị trấn cũ.",
-                 "The layout before 1 July 2025: the former districts and their wards."))
+    st.caption(
+        t("Địa giới trước ngày 01/7/2025: quận, huyện và phường, xã, thị trấn cũ.", "The layout before 1 July 2025: the former districts and their wards.")
+    )
 if area == filters.city_code:
     st.caption(t("Các sở, ban, ngành không có trên bản đồ; xem ở trang Xếp hạng.", "City departments are not on the map; see Rankings."))
 
@@ -120,8 +132,13 @@ clicked = [point.get("location") for point in event.selection.get("points", []) 
 if clicked:
     code = clicked[0]
     if own is not None and code not in own:
-        st.warning(t(f"{plain(names.get(code, code))} nằm ngoài phạm vi của bạn: chỉ xem được số liệu tổng hợp trên bản đồ này.",
-                     f"{plain(names.get(code, code))} is outside your scope: only its totals on this map are shown."), icon=":material/lock:")
+        st.warning(
+            t(
+                f"{plain(names.get(code, code))} nằm ngoài phạm vi của bạn: chỉ xem được số liệu tổng hợp trên bản đồ này.",
+                f"{plain(names.get(code, code))} is outside your scope: only its totals on this map are shown.",
+            ),
+            icon=":material/lock:",
+        )
         st.stop()
     if level_of.get(code) == "district":
         st.query_params["area"] = code

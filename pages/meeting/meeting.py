@@ -50,14 +50,29 @@ def link(**changes) -> str:
 # --- header: where we are, navigation -----------------------------------------------------
 head, nav = st.columns([3, 2], vertical_alignment="center")
 with head:
-    st.markdown(f"**{t('Họp giao ban', 'Review meeting')} · {b.scope_name} · {b.period.label(lang())}** · "
-                f"{t('trang', 'slide')} {number}/{len(slides)}")
+    st.markdown(f"**{t('Họp giao ban', 'Review meeting')} · {b.scope_name} · {b.period.label(lang())}** · {t('trang', 'slide')} {number}/{len(slides)}")
 with nav:
     left, right, mode = st.columns(3)
-    left.button(t("Trước", "Previous"), icon=":material/arrow_back:", on_click=go_to, args=(number - 1,), disabled=number == 1,
-                shortcut="Left", key="prev", width="stretch")
-    right.button(t("Tiếp", "Next"), icon=":material/arrow_forward:", on_click=go_to, args=(number + 1,), disabled=number == len(slides),
-                 shortcut="Right", key="next", width="stretch")
+    left.button(
+        t("Trước", "Previous"),
+        icon=":material/arrow_back:",
+        on_click=go_to,
+        args=(number - 1,),
+        disabled=number == 1,
+        shortcut="Left",
+        key="prev",
+        width="stretch",
+    )
+    right.button(
+        t("Tiếp", "Next"),
+        icon=":material/arrow_forward:",
+        on_click=go_to,
+        args=(number + 1,),
+        disabled=number == len(slides),
+        shortcut="Right",
+        key="next",
+        width="stretch",
+    )
     if present:
         mode.link_button(t("Thoát trình chiếu", "Exit"), link(present=""), icon=":material/close_fullscreen:", width="stretch")
     else:

@@ -21,7 +21,10 @@ st.caption(f"{period.label(lang())} · {t('so với', 'compared with')} {compare
 now = data.kpi_counts(period.start, period.end, codes)
 before = data.kpi_counts(compare.start, compare.end, codes, restated=restated)
 if now["ratings"].sum() == 0 and now["received"].sum() == 0:
-    st.info(t("Không có số liệu trong kỳ này cho phạm vi đã chọn. Hãy chọn kỳ khác.", "No data in this period for the chosen scope. Pick another period."), icon=":material/event_busy:")
+    st.info(
+        t("Không có số liệu trong kỳ này cho phạm vi đã chọn. Hãy chọn kỳ khác.", "No data in this period for the chosen scope. Pick another period."),
+        icon=":material/event_busy:",
+    )
     st.stop()
 
 # The last 12 periods of the same kind feed the sparklines and the trend charts.
@@ -71,7 +74,9 @@ for column, kpi_id in zip(st.columns(2), kpis.LEAD_RATES):
             key=f"best_weak_{kpi_id}",
         )
         if weak.empty:
-            st.caption(":material/check_circle: " + t("Không đơn vị nào cần cải thiện theo quy tắc dưới đây.", "No unit needs improvement under the rule below."))
+            st.caption(
+                ":material/check_circle: " + t("Không đơn vị nào cần cải thiện theo quy tắc dưới đây.", "No unit needs improvement under the rule below.")
+            )
 st.caption(ranking.weak_rule_text(None, lang()))
 
 st.subheader(t("Xu hướng 12 kỳ gần nhất", "Trend over the last 12 periods"))
@@ -81,8 +86,15 @@ for column, kpi_id in zip(st.columns(len(kpis.LEAD_RATES)), kpis.LEAD_RATES):
     target = kpis.target_for(targets, kpi_id, filters.scope_code)
     with column:
         st.markdown(f"**{kpi.label(lang())}**", help=kpi.help(lang()))
-        st.plotly_chart(charts.trend_figure({scope_name: series}, kpi, lang(), target[0] if target else None, reforms=data.reform_days()), key=f"trend_{kpi_id}")
+        st.plotly_chart(
+            charts.trend_figure({scope_name: series}, kpi, lang(), target[0] if target else None, reforms=data.reform_days()), key=f"trend_{kpi_id}"
+        )
 
 st.subheader(t("Cảnh báo", "Alerts"))
-st.caption(t("Đơn vị có chỉ số xấu đi vượt mức ngẫu nhiên so với 6 kỳ trước, hoặc hồ sơ quá hạn tăng mạnh.", "Units whose figures got worse beyond chance against the six previous periods, or whose overdue dossiers grew sharply."))
+st.caption(
+    t(
+        "Đơn vị có chỉ số xấu đi vượt mức ngẫu nhiên so với 6 kỳ trước, hoặc hồ sơ quá hạn tăng mạnh.",
+        "Units whose figures got worse beyond chance against the six previous periods, or whose overdue dossiers grew sharply.",
+    )
+)
 alerts.alert_list(alerts.find_alerts(period, codes, restated), units, targets=targets)

@@ -64,14 +64,22 @@ class StreamlitServer:
         # The dashboard starts through its launcher, as scripts/run.sh does; other scripts plainly.
         launcher = ["scripts/serve.py"] if self.script == REPO_ROOT / "app.py" else ["-m", "streamlit", "run", str(self.script)]
         return [
-            sys.executable, *[str(REPO_ROOT / part) if part.endswith(".py") else part for part in launcher],
-            "--server.headless", "true",
-            "--server.address", self.address,
-            "--server.port", str(self.port),
-            "--browser.gatherUsageStats", "false",
-            "--server.showEmailPrompt", "false",
-            "--server.fileWatcherType", "none",
-            "--server.runOnSave", "false",
+            sys.executable,
+            *[str(REPO_ROOT / part) if part.endswith(".py") else part for part in launcher],
+            "--server.headless",
+            "true",
+            "--server.address",
+            self.address,
+            "--server.port",
+            str(self.port),
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.showEmailPrompt",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+            "--server.runOnSave",
+            "false",
             *self.extra_args,
         ]
 
@@ -83,8 +91,13 @@ class StreamlitServer:
             env.setdefault("PYTHONPATH", str(REPO_ROOT))
             with self.log_path.open("ab") as log:
                 self.process = subprocess.Popen(
-                    self._command(), cwd=self.cwd, env=env, stdin=subprocess.DEVNULL,
-                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                    self._command(),
+                    cwd=self.cwd,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
                 )
             try:
                 self._wait_healthy()
@@ -102,8 +115,7 @@ class StreamlitServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise StreamlitServerError(
-                    f"streamlit run {self.script.name} exited with code {self.process.returncode} "
-                    f"before it was healthy. Its output:\n{self.log_tail()}"
+                    f"streamlit run {self.script.name} exited with code {self.process.returncode} before it was healthy. Its output:\n{self.log_tail()}"
                 )
             try:
                 with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
@@ -114,8 +126,7 @@ class StreamlitServer:
                 last = str(error)
             time.sleep(0.25)
         raise StreamlitServerError(
-            f"streamlit run {self.script.name} not healthy on {self.url} after "
-            f"{self.startup_timeout:.0f}s ({last}). Its output:\n{self.log_tail()}"
+            f"streamlit run {self.script.name} not healthy on {self.url} after {self.startup_timeout:.0f}s ({last}). Its output:\n{self.log_tail()}"
         )
 
     def stop(self, timeout: float = 10) -> None:

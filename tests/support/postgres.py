@@ -91,8 +91,7 @@ class PostgresServer:
         )
         if check and result.returncode != 0:
             raise PostgresError(
-                f"{tool} {' '.join(args)} failed with exit code {result.returncode}:\n"
-                f"{result.stdout}\n{result.stderr}\n--- server log ---\n{self.log_tail()}"
+                f"{tool} {' '.join(args)} failed with exit code {result.returncode}:\n{result.stdout}\n{result.stderr}\n--- server log ---\n{self.log_tail()}"
             )
         return result
 
@@ -112,8 +111,10 @@ class PostgresServer:
         os.chmod(self.base_dir, 0o700)
         self._run(
             "initdb",
-            "-D", str(self.data_dir),
-            "-U", self.user,
+            "-D",
+            str(self.data_dir),
+            "-U",
+            self.user,
             "--auth=trust",
             "--encoding=UTF8",
             "--locale=C.UTF-8",
@@ -140,8 +141,17 @@ class PostgresServer:
             ]
         )
         self._run(
-            "pg_ctl", "start", "-D", str(self.data_dir), "-l", str(self.log_file),
-            "-o", options, "-w", "-t", str(int(timeout)),
+            "pg_ctl",
+            "start",
+            "-D",
+            str(self.data_dir),
+            "-l",
+            str(self.log_file),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            str(int(timeout)),
             timeout=timeout + 30,
         )
         self.running = True
@@ -177,8 +187,7 @@ class PostgresServer:
         """Stop the server if it runs and remove its directory. Safe to call twice."""
         try:
             if self.running or (self.data_dir / "postmaster.pid").exists():
-                self._run("pg_ctl", "stop", "-D", str(self.data_dir), "-m", "immediate", "-w", "-t", "30",
-                          timeout=60, check=False)
+                self._run("pg_ctl", "stop", "-D", str(self.data_dir), "-m", "immediate", "-w", "-t", "30", timeout=60, check=False)
         except Exception:  # noqa: BLE001 - best effort at teardown
             pass
         self.running = False

@@ -12,6 +12,7 @@ Without a crosswalk (a city still on three tiers) district chairs stay as they a
 line says so. Running it again changes nothing: only district_chair accounts are looked at.
 Works the same on SQLite and PostgreSQL (plain SELECT and UPDATE).
 """
+
 import logging
 from datetime import datetime
 
@@ -19,8 +20,8 @@ import pandas as pd
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0011_i12roles'
-down_revision = '0010'
+revision = "0011_i12roles"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
@@ -65,8 +66,11 @@ def _change(connection, from_role: str, to_role: str, fits) -> None:
         if reason is not None:
             say(f"tài khoản {username}: {from_role} ({unit}) giữ nguyên: {reason}")
             continue
-        connection.execute(sa.update(accounts).where(accounts.c.username == username, accounts.c.role == from_role)
-                           .values(role=to_role, updated_at=datetime.now().replace(microsecond=0)))
+        connection.execute(
+            sa.update(accounts)
+            .where(accounts.c.username == username, accounts.c.role == from_role)
+            .values(role=to_role, updated_at=datetime.now().replace(microsecond=0))
+        )
         target = f"khu vực {names.get(unit_code, unit_code)} cũ" if to_role == AREA_LEADER else unit
         say(f"tài khoản {username}: {from_role} ({unit}) -> {to_role} ({target})")
 
@@ -87,5 +91,9 @@ def downgrade() -> None:
     # Back to the district chair of the same district; an area leader of a former province,
     # and a ward chair, have no older role: they stay, and the older code lets them see nothing.
     levels = dict(op.get_bind().execute(sa.select(units.c.code, units.c.level)).all())
-    _change(op.get_bind(), AREA_LEADER, DISTRICT_CHAIR,
-            lambda unit_code, areas: None if levels.get(unit_code) == "district" else "không phải quận/huyện (not a district)")
+    _change(
+        op.get_bind(),
+        AREA_LEADER,
+        DISTRICT_CHAIR,
+        lambda unit_code, areas: None if levels.get(unit_code) == "district" else "không phải quận/huyện (not a district)",
+    )
