@@ -12,6 +12,7 @@ Offline facts (checked in plotly 7.1's bundled plotly.js):
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -210,9 +211,49 @@ def _inset(geojson: dict, far: list[str], center: dict, zoom: float, width_px: i
     def move(geom):
         return shapely.affinity.translate(shapely.affinity.scale(geom, factor, factor, origin=(gx, gy)), bx - gx, by - gy)
 
-    features = [{**f, "geometry": geometry_to_geojson(move(shapes[str(f["id"])]))} if str(f["id"]) in set(far) else f for f in geojson["features"]]
+    far_set = set(far)
+    features = [{**f, "geometry": geometry_to_geojson(move(shapes[str(f["id"])]))} if str(f["id"]) in far_set else f for f in geojson["features"]]
     ring = [(west, south), (east, south), (east, north), (west, north), (west, south)]
     return {**geojson, "features": features}, ring
+
+
+@dataclass(frozen=True)
+class MapLayout:
+    """Where a map of these units looks and what it draws besides the colours: computed from
+    the boundaries alone, so the app computes it once per set of units and view (issue 14:
+    it was most of a map view's CPU). Read-only: maps share it."""
+
+    geojson: dict  # far units moved into the inset
+    main_ids: tuple[str, ...]
+    far: tuple[str, ...]
+    center: dict
+    zoom: float
+    ring: list | None  # the inset's box, lon/lat
+    labels: pd.DataFrame | None  # id, lon, lat, text of the names that fit
+
+
+def map_layout(
+    geojson: dict, names: dict, *, view: str = "all", inset: bool = True, labels: bool = False, width_px: int = 900, height_px: int = 600, label_px: int = 13
+) -> MapLayout:
+    """The view (`"all"` fits the units, `"centre"` their dense centre, centre_bounds), the
+    inset of units far off the main body (outlying_ids), and with `labels` the names (from
+    `names`, code -> unit name) that fit at width_px x height_px (fitting_labels)."""
+    ids = [str(f["id"]) for f in geojson["features"]]
+    far = outlying_ids(geojson) if inset else []
+    far_set = set(far)
+    main_ids = [i for i in ids if i not in far_set]
+    bounds = centre_bounds(geojson, main_ids) if view == "centre" else feature_bounds(geojson, main_ids)
+    center, zoom = center_zoom(bounds, width_px, height_px)
+    ring = None
+    if far and view != "centre":  # the centre view leaves far units out of sight, as they are
+        geojson, ring = _inset(geojson, far, center, zoom, width_px, height_px)
+    points = None
+    if labels:
+        main_set = set(main_ids)
+        main = {"type": "FeatureCollection", "features": [f for f in geojson["features"] if str(f["id"]) in main_set]}
+        texts = {code: label_text(_short_name(str(names.get(code, code)))) for code in main_ids}
+        points = fitting_labels(main, texts, center, zoom, width_px, height_px, label_px)
+    return MapLayout(geojson, tuple(main_ids), tuple(far), center, zoom, ring, points)
 
 
 def choropleth_map(
@@ -236,6 +277,7 @@ def choropleth_map(
     labels: bool = False,
     view: str = "all",
     inset: bool = True,
+    layout: MapLayout | None = None,
 ) -> go.Figure:
     """A map of the geojson features coloured by frame[value_column].
 
@@ -251,22 +293,23 @@ def choropleth_map(
     (`view="centre"`, centre_bounds); units far off the main body (outlying_ids) are shown
     again in an inset in the lower left corner (`inset`). `labels`: the names that fit
     (fitting_labels, at the size given by width_px x height_px); hover names the others.
+    `layout`: the map_layout of these boundaries computed before (view, inset, labels,
+    width_px and height_px are then its own).
     """
-    ids = [str(f["id"]) for f in geojson["features"]]
-    far = outlying_ids(geojson) if inset else []
-    main_ids = [i for i in ids if i not in set(far)]
-    bounds = centre_bounds(geojson, main_ids) if view == "centre" else feature_bounds(geojson, main_ids)
-    center, zoom = center_zoom(bounds, width_px, height_px)
-    ring = None
-    if far and view != "centre":  # the centre view leaves far units out of sight, as they are
-        geojson, ring = _inset(geojson, far, center, zoom, width_px, height_px)
+    label_px = max(11, font_size - 5)
     data = frame.copy()
     data[code_column] = data[code_column].astype(str)
+    names = data.set_index(code_column)[name_column] if name_column in data else pd.Series(dtype=str)
+    if layout is None:
+        layout = map_layout(geojson, names.to_dict(), view=view, inset=inset, labels=labels, width_px=width_px, height_px=height_px, label_px=label_px)
+    geojson, far, center, zoom, ring = layout.geojson, layout.far, layout.center, layout.zoom, layout.ring
+    ids = [str(f["id"]) for f in geojson["features"]]
     data = data[data[code_column].isin(ids)]
+    names = data.set_index(code_column)[name_column] if name_column in data else pd.Series(dtype=str)
     has_value = data[value_column].notna() & np.isfinite(pd.to_numeric(data[value_column], errors="coerce"))
     shown = data[has_value]
-    missing_codes = [c for c in ids if c not in set(shown[code_column])]
-    names = data.set_index(code_column)[name_column] if name_column in data else pd.Series(dtype=str)
+    shown_codes = set(shown[code_column])
+    missing_codes = [c for c in ids if c not in shown_codes]
     no_data = NO_DATA_TEXT.get(lang, NO_DATA_TEXT["vi"])
 
     if hover_column in shown:
@@ -325,11 +368,8 @@ def choropleth_map(
                 showlegend=True,
             )
         )
-    label_px = max(11, font_size - 5)
-    if labels:
-        main = {"type": "FeatureCollection", "features": [f for f in geojson["features"] if str(f["id"]) in set(main_ids)]}
-        texts = {code: label_text(_short_name(str(names.get(code, code)))) for code in main_ids}
-        points = fitting_labels(main, texts, center, zoom, width_px, height_px, label_px)
+    if layout.labels is not None:
+        points = layout.labels
         fig.add_trace(
             go.Scattermap(
                 lon=points["lon"],

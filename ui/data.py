@@ -12,6 +12,8 @@ a cached answer for one viewer is never handed to another with less access.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 import time
 from datetime import date
@@ -146,6 +148,13 @@ def own_codes(viewer) -> frozenset | None:
     return access.own_codes(viewer, units(), lineage())
 
 
+@loader(max_entries=32, scoped=False)
+def layout(engine, day: date) -> pd.DataFrame:
+    """The units in force on `day` as the dashboard walks them (domain.units.layout_on): read
+    by the filter bar on every view, so computed once per day asked."""
+    return unit_versions.layout_on(queries.load_units(engine), queries.load_lineage(engine), day)
+
+
 @loader(max_entries=16, scoped=False)
 def former_areas(engine) -> pd.DataFrame:
     """Each unit formed by a reform with the former district and province most of it came
@@ -193,7 +202,10 @@ def surveys(engine) -> pd.DataFrame:
 
 @loader(max_entries=64, scoped=False)
 def boundaries(engine, codes: tuple[str, ...]) -> dict:
-    """{"geojson": FeatureCollection of the units that have a boundary, "approximate": bool}.
+    """{"geojson": FeatureCollection of the units that have a boundary, "approximate": bool,
+    "key": a fingerprint of the geometry (ui.maps keys the map's layout by it)}.
     Boundaries are public geography (no figures): not keyed by the viewer."""
     frame = boundary_store.load_boundaries(engine, list(codes))
-    return {"geojson": to_feature_collection(frame), "approximate": bool(frame["approximate"].any())}
+    geojson = to_feature_collection(frame)
+    key = hashlib.blake2b(json.dumps(geojson, sort_keys=True).encode(), digest_size=16).hexdigest()
+    return {"geojson": geojson, "approximate": bool(frame["approximate"].any()), "key": key}

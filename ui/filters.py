@@ -66,9 +66,9 @@ def city_code(units) -> str:
     return unit_tree.home_city(units) or CITY_CODE_DEFAULT
 
 
-def layout_units(all_units, day: date):
+def layout_units(day: date):
     """The units in force on `day`: the tree every view walks for the chosen layout."""
-    return unit_tree.layout_on(all_units, data.lineage(), day)
+    return data.layout(day)
 
 
 def areas(all_units, lineage, layout) -> dict[str, tuple[str, tuple[str, ...]]]:
@@ -181,7 +181,7 @@ def filter_bar() -> Filters | None:
     if reforms and min(period.start, compare.start) < reforms[-1]:
         layout = url_state.segmented(sidebar, t("Hiển thị theo", "Show by"), list(LAYOUTS), key="layout", format_func=lambda k: t(*LAYOUTS[k]))
     layout_day = max(extent["last_day"], period.end) if layout == "today" else period.end
-    units = layout_units(all_units, layout_day)
+    units = layout_units(layout_day)
     grouped = areas(all_units, data.lineage(), units) if layout == "today" else {}
 
     scope_names = scope_options(units, city, grouped)
@@ -249,7 +249,7 @@ def current() -> Filters | None:
 
 def units_of(filters: Filters):
     """The units of the chosen layout (today's, or those in force at the period's end)."""
-    return layout_units(data.units(), filters.layout_day or filters.period.end)
+    return layout_units(filters.layout_day or filters.period.end)
 
 
 def children_of(filters: Filters, units):

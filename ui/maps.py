@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+import streamlit as st
 
 from geo import former
-from geo.figures import choropleth_map
+from geo.figures import MapLayout, choropleth_map, map_layout
 from geo.generated import APPROXIMATE_NOTE
 from i18n.format import fmt_int
 from metrics import kpis
@@ -54,18 +55,30 @@ def area_frame(counts_by_unit: pd.DataFrame, units: pd.DataFrame, area_code: str
     return frame
 
 
+LABEL_PX = 13  # the names on the map: choropleth_map's default font less 5 px
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _layout(key: str, names: tuple, view: str, labels: bool, width_px: int, height_px: int, _geojson: dict) -> MapLayout:
+    """One map layout per geometry (`key`, data.boundaries' fingerprint), names and view,
+    shared read-only by every session: the same units and view give the same layout."""
+    return map_layout(_geojson, dict(names), view=view, labels=labels, width_px=width_px, height_px=height_px, label_px=LABEL_PX)
+
+
 def kpi_map(
-    geojson: dict, frame: pd.DataFrame, kpi_id: str, labels: bool, height_px: int = 620, target: float | None = None, view: str = "all", width_px: int = 900
+    shapes: dict, frame: pd.DataFrame, kpi_id: str, labels: bool, height_px: int = 620, target: float | None = None, view: str = "all", width_px: int = 900
 ):
-    """`target`: the KPI's target; the colours then break at it on the KPI's fixed scale
-    (kpis.colour_range), the same on every map of the KPI. `view`: "all" or "centre" (the
-    dense centre); width_px x height_px: the map's size on screen, for the zoom and for
-    which names fit."""
+    """`shapes`: data.boundaries' answer for the frame's units. `target`: the KPI's target;
+    the colours then break at it on the KPI's fixed scale (kpis.colour_range), the same on
+    every map of the KPI. `view`: "all" or "centre" (the dense centre); width_px x height_px:
+    the map's size on screen, for the zoom and for which names fit."""
+    names = tuple(zip(frame["code"].astype(str), frame["name"].astype(str))) if labels else ()
+    layout = _layout(shapes["key"], names, view, labels, width_px, height_px, shapes["geojson"])
     kpi = kpis.get(kpi_id)
     scale = kpis.colour_range(kpi, target)
     zmin, _, zmax = scale if scale else (None, None, None)
     figure = choropleth_map(
-        geojson,
+        shapes["geojson"],
         frame,
         kpi_id,
         kpi_label=kpi.label(lang()),
@@ -77,8 +90,7 @@ def kpi_map(
         lang=lang(),
         height_px=height_px,
         width_px=width_px,
-        labels=labels,
-        view=view,
+        layout=layout,
     )
     figure.update_layout(separators=",." if lang() == "vi" else ".,")
     return figure

@@ -95,7 +95,7 @@ def children_or_siblings(p: Profile) -> None:
                     if shapes["geojson"]["features"]:
                         st.plotly_chart(
                             maps.kpi_map(
-                                shapes["geojson"],
+                                shapes,
                                 area,
                                 "satisfaction_rate",
                                 labels=len(area) <= 30,

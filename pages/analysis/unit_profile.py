@@ -77,10 +77,10 @@ code = url_state.selectbox(
 unit = units.set_index("code").loc[code]
 name, level = str(unit["name"]), str(unit["level"])
 # The tree of the unit's own time: today's layout for a unit in force, else the layout of its last day.
-in_layout = code in set(layout_units(all_units, filters.layout_day)["code"])
+in_layout = code in set(layout_units(filters.layout_day)["code"])
 # Outside the chosen layout: a former unit's last day, or a later unit's first.
 own_day = unit["valid_to"] if pd.notna(unit["valid_to"]) else unit["valid_from"]
-units = layout_units(all_units, filters.layout_day if in_layout or pd.isna(own_day) else pd.Timestamp(own_day).date())
+units = layout_units(filters.layout_day if in_layout or pd.isna(own_day) else pd.Timestamp(own_day).date())
 restated = filters.restated and in_layout
 subtree = unit_tree.subtree_codes(units, code)
 # The city's figures are everything: no unit filter (the same cache entries as the overview's).

@@ -111,7 +111,7 @@ def drill_down() -> None:
 
 
 event = st.plotly_chart(
-    maps.kpi_map(shapes["geojson"], frame, kpi_id, labels, target=target, view=view, height_px=MAP_HEIGHT_PX, width_px=MAP_WIDTH_PX),
+    maps.kpi_map(shapes, frame, kpi_id, labels, target=target, view=view, height_px=MAP_HEIGHT_PX, width_px=MAP_WIDTH_PX),
     on_select=drill_down,
     selection_mode="points",
     key=chart_key,
