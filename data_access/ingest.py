@@ -73,7 +73,7 @@ from ingest import (
     validate,
 )
 from data_access.refresh import fresh_facts, refresh_summaries_in
-from reports.spreadsheet import write_csv
+from ingest.safe_csv import write_csv
 from domain import vocab
 from i18n.text import pick
 

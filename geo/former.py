@@ -8,7 +8,7 @@ cells over every new unit it went into, a former district the union of its wards
 former layout then tiles exactly the same city as today's map, with the same outline, and
 is labelled approximate (`APPROXIMATE_NOTE`).
 
-Pure: frames in, a GeoDataFrame out (data_access/boundaries.py reads and caches).
+Pure: frames in, a GeoDataFrame out (geo/boundaries.py reads and caches).
 """
 
 from __future__ import annotations

@@ -517,11 +517,11 @@ def store_default_boundaries(engine) -> int:
 
     A database holding both layouts (units with validity dates) has each layout generated on
     its own, and only when some of its wards would have no better boundary when read
-    (data_access.boundaries: an imported or shipped one, or for former units one cut from
+    (geo.boundaries: an imported or shipped one, or for former units one cut from
     the real polygons of the units they became).
     """
-    from data_access.boundaries import save_boundaries
     from data_access.queries import load_units
+    from geo.boundaries import save_boundaries
     from geo.simplify import simplify_levels
 
     units = load_units(engine)
@@ -535,7 +535,7 @@ def store_default_boundaries(engine) -> int:
 
 def _generated_layouts(engine, units: pd.DataFrame, city: str) -> list[gpd.GeoDataFrame]:
     """Generated boundaries of each layout (current, former) some of whose wards have no better one."""
-    from data_access.boundaries import load_boundaries
+    from geo.boundaries import load_boundaries
     from geo.former import SOURCE_LABEL as FORMER
 
     best = load_boundaries(engine)

@@ -296,8 +296,8 @@ def prepare_import(
 def import_boundaries(engine, path, level: str, *, min_match: float = 0.9, on: date | None = None, **fields) -> MatchReport:
     """Read, match, simplify and store a file's boundaries (approximate=False), atomically.
     `on`: a day the file's layout was in force (default today)."""
-    from data_access.boundaries import save_boundaries
     from data_access.queries import load_units
+    from geo.boundaries import save_boundaries
     from geo.simplify import DEFAULT_BUDGET_BYTES, simplify_to_budget
 
     units = load_units(engine)

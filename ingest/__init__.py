@@ -16,6 +16,7 @@ No SQL: the write path and the command line are data_access/ingest.py
     reading.py  CSV and Excel into text cells, refusing unreadable files
     dates.py    dates and times in the accepted formats
     checks.py   every cell checked, and the report (row, column, value, expected)
+    safe_csv.py the one CSV writer (formula-like cells neutralised), for the rejected rows too
 """
 
 from ingest.checks import Checked, Options, Reference, validate

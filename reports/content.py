@@ -24,7 +24,6 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from i18n.text import pick
-from data_access import boundaries as boundary_store
 from data_access import commitments as commitment_store
 from data_access import queries
 from domain import access
@@ -35,6 +34,7 @@ from metrics import alerts as alert_rules
 from metrics import kpis, ranking, scoreboard, service_index
 from domain import units as unit_tree
 from domain.units import AREA_PREFIX
+from geo import boundaries as boundary_layers
 from metrics.periods import Period, previous_period, same_period_last_year
 from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame, trend_grain
 
@@ -231,7 +231,7 @@ def load_boundaries(engine: Engine, codes) -> tuple[object, str]:
     codes = list(codes)
     if not codes:
         return None, ""
-    frame = boundary_store.load_boundaries(engine, codes)
+    frame = boundary_layers.load_boundaries(engine, codes)
     if frame.empty:
         return None, ""
     approximate = bool(frame["approximate"].any())

@@ -311,9 +311,10 @@ def build_pptx(briefing: content.Briefing, progress=None) -> bytes:
     # 1. title
     slide = deck.slides.add_slide(deck.slide_layouts[0])
     slide.shapes.title.text = b.t("Họp giao ban", "Review meeting") + f" · {b.scope_name}"
-    slide.placeholders[1].text = (
+    subtitle = (
         f"{b.period.label(lang)} · {b.t('so với', 'compared with')} {b.compare.label(lang)}\n{b.t('Ngày họp', 'Meeting date')}: {fmt_date(b.meeting_date)}"
     )
+    slide.placeholders[1].text = subtitle
     slide.notes_slide.notes_text_frame.text = (
         b.t("Tài liệu đọc trước cuộc họp. Định nghĩa chỉ số:", "Pre-read for the meeting. KPI definitions:") + "\n" + "\n".join(all_definitions)
     )

@@ -114,9 +114,9 @@ def generated_boundaries():
 def demo_db_url(tmp_path_factory, generated_boundaries):
     import demo
     from data_access import refresh
-    from data_access.boundaries import save_boundaries
     from data_access.db import make_engine
     from data_access.migrate import upgrade
+    from geo.boundaries import save_boundaries
     from geo.generated import SOURCE_LABEL
     from geo.simplify import simplify_levels
 

@@ -7,9 +7,10 @@ import pytest
 import shapely
 from sqlalchemy import func, select
 
-from data_access.boundaries import has_boundaries, load_boundaries, save_boundaries
+from data_access.boundaries import has_boundaries
 from data_access.schema import unit_boundaries
 from geo.__main__ import main as cli_main
+from geo.boundaries import load_boundaries, save_boundaries
 from geo.generated import legacy_units
 from geo.importer import ImportRefused, import_boundaries, prepare_import
 from tests.test_geo_helpers import REAL_2025, REAL_2025_MISSING, engine_with_units

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from data_access.boundaries import has_boundaries, load_boundaries
+from data_access.boundaries import has_boundaries
+from geo.boundaries import load_boundaries
 from geo.generated import store_default_boundaries as generate_and_save
 from geo.figures import NO_DATA_TEXT, center_zoom, choropleth_map, feature_bounds
 from geo.simplify import geojson_bytes, simplify_to_budget, to_feature_collection

@@ -16,9 +16,9 @@ import pytest
 import shapely
 from sqlalchemy import text
 
-from data_access.boundaries import load_boundaries, save_boundaries
 from data_access.db import make_engine
 from geo.__main__ import main as geo_main
+from geo.boundaries import load_boundaries, save_boundaries
 from ingest.admin_units import province_layout
 from tests.test_app_smoke import run_app
 from tests.test_geo_helpers import REAL_2025, REAL_2025_MISSING, engine_with_units, load_layout, two_era_database

@@ -49,7 +49,7 @@ def test_csv_cells_that_would_be_formulas_start_with_a_quote():
 
 
 def test_rejected_rows_file_of_the_command_line_is_neutralised(tmp_path):
-    from reports.spreadsheet import write_csv
+    from ingest.safe_csv import write_csv  # what python -m data_access.ingest --rejected writes with
 
     write_csv(pd.DataFrame({"comment": HOSTILE[:1]}), tmp_path / "rejected.csv")
     rows = list(csv.reader(io.StringIO((tmp_path / "rejected.csv").read_text("utf-8-sig"), newline="")))

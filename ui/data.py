@@ -22,12 +22,12 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
-from data_access import boundaries as boundary_store
 from data_access import queries
 from domain import units as unit_versions
 from domain import access
 from domain.access import viewer_for_scope
 from data_access.db import database_url, make_engine, user_facing_error
+from geo import boundaries as boundary_layers
 from geo.simplify import to_feature_collection
 
 TTL = 600
@@ -205,7 +205,7 @@ def boundaries(engine, codes: tuple[str, ...]) -> dict:
     """{"geojson": FeatureCollection of the units that have a boundary, "approximate": bool,
     "key": a fingerprint of the geometry (ui.maps keys the map's layout by it)}.
     Boundaries are public geography (no figures): not keyed by the viewer."""
-    frame = boundary_store.load_boundaries(engine, list(codes))
+    frame = boundary_layers.load_boundaries(engine, list(codes))
     geojson = to_feature_collection(frame)
     key = hashlib.blake2b(json.dumps(geojson, sort_keys=True).encode(), digest_size=16).hexdigest()
     return {"geojson": geojson, "approximate": bool(frame["approximate"].any()), "key": key}
