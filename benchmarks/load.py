@@ -63,8 +63,11 @@ def percentile(values: list[float], q: float) -> float:
 
 def build_views(url: str, seed: int) -> tuple[list[tuple[str, str, dict]], dict]:
     """The (page name, path, parameters) choices, from the database's own units and extent."""
+    import pandas as pd
+
     from data_access import queries
     from data_access.db import make_engine
+    from domain.units import AREA_PREFIX, home_city
     from metrics import periods
 
     engine = make_engine(url)
@@ -80,9 +83,14 @@ def build_views(url: str, seed: int) -> tuple[list[tuple[str, str, dict]], dict]
         quarter = periods.previous_period(quarter)
     period_keys = [None, *[p.key for p in months], quarter.key]  # None: the default view
     rng = random.Random(seed)
-    city = units.loc[units["level"] == "city", "code"].iloc[0]
-    districts = sorted(units.loc[units["level"] == "district", "code"])
-    wards = sorted(units.loc[units["level"] == "ward", "code"])
+    city = home_city(units)
+    # Scopes as the filter bar offers them for the latest period: a district in force, or
+    # where districts have ended (the two-tier city) the area of a former district.
+    in_force = units["valid_to"].isna() if "valid_to" in units else pd.Series(True, index=units.index)
+    districts = sorted(units.loc[(units["level"] == "district") & in_force, "code"])
+    if not districts:
+        districts = [AREA_PREFIX + code for code in sorted(units.loc[units["level"] == "district", "code"])]
+    wards = sorted(units.loc[(units["level"] == "ward") & in_force, "code"])
     scopes = [None, *rng.sample(districts, min(2, len(districts)))]
     sample_wards = rng.sample(wards, min(5, len(wards)))
     info = {"periods": period_keys, "scopes": scopes, "wards": sample_wards, "city": city}

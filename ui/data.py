@@ -162,10 +162,37 @@ def former_areas(engine) -> pd.DataFrame:
     return unit_versions.former_areas(queries.load_units(engine), queries.load_lineage(engine))
 
 
-def reform_days() -> tuple[date, ...]:
+@loader(max_entries=16, scoped=False)
+def reform_days(engine) -> tuple[date, ...]:
     """The days units were reorganised (1 July 2025 for the two-tier reform), oldest first."""
-    days = lineage()["effective_date"]
+    days = queries.load_lineage(engine)["effective_date"]
     return tuple(sorted({pd.Timestamp(d).date() for d in days.dropna()}))
+
+
+@loader(max_entries=16, scoped=False)
+def home_city(engine) -> str | None:
+    """The province the dashboard serves (domain.units.home_city)."""
+    return unit_versions.home_city(queries.load_units(engine))
+
+
+@loader(max_entries=32, scoped=False)
+def areas_on(engine, day: date) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """The groupings of the units in force on `day` by where they came from, as the filter
+    bar offers them on every view: (former unit's code, its name, the codes of its units now),
+    former provinces first (when more than one merged), then former districts by name.
+    Derived from the crosswalk alone (domain.units.members_by_area), so any province gets its own."""
+    all_units, crosswalk = queries.load_units(engine), queries.load_lineage(engine)
+    if crosswalk.empty:
+        return ()
+    layout = unit_versions.layout_on(all_units, crosswalk, day)
+    members = unit_versions.members_by_area(unit_versions.former_areas(all_units, crosswalk), layout["code"])
+    level = dict(zip(all_units["code"], all_units["level"]))
+    names = dict(zip(all_units["code"], all_units["name"]))
+    provinces = [c for c in members if level.get(c) == "city"]
+    ordered = (provinces if len(provinces) > 1 else []) + sorted(
+        (c for c in members if level.get(c) == "district"), key=lambda c: unit_versions.natural_key(names.get(c, c))
+    )
+    return tuple((c, names.get(c, c), members[c]) for c in ordered)
 
 
 @loader(max_entries=16, scoped=False)

@@ -62,8 +62,9 @@ class Filters:
         return self.scope_code.startswith(AREA_PREFIX)
 
 
-def city_code(units) -> str:
-    return unit_tree.home_city(units) or CITY_CODE_DEFAULT
+def city_code() -> str:
+    """The province the dashboard serves."""
+    return data.home_city() or CITY_CODE_DEFAULT
 
 
 def layout_units(day: date):
@@ -71,23 +72,10 @@ def layout_units(day: date):
     return data.layout(day)
 
 
-def areas(all_units, lineage, layout) -> dict[str, tuple[str, tuple[str, ...]]]:
-    """Groupings of today's units by where they came from: "area:CODE" -> (name, members).
-
-    Former provinces first (when more than one merged), then former districts; derived from
-    the crosswalk alone (domain.units.members_by_area, over the cached data.former_areas),
-    so any province gets its own.
-    """
-    if lineage.empty:
-        return {}
-    members = unit_tree.members_by_area(data.former_areas(), layout["code"])
-    level = dict(zip(all_units["code"], all_units["level"]))
-    names = dict(zip(all_units["code"], all_units["name"]))
-    provinces = [c for c in members if level.get(c) == "city"]
-    ordered = (provinces if len(provinces) > 1 else []) + sorted(
-        (c for c in members if level.get(c) == "district"), key=lambda c: unit_tree.natural_key(names.get(c, c))
-    )
-    return {AREA_PREFIX + c: (f"{t('Khu vực', 'Area')} {names.get(c, c)} ({t('cũ', 'former')})", members[c]) for c in ordered}
+def areas(day: date) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Groupings of the units in force on `day` by where they came from (data.areas_on):
+    "area:CODE" -> (name, members)."""
+    return {AREA_PREFIX + code: (f"{t('Khu vực', 'Area')} {name} ({t('cũ', 'former')})", members) for code, name, members in data.areas_on(day)}
 
 
 def period_keys(kind: str, first_day: date, last_day: date) -> list[str]:
@@ -146,7 +134,7 @@ def filter_bar() -> Filters | None:
     extent = data.data_extent()
     if extent["last_day"] is None or all_units.empty:
         return None
-    city = city_code(all_units)
+    city = city_code()
     first_day, last_day = extent["first_day"], extent["last_day"]
     # The latest complete month is the default: a month still running reads as a drop.
     last_complete = periods.latest_complete_month(last_day + timedelta(days=1)).end
@@ -182,7 +170,7 @@ def filter_bar() -> Filters | None:
         layout = url_state.segmented(sidebar, t("Hiển thị theo", "Show by"), list(LAYOUTS), key="layout", format_func=lambda k: t(*LAYOUTS[k]))
     layout_day = max(extent["last_day"], period.end) if layout == "today" else period.end
     units = layout_units(layout_day)
-    grouped = areas(all_units, data.lineage(), units) if layout == "today" else {}
+    grouped = areas(layout_day) if layout == "today" else {}
 
     scope_names = scope_options(units, city, grouped)
     if not scope_names:
