@@ -278,6 +278,7 @@ def choropleth_map(
     view: str = "all",
     inset: bool = True,
     layout: MapLayout | None = None,
+    geojson_url: str | None = None,
 ) -> go.Figure:
     """A map of the geojson features coloured by frame[value_column].
 
@@ -294,7 +295,8 @@ def choropleth_map(
     again in an inset in the lower left corner (`inset`). `labels`: the names that fit
     (fitting_labels, at the size given by width_px x height_px); hover names the others.
     `layout`: the map_layout of these boundaries computed before (view, inset, labels,
-    width_px and height_px are then its own).
+    width_px and height_px are then its own). `geojson_url`: where the browser finds the
+    layout's geojson (geo.published); the traces then name it instead of carrying it.
     """
     label_px = max(11, font_size - 5)
     data = frame.copy()
@@ -321,7 +323,9 @@ def choropleth_map(
     if target is not None and zmin is not None and zmax is not None:
         colorscale = target_colorscale(zmin, target, zmax, higher_is_better)
 
-    def subset(codes) -> dict:  # each trace carries only its own features: no geometry sent twice
+    def subset(codes) -> dict | str:  # each trace carries only its own features: no geometry sent twice
+        if geojson_url:
+            return geojson_url  # a trace draws only its `locations` of the shared file
         wanted = set(codes)
         return {"type": "FeatureCollection", "features": [f for f in geojson["features"] if str(f["id"]) in wanted]}
 

@@ -20,6 +20,7 @@ from data_access.db import make_engine
 from geo.__main__ import main as geo_main
 from geo.boundaries import load_boundaries, save_boundaries
 from ingest.admin_units import province_layout
+from tests.support.maps import drawn_features
 from tests.test_app_smoke import run_app
 from tests.test_geo_helpers import REAL_2025, REAL_2025_MISSING, engine_with_units, load_layout, two_era_database
 
@@ -189,7 +190,7 @@ def test_another_province_draws_its_own_imported_boundaries(hanoi, monkeypatch):
     assert not app.exception
     assert app.title[0].value.endswith("Thành phố Hà Nội")
     fig = json.loads(app.get("plotly_chart")[0].proto.spec)
-    drawn = {str(f["id"]): shapely.geometry.shape(f["geometry"]) for t in fig["data"] if t["type"] == "choroplethmap" for f in t["geojson"]["features"]}
+    drawn = {str(f["id"]): shapely.geometry.shape(f["geometry"]) for t in fig["data"] if t["type"] == "choroplethmap" for f in drawn_features(t)}
     assert set(drawn) == set(shapes) and len(drawn) == 126
     for code, shape in shapes.items():  # simplified for the browser, so nearly the file's shape
         assert drawn[code].symmetric_difference(shape).area < 0.05 * shape.area, code

@@ -41,7 +41,11 @@ MAP_READY = """(codes) => {
 }"""
 FEATURES = """() => {
     const plots = document.querySelectorAll('.js-plotly-plot');
-    return plots[plots.length - 1].data.filter(t => t.type === 'choroplethmap').flatMap(t => t.geojson.features);
+    // A trace names its boundaries by URL (geo.published): plotly.js keeps what it fetched per URL.
+    const drawn = t => typeof t.geojson === 'string'
+        ? window.PlotlyGeoAssets[t.geojson].features.filter(f => t.locations.map(String).includes(String(f.id)))
+        : t.geojson.features;
+    return plots[plots.length - 1].data.filter(t => t.type === 'choroplethmap').flatMap(drawn);
 }"""
 PROJECT = """([lon, lat]) => {
     const plots = document.querySelectorAll('.js-plotly-plot');

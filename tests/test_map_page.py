@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from geo.figures import NO_DATA_COLOR
 from geo.map_style import LABEL_FONT
+from tests.support.maps import drawn_features
 from tests.test_app_smoke import run_app
 
 MAP = "pages/map/map.py"
@@ -59,7 +60,7 @@ def all_locations(fig: dict) -> list[str]:
 
 
 def feature_ids(fig: dict) -> set[str]:
-    return {str(f["id"]) for t in fig["data"] if t["type"] == "choroplethmap" for f in t["geojson"]["features"]}
+    return {str(f["id"]) for t in fig["data"] if t["type"] == "choroplethmap" for f in drawn_features(t)}
 
 
 def vi_number(text_: str) -> float:
@@ -119,11 +120,11 @@ def test_city_map_shows_every_district_with_its_boundary(demo_db_env, facts):
     for trace in fig["data"]:
         if trace["type"] == "choroplethmap":
             assert trace["featureidkey"] == "id"
-            assert {str(f["id"]) for f in trace["geojson"]["features"]} == set(trace["locations"])
+            assert {str(f["id"]) for f in drawn_features(trace)} == set(trace["locations"])
     # Fitted to the city: the center lies inside the districts' bounds, zoomed in from the world.
     view = fig["layout"]["map"]
-    xs = [p[0] for t in fig["data"] if t["type"] == "choroplethmap" for f in t["geojson"]["features"] for p in _points(f["geometry"])]
-    ys = [p[1] for t in fig["data"] if t["type"] == "choroplethmap" for f in t["geojson"]["features"] for p in _points(f["geometry"])]
+    xs = [p[0] for t in fig["data"] if t["type"] == "choroplethmap" for f in drawn_features(t) for p in _points(f["geometry"])]
+    ys = [p[1] for t in fig["data"] if t["type"] == "choroplethmap" for f in drawn_features(t) for p in _points(f["geometry"])]
     assert min(xs) < view["center"]["lon"] < max(xs) and min(ys) < view["center"]["lat"] < max(ys)
     assert 7 < view["zoom"] < 13
     # Offline style: no tile, style or sprite to fetch (inline sources only), local glyphs.

@@ -8,7 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from geo import former
+from data_access.db import PROJECT_ROOT
 from geo.figures import MapLayout, choropleth_map, map_layout
+from geo.published import publish_geojson
 from geo.generated import APPROXIMATE_NOTE
 from i18n.format import fmt_int
 from metrics import kpis
@@ -59,10 +61,12 @@ LABEL_PX = 13  # the names on the map: choropleth_map's default font less 5 px
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _layout(key: str, names: tuple, view: str, labels: bool, width_px: int, height_px: int, _geojson: dict) -> MapLayout:
+def _layout(key: str, names: tuple, view: str, labels: bool, width_px: int, height_px: int, _geojson: dict) -> tuple[MapLayout, str | None]:
     """One map layout per geometry (`key`, data.boundaries' fingerprint), names and view,
-    shared read-only by every session: the same units and view give the same layout."""
-    return map_layout(_geojson, dict(names), view=view, labels=labels, width_px=width_px, height_px=height_px, label_px=LABEL_PX)
+    shared read-only by every session (the same units and view give the same layout), with
+    the URL its boundaries are served at (geo.published)."""
+    layout = map_layout(_geojson, dict(names), view=view, labels=labels, width_px=width_px, height_px=height_px, label_px=LABEL_PX)
+    return layout, publish_geojson(layout.geojson, PROJECT_ROOT / "static")
 
 
 def kpi_map(
@@ -73,7 +77,7 @@ def kpi_map(
     every map of the KPI. `view`: "all" or "centre" (the dense centre); width_px x height_px:
     the map's size on screen, for the zoom and for which names fit."""
     names = tuple(zip(frame["code"].astype(str), frame["name"].astype(str))) if labels else ()
-    layout = _layout(shapes["key"], names, view, labels, width_px, height_px, shapes["geojson"])
+    layout, url = _layout(shapes["key"], names, view, labels, width_px, height_px, shapes["geojson"])
     kpi = kpis.get(kpi_id)
     scale = kpis.colour_range(kpi, target)
     zmin, _, zmax = scale if scale else (None, None, None)
@@ -91,6 +95,7 @@ def kpi_map(
         height_px=height_px,
         width_px=width_px,
         layout=layout,
+        geojson_url=url,
     )
     figure.update_layout(separators=",." if lang() == "vi" else ".,")
     return figure
