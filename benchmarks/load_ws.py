@@ -70,6 +70,7 @@ from urllib.parse import urlencode
 
 from benchmarks import load
 from benchmarks.common import OUT, schema_problem
+from domain.units import AREA_PREFIX
 
 REPO_ROOT = load.REPO_ROOT
 MAX_SESSIONS = 200
@@ -103,11 +104,14 @@ def plan(url: str, seed: int) -> tuple[list[View], dict]:
     """benchmarks.load's views (periods, scopes and wards from the database) plus a few KPIs,
     map areas, ranking levels, trend grains and meeting slides."""
     views, info = load.build_views(url, seed)
-    districts = [scope for scope in info["scopes"] if scope]
+    districts = [scope for scope in info["scopes"] if scope and not scope.startswith(AREA_PREFIX)]
+    # A two-tier city (its scopes are areas of former districts) maps and ranks its units as
+    # the pages offer it: one map of the city, rankings of all units or of an area's.
+    levels = [None, "wards", "all_wards"] if districts else [None, "all_wards", "area_wards"]
     more = {
         "map": {"kpi": [None, "on_time_rate", "received", "open_overdue_share"], "area": [None, *districts]},
         "trends": {"kpi": [None, "on_time_rate", "avg_processing_days"], "grain": [None, "week", "quarter"]},
-        "rankings": {"kpi": [None, "on_time_rate", "service_index"], "level": [None, "wards", "all_wards"]},
+        "rankings": {"kpi": [None, "on_time_rate", "service_index"], "level": levels},
         "meeting": {"slide": [None, "2", "last"]},
     }
     return [View(name, path, {**extra, **more.get(name, {})}) for name, path, extra in views], info
