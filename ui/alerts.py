@@ -19,6 +19,7 @@ from ui.i18n import lang, t
 SEVERITY_ICON = {"high": ":material/error:", "medium": ":material/warning:"}
 
 
+@data.derived(max_entries=128)
 def find_alerts(period: Period, codes: tuple[str, ...] | None, restated: bool = False) -> pd.DataFrame:
     """Alerts of every unit in `codes` (None: the whole city), most severe first; `restated`:
     the baseline periods before a reform read on today's units."""

@@ -107,27 +107,47 @@ def loader(*, max_entries: int, ttl: int = TTL, scoped: bool = True):
     """
 
     def decorate(read):
-        def cached(key: str, access_scope: tuple | None, *args, **kwargs):
+        def compute(key: str, access_scope: tuple | None, *args, **kwargs):
             if scoped:
                 kwargs["viewer"] = viewer_for_scope(access_scope)
             return read(_engine(key), *args, **kwargs)
 
-        # Streamlit names a cache by the function's module, qualified name and source: a
-        # closure would share one cache between every loader without its reader's name.
-        cached.__module__, cached.__qualname__ = read.__module__, read.__qualname__
-        cached = st.cache_data(ttl=ttl, max_entries=max_entries, show_spinner=False)(cached)
-
-        def load(*args, **kwargs):
-            try:
-                return cached(db_key(), scope() if scoped else None, *args, **kwargs)
-            except DBAPIError as error:
-                raise user_facing_error(error) from error
-
-        load.__module__, load.__name__, load.__qualname__, load.__doc__ = read.__module__, read.__name__, read.__qualname__, read.__doc__
-        load.clear = cached.clear
-        return load
+        return _cached_per_database(read, compute, max_entries=max_entries, ttl=ttl, scoped=scoped)
 
     return decorate
+
+
+def derived(*, max_entries: int, ttl: int = TTL):
+    """Make a computation over the loaders' answers (an alert scan over seven periods, a
+    12-period trend table) a cache of its own, keyed like the loaders by the database and the
+    viewer's scope: a view computes it once for its inputs, not on every run. Its loaders
+    apply the viewer's scope, so an entry never crosses to a viewer with other access."""
+
+    def decorate(function):
+        def compute(key: str, access_scope: tuple | None, *args, **kwargs):
+            return function(*args, **kwargs)
+
+        return _cached_per_database(function, compute, max_entries=max_entries, ttl=ttl, scoped=True)
+
+    return decorate
+
+
+def _cached_per_database(named, compute, *, max_entries: int, ttl: int, scoped: bool):
+    """`compute(database key, viewer's scope, *arguments)` cached, called as `named(*arguments)`."""
+    # Streamlit names a cache by the function's module, qualified name and source: a
+    # closure would share one cache between every loader without its reader's name.
+    compute.__module__, compute.__qualname__ = named.__module__, named.__qualname__
+    cached = st.cache_data(ttl=ttl, max_entries=max_entries, show_spinner=False)(compute)
+
+    def load(*args, **kwargs):
+        try:
+            return cached(db_key(), scope() if scoped else None, *args, **kwargs)
+        except DBAPIError as error:
+            raise user_facing_error(error) from error
+
+    load.__module__, load.__name__, load.__qualname__, load.__doc__ = named.__module__, named.__name__, named.__qualname__, named.__doc__
+    load.clear = cached.clear
+    return load
 
 
 @loader(max_entries=16, scoped=False)

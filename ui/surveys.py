@@ -45,10 +45,15 @@ def device_satisfaction(start, end, codes) -> tuple[float, int] | None:
     return (rate, int(counts["ratings"].sum())) if not math.isnan(rate) else None
 
 
+@data.derived(max_entries=64)
+def _latest_covering(scope_code: str, city_code: str) -> pd.DataFrame:
+    """The latest result of each source that covers exactly this scope (read on every overview)."""
+    return surveys.latest_by_source(surveys.covering(data.surveys(), scope_code, city_code))
+
+
 def panel(scope_code: str, city_code: str, codes) -> None:
     """The panel for one scope (nothing at all when no survey covers it)."""
-    rows = surveys.covering(data.surveys(), scope_code, city_code)
-    latest = surveys.latest_by_source(rows)
+    latest = _latest_covering(scope_code, city_code)
     if latest.empty:
         return
     st.subheader(t("Khảo sát độc lập", "Independent surveys"))

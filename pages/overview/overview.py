@@ -5,9 +5,8 @@ import streamlit as st
 
 from i18n.format import fmt_int
 from metrics import kpis, ranking
-from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame, trend_grain
-from ui import alerts, cards, charts, data, surveys
-from ui.filters import children_counts, children_of, children_word, current, restated_caption, units_of
+from ui import alerts, cards, charts, data, overview, surveys
+from ui.filters import children_of, children_word, current, restated_caption, units_of
 from ui.i18n import lang, t
 
 filters = current()
@@ -28,34 +27,22 @@ if now["ratings"].sum() == 0 and now["received"].sum() == 0:
     st.stop()
 
 # The last 12 periods of the same kind feed the sparklines and the trend charts.
-grain = trend_grain(period)
-buckets = buckets_for(period, grain, 12)
-flows = data.flow_counts_by_period(buckets[0].start, buckets[-1].end, SOURCE_GRAIN[grain], codes, restated=restated)
-backlog = data.backlog_counts(tuple(b.end for b in buckets), codes, restated=restated)
-trend = trend_frame(buckets, flows, backlog, grain, lang())
+trend = overview.trend_table(period, codes, restated, lang())
 sparklines = {kpi_id: kpis.value(trend, kpis.get(kpi_id)).round(4).dropna().tolist() or None for kpi_id in kpis.HEADLINE_KPIS}
 
 targets = data.targets(period.end)
 cards.kpi_row(kpis.HEADLINE_KPIS, now, before, targets, filters.scope_code, sparklines)
-restated_caption(before, flows)
+restated_caption(before, trend)
 surveys.panel(filters.scope_code, filters.city_code, codes)
 
 # Best and weakest units one level down: ranks in the one fair order (so a tiny unit with
 # 3 of 3 does not outrank one with 2,980 of 3,000); "needs improvement" by the one rule.
 children_label = children_word(children_of(filters, units))
 st.subheader(t(f"Đơn vị tốt nhất và cần cải thiện ({children_label})", f"Best units and units needing improvement ({children_label})"))
-by_unit = data.kpi_counts(period.start, period.end, codes, by_unit=True)
-grouped = children_counts(filters, units, by_unit)
-names = dict(zip(units["code"], units["name"]))
+best_word, weak_word = t("Tốt nhất", "Best"), t("Cần cải thiện", "Needs improvement")
 for column, kpi_id in zip(st.columns(2), kpis.LEAD_RATES):
     kpi = kpis.get(kpi_id)
-    marked = ranking.mark_weak(ranking.rank_units(grouped, kpi, method=ranking.DEFAULT_METHOD), kpi, targets).dropna(subset=["value"])
-    weak = ranking.weakest(marked, kpi, 3)
-    # "Best" never names a unit short of its target (a small one the rule leaves unnamed either).
-    short = (marked["value"] < marked["target"]) if kpi.higher_is_better else (marked["value"] > marked["target"])
-    best = marked[~marked["weak"] & ~short].head(3)
-    show = pd.concat([best.assign(group=t("Tốt nhất", "Best")), weak.assign(group=t("Cần cải thiện", "Needs improvement"))])
-    show = show.assign(name=show["unit_code"].map(names))
+    show = overview.best_and_weak(filters, kpi_id, best_word, weak_word)
     with column:
         st.markdown(f"**{kpi.label(lang())}**")
         st.dataframe(
@@ -73,7 +60,7 @@ for column, kpi_id in zip(st.columns(2), kpis.LEAD_RATES):
             width="stretch",
             key=f"best_weak_{kpi_id}",
         )
-        if weak.empty:
+        if not (show["group"] == weak_word).any():
             st.caption(
                 ":material/check_circle: " + t("Không đơn vị nào cần cải thiện theo quy tắc dưới đây.", "No unit needs improvement under the rule below.")
             )

@@ -1,0 +1,43 @@
+"""The overview's computed cards, each cached for its inputs (ui.data.derived): the 12-period
+trend table and the best and weakest units. Over cached counts they still took most of an
+overview's time on every run (issue 14, py-spy)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from metrics import kpis, ranking
+from metrics.periods import Period
+from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame, trend_grain
+from ui import data
+from ui.filters import Filters, children_counts, layout_units
+
+
+@data.derived(max_entries=256)
+def trend_table(period: Period, codes: tuple[str, ...] | None, restated: bool, language: str) -> pd.DataFrame:
+    """The last 12 periods of the period's kind (sparklines and trend charts): metrics.trend."""
+    grain = trend_grain(period)
+    buckets = buckets_for(period, grain, 12)
+    flows = data.flow_counts_by_period(buckets[0].start, buckets[-1].end, SOURCE_GRAIN[grain], codes, restated=restated)
+    backlog = data.backlog_counts(tuple(b.end for b in buckets), codes, restated=restated)
+    trend = trend_frame(buckets, flows, backlog, grain, language)
+    trend.attrs["restated"] = flows.attrs.get("restated")  # restated_caption reads it
+    return trend
+
+
+@data.derived(max_entries=256)
+def best_and_weak(filters: Filters, kpi_id: str, best_word: str, weak_word: str) -> pd.DataFrame:
+    """The scope's children ranked in the one fair order: the three best that meet their target
+    and are not weak, then the weakest by the one rule (metrics.ranking), with `group` and
+    `name` columns."""
+    units = layout_units(filters.layout_day or filters.period.end)
+    by_unit = data.kpi_counts(filters.period.start, filters.period.end, filters.codes, by_unit=True)
+    grouped = children_counts(filters, units, by_unit)
+    kpi = kpis.get(kpi_id)
+    marked = ranking.mark_weak(ranking.rank_units(grouped, kpi, method=ranking.DEFAULT_METHOD), kpi, data.targets(filters.period.end)).dropna(subset=["value"])
+    weak = ranking.weakest(marked, kpi, 3)
+    # "Best" never names a unit short of its target (a small one the rule leaves unnamed either).
+    short = (marked["value"] < marked["target"]) if kpi.higher_is_better else (marked["value"] > marked["target"])
+    best = marked[~marked["weak"] & ~short].head(3)
+    shown = pd.concat([best.assign(group=best_word), weak.assign(group=weak_word)])
+    return shown.assign(name=shown["unit_code"].map(dict(zip(units["code"], units["name"]))))
