@@ -1,28 +1,14 @@
-"""The overview's computed cards, each cached for its inputs (ui.data.derived): the 12-period
-trend table and the best and weakest units. Over cached counts they still took most of an
-overview's time on every run (issue 14, py-spy)."""
+"""The overview's best and weakest units, cached for their inputs (ui.data.derived): over
+cached counts the ranking still took a large share of an overview's time on every run
+(issue 14, py-spy). The 12-period trend table is ui.trends.trend_table."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from metrics import kpis, ranking
-from metrics.periods import Period
-from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame, trend_grain
 from ui import data
 from ui.filters import Filters, children_counts, layout_units
-
-
-@data.derived(max_entries=256)
-def trend_table(period: Period, codes: tuple[str, ...] | None, restated: bool, language: str) -> pd.DataFrame:
-    """The last 12 periods of the period's kind (sparklines and trend charts): metrics.trend."""
-    grain = trend_grain(period)
-    buckets = buckets_for(period, grain, 12)
-    flows = data.flow_counts_by_period(buckets[0].start, buckets[-1].end, SOURCE_GRAIN[grain], codes, restated=restated)
-    backlog = data.backlog_counts(tuple(b.end for b in buckets), codes, restated=restated)
-    trend = trend_frame(buckets, flows, backlog, grain, language)
-    trend.attrs["restated"] = flows.attrs.get("restated")  # restated_caption reads it
-    return trend
 
 
 @data.derived(max_entries=256)

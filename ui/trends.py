@@ -8,7 +8,9 @@ import streamlit as st
 
 from i18n.format import fmt_int
 from metrics import kpis
-from ui import charts
+from metrics.periods import Period
+from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame, trend_grain
+from ui import charts, data
 from ui.downloads import Col, table
 from ui.i18n import lang, t
 
@@ -24,6 +26,26 @@ GRAINS = {
 BUCKETS = {"day": 31, "week": 13, "month": 12, "quarter": 8, "year": 6, "reporting_month": 12}  # years: back to 2021
 SPLITS = {"none": ("Không tách", "No split"), "channel": ("Theo kênh", "By channel"), "field": ("Theo lĩnh vực", "By field")}
 MAX_UNITS = 10
+
+
+@data.derived(max_entries=256)
+def trend_table(period: Period, codes: tuple[str, ...] | None, restated: bool, language: str) -> pd.DataFrame:
+    """The last 12 periods of the period's kind for the overview's and a profile's sparklines and
+    trend charts (metrics.trend), cached for its inputs."""
+    grain = trend_grain(period)
+    buckets = buckets_for(period, grain, 12)
+    flows = data.flow_counts_by_period(buckets[0].start, buckets[-1].end, SOURCE_GRAIN[grain], codes, restated=restated)
+    backlog = data.backlog_counts(tuple(b.end for b in buckets), codes, restated=restated)
+    trend = trend_frame(buckets, flows, backlog, grain, language)
+    trend.attrs["restated"] = flows.attrs.get("restated")  # restated_caption reads it
+    return trend
+
+
+@data.derived(max_entries=256)
+def sparklines(period: Period, codes: tuple[str, ...] | None, restated: bool, language: str) -> dict[str, list | None]:
+    """The headline KPIs' last 12 values (trend_table) for the cards' sparklines."""
+    trend = trend_table(period, codes, restated, language)
+    return {kpi_id: kpis.value(trend, kpis.get(kpi_id)).round(4).dropna().tolist() or None for kpi_id in kpis.HEADLINE_KPIS}
 
 
 def drawn_series(series: dict, comparison, kpi: kpis.Kpi, buckets, compare_mode: str) -> dict[str, pd.DataFrame]:

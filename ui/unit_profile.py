@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -16,6 +17,7 @@ from ui import data, maps, stores, unit_data, url_state
 from ui import steps as step_ui
 from ui.downloads import Col, table
 from ui.i18n import lang, t
+from i18n.text import pick
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,28 @@ class Profile:
     targets: pd.DataFrame
     by_unit: pd.DataFrame
     viewer: object
+    layout_day: date  # the day whose units `units` are
+    restated: bool  # figures before a reform read on today's units
+
+
+@data.derived(max_entries=8)
+def choice_labels(language: str) -> dict[str, str]:
+    """ "Phường 1 – Quận 3 (26989)" for every unit version: names repeat across districts, so
+    the parent and code tell them apart; a former unit says so."""
+    units = data.units()
+    names = dict(zip(units["code"], units["name"]))
+    parent_of = dict(zip(units["code"], units["parent_code"]))
+    former = set(units.loc[units["valid_to"].notna(), "code"])
+    labels = {}
+    for c, n in names.items():
+        p = parent_of.get(c)
+        labels[c] = (
+            f"{n}"
+            + (f" – {names[p]}" if p in names and parent_of.get(p) is not None else "")
+            + f" ({c})"
+            + (pick(language, " · cũ", " · former") if c in former else "")
+        )
+    return labels
 
 
 def unit_columns(frame: pd.DataFrame) -> list[Col]:
@@ -106,12 +130,11 @@ def children_or_siblings(p: Profile) -> None:
                         )
                         st.caption(f"[{t('Mở bản đồ lớn', 'Open the full map')}]({url_state.link('map', area=code)})")
     elif level == "ward" and parent:
-        siblings = list(unit_tree.children(units, parent, levels=("ward",))["code"])
-        rows = pd.DataFrame({"unit_code": siblings}).merge(by_unit, on="unit_code", how="left").fillna(0)
+        rows = sibling_rows(p.period, p.restated, p.layout_day, parent)
         st.subheader(t(f"Vị trí trong các phường/xã của {names[parent]}", f"Place among the wards of {names[parent]}"))
         for column, kpi_id in zip(st.columns(len(kpis.LEAD_RATES)), kpis.LEAD_RATES):
             kpi = kpis.get(kpi_id)
-            ranked = ranking.mark_weak(ranking.rank_units(rows, kpi, method=ranking.DEFAULT_METHOD), kpi, targets)
+            ranked = ranked_siblings(p.period, p.restated, p.layout_day, parent, kpi_id)
             here = ranked[ranked["unit_code"] == code].iloc[0]
             rated = int(ranked["rank"].notna().sum())
             position = f"{int(here['rank'])}/{rated}" if pd.notna(here["rank"]) else "—"
@@ -131,7 +154,7 @@ def children_or_siblings(p: Profile) -> None:
                 f"{kpis.format_value(here['value'], kpi, lang())} · {fmt_int(here['volume'], lang())} {kpi.volume_noun(lang())} · {t('mức chung của quận', 'district overall')} {fmt_pct(ranked.attrs['p0'], lang())}{verdict}"
             )
         st.caption(ranking.weak_rule_text(None, lang()))
-        rows = rows.assign(_s=kpis.value(rows, "satisfaction_rate")).sort_values("_s", ascending=False, na_position="last").reset_index(drop=True)
+        rows = rows.sort_values("_s", ascending=False, na_position="last").reset_index(drop=True)
         table(
             [
                 Col("Đơn vị", "Unit", [names.get(c, c) for c in rows["unit_code"]]),
@@ -142,6 +165,25 @@ def children_or_siblings(p: Profile) -> None:
             "siblings",
             highlight=["▶" if c == code else "" for c in rows["unit_code"]],
         )
+
+
+@data.derived(max_entries=256)
+def sibling_rows(period: Period, restated: bool, layout_day: date, parent: str) -> pd.DataFrame:
+    """The counts of the wards under `parent` in the layout of `layout_day` (one row each,
+    zeros where a ward has none), with its satisfaction rate in `_s`: a ward profile's list."""
+    siblings = unit_tree.children(data.layout(layout_day), parent, levels=("ward",))["code"]
+    by_unit = data.kpi_counts(period.start, period.end, None, by_unit=True, restated=restated)
+    rows = pd.DataFrame({"unit_code": list(siblings)}).merge(by_unit, on="unit_code", how="left").fillna(0)
+    return rows.assign(_s=kpis.value(rows, "satisfaction_rate"))
+
+
+@data.derived(max_entries=256)
+def ranked_siblings(period: Period, restated: bool, layout_day: date, parent: str, kpi_id: str) -> pd.DataFrame:
+    """The wards under `parent` ranked on a KPI in the one fair order, weak ones marked by the
+    one rule (metrics.ranking): computed once per period and parent, not on every profile view."""
+    kpi = kpis.get(kpi_id)
+    rows = sibling_rows(period, restated, layout_day, parent)
+    return ranking.mark_weak(ranking.rank_units(rows.drop(columns="_s"), kpi, method=ranking.DEFAULT_METHOD), kpi, data.targets(period.end))
 
 
 def by_field_and_procedure(p: Profile) -> None:

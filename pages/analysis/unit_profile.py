@@ -15,8 +15,7 @@ from domain.vocab import UNIT_LEVELS
 from i18n.format import fmt_int
 from metrics import kpis
 from domain import units as unit_tree
-from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame, trend_grain
-from ui import alerts, auth, cards, charts, data, surveys, unit_profile, url_state
+from ui import alerts, auth, cards, charts, data, surveys, trends, unit_profile, url_state
 from ui.filters import current, layout_units, restated_caption
 from ui.i18n import lang, t
 
@@ -46,20 +45,7 @@ if raw is not None and raw not in names:
     st.stop()
 
 
-def _choice_labels() -> dict[str, str]:
-    """ "Phường 1 – Quận 3 (26989)": names repeat across districts, so the parent and code tell them apart."""
-    parent_of = dict(zip(units["code"], units["parent_code"]))
-    labels = {}
-    former = set(units.loc[units["valid_to"].notna(), "code"])
-    for c, n in names.items():
-        p = parent_of.get(c)
-        labels[c] = (
-            f"{n}" + (f" – {names[p]}" if p in names and parent_of.get(p) is not None else "") + f" ({c})" + (t(" · cũ", " · former") if c in former else "")
-        )
-    return labels
-
-
-choice_labels = _choice_labels()
+choice_labels = unit_profile.choice_labels(lang())
 viewer = auth.current_viewer()
 own = data.own_codes(viewer)  # a profile shows officers and dossiers: own units only
 if raw is not None and own is not None and raw not in own:
@@ -80,7 +66,8 @@ name, level = str(unit["name"]), str(unit["level"])
 in_layout = code in set(layout_units(filters.layout_day)["code"])
 # Outside the chosen layout: a former unit's last day, or a later unit's first.
 own_day = unit["valid_to"] if pd.notna(unit["valid_to"]) else unit["valid_from"]
-units = layout_units(filters.layout_day if in_layout or pd.isna(own_day) else pd.Timestamp(own_day).date())
+layout_day = filters.layout_day if in_layout or pd.isna(own_day) else pd.Timestamp(own_day).date()
+units = layout_units(layout_day)
 restated = filters.restated and in_layout
 subtree = unit_tree.subtree_codes(units, code)
 # The city's figures are everything: no unit filter (the same cache entries as the overview's).
@@ -122,23 +109,17 @@ if not mine.empty:
     st.subheader(t("Cảnh báo", "Alerts"))
     alerts.alert_list(mine, units, targets=data.targets(period.end))
 
+
 # --- KPI cards and the trend against the parent and the city ------------------------------------
-grain = trend_grain(period)
-buckets = buckets_for(period, grain, 12)
-
-
 def trend_of(codes):
-    flows = data.flow_counts_by_period(buckets[0].start, buckets[-1].end, SOURCE_GRAIN[grain], codes, restated=restated)
-    backlog = data.backlog_counts(tuple(b.end for b in buckets), codes, restated=restated)
-    restated_frames.extend([flows, backlog])
-    return trend_frame(buckets, flows, backlog, grain, lang())
+    frame = trends.trend_table(period, codes, restated, lang())
+    restated_frames.append(frame)
+    return frame
 
 
 restated_frames = [before]
-
-
 trend = trend_of(scope)
-sparklines = {k: kpis.value(trend, kpis.get(k)).round(4).dropna().tolist() or None for k in kpis.HEADLINE_KPIS}
+sparklines = trends.sparklines(period, scope, restated, lang())
 targets = data.targets(period.end)
 cards.kpi_row(kpis.HEADLINE_KPIS, now, before, targets, code, sparklines)
 surveys.panel(code, filters.city_code, scope)
@@ -165,7 +146,7 @@ st.markdown(f"[{t('Xem xu hướng chi tiết', 'Open the detailed trend')}]({ur
 
 by_unit = data.kpi_counts(period.start, period.end, None, by_unit=True, restated=restated)
 profile = unit_profile.Profile(
-    units, names, period, code, name, level, parent, scope, subtree, len(subtree) > 1, f"{name} · {period.key}", targets, by_unit, viewer
+    units, names, period, code, name, level, parent, scope, subtree, len(subtree) > 1, f"{name} · {period.key}", targets, by_unit, viewer, layout_day, restated
 )
 unit_profile.children_or_siblings(profile)
 unit_profile.by_field_and_procedure(profile)

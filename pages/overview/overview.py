@@ -5,7 +5,7 @@ import streamlit as st
 
 from i18n.format import fmt_int
 from metrics import kpis, ranking
-from ui import alerts, cards, charts, data, overview, surveys
+from ui import alerts, cards, charts, data, overview, surveys, trends
 from ui.filters import children_of, children_word, current, restated_caption, units_of
 from ui.i18n import lang, t
 
@@ -27,8 +27,8 @@ if now["ratings"].sum() == 0 and now["received"].sum() == 0:
     st.stop()
 
 # The last 12 periods of the same kind feed the sparklines and the trend charts.
-trend = overview.trend_table(period, codes, restated, lang())
-sparklines = {kpi_id: kpis.value(trend, kpis.get(kpi_id)).round(4).dropna().tolist() or None for kpi_id in kpis.HEADLINE_KPIS}
+trend = trends.trend_table(period, codes, restated, lang())
+sparklines = trends.sparklines(period, codes, restated, lang())
 
 targets = data.targets(period.end)
 cards.kpi_row(kpis.HEADLINE_KPIS, now, before, targets, filters.scope_code, sparklines)
