@@ -49,7 +49,9 @@ def dossier_timeline(engine, dossier: str, *, viewer) -> pd.DataFrame:
     return step_store.dossier_timeline(engine, dossier, viewer=viewer)
 
 
-@loader(max_entries=8, scoped=False)
+# What the steps cover changes only with an import, which clears every cache (ui.data
+# follow_other_processes); reading it costs a second at the city's scale.
+@loader(max_entries=8, scoped=False, ttl=24 * 3600)
 def coverage(engine) -> dict:
     return step_store.coverage(engine)
 
