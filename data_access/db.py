@@ -78,15 +78,18 @@ def is_default_demo(url: str) -> bool:
     return url == f"sqlite:///{DEFAULT_SQLITE_PATH}"
 
 
-def _sqlite_pragmas(dbapi_connection, _record):
-    cursor = dbapi_connection.cursor()
-    # WAL lets the app read while an import writes; foreign keys are off by default in SQLite.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA cache_size=-200000")
-    cursor.execute("PRAGMA temp_store=MEMORY")
-    cursor.close()
+def _sqlite_pragmas(page_cache_mb: int):
+    def apply(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        # WAL lets the app read while an import writes; foreign keys are off by default in SQLite.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA cache_size=-{int(page_cache_mb) * 1000}")  # negative: KiB
+        cursor.execute("PRAGMA temp_store=MEMORY")
+        cursor.close()
+
+    return apply
 
 
 def _file_identity(path: str) -> tuple[int, int]:
@@ -129,15 +132,19 @@ def take_write_lock(connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str | None = None) -> Engine:
-    """An engine for the URL (default: `database_url()`), ready for SQLite or PostgreSQL."""
+def make_engine(url: str | None = None, page_cache_mb: int = 200) -> Engine:
+    """An engine for the URL (default: `database_url()`), ready for SQLite or PostgreSQL.
+
+    `page_cache_mb`: SQLite's own page cache per connection. Imports and summary refreshes
+    gain from a large one; the app, with a connection per concurrent view, keeps it small and
+    leaves the file to the operating system's cache, which its processes share."""
     url = url or database_url()
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa_create_engine(url, connect_args={"timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(page_cache_mb))
         if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
             _watch_file(engine, parsed.database)
         return engine

@@ -33,9 +33,15 @@ from geo.simplify import to_feature_collection
 TTL = 600
 
 
+# SQLite's page cache per connection in the app: with up to 15 pooled connections under load,
+# the 200 MB an import uses made each app process hold 1.7 GB with 50 sessions at the city's
+# scale (benchmarks.load_ws, issue 14).
+APP_PAGE_CACHE_MB = 16
+
+
 @st.cache_resource(show_spinner=False)
 def _engine(url: str):
-    return make_engine(url)
+    return make_engine(url, page_cache_mb=APP_PAGE_CACHE_MB)
 
 
 def engine():
