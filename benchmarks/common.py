@@ -124,8 +124,9 @@ def render_times(url: str, page: str | None = None, query_params: dict | None = 
     next run, warm the best of the runs after it (the same view again). The time is what
     app.py measures around its own run, so AppTest's own overhead is not counted.
     """
-    import streamlit as st
     from streamlit.testing.v1 import AppTest
+
+    from ui import data
 
     os.environ["DASHBOARD_DATABASE_URL"] = url
     app = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=900)
@@ -135,7 +136,7 @@ def render_times(url: str, page: str | None = None, query_params: dict | None = 
         app.run()
     for key, value in (query_params or {}).items():
         app.query_params[key] = value
-    st.cache_data.clear()
+    data.clear_caches()
     times = []
     for _ in range(1 + warm_runs):
         app.run()

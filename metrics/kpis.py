@@ -480,16 +480,24 @@ def target_for(targets: pd.DataFrame, kpi_id: str, unit_code: str) -> tuple[floa
 
     `targets`: the targets in force (data_access.queries.load_targets).
     """
-    # Plain lists: the frame is a handful of rows, and every card asks (masks over Arrow strings are slow).
+    return target_lookup(targets, kpi_id)(unit_code)
+
+
+def target_lookup(targets: pd.DataFrame, kpi_id: str):
+    """target_for of one KPI as a function of the unit code, the targets read once: a table
+    of 168 units asks 168 times."""
+    # Plain lists: the frame is a handful of rows (masks over Arrow strings are slow).
     rows = [
         r for r in zip(targets["kpi_id"].tolist(), targets["unit_code"].tolist(), targets["value"].tolist(), targets["amber_margin"].tolist()) if r[0] == kpi_id
     ]
-    own = [r for r in rows if r[1] == unit_code]
-    chosen = own or [r for r in rows if pd.isna(r[1])]
-    if not chosen:
-        return None
-    _, _, value_, margin = chosen[-1]
-    return float(value_), float(margin) if pd.notna(margin) else 0.0
+    own, default = {}, None
+    for _, unit_code, value_, margin in rows:  # the last row of a unit wins
+        found = (float(value_), float(margin) if pd.notna(margin) else 0.0)
+        if pd.isna(unit_code):
+            default = found
+        else:
+            own[unit_code] = found
+    return lambda unit_code: own.get(unit_code, default)
 
 
 # Status against target, in words (vi, en); the same on cards, in rankings and in the pack.

@@ -156,18 +156,16 @@ def dense_demo(tmp_path_factory):
 
 
 def test_alerts_find_the_true_incident_and_little_else(dense_demo, monkeypatch):
-    import streamlit as st
-
     import demo
     from domain.access import SYSTEM
     from metrics.periods import parse_period
-    from ui import alerts, auth
+    from ui import alerts, auth, data
 
     monkeypatch.setenv("DASHBOARD_DATABASE_URL", dense_demo)
     # The loaders read as the session's viewer; outside a session that is nobody (who sees
     # no ward): read as the system, with full access, as the city leader's overview does.
     monkeypatch.setattr(auth, "current_viewer", lambda: SYSTEM)
-    st.cache_data.clear()
+    data.clear_caches()
     found = alerts.find_alerts(parse_period("2026-10"), None)
     truth = [a for a in demo.incidents(seed=42, start=START, end=END) if a.kind != "weak_ward" and date(2026, 10, 1) in a.months]
     assert truth, "the generator always plants an incident in the latest complete month"
@@ -178,4 +176,4 @@ def test_alerts_find_the_true_incident_and_little_else(dense_demo, monkeypatch):
     # Bonferroni-corrected test by chance or by a real backlog swing; a flood would not.
     others = flagged - {a.unit_code for a in truth}
     assert len(others) <= 3, found
-    st.cache_data.clear()
+    data.clear_caches()

@@ -7,7 +7,6 @@ from datetime import date
 
 import pandas as pd
 import pytest
-import streamlit as st
 
 from data_access import queries
 from ui import data
@@ -15,9 +14,9 @@ from ui import data
 
 @pytest.fixture()
 def fresh_cache(monkeypatch):
-    st.cache_data.clear()
+    data.clear_caches()
     yield
-    st.cache_data.clear()
+    data.clear_caches()
 
 
 def test_two_databases_never_share_a_cached_answer(tmp_path, monkeypatch, fresh_cache):
@@ -73,3 +72,36 @@ def test_a_database_error_becomes_the_frames_message(tmp_path, monkeypatch, fres
     monkeypatch.setattr(queries, "data_extent", unreachable)
     with pytest.raises(DatabaseUnavailable):
         data.data_extent()
+
+
+def test_a_caller_changing_its_answer_never_changes_the_cached_one(tmp_path, monkeypatch, fresh_cache):
+    """Answers are kept once and handed out as shallow copies (no unpickling per view): what a
+    page does to its copy must not reach the next page's."""
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    reads = []
+
+    def load_units(engine):
+        reads.append(1)
+        return pd.DataFrame({"code": ["26734", "26737"], "name": ["Phường Tân Định", "Phường Đa Kao"]}, index=[0, 1])
+
+    monkeypatch.setattr(queries, "load_units", load_units)
+    mine = data.units()
+    mine["name"] = "changed"
+    mine.loc[0, "code"] = "00000"
+    mine["extra"] = 1
+    mine.attrs["note"] = "mine"
+    mine.drop(index=1, inplace=True)
+    again = data.units()
+    assert reads == [1], "the second call is a cache hit"
+    assert again.to_dict("list") == {"code": ["26734", "26737"], "name": ["Phường Tân Định", "Phường Đa Kao"]}
+    assert again.attrs == {}
+
+
+def test_clear_caches_makes_the_next_view_read_the_database(tmp_path, monkeypatch, fresh_cache):
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    answers = iter(["before the import", "after the import"])
+    monkeypatch.setattr(queries, "data_extent", lambda engine: next(answers))
+    assert data.data_extent() == "before the import"
+    assert data.data_extent() == "before the import"
+    data.clear_caches()
+    assert data.data_extent() == "after the import"

@@ -91,7 +91,7 @@ def follow_other_processes(url: str) -> None:
         changed = _version["url"] == url and _version["value"] is not None and value != _version["value"]
         _version["url"], _version["value"] = url, value
     if changed:
-        st.cache_data.clear()
+        clear_caches()
 
 
 def scope() -> tuple[str, str | None]:
@@ -138,22 +138,53 @@ def derived(*, max_entries: int, ttl: int = TTL):
     return decorate
 
 
+# Every loader's cache, so that clear_caches() empties them all (an import, "Try again").
+_CACHES: list = []
+
+
 def _cached_per_database(named, compute, *, max_entries: int, ttl: int, scoped: bool):
-    """`compute(database key, viewer's scope, *arguments)` cached, called as `named(*arguments)`."""
+    """`compute(database key, viewer's scope, *arguments)` cached, called as `named(*arguments)`.
+
+    The answers are kept as they are (st.cache_resource), and each caller gets its own
+    shallow copy (private_view): st.cache_data unpickled a full copy on every hit, a tenth of
+    the app's CPU under load at the city's scale (issue 14, py-spy). With pandas' copy-on-write
+    a caller that changes its copy copies what it changes; the cached answer never changes.
+    """
     # Streamlit names a cache by the function's module, qualified name and source: a
     # closure would share one cache between every loader without its reader's name.
     compute.__module__, compute.__qualname__ = named.__module__, named.__qualname__
-    cached = st.cache_data(ttl=ttl, max_entries=max_entries, show_spinner=False)(compute)
+    cached = st.cache_resource(ttl=ttl, max_entries=max_entries, show_spinner=False)(compute)
+    _CACHES.append(cached)
 
     def load(*args, **kwargs):
         try:
-            return cached(db_key(), scope() if scoped else None, *args, **kwargs)
+            return private_view(cached(db_key(), scope() if scoped else None, *args, **kwargs))
         except DBAPIError as error:
             raise user_facing_error(error) from error
 
     load.__module__, load.__name__, load.__qualname__, load.__doc__ = named.__module__, named.__name__, named.__qualname__, named.__doc__
     load.clear = cached.clear
     return load
+
+
+def private_view(answer):
+    """A caller's own copy of a cached answer, without copying its data: frames and series
+    shallow-copied (copy-on-write keeps the cached one as it is), dicts, lists and tuples one
+    level down. Deeper plain data (a GeoJSON's features) is shared: read it, do not change it."""
+    if isinstance(answer, pd.DataFrame | pd.Series):
+        return answer.copy(deep=False)
+    if isinstance(answer, dict):
+        return {key: private_view(value) if isinstance(value, pd.DataFrame | pd.Series) else value for key, value in answer.items()}
+    if isinstance(answer, list | tuple):
+        return type(answer)(private_view(value) if isinstance(value, pd.DataFrame | pd.Series) else value for value in answer)
+    return answer
+
+
+def clear_caches() -> None:
+    """Empty every loader's cache and Streamlit's data caches: the next views read the database."""
+    for cached in _CACHES:
+        cached.clear()
+    st.cache_data.clear()
 
 
 @loader(max_entries=16, scoped=False)

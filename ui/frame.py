@@ -85,7 +85,7 @@ def show_error(error: UserFacingError) -> None:
     if isinstance(error, OutOfScope):
         st.markdown(f"[{t('Về trang tổng quan', 'Back to the overview')}](/{'?lang=en' if lang() == 'en' else ''})")
     if isinstance(error, DatabaseUnavailable):
-        st.button(t("Thử lại", "Try again"), on_click=st.cache_data.clear)
+        st.button(t("Thử lại", "Try again"), on_click=data.clear_caches)
 
 
 def footer() -> None:

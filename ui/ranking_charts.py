@@ -37,36 +37,32 @@ def funnel_figure(table: pd.DataFrame, kpi: kpis.Kpi, p0: float, lang: str, heig
     """
     data = table.dropna(subset=["value"])
     data = data[data["volume"] > 0]
-    figure = go.Figure()
     if data.empty or not np.isfinite(p0):
-        return figure
+        return go.Figure()
     # Zoomed to the data: the limits drawn only over the volumes the units have, the y axis
     # from the lowest unit (or limit there) to the highest, so 22 districts are not a smear.
     first, top = max(float(data["volume"].min()) / 1.3, 1.0), float(data["volume"].max()) * 1.3
     grid = np.unique(np.round(np.geomspace(first, top, 160)))
     limits = funnel_limits(p0, grid)
-    for tag, dash, text in (("95", "dash", "95%"), ("998", "dot", pick(lang, "99,8%", "99.8%"))):
-        for side in ("lower", "upper"):
-            figure.add_trace(
-                go.Scatter(
-                    x=grid,
-                    y=limits[f"{side}_{tag}"],
-                    mode="lines",
-                    line=dict(color="#8d99ae", dash=dash, width=1.5),
-                    name=pick(lang, f"Giới hạn {text}", f"{text} limits"),
-                    legendgroup=tag,
-                    showlegend=side == "lower",
-                    hoverinfo="skip",
-                )
-            )
-    figure.add_hline(
-        y=p0, line=dict(color="#1f5fa8", width=1.5), annotation_text=pick(lang, "Chung ", "Overall ") + fmt_pct(p0, lang), annotation_position="top right"
-    )
+    traces = [
+        go.Scatter(
+            x=grid,
+            y=limits[f"{side}_{tag}"],
+            mode="lines",
+            line=dict(color="#8d99ae", dash=dash, width=1.5),
+            name=pick(lang, f"Giới hạn {text}", f"{text} limits"),
+            legendgroup=tag,
+            showlegend=side == "lower",
+            hoverinfo="skip",
+        )
+        for tag, dash, text in (("95", "dash", "95%"), ("998", "dot", pick(lang, "99,8%", "99.8%")))
+        for side in ("lower", "upper")
+    ]
     sides = [funnel_side(f, kpi.higher_is_better) for f in data["funnel"]]
     colors = {"good": GOOD, "bad": BAD, "inside": INSIDE, None: INSIDE}
     noun = kpi.volume_noun(lang)
     outside = [s in ("good", "bad") for s in sides]
-    figure.add_trace(
+    traces.append(
         go.Scatter(
             x=data["volume"],
             y=data["value"],
@@ -88,7 +84,13 @@ def funnel_figure(table: pd.DataFrame, kpi: kpis.Kpi, p0: float, lang: str, heig
     low, high = min(float(values.min()), p0), max(float(values.max()), p0)
     pad = max((high - low) * 0.12, 0.004)
     ticks = [m * 10**e for e in range(9) for m in (1, 2, 5) if first <= m * 10**e <= top]
-    figure.update_layout(
+    # The overall rate: a line across with its value at the right end (built in one step, as
+    # charts.trend_figure: plotly's add_hline costs more than the rest of the figure).
+    overall = dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=p0, y1=p0, line=dict(color="#1f5fa8", width=1.5))
+    overall_text = dict(
+        xref="x domain", x=1, xanchor="right", yref="y", y=p0, yanchor="bottom", showarrow=False, text=pick(lang, "Chung ", "Overall ") + fmt_pct(p0, lang)
+    )
+    layout = dict(
         height=height,
         margin=dict(l=10, r=10, t=30, b=10),
         font=FONT,
@@ -102,8 +104,10 @@ def funnel_figure(table: pd.DataFrame, kpi: kpis.Kpi, p0: float, lang: str, heig
         ),
         yaxis=dict(title=kpi.label(lang), tickformat=".1%", range=[max(0.0, low - pad), min(1.0 + min(pad, 0.01), high + pad)]),
         legend=dict(orientation="h", y=-0.25),
+        shapes=[overall],
+        annotations=[overall_text],
     )
-    return figure
+    return go.Figure(data=traces, layout=layout)
 
 
 def ranking_bars(table: pd.DataFrame, kpi: kpis.Kpi | None, lang: str, value_label: str, height_per_row: int = 22) -> go.Figure:

@@ -76,8 +76,8 @@ def funnel_words(flag, kpi: kpis.Kpi) -> str:
     return t("Kém hẳn (ngoài 99,8%)", "Clearly worse (outside 99.8%)") if strong else t("Kém hơn (ngoài 95%)", "Worse (outside 95%)")
 
 
-def status_text(v: RankingView, value, code, kpi: kpis.Kpi) -> str:
-    target = kpis.target_for(v.targets, kpi.id, code)
+def status_text(target: tuple[float, float] | None, value, kpi: kpis.Kpi) -> str:
+    """The value against its target (kpis.target_for), in words; "" without a target."""
     status = kpis.status_against_target(value, target[0], kpi.higher_is_better, target[1]) if target else None
     return f"{STATUS[status]} {t(*kpis.STATUS_WORDS[status])}" if status else ""
 
@@ -231,8 +231,9 @@ def kpi_table(v: RankingView, now: pd.DataFrame, before: pd.DataFrame, kpi: kpis
             Col("Vị trí trên biểu đồ phễu", "Funnel position", [funnel_words(f, kpi) for f in ranked["funnel"]]),
         ]
     columns += [Col("Cần cải thiện", "Needs improvement", [ranking.weak_reason_words(r, lang()) for r in ranked["weak_reason"]])]
+    target_of = kpis.target_lookup(targets, kpi.id)
     columns += [
-        Col("So với mục tiêu", "Against target", [status_text(v, value, c, kpi) for value, c in zip(ranked["value"], ranked["unit_code"])]),
+        Col("So với mục tiêu", "Against target", [status_text(target_of(c), value, kpi) for value, c in zip(ranked["value"], ranked["unit_code"])]),
         Col("Hồ sơ", "Profile", [profile_link(v, c) for c in ranked["unit_code"]], "link"),
     ]
     table(columns, file_stem, "kpi", highlight=marks)

@@ -8,7 +8,7 @@ The same functions as `python -m data_access.ingest` (docs/ingest.md) and
 
 import streamlit as st
 
-from ui import auth, frame, imports, stores
+from ui import auth, data, frame, imports, stores
 from ui.i18n import lang, t
 from ui.plain import plain
 
@@ -73,7 +73,7 @@ if upload is not None:
                     else:  # the file changed its verdict, or the worker failed
                         st.error(plain(outcome.get("rejected") or outcome.get("failed") or outcome["summary"].message), icon=":material/block:")
                     st.stop()
-                st.cache_data.clear()  # every page shows the new data
+                data.clear_caches()  # every page shows the new data
                 st.session_state.pop("ingest_checked", None)
                 st.session_state["ingest_result"] = (token, outcome["result"])
 
