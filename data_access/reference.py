@@ -26,7 +26,6 @@ links, KPI, unit and start for targets).
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import sys
 import time
@@ -41,6 +40,7 @@ from sqlalchemy.exc import DBAPIError
 
 from data_access import schema
 from data_access.audit import record_audit
+from data_access.command_line import os_user, print_database_error, print_refusal
 from data_access.db import take_write_lock
 from domain.errors import UserFacingError
 from domain.units import unit_key
@@ -380,13 +380,6 @@ def import_file(engine: Engine, kind: str, file, name: str | None = None, *, act
 
 
 # --- command line ------------------------------------------------------------------------------------
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no user name in some containers
-        return os.environ.get("USER", "cli")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m data_access.reference", description="Reference data: a province's units and crosswalk, a city's own lists."
@@ -406,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from data_access.db import make_engine
 
-    actor = args.actor or _os_user()
+    actor = args.actor or os_user()
     if args.command == "init":
         try:
             province_layout(args.province)
@@ -429,10 +422,7 @@ def main(argv: list[str] | None = None) -> int:
             print(str(error))
             return EXIT_REFUSED
         if not checked.ok:
-            print(checked.message)
-            print(checked.problems.head(50).to_string(index=False))
-            if checked.problem_count > 50:
-                print(pick(args.lang, f"… và {checked.problem_count - 50:,} lỗi khác.", f"… and {checked.problem_count - 50:,} more problems."))
+            print_refusal(checked, args.lang)
             return EXIT_REFUSED
         if args.check:
             print(checked.message)
@@ -443,11 +433,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{error.text(args.lang)} {error.detail or ''}".strip(), file=sys.stderr)
         return EXIT_USAGE
     except DBAPIError as error:
-        print(
-            pick(args.lang, "Lỗi cơ sở dữ liệu, không có gì được ghi: ", "Database error, nothing was written: ")
-            + str(getattr(error, "orig", error)).splitlines()[0],
-            file=sys.stderr,
-        )
+        print_database_error(error, args.lang)
         return EXIT_DATABASE
     finally:
         engine.dispose()
