@@ -263,6 +263,11 @@ def _upsert(connection: Connection, table, key_columns: list[str], records: list
     return added, updated
 
 
+def _upsert_rows(connection: Connection, table, frame: pd.DataFrame, key_columns: list[str], compared: list[str]) -> tuple[int, int]:
+    """_upsert of a checked list: its rows, as records of the key and the compared columns."""
+    return _upsert(connection, table, key_columns, _records(frame, [*key_columns, *compared]), compared)
+
+
 def _equal(a, b) -> bool:
     if isinstance(a, float) or isinstance(b, float):
         return (a is None and b is None) or (a is not None and b is not None and abs(float(a) - float(b)) < 1e-9)
@@ -326,29 +331,11 @@ def write(engine: Engine, checked: Checked, actor: str, *, lang: str = "vi") -> 
         elif kind == "procedures":
             fields = frame.dropna(subset=["field_name"]).drop_duplicates("field_code") if "field_name" in frame else frame.iloc[0:0]
             _upsert(connection, schema.fields, ["code"], [{"code": r.field_code, "name": r.field_name} for r in fields.itertuples()], ["name"])
-            added, updated = _upsert(
-                connection,
-                schema.procedures,
-                ["code"],
-                _records(frame, ["code", "name", "field_code", "legal_days", "level"]),
-                ["name", "field_code", "legal_days", "level"],
-            )
+            added, updated = _upsert_rows(connection, schema.procedures, frame, ["code"], ["name", "field_code", "legal_days", "level"])
         elif kind == "officers":
-            added, updated = _upsert(
-                connection,
-                schema.officers,
-                ["code"],
-                _records(frame, ["code", "full_name", "unit_code", "title", "email"]),
-                ["full_name", "unit_code", "title", "email"],
-            )
+            added, updated = _upsert_rows(connection, schema.officers, frame, ["code"], ["full_name", "unit_code", "title", "email"])
         else:  # targets
-            added, updated = _upsert(
-                connection,
-                schema.targets,
-                ["kpi_id", "unit_code", "valid_from"],
-                _records(frame, ["kpi_id", "unit_code", "valid_from", "valid_to", "value", "amber_margin"]),
-                ["valid_to", "value", "amber_margin"],
-            )
+            added, updated = _upsert_rows(connection, schema.targets, frame, ["kpi_id", "unit_code", "valid_from"], ["valid_to", "value", "amber_margin"])
         rows = len(frame)
         result = ReferenceResult(kind, checked.name, rows, added, updated, rows - added - updated, time.perf_counter() - started, links_added)
         record_audit(
