@@ -361,34 +361,20 @@ def test_a_current_ward_owns_its_former_wards_not_its_former_district(hcmc):
 def test_data_page_offers_the_reference_lists_to_admins(sqlite_url, monkeypatch):
     """The Data page checks and imports a departments list through the same worker and write
     path as the command line (single-user demo mode is an administrator)."""
-    from streamlit.testing.v1 import AppTest
-
     from data_access.db import make_engine
     from data_access.migrate import upgrade
-    from tests.support.app_server import REPO_ROOT
+    from tests.support.app_test import check_upload, import_checked, open_data_page, refused_upload
 
     engine = make_engine(sqlite_url)
     upgrade(engine)
     reference.init_province(engine, "79", actor="test")
-    monkeypatch.setenv("DASHBOARD_DATABASE_URL", sqlite_url)
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=120)
-    at.run()
-    assert not at.exception
-    at.switch_page("pages/admin/data.py").run()
+    at = open_data_page(sqlite_url, monkeypatch, timeout=120)
     at.radio(key="ingest_source").set_value("departments").run()
-    at.file_uploader(key="ingest_file").set_value(("so.csv", csv("Mã cơ quan,Tên cơ quan,Mã đơn vị cấp trên", "79.SYT,Sở Y tế,99"), "text/csv")).run()
-    at.button(key="ingest_check").click().run()
-    assert not at.exception
-    assert "không được nhập" in at.error[0].value
-    problems = next(d.value for d in at.dataframe if "Dòng" in d.value.columns)
-    assert problems.iloc[0].tolist()[:3] == [2, "Mã đơn vị cấp trên", "99"]
+    check_upload(at, "so.csv", csv("Mã cơ quan,Tên cơ quan,Mã đơn vị cấp trên", "79.SYT,Sở Y tế,99"))
+    assert refused_upload(at) == [2, "Mã đơn vị cấp trên", "99"]
 
-    at.file_uploader(key="ingest_file").set_value(("so.csv", DEPARTMENTS, "text/csv")).run()
-    at.button(key="ingest_check").click().run()
-    assert "hợp lệ" in at.success[0].value
-    at.button(key="ingest_import").click().run()
-    assert not at.exception
-    assert any("thêm mới 5" in s.value for s in at.success)
+    check_upload(at, "so.csv", DEPARTMENTS)
+    assert any("thêm mới 5" in s for s in import_checked(at))
     assert count_departments(engine) == 5
     engine.dispose()
 

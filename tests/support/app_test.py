@@ -1,4 +1,5 @@
-"""The dashboard (app.py) in Streamlit's AppTest: a page opened as a user's link opens it.
+"""The dashboard (app.py) in Streamlit's AppTest: a page opened as a user's link opens it, and
+the Data page's check-then-import steps.
 
 AppTest clears URL parameters on a page switch, so the app runs once, switches to the page,
 then sets the parameters and runs again. The asserts carry their own messages: pytest does
@@ -12,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from tests.support.app_server import REPO_ROOT
 
 APP = str(REPO_ROOT / "app.py")
+DATA_PAGE = "pages/admin/data.py"
 
 
 def run_page(page: str, params: dict, timeout: float = 120) -> AppTest:
@@ -30,3 +32,41 @@ def open_page(page: str, **params) -> AppTest:
     at = run_page(page, params)
     assert not at.exception, at.exception[0].value
     return at
+
+
+# --- the Data page (single-user demo mode: the viewer is an administrator) ---------------------
+def open_data_page(database_url: str, monkeypatch, timeout: float = 60) -> AppTest:
+    """The app on the database at `database_url`, switched to the Data page."""
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", database_url)
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    at.run()
+    assert not at.exception, at.exception[0].value
+    at.switch_page(DATA_PAGE).run()
+    return at
+
+
+def check_upload(at: AppTest, name: str, data: bytes) -> None:
+    """Upload a CSV file and press Check."""
+    at.file_uploader(key="ingest_file").set_value((name, data, "text/csv")).run()
+    at.button(key="ingest_check").click().run()
+
+
+def first_problem(at: AppTest) -> list:
+    """Row, column and value of the first problem the page lists for a refused file."""
+    problems = next(d.value for d in at.dataframe if "Dòng" in d.value.columns)
+    return problems.iloc[0].tolist()[:3]
+
+
+def refused_upload(at: AppTest) -> list:
+    """After Check: the page refuses the file; its first_problem."""
+    assert not at.exception, at.exception[0].value
+    assert "không được nhập" in at.error[0].value, [e.value for e in at.error]
+    return first_problem(at)
+
+
+def import_checked(at: AppTest) -> list[str]:
+    """After Check: the file is valid; press Import. What the page then says."""
+    assert "hợp lệ" in at.success[0].value, [s.value for s in at.success]
+    at.button(key="ingest_import").click().run()
+    assert not at.exception, at.exception[0].value
+    return [s.value for s in at.success]
