@@ -1,5 +1,5 @@
-"""The dashboard (app.py) in Streamlit's AppTest: a page opened as a user's link opens it, and
-the Data page's check-then-import steps.
+"""The dashboard (app.py) in Streamlit's AppTest: a page opened as a user's link opens it, every
+page a signed-in viewer may open, and the Data page's check-then-import steps.
 
 AppTest clears URL parameters on a page switch, so the app runs once, switches to the page,
 then sets the parameters and runs again. The asserts carry their own messages: pytest does
@@ -14,6 +14,8 @@ from tests.support.app_server import REPO_ROOT
 
 APP = str(REPO_ROOT / "app.py")
 DATA_PAGE = "pages/admin/data.py"
+# Every page but the administrator's.
+VIEWER_PAGES = sorted(str(path.relative_to(REPO_ROOT)) for path in (REPO_ROOT / "pages").glob("*/*.py") if path.parent.name != "admin")
 
 
 def run_page(page: str, params: dict, timeout: float = 120) -> AppTest:
@@ -32,6 +34,17 @@ def open_page(page: str, **params) -> AppTest:
     at = run_page(page, params)
     assert not at.exception, at.exception[0].value
     return at
+
+
+def open_every_viewer_page(app: AppTest) -> None:
+    """Each of VIEWER_PAGES opens for the signed-in viewer of `app`: no exception, a title, and
+    no refusal (their own default view is in scope)."""
+    for page in VIEWER_PAGES:
+        app.switch_page(page)
+        app.run()
+        assert not app.exception, f"{page}: {app.exception[0].value}"
+        assert not [e for e in app.error if "ngoài phạm vi" in e.value], page
+        assert app.title or app.header, page
 
 
 # --- the Data page (single-user demo mode: the viewer is an administrator) ---------------------
