@@ -39,7 +39,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import in_ci, missing_tool
-from tests.support.app_server import REPO_ROOT, StreamlitServer
+from tests.support.app_server import StreamlitServer, dashboard_server
 from tests.support.postgres import PostgresServer
 
 DATABASE_ENV_VAR = "DASHBOARD_DATABASE_URL"
@@ -141,12 +141,8 @@ def demo_db_env(demo_db_url, monkeypatch):
 # --- Streamlit servers --------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def app_server(demo_db_url):
-    server = StreamlitServer(REPO_ROOT / "app.py", env={DATABASE_ENV_VAR: demo_db_url}, cwd=REPO_ROOT)
-    server.start()
-    try:
+    with dashboard_server(demo_db_url) as server:
         yield server.url
-    finally:
-        server.stop()
 
 
 @pytest.fixture
