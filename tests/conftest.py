@@ -11,6 +11,9 @@ Databases
 - `db_url` (function, parametrised, ids "sqlite" and "postgresql"): one of the two above.
 - `engine` (function): `make_engine(db_url)` migrated with `data_access.migrate.upgrade`;
   disposed afterwards. Tests using it run on both backends.
+- `engine_at_0009` (function): like `engine`, a database made before unit versions
+  (revision 0009, old-style units and a few facts: tests/test_reference_init.py old_database),
+  then upgraded.
 - `generated_boundaries` (session): the approximate boundaries of the demo geography
   (GeoDataFrame of wards, districts and the city), built once.
 - `demo_db_url` (session): "sqlite:///<session tmp>/demo.sqlite", migrated and filled with
@@ -89,17 +92,30 @@ def db_url(request):
     return request.getfixturevalue("pg_url")
 
 
-@pytest.fixture
-def engine(db_url):
+def _engine_made_by(db_url, prepare):
+    """An engine on db_url, `prepare(engine)` done first; disposed after the test (yield from it)."""
     from data_access.db import make_engine
-    from data_access.migrate import upgrade
 
     eng = make_engine(db_url)
     try:
-        upgrade(eng)
+        prepare(eng)
         yield eng
     finally:
         eng.dispose()
+
+
+@pytest.fixture
+def engine(db_url):
+    from data_access.migrate import upgrade
+
+    yield from _engine_made_by(db_url, upgrade)
+
+
+@pytest.fixture
+def engine_at_0009(db_url):
+    from tests.test_reference_init import old_database
+
+    yield from _engine_made_by(db_url, old_database)
 
 
 @pytest.fixture(scope="session")

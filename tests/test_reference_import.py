@@ -290,29 +290,16 @@ def test_fact_import_refuses_a_code_not_in_force_on_the_date(hcmc):
     assert "30/06/2025" in checked.problems["expected"].iat[0]
 
 
-def test_fact_import_after_upgrading_an_old_database(engine_at_0009_dossiers):
+def test_fact_import_after_upgrading_an_old_database(engine_at_0009):
     """In a database made before unit versions, 26740 stays Bến Nghé's key: a 2026 row goes to
     Sài Gòn's new key 26740@2025-07-01."""
-    engine = engine_at_0009_dossiers
+    engine = engine_at_0009
     reference.init_province(engine, "79", actor="test")
     dossiers = csv(DOSSIERS, "N2024,26740,P1,1,02/05/2024 08:00,03/05/2024 17:00,4", "N2026,26740,P1,1,02/10/2026 08:00,05/10/2026 17:00,4")
     checked, result = ingest.import_file(engine, "dossiers", io.BytesIO(dossiers), "hs.csv", actor="test")
     assert result is not None, checked.problems
     dossier_units, _ = _facts(engine)
     assert dossier_units["N2024"] == "26740" and dossier_units["N2026"] == "26740@2025-07-01"
-
-
-@pytest.fixture
-def engine_at_0009_dossiers(db_url):
-    from data_access.db import make_engine
-    from tests.test_reference_init import _old_database
-
-    engine = make_engine(db_url)
-    try:
-        _old_database(engine)
-        yield engine
-    finally:
-        engine.dispose()
 
 
 # --- access: a department head reads the history of their own former departments -------------
