@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import argparse
 import os
-from pathlib import Path
 
 from benchmarks.common import demo_db_url, render_times
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
 PAGE = "pages/map/map.py"
 TARGET_MS = 300
 
@@ -63,15 +61,9 @@ def figure_message(params: dict) -> tuple[int, int]:
     """(bytes of the figure JSON, number of map features) of the view, as the page sends it."""
     import json
 
-    from streamlit.testing.v1 import AppTest
+    from tests.support.app_test import run_page
 
-    app = AppTest.from_file(str(APP), default_timeout=900)
-    app.run()
-    app.switch_page(PAGE)
-    app.run()
-    for key, value in params.items():
-        app.query_params[key] = value
-    app.run()
+    app = run_page(PAGE, params, timeout=900)
     if app.exception:
         raise RuntimeError(f"{PAGE} {params} raised: {app.exception[0].value}")
     charts = app.get("plotly_chart")

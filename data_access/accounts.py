@@ -44,6 +44,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from domain.errors import UserFacingError
 from domain.access import ROLES, UNIT_LEVEL_OF_ROLE, Viewer, role_unit_problem
 from data_access.schema import accounts
+from data_access.command_line import print_database_error
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_DATABASE = 0, 1, 2, 3
 MIN_PASSWORD = 10
@@ -325,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Refused: {error}", file=sys.stderr)
         return EXIT_REFUSED
     except (OperationalError, DBAPIError) as error:
-        print("Database error, nothing was written: " + str(getattr(error, "orig", error)).splitlines()[0], file=sys.stderr)
+        print_database_error(error, "en")  # this command line speaks English only
         return EXIT_DATABASE
     finally:
         engine.dispose()

@@ -28,7 +28,6 @@ Policies and the column mapping: docs/ingest.md.
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import sys
 import time
@@ -59,6 +58,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from data_access import schema
 from data_access.audit import audit_entries, record_audit  # noqa: F401 - part of this module's API
 from data_access.bulk import bulk_insert, drop_secondary_indexes
+from data_access.command_line import os_user, print_database_error, print_refusal
 from data_access.db import take_write_lock
 from ingest import (
     SOURCES,
@@ -565,7 +565,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     if args.max_mb:
         mapping = replace(mapping, limits=replace(mapping.limits, max_file_mb=args.max_mb))
-    actor = args.actor or _os_user()
+    actor = args.actor or os_user()
     progress = _quiet if args.quiet else _cli_progress
     engine = make_engine(args.url)
     try:
@@ -579,10 +579,7 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_REFUSED
         if not checked.ok:
             print(file=sys.stderr)
-            print(checked.message)
-            print(checked.problems.head(50).to_string(index=False))
-            if checked.problem_count > 50:
-                print(pick(args.lang, f"… và {checked.problem_count - 50:,} lỗi khác.", f"… and {checked.problem_count - 50:,} more problems."))
+            print_refusal(checked, args.lang)
             if args.rejected:
                 write_csv(checked.rejected_rows, args.rejected)
                 print(pick(args.lang, f"Các dòng bị từ chối: {args.rejected}", f"Rejected rows: {args.rejected}"))
@@ -601,21 +598,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except (OperationalError, DBAPIError) as error:
         print(file=sys.stderr)
-        print(
-            pick(args.lang, "Lỗi cơ sở dữ liệu, không có gì được ghi: ", "Database error, nothing was written: ")
-            + str(getattr(error, "orig", error)).splitlines()[0],
-            file=sys.stderr,
-        )
+        print_database_error(error, args.lang)
         return EXIT_DATABASE
     finally:
         engine.dispose()
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no user name in some containers
-        return os.environ.get("USER", "cli")
 
 
 if __name__ == "__main__":

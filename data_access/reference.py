@@ -26,7 +26,6 @@ links, KPI, unit and start for targets).
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import sys
 import time
@@ -41,6 +40,7 @@ from sqlalchemy.exc import DBAPIError
 
 from data_access import schema
 from data_access.audit import record_audit
+from data_access.command_line import os_user, print_database_error, print_refusal
 from data_access.db import take_write_lock
 from domain.errors import UserFacingError
 from domain.units import unit_key
@@ -263,6 +263,11 @@ def _upsert(connection: Connection, table, key_columns: list[str], records: list
     return added, updated
 
 
+def _upsert_rows(connection: Connection, table, frame: pd.DataFrame, key_columns: list[str], compared: list[str]) -> tuple[int, int]:
+    """_upsert of a checked list: its rows, as records of the key and the compared columns."""
+    return _upsert(connection, table, key_columns, _records(frame, [*key_columns, *compared]), compared)
+
+
 def _equal(a, b) -> bool:
     if isinstance(a, float) or isinstance(b, float):
         return (a is None and b is None) or (a is not None and b is not None and abs(float(a) - float(b)) < 1e-9)
@@ -326,29 +331,11 @@ def write(engine: Engine, checked: Checked, actor: str, *, lang: str = "vi") -> 
         elif kind == "procedures":
             fields = frame.dropna(subset=["field_name"]).drop_duplicates("field_code") if "field_name" in frame else frame.iloc[0:0]
             _upsert(connection, schema.fields, ["code"], [{"code": r.field_code, "name": r.field_name} for r in fields.itertuples()], ["name"])
-            added, updated = _upsert(
-                connection,
-                schema.procedures,
-                ["code"],
-                _records(frame, ["code", "name", "field_code", "legal_days", "level"]),
-                ["name", "field_code", "legal_days", "level"],
-            )
+            added, updated = _upsert_rows(connection, schema.procedures, frame, ["code"], ["name", "field_code", "legal_days", "level"])
         elif kind == "officers":
-            added, updated = _upsert(
-                connection,
-                schema.officers,
-                ["code"],
-                _records(frame, ["code", "full_name", "unit_code", "title", "email"]),
-                ["full_name", "unit_code", "title", "email"],
-            )
+            added, updated = _upsert_rows(connection, schema.officers, frame, ["code"], ["full_name", "unit_code", "title", "email"])
         else:  # targets
-            added, updated = _upsert(
-                connection,
-                schema.targets,
-                ["kpi_id", "unit_code", "valid_from"],
-                _records(frame, ["kpi_id", "unit_code", "valid_from", "valid_to", "value", "amber_margin"]),
-                ["valid_to", "value", "amber_margin"],
-            )
+            added, updated = _upsert_rows(connection, schema.targets, frame, ["kpi_id", "unit_code", "valid_from"], ["valid_to", "value", "amber_margin"])
         rows = len(frame)
         result = ReferenceResult(kind, checked.name, rows, added, updated, rows - added - updated, time.perf_counter() - started, links_added)
         record_audit(
@@ -380,13 +367,6 @@ def import_file(engine: Engine, kind: str, file, name: str | None = None, *, act
 
 
 # --- command line ------------------------------------------------------------------------------------
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no user name in some containers
-        return os.environ.get("USER", "cli")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m data_access.reference", description="Reference data: a province's units and crosswalk, a city's own lists."
@@ -406,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from data_access.db import make_engine
 
-    actor = args.actor or _os_user()
+    actor = args.actor or os_user()
     if args.command == "init":
         try:
             province_layout(args.province)
@@ -429,10 +409,7 @@ def main(argv: list[str] | None = None) -> int:
             print(str(error))
             return EXIT_REFUSED
         if not checked.ok:
-            print(checked.message)
-            print(checked.problems.head(50).to_string(index=False))
-            if checked.problem_count > 50:
-                print(pick(args.lang, f"… và {checked.problem_count - 50:,} lỗi khác.", f"… and {checked.problem_count - 50:,} more problems."))
+            print_refusal(checked, args.lang)
             return EXIT_REFUSED
         if args.check:
             print(checked.message)
@@ -443,11 +420,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{error.text(args.lang)} {error.detail or ''}".strip(), file=sys.stderr)
         return EXIT_USAGE
     except DBAPIError as error:
-        print(
-            pick(args.lang, "Lỗi cơ sở dữ liệu, không có gì được ghi: ", "Database error, nothing was written: ")
-            + str(getattr(error, "orig", error)).splitlines()[0],
-            file=sys.stderr,
-        )
+        print_database_error(error, args.lang)
         return EXIT_DATABASE
     finally:
         engine.dispose()

@@ -196,6 +196,17 @@ def officer_stats(engine: Engine, start: date, end: date, codes: Codes | None, l
 # --- dossier lists ---------------------------------------------------------------------------
 
 
+# What every dossier list starts with (ui/unit_profile.py dossier_columns shows them).
+DOSSIER_LIST_COLUMNS = ["code", "unit_code", "procedure", "field_code", "received_at", "due_day"]
+
+
+def _dossier_list(due, *more):
+    """The select of a dossier list: DOSSIER_LIST_COLUMNS (`due`: the due day rule), then `more`."""
+    return select(d.code, d.unit_code, procedures.c.name, d.field_code, d.received_at, due.label("due_day"), *more).select_from(
+        dossiers.join(procedures, procedures.c.code == d.procedure_code)
+    )
+
+
 def _overdue_prefilter(as_of_end: datetime, codes: Codes | None):
     """Plain column comparisons the rule implies, so an index can narrow the scan; the rule
     (rule.is_overdue_at) still decides. A dossier open at the end of as_of has no finish time
@@ -218,24 +229,18 @@ def overdue_dossiers(engine: Engine, as_of: date, codes: Codes | None, limit: in
     due = rule.due_day()
     _, as_of_end = _moments(as_of, as_of)
     query = (
-        select(
-            d.code,
-            d.unit_code,
-            procedures.c.name,
-            d.field_code,
-            d.received_at,
-            due.label("due_day"),
+        _dossier_list(
+            due,
             days_between(due, literal(as_of)).label("days_late"),
             d.apology_issued_at,
             rule.flag(rule.apology_in_time()).label("apology_in_time"),
             d.status,
         )
-        .select_from(dossiers.join(procedures, procedures.c.code == d.procedure_code))
         .where(*_overdue_prefilter(as_of_end, codes), rule.is_overdue_at(as_of))
         .order_by(due.asc(), d.code)
         .limit(_limit(limit))
     )
-    columns = ["code", "unit_code", "procedure", "field_code", "received_at", "due_day", "days_late", "apology_issued_at", "apology_in_time", "status"]
+    columns = [*DOSSIER_LIST_COLUMNS, "days_late", "apology_issued_at", "apology_in_time", "status"]
     frame = _frame(engine, query, columns)
     return _dates(_ints(frame, ["days_late", "apology_in_time"]))
 
@@ -255,23 +260,12 @@ def late_without_apology(engine: Engine, start: date, end: date, codes: Codes | 
     lo, hi = _moments(start, end)
     due = rule.due_day()
     query = (
-        select(
-            d.code,
-            d.unit_code,
-            procedures.c.name,
-            d.field_code,
-            d.received_at,
-            due.label("due_day"),
-            d.finished_at,
-            days_between(due, d.finished_at).label("days_late"),
-            d.apology_issued_at,
-        )
-        .select_from(dossiers.join(procedures, procedures.c.code == d.procedure_code))
+        _dossier_list(due, d.finished_at, days_between(due, d.finished_at).label("days_late"), d.apology_issued_at)
         .where(_in_units(d.unit_code, codes), d.finished_at >= lo, d.finished_at < hi, rule.is_late(), not_(rule.apology_in_time()))
         .order_by(d.finished_at.desc(), d.code)
         .limit(_limit(limit))
     )
-    columns = ["code", "unit_code", "procedure", "field_code", "received_at", "due_day", "finished_at", "days_late", "apology_issued_at"]
+    columns = [*DOSSIER_LIST_COLUMNS, "finished_at", "days_late", "apology_issued_at"]
     frame = _dates(_ints(_frame(engine, query, columns), ["days_late"]))
     # Late by the supplement rule (more than one request) yet finished before the date: 0 days.
     frame["days_late"] = frame["days_late"].clip(lower=0)

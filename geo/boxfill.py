@@ -76,12 +76,7 @@ def box_partition(grid, lon, lat, south, west, north, east, target, *, iteration
 def fill_holes(labels: np.ndarray) -> np.ndarray:
     """Outside cells enclosed by the city go to the nearest site."""
     inside = ndimage.binary_fill_holes(labels >= 0)
-    holes = inside & (labels < 0)
-    if holes.any():
-        _, (ni, nj) = ndimage.distance_transform_edt(labels < 0, return_indices=True)
-        labels = labels.copy()
-        labels[holes] = labels[ni[holes], nj[holes]]
-    return labels
+    return _to_nearest_site(labels, inside & (labels < 0))
 
 
 def smooth_outline(labels: np.ndarray, cell_km: float, radius_km: float = 0.5) -> np.ndarray:
@@ -96,9 +91,14 @@ def smooth_outline(labels: np.ndarray, cell_km: float, radius_km: float = 0.5) -
     inside = np.pad(labels >= 0, steps)
     closed = ndimage.binary_closing(inside, structure=disc)[steps:-steps, steps:-steps]
     closed = ndimage.binary_fill_holes(closed)
-    added = closed & (labels < 0)
-    if added.any():
-        _, (ni, nj) = ndimage.distance_transform_edt(labels < 0, return_indices=True)
-        labels = labels.copy()
-        labels[added] = labels[ni[added], nj[added]]
+    return _to_nearest_site(labels, closed & (labels < 0))
+
+
+def _to_nearest_site(labels: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """The outside `cells` (a mask) given to the nearest site; `labels` itself when there are none."""
+    if not cells.any():
+        return labels
+    _, (ni, nj) = ndimage.distance_transform_edt(labels < 0, return_indices=True)
+    labels = labels.copy()
+    labels[cells] = labels[ni[cells], nj[cells]]
     return labels

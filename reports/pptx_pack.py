@@ -102,6 +102,21 @@ def _text(slide, text: str, left, top, width, height, size=20, colour=DARK, bold
     return box
 
 
+def _nothing_to_show(slide, text: str, top) -> None:
+    """The one large line a slide shows in place of its chart or table."""
+    _text(slide, text, Inches(0.5), top, Inches(12), Inches(1), size=24)
+
+
+def _per_slide(items: list, size: int) -> list[list]:
+    """The items cut into slides of `size`; one empty slide when there are none (it says so)."""
+    return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
+
+
+def _part(number: int, count: int) -> str:
+    """' (2/3)' after the title of one slide of several; nothing when there is one."""
+    return f" ({number}/{count})" if count > 1 else ""
+
+
 def _kpis(deck, briefing: content.Briefing, report) -> None:
     """KPI table with targets."""
     b, lang, focus = briefing, briefing.lang, briefing.focus
@@ -178,15 +193,7 @@ def _bottom(deck, briefing: content.Briefing, report) -> None:
             chart.value_axis.tick_labels.number_format, chart.value_axis.tick_labels.number_format_is_linked = "0%", False
         _table(slide, content.bottom_header(b), content.bottom_rows(b), Inches(8.3), Inches(1.9), Inches(4.7), [1.0, 2.4, 1.3, 1.3, 1.7], size=12)
     else:
-        _text(
-            slide,
-            b.t("Không đơn vị nào cần nêu theo quy tắc trên.", "No unit is named under the rule above."),
-            Inches(0.5),
-            Inches(2.4),
-            Inches(12),
-            Inches(1),
-            size=24,
-        )
+        _nothing_to_show(slide, b.t("Không đơn vị nào cần nêu theo quy tắc trên.", "No unit is named under the rule above."), Inches(2.4))
 
 
 def _trend(deck, briefing: content.Briefing, report) -> None:
@@ -242,20 +249,11 @@ def _alerts(deck, briefing: content.Briefing, report) -> None:
         )
     ]
     header = [b.t("Đơn vị", "Unit"), b.t("Cảnh báo", "Alert"), b.t("Số liệu chính", "Key figures")]
-    chunks = [b.alerts[i : i + ALERTS_PER_SLIDE] for i in range(0, len(b.alerts), ALERTS_PER_SLIDE)] or [[]]
+    chunks = _per_slide(b.alerts, ALERTS_PER_SLIDE)
     for number, chunk in enumerate(chunks, start=1):
-        suffix = f" ({number}/{len(chunks)})" if len(chunks) > 1 else ""
-        slide = _slide(deck, b.t("Đơn vị có cảnh báo", "Units flagged by the alerts") + suffix, alert_notes)
+        slide = _slide(deck, b.t("Đơn vị có cảnh báo", "Units flagged by the alerts") + _part(number, len(chunks)), alert_notes)
         if not chunk:
-            _text(
-                slide,
-                b.t("Không có đơn vị nào xấu đi bất thường trong kỳ.", "No unit got worse beyond chance this period."),
-                Inches(0.5),
-                Inches(2),
-                Inches(12),
-                Inches(1),
-                size=24,
-            )
+            _nothing_to_show(slide, b.t("Không có đơn vị nào xấu đi bất thường trong kỳ.", "No unit got worse beyond chance this period."), Inches(2))
             continue
         rows = [
             [f"{u.name}" + (f"\n{u.parent_name}" if u.parent_name else ""), "\n".join(u.sentences), "\n".join(f"{k}: {v}" for k, v in u.figures)] for u in chunk
@@ -288,12 +286,11 @@ def _commitments(deck, briefing: content.Briefing, report) -> None:
         )
     ]
     rows = content.commitment_rows(b)
-    chunks = [rows[i : i + COMMITMENTS_PER_SLIDE] for i in range(0, len(rows), COMMITMENTS_PER_SLIDE)] or [[]]
+    chunks = _per_slide(rows, COMMITMENTS_PER_SLIDE)
     for number, chunk in enumerate(chunks, start=1):
-        suffix = f" ({number}/{len(chunks)})" if len(chunks) > 1 else ""
-        slide = _slide(deck, b.t("Nhiệm vụ đến hạn", "Commitments due") + suffix, notes)
+        slide = _slide(deck, b.t("Nhiệm vụ đến hạn", "Commitments due") + _part(number, len(chunks)), notes)
         if not chunk:
-            _text(slide, b.t("Không có nhiệm vụ đến hạn.", "No commitments due."), Inches(0.5), Inches(2), Inches(12), Inches(1), size=24)
+            _nothing_to_show(slide, b.t("Không có nhiệm vụ đến hạn.", "No commitments due."), Inches(2))
             continue
         _table(slide, content.commitment_header(lang), chunk, Inches(0.4), Inches(1.3), WIDTH - Inches(0.8), [2.0, 4.4, 1.8, 1.2, 1.4, 2.2], size=12)
 

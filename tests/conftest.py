@@ -11,6 +11,9 @@ Databases
 - `db_url` (function, parametrised, ids "sqlite" and "postgresql"): one of the two above.
 - `engine` (function): `make_engine(db_url)` migrated with `data_access.migrate.upgrade`;
   disposed afterwards. Tests using it run on both backends.
+- `engine_at_0009` (function): like `engine`, a database made before unit versions
+  (revision 0009, old-style units and a few facts: tests/test_reference_init.py old_database),
+  then upgraded.
 - `generated_boundaries` (session): the approximate boundaries of the demo geography
   (GeoDataFrame of wards, districts and the city), built once.
 - `demo_db_url` (session): "sqlite:///<session tmp>/demo.sqlite", migrated and filled with
@@ -39,7 +42,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import in_ci, missing_tool
-from tests.support.app_server import REPO_ROOT, StreamlitServer
+from tests.support.app_server import StreamlitServer, dashboard_server
 from tests.support.postgres import PostgresServer
 
 DATABASE_ENV_VAR = "DASHBOARD_DATABASE_URL"
@@ -89,17 +92,30 @@ def db_url(request):
     return request.getfixturevalue("pg_url")
 
 
-@pytest.fixture
-def engine(db_url):
+def _engine_made_by(db_url, prepare):
+    """An engine on db_url, `prepare(engine)` done first; disposed after the test (yield from it)."""
     from data_access.db import make_engine
-    from data_access.migrate import upgrade
 
     eng = make_engine(db_url)
     try:
-        upgrade(eng)
+        prepare(eng)
         yield eng
     finally:
         eng.dispose()
+
+
+@pytest.fixture
+def engine(db_url):
+    from data_access.migrate import upgrade
+
+    yield from _engine_made_by(db_url, upgrade)
+
+
+@pytest.fixture
+def engine_at_0009(db_url):
+    from tests.test_reference_init import old_database
+
+    yield from _engine_made_by(db_url, old_database)
 
 
 @pytest.fixture(scope="session")
@@ -141,12 +157,8 @@ def demo_db_env(demo_db_url, monkeypatch):
 # --- Streamlit servers --------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def app_server(demo_db_url):
-    server = StreamlitServer(REPO_ROOT / "app.py", env={DATABASE_ENV_VAR: demo_db_url}, cwd=REPO_ROOT)
-    server.start()
-    try:
+    with dashboard_server(demo_db_url) as server:
         yield server.url
-    finally:
-        server.stop()
 
 
 @pytest.fixture

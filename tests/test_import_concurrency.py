@@ -7,6 +7,7 @@ import sys
 
 from benchmarks.ingest import ratings_csv
 from data_access.db import make_engine
+from tests.support import copy_sqlite
 from tests.support.app_server import REPO_ROOT
 
 ROWS = 60_000
@@ -14,12 +15,7 @@ ROWS = 60_000
 
 def test_two_imports_at_once_both_land(demo_db_url, tmp_path):
     database = tmp_path / "two.sqlite"
-    source = sqlite3.connect(demo_db_url.removeprefix("sqlite:///"))
-    target = sqlite3.connect(database)
-    source.backup(target)
-    source.close()
-    target.close()
-    url = f"sqlite:///{database}"
+    url = copy_sqlite(demo_db_url, database)
     engine = make_engine(url)
     ratings_csv(engine, tmp_path / "all.csv", 2 * ROWS, 40)
     with sqlite3.connect(database) as connection:

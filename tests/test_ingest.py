@@ -431,39 +431,18 @@ def test_cli_exit_codes(sqlite_url, tmp_path, capsys):
 
 # --- the admin page ---------------------------------------------------------------------------------------
 def test_admin_page_checks_then_imports_an_upload(sqlite_url, monkeypatch):
-    from streamlit.testing.v1 import AppTest
+    from tests.support.app_test import check_upload, import_checked, open_data_page, refused_upload
 
-    from data_access.db import make_engine
-    from data_access.migrate import upgrade
-
-    engine = make_engine(sqlite_url)
-    upgrade(engine)
-    tiny_dataset.load(engine)
-    refresh.refresh_summaries(engine, today=TODAY)
-    monkeypatch.setenv("DASHBOARD_DATABASE_URL", sqlite_url)
-    from tests.support.app_server import REPO_ROOT
-
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page("pages/admin/data.py").run()
+    engine = tiny_dataset.database(sqlite_url, today=TODAY)
+    at = open_data_page(sqlite_url, monkeypatch)
     assert not at.exception
     at.radio(key="ingest_source").set_value("dossiers").run()
 
-    bad = csv_bytes(DOSSIER_HEADER, [GOOD_DOSSIERS[0].replace("26734", "99999"), GOOD_DOSSIERS[1]])
-    at.file_uploader(key="ingest_file").set_value(("bad.csv", bad, "text/csv")).run()
-    at.button(key="ingest_check").click().run()
-    assert not at.exception
-    assert "không được nhập" in at.error[0].value
-    problems = next(d.value for d in at.dataframe if "Dòng" in d.value.columns)
-    assert problems.iloc[0].tolist()[:3] == [2, "Mã đơn vị", "99999"]
+    check_upload(at, "bad.csv", csv_bytes(DOSSIER_HEADER, [GOOD_DOSSIERS[0].replace("26734", "99999"), GOOD_DOSSIERS[1]]))
+    assert refused_upload(at) == [2, "Mã đơn vị", "99999"]
 
-    good = csv_bytes(DOSSIER_HEADER, GOOD_DOSSIERS)
-    at.file_uploader(key="ingest_file").set_value(("good.csv", good, "text/csv")).run()
-    at.button(key="ingest_check").click().run()
-    assert "hợp lệ" in at.success[0].value
-    at.button(key="ingest_import").click().run()
-    assert not at.exception
-    assert any("thêm mới 2" in s.value for s in at.success)
+    check_upload(at, "good.csv", csv_bytes(DOSSIER_HEADER, GOOD_DOSSIERS))
+    assert any("thêm mới 2" in s for s in import_checked(at))
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(schema.dossiers).where(schema.dossiers.c.code.in_(["N1", "N2"]))).scalar() == 2
         assert connection.execute(select(schema.audit_log.c.actor)).scalars().all() == ["demo"]

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.support.app_server import REPO_ROOT, StreamlitServer
+from tests.support.app_server import dashboard_server
 from tests.support.browser import wait_for_app
 from tests.test_geo_helpers import two_era_database
 from tests.test_map_2025 import current_units
@@ -36,12 +36,8 @@ LABELS = """() => {
 @pytest.fixture(scope="module")
 def eras_app(tmp_path_factory):
     url = two_era_database(tmp_path_factory.mktemp("eras_browser") / "hcmc.sqlite", "79")
-    server = StreamlitServer(REPO_ROOT / "app.py", env={"DASHBOARD_DATABASE_URL": url}, cwd=REPO_ROOT)
-    server.start()
-    try:
+    with dashboard_server(url) as server:
         yield server.url
-    finally:
-        server.stop()
 
 
 @pytest.fixture

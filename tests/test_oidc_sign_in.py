@@ -20,7 +20,6 @@ provider's own pages ask for one (a stylesheet on a CDN), and the form works wit
 from __future__ import annotations
 
 import secrets
-import sqlite3
 import threading
 from urllib.parse import urlparse
 
@@ -28,7 +27,7 @@ import pytest
 
 from data_access import accounts
 from data_access.db import make_engine
-from tests.support import missing_tool
+from tests.support import copy_sqlite, missing_tool
 from tests.support.app_server import REPO_ROOT, StreamlitServer
 from tests.support.browser import wait_for_app
 from playwright.sync_api import expect
@@ -82,12 +81,7 @@ def oidc_db(demo_db_url, tmp_path_factory):
     """A copy of the demo database with an identity-provider-only leader of the area of the
     former Quận 1 (its chair before July 2025); yields (url, a ward of today in that area,
     one outside it)."""
-    copy_path = tmp_path_factory.mktemp("oidc") / "oidc.sqlite"
-    source, target = sqlite3.connect(demo_db_url.removeprefix("sqlite:///")), sqlite3.connect(copy_path)
-    source.backup(target)
-    source.close()
-    target.close()
-    url = f"sqlite:///{copy_path}"
+    url = copy_sqlite(demo_db_url, tmp_path_factory.mktemp("oidc") / "oidc.sqlite")
     engine = make_engine(url)
     try:
         accounts.add(engine, "lan.q1", "area_leader", None, unit_code=DISTRICT, display_name=CHAIR_NAME, email=CHAIR_EMAIL)

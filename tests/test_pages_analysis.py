@@ -2,32 +2,18 @@
 
 AppTest clears URL parameters on a page switch, so a deep link is opened as a user's browser
 would end up: the app, then the page, then the parameters of the link. Figures a user would
-check are recomputed independently from the fact tables with plain SQL.
+check are recomputed independently from the fact tables with plain SQL (tests.support.app_test.open_page).
 """
 
 import sqlite3
 from datetime import date
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from i18n.format import fmt_int, fmt_pct
-from tests.support.app_server import REPO_ROOT
+from tests.support.app_test import open_page
 
-APP = str(REPO_ROOT / "app.py")
 PROFILE, RANKINGS, TRENDS = "pages/analysis/unit_profile.py", "pages/analysis/rankings.py", "pages/analysis/trends.py"
-
-
-def open_page(page: str, **params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page(page)
-    at.run()
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception[0].value
-    return at
 
 
 def latest_month(url: str) -> tuple[str, str]:

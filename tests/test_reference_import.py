@@ -290,29 +290,16 @@ def test_fact_import_refuses_a_code_not_in_force_on_the_date(hcmc):
     assert "30/06/2025" in checked.problems["expected"].iat[0]
 
 
-def test_fact_import_after_upgrading_an_old_database(engine_at_0009_dossiers):
+def test_fact_import_after_upgrading_an_old_database(engine_at_0009):
     """In a database made before unit versions, 26740 stays Bến Nghé's key: a 2026 row goes to
     Sài Gòn's new key 26740@2025-07-01."""
-    engine = engine_at_0009_dossiers
+    engine = engine_at_0009
     reference.init_province(engine, "79", actor="test")
     dossiers = csv(DOSSIERS, "N2024,26740,P1,1,02/05/2024 08:00,03/05/2024 17:00,4", "N2026,26740,P1,1,02/10/2026 08:00,05/10/2026 17:00,4")
     checked, result = ingest.import_file(engine, "dossiers", io.BytesIO(dossiers), "hs.csv", actor="test")
     assert result is not None, checked.problems
     dossier_units, _ = _facts(engine)
     assert dossier_units["N2024"] == "26740" and dossier_units["N2026"] == "26740@2025-07-01"
-
-
-@pytest.fixture
-def engine_at_0009_dossiers(db_url):
-    from data_access.db import make_engine
-    from tests.test_reference_init import _old_database
-
-    engine = make_engine(db_url)
-    try:
-        _old_database(engine)
-        yield engine
-    finally:
-        engine.dispose()
 
 
 # --- access: a department head reads the history of their own former departments -------------
@@ -361,34 +348,20 @@ def test_a_current_ward_owns_its_former_wards_not_its_former_district(hcmc):
 def test_data_page_offers_the_reference_lists_to_admins(sqlite_url, monkeypatch):
     """The Data page checks and imports a departments list through the same worker and write
     path as the command line (single-user demo mode is an administrator)."""
-    from streamlit.testing.v1 import AppTest
-
     from data_access.db import make_engine
     from data_access.migrate import upgrade
-    from tests.support.app_server import REPO_ROOT
+    from tests.support.app_test import check_upload, import_checked, open_data_page, refused_upload
 
     engine = make_engine(sqlite_url)
     upgrade(engine)
     reference.init_province(engine, "79", actor="test")
-    monkeypatch.setenv("DASHBOARD_DATABASE_URL", sqlite_url)
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=120)
-    at.run()
-    assert not at.exception
-    at.switch_page("pages/admin/data.py").run()
+    at = open_data_page(sqlite_url, monkeypatch, timeout=120)
     at.radio(key="ingest_source").set_value("departments").run()
-    at.file_uploader(key="ingest_file").set_value(("so.csv", csv("Mã cơ quan,Tên cơ quan,Mã đơn vị cấp trên", "79.SYT,Sở Y tế,99"), "text/csv")).run()
-    at.button(key="ingest_check").click().run()
-    assert not at.exception
-    assert "không được nhập" in at.error[0].value
-    problems = next(d.value for d in at.dataframe if "Dòng" in d.value.columns)
-    assert problems.iloc[0].tolist()[:3] == [2, "Mã đơn vị cấp trên", "99"]
+    check_upload(at, "so.csv", csv("Mã cơ quan,Tên cơ quan,Mã đơn vị cấp trên", "79.SYT,Sở Y tế,99"))
+    assert refused_upload(at) == [2, "Mã đơn vị cấp trên", "99"]
 
-    at.file_uploader(key="ingest_file").set_value(("so.csv", DEPARTMENTS, "text/csv")).run()
-    at.button(key="ingest_check").click().run()
-    assert "hợp lệ" in at.success[0].value
-    at.button(key="ingest_import").click().run()
-    assert not at.exception
-    assert any("thêm mới 5" in s.value for s in at.success)
+    check_upload(at, "so.csv", DEPARTMENTS)
+    assert any("thêm mới 5" in s for s in import_checked(at))
     assert count_departments(engine) == 5
     engine.dispose()
 

@@ -134,8 +134,8 @@ OLD_UNITS = [  # as the demo wrote them: plain codes, every unit valid from 2021
 ]
 
 
-def _old_database(engine) -> None:
-    """Revision 0009 with old-style units and a few facts against them."""
+def old_database(engine) -> None:
+    """Revision 0009 with old-style units and a few facts against them, then upgraded (the conftest's engine_at_0009)."""
     upgrade(engine, "0009")
     with engine.begin() as connection:
         for code, name, level, parent in OLD_UNITS:
@@ -186,13 +186,3 @@ def test_upgrade_of_an_old_database_then_init_keeps_every_fact(engine_at_0009):
     # Twice: nothing more.
     again = reference.init_province(engine, "79", actor="test")
     assert (again.units_added, again.units_ended, again.links_added) == (0, 0, 0)
-
-
-@pytest.fixture
-def engine_at_0009(db_url):
-    engine = make_engine(db_url)
-    try:
-        _old_database(engine)
-        yield engine
-    finally:
-        engine.dispose()

@@ -100,33 +100,20 @@ def test_steps_are_read_only_within_scope(tiny):
 
 
 def test_the_data_page_loads_steps_and_shows_import_warnings(sqlite_url, monkeypatch):
-    from streamlit.testing.v1 import AppTest
-
-    from data_access.db import make_engine
-    from data_access.migrate import upgrade
-    from tests.support.app_server import REPO_ROOT
+    from tests.support.app_test import check_upload, import_checked, open_data_page
     from tests.test_ingest import DOSSIER_HEADER
 
-    engine = make_engine(sqlite_url)
-    upgrade(engine)
-    tiny_dataset.load(engine)
-    refresh.refresh_summaries(engine, today=TODAY)
-    monkeypatch.setenv("DASHBOARD_DATABASE_URL", sqlite_url)
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page("pages/admin/data.py").run()
+    engine = tiny_dataset.database(sqlite_url, today=TODAY)
+    at = open_data_page(sqlite_url, monkeypatch)
     at.radio(key="ingest_source").set_value("steps").run()
-    at.file_uploader(key="ingest_file").set_value(("slip.csv", csv_bytes(HEADER, GOOD), "text/csv")).run()
-    at.button(key="ingest_check").click().run()
-    assert not at.exception and "hợp lệ" in at.success[0].value
-    at.button(key="ingest_import").click().run()
+    check_upload(at, "slip.csv", csv_bytes(HEADER, GOOD))
     assert not at.exception
+    import_checked(at)
     assert _count(engine) == 5
 
     at.radio(key="ingest_source").set_value("dossiers").run()
     odd = "N9,26734,P1,1,02/10/2026 08:00,07/10/2026 17:00,06/10/2026 10:00,Đang xử lý"
-    at.file_uploader(key="ingest_file").set_value(("odd.csv", csv_bytes(DOSSIER_HEADER, [odd]), "text/csv")).run()
-    at.button(key="ingest_check").click().run()
+    check_upload(at, "odd.csv", csv_bytes(DOSSIER_HEADER, [odd]))
     assert any("cần xem lại" in w.value for w in at.warning)
     listed = next(d.value for d in at.dataframe if "Cảnh báo" in d.value.columns)
     assert listed["Dòng"].tolist() == [2]

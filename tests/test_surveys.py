@@ -16,6 +16,7 @@ import demo
 from data_access import ingest, schema
 from metrics import surveys
 from tests import tiny_dataset
+from tests.support.app_test import check_upload, first_problem, open_data_page, open_page
 
 HEADER = "Nguồn khảo sát,Năm,Mã tỉnh,Mã đơn vị,Chỉ tiêu,Nội dung,Giá trị,Thang tối đa,Cỡ mẫu,Ghi chú phương pháp,Đường dẫn"
 GOOD = [
@@ -184,29 +185,13 @@ def test_a_province_level_survey_is_the_citys_figure_and_never_a_districts():
 
 
 def test_data_page_checks_then_imports_a_survey_file(sqlite_url, monkeypatch):
-    from streamlit.testing.v1 import AppTest
-
-    from data_access.db import make_engine
-    from data_access.migrate import upgrade
-    from data_access import refresh
-    from tests.support.app_server import REPO_ROOT
-
-    engine = make_engine(sqlite_url)
-    upgrade(engine)
-    tiny_dataset.load(engine)
-    refresh.refresh_summaries(engine)
-    monkeypatch.setenv("DASHBOARD_DATABASE_URL", sqlite_url)
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page("pages/admin/data.py").run()
+    engine = tiny_dataset.database(sqlite_url)
+    at = open_data_page(sqlite_url, monkeypatch)
     at.radio(key="ingest_source").set_value("surveys").run()
-    at.file_uploader(key="ingest_file").set_value(("bad.csv", csv_bytes(["Gallup,2024,79,,satisfaction,,80,,,,"]), "text/csv")).run()
-    at.button(key="ingest_check").click().run()
+    check_upload(at, "bad.csv", csv_bytes(["Gallup,2024,79,,satisfaction,,80,,,,"]))
     assert not at.exception
-    problems = next(d.value for d in at.dataframe if "Dòng" in d.value.columns)
-    assert problems.iloc[0].tolist()[:3] == [2, "Nguồn khảo sát", "Gallup"]
-    at.file_uploader(key="ingest_file").set_value(("good.csv", csv_bytes(GOOD), "text/csv")).run()
-    at.button(key="ingest_check").click().run()
+    assert first_problem(at) == [2, "Nguồn khảo sát", "Gallup"]
+    check_upload(at, "good.csv", csv_bytes(GOOD))
     at.button(key="ingest_import").click().run()
     assert not at.exception
     assert any("5 số liệu khảo sát, thêm mới 5" in s.value for s in at.success)
@@ -215,21 +200,6 @@ def test_data_page_checks_then_imports_a_survey_file(sqlite_url, monkeypatch):
 
 
 # --- the panel on the overview and the profile (AppTest on the small demo) ---------------------------
-def _open(page: str, **params):
-    from streamlit.testing.v1 import AppTest
-
-    from tests.support.app_server import REPO_ROOT
-
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=120)
-    at.run()
-    at.switch_page(page).run()
-    for name, value in params.items():
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception, at.exception[0].value
-    return at
-
-
 def _device_rate_from_facts(url: str, codes: list[str], year: int) -> float:
     """Satisfied (levels 1-2) / all ratings, straight from the rating rows."""
     import sqlite3
@@ -254,27 +224,27 @@ def test_panel_shows_where_a_survey_covers_the_scope_with_the_device_figure_of_t
         wards = [r[0] for r in db.execute("select code from units where parent_code = ?", [district])]
         value = db.execute("select value from surveys where unit_code = ? and period = '2025'", [district]).fetchone()[0]
 
-    city = _open("pages/overview/overview.py")
+    city = open_page("pages/overview/overview.py")
     assert "Khảo sát độc lập" in [s.value for s in city.subheader]
     captions = " ".join(c.value for c in city.caption)
     assert "cỡ mẫu 12.459 phiếu" in captions and "chưa có số liệu thiết bị cho cả Năm 2019" in captions
 
-    profile = _open("pages/analysis/unit_profile.py", unit=district)
+    profile = open_page("pages/analysis/unit_profile.py", unit=district)
     lines = [m.value for m in profile.markdown if m.value.startswith("thiết bị")]
     expected = fmt_pct(_device_rate_from_facts(demo_db_env, [district, *wards], 2025))
     assert lines and lines[0].startswith(f"thiết bị {expected} — khảo sát độc lập {str(value).replace('.', ',')}%")
     assert "Dữ liệu mẫu sinh tự động" in " ".join(c.value for c in profile.caption)
 
-    ward_profile = _open("pages/analysis/unit_profile.py", unit=ward)
+    ward_profile = open_page("pages/analysis/unit_profile.py", unit=ward)
     assert "Khảo sát độc lập" not in [s.value for s in ward_profile.subheader]  # the city's survey is not the ward's
 
 
 def test_comparison_page_shows_the_province_over_the_years_in_both_languages(demo_db_env):
-    page = _open("pages/analysis/surveys.py")
+    page = open_page("pages/analysis/surveys.py")
     assert "Mức hài lòng qua các năm" in page.subheader[0].value
     figures = page.dataframe[-1].value
     assert {"Mặt trận Tổ quốc", "SIPAS"} <= set(figures["Nguồn"])
     assert "83,94%" in set(figures["Giá trị"])
-    english = _open("pages/analysis/surveys.py", lang="en", province="01")
+    english = open_page("pages/analysis/surveys.py", lang="en", province="01")
     ranks = next(d.value for d in english.dataframe if "Rank" in d.value.columns)
     assert ranks["Rank"].tolist() == ["11/63"]

@@ -104,3 +104,17 @@ def load(engine) -> None:
             (targets, TARGETS),
         ):
             connection.execute(insert(table), rows)
+
+
+def database(url: str, today: date | None = None):
+    """A new database at `url`, migrated, holding this dataset and its summaries (refreshed
+    as of `today`, default the real today); its engine, for the caller to dispose."""
+    from data_access import refresh
+    from data_access.db import make_engine
+    from data_access.migrate import upgrade
+
+    engine = make_engine(url)
+    upgrade(engine)
+    load(engine)
+    refresh.refresh_summaries(engine, today=today)
+    return engine

@@ -11,6 +11,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -35,6 +36,11 @@ def safe_stem(text: str) -> str:
 # Every text cell as text, never a formula (reports/spreadsheet.py says how).
 to_csv = csv_bytes
 to_xlsx = xlsx_bytes
+# The files under every table: button label (vi, en), how it is built, file ending, MIME type.
+FILE_FORMATS = (
+    (("Tải CSV", "Download CSV"), to_csv, "csv", "text/csv"),
+    (("Tải Excel", "Download Excel"), to_xlsx, "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+)
 
 
 class DownloadRefused(UserFacingError, PermissionError):
@@ -78,25 +84,16 @@ def download_buttons(frame: pd.DataFrame, file_stem: str, key: str | None = None
     stem = safe_stem(file_stem)
     key = key or stem
     rows = {"rows": len(frame)}
-    left, right, _ = st.columns([1, 1, 4])
-    left.download_button(
-        t("Tải CSV", "Download CSV"),
-        audited(lambda: to_csv(frame), f"{stem}.csv", rows),
-        f"{stem}.csv",
-        "text/csv",
-        key=f"csv_{key}",
-        icon=":material/download:",
-        on_click="ignore",
-    )
-    right.download_button(
-        t("Tải Excel", "Download Excel"),
-        audited(lambda: to_xlsx(frame), f"{stem}.xlsx", rows),
-        f"{stem}.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key=f"xlsx_{key}",
-        icon=":material/download:",
-        on_click="ignore",
-    )
+    for place, (label, build, ending, mime) in zip(st.columns([1, 1, 4]), FILE_FORMATS):
+        place.download_button(
+            t(*label),
+            audited(partial(build, frame), f"{stem}.{ending}", rows),
+            f"{stem}.{ending}",
+            mime,
+            key=f"{ending}_{key}",
+            icon=":material/download:",
+            on_click="ignore",
+        )
 
 
 @dataclass(frozen=True)

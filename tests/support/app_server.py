@@ -149,3 +149,8 @@ class StreamlitServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def dashboard_server(database_url: str) -> StreamlitServer:
+    """The dashboard (app.py) on the database at `database_url`, not yet started; use it in a `with`."""
+    return StreamlitServer(REPO_ROOT / "app.py", env={"DASHBOARD_DATABASE_URL": database_url}, cwd=REPO_ROOT)
