@@ -129,7 +129,11 @@ def weekly_csv(engine, path: Path, new_rows: int, seed: int = 3) -> int:
         )
         units = c.execute(select(schema.units.c.code).where(schema.units.c.level != "city", schema.units.c.valid_to.is_(None))).scalars().all()
         procedures = c.execute(select(schema.procedures.c.code)).scalars().all()
-    received = latest + pd.to_timedelta(rng.integers(60, 6 * 86_400, new_rows), unit="s")
+    # The week after the latest dossier, but never later than now: the import refuses dates in
+    # the future (a demo that ends with last month has fewer than six days left).
+    now = pd.Timestamp.now().floor("s")
+    span = int(min(6 * 86_400, max((now - latest).total_seconds() - 3_600, 120)))
+    received = latest + pd.to_timedelta(rng.integers(60, span, new_rows), unit="s")
     new = pd.DataFrame(
         {
             "code": [f"WEEK-{i:08d}" for i in range(new_rows)],
@@ -144,7 +148,7 @@ def weekly_csv(engine, path: Path, new_rows: int, seed: int = 3) -> int:
         }
     )
     finished = pd.to_datetime(finishing["received"]) + pd.to_timedelta(rng.integers(3600, 9 * 86_400, len(finishing)), unit="s")
-    finishing = finishing.assign(finished=finished.clip(upper=latest + pd.Timedelta(days=6)), status=10)
+    finishing = finishing.assign(finished=finished.clip(upper=min(latest + pd.Timedelta(days=6), now)), status=10)
     export = pd.concat([finishing, new], ignore_index=True)
     _write_csv(
         path,
