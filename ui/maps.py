@@ -15,7 +15,8 @@ from geo.generated import APPROXIMATE_NOTE
 from i18n.format import fmt_int
 from metrics import kpis
 from domain import units as unit_tree
-from ui import charts
+from metrics.periods import Period
+from ui import charts, data
 from ui.i18n import lang
 
 
@@ -42,9 +43,11 @@ def hover_text(row: pd.Series, kpi_ids: list[str], language: str) -> str:
 MAPPED_LEVELS = ("district", "ward")  # a unit's children drawn on its map (never departments or merged provinces)
 
 
-def area_frame(counts_by_unit: pd.DataFrame, units: pd.DataFrame, area_code: str, kpi_id: str, day: date | None = None) -> pd.DataFrame:
+def area_frame(
+    counts_by_unit: pd.DataFrame, units: pd.DataFrame, area_code: str, kpi_id: str, day: date | None = None, language: str | None = None
+) -> pd.DataFrame:
     """One row per child of the area (in force on `day` when given: the layout of the time):
-    code, name, the KPI and the hover figures, hover_text."""
+    code, name, the KPI and the hover figures, hover_text (in `language`, default the reader's)."""
     present = units if day is None else unit_tree.versions_on(units, day)
     children = unit_tree.children(present, area_code, levels=MAPPED_LEVELS)
     rolled = unit_tree.roll_up(counts_by_unit, units, area_code)
@@ -53,7 +56,19 @@ def area_frame(counts_by_unit: pd.DataFrame, units: pd.DataFrame, area_code: str
     frame[count_columns] = frame[count_columns].fillna(0)
     shown = [kpi_id] + [k for k in HOVER_KPIS if k != kpi_id]
     frame = kpis.add_kpi_columns(frame, shown)
-    frame["hover_text"] = [hover_text(row, shown, lang()) for _, row in frame.iterrows()]
+    frame["hover_text"] = [hover_text(row, shown, language or lang()) for _, row in frame.iterrows()]
+    return frame
+
+
+@data.derived(max_entries=256)
+def area_figures(period: Period, layout_day: date, area_code: str, kpi_id: str, restated: bool, language: str) -> pd.DataFrame:
+    """area_frame of the area's units in the layout of `layout_day`, for the period: cached for
+    the view's inputs (the hover texts of 168 units were a large part of a warm map view).
+    attrs["restated"] as the counts say (ui.filters.restated_caption)."""
+    present = data.layout(layout_day)
+    counts = data.kpi_counts(period.start, period.end, unit_tree.subtree_codes(present, area_code), by_unit=True, restated=restated)
+    frame = area_frame(counts, present, area_code, kpi_id, language=language)
+    frame.attrs["restated"] = counts.attrs.get("restated")
     return frame
 
 

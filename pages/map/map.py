@@ -85,8 +85,7 @@ st.caption(f"{period.label(lang())} · {kpis.get(kpi_id).help(lang())}")
 
 found = kpis.target_for(data.targets(period.end), kpi_id, area)
 target = found[0] if found else None
-counts = data.kpi_counts(period.start, period.end, unit_tree.subtree_codes(present, area), by_unit=True, restated=filters.restated)
-frame = maps.area_frame(counts, present, area, kpi_id)
+frame = maps.area_figures(period, filters.layout_day or period.end, area, kpi_id, filters.restated, lang())
 shapes = data.boundaries(tuple(frame["code"]))
 if not shapes["geojson"]["features"]:
     st.warning(
@@ -120,7 +119,7 @@ event = st.plotly_chart(
 former_layout = "valid_to" in present and present.loc[present["code"].isin(frame["code"]), "valid_to"].notna().any()
 if shapes["approximate"]:
     st.caption(":material/info: " + maps.approximate_note(former_units=bool(former_layout)))
-restated_caption(counts)
+restated_caption(frame)
 if former_layout:
     st.caption(
         t("Địa giới trước ngày 01/7/2025: quận, huyện và phường, xã, thị trấn cũ.", "The layout before 1 July 2025: the former districts and their wards.")
