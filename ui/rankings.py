@@ -11,7 +11,7 @@ import streamlit as st
 
 from i18n.format import fmt_int, fmt_num, fmt_pct
 from metrics import kpis, ranking, service_index
-from ui import url_state
+from ui import data, url_state
 from ui.downloads import Col, table
 from ui.i18n import lang, t
 from ui.ranking_charts import funnel_figure, funnel_side, ranking_bars
@@ -185,11 +185,19 @@ def index_table(v: RankingView, now: pd.DataFrame, before: pd.DataFrame, version
         st.plotly_chart(ranking_bars(bars, None, lang(), t("Điểm (thang 100)", "Score (out of 100)")), key="index_bars")
 
 
+@data.derived(max_entries=256)
+def ranked_with_moves(now: pd.DataFrame, before: pd.DataFrame, kpi_id: str, method: str, targets: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The units ranked in the one fair order with the weak ones marked, and each unit's move
+    since the comparison period (metrics.ranking): once per table, not on every rerun."""
+    kpi = kpis.get(kpi_id)
+    ranked = ranking.mark_weak(ranking.rank_units(now, kpi, method=method), kpi, targets)
+    return ranked, ranking.rank_change(ranked, ranking.rank_units(before, kpi, method=method))
+
+
 def kpi_table(v: RankingView, now: pd.DataFrame, before: pd.DataFrame, kpi: kpis.Kpi, method: str) -> None:
     """One KPI of the catalog ranked fairly: the table, the weak units and the funnel plot."""
     names, targets, file_stem, level_words, where = v.names, v.targets, v.file_stem, v.level_words, v.where
-    ranked = ranking.mark_weak(ranking.rank_units(now, kpi, method=method), kpi, targets)
-    moves = ranking.rank_change(ranked, ranking.rank_units(before, kpi, method=method))
+    ranked, moves = ranked_with_moves(now, before, kpi.id, method, targets)
     p0 = ranked.attrs.get("p0", float("nan"))
     st.subheader(f"{kpi.label(lang())} · {level_words} · {where}", help=kpi.help(lang()))
     if kpi.kind == "rate":
