@@ -144,6 +144,7 @@ def test_retry_button_recovers_the_same_session(pg_server, demo_pg, streamlit_se
     unreachable = page.get_by_text(UNREACHABLE)
     page.goto(f"{server.url}/")
     wait_for_app(page)
+    metric.first.wait_for(timeout=60_000)  # on a loaded machine the cards come a moment after the heading
     assert metric.count() >= 2
     try:
         pg_server.stop()
