@@ -10,7 +10,7 @@ from i18n.format import fmt_int
 from metrics import kpis
 from metrics.periods import Period
 from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame, trend_grain
-from ui import charts, data
+from ui import charts, data, unit_data
 from ui.downloads import Col, table
 from ui.i18n import lang, t
 
@@ -46,6 +46,22 @@ def sparklines(period: Period, codes: tuple[str, ...] | None, restated: bool, la
     """The headline KPIs' last 12 values (trend_table) for the cards' sparklines."""
     trend = trend_table(period, codes, restated, language)
     return {kpi_id: kpis.value(trend, kpis.get(kpi_id)).round(4).dropna().tolist() or None for kpi_id in kpis.HEADLINE_KPIS}
+
+
+@data.derived(max_entries=512)
+def unit_series(buckets: tuple[Period, ...], grain: str, inside: tuple[str, ...], union: tuple[str, ...] | None, restated: bool, language: str) -> pd.DataFrame:
+    """One line of the trends page: the counts of the units `inside` (a chosen unit's subtree)
+    summed, then bucketed (metrics.trend). The counts come from one query for the `union` of
+    every chosen line (None: the whole city), shared by the lines; cached for the inputs."""
+    start, end = buckets[0].start, buckets[-1].end
+    flows = unit_data.flow_counts(start, end, SOURCE_GRAIN[grain], union, ("unit_code",), "both", restated=restated)
+    backlog = data.backlog_counts(tuple(b.end for b in buckets), union, by_unit=True, restated=restated)
+    f = flows[flows["unit_code"].isin(inside)].drop(columns="unit_code").groupby("period", as_index=False).sum()
+    b = backlog[backlog["unit_code"].isin(inside)].drop(columns="unit_code").groupby("period", as_index=False).sum()
+    series = trend_frame(list(buckets), f, b, grain, language)
+    how = {flows.attrs.get("restated"), backlog.attrs.get("restated")} - {None}  # restated_caption reads it
+    series.attrs["restated"] = "approximate" if "approximate" in how else next(iter(how), None)
+    return series
 
 
 def drawn_series(series: dict, comparison, kpi: kpis.Kpi, buckets, compare_mode: str) -> dict[str, pd.DataFrame]:

@@ -78,12 +78,7 @@ subtrees = {code: subtree_of(code) for code in chosen}
 union = None if city in chosen else tuple(sorted(set().union(*subtrees.values())))
 
 
-def series_of(flows: pd.DataFrame, backlog: pd.DataFrame, code: str, buckets) -> pd.DataFrame:
-    """One unit's trend: the rows of its subtree summed, then bucketed."""
-    inside = subtrees[code]
-    f = flows[flows["unit_code"].isin(inside)].drop(columns="unit_code").groupby("period", as_index=False).sum()
-    b = backlog[backlog["unit_code"].isin(inside)].drop(columns="unit_code").groupby("period", as_index=False).sum()
-    return trend_frame(buckets, f, b, grain, lang())
+subtree_key = {code: tuple(sorted(subtrees[code])) for code in chosen}
 
 
 def load(buckets) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -93,9 +88,8 @@ def load(buckets) -> tuple[pd.DataFrame, pd.DataFrame]:
     return flows, backlog
 
 
-flows, backlog = load(buckets)
-restated_frames = [flows, backlog]
-series = {names.get(code, code): series_of(flows, backlog, code, buckets) for code in chosen}
+series = {names.get(code, code): trends.unit_series(tuple(buckets), grain, subtree_key[code], union, filters.restated, lang()) for code in chosen}
+restated_frames = list(series.values())
 
 if split != "none":
     # The first unit, split: one series per channel or field.
@@ -108,7 +102,7 @@ if split != "none":
     else:
         vocab = RATING_CHANNELS if kpi.source == "ratings" else DOSSIER_CHANNELS
         labels = {str(c): t(vi, en) for c, (vi, en) in vocab.items()}
-    empty = backlog.iloc[0:0].drop(columns="unit_code")
+    empty = load(buckets)[1].iloc[0:0].drop(columns="unit_code")
     series = {labels.get(value, value): trend_frame(buckets, group.drop(columns=by), empty, grain, lang()) for value, group in parts.groupby(by)}
 
 comparison = None
@@ -120,7 +114,7 @@ if split == "none" and len(chosen) == 1:
         anchor = buckets[0].start - timedelta(days=1)
     before = buckets_for(periods.period_of(anchor, grain), grain, len(buckets))
     if before[0].start >= data.data_extent()["first_day"]:
-        comparison = (before, series_of(*load(before), chosen[0], before))
+        comparison = (before, trends.unit_series(tuple(before), grain, subtree_key[chosen[0]], union, filters.restated, lang()))
 
 # --- the chart -------------------------------------------------------------------------------
 drawn = trends.drawn_series(series, comparison, kpi, buckets, filters.compare_mode)
