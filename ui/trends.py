@@ -49,6 +49,15 @@ def sparklines(period: Period, codes: tuple[str, ...] | None, restated: bool, la
 
 
 @data.derived(max_entries=512)
+def kpi_line(period: Period, codes: tuple[str, ...] | None, restated: bool, language: str, kpi_id: str) -> pd.DataFrame:
+    """One KPI's line over trend_table's 12 periods, as trend charts draw it: `value` and the
+    hover's `volume_text`."""
+    trend = trend_table(period, codes, restated, language)
+    kpi = kpis.get(kpi_id)
+    return trend.assign(value=kpis.value(trend, kpi), volume_text=[fmt_int(v, language) for v in kpis.volume(trend, kpi)])
+
+
+@data.derived(max_entries=512)
 def unit_series(buckets: tuple[Period, ...], grain: str, inside: tuple[str, ...], union: tuple[str, ...] | None, restated: bool, language: str) -> pd.DataFrame:
     """One line of the trends page: the counts of the units `inside` (a chosen unit's subtree)
     summed, then bucketed (metrics.trend). The counts come from one query for the `union` of

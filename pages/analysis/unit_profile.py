@@ -12,7 +12,6 @@ import streamlit as st
 
 from domain import access
 from domain.vocab import UNIT_LEVELS
-from i18n.format import fmt_int
 from metrics import kpis
 from domain import units as unit_tree
 from ui import alerts, auth, cards, charts, data, surveys, trends, unit_profile, url_state
@@ -111,24 +110,17 @@ if not mine.empty:
 
 
 # --- KPI cards and the trend against the parent and the city ------------------------------------
-def trend_of(codes):
-    frame = trends.trend_table(period, codes, restated, lang())
-    restated_frames.append(frame)
-    return frame
-
-
-restated_frames = [before]
-trend = trend_of(scope)
 sparklines = trends.sparklines(period, scope, restated, lang())
 targets = data.targets(period.end)
 cards.kpi_row(kpis.HEADLINE_KPIS, now, before, targets, code, sparklines)
 surveys.panel(code, filters.city_code, scope)
 
-compared = {name: trend}
+compared = {name: scope}  # each line's units
 if parent and parent != filters.city_code:
-    compared[names[parent]] = trend_of(unit_tree.subtree_codes(units, parent))
+    compared[names[parent]] = unit_tree.subtree_codes(units, parent)
 if code != filters.city_code:
-    compared[names[filters.city_code]] = trend_of(None)
+    compared[names[filters.city_code]] = None
+restated_frames = [before, *(trends.trend_table(period, codes, restated, lang()) for codes in compared.values())]
 st.subheader(
     t("Xu hướng so với cấp trên và toàn thành phố", "Trend against the parent unit and the city")
     if len(compared) > 1
@@ -136,7 +128,7 @@ st.subheader(
 )
 for column, kpi_id in zip(st.columns(len(kpis.LEAD_RATES)), kpis.LEAD_RATES):
     kpi = kpis.get(kpi_id)
-    series = {n: f.assign(value=kpis.value(f, kpi), volume_text=[fmt_int(v, lang()) for v in kpis.volume(f, kpi)]) for n, f in compared.items()}
+    series = {n: trends.kpi_line(period, codes, restated, lang(), kpi_id) for n, codes in compared.items()}
     target = kpis.target_for(targets, kpi_id, code)
     with column:
         st.markdown(f"**{kpi.label(lang())}**", help=kpi.help(lang()))

@@ -69,7 +69,7 @@ st.caption(ranking.weak_rule_text(None, lang()))
 st.subheader(t("Xu hướng 12 kỳ gần nhất", "Trend over the last 12 periods"))
 for column, kpi_id in zip(st.columns(len(kpis.LEAD_RATES)), kpis.LEAD_RATES):
     kpi = kpis.get(kpi_id)
-    series = trend.assign(value=kpis.value(trend, kpi), volume_text=[fmt_int(v, lang()) for v in trend[kpi.volume_column]])
+    series = trends.kpi_line(period, codes, restated, lang(), kpi_id)
     target = kpis.target_for(targets, kpi_id, filters.scope_code)
     with column:
         st.markdown(f"**{kpi.label(lang())}**", help=kpi.help(lang()))
