@@ -217,6 +217,14 @@ def _inset(geojson: dict, far: list[str], center: dict, zoom: float, width_px: i
     return {**geojson, "features": features}, ring
 
 
+FONT_SIZE = 18  # a map's text, read on a projector
+
+
+def label_size(font_size: int = FONT_SIZE) -> int:
+    """The unit names drawn on a map: a little smaller than its other text."""
+    return max(11, font_size - 5)
+
+
 @dataclass(frozen=True)
 class MapLayout:
     """Where a map of these units looks and what it draws besides the colours: computed from
@@ -224,7 +232,6 @@ class MapLayout:
     it was most of a map view's CPU). Read-only: maps share it."""
 
     geojson: dict  # far units moved into the inset
-    main_ids: tuple[str, ...]
     far: tuple[str, ...]
     center: dict
     zoom: float
@@ -253,7 +260,7 @@ def map_layout(
         main = {"type": "FeatureCollection", "features": [f for f in geojson["features"] if str(f["id"]) in main_set]}
         texts = {code: label_text(_short_name(str(names.get(code, code)))) for code in main_ids}
         points = fitting_labels(main, texts, center, zoom, width_px, height_px, label_px)
-    return MapLayout(geojson, tuple(main_ids), tuple(far), center, zoom, ring, points)
+    return MapLayout(geojson, tuple(far), center, zoom, ring, points)
 
 
 def choropleth_map(
@@ -273,7 +280,7 @@ def choropleth_map(
     lang: str = "vi",
     width_px: int = 900,
     height_px: int = 600,
-    font_size: int = 18,
+    font_size: int = FONT_SIZE,
     labels: bool = False,
     view: str = "all",
     inset: bool = True,
@@ -298,7 +305,7 @@ def choropleth_map(
     width_px and height_px are then its own). `geojson_url`: where the browser finds the
     layout's geojson (geo.published); the traces then name it instead of carrying it.
     """
-    label_px = max(11, font_size - 5)
+    label_px = label_size(font_size)
     data = frame.copy()
     data[code_column] = data[code_column].astype(str)
     names = data.set_index(code_column)[name_column] if name_column in data else pd.Series(dtype=str)
@@ -307,7 +314,6 @@ def choropleth_map(
     geojson, far, center, zoom, ring = layout.geojson, layout.far, layout.center, layout.zoom, layout.ring
     ids = [str(f["id"]) for f in geojson["features"]]
     data = data[data[code_column].isin(ids)]
-    names = data.set_index(code_column)[name_column] if name_column in data else pd.Series(dtype=str)
     has_value = data[value_column].notna() & np.isfinite(pd.to_numeric(data[value_column], errors="coerce"))
     shown = data[has_value]
     shown_codes = set(shown[code_column])

@@ -215,7 +215,7 @@ def layout(engine, day: date) -> pd.DataFrame:
 @loader(max_entries=16, scoped=False)
 def former_areas(engine) -> pd.DataFrame:
     """Each unit formed by a reform with the former district and province most of it came
-    from (domain.units.former_areas): read by the filter bar on every view, so computed once."""
+    from (domain.units.former_areas): the rankings group today's units by it."""
     return unit_versions.former_areas(queries.load_units(engine), queries.load_lineage(engine))
 
 

@@ -9,7 +9,7 @@ import streamlit as st
 
 from geo import former
 from data_access.db import PROJECT_ROOT
-from geo.figures import MapLayout, choropleth_map, map_layout
+from geo.figures import MapLayout, choropleth_map, label_size, map_layout
 from geo.published import publish_geojson
 from geo.generated import APPROXIMATE_NOTE
 from i18n.format import fmt_int
@@ -72,15 +72,12 @@ def area_figures(period: Period, layout_day: date, area_code: str, kpi_id: str, 
     return frame
 
 
-LABEL_PX = 13  # the names on the map: choropleth_map's default font less 5 px
-
-
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _layout(key: str, names: tuple, view: str, labels: bool, width_px: int, height_px: int, _geojson: dict) -> tuple[MapLayout, str | None]:
     """One map layout per geometry (`key`, data.boundaries' fingerprint), names and view,
     shared read-only by every session (the same units and view give the same layout), with
     the URL its boundaries are served at (geo.published)."""
-    layout = map_layout(_geojson, dict(names), view=view, labels=labels, width_px=width_px, height_px=height_px, label_px=LABEL_PX)
+    layout = map_layout(_geojson, dict(names), view=view, labels=labels, width_px=width_px, height_px=height_px, label_px=label_size())
     return layout, publish_geojson(layout.geojson, PROJECT_ROOT / "static")
 
 

@@ -7,7 +7,6 @@ chart, whatever the number of units. Every choice is a URL parameter (a shareabl
 
 from datetime import timedelta
 
-import pandas as pd
 import streamlit as st
 
 from domain.vocab import DOSSIER_CHANNELS, RATING_CHANNELS
@@ -81,13 +80,6 @@ union = None if city in chosen else tuple(sorted(set().union(*subtrees.values())
 subtree_key = {code: tuple(sorted(subtrees[code])) for code in chosen}
 
 
-def load(buckets) -> tuple[pd.DataFrame, pd.DataFrame]:
-    start, end = buckets[0].start, buckets[-1].end
-    flows = unit_data.flow_counts(start, end, source_grain, union, ("unit_code",), "both", restated=filters.restated)
-    backlog = data.backlog_counts(tuple(b.end for b in buckets), union, by_unit=True, restated=filters.restated)
-    return flows, backlog
-
-
 series = {names.get(code, code): trends.unit_series(tuple(buckets), grain, subtree_key[code], union, filters.restated, lang()) for code in chosen}
 restated_frames = list(series.values())
 
@@ -95,14 +87,15 @@ if split != "none":
     # The first unit, split: one series per channel or field.
     code = chosen[0]
     by = "field_code" if split == "field" else "channel"
-    parts = unit_data.flow_counts(first, last, source_grain, tuple(sorted(subtrees[code])), (by,), kpi.source, restated=filters.restated)
+    parts = unit_data.flow_counts(first, last, source_grain, subtree_key[code], (by,), kpi.source, restated=filters.restated)
     if split == "field":
         field_names = unit_data.fields()
         labels = dict(zip(field_names["code"], field_names[t("name", "name_en")]))
     else:
         vocab = RATING_CHANNELS if kpi.source == "ratings" else DOSSIER_CHANNELS
         labels = {str(c): t(vi, en) for c, (vi, en) in vocab.items()}
-    empty = load(buckets)[1].iloc[0:0].drop(columns="unit_code")
+    # A split has no backlog line: trend_frame gets the backlog's columns and no rows.
+    empty = data.backlog_counts(tuple(b.end for b in buckets), union, by_unit=True, restated=filters.restated).iloc[0:0].drop(columns="unit_code")
     series = {labels.get(value, value): trend_frame(buckets, group.drop(columns=by), empty, grain, lang()) for value, group in parts.groupby(by)}
 
 comparison = None
