@@ -14,9 +14,9 @@ Public API (the Data admin page pages/admin/data.py uses the same functions):
 - `write(engine, checked, actor, ...) -> ImportResult`: ONE transaction: a temporary
   staging table (bulk_insert), an upsert into the fact table by the source's own key
   (ratings.source_key, dossiers.code) that inserts new rows and updates changed ones,
-  the refresh of that source's summaries from the earliest day touched (old and new
-  values; it counts the file's rows from memory and reads only the others), and the
-  audit row. Whole or nothing.
+  the summaries moved by the difference the file's rows make (their new values counted
+  from memory, less their stored versions read before the upsert: no other fact is
+  read; data_access/refresh.py), and the audit row. Whole or nothing.
 - `import_file(...)`: check + write.
 - `freshness(engine) -> DataFrame`: the latest record per source and unit.
 - `record_audit(connection_or_engine, actor, action, what, details)`: one audit row
@@ -72,7 +72,7 @@ from ingest import (
     read_file,
     validate,
 )
-from data_access.refresh import fresh_facts, refresh_summaries_in
+from data_access.refresh import fresh_facts, refresh_after_import, refresh_summaries_in, serialise_refresh, stored_versions
 from ingest.safe_csv import write_csv
 from domain import vocab
 from i18n.text import pick
@@ -312,6 +312,9 @@ def write(
     compared = [c for c in columns if c != key]
     with engine.begin() as connection:
         take_write_lock(connection)  # a second import waits for the first instead of failing
+        # PostgreSQL: the summaries move by the difference between the file's rows and their
+        # stored versions, read below: a second import waits until this one has committed.
+        serialise_refresh(connection)
         stage.drop(connection, checkfirst=True)
         stage.create(connection)
         for start in range(0, len(frame), STAGE_CHUNK):
@@ -348,6 +351,7 @@ def write(
             # The refresh counts the file's rows from memory; what they keep from the table is
             # read now, before the upsert makes every key an existing one.
             fresh = fresh_facts(connection, fact, frame, stage, key, existed=added < len(frame))
+            before = stored_versions(connection, fact, stage, key) if added < len(frame) else fresh.rows.iloc[:0]
             insert_fn = _insert_function(connection)
             names, selected = list(columns), [s[name] for name in columns]
             for column in fact.columns:  # defaults for new rows; an update keeps them
@@ -379,7 +383,7 @@ def write(
         since = min(moments).date() if moments and (added or updated) else None
         if since is not None:
             progress(0.85, pick(lang, f"Đang cập nhật bảng tổng hợp từ {since:%d/%m/%Y}…", f"Refreshing summaries from {since:%d/%m/%Y}…"))
-            refresh_summaries_in(connection, since, today, sources=(source,), fresh=fresh)  # reads the stage: drop it after
+            refresh_after_import(connection, fresh, before, since, today)  # may read the stage: drop it after
         stage.drop(connection)
         seconds = time.perf_counter() - started
         result = ImportResult(source, checked.name, len(frame), added, updated, len(frame) - added - updated, since, seconds)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -464,9 +464,9 @@ def _summaries(engine, tables=DOSSIER_SUMMARIES) -> dict[str, pd.DataFrame]:
     return out
 
 
-def _assert_refresh_equals_a_full_recompute(engine, tables=DOSSIER_SUMMARIES) -> None:
+def _assert_refresh_equals_a_full_recompute(engine, tables=DOSSIER_SUMMARIES, today=TODAY) -> None:
     after_import = _summaries(engine, tables)
-    refresh.refresh_summaries(engine, today=TODAY)  # everything, from the first fact
+    refresh.refresh_summaries(engine, today=today)  # everything, from the first fact
     recomputed = _summaries(engine, tables)
     for name, frame in recomputed.items():
         pd.testing.assert_frame_equal(after_import[name], frame, check_dtype=False, obj=name)
@@ -482,12 +482,15 @@ def _demo_copy(demo_db_url, tmp_path):
     return make_engine(f"sqlite:///{copy}")
 
 
-def test_refresh_after_an_import_equals_a_full_recompute(demo_db_url, tmp_path):
+@pytest.mark.parametrize("days_since_last_refresh", [0, 9])
+def test_refresh_after_an_import_equals_a_full_recompute(demo_db_url, tmp_path, days_since_last_refresh):
     """A later export into two years of demo history: some open dossiers now finished (late
     and on time), one withdrawn, new ones received over the last months. The summaries the
-    import refreshed from its earliest day must equal those recomputed from every fact.
-    The file has no supplement, apology or payment columns: the dossiers it updates keep
-    the values stored for those (set below on some of them), new ones get the defaults."""
+    import moved by the difference its rows make must equal those recomputed from every
+    fact, also when the last refresh was nine days before the import (the backlog's days
+    since then come from the facts). The file has no supplement, apology or payment
+    columns: the dossiers it updates keep the values stored for those (set below on some
+    of them), new ones get the defaults."""
     engine = _demo_copy(demo_db_url, tmp_path)
     d = schema.dossiers.c
     with engine.connect() as connection:
@@ -515,7 +518,7 @@ def test_refresh_after_an_import_equals_a_full_recompute(demo_db_url, tmp_path):
                         apology_issued_at=(pd.Timestamp(due) - pd.Timedelta(days=1)).to_pydatetime(),
                     )
                 )
-    refresh.refresh_summaries(engine, today=TODAY)
+    refresh.refresh_summaries(engine, today=TODAY - timedelta(days=days_since_last_refresh))
 
     def stamp(moment) -> str:
         return pd.Timestamp(moment).strftime("%d/%m/%Y %H:%M")
@@ -548,6 +551,26 @@ def test_refresh_after_an_import_equals_a_full_recompute(demo_db_url, tmp_path):
         ).scalar()
     assert kept >= len(open_ones) // 2  # the update left them alone
     _assert_refresh_equals_a_full_recompute(engine)
+    engine.dispose()
+
+
+def test_a_refresh_from_a_day_equals_a_full_recompute(demo_db_url, tmp_path):
+    """The command-line refresh from a day recomputes from the first of its month and reads
+    only the dossiers that can count from then on: finished since, or unfinished and not
+    withdrawn, stopped or refused before it. The same summaries as recomputing everything,
+    with dossiers of each kind on both sides of that first day."""
+    engine = _demo_copy(demo_db_url, tmp_path)
+    d = schema.dossiers.c
+    with engine.connect() as connection:
+        latest = pd.Timestamp(connection.execute(select(func.max(d.received_at))).scalar())
+        start = latest.to_period("M").start_time.to_pydatetime()
+        unfinished = dict(connection.execute(select(d.status, func.count()).where(d.finished_at.is_(None), d.received_at < start).group_by(d.status)).all())
+        falling_due = connection.execute(select(func.count()).where(d.finished_at.is_(None), d.status == 4, d.received_at < start, d.due_at >= start)).scalar()
+    assert {3, 4, 7, 8} <= set(unfinished), f"the demo should have dossiers refused, open, withdrawn and stopped: {unfinished}"
+    assert falling_due, "the demo should have dossiers received before the month that fall due in it"
+    today = (latest + pd.Timedelta(days=40)).date()  # every one of them overdue by then
+    refresh.refresh_summaries(engine, since=latest.date(), today=today)
+    _assert_refresh_equals_a_full_recompute(engine, today=today)
     engine.dispose()
 
 
@@ -637,7 +660,7 @@ def test_a_large_import_rebuilds_the_indexes_it_dropped(tiny, monkeypatch):
     def fail_refresh(*args, **kwargs):
         raise RuntimeError("refresh failed")
 
-    monkeypatch.setattr(ingest, "refresh_summaries_in", fail_refresh)
+    monkeypatch.setattr(ingest, "refresh_after_import", fail_refresh)
     more = [row.replace("B", "C", 1) for row in rows] + [row.replace("B", "E", 1) for row in rows]
     with pytest.raises(RuntimeError):
         run_import(tiny, "dossiers", csv_bytes(DOSSIER_HEADER, more))
