@@ -30,13 +30,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from sqlalchemy import func, select
+from sqlalchemy import and_, delete, func, or_, select
 
 import demo
 from data_access import ingest, refresh, schema
 from data_access.db import make_engine
 from ingest import FileRejected, load_mapping
 from data_access.migrate import upgrade
+from benchmarks.common import postgres_url
 
 BOM = b"\xef\xbb\xbf"
 
@@ -52,27 +53,30 @@ def _write_csv(path: Path, columns: dict[str, pa.Array]) -> None:
         pacsv.write_csv(table, handle, pacsv.WriteOptions(quoting_style="needed"))
 
 
-def dossiers_csv(engine, path: Path, rows: int, seed: int = 1) -> None:
+def dossiers_csv(engine, path: Path, rows: int, seed: int = 1, first: str = "2026-05-01", days: int = 180, prefix: str = "BENCH") -> None:
+    """`rows` new dossiers received over `days` days from `first`, in the units in force
+    over all of them, finished by the end of that time or not at all (a fifth stays open)."""
     rng = np.random.default_rng(seed)
+    start, end = pd.Timestamp(first), pd.Timestamp(first) + pd.Timedelta(days=days)
+    u = schema.units.c
+    in_force = and_(u.level != "city", or_(u.valid_from.is_(None), u.valid_from <= start.date()), or_(u.valid_to.is_(None), u.valid_to >= end.date()))
     with engine.connect() as c:
-        units = [r[0] for r in c.execute(select(schema.units.c.code).where(schema.units.c.level != "city", schema.units.c.valid_to.is_(None)))]
+        units = [r[0] for r in c.execute(select(u.code).where(in_force))]
         procedures = c.execute(select(schema.procedures.c.code)).scalars().all()
         officers = pd.DataFrame(c.execute(select(schema.officers.c.code, schema.officers.c.unit_code)).all(), columns=["code", "unit"])
     unit = np.asarray(units, dtype=object)[rng.integers(0, len(units), rows)]
     first_officer = officers.groupby("unit")["code"].first()
     officer = pd.Series(unit).map(first_officer).fillna("")
-    start = pd.Timestamp("2026-05-01").value // 1000
-    span = 180 * 86_400_000_000
-    received = pd.Series(pd.to_datetime(start + rng.integers(0, span, rows), unit="us")).dt.floor("s")
+    received = pd.Series(pd.to_datetime(start.value // 1000 + rng.integers(0, days * 86_400_000_000, rows), unit="us")).dt.floor("s")
     due = received + pd.to_timedelta(rng.integers(1, 20, rows), unit="D")
     finished = received + pd.to_timedelta(rng.integers(3600, 25 * 86400, rows), unit="s")
-    done = (rng.random(rows) < 0.8) & (finished <= pd.Timestamp("2026-10-31")).to_numpy()
+    done = (rng.random(rows) < 0.8) & (finished <= end).to_numpy()
     finished = finished.where(done)
     status = np.where(done, 10, 4)
     _write_csv(
         path,
         {
-            "Mã hồ sơ": pa.array([f"BENCH-{i:08d}" for i in range(rows)]),
+            "Mã hồ sơ": pa.array([f"{prefix}-{i:08d}" for i in range(rows)]),
             "Mã đơn vị": pa.array(unit.tolist(), type=pa.string()),
             "Mã thủ tục": pa.array(np.asarray(procedures, dtype=object)[rng.integers(0, len(procedures), rows)].tolist(), type=pa.string()),
             "Kênh nộp": pa.array(rng.integers(1, 4, rows)),
@@ -233,6 +237,51 @@ def other_steps(engine, folder: Path, args) -> None:
     engine.dispose()
 
 
+FACT_TABLES = (
+    "dossier_steps",
+    "step_monthly",
+    "step_reminders",
+    "ratings",
+    "rating_daily",
+    "rating_monthly",
+    "dossiers",
+    "dossier_daily",
+    "dossier_monthly",
+    "backlog_daily",
+)
+
+
+def history_load(demo_path: Path, folder: Path, millions: float) -> None:
+    """Step 8: a city's five-year history loaded from files into a database that holds the
+    demo's units and lists but no facts: `millions` million dossiers received from 01/11/2021
+    to 31/10/2026, in thirty two-month files (none straddles the reform of 1 July 2025, so
+    each names the units in force then), imported one after another as the command line does."""
+    db = folder / "history_load.sqlite"
+    shutil.copy(demo_path, db)
+    engine = make_engine(f"sqlite:///{db}")
+    upgrade(engine)
+    with engine.begin() as c:
+        for name in FACT_TABLES:
+            c.execute(delete(schema.metadata.tables[name]))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        c.exec_driver_sql("VACUUM")
+    files, rows = 30, int(millions * 1_000_000 / 30)
+    total_seconds, total_rows = 0.0, 0
+    for k in range(files):
+        first = pd.Timestamp("2021-11-01") + pd.DateOffset(months=2 * k)
+        days = (first + pd.DateOffset(months=2) - first).days
+        path = folder / f"history_{k:02d}.csv"
+        dossiers_csv(engine, path, rows, seed=100 + k, first=str(first.date()), days=days, prefix=f"H{k:02d}")
+        print(f"   file {k + 1}/{files}: {first:%m/%Y}, {rows:,} dossiers, {path.stat().st_size / 2**20:,.0f} MB")
+        total_seconds += timed_import(engine, "dossiers", path)
+        total_rows += rows
+        path.unlink()
+        print(
+            f"   so far: {total_rows:,} dossiers in {total_seconds:,.0f} s of imports -> {total_rows / total_seconds:,.0f} rows/s; file {db.stat().st_size / 2**30:,.1f} GB"
+        )
+    engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -241,57 +290,76 @@ def main() -> None:
     parser.add_argument("--history", help="also import a week's export into a copy of this SQLite database (step 7)")
     parser.add_argument("--week-rows", type=int, default=20_000, help="new dossiers in the week's export (default 20,000)")
     parser.add_argument("--dossiers-only", action="store_true", help="only steps 1, 2 and 7 (the dossier imports)")
+    parser.add_argument("--backend", default="sqlite", choices=["sqlite", "postgresql"], help="postgresql: steps 1, 2 and 7 on a temporary server")
+    parser.add_argument("--history-load", type=float, metavar="MILLIONS", help="only step 8: a five-year history of MILLIONS million dossiers from files")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="ingest_bench_"))
     try:
         db = folder / "demo.sqlite"
         if args.demo:
             shutil.copy(args.demo, db)
-        url = f"sqlite:///{db}"
-        engine = make_engine(url)
-        upgrade(engine)
-        if not args.demo:
+        else:
             print("building the small demo database…")
+            engine = make_engine(f"sqlite:///{db}")
+            upgrade(engine)
             demo.generate(engine, size="small", seed=7)
             refresh.refresh_summaries(engine)
-
-        print(f"1. dossiers: {args.rows:,}-row CSV")
-        path = folder / "dossiers.csv"
-        dossiers_csv(engine, path, args.rows)
-        print(f"   file: {path.stat().st_size / 2**20:,.0f} MB")
-        timed_import(engine, "dossiers", path)
-
-        print("2. the same file again")
-        before = fingerprint(engine)
-        checked, result = ingest.import_file(engine, "dossiers", path, path.name, actor="benchmark", lang="en")
-        print(f"   {result.message('en')}")
-        after = fingerprint(engine)
-        same = before[1] == after[1] and {k: v for k, v in before[0].items() if k != "audit_log"} == {k: v for k, v in after[0].items() if k != "audit_log"}
-        print(f"   facts and summaries unchanged: {same} (audit rows {before[0]['audit_log']} -> {after[0]['audit_log']})")
-
-        if args.dossiers_only:
             engine.dispose()
+        if args.history_load:
+            print(f"8. a five-year history of {args.history_load:g} million dossiers from files")
+            history_load(db, folder, args.history_load)
+        elif args.backend == "postgresql":
+            with postgres_url("small", seed=7) as url:
+                dossier_steps(make_engine(url), folder, args, week_into=make_engine(url))
         else:
-            other_steps(engine, folder, args)
-
-        if args.history:
-            print(f"7. a week's export into a copy of {args.history}")
-            history = folder / "history.sqlite"
-            shutil.copy(args.history, history)
-            big = make_engine(f"sqlite:///{history}")
-            upgrade(big)
-            with big.connect() as c:
-                held = c.execute(select(func.count()).select_from(schema.dossiers)).scalar()
-            week_path = folder / "week.csv"
-            rows = weekly_csv(big, week_path, args.week_rows)
-            print(f"   {held:,} dossiers held; export {rows:,} rows")
-            timed_import(big, "dossiers", week_path)
-            big.dispose()
+            engine = make_engine(f"sqlite:///{db}")
+            upgrade(engine)
+            dossier_steps(engine, folder, args, week_into=_history_copy(args.history, folder) if args.history else None)
     finally:
         if args.keep:
             print(f"kept {folder}")
         else:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _history_copy(history: str, folder: Path):
+    copy = folder / "history.sqlite"
+    shutil.copy(history, copy)
+    engine = make_engine(f"sqlite:///{copy}")
+    upgrade(engine)
+    return engine
+
+
+def dossier_steps(engine, folder: Path, args, week_into=None) -> None:
+    """Steps 1, 2 (and 3-6 unless --dossiers-only) on `engine`; step 7 on `week_into`."""
+    print(f"1. dossiers: {args.rows:,}-row CSV")
+    path = folder / "dossiers.csv"
+    dossiers_csv(engine, path, args.rows)
+    print(f"   file: {path.stat().st_size / 2**20:,.0f} MB")
+    timed_import(engine, "dossiers", path)
+
+    print("2. the same file again")
+    before = fingerprint(engine)
+    checked, result = ingest.import_file(engine, "dossiers", path, path.name, actor="benchmark", lang="en")
+    print(f"   {result.message('en')}")
+    after = fingerprint(engine)
+    same = before[1] == after[1] and {k: v for k, v in before[0].items() if k != "audit_log"} == {k: v for k, v in after[0].items() if k != "audit_log"}
+    print(f"   facts and summaries unchanged: {same} (audit rows {before[0]['audit_log']} -> {after[0]['audit_log']})")
+
+    if args.dossiers_only or engine.dialect.name != "sqlite":
+        engine.dispose()
+    else:
+        other_steps(engine, folder, args)
+
+    if week_into is not None:
+        print(f"7. a week's export into {week_into.url.database or week_into.url}")
+        with week_into.connect() as c:
+            held = c.execute(select(func.count()).select_from(schema.dossiers)).scalar()
+        week_path = folder / "week.csv"
+        rows = weekly_csv(week_into, week_path, args.week_rows)
+        print(f"   {held:,} dossiers held; export {rows:,} rows")
+        timed_import(week_into, "dossiers", week_path)
+        week_into.dispose()
 
 
 if __name__ == "__main__":
