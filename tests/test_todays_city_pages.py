@@ -87,3 +87,14 @@ def test_a_profile_links_a_former_ward_to_its_own_time_and_back(demo_db_env):
     # Its link to today's unit, followed with the former period still chosen: no error.
     back = open_page("pages/analysis/unit_profile.py", period="2025-06", layout="then", unit="26740")
     assert not back.exception and "Phường Sài Gòn" in back.title[0].value
+
+
+def test_rankings_within_an_area_rank_its_units_and_say_which_area(demo_db_env):
+    # The former Quận 1's ten wards went into four of today's units (published reform lists).
+    quan_1 = {"Phường Sài Gòn", "Phường Tân Định", "Phường Bến Thành", "Phường Cầu Ông Lãnh"}
+    for params in ({"level": "area_wards", "area_rank": "area:760"}, {"scope": "area:760", "level": "all_wards"}):
+        app = open_page("pages/analysis/rankings.py", period="2026-10", **params)
+        table = app.dataframe[0].value
+        assert set(table["Đơn vị"]) == quan_1, (params, table["Đơn vị"].tolist())
+        heading = app.subheader[0].value
+        assert heading.endswith("Khu vực Quận 1 (cũ)"), (params, heading)  # never "Toàn thành phố" over an area's units
