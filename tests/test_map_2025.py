@@ -288,6 +288,16 @@ def test_a_former_district_in_a_link_to_a_current_period_says_so_and_shows_the_c
     assert any("Quận 1 exists only until 30/06/2025" in i.value for i in app.info), [i.value for i in app.info]
 
 
+def test_the_map_benchmark_weighs_the_168_unit_message(two_eras, monkeypatch):
+    """`python -m benchmarks.map --city-only` reports the figure message of today's map: its
+    boundaries are fetched by URL (geo/published.py), so it counts the units the traces draw."""
+    from benchmarks.map import figure_message
+
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", two_eras)
+    size, features = figure_message({"period": "2026-10", "labels": "1"})
+    assert features == 168 and 0 < size < 300_000, (size, features)
+
+
 def test_generate_on_a_database_of_both_layouts_leaves_real_and_derived_boundaries_alone(tmp_path):
     # It failed before on the city, a unit of both layouts, written twice.
     from geo.generated import store_default_boundaries
