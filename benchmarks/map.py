@@ -58,7 +58,7 @@ def largest_district(url: str) -> tuple[str, str, int]:
 
 
 def figure_message(params: dict) -> tuple[int, int]:
-    """(bytes of the figure JSON, number of map features) of the view, as the page sends it."""
+    """(bytes of the figure JSON, number of units drawn) of the view, as the page sends it."""
     import json
 
     from tests.support.app_test import run_page
@@ -71,8 +71,16 @@ def figure_message(params: dict) -> tuple[int, int]:
         shown = [e.value for e in app.error] or [e.value for e in app.warning]
         raise RuntimeError(f"{PAGE} {params} drew no map: {shown}")
     spec = charts[0].proto.spec
-    features = sum(len(t.get("geojson", {}).get("features", [])) for t in json.loads(spec)["data"])
-    return len(spec.encode()), features
+    return len(spec.encode()), sum(_units_drawn(trace) for trace in json.loads(spec)["data"])
+
+
+def _units_drawn(trace: dict) -> int:
+    """Polygons a map trace draws: its inline GeoJSON's features, or, when the boundaries are
+    fetched by URL (geo/published.py: the message carries no geometry), its locations."""
+    geojson = trace.get("geojson")
+    if isinstance(geojson, dict):
+        return len(geojson.get("features", []))
+    return len(trace.get("locations", [])) if isinstance(geojson, str) else 0
 
 
 def main(argv=None) -> int:

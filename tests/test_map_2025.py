@@ -21,6 +21,7 @@ from geo.__main__ import main as geo_main
 from geo.boundaries import load_boundaries, save_boundaries
 from ingest.admin_units import province_layout
 from tests.support.maps import drawn_features
+from tests.support.app_test import open_page
 from tests.test_app_smoke import run_app
 from tests.test_geo_helpers import REAL_2025, REAL_2025_MISSING, engine_with_units, load_layout, two_era_database
 
@@ -197,6 +198,20 @@ def test_another_province_draws_its_own_imported_boundaries(hanoi, monkeypatch):
     assert not any("gần đúng" in c.value for c in app.caption)
 
 
+def test_another_province_ranks_and_profiles_its_own_units(hanoi, monkeypatch):
+    """Hanoi after `reference init --province 01` and its own boundary file: the rankings list
+    its 126 units directly under the city, and a unit's profile opens, with no code change."""
+    url, _ = hanoi
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", url)
+    app = open_page("pages/analysis/rankings.py", period="2026-10")
+    assert app.title[0].value == "Xếp hạng" and len(app.dataframe[0].value) == 126
+    assert not [s.value for s in app.subheader if "Thành phố Hồ Chí Minh" in s.value]
+    unit = current_units("01").iloc[0]
+    app = open_page("pages/analysis/unit_profile.py", period="2026-10", unit=unit["code"])
+    assert app.title[0].value == f"Hồ sơ đơn vị · {unit['name']}"
+    assert any("Hình thành từ" in m.value for m in app.markdown)  # its former wards, from Hanoi's crosswalk
+
+
 # --- the map page in both eras ---------------------------------------------------------------
 @pytest.fixture(scope="module")
 def two_eras(tmp_path_factory):
@@ -271,6 +286,16 @@ def test_a_former_district_in_a_link_to_a_current_period_says_so_and_shows_the_c
     fig = map_figure(app)
     assert len(locations(fig)) == 168
     assert any("Quận 1 exists only until 30/06/2025" in i.value for i in app.info), [i.value for i in app.info]
+
+
+def test_the_map_benchmark_weighs_the_168_unit_message(two_eras, monkeypatch):
+    """`python -m benchmarks.map --city-only` reports the figure message of today's map: its
+    boundaries are fetched by URL (geo/published.py), so it counts the units the traces draw."""
+    from benchmarks.map import figure_message
+
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", two_eras)
+    size, features = figure_message({"period": "2026-10", "labels": "1"})
+    assert features == 168 and 0 < size < 300_000, (size, features)
 
 
 def test_generate_on_a_database_of_both_layouts_leaves_real_and_derived_boundaries_alone(tmp_path):

@@ -186,3 +186,31 @@ def test_upgrade_of_an_old_database_then_init_keeps_every_fact(engine_at_0009):
     # Twice: nothing more.
     again = reference.init_province(engine, "79", actor="test")
     assert (again.units_added, again.units_ended, again.links_added) == (0, 0, 0)
+
+
+def test_a_city_started_from_zero_is_not_described_as_the_demo(sqlite_url, monkeypatch):
+    """Hanoi after `init --province 01`, before any account (so the single-user mode): the app
+    says there is no data yet, and never that its figures are HCMC's default demo data."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.support.app_server import REPO_ROOT
+
+    from ui import auth
+
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    reference.init_province(engine, "01", actor="test")
+    engine.dispose()
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", sqlite_url)
+    app = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=120).run()
+    assert not app.exception
+    assert any("chưa có số liệu" in i.value for i in app.info)
+    assert not [c.value for c in app.sidebar.caption if "Dữ liệu mẫu" in c.value]
+    # The note belongs to the embedded demo file built at its default size, and only to it.
+    from data_access.db import DEFAULT_SQLITE_PATH
+
+    demo_url = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    assert auth.demo_data_note(demo_url, None) == auth.DEMO_DATA_NOTE
+    assert auth.demo_data_note(demo_url, "default") == auth.DEMO_DATA_NOTE
+    assert auth.demo_data_note(demo_url, "small") is None
+    assert auth.demo_data_note(sqlite_url, None) is None

@@ -87,3 +87,49 @@ def test_a_profile_links_a_former_ward_to_its_own_time_and_back(demo_db_env):
     # Its link to today's unit, followed with the former period still chosen: no error.
     back = open_page("pages/analysis/unit_profile.py", period="2025-06", layout="then", unit="26740")
     assert not back.exception and "Phường Sài Gòn" in back.title[0].value
+
+
+def test_rankings_within_an_area_rank_its_units_and_say_which_area(demo_db_env):
+    # The former Quận 1's ten wards went into four of today's units (published reform lists).
+    quan_1 = {"Phường Sài Gòn", "Phường Tân Định", "Phường Bến Thành", "Phường Cầu Ông Lãnh"}
+    for params in ({"level": "area_wards", "area_rank": "area:760"}, {"scope": "area:760", "level": "all_wards"}):
+        app = open_page("pages/analysis/rankings.py", period="2026-10", **params)
+        table = app.dataframe[0].value
+        assert set(table["Đơn vị"]) == quan_1, (params, table["Đơn vị"].tolist())
+        heading = app.subheader[0].value
+        assert heading.endswith("Khu vực Quận 1 (cũ)"), (params, heading)  # never "Toàn thành phố" over an area's units
+
+
+@pytest.mark.parametrize(("period", "compare"), [("2025-07", "prev"), ("2026-03", "yoy")])
+def test_a_comparison_across_the_reform_says_the_earlier_figures_are_restated(demo_db_env, period, compare):
+    app = open_page("pages/overview/overview.py", period=period, cmp=compare)
+    assert "2025" in app.caption[0].value and ("6/2025" in app.caption[0].value or "3/2025" in app.caption[0].value)
+    notes = [c.value for c in app.caption if "được quy đổi" in c.value]
+    assert notes and "01/07/2025" in notes[0] and ("gần đúng" in notes[0] or "chính xác" in notes[0]), notes
+
+
+def test_the_briefing_pack_of_october_2026_names_no_district(demo_db_env):
+    import io
+    from datetime import date
+
+    from pptx import Presentation
+
+    from data_access.db import make_engine
+    from domain.access import SYSTEM
+    from metrics.periods import month
+    from reports.briefing import build
+
+    engine = make_engine(demo_db_env)
+    try:
+        data, _ = build(engine, "79", month(2026, 10), "pptx", meeting_date=date(2026, 11, 10), viewer=SYSTEM)
+    finally:
+        engine.dispose()
+    texts = []
+    for slide in Presentation(io.BytesIO(data)).slides:
+        for shape in slide.shapes:
+            texts += [shape.text_frame.text] if shape.has_text_frame else []
+            texts += [cell.text for row in shape.table.rows for cell in row.cells] if shape.has_table else []
+            texts += [str(c) for plot in shape.chart.plots for c in plot.categories] if shape.has_chart else []
+    assert any("phường/xã" in text for text in texts)  # the map slide's level
+    found = [text for text in texts if DISTRICT_WORDS.search(text) and "(cũ)" not in text]
+    assert not found, found[:5]

@@ -23,6 +23,7 @@ The viewer lives in the session (never in the URL); `current_viewer()` reads it.
 from __future__ import annotations
 
 import html
+import os
 from datetime import datetime
 
 import streamlit as st
@@ -32,7 +33,7 @@ from data_access import accounts
 from data_access import sign_in_throttle as throttle
 from domain.access import Viewer
 from data_access.audit import record_audit
-from data_access.db import user_facing_error
+from data_access.db import database_url, is_default_demo, user_facing_error
 from ui import session_cookie
 from ui.i18n import lang, t
 from ui.plain import plain
@@ -55,6 +56,13 @@ DEMO_DATA_NOTE = (
     "Default demo data: Ho Chi Minh City's real scale since July 2025 (about 255,000 dossiers a month, 168 "
     "commune-level units); before that on the former layout and thinner (about 1/50 of the dossiers).",
 )
+
+
+def demo_data_note(url: str, demo_size: str | None) -> tuple[str, str] | None:
+    """DEMO_DATA_NOTE where the figures are the default demo's: the embedded demo file
+    (ui/setup.py builds it on first start, at DASHBOARD_DEMO_SIZE, "default" when unset).
+    Any other database (a city's own, another demo size) gets no note: it would misdescribe it."""
+    return DEMO_DATA_NOTE if is_default_demo(url) and (demo_size or "default") == "default" else None
 
 
 def current_viewer() -> Viewer:
@@ -297,7 +305,9 @@ def sidebar(viewer: Viewer, unit_names: dict | None = None) -> None:
     """Who is signed in and the sign-out button; in demo mode the demo banner instead."""
     if mode() == "demo":
         st.sidebar.info(t(*DEMO_BANNER), icon=":material/science:")
-        st.sidebar.caption(t(*DEMO_DATA_NOTE))
+        note = demo_data_note(database_url(), os.environ.get("DASHBOARD_DEMO_SIZE"))
+        if note:
+            st.sidebar.caption(t(*note))
         return
     unit = f" · {unit_names.get(viewer.unit_code, viewer.unit_code)}" if viewer.unit_code and unit_names else ""
     st.sidebar.caption(f":material/person: **{plain(viewer.display_name or viewer.username)}** · {viewer.role_label(lang())}{plain(unit)}")

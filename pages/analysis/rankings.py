@@ -115,7 +115,7 @@ if now.drop(columns="unit_code").to_numpy().sum() == 0:
 where = (
     names.get(parent, "")
     if level in ("wards", "area_wards")
-    else (t("Toàn thành phố", "Whole city") if two_tier and level == "all_wards" else filters.scope_name)
+    else (t("Toàn thành phố", "Whole city") if two_tier and level == "all_wards" and not filters.is_area else filters.scope_name)
 )
 level_words = t(*LEVELS[level]).lower() if level not in ("wards", "area_wards") else t("phường/xã", "wards")
 file_stem = f"{t('Xếp hạng', 'Ranking')} · {kpi_id} · {level} · {where} · {period.key}"
