@@ -268,5 +268,6 @@ def test_comparison_page_shows_papi_dimensions_and_the_par_index_rank_by_year(sq
     papi = next(d.value for d in page.dataframe if 2023 in d.value.columns)
     assert papi.loc["Quản trị điện tử"].tolist() == ["3.8/10", "4.12/10"]
     assert papi.loc["Thủ tục hành chính công", 2024] == "7.25/10"
+    assert papi.index.name == "Dimension"  # not the frame's own column name, "dimension", in either language
     ranks = next(d.value for d in page.dataframe if "Rank" in d.value.columns)
     assert ranks[["Year", "Rank"]].values.tolist() == [["2024", "5/63"]]
