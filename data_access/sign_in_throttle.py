@@ -8,6 +8,11 @@ FIRST_LOCK, each further failure doubling it up to MAX_LOCK; an address after AD
 failures, by the same rule (many people may share one office address). A success clears the
 account's count. Counts older than FORGET_AFTER without a new failure start again.
 
+An unknown address (None: Streamlit gives none for a connection from the machine itself,
+which is how the app processes behind scripts/cluster.py's HAProxy see every browser) is
+not counted: one shared "unknown" count would let 20 failures of anyone lock everyone out.
+Such sign-ins are limited per account name only.
+
 The administrator sees and clears locks: python -m data_access.accounts locks | unlock NAME
 | unlock --address IP.
 """
@@ -47,8 +52,17 @@ def locked_until(engine: Engine, username: str, address: str | None, now: dateti
     now = now or _now()
     t = sign_in_throttle.c
     with engine.connect() as connection:
-        ends = connection.execute(select(t.locked_until).where(t.key.in_([account_key(username), address_key(address)]), t.locked_until > now)).scalars().all()
+        ends = connection.execute(select(t.locked_until).where(t.key.in_(_keys(username, address)), t.locked_until > now)).scalars().all()
     return max(ends) if ends else None
+
+
+def _known(address: str | None) -> bool:
+    return bool((address or "").strip())
+
+
+def _keys(username: str, address: str | None) -> list[str]:
+    """The counts a sign-in is held to: its account name, and its address when known."""
+    return [account_key(username)] + ([address_key(address)] if _known(address) else [])
 
 
 def _lock_for(failures: int, free: int) -> timedelta | None:
@@ -59,7 +73,7 @@ def _lock_for(failures: int, free: int) -> timedelta | None:
 
 def record_failure(engine: Engine, username: str, address: str | None, now: datetime | None = None) -> None:
     now = now or _now()
-    for key, free in ((account_key(username), ACCOUNT_FREE), (address_key(address), ADDRESS_FREE)):
+    for key, free in zip(_keys(username, address), (ACCOUNT_FREE, ADDRESS_FREE)):
         for _attempt in range(3):  # another process may insert the same key first: count again
             try:
                 _count(engine, key, free, now)

@@ -40,6 +40,19 @@ def test_twenty_failures_from_one_address_lock_it_for_every_name(db):  # noqa: F
     assert throttle.locked_until(db, "admin", "10.0.0.8", NOW + timedelta(seconds=20)) is None
 
 
+def test_an_unknown_address_is_not_one_shared_lock_for_everyone(db):  # noqa: F811
+    """Streamlit gives no address for a connection from the machine itself, which is how the
+    app processes behind scripts/cluster.py's HAProxy see every browser: 20 people's typos
+    must not lock everyone else out. Those sign-ins are held to the per-account limit only."""
+    for n in range(throttle.ADDRESS_FREE + 5):
+        throttle.record_failure(db, f"typo{n}", None, NOW + timedelta(minutes=n))
+    assert throttle.locked_until(db, "chair760", None, NOW + timedelta(minutes=25)) is None
+    assert throttle.locks(db, NOW + timedelta(minutes=25))["key"].str.startswith("address:").sum() == 0
+    for n in range(throttle.ACCOUNT_FREE):  # the account's own limit still holds
+        throttle.record_failure(db, "chair760", None, NOW + timedelta(minutes=30, seconds=n))
+    assert throttle.locked_until(db, "chair760", None, NOW + timedelta(minutes=30, seconds=5)) is not None
+
+
 def test_old_failures_are_forgotten(db):  # noqa: F811
     for n in range(4):
         throttle.record_failure(db, "chair760", "10.0.0.1", NOW + timedelta(seconds=n))

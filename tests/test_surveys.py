@@ -248,3 +248,26 @@ def test_comparison_page_shows_the_province_over_the_years_in_both_languages(dem
     english = open_page("pages/analysis/surveys.py", lang="en", province="01")
     ranks = next(d.value for d in english.dataframe if "Rank" in d.value.columns)
     assert ranks["Rank"].tolist() == ["11/63"]
+
+
+def test_comparison_page_shows_papi_dimensions_and_the_par_index_rank_by_year(sqlite_url, monkeypatch):
+    """The province's PAPI dimensions (a table by year) and its PAR Index rank, from a file
+    whose figures are written here by hand (illustrative values, not published ones)."""
+    engine = tiny_dataset.database(sqlite_url)
+    rows = [
+        'PAPI,2023,79,,papi_dimension,Quản trị điện tử,"3,80",10,,PAPI 2023,',
+        'PAPI,2024,79,,papi_dimension,Quản trị điện tử,"4,12",10,,PAPI 2024,',
+        'PAPI,2024,79,,papi_dimension,Thủ tục hành chính công,"7,25",10,,PAPI 2024,',
+        "par_index,2024,79,,par_rank,,5,63,,PAR Index 2024,",
+    ]
+    checked, _ = ingest.import_file(engine, "surveys", csv_bytes(rows), "papi.csv", actor="test", lang="en")
+    assert checked.ok, checked.problems
+    engine.dispose()
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", sqlite_url)
+    page = open_page("pages/analysis/surveys.py", lang="en")
+    papi = next(d.value for d in page.dataframe if 2023 in d.value.columns)
+    assert papi.loc["Quản trị điện tử"].tolist() == ["3.8/10", "4.12/10"]
+    assert papi.loc["Thủ tục hành chính công", 2024] == "7.25/10"
+    assert papi.index.name == "Dimension"  # not the frame's own column name, "dimension", in either language
+    ranks = next(d.value for d in page.dataframe if "Rank" in d.value.columns)
+    assert ranks[["Year", "Rank"]].values.tolist() == [["2024", "5/63"]]

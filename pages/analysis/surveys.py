@@ -132,7 +132,9 @@ with left:
     else:
         pivot = papi.assign(year=papi["period_end"].dt.year).pivot_table(index="dimension", columns="year", values="value", aggfunc="last")
         order = [d for d in surveys.PAPI_DIMENSIONS if d in pivot.index] + [d for d in pivot.index if d not in surveys.PAPI_DIMENSIONS]
-        st.dataframe(pivot.loc[order].map(lambda v: value_text(v, "score", None, lang())), width="stretch")
+        out_of = papi.groupby("dimension")["scale_max"].last()  # a dimension's score is out of 10, the total out of 80
+        shown = pivot.loc[order].apply(lambda row: row.map(lambda v: value_text(v, "score", out_of.get(row.name), lang())), axis=1)
+        st.dataframe(shown.rename_axis(index=t("Nội dung", "Dimension"), columns=None), width="stretch")
 with right:
     st.markdown(f"**{t('Xếp hạng giữa các tỉnh, thành phố', 'Rank among provinces')}**")
     ranks = here[here["indicator"].isin(["par_rank", "satisfaction_rank"]) & here["dimension"].isna()]
