@@ -78,6 +78,23 @@ def test_overview_names_no_unit_at_or_above_target(screen, app_server, lang):
     no_emoji(screen)
 
 
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_city_overview_lists_are_seen_without_scrolling(screen, app_server, lang):
+    # The city's overview has the most below its cards (the independent surveys panel): the
+    # best and needs-improvement lists still come first, whole inside 1920x1080.
+    open_view(screen, app_server, "", lang=lang)
+    assert screen.locator("[data-testid='stMain'] h3", has_text="Khảo sát độc lập" if lang == "vi" else "Independent surveys").count(), "the surveys panel"
+    group = "Nhóm" if lang == "vi" else "Group"
+    boxes = screen.evaluate(
+        """(group) => Array.from(document.querySelectorAll("[data-testid='stDataFrame']"))
+        .filter(grid => { const head = grid.querySelector('[role=columnheader]'); return head && head.innerText.trim() === group; })
+        .map(grid => { const r = grid.getBoundingClientRect(); return {top: r.top, bottom: r.bottom}; })""",
+        group,
+    )
+    assert len(boxes) == 2, boxes
+    assert all(0 <= box["top"] and box["bottom"] <= 1080 for box in boxes), boxes
+
+
 def test_area_overview_and_its_wards(screen, app_server):
     # The former Quận 1 as an area of today's wards (the district tier ended on 1 July 2025).
     open_view(screen, app_server, "", scope="area:760")
