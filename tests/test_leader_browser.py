@@ -117,6 +117,17 @@ def test_slide_headline_is_larger_than_its_delta(screen, app_server, lang):
     no_emoji(screen)
 
 
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_map_slide_fits_the_screen(screen, app_server, lang):
+    # Slide 2 is the map: the picture and the list beside it inside 1920x1080, no scrolling.
+    open_view(screen, app_server, "meeting", wait_for=".st-key-meeting-slide [data-testid='stImage'] img", present="1", slide="2", lang=lang)
+    screen.wait_for_function("() => { const img = document.querySelector(\".st-key-meeting-slide [data-testid='stImage'] img\"); return img && img.complete; }")
+    box = screen.evaluate(
+        "() => { const r = document.querySelector(\".st-key-meeting-slide [data-testid='stImage'] img\").getBoundingClientRect(); return {top: r.top, bottom: r.bottom, width: r.width}; }"
+    )
+    assert box["bottom"] <= 1080 and box["width"] >= 900, box
+
+
 def test_rankings_funnel_is_zoomed_and_status_in_words(screen, app_server):
     # The issue's grey smear of 22 districts, in a month of the districts' time.
     open_view(screen, app_server, "rankings", level="districts", period="2025-05", layout="then")
