@@ -4,6 +4,7 @@
     python -m benchmarks.browser --server http://127.0.0.1:8501          # a running one
     python -m benchmarks.browser --url ... --shots /work/notes/shots13   # also 1920x1080 screenshots
     python -m benchmarks.browser --url ... --only map --query period=2026-10   # the map page alone
+    python -m benchmarks.browser --url ... --query period=2026-10 --drill-query period=2025-05  # drill down a district
 
 What is measured, at 1920x1080 (a projector):
 - first overview of a new session: a fresh browser context opens the overview; from
@@ -106,8 +107,13 @@ def drill_down(page, base: str, query: str) -> float:
     page.goto(f"{base}/map?{query}")
     page.wait_for_selector(".js-plotly-plot .main-svg", state="attached")
     wait_drawn(page, "Bản đồ")
-    features = page.evaluate("""() => { const plots = document.querySelectorAll('.js-plotly-plot');
-        return plots[plots.length - 1].data.filter(t => t.type === 'choroplethmap').flatMap(t => t.geojson.features); }""")
+    # A map names its boundaries by URL (geo.published) or, read-only, carries them inline.
+    features = page.evaluate("""async () => { const plots = document.querySelectorAll('.js-plotly-plot');
+        const traces = plots[plots.length - 1].data.filter(t => t.type === 'choroplethmap' && t.locations && t.locations.length);
+        const shown = new Set(traces.flatMap(t => Array.from(t.locations).map(String)));
+        const all = [];
+        for (const t of traces) { const g = typeof t.geojson === 'string' ? await (await fetch(t.geojson)).json() : t.geojson; all.push(...g.features); }
+        return all.filter(f => shown.has(String(f.id))); }""")
     feature = max(features, key=lambda f: shapely.geometry.shape(f["geometry"]).area)
     names = dict(
         zip(
@@ -181,6 +187,11 @@ def main(argv=None) -> int:
     parser.add_argument("--url", help="database URL for a server this script starts")
     parser.add_argument("--server", help="the address of a running dashboard instead")
     parser.add_argument("--query", default="", help="filter parameters added to every link, e.g. period=2026-10")
+    parser.add_argument(
+        "--drill-query",
+        help="the map drill-down's parameters (default --query); a period of the districts' time, e.g. period=2025-05: "
+        "since July 2025 the city's map shows its wards, and a click opens a ward's profile",
+    )
     parser.add_argument("--visits", type=int, default=3, help="visits of each page (the first is cold)")
     parser.add_argument("--shots", help="folder for 1920x1080 screenshots of each page")
     parser.add_argument("--only", choices=["all", "map"], default="all", help="map: the map page alone, with bytes received")
@@ -236,7 +247,7 @@ def main(argv=None) -> int:
             link = f"{base}/rankings?level=all_wards&{args.query}"
             deep = timed(lambda: (page.goto(link), wait_drawn(page, "Xếp hạng")))
             rows.append(("deep link, fresh browser (rankings, all wards)", deep, None))
-            drills = [drill_down(page, base, args.query) for _ in range(2)]
+            drills = [drill_down(page, base, args.query if args.drill_query is None else args.drill_query) for _ in range(2)]
             rows.append(("map drill-down click", drills[0], drills[1]))
             context.close()
             browser.close()

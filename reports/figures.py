@@ -1,6 +1,6 @@
 """Static figures for the packs and the meeting page, drawn with matplotlib (no browser, no
 network): the map of the focus KPI, and - for the PDF, where charts cannot be native - the
-bottom-units bar chart and the trend line. Every function returns PNG bytes.
+bottom-units bar chart and the trend line. The *_png functions return PNG bytes.
 
 Fonts: matplotlib's bundled DejaVu Sans, which has every Vietnamese letter, so the figures
 draw the same on a bare machine.
@@ -101,26 +101,55 @@ def _place_labels(axis, points, texts, weak_flags, fontsize):
             label.remove()
 
 
+def far_codes(boundaries) -> list[str]:
+    """Units far off the main body (Côn Đảo, 80 km out at sea), drawn in an inset box as the
+    dashboard's map does (geo.figures.outlying_ids): fitting them in shrank the city to a
+    quarter of the picture."""
+    from shapely.geometry import mapping
+
+    from geo.figures import outlying_ids
+
+    return outlying_ids({"features": [{"id": str(c), "geometry": mapping(g)} for c, g in zip(boundaries["code"], boundaries.geometry)]})
+
+
 def map_png(briefing, width_in: float = 10, height_in: float = 6.2) -> bytes:
+    return _png(map_figure(briefing, width_in, height_in))
+
+
+def map_figure(briefing, width_in: float = 10, height_in: float = 6.2) -> Figure:
     """Choropleth of the focus KPI over the units one level down (their polygons when the
     database has boundaries, else circles at their centroids), coloured on the KPI's fixed
-    scale around its target. Every unit is named when they are few; else the weak ones."""
+    scale around its target. Every unit is named when they are few; else the weak ones.
+    Units far off the main body are drawn in a box in the lower left corner (far_codes)."""
     kpi, lang = briefing.focus, briefing.lang
     values = briefing.units_values
     cmap, norm = _colours(kpi, briefing.trend_target, values["value"].astype("float64").to_numpy())
     figure, axis = _subplots((width_in, height_in))
     weak = set(briefing.bottom["unit_code"])
     named = set(values["unit_code"]) if len(values) <= LABEL_ALL_UP_TO else weak
-    if briefing.boundaries is not None:
-        frame = briefing.boundaries.merge(values, left_on="code", right_on="unit_code", how="left")
+
+    def draw(frame, ax):
         has = frame["value"].notna()
         if (~has).any():
-            frame[~has].plot(ax=axis, color="#e9ecef", edgecolor="white", linewidth=0.6)
+            frame[~has].plot(ax=ax, color="#e9ecef", edgecolor="white", linewidth=0.6)
         if has.any():
-            frame[has].plot(ax=axis, column="value", cmap=cmap, norm=norm, edgecolor="white", linewidth=0.6)
+            frame[has].plot(ax=ax, column="value", cmap=cmap, norm=norm, edgecolor="white", linewidth=0.6)
         south, north = frame.total_bounds[1], frame.total_bounds[3]
-        axis.set_aspect(1 / math.cos(math.radians((south + north) / 2)) if len(frame) else "equal")
-        shown = frame[frame["unit_code"].isin(named)]
+        ax.set_aspect(1 / math.cos(math.radians((south + north) / 2)) if len(frame) else "equal")
+
+    if briefing.boundaries is not None:
+        frame = briefing.boundaries.merge(values, left_on="code", right_on="unit_code", how="left")
+        far = frame["code"].astype(str).isin(far_codes(briefing.boundaries)) if len(frame) else frame["code"].isna()
+        draw(frame[~far], axis)
+        if far.any():
+            box = axis.inset_axes([0.0, 0.0, 0.2, 0.28])
+            draw(frame[far], box)
+            box.set(xticks=[], yticks=[], xlabel="", ylabel="")
+            for side in box.spines.values():
+                side.set_visible(True)
+                side.set_color("#8d99ae")
+            box.set_title(", ".join(frame.loc[far, "name"]), fontsize=10, color="#495057")
+        shown = frame[~far & frame["unit_code"].isin(named)]
         points = [(p.x, p.y) for p in (g.representative_point() for g in shown.geometry)]
     else:
         frame = values.dropna(subset=["lat", "lon"])
@@ -141,7 +170,7 @@ def map_png(briefing, width_in: float = 10, height_in: float = 6.2) -> bytes:
     axis.set_title(f"{kpi.label(lang)} · {briefing.period.label(lang)}", fontsize=14, fontweight="bold", loc="left")
     if briefing.boundaries_note:
         figure.text(0.01, 0.01, briefing.boundaries_note, fontsize=8, color="#495057")
-    return _png(figure)
+    return figure
 
 
 def bar_png(briefing, width_in: float = 10, height_in: float = 5.5) -> bytes:

@@ -319,3 +319,19 @@ def test_meeting_figures_drawn_by_several_sessions_at_once(briefing):
         drawn = list(pool.map(draw, range(8)))
     assert all(png.startswith(b"\x89PNG") for pngs in drawn for png in pngs)
     assert len({pngs[0] for pngs in drawn}) == 1  # the same figure each time
+
+
+def test_map_keeps_an_island_in_its_own_box(briefing):
+    """Côn Đảo, 80 km out at sea, drawn in the main map shrank the city to a quarter of the
+    slide: it goes into a box in the corner, as on the dashboard's map (issue 13 audit)."""
+    from reports import figures
+
+    names = dict(zip(briefing.units_values["unit_code"].astype(str), briefing.units_values["name"]))
+    far = figures.far_codes(briefing.boundaries)
+    assert [names[c] for c in far] == ["Đặc khu Côn Đảo"]
+    island_north = briefing.boundaries[briefing.boundaries["code"].astype(str).isin(far)].total_bounds[3]
+    figure = figures.map_figure(briefing)
+    main = figure.axes[0]
+    assert main.get_ylim()[0] > island_north + 0.5  # the main map starts well north of the island
+    boxes = main.child_axes
+    assert len(boxes) == 1 and boxes[0].get_title() == "Đặc khu Côn Đảo"

@@ -436,6 +436,10 @@ def test_admin_page_checks_then_imports_an_upload(sqlite_url, monkeypatch):
     engine = tiny_dataset.database(sqlite_url, today=TODAY)
     at = open_data_page(sqlite_url, monkeypatch)
     assert not at.exception
+    # Nothing imported or downloaded yet: the log says so in words, not as an empty grid that
+    # reads "empty" in English.
+    assert "Chưa có lượt nhập hay tải xuống nào." in [c.value for c in at.caption]
+    assert not [d for d in at.dataframe if "Lúc" in d.value.columns]
     at.radio(key="ingest_source").set_value("dossiers").run()
 
     check_upload(at, "bad.csv", csv_bytes(DOSSIER_HEADER, [GOOD_DOSSIERS[0].replace("26734", "99999"), GOOD_DOSSIERS[1]]))
@@ -443,6 +447,7 @@ def test_admin_page_checks_then_imports_an_upload(sqlite_url, monkeypatch):
 
     check_upload(at, "good.csv", csv_bytes(DOSSIER_HEADER, GOOD_DOSSIERS))
     assert any("thêm mới 2" in s for s in import_checked(at))
+    assert [d for d in at.dataframe if "Lúc" in d.value.columns], "the import is in the log"
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(schema.dossiers).where(schema.dossiers.c.code.in_(["N1", "N2"]))).scalar() == 2
         assert connection.execute(select(schema.audit_log.c.actor)).scalars().all() == ["demo"]

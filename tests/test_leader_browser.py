@@ -78,12 +78,31 @@ def test_overview_names_no_unit_at_or_above_target(screen, app_server, lang):
     no_emoji(screen)
 
 
-def test_area_overview_and_its_wards(screen, app_server):
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_city_overview_lists_are_seen_without_scrolling(screen, app_server, lang):
+    # The city's overview has the most below its cards (the independent surveys panel): the
+    # best and needs-improvement lists still come first, whole inside 1920x1080.
+    open_view(screen, app_server, "", lang=lang)
+    assert screen.locator("[data-testid='stMain'] h3", has_text="Khảo sát độc lập" if lang == "vi" else "Independent surveys").count(), "the surveys panel"
+    group = "Nhóm" if lang == "vi" else "Group"
+    boxes = screen.evaluate(
+        """(group) => Array.from(document.querySelectorAll("[data-testid='stDataFrame']"))
+        .filter(grid => { const head = grid.querySelector('[role=columnheader]'); return head && head.innerText.trim() === group; })
+        .map(grid => { const r = grid.getBoundingClientRect(); return {top: r.top, bottom: r.bottom}; })""",
+        group,
+    )
+    assert len(boxes) == 2, boxes
+    assert all(0 <= box["top"] and box["bottom"] <= 1080 for box in boxes), boxes
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_area_overview_and_its_wards(screen, app_server, lang):
     # The former Quận 1 as an area of today's wards (the district tier ended on 1 July 2025).
-    open_view(screen, app_server, "", scope="area:760")
-    assert screen.locator("h1").first.inner_text().startswith("Tổng quan · Khu vực Quận 1 (cũ)")
-    for row in needs_improvement_rows(screen, "vi"):
-        assert percent(row[3], "vi") < TARGET, row
+    open_view(screen, app_server, "", scope="area:760", lang=lang)
+    title = "Tổng quan · Khu vực Quận 1 (cũ)" if lang == "vi" else "Overview · Area Quận 1 (former)"
+    assert screen.locator("h1").first.inner_text().startswith(title)
+    for row in needs_improvement_rows(screen, lang):
+        assert percent(row[3], lang) < TARGET, row
     no_emoji(screen)
 
 
@@ -100,29 +119,44 @@ def test_slide_headline_is_larger_than_its_delta(screen, app_server, lang):
     no_emoji(screen)
 
 
-def test_rankings_funnel_is_zoomed_and_status_in_words(screen, app_server):
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_map_slide_fits_the_screen(screen, app_server, lang):
+    # Slide 2 is the map: the picture and the list beside it inside 1920x1080, no scrolling.
+    open_view(screen, app_server, "meeting", wait_for=".st-key-meeting-slide [data-testid='stImage'] img", present="1", slide="2", lang=lang)
+    screen.wait_for_function("() => { const img = document.querySelector(\".st-key-meeting-slide [data-testid='stImage'] img\"); return img && img.complete; }")
+    box = screen.evaluate(
+        "() => { const r = document.querySelector(\".st-key-meeting-slide [data-testid='stImage'] img\").getBoundingClientRect(); return {top: r.top, bottom: r.bottom, width: r.width}; }"
+    )
+    assert box["bottom"] <= 1080 and box["width"] >= 900, box
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_rankings_funnel_is_zoomed_and_status_in_words(screen, app_server, lang):
     # The issue's grey smear of 22 districts, in a month of the districts' time.
-    open_view(screen, app_server, "rankings", level="districts", period="2025-05", layout="then")
+    open_view(screen, app_server, "rankings", level="districts", period="2025-05", layout="then", lang=lang)
     layout = screen.evaluate("""() => { const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));
         const gd = plots.find(p => p._fullData.some(t => t.mode === 'markers+text'));
         const points = gd._fullData.find(t => t.mode === 'markers+text');
         return {range: gd._fullLayout.yaxis.range, low: Math.min(...Array.from(points.y)), ticks: gd._fullLayout.xaxis.ticktext}; }""")
     assert layout["range"][0] > 0.5 and layout["range"][0] <= layout["low"], layout  # not 0-100 %
-    assert len(layout["ticks"]) >= 2 and all(re.fullmatch(r"[\d.]+", t) for t in layout["ticks"]), layout["ticks"]  # 1.000, not "1 2 5 10 2 5"
+    assert len(layout["ticks"]) >= 2 and all(re.fullmatch(r"[\d.,]+", t) for t in layout["ticks"]), layout["ticks"]  # 1.000, not "1 2 5 10 2 5"
     rows = screen.evaluate(GRIDS)[0]
     header = rows[0]
-    status = [row[header.index("So với mục tiêu")] for row in rows[1:] if len(row) == len(header)]
-    assert status and all(s == "" or s.split(" ", 1)[1] in ("Đạt", "Gần đạt", "Chưa đạt") for s in status), status[:5]
+    words = ("Đạt", "Gần đạt", "Chưa đạt") if lang == "vi" else ("On target", "Near target", "Below target")
+    status = [row[header.index("So với mục tiêu" if lang == "vi" else "Against target")] for row in rows[1:] if len(row) == len(header)]
+    assert status and all(s == "" or s.split(" ", 1)[1] in words for s in status), status[:5]
     warning = screen.locator("[data-testid='stAlertContentWarning']")
     if warning.count():
-        listed = warning.first.inner_text().removeprefix("Cần cải thiện: ").split(" và ")[0]
+        listed = warning.first.inner_text().removeprefix(NEEDS[lang] + ": ").split(" và " if lang == "vi" else " and ")[0]
         for part in listed.split("; "):
-            assert percent(part.split(" (")[1].split(",", 1)[0] + "," + part.split(" (")[1].split(",", 1)[1].split("%")[0], "vi") < TARGET, part
+            value = part.split(" (", 1)[1].split("%")[0] + "%"  # "Quận 9 (96,0%, 25 ratings)" -> "96,0%"
+            assert percent(value, lang) < TARGET, part
     no_emoji(screen)
 
 
-def test_split_by_field_reads_as_sorted_bars_and_small_charts(screen, app_server):
-    open_view(screen, app_server, "trends", wait_for=".js-plotly-plot .main-svg", kpi="on_time_rate", split="field", lang="en")
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_split_by_field_reads_as_sorted_bars_and_small_charts(screen, app_server, lang):
+    open_view(screen, app_server, "trends", wait_for=".js-plotly-plot .main-svg", kpi="on_time_rate", split="field", lang=lang)
     charts = screen.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd =>
         ({types: gd._fullData.map(t => t.type), x: Array.from(gd._fullData[0].x || []), panels: Object.keys(gd._fullLayout).filter(k => /^xaxis\\d*$/.test(k)).length}))""")
     bars, panels = charts[0], charts[1]

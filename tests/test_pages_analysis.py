@@ -36,7 +36,7 @@ def test_profile_of_a_ward_matches_the_fact_tables(demo_db_env):
     start, end = latest_month(demo_db_env)
     ward = busiest_ward(demo_db_env, start, end)
     with sqlite3.connect(demo_db_env.removeprefix("sqlite:///")) as db:
-        name = db.execute("select name from units where code = ?", (ward,)).fetchone()[0]
+        name, parent = db.execute("select u.name, p.name from units u join units p on p.code = u.parent_code where u.code = ?", (ward,)).fetchone()
         total, satisfied = db.execute(
             "select count(*), sum(level in (1, 2)) from ratings where unit_code = ? and date(rated_at) between ? and ?", (ward, start, end)
         ).fetchone()
@@ -45,7 +45,10 @@ def test_profile_of_a_ward_matches_the_fact_tables(demo_db_env):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Số lượt đánh giá"] == fmt_int(total)
     assert metrics["Tỷ lệ hài lòng"] == fmt_pct(satisfied / total)
-    assert any("hạng" in label for label in metrics)  # its place among the wards of its district
+    assert any("hạng" in label for label in metrics)  # its place among the wards of its parent
+    # The overall rate it is set against is its parent's: the city since July 2025, not "the district".
+    assert any(f"mức chung của {parent}" in c.value for c in at.caption)
+    assert not any("của quận" in c.value for c in at.caption)
     assert not at.error
 
 

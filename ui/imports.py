@@ -253,6 +253,9 @@ def audit_what(text: str) -> str:
 def audit_log() -> None:
     st.subheader(t("Nhật ký nhập/xuất", "Import and download log"))
     log = stores.audit_entries(20)
+    if log.empty:  # an empty grid says "empty" in English whatever the reader's language
+        st.caption(t("Chưa có lượt nhập hay tải xuống nào.", "No import or download yet."))
+        return
     st.dataframe(
         pd.DataFrame(
             {

@@ -3,11 +3,13 @@ the projector styles and the briefing pack download."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import pandas as pd
 import streamlit as st
+from PIL import Image
 
 from domain import access
 from domain import units as unit_tree
@@ -124,6 +126,9 @@ def kpi_slide(m: Meeting) -> None:
     st.markdown(f"**{t('Chỉ số cần tập trung', 'Focus KPI')}: :red[{b.focus.label(lang())}]**")
 
 
+MAP_PICTURE_HEIGHT_PX = 840  # the map slide's picture below its title, inside 1080 pixels
+
+
 def map_slide(m: Meeting) -> None:
     b = m.b
     st.header(f"{t('Bản đồ', 'Map')} · {b.focus.label(lang())} ({b.children_label})")
@@ -131,7 +136,10 @@ def map_slide(m: Meeting) -> None:
         st.info(t("Phạm vi này không có đơn vị cấp dưới.", "This scope has no units below it."))
         return
     picture, worst = st.columns([3, 1])
-    picture.image(map_image(*m.args), width="stretch")
+    png = map_image(*m.args)
+    # As wide as fits under the slide's title on a 1920x1080 projector, never taller.
+    width, height = Image.open(io.BytesIO(png)).size
+    picture.image(png, width=int(MAP_PICTURE_HEIGHT_PX * width / height))
     with worst:
         st.markdown(f"**{b.weak_title}**")
         for row in b.bottom.head(5).to_dict("records"):

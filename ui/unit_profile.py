@@ -151,7 +151,7 @@ def children_or_siblings(p: Profile) -> None:
                 f" · **{t('Cần cải thiện', 'Needs improvement')}: {ranking.weak_reason_words(here['weak_reason'], lang()).lower()}**" if here["weak"] else ""
             )
             column.caption(
-                f"{kpis.format_value(here['value'], kpi, lang())} · {fmt_int(here['volume'], lang())} {kpi.volume_noun(lang())} · {t('mức chung của quận', 'district overall')} {fmt_pct(ranked.attrs['p0'], lang())}{verdict}"
+                f"{kpis.format_value(here['value'], kpi, lang())} · {fmt_int(here['volume'], lang())} {kpi.volume_noun(lang())} · {t(f'mức chung của {names[parent]}', f'overall of {names[parent]}')} {fmt_pct(ranked.attrs['p0'], lang())}{verdict}"
             )
         st.caption(ranking.weak_rule_text(None, lang()))
         rows = rows.sort_values("_s", ascending=False, na_position="last").reset_index(drop=True)
@@ -161,7 +161,7 @@ def children_or_siblings(p: Profile) -> None:
                 *unit_columns(rows),
                 Col("Hồ sơ", "Profile", [url_state.link("unit", unit=c) for c in rows["unit_code"]], "link"),
             ],
-            f"{t('Các phường cùng quận', 'Sibling wards')} · {file_scope}",
+            f"{t('Các phường/xã cùng cấp', 'Sibling wards')} · {file_scope}",
             "siblings",
             highlight=["▶" if c == code else "" for c in rows["unit_code"]],
         )

@@ -33,7 +33,6 @@ sparklines = trends.sparklines(period, codes, restated, lang())
 targets = data.targets(period.end)
 cards.kpi_row(kpis.HEADLINE_KPIS, now, before, targets, filters.scope_code, sparklines)
 restated_caption(before, trend)
-surveys.panel(filters.scope_code, filters.city_code, codes)
 
 # Best and weakest units one level down: ranks in the one fair order (so a tiny unit with
 # 3 of 3 does not outrank one with 2,980 of 3,000); "needs improvement" by the one rule.
@@ -65,6 +64,9 @@ for column, kpi_id in zip(st.columns(2), kpis.LEAD_RATES):
                 ":material/check_circle: " + t("Không đơn vị nào cần cải thiện theo quy tắc dưới đây.", "No unit needs improvement under the rule below.")
             )
 st.caption(ranking.weak_rule_text(None, lang()))
+# Independent surveys after the lists: the lists are what a meeting reads first, whole inside
+# 1920x1080 without scrolling (issue 13).
+surveys.panel(filters.scope_code, filters.city_code, codes)
 
 st.subheader(t("Xu hướng 12 kỳ gần nhất", "Trend over the last 12 periods"))
 for column, kpi_id in zip(st.columns(len(kpis.LEAD_RATES)), kpis.LEAD_RATES):
