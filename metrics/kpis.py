@@ -523,6 +523,16 @@ def format_change(kpi, now, before, lang: str = "vi") -> str | None:
     return ("+" if now >= before else "-") + fmt_pct(abs(now / before - 1), lang)
 
 
+def change_colour(kpi, change_text: str | None) -> str:
+    """st.metric's delta_color for a KPI's change: grey for a volume (ratings, dossiers
+    received are neither good nor bad) and for a change that reads as zero ("+0,0"), else
+    green for better, red for worse."""
+    kpi = get(kpi)
+    if kpi.id in VOLUME_KPIS or not any(digit in (change_text or "") for digit in "123456789"):
+        return "off"
+    return "normal" if kpi.higher_is_better else "inverse"
+
+
 def colour_range(kpi, target) -> tuple[float, float, float] | None:
     """(low, target, high) of a map's colour scale for a rate KPI with a target: the same on
     every view of the KPI, so 87,5 % is the same colour on the city's map and a district's.

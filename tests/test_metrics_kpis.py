@@ -154,3 +154,16 @@ def test_every_kpi_carries_one_display_format():
             assert (kpi.column_kind, kpi.d3format, text) == ("int", ",d", "1,234"), kpi.id
         else:
             assert (kpi.column_kind, kpi.d3format, text) == ("num", ".1f", "0.5"), kpi.id
+
+
+def test_a_change_that_reads_as_zero_is_grey_not_red_or_green():
+    # 5,56 -> 5,58 days reads "+0,0": no arrow colour may call it worse (issue 13 audit).
+    same = kpis.format_change("avg_processing_days", 5.58, 5.56, "vi")
+    assert same == "+0,0"
+    assert kpis.change_colour("avg_processing_days", same) == "off"
+    # A real change keeps its meaning: more days is worse (red), a higher rate better (green).
+    assert kpis.change_colour("avg_processing_days", kpis.format_change("avg_processing_days", 6.1, 5.5, "vi")) == "inverse"
+    assert kpis.change_colour("on_time_rate", kpis.format_change("on_time_rate", 0.97, 0.95, "vi")) == "normal"
+    # A volume is neither good nor bad, and no change at all has no colour.
+    assert kpis.change_colour("received", kpis.format_change("received", 120, 100, "vi")) == "off"
+    assert kpis.change_colour("on_time_rate", None) == "off"

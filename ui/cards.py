@@ -19,12 +19,12 @@ def kpi_card(kpi_id: str, now: pd.DataFrame, before: pd.DataFrame, targets: pd.D
     value_now = kpis.total(now, kpi)
     value_before = kpis.total(before, kpi)
     volume = int(now[kpi.volume_column].sum())
+    change = kpis.format_change(kpi, value_now, value_before, lang())
     st.metric(
         kpi.label(lang()),
         kpis.format_value(value_now, kpi, lang()),
-        delta=kpis.format_change(kpi, value_now, value_before, lang()),
-        # A volume (ratings, dossiers received) is neither good nor bad: its change stays grey.
-        delta_color="off" if kpi.id in kpis.VOLUME_KPIS else ("normal" if kpi.higher_is_better else "inverse"),
+        delta=change,
+        delta_color=kpis.change_colour(kpi, change),
         help=kpi.help(lang()),
         border=True,
         chart_data=sparkline,

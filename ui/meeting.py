@@ -115,7 +115,7 @@ def kpi_slide(m: Meeting) -> None:
                     f.label,
                     f.value_text,
                     delta=None if f.change_text == "—" else f.change_text,
-                    delta_color="off" if kpi.id in kpis.VOLUME_KPIS else ("normal" if kpi.higher_is_better else "inverse"),
+                    delta_color=kpis.change_colour(kpi, f.change_text),
                     help=f.definition,
                     border=True,
                 )
