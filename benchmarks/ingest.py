@@ -53,9 +53,12 @@ def _write_csv(path: Path, columns: dict[str, pa.Array]) -> None:
         pacsv.write_csv(table, handle, pacsv.WriteOptions(quoting_style="needed"))
 
 
-def dossiers_csv(engine, path: Path, rows: int, seed: int = 1, first: str = "2026-05-01", days: int = 180, prefix: str = "BENCH") -> None:
+def dossiers_csv(
+    engine, path: Path, rows: int, seed: int = 1, first: str = "2026-05-01", days: int = 180, prefix: str = "BENCH", open_share: float = 0.2
+) -> None:
     """`rows` new dossiers received over `days` days from `first`, in the units in force
-    over all of them, finished by the end of that time or not at all (a fifth stays open)."""
+    over all of them, finished by the end of that time or not at all (`open_share` of them
+    stay open: a fifth of a recent export, a few in a file of history)."""
     rng = np.random.default_rng(seed)
     start, end = pd.Timestamp(first), pd.Timestamp(first) + pd.Timedelta(days=days)
     u = schema.units.c
@@ -70,7 +73,7 @@ def dossiers_csv(engine, path: Path, rows: int, seed: int = 1, first: str = "202
     received = pd.Series(pd.to_datetime(start.value // 1000 + rng.integers(0, days * 86_400_000_000, rows), unit="us")).dt.floor("s")
     due = received + pd.to_timedelta(rng.integers(1, 20, rows), unit="D")
     finished = received + pd.to_timedelta(rng.integers(3600, 25 * 86400, rows), unit="s")
-    done = (rng.random(rows) < 0.8) & (finished <= end).to_numpy()
+    done = (rng.random(rows) >= open_share) & (finished <= end).to_numpy()
     finished = finished.where(done)
     status = np.where(done, 10, 4)
     _write_csv(
@@ -271,7 +274,8 @@ def history_load(demo_path: Path, folder: Path, millions: float) -> None:
         first = pd.Timestamp("2021-11-01") + pd.DateOffset(months=2 * k)
         days = (first + pd.DateOffset(months=2) - first).days
         path = folder / f"history_{k:02d}.csv"
-        dossiers_csv(engine, path, rows, seed=100 + k, first=str(first.date()), days=days, prefix=f"H{k:02d}")
+        # Nearly all of a past period's dossiers are finished: 0.3 % stay open, as in the demo.
+        dossiers_csv(engine, path, rows, seed=100 + k, first=str(first.date()), days=days, prefix=f"H{k:02d}", open_share=0.003)
         print(f"   file {k + 1}/{files}: {first:%m/%Y}, {rows:,} dossiers, {path.stat().st_size / 2**20:,.0f} MB")
         total_seconds += timed_import(engine, "dossiers", path)
         total_rows += rows
