@@ -189,17 +189,19 @@ class Connection:
         self.runs = 0
         self.session_id: str | None = None  # the server's, to resume it as the frontend does
         self.moved = False  # the app said the session came back on another process (ui/reconnect.py)
+        self.widget_ids: dict[str, str] = {}  # a widget's key (key="...") -> its id, as last drawn
         self.reader = asyncio.create_task(self._read())
 
     @classmethod
-    async def open(cls, ws_url: str, timeout: float, resume: str | None = None) -> Connection:
+    async def open(cls, ws_url: str, timeout: float, resume: str | None = None, **connect_options) -> Connection:
         """`resume`: the session id to ask back, as the frontend does when its socket drops
-        (the third subprotocol entry; the second, the XSRF token, is a placeholder)."""
+        (the third subprotocol entry; the second, the XSRF token, is a placeholder).
+        `connect_options` go to websockets' connect (additional_headers, local_addr...)."""
         from websockets.asyncio.client import connect
 
         # No client pings (a browser sends none); max_size None: the server caps messages.
         protocols = ["streamlit", "none", resume] if resume else ["streamlit"]
-        ws = await connect(ws_url, subprotocols=protocols, max_size=None, ping_interval=None, open_timeout=timeout, close_timeout=2)
+        ws = await connect(ws_url, subprotocols=protocols, max_size=None, ping_interval=None, open_timeout=timeout, close_timeout=2, **connect_options)
         return cls(ws)
 
     async def _read(self) -> None:
@@ -233,6 +235,11 @@ class Connection:
             self.session_id = msg.new_session.initialize.session_id
         if not self.moved and any(mark in raw for mark in MOVED_MARKS):
             self.moved = True
+        for element in _elements(msg):  # keyed widgets' ids: "$$ID-<hash>-<key>"
+            widget = getattr(element, element.WhichOneof("type") or "", None)
+            widget_id = getattr(widget, "id", "")
+            if isinstance(widget_id, str) and widget_id.startswith("$$ID-") and widget_id.count("-") >= 2:
+                self.widget_ids[widget_id.split("-", 2)[2]] = widget_id
         if kind == "ref_hash":
             outcome.refs += 1
             cached = self.cache.get(msg.ref_hash)
@@ -254,8 +261,10 @@ class Connection:
                 outcome.problems.append(f"{category}: {text}")
         return kind, msg
 
-    async def visit(self, page_name: str, query: str, url: str, timeout: float) -> Outcome:
-        """Run the page as a browser's navigation to `url` does; returns when the run has ended."""
+    async def visit(self, page_name: str, query: str, url: str, timeout: float, widgets: list | None = None) -> Outcome:
+        """Run the page as a browser's navigation to `url` does; returns when the run has ended.
+        `widgets`: WidgetState messages to send with the rerun (a form's values and its submit
+        button's trigger_value), as the frontend does on an interaction."""
         from streamlit.proto.BackMsg_pb2 import BackMsg
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -267,6 +276,7 @@ class Connection:
         state.page_name = page_name
         state.page_script_hash = ""
         state.cached_message_hashes.extend(self.cache)
+        state.widget_states.widgets.extend(widgets or [])
         for key, value in CONTEXT.items():
             setattr(state.context_info, key, value)
         state.context_info.url = url

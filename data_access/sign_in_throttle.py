@@ -8,9 +8,9 @@ FIRST_LOCK, each further failure doubling it up to MAX_LOCK; an address after AD
 failures, by the same rule (many people may share one office address). A success clears the
 account's count. Counts older than FORGET_AFTER without a new failure start again.
 
-An unknown address (None: Streamlit gives none for a connection from the machine itself,
-which is how the app processes behind scripts/cluster.py's HAProxy see every browser) is
-not counted: one shared "unknown" count would let 20 failures of anyone lock everyone out.
+An unknown address (None: a connection from the machine itself with no X-Forwarded-For
+from a trusted proxy, a malformed header...; ui.auth.client_address, domain/client_address.py)
+is not counted: one shared "unknown" count would let 20 failures of anyone lock everyone out.
 Such sign-ins are limited per account name only.
 
 The administrator sees and clears locks: python -m data_access.accounts locks | unlock NAME

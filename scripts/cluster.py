@@ -12,6 +12,9 @@ deploy/haproxy.cfg.template:
   meanwhile a connection it refuses is sent to another one)
   and its browsers reconnect to another one: Streamlit's frontend reconnects by itself, the new
   process reruns the page from its link and says so (ui/reconnect.py);
+- HAProxy appends the browser's address to X-Forwarded-For (`option forwardfor`) and the
+  processes trust that header from 127.0.0.1 (DASHBOARD_TRUSTED_PROXIES), so the sign-in
+  throttle counts each browser's address, not one address for everybody;
 - the database is the only state the processes share (accounts, the sign-in throttle,
   commitments, audit); sign-in cookies and tickets are signed with one secret
   (DASHBOARD_SESSION_SECRET, made here when unset) and Streamlit's own cookies with another
@@ -57,6 +60,12 @@ def haproxy_config(address: str, port: int, worker_ports: list[int]) -> str:
     return TEMPLATE.read_text(encoding="utf-8").replace("{bind}", f"{address}:{port}").replace("{servers}", servers)
 
 
+def trusted_proxies(configured: str | None) -> str:
+    """The app processes' DASHBOARD_TRUSTED_PROXIES: the operator's list (if any) and 127.0.0.1."""
+    entries = [entry.strip() for entry in (configured or "").split(",") if entry.strip()]
+    return ",".join(["127.0.0.1", *[entry for entry in entries if entry != "127.0.0.1"]])
+
+
 class Cluster:
     def __init__(self, workers: int, address: str, port: int, extra: list[str], log_dir: Path, restart_delay: float = 2.0):
         self.address, self.port, self.extra, self.log_dir, self.restart_delay = address, port, extra, log_dir, restart_delay
@@ -70,6 +79,9 @@ class Cluster:
             "DASHBOARD_SESSION_SECRET": secret,
             # Streamlit's XSRF and sign-in cookies, valid on every process.
             "STREAMLIT_SERVER_COOKIE_SECRET": hashlib.sha256(f"streamlit|{secret}".encode()).hexdigest(),
+            # Every browser reaches the processes from HAProxy on 127.0.0.1: its X-Forwarded-For
+            # gives the browser's address (a proxy in front of HAProxy: add it to the variable).
+            "DASHBOARD_TRUSTED_PROXIES": trusted_proxies(os.environ.get("DASHBOARD_TRUSTED_PROXIES")),
         }
 
     def start_worker(self, index: int) -> subprocess.Popen:

@@ -98,6 +98,20 @@ def demo_arguments(argv: list[str]) -> list[str] | None:
     return [*argv, "--server.address", address or "127.0.0.1"]
 
 
+def trust_proxies() -> None:
+    """One list of trusted proxies for the app and for Streamlit's server. uvicorn (under
+    Streamlit's server) rewrites the connection's address from X-Forwarded-For, and the scheme
+    from X-Forwarded-Proto, for peers in FORWARDED_ALLOW_IPS (its default: 127.0.0.1 and ::1);
+    it is set here to DASHBOARD_TRUSTED_PROXIES (same default) so both believe the same proxies,
+    and a browser's forged header is believed by neither (domain/client_address.py)."""
+    from domain import client_address
+
+    networks, bad = client_address.trusted_proxies(os.environ.get(client_address.ENV))
+    if bad:
+        print(f"{client_address.ENV}: ignored, neither an address nor a network: {', '.join(bad)}", file=sys.stderr)
+    os.environ["FORWARDED_ALLOW_IPS"] = ",".join(str(network) for network in networks)
+
+
 def customise_server() -> None:
     """Two changes to Streamlit's own HTTP server: the session-cookie routes of local sign-in
     (ui/session_cookie.py), and no /_stcore/metrics, which answers anyone who reaches the
@@ -173,6 +187,7 @@ def main(argv: list[str]) -> int:
     from ui import auth
 
     auth.DEMO_AT_START = demo  # the app runs in this process and reads it on every run
+    trust_proxies()
     fast_strings()
 
     from streamlit.runtime.pages_manager import PagesManager

@@ -3,11 +3,14 @@
 End to end on 127.0.0.1: two app processes behind the proxy, a load run through it
 (benchmarks.load_ws's session runner), one process killed mid-run: the other sessions carry
 on with no error, those on the killed one reconnect and are told so (ui/reconnect.py).
-Also: sign-in tickets and cookies work on any process sharing the secret."""
+Also: sign-in tickets and cookies work on any process sharing the secret, and the sign-in
+throttle counts each browser's own address through the proxy (X-Forwarded-For, issue 17)."""
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
+import json
 import os
 import shutil
 import subprocess
@@ -64,6 +67,97 @@ def test_two_processes_behind_the_proxy_one_killed_mid_run(small_demo):
     finally:
         load_ws.stop_cluster(process)
     assert process.returncode is not None
+
+
+WRONG = ("Tên đăng nhập hoặc mật khẩu không đúng", "Wrong user name or password")
+LOCKED = ("sai quá nhiều lần", "Too many failed sign-ins")
+
+
+async def _sign_in_attempts(base: str, attempts: list[tuple[str, str | None, list[tuple[str, str]]]]) -> list[list[list[str]]]:
+    """For each (source address, X-Forwarded-For or None, [(user name, password)...]): a new
+    Streamlit session through the proxy, connecting from that loopback address, that submits
+    the sign-in form once per pair. Returns each submission's st.error texts."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    from benchmarks import load_ws
+
+    ws_url = base.replace("http://", "ws://") + load_ws.STREAM_PATH
+    answers = []
+    for source, forwarded, tries in attempts:
+        headers = {"X-Forwarded-For": forwarded} if forwarded else None
+        connection = await load_ws.Connection.open(ws_url, 30, local_addr=(source, 0), additional_headers=headers)
+        try:
+            first = await connection.visit("", "", base + "/", 60)
+            assert first.finished and not first.problems, first.problems
+            ids = connection.widget_ids
+            shown = []
+            for username, password in tries:
+                widgets = [
+                    WidgetState(id=ids["sign_in_user"], string_value=username),
+                    WidgetState(id=ids["sign_in_password"], string_value=password),
+                    WidgetState(id=ids["sign_in_submit"], trigger_value=True),
+                ]
+                outcome = await connection.visit("", "", base + "/", 60, widgets=widgets)
+                assert outcome.finished and not outcome.problems, outcome.problems
+                shown.append(outcome.refusals)
+            answers.append(shown)
+        finally:
+            await connection.close()
+    return answers
+
+
+@pytest.mark.skipif(HAPROXY is None, reason="HAProxy not installed (Debian package haproxy; scripts/test.sh installs it)")
+def test_sign_in_failures_through_the_proxy_count_against_the_browsers_address(tmp_path, monkeypatch):
+    """Behind scripts/cluster.py's HAProxy every connection comes from 127.0.0.1, which
+    Streamlit reports as no address: per-address throttling did nothing. HAProxy now appends
+    the browser's address to X-Forwarded-For and the processes believe it from 127.0.0.1 only.
+    Test clients connect from other loopback addresses, standing in for browsers: one with a
+    forged header (ignored) fails 20 times under 20 names, on whichever process, and its
+    address is locked for a name it never tried; another address is not. A client on
+    127.0.0.1 (a trusted proxy, as the processes are told) has its header believed."""
+    from sqlalchemy import select
+
+    from benchmarks import load_ws
+    from data_access import accounts
+    from data_access import sign_in_throttle as throttle
+    from data_access.db import make_engine
+    from data_access.migrate import upgrade
+    from data_access.schema import audit_log
+
+    monkeypatch.delenv("DASHBOARD_TRUSTED_PROXIES", raising=False)
+    url = f"sqlite:///{tmp_path / 'accounts.sqlite'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    accounts.add(engine, "chair760", "admin", "a long enough password 1")
+    guesses = [(f"guess{n}", "wrong password!") for n in range(throttle.ADDRESS_FREE)]
+    process, base, log_dir = load_ws.start_cluster(url, workers=2)
+    try:
+        attempts = [
+            ("127.0.0.5", "198.51.100.77", guesses),  # the forged header must not spare it
+            ("127.0.0.5", "198.51.100.78", [("chair760", "a long enough password 1")]),
+            ("127.0.0.6", None, [("newname", "wrong password!")]),
+            ("127.0.0.1", "203.0.113.7", [("other", "wrong password!")]),
+        ]
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:  # an event loop of its own
+            answers = pool.submit(asyncio.run, _sign_in_attempts(base, attempts)).result()
+        assert load_ws.cluster_traceback(log_dir) is None
+    finally:
+        load_ws.stop_cluster(process)
+    failed, locked, other, proxied = answers
+    assert all(len(shown) == 1 and shown[0].startswith(WRONG) for shown in failed), failed
+    assert len(locked[0]) == 1 and any(text in locked[0][0] for text in LOCKED), locked
+    assert other[0][0].startswith(WRONG) and proxied[0][0].startswith(WRONG)
+    with engine.connect() as connection:
+        rows = connection.execute(select(audit_log.c.action, audit_log.c.details).order_by(audit_log.c.id)).all()
+    addresses = [(action, json.loads(details)["address"]) for action, details in rows]
+    assert addresses == [("sign-in-failed", "127.0.0.5")] * throttle.ADDRESS_FREE + [
+        ("sign-in-locked", "127.0.0.5"),
+        ("sign-in-failed", "127.0.0.6"),
+        ("sign-in-failed", "203.0.113.7"),
+    ]
+    assert throttle.locked_until(engine, "anyone", "127.0.0.5") is not None
+    assert throttle.locked_until(engine, "anyone", "198.51.100.77") is None
+    engine.dispose()
 
 
 def test_sign_in_ticket_from_one_process_is_redeemed_by_another(monkeypatch):

@@ -41,9 +41,9 @@ def test_twenty_failures_from_one_address_lock_it_for_every_name(db):  # noqa: F
 
 
 def test_an_unknown_address_is_not_one_shared_lock_for_everyone(db):  # noqa: F811
-    """Streamlit gives no address for a connection from the machine itself, which is how the
-    app processes behind scripts/cluster.py's HAProxy see every browser: 20 people's typos
-    must not lock everyone else out. Those sign-ins are held to the per-account limit only."""
+    """Streamlit gives no address for a connection from the machine itself (a proxy there
+    that sends no X-Forwarded-For): 20 people's typos must not lock everyone else out. Those
+    sign-ins are held to the per-account limit only."""
     for n in range(throttle.ADDRESS_FREE + 5):
         throttle.record_failure(db, f"typo{n}", None, NOW + timedelta(minutes=n))
     assert throttle.locked_until(db, "chair760", None, NOW + timedelta(minutes=25)) is None

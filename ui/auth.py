@@ -31,6 +31,7 @@ from sqlalchemy.exc import DBAPIError
 
 from data_access import accounts
 from data_access import sign_in_throttle as throttle
+from domain import client_address as forwarding
 from domain.access import Viewer
 from data_access.audit import record_audit
 from data_access.db import database_url, is_default_demo, user_facing_error
@@ -83,12 +84,17 @@ def oidc_configured() -> bool:
 
 
 def client_address() -> str | None:
-    """The address the browser connected from (behind a reverse proxy: the proxy's)."""
+    """The browser's address: the connection's, or behind a trusted proxy
+    (DASHBOARD_TRUSTED_PROXIES) the right-most X-Forwarded-For hop that is not itself one
+    (domain.client_address). None when unknown: not counted by the sign-in throttle."""
     try:
-        address = st.context.ip_address
+        peer = st.context.ip_address  # None for 127.0.0.1 and ::1
+        forwarded = st.context.headers.get_all("X-Forwarded-For")
     except Exception:  # noqa: BLE001 - no request context: unknown
         return None
-    return address if isinstance(address, str) else None  # AppTest has no connection
+    trusted, _bad = forwarding.trusted_proxies(os.environ.get(forwarding.ENV))
+    # With no connection (AppTest) there are no headers either: unknown.
+    return forwarding.client_address(peer if isinstance(peer, str) else None, forwarded, trusted)
 
 
 def _db(call, *args):
