@@ -7,6 +7,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from i18n.format import fmt_int
 from i18n.text import pick
 
 if TYPE_CHECKING:  # the accounts command line does not need the import checks loaded
@@ -29,7 +30,7 @@ def print_refusal(checked: Checked, lang: str) -> None:
     print(checked.problems.head(PROBLEMS_LISTED).to_string(index=False))
     if checked.problem_count > PROBLEMS_LISTED:
         more = checked.problem_count - PROBLEMS_LISTED
-        print(pick(lang, f"… và {more:,} lỗi khác.", f"… and {more:,} more problems."))
+        print(pick(lang, f"… và {fmt_int(more, 'vi')} lỗi khác.", f"… and {more:,} more problems."))
 
 
 def print_database_error(error: Exception, lang: str) -> None:

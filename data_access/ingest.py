@@ -75,6 +75,7 @@ from ingest import (
 from data_access.refresh import fresh_facts, refresh_after_import, refresh_summaries_in, serialise_refresh, stored_versions
 from ingest.safe_csv import write_csv
 from domain import vocab
+from i18n.format import fmt_int, fmt_num
 from i18n.text import pick
 
 __all__ = [
@@ -161,7 +162,7 @@ def check(
     if name is None:
         name = Path(file).name if isinstance(file, (str, os.PathLike)) else (getattr(file, "name", None) or "upload")
     raw = read_file(file, name, mapping, lang, progress)
-    progress(0.4, pick(lang, f"Đang kiểm tra {len(raw.frame):,} dòng…", f"Checking {len(raw.frame):,} rows…"))
+    progress(0.4, pick(lang, f"Đang kiểm tra {fmt_int(len(raw.frame), 'vi')} dòng…", f"Checking {len(raw.frame):,} rows…"))
     reference = load_reference(engine)
     if source == "steps":
         reference.dossiers = _known_dossiers(engine, mapping.sources[source], raw, name, lang)
@@ -209,7 +210,7 @@ def _write_steps(engine: Engine, checked: Checked, actor: str, lang: str, progre
             if old_first is not None:
                 earliest = min(earliest, _as_moment(old_first)) if earliest else _as_moment(old_first)
             removed += connection.execute(schema.dossier_steps.delete().where(st.dossier_code.in_(chunk))).rowcount or 0
-        progress(0.7, pick(lang, f"Đang ghi {len(frame):,} bước…", f"Writing {len(frame):,} steps…"))
+        progress(0.7, pick(lang, f"Đang ghi {fmt_int(len(frame), 'vi')} bước…", f"Writing {len(frame):,} steps…"))
         bulk_insert(connection, table, frame)
         new_first = frame["finished_at"].min() if "finished_at" in frame else None
         if pd.notna(new_first):
@@ -243,7 +244,7 @@ class ImportResult:
         if self.source == "surveys":  # no summaries behind survey figures
             return pick(
                 lang,
-                f"Đã nhập {self.name}: {self.rows:,} số liệu khảo sát, thêm mới {self.added:,}, cập nhật {self.updated:,}, không đổi {self.unchanged:,}.",
+                f"Đã nhập {self.name}: {fmt_int(self.rows, 'vi')} số liệu khảo sát, thêm mới {fmt_int(self.added, 'vi')}, cập nhật {fmt_int(self.updated, 'vi')}, không đổi {fmt_int(self.unchanged, 'vi')}.",
                 f"Imported {self.name}: {self.rows:,} survey figures, {self.added:,} added, {self.updated:,} updated, {self.unchanged:,} unchanged.",
             )
         since = self.refreshed_from.strftime("%d/%m/%Y") if self.refreshed_from else None
@@ -251,7 +252,7 @@ class ImportResult:
         refreshed_en = f" Summaries refreshed from {since}." if since else " Nothing changed, so no summary refresh was needed."
         return pick(
             lang,
-            f"Đã nhập {self.name}: {self.rows:,} dòng, thêm mới {self.added:,}, cập nhật {self.updated:,}, không đổi {self.unchanged:,} ({self.seconds:,.1f} giây).{refreshed_vi}",
+            f"Đã nhập {self.name}: {fmt_int(self.rows, 'vi')} dòng, thêm mới {fmt_int(self.added, 'vi')}, cập nhật {fmt_int(self.updated, 'vi')}, không đổi {fmt_int(self.unchanged, 'vi')} ({fmt_num(self.seconds, 'vi', 1)} giây).{refreshed_vi}",
             f"Imported {self.name}: {self.rows:,} rows, {self.added:,} added, {self.updated:,} updated, {self.unchanged:,} unchanged ({self.seconds:,.1f} s).{refreshed_en}",
         )
 
@@ -320,7 +321,10 @@ def write(
         for start in range(0, len(frame), STAGE_CHUNK):
             bulk_insert(connection, stage, frame.iloc[start : start + STAGE_CHUNK])
             done = min(start + STAGE_CHUNK, len(frame))
-            progress(0.5 + 0.25 * done / len(frame), pick(lang, f"Đang ghi… {done:,} / {len(frame):,} dòng", f"Writing… {done:,} / {len(frame):,} rows"))
+            progress(
+                0.5 + 0.25 * done / len(frame),
+                pick(lang, f"Đang ghi… {fmt_int(done, 'vi')} / {fmt_int(len(frame), 'vi')} dòng", f"Writing… {done:,} / {len(frame):,} rows"),
+            )
 
         if source == "dossiers":
             frame = _record_closing_times(connection, stage, frame, today)
@@ -344,7 +348,7 @@ def write(
                 measures.append(func.min(case((changed, f[name]))).label(f"old_{name}"))
         counts = connection.execute(select(*measures).select_from(joined)).mappings().one()
         added, updated = int(counts["added"] or 0), int(counts["updated"] or 0)
-        progress(0.8, pick(lang, f"Thêm {added:,}, cập nhật {updated:,}…", f"Adding {added:,}, updating {updated:,}…"))
+        progress(0.8, pick(lang, f"Thêm {fmt_int(added, 'vi')}, cập nhật {fmt_int(updated, 'vi')}…", f"Adding {added:,}, updating {updated:,}…"))
 
         fresh = None
         if added or updated:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from i18n.format import fmt_int, fmt_num
 from i18n.text import pick
 
 MEMORY_ENV, SECONDS_ENV = "DASHBOARD_IMPORT_MEMORY_MB", "DASHBOARD_IMPORT_SECONDS"
@@ -105,7 +106,7 @@ def run_job(job: dict, on_progress: Callable[[float, str], None] | None = None, 
             return {
                 "failed": pick(
                     lang,
-                    f"Quá thời gian cho phép ({seconds:,.0f} giây): đã dừng, không có gì được ghi. Hãy tách tệp thành nhiều tệp nhỏ hơn hoặc dùng lệnh python -m data_access.ingest.",
+                    f"Quá thời gian cho phép ({fmt_num(seconds, 'vi', 0)} giây): đã dừng, không có gì được ghi. Hãy tách tệp thành nhiều tệp nhỏ hơn hoặc dùng lệnh python -m data_access.ingest.",
                     f"Took longer than allowed ({seconds:,.0f} s): stopped, nothing was written. Split the file into smaller ones or use python -m data_access.ingest.",
                 )
             }
@@ -120,7 +121,7 @@ def run_job(job: dict, on_progress: Callable[[float, str], None] | None = None, 
             return {
                 "failed": pick(
                     lang,
-                    f"Tệp cần nhiều bộ nhớ hơn mức cho phép ({memory:,} MB): đã dừng, không có gì được ghi. Hãy tách tệp thành nhiều tệp nhỏ hơn.",
+                    f"Tệp cần nhiều bộ nhớ hơn mức cho phép ({fmt_int(memory, 'vi')} MB): đã dừng, không có gì được ghi. Hãy tách tệp thành nhiều tệp nhỏ hơn.",
                     f"The file needs more memory than allowed ({memory:,} MB): stopped, nothing was written. Split it into smaller files.",
                 )
             }

@@ -44,6 +44,7 @@ from data_access.command_line import os_user, print_database_error, print_refusa
 from data_access.db import take_write_lock
 from domain.errors import UserFacingError
 from domain.units import unit_key
+from i18n.format import fmt_int
 from i18n.text import pick
 from ingest import FileRejected, load_mapping, read_file
 from ingest.admin_units import FORMER_UNTIL, UnknownProvince, province_layout
@@ -79,11 +80,11 @@ class ReferenceResult:
 
     def message(self, lang: str = "vi") -> str:
         vi, en = KIND_LABELS.get(self.source, (self.source, self.source))
-        links_vi = f", thêm {self.links_added:,} liên kết chuyển đổi" if self.links_added else ""
+        links_vi = f", thêm {fmt_int(self.links_added, 'vi')} liên kết chuyển đổi" if self.links_added else ""
         links_en = f", {self.links_added:,} crosswalk links added" if self.links_added else ""
         return pick(
             lang,
-            f"Đã nhập {vi.lower()} {self.name}: {self.rows:,} dòng, thêm mới {self.added:,}, cập nhật {self.updated:,}, không đổi {self.unchanged:,}{links_vi}.",
+            f"Đã nhập {vi.lower()} {self.name}: {fmt_int(self.rows, 'vi')} dòng, thêm mới {fmt_int(self.added, 'vi')}, cập nhật {fmt_int(self.updated, 'vi')}, không đổi {fmt_int(self.unchanged, 'vi')}{links_vi}.",
             f"Imported {en.lower()} {self.name}: {self.rows:,} rows, {self.added:,} added, {self.updated:,} updated, {self.unchanged:,} unchanged{links_en}.",
         )
 
@@ -128,8 +129,8 @@ class InitResult:
     def message(self, lang: str = "vi") -> str:
         return pick(
             lang,
-            f"{self.name} ({self.province}): thêm {self.units_added:,} đơn vị, kết thúc hiệu lực {self.units_ended:,} đơn vị có sẵn (ngày {FORMER_UNTIL:%d/%m/%Y}), "
-            f"giữ nguyên {self.units_kept:,}; thêm {self.links_added:,} liên kết chuyển đổi.",
+            f"{self.name} ({self.province}): thêm {fmt_int(self.units_added, 'vi')} đơn vị, kết thúc hiệu lực {fmt_int(self.units_ended, 'vi')} đơn vị có sẵn (ngày {FORMER_UNTIL:%d/%m/%Y}), "
+            f"giữ nguyên {fmt_int(self.units_kept, 'vi')}; thêm {fmt_int(self.links_added, 'vi')} liên kết chuyển đổi.",
             f"{self.name} ({self.province}): {self.units_added:,} units added, {self.units_ended:,} existing units ended on {FORMER_UNTIL:%d/%m/%Y}, "
             f"{self.units_kept:,} kept; {self.links_added:,} crosswalk links added.",
         )

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from domain import vocab
+from i18n.format import fmt_int
 from i18n.text import pick
 from ingest.dates import DATE_FORMATS_TEXT, parse_datetimes
 from ingest.mapping import EVENT_COLUMNS, FileRejected, Limits, Mapping, SourceSpec, map_headers, normalise
@@ -165,7 +166,7 @@ def validate(
         if column.kind in ("code", "text"):
             lengths = text.str.len().to_numpy(dtype="int64", na_value=0)
             too_long = lengths > (column.max_length or 10**9)
-            problems.add(too_long, header, pick(lang, f"tối đa {column.max_length:,} ký tự", f"at most {column.max_length:,} characters"))
+            problems.add(too_long, header, pick(lang, f"tối đa {fmt_int(column.max_length, 'vi')} ký tự", f"at most {column.max_length:,} characters"))
             if column.kind == "code":
                 bad_format = ~empty & ~too_long & ~text.str.match(code_re).fillna(False).to_numpy(dtype=bool)
                 problems.add(bad_format, header, pick(lang, "một mã chỉ gồm chữ, số và . _ - / : @", "a code of letters, digits and . _ - / : @ only"))
@@ -279,7 +280,7 @@ def validate(
                 frame[target] = pd.Series(frame[target].to_numpy(), dtype="datetime64[us]")
         message = pick(
             lang,
-            f"Tệp {name} hợp lệ: {len(frame):,} dòng sẵn sàng để nhập.",
+            f"Tệp {name} hợp lệ: {fmt_int(len(frame), 'vi')} dòng sẵn sàng để nhập.",
             f"File {name} is valid: {len(frame):,} rows ready to import.",
         )
         rejected = raw.frame.iloc[0:0]
@@ -288,19 +289,19 @@ def validate(
         kinds = "; ".join(
             pick(
                 lang,
-                f"cột «{r.column}»: {r.rows:,} dòng, cần {r.expected} (dòng đầu {r.first_row})",
+                f"cột «{r.column}»: {fmt_int(r.rows, 'vi')} dòng, cần {r.expected} (dòng đầu {r.first_row})",
                 f"column «{r.column}»: {r.rows:,} rows, expected {r.expected} (first at row {r.first_row})",
             )
             for r in worst.itertuples()
         )
         message = pick(
             lang,
-            f"Tệp {name} không được nhập: {problems.count:,} lỗi trên {rejected_count:,} / {len(raw.frame):,} dòng ({kinds}). Không có gì được ghi vào cơ sở dữ liệu: tệp được nhập toàn bộ hoặc không nhập gì. Sửa các dòng bị từ chối rồi tải lại cả tệp.",
+            f"Tệp {name} không được nhập: {fmt_int(problems.count, 'vi')} lỗi trên {fmt_int(rejected_count, 'vi')} / {fmt_int(len(raw.frame), 'vi')} dòng ({kinds}). Không có gì được ghi vào cơ sở dữ liệu: tệp được nhập toàn bộ hoặc không nhập gì. Sửa các dòng bị từ chối rồi tải lại cả tệp.",
             f"File {name} was not imported: {problems.count:,} problems on {rejected_count:,} of {len(raw.frame):,} rows ({kinds}). Nothing was written to the database: a file is imported whole or not at all. Fix the rejected rows and upload the whole file again.",
         )
         rejected = _rejected_rows(raw, problems, limits)
     if len(warnings) and problems.count == 0:
-        message += " " + pick(lang, f"{len(warnings):,} cảnh báo (xem danh sách).", f"{len(warnings):,} warnings (see the list).")
+        message += " " + pick(lang, f"{fmt_int(len(warnings), 'vi')} cảnh báo (xem danh sách).", f"{len(warnings):,} warnings (see the list).")
     return Checked(
         spec.name, name, raw, found, ignored, frame, table, problems.count, summary, rejected, rejected_count, message, problems.count == 0, warnings
     )

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from i18n.format import fmt_int, fmt_num
 from i18n.text import pick
 from ingest.mapping import UTF8_BOM, FileRejected, Limits, Mapping, Progress, TEXT, normalise
 
@@ -86,8 +87,8 @@ class _NoClose(io.RawIOBase):
         pass
 
 
-def _mb(size: int) -> str:
-    return f"{size / 1024 / 1024:,.1f} MB"
+def _mb(size: int, lang: str) -> str:
+    return f"{fmt_num(size / 1024 / 1024, lang, 1)} MB"
 
 
 def read_file(file, name: str, mapping: Mapping, lang: str = "vi", progress: Progress | None = None) -> RawTable:
@@ -99,8 +100,8 @@ def read_file(file, name: str, mapping: Mapping, lang: str = "vi", progress: Pro
         raise FileRejected(
             pick(
                 lang,
-                f"Tệp {name} dung lượng {_mb(size)}, vượt giới hạn {limits.max_file_mb:g} MB. Hãy tách thành nhiều tệp nhỏ hơn (ví dụ theo tháng).",
-                f"File {name} is {_mb(size)}, over the {limits.max_file_mb:g} MB limit. Split it into smaller files (by month, for example).",
+                f"Tệp {name} dung lượng {_mb(size, 'vi')}, vượt giới hạn {limits.max_file_mb:g} MB. Hãy tách thành nhiều tệp nhỏ hơn (ví dụ theo tháng).",
+                f"File {name} is {_mb(size, 'en')}, over the {limits.max_file_mb:g} MB limit. Split it into smaller files (by month, for example).",
             )
         )
     if size == 0:
@@ -245,7 +246,11 @@ def _read_csv(file, name: str, size: int, limits: Limits, lang: str, progress: P
             done = handle.tell() if hasattr(handle, "tell") else size
             progress(
                 0.15 + 0.25 * min(done / max(size, 1), 1.0),
-                pick(lang, f"Đang đọc tệp… {sum(b.num_rows for b in batches):,} dòng", f"Reading the file… {sum(b.num_rows for b in batches):,} rows"),
+                pick(
+                    lang,
+                    f"Đang đọc tệp… {fmt_int(sum(b.num_rows for b in batches), 'vi')} dòng",
+                    f"Reading the file… {sum(b.num_rows for b in batches):,} rows",
+                ),
             )
     if bad_rows:
         if any(number is None for number, _a, _t in bad_rows[:10]):
@@ -265,7 +270,7 @@ def _read_csv(file, name: str, size: int, limits: Limits, lang: str, progress: P
         raise FileRejected(
             pick(
                 lang,
-                f"Tệp {name}: {len(bad_rows):,} dòng có số ô khác dòng tiêu đề ({details}{'; …' if more > 0 else ''}). Kiểm tra dấu phân cách «{delimiter}» và dấu ngoặc kép trong các ô.",
+                f"Tệp {name}: {fmt_int(len(bad_rows), 'vi')} dòng có số ô khác dòng tiêu đề ({details}{'; …' if more > 0 else ''}). Kiểm tra dấu phân cách «{delimiter}» và dấu ngoặc kép trong các ô.",
                 f"File {name}: {len(bad_rows):,} rows have a different number of cells from the header ({details}{'; …' if more > 0 else ''}). Check the «{delimiter}» separator and quotes in the cells.",
             )
         )
@@ -325,17 +330,19 @@ def _check_xlsx_package(file, name: str, limits: Limits, lang: str) -> None:
     unpacked = sum(part.file_size for part in parts)
     if unpacked > limits.max_xlsx_unpacked_mb * 1024 * 1024:
         raise refuse(
-            f"giải nén ra {_mb(unpacked)}, vượt giới hạn {limits.max_xlsx_unpacked_mb:g} MB.",
-            f"unpacks to {_mb(unpacked)}, over the {limits.max_xlsx_unpacked_mb:g} MB limit.",
+            f"giải nén ra {_mb(unpacked, 'vi')}, vượt giới hạn {limits.max_xlsx_unpacked_mb:g} MB.",
+            f"unpacks to {_mb(unpacked, 'en')}, over the {limits.max_xlsx_unpacked_mb:g} MB limit.",
         )
     for part in parts:
         if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
             rows = _count_rows(file, part.filename)
             if rows > limits.max_xlsx_rows:
-                raise refuse(f"có {rows:,} dòng, quá {limits.max_xlsx_rows:,} dòng.", f"has {rows:,} rows, more than {limits.max_xlsx_rows:,}.")
+                raise refuse(
+                    f"có {fmt_int(rows, 'vi')} dòng, quá {fmt_int(limits.max_xlsx_rows, 'vi')} dòng.", f"has {rows:,} rows, more than {limits.max_xlsx_rows:,}."
+                )
         if part.file_size > 1024 * 1024 and part.file_size > limits.max_xlsx_ratio * max(part.compress_size, 1):
             raise refuse(
-                f"có phần {part.filename[:60]} nén {part.file_size / max(part.compress_size, 1):,.0f} lần (giới hạn {limits.max_xlsx_ratio:g}): không giống tệp xuất từ hệ thống.",
+                f"có phần {part.filename[:60]} nén {fmt_num(part.file_size / max(part.compress_size, 1), 'vi', 0)} lần (giới hạn {limits.max_xlsx_ratio:g}): không giống tệp xuất từ hệ thống.",
                 f"has a part {part.filename[:60]} compressed {part.file_size / max(part.compress_size, 1):,.0f} times (limit {limits.max_xlsx_ratio:g}): not like a system export.",
             )
 
@@ -412,7 +419,7 @@ def _read_xlsx_rows(file, name: str, mapping: Mapping, lang: str, progress: Prog
                 raise FileRejected(
                     pick(
                         lang,
-                        f"Tệp Excel {name} có quá {limits.max_xlsx_rows:,} dòng hoặc {limits.max_xlsx_columns:,} cột. Hãy tách thành nhiều tệp nhỏ hơn hoặc lưu dạng CSV UTF-8.",
+                        f"Tệp Excel {name} có quá {fmt_int(limits.max_xlsx_rows, 'vi')} dòng hoặc {fmt_int(limits.max_xlsx_columns, 'vi')} cột. Hãy tách thành nhiều tệp nhỏ hơn hoặc lưu dạng CSV UTF-8.",
                         f"The Excel file {name} has more than {limits.max_xlsx_rows:,} rows or {limits.max_xlsx_columns:,} columns. Split it into smaller files or save it as CSV UTF-8.",
                     )
                 )
@@ -424,7 +431,7 @@ def _read_xlsx_rows(file, name: str, mapping: Mapping, lang: str, progress: Prog
             if any(texts):
                 all_rows.append((index, texts))
             if index % 20000 == 0:
-                progress(0.4 * index / max(total, 1), pick(lang, f"Đang đọc Excel… {index:,} dòng", f"Reading Excel… {index:,} rows"))
+                progress(0.4 * index / max(total, 1), pick(lang, f"Đang đọc Excel… {fmt_int(index, 'vi')} dòng", f"Reading Excel… {index:,} rows"))
         headers: list[str] | None = None
         header_at = 0
         for position, (_index, texts) in enumerate(all_rows[:20]):
@@ -451,7 +458,7 @@ def _read_xlsx_rows(file, name: str, mapping: Mapping, lang: str, progress: Prog
         raise FileRejected(
             pick(
                 lang,
-                f"Tệp {name} có {len(formulas):,} ô chứa công thức ({shown}). Giá trị của công thức có thể đã cũ, nên không được nhập. Hãy sao chép và dán đặc biệt dạng giá trị (Paste Special > Values) hoặc xuất lại từ hệ thống.",
+                f"Tệp {name} có {fmt_int(len(formulas), 'vi')} ô chứa công thức ({shown}). Giá trị của công thức có thể đã cũ, nên không được nhập. Hãy sao chép và dán đặc biệt dạng giá trị (Paste Special > Values) hoặc xuất lại từ hệ thống.",
                 f"File {name} has {len(formulas):,} cells with formulas ({shown}). Their stored results may be stale, so they are not imported. Copy and Paste Special > Values, or export again from the system.",
             )
         )
