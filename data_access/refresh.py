@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Boolean, Column, DateTime, String, Table, and_, delete, func, insert, or_, select, type_coerce
+from sqlalchemy import Boolean, Column, DateTime, String, Table, and_, bindparam, delete, func, insert, or_, select, type_coerce, update
 from sqlalchemy.engine import Connection, Engine
 
 from data_access.bulk import bulk_insert
@@ -497,10 +497,48 @@ def _backlog_after_import(connection: Connection, now: pd.DataFrame, before: pd.
     moves = moves[moves["day"] <= pd.Timestamp(last)].groupby(["day", "unit_code"], as_index=False)[["d_open", "d_overdue"]].sum()
     moves = moves[(moves["d_open"] != 0) | (moves["d_overdue"] != 0)]
     if not moves.empty:
-        _add_rows(connection, backlog_daily, "day", _running_totals(moves, pd.Timestamp(last)), list(BACKLOG_COUNTS))
+        # After a unit's last move its backlog moves by the same amount every day up to `last`
+        # (a file of 2022 with a dossier still open moves every day since): those rows are
+        # changed in place, the days up to the last move are added row by row.
+        running = _running_totals(moves, pd.Timestamp(last))
+        last_move = running["unit_code"].map(moves.groupby("unit_code")["day"].max())
+        _add_rows(connection, backlog_daily, "day", running[running["day"] <= last_move], list(BACKLOG_COUNTS))
+        after = running[running["day"] == pd.Timestamp(last)].assign(after=last_move[running["day"] == pd.Timestamp(last)])
+        _shift_backlog(connection, after[after["day"] > after["after"]], last)
     if last < today:
         start = last + timedelta(days=1)
         _refresh_backlog(connection, _read_dossiers(connection, start, fresh), today, start)
+
+
+def _shift_backlog(connection: Connection, shifts: pd.DataFrame, last: date) -> None:
+    """Add each unit's (open_dossiers, open_overdue) in `shifts` to every day after its
+    `after` day up to `last`: in place where a row is stored, as a new row where none was
+    (nothing was open), and rows that come to nothing go."""
+    shifts = shifts[(shifts["open_dossiers"] != 0) | (shifts["open_overdue"] != 0)]
+    if shifts.empty:
+        return
+    b = backlog_daily.c
+    connection.execute(
+        update(backlog_daily)
+        .where(b.unit_code == bindparam("unit"), b.day > bindparam("after"), b.day <= last)
+        .values(open_dossiers=b.open_dossiers + bindparam("more_open"), open_overdue=b.open_overdue + bindparam("more_overdue")),
+        [
+            {"unit": row.unit_code, "after": row.after.date(), "more_open": int(row.open_dossiers), "more_overdue": int(row.open_overdue)}
+            for row in shifts.itertuples()
+        ],
+    )
+    first, units = shifts["after"].min().date(), sorted(shifts["unit_code"])
+    in_range = (b.day > first, b.day <= last, b.unit_code.in_(units))
+    stored = _read(connection, select(b.day, b.unit_code).where(*in_range), [])
+    stored["day"] = pd.to_datetime(stored["day"])
+    wanted = pd.concat(
+        [pd.DataFrame({"day": pd.date_range(row.after + pd.Timedelta(days=1), last), "unit_code": row.unit_code}) for row in shifts.itertuples()],
+        ignore_index=True,
+    )
+    missing = wanted.merge(stored, how="left", indicator=True).query("_merge == 'left_only'").drop(columns="_merge")
+    missing = missing.merge(shifts[["unit_code", *BACKLOG_COUNTS]], on="unit_code")
+    bulk_insert(connection, backlog_daily, missing.assign(day=missing["day"].dt.date))
+    connection.execute(delete(backlog_daily).where(*in_range, b.open_dossiers == 0, b.open_overdue == 0))
 
 
 def _opening_backlog(connection: Connection, start: date | None) -> pd.DataFrame:

@@ -579,6 +579,32 @@ def test_a_refresh_from_a_day_equals_a_full_recompute(demo_db_url, tmp_path):
     engine.dispose()
 
 
+def test_a_dossier_open_since_march_moves_every_day_since_then_until_it_is_finished(tiny):
+    """An import of a dossier received in March and still open adds it to its unit's backlog
+    on every day up to today, also on days that had nothing open (new rows); its finish in
+    June takes it off every day after. Each time the same as a full recompute."""
+    refresh.refresh_summaries(tiny, today=TODAY)
+    b = schema.backlog_daily.c
+
+    def open_on(day: date) -> int:
+        with tiny.connect() as connection:
+            return int(connection.execute(select(func.coalesce(func.sum(b.open_dossiers), 0)).where(b.day == day, b.unit_code == "26737")).scalar())
+
+    def import_rows(rows: list[str]) -> None:
+        checked = ingest.check(tiny, "dossiers", csv_bytes(DOSSIER_HEADER, rows), "old.csv", lang="en")
+        assert checked.ok, checked.problems.head().to_string()
+        ingest.write(tiny, checked, "test", today=TODAY)
+
+    before = {day: open_on(day) for day in (date(2026, 3, 2), date(2026, 5, 1), date(2026, 8, 1), TODAY)}
+    import_rows(["OLD-1,26737,P2,1,02/03/2026 09:00,16/03/2026 17:00,,4"])
+    assert {day: open_on(day) for day in before} == {day: count + 1 for day, count in before.items()}
+    _assert_refresh_equals_a_full_recompute(tiny)
+
+    import_rows(["OLD-1,26737,P2,1,02/03/2026 09:00,16/03/2026 17:00,15/06/2026 10:00,10"])
+    assert [open_on(day) for day in before] == [before[date(2026, 3, 2)] + 1, before[date(2026, 5, 1)] + 1, before[date(2026, 8, 1)], before[TODAY]]
+    _assert_refresh_equals_a_full_recompute(tiny)
+
+
 def test_ratings_refresh_after_an_import_equals_a_full_recompute(demo_db_url, tmp_path):
     """A ratings export into the demo history: recent ratings again, some unchanged, some
     with another level, some moved five weeks back (out of the month they counted in), and
