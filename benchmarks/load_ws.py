@@ -726,12 +726,23 @@ def start_cluster(url: str, workers: int, startup_timeout: float = 180.0):
             with contextlib.suppress(Exception):
                 with urllib.request.urlopen(f"http://127.0.0.1:{worker_port}/_stcore/health", timeout=2) as answer:
                     up += answer.status == 200
-        if ports and up == len(ports):
-            time.sleep(2.5)  # the proxy's health checks (every second, two to rise) see them up
+        if ports and up == len(ports) and _answers(f"http://127.0.0.1:{port}/_stcore/health"):
+            # The proxy routes to a first process; its checks (every 2 s, two to rise: SERVER_LINE
+            # in scripts/cluster.py) bring the others up within 4 s of their first answer.
+            time.sleep(4.5)
             return process, f"http://127.0.0.1:{port}", log_dir
         time.sleep(0.5)
     stop_cluster(process)
     raise RuntimeError(f"the cluster did not start within {startup_timeout:.0f} s (logs in {log_dir})")
+
+
+def _answers(url: str) -> bool:
+    import urllib.request
+
+    with contextlib.suppress(Exception):
+        with urllib.request.urlopen(url, timeout=2) as answer:
+            return answer.status == 200
+    return False
 
 
 def stop_cluster(process) -> None:
