@@ -66,9 +66,10 @@ class Checked:
 
 
 class _Problems:
-    def __init__(self, raw: RawTable, limits: Limits):
+    def __init__(self, raw: RawTable, limits: Limits, lang: str = "vi"):
         self.raw = raw
         self.limits = limits
+        self.lang = lang
         self.parts: list[pd.DataFrame] = []
         self.listed = 0
         self.count = 0
@@ -96,7 +97,7 @@ class _Problems:
             return
         index, rows = index[:room], rows[:room]
         source = values if values is not None else self.raw.frame[header]
-        shown = [_show(v) for v in source.iloc[index].tolist()]
+        shown = [_show(v, self.lang) for v in source.iloc[index].tolist()]
         exp = [expected] * len(index) if isinstance(expected, str) else list(np.asarray(expected, dtype=object)[index])
         self.parts.append(pd.DataFrame({"row": rows, "column": header, "value": shown, "expected": exp}))
         self.listed += len(index)
@@ -109,10 +110,10 @@ class _Problems:
         return pd.concat(self.parts, ignore_index=True).sort_values(["row", "column"], kind="stable", ignore_index=True)
 
 
-def _show(value) -> str:
+def _show(value, lang: str = "vi") -> str:
     text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
     if len(text) > 80:
-        return f"{text[:60]}… ({len(text):,} chars)"
+        return f"{text[:60]}… ({fmt_int(len(text), lang)} {pick(lang, 'ký tự', 'chars')})"
     return text
 
 
@@ -148,7 +149,7 @@ def validate(
     options = options or Options()
     limits = mapping.limits
     found, ignored = map_headers(spec, raw.headers, name, lang)
-    problems = _Problems(raw, limits)
+    problems = _Problems(raw, limits, lang)
     out: dict[str, object] = {}
     today = options.today or date.today()
     latest_allowed = np.datetime64(today + timedelta(days=limits.future_days + 1), "us")

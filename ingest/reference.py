@@ -444,6 +444,14 @@ def _unit_rules(kind, existing: Existing, found, out, raw: RawTable, problems, l
 
 
 # --- lineage ---------------------------------------------------------------------------------------------
+
+
+def _weight(value: float, lang: str) -> str:
+    """A sum of weights, four significant digits, with the reader's decimal mark (1,25 / 1.25)."""
+    text = f"{value:.4g}"
+    return text.replace(".", ",") if lang == "vi" else text
+
+
 def _lineage_rules(kind, existing: Existing, found, out, raw: RawTable, problems, lang) -> None:
     n = len(raw.frame)
     versions = _versions(existing.units)
@@ -547,8 +555,8 @@ def _lineage_rules(kind, existing: Existing, found, out, raw: RawTable, problems
         {
             i: pick(
                 lang,
-                f"tỷ trọng của đơn vị cũ {olds[i]} cộng lại không quá 1 (đang là {total[olds[i]]:.4g})",
-                f"weights of former unit {olds[i]} summing to at most 1 (now {total[olds[i]]:.4g})",
+                f"tỷ trọng của đơn vị cũ {olds[i]} cộng lại không quá 1 (đang là {_weight(total[olds[i]], 'vi')})",
+                f"weights of former unit {olds[i]} summing to at most 1 (now {_weight(total[olds[i]], 'en')})",
             )
             for i in range(n)
             if olds[i] and total.get(olds[i], 0) > 1 + 1e-9 and not np.isnan(weights[i]) and not out_of_range[i]

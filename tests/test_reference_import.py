@@ -226,7 +226,7 @@ def test_weights_outside_0_1_and_summing_over_1(hcmc):
     # Stored weights count too: 0.7 stored, then 0.6 for the other link.
     run(hcmc, "lineage", csv("Mã đơn vị cũ,Mã đơn vị mới,Tỷ trọng", "26746,26740,0.7"))
     problems = refused(hcmc, "lineage", csv("Mã đơn vị cũ,Mã đơn vị mới,Tỷ trọng", "26746,26743,0.6"))
-    assert problems["row"].tolist() == [2] and "1" in problems["expected"].iat[0]
+    assert problems["row"].tolist() == [2] and "(đang là 1,3)" in problems["expected"].iat[0]  # 0,7 + 0,6, a decimal comma
 
 
 def test_cli_refuses_with_exit_code_1(hcmc, tmp_path, capsys):

@@ -57,3 +57,10 @@ def test_the_reference_init_message_counts_the_readers_way(sqlite_url, capsys):
     assert "thêm 683 đơn vị" in result.message("vi")  # 1 + 126 + 30 + 526 (tests/test_reference_init.py)
     english = re.search(r"(\d{1,3}(?:,\d{3})+) crosswalk links added\.$", result.message("en"))
     assert english and int(english[1].replace(",", "")) == links, result.message("en")
+
+
+def test_a_value_too_long_to_show_gives_its_length_the_readers_way(tiny):  # noqa: F811 - the fixture imported above
+    row = f"{'X' * 10_000},26734,P1,1,02/10/2026 08:00,07/10/2026 17:00,,4"
+    shown = {lang: ingest.check(tiny, "dossiers", csv_bytes(DOSSIER_HEADER, [row]), "long.csv", lang=lang).problems["value"].iat[0] for lang in ("vi", "en")}
+    assert shown["vi"].endswith("… (10.000 ký tự)"), shown
+    assert shown["en"].endswith("… (10,000 chars)"), shown
