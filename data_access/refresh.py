@@ -503,8 +503,9 @@ def _backlog_after_import(connection: Connection, now: pd.DataFrame, before: pd.
         running = _running_totals(moves, pd.Timestamp(last))
         last_move = running["unit_code"].map(moves.groupby("unit_code")["day"].max())
         _add_rows(connection, backlog_daily, "day", running[running["day"] <= last_move], list(BACKLOG_COUNTS))
-        after = running[running["day"] == pd.Timestamp(last)].assign(after=last_move[running["day"] == pd.Timestamp(last)])
-        _shift_backlog(connection, after[after["day"] > after["after"]], last)
+        at_last = running["day"] == pd.Timestamp(last)
+        tails = running[at_last].assign(after=last_move[at_last])  # each unit's amount after its last move
+        _shift_backlog(connection, tails[tails["day"] > tails["after"]], last)
     if last < today:
         start = last + timedelta(days=1)
         _refresh_backlog(connection, _read_dossiers(connection, start, fresh), today, start)
