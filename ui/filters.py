@@ -260,13 +260,20 @@ def children_word(children) -> str:
     return t("quận/huyện", "districts") if (children["level"] == "district").any() else t("phường/xã", "wards")
 
 
+def restatement_of(*frames) -> str | None:
+    """How the frames' figures before a reform were moved onto today's units (their
+    attrs["restated"]): "approximate" if any was, else "exact" if any was, else None."""
+    how = {frame.attrs.get("restated") for frame in frames} - {None}
+    return "approximate" if "approximate" in how else next(iter(how), None)
+
+
 def restated_caption(*frames) -> None:
     """Say when figures before a reform were moved onto today's units, and whether exactly."""
-    how = {frame.attrs.get("restated") for frame in frames} - {None}
-    if not how:
+    how = restatement_of(*frames)
+    if how is None:
         return
     day = fmt_date(data.reform_days()[-1], lang())
-    if "approximate" in how:
+    if how == "approximate":
         st.caption(
             t(
                 f":material/change_history: Số liệu trước {day} được quy đổi theo đơn vị hiện nay; có phường/xã cũ chia cho nhiều đơn vị mới nên là số gần đúng (theo tỷ lệ trong bảng chuyển đổi, hoặc theo diện tích).",

@@ -10,7 +10,7 @@ from i18n.format import fmt_int
 from metrics import kpis
 from metrics.periods import Period
 from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame, trend_grain
-from ui import charts, data, unit_data
+from ui import charts, data, filters, unit_data
 from ui.downloads import Col, table
 from ui.i18n import lang, t
 
@@ -68,8 +68,7 @@ def unit_series(buckets: tuple[Period, ...], grain: str, inside: tuple[str, ...]
     f = flows[flows["unit_code"].isin(inside)].drop(columns="unit_code").groupby("period", as_index=False).sum()
     b = backlog[backlog["unit_code"].isin(inside)].drop(columns="unit_code").groupby("period", as_index=False).sum()
     series = trend_frame(list(buckets), f, b, grain, language)
-    how = {flows.attrs.get("restated"), backlog.attrs.get("restated")} - {None}  # restated_caption reads it
-    series.attrs["restated"] = "approximate" if "approximate" in how else next(iter(how), None)
+    series.attrs["restated"] = filters.restatement_of(flows, backlog)  # restated_caption reads it
     return series
 
 
