@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from i18n.format import fmt_date, plot_separators
 from i18n.text import pick
 from metrics import kpis
+from ui.data import shared
 
 FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=14)
 PALETTE = ["#1f5fa8", "#d1495b", "#edae49", "#00798c", "#30638e", "#6a4c93", "#8ac926", "#ff595e", "#4d908e", "#577590"]
@@ -20,12 +21,23 @@ def axis_format(kpi: kpis.Kpi) -> dict:
     return dict(tickformat=kpi.d3format)
 
 
-def trend_figure(series: dict[str, pd.DataFrame], kpi: kpis.Kpi, lang: str, target: float | None = None, height: int = 320, reforms: tuple = ()) -> go.Figure:
+@shared(max_entries=256)
+def trend_figure(
+    series: dict[str, pd.DataFrame],
+    kpi: kpis.Kpi,
+    lang: str,
+    target: float | None = None,
+    height: int = 320,
+    reforms: tuple = (),
+    font_size: int = FONT["size"],
+    dotted_last: bool = False,
+) -> go.Figure:
     """One line per named series; each frame has `period`, `value`, `volume` and `label` columns.
 
     The volume shows in the hover, so a rate on three ratings is never read like one on
     three thousand. `reforms`: days the units were reorganised (ui.data.reform_days), each
-    marked by a line where the periods cross it.
+    marked by a line where the periods cross it. `dotted_last`: the last series (a
+    comparison) drawn dotted. The answer is shared between views (ui.data.shared).
     The figure is built in one step (traces, shapes and notes as plain dicts): plotly's
     add_hline/add_vline and repeated updates cost 35 ms a figure, most of a page's time.
     """
@@ -36,7 +48,7 @@ def trend_figure(series: dict[str, pd.DataFrame], kpi: kpis.Kpi, lang: str, targ
             y=frame["value"],
             name=name,
             mode="lines+markers",
-            line=dict(color=PALETTE[index % len(PALETTE)], width=3 if index == 0 else 2),
+            line=dict(color=PALETTE[index % len(PALETTE)], width=3 if index == 0 else 2, dash="dot" if dotted_last and index == len(series) - 1 else None),
             customdata=frame[["volume_text"]].to_numpy() if "volume_text" in frame else None,
             hovertemplate="%{x}<br>%{y}<br>%{customdata[0]} " + volume_word + "<extra>" + name + "</extra>",
         )
@@ -80,7 +92,7 @@ def trend_figure(series: dict[str, pd.DataFrame], kpi: kpis.Kpi, lang: str, targ
     layout = dict(
         height=height,
         margin=dict(l=10, r=80 if target is not None else 10, t=40, b=10),
-        font=FONT,
+        font=dict(FONT, size=font_size),
         legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"),  # above the plot: the slanted period labels need the space below
         yaxis=dict(title=None, separatethousands=True, **axis_format(kpi)),
         xaxis=dict(title=None, type="category", tickangle=-45, automargin=True),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 import threading
 import time
 from datetime import date
@@ -138,6 +139,29 @@ def derived(*, max_entries: int, ttl: int = TTL):
     return decorate
 
 
+def _digest(value) -> bytes:
+    """An exact fingerprint of a cache argument: its pickle, digested. Streamlit's own hasher
+    walks a frame column by column and deep-copies a dataclass (the filters, with every area's
+    members) first: ten times slower, and a derived computation's key was hashed on every run
+    (issue 14, py-spy)."""
+    return hashlib.blake2b(pickle.dumps(value, protocol=5), digest_size=16).digest()
+
+
+_HASH_FUNCS = {pd.DataFrame: _digest, pd.Series: _digest, "ui.filters.Filters": _digest, "metrics.kpis.Kpi": _digest, "metrics.periods.Period": _digest}
+
+
+def shared(*, max_entries: int, ttl: int = TTL):
+    """Keep a pure builder's answer (a figure made from its arguments) by those arguments, and
+    hand every caller the same object: a warm view then draws the figure without building it
+    again (plotly checks every property it is given: a tenth of a view's time). Callers must
+    not change the answer; what varies is an argument of the builder."""
+
+    def decorate(function):
+        return st.cache_resource(ttl=ttl, max_entries=max_entries, show_spinner=False, hash_funcs=_HASH_FUNCS)(function)
+
+    return decorate
+
+
 # Every loader's cache, so that clear_caches() empties them all (an import, "Try again").
 _CACHES: list = []
 
@@ -153,7 +177,7 @@ def _cached_per_database(named, compute, *, max_entries: int, ttl: int, scoped: 
     # Streamlit names a cache by the function's module, qualified name and source: a
     # closure would share one cache between every loader without its reader's name.
     compute.__module__, compute.__qualname__ = named.__module__, named.__qualname__
-    cached = st.cache_resource(ttl=ttl, max_entries=max_entries, show_spinner=False)(compute)
+    cached = st.cache_resource(ttl=ttl, max_entries=max_entries, show_spinner=False, hash_funcs=_HASH_FUNCS)(compute)
     _CACHES.append(cached)
 
     def load(*args, **kwargs):

@@ -88,8 +88,17 @@ def kpi_map(
     the colours then break at it on the KPI's fixed scale (kpis.colour_range), the same on
     every map of the KPI. `view`: "all" or "centre" (the dense centre); width_px x height_px:
     the map's size on screen, for the zoom and for which names fit."""
+    return _kpi_figure(shapes["key"], frame, kpi_id, labels, height_px, target, view, width_px, lang(), _shapes=shapes)
+
+
+@data.shared(max_entries=128)
+def _kpi_figure(
+    key: str, frame: pd.DataFrame, kpi_id: str, labels: bool, height_px: int, target: float | None, view: str, width_px: int, lang: str, _shapes: dict
+):
+    """kpi_map's figure, kept by its arguments (the geometry by its fingerprint `key`)."""
+    shapes = _shapes
     names = tuple(zip(frame["code"].astype(str), frame["name"].astype(str))) if labels else ()
-    layout, url = _layout(shapes["key"], names, view, labels, width_px, height_px, shapes["geojson"])
+    layout, url = _layout(key, names, view, labels, width_px, height_px, shapes["geojson"])
     kpi = kpis.get(kpi_id)
     scale = kpis.colour_range(kpi, target)
     zmin, _, zmax = scale if scale else (None, None, None)
@@ -97,17 +106,17 @@ def kpi_map(
         shapes["geojson"],
         frame,
         kpi_id,
-        kpi_label=kpi.label(lang()),
+        kpi_label=kpi.label(lang),
         higher_is_better=kpi.higher_is_better,
         zmin=zmin,
         zmax=zmax,
         target=target if scale else None,
         tickformat=charts.axis_format(kpi)["tickformat"],
-        lang=lang(),
+        lang=lang,
         height_px=height_px,
         width_px=width_px,
         layout=layout,
         geojson_url=url,
     )
-    figure.update_layout(separators=",." if lang() == "vi" else ".,")
+    figure.update_layout(separators=",." if lang == "vi" else ".,")
     return figure

@@ -167,9 +167,7 @@ def trend_slide(m: Meeting) -> None:
     kpi = b.focus
     st.header(f"{t('Xu hướng 12 kỳ', 'Trend, 12 periods')} · {kpi.label(lang())}")
     series = b.trend.assign(volume_text=[fmt_int(v, lang()) for v in b.trend["volume"]])
-    figure = charts.trend_figure({b.scope_name: series}, kpi, lang(), b.trend_target, height=540)
-    figure.update_layout(font=dict(charts.FONT, size=18))
-    st.plotly_chart(figure, key="trend_chart")
+    st.plotly_chart(charts.trend_figure({b.scope_name: series}, kpi, lang(), b.trend_target, height=540, font_size=18), key="trend_chart")
 
 
 def alert_slide(m: Meeting, index: int | None) -> None:

@@ -15,6 +15,7 @@ from i18n.text import pick
 from metrics import kpis
 from metrics.ranking import funnel_limits
 from ui.charts import FONT, PALETTE
+from ui.data import shared
 
 # Where a unit sits against the funnel, coloured by good/bad once the KPI's direction is known.
 GOOD, BAD, INSIDE = "#2a9d8f", "#d1495b", "#7f8c9a"
@@ -30,6 +31,7 @@ def funnel_side(flag: str | None, higher_is_better: bool) -> str | None:
     return "good" if above == higher_is_better else "bad"
 
 
+@shared(max_entries=256)
 def funnel_figure(table: pd.DataFrame, kpi: kpis.Kpi, p0: float, lang: str, height: int = 420) -> go.Figure:
     """Rate against volume with 95% and 99.8% exact binomial limits around the pooled rate p0.
 
@@ -110,6 +112,7 @@ def funnel_figure(table: pd.DataFrame, kpi: kpis.Kpi, p0: float, lang: str, heig
     return go.Figure(data=traces, layout=layout)
 
 
+@shared(max_entries=256)
 def ranking_bars(table: pd.DataFrame, kpi: kpis.Kpi | None, lang: str, value_label: str, height_per_row: int = 22) -> go.Figure:
     """Horizontal bars in table order (best on top), with the interval as error bars when there is one.
 

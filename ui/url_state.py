@@ -143,7 +143,8 @@ def rejected_params() -> dict:
 
 def link(path: str, **params) -> str:
     """A link to a page (`"unit"` or `"/unit"`) keeping the viewer's period, scope and language."""
-    kept = {key: st.query_params.get(key) for key in GLOBAL_PARAMS if st.query_params.get(key)}
+    current = st.query_params.to_dict()  # one read: a ranking table builds a link per row
+    kept = {key: current[key] for key in GLOBAL_PARAMS if current.get(key)}
     kept.update({key: value for key, value in params.items() if value is not None})
     # The default page (the overview) lives at "/": "/overview" would not be found.
     path = "/" if path.strip("/") in ("", "overview") else "/" + path.strip("/")

@@ -127,9 +127,7 @@ st.caption(
 if split == "field":
     trends.field_split_charts(series, drawn, kpi, target, buckets)
 else:
-    figure = charts.trend_figure(drawn, kpi, lang(), target[0] if target else None, height=420, reforms=data.reform_days())
-    if comparison is not None:
-        figure.data[-1].line.dash = "dot"
+    figure = charts.trend_figure(drawn, kpi, lang(), target[0] if target else None, height=420, reforms=data.reform_days(), dotted_last=comparison is not None)
     st.plotly_chart(figure, key="trend")
 
 restated_caption(*restated_frames)
