@@ -28,3 +28,19 @@ def test_no_line_when_the_periods_do_not_cross_the_reform():
     after = MONTHS[MONTHS["period"] >= "2025-07-01"]
     figure = trend_figure({"Phường Sài Gòn": after}, kpis.get("on_time_rate"), "en", reforms=(date(2025, 7, 1),))
     assert not [shape for shape in figure.layout.shapes if shape.x0 == shape.x1]
+
+
+def test_a_figure_kept_for_its_arguments_is_rebuilt_when_an_option_changes():
+    """Trend figures are shared between views (ui.data.shared): the comparison's dotted line and
+    the meeting's larger font are arguments, so a view that asks for them gets them, and a view
+    that does not gets a figure without them."""
+    rate = kpis.get("on_time_rate")
+    earlier = MONTHS.assign(value=0.9)
+    plain = trend_figure({"Phường Sài Gòn": MONTHS, "Kỳ trước đó": earlier}, rate, "vi")
+    compared = trend_figure({"Phường Sài Gòn": MONTHS, "Kỳ trước đó": earlier}, rate, "vi", dotted_last=True)
+    slide = trend_figure({"Phường Sài Gòn": MONTHS, "Kỳ trước đó": earlier}, rate, "vi", font_size=18)
+    assert [trace.line.dash for trace in compared.data] == [None, "dot"]
+    assert [trace.line.dash for trace in plain.data] == [None, None]
+    assert (plain.layout.font.size, slide.layout.font.size) == (14, 18)
+    # Asked again with the same arguments: the same figure, not a new one.
+    assert trend_figure({"Phường Sài Gòn": MONTHS, "Kỳ trước đó": earlier}, rate, "vi", dotted_last=True) is compared
