@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
+
+from data_access.frames import rows_frame
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, insert, select, update
@@ -146,7 +148,7 @@ def list_accounts(engine: Engine) -> pd.DataFrame:
     ).order_by(a.username)
     with engine.connect() as connection:
         rows = connection.execute(query).all()
-    return pd.DataFrame(rows, columns=["username", "display_name", "role", "unit_code", "email", "active", "has_password", "updated_at"])
+    return rows_frame(rows, columns=["username", "display_name", "role", "unit_code", "email", "active", "has_password", "updated_at"])
 
 
 def authenticate(engine: Engine, username: str, password: str) -> Account | None:

@@ -10,6 +10,8 @@ import json
 from datetime import datetime
 
 import pandas as pd
+
+from data_access.frames import rows_frame
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
@@ -39,4 +41,4 @@ def audit_entries(engine: Engine, limit: int = 50) -> pd.DataFrame:
     a = schema.audit_log.c
     with engine.connect() as connection:
         rows = connection.execute(select(a.at, a.actor, a.action, a.what).order_by(a.id.desc()).limit(limit)).all()
-    return pd.DataFrame(rows, columns=["at", "actor", "action", "what"])
+    return rows_frame(rows, columns=["at", "actor", "action", "what"])

@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+
+from data_access.frames import rows_frame
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Engine
 
@@ -127,7 +129,7 @@ def former_units_and_crosswalk(engine: Engine) -> tuple[pd.DataFrame, pd.DataFra
     (old_code, new_code)."""
     with engine.connect() as conn:
         has_ended = conn.execute(select(func.count()).select_from(units).where(units.c.valid_to.is_not(None))).scalar()
-        lineage = pd.DataFrame(conn.execute(select(unit_lineage.c.old_code, unit_lineage.c.new_code)).all(), columns=["old_code", "new_code"])
+        lineage = rows_frame(conn.execute(select(unit_lineage.c.old_code, unit_lineage.c.new_code)), columns=["old_code", "new_code"])
         frame = (
             pd.DataFrame(
                 conn.execute(select(units.c.code, units.c.parent_code, units.c.lat, units.c.lon, units.c.valid_to)).all(),

@@ -20,6 +20,8 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
+
+from data_access.frames import rows_frame, int_counts
 from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Engine
 
@@ -57,7 +59,7 @@ def is_whole_months(start: date, end: date) -> bool:
 def load_units(engine: Engine) -> pd.DataFrame:
     query = select(units).order_by(units.c.level, units.c.code)
     with engine.connect() as connection:
-        frame = pd.DataFrame(connection.execute(query).mappings().all(), columns=[c.name for c in units.columns])
+        frame = rows_frame(connection.execute(query), columns=[c.name for c in units.columns])
     return frame
 
 
@@ -66,7 +68,7 @@ def load_lineage(engine: Engine) -> pd.DataFrame:
     columns = ["old_code", "new_code", "effective_date", "kind", "whole", "weight"]
     with engine.connect() as connection:
         rows = connection.execute(select(*[unit_lineage.c[name] for name in columns]).order_by(unit_lineage.c.id)).all()
-    return pd.DataFrame(rows, columns=columns)
+    return rows_frame(rows, columns=columns)
 
 
 UNIT_TREE_COLUMNS = ["code", "level", "parent_code", "valid_to", "area_km2"]
@@ -85,7 +87,7 @@ def unit_tree(engine: Engine, links: pd.DataFrame | None = None) -> pd.DataFrame
         rows = connection.execute(select(*[units.c[name] for name in UNIT_TREE_COLUMNS])).all()
     links = unit_links(engine) if links is None else links
     # A province merged into the city sits under it: outside one's scope it folds into one total.
-    return unit_versions.with_merged_provinces(pd.DataFrame(rows, columns=UNIT_TREE_COLUMNS), links)
+    return unit_versions.with_merged_provinces(rows_frame(rows, columns=UNIT_TREE_COLUMNS), links)
 
 
 def unit_links(engine: Engine) -> pd.DataFrame:
@@ -94,7 +96,7 @@ def unit_links(engine: Engine) -> pd.DataFrame:
     columns = ["old_code", "new_code", "whole", "weight"]
     with _connected(engine) as connection:
         rows = connection.execute(select(*[unit_lineage.c[name] for name in columns])).all()
-    return pd.DataFrame(rows, columns=columns)
+    return rows_frame(rows, columns=columns)
 
 
 def summary_scope(engine: Engine, viewer: Viewer, codes: Codes) -> access.SummaryScope:
@@ -144,9 +146,7 @@ def _summary_counts(
         query = query.group_by(*group)
     names = (["period"] if period_grain else []) + list(by) + list(count_names)
     with engine.connect() as connection:
-        frame = pd.DataFrame(connection.execute(query).all(), columns=names)
-    for name in count_names:
-        frame[name] = pd.to_numeric(frame[name]).fillna(0).astype("int64")
+        frame = int_counts(rows_frame(connection.execute(query), columns=names), count_names)
     if period_grain:
         frame["period"] = pd.to_datetime(frame["period"])
     return frame
@@ -228,9 +228,7 @@ def _backlog_counts(engine: Engine, days: Sequence[date], codes: Codes, by_unit:
     query = query.group_by(*group)
     names = ["period"] + (["unit_code"] if by_unit else []) + list(BACKLOG_COUNTS)
     with engine.connect() as connection:
-        frame = pd.DataFrame(connection.execute(query).all(), columns=names)
-    for name in BACKLOG_COUNTS:
-        frame[name] = pd.to_numeric(frame[name]).fillna(0).astype("int64")
+        frame = int_counts(rows_frame(connection.execute(query), columns=names), BACKLOG_COUNTS)
     frame["period"] = pd.to_datetime(frame["period"])
     return frame
 
@@ -319,9 +317,7 @@ def kpi_counts(engine: Engine, start: date, end: date, codes: Codes = None, by_u
         frame = pd.concat([part.reset_index(drop=True) for part in (rating, dossier, backlog)], axis=1)
         if frame.empty:
             frame = pd.DataFrame([{}])
-    for name in (*RATING_COUNTS, *DOSSIER_COUNTS, *BACKLOG_COUNTS):
-        frame[name] = pd.to_numeric(frame.get(name, 0)).fillna(0).astype("int64")
-    return frame
+    return int_counts(frame, (*RATING_COUNTS, *DOSSIER_COUNTS, *BACKLOG_COUNTS))
 
 
 def flow_counts_by_period(engine: Engine, start: date, end: date, grain: str, codes: Codes = None, *, viewer: Viewer, restated: bool = False) -> pd.DataFrame:
@@ -345,9 +341,7 @@ def flow_counts_by_period(engine: Engine, start: date, end: date, grain: str, co
     rating = _rating_counts(engine, start, end, codes, period_grain=grain)
     dossier = _dossier_counts(engine, start, end, codes, period_grain=grain)
     frame = rating.merge(dossier, on="period", how="outer").sort_values("period").reset_index(drop=True)
-    for name in (*RATING_COUNTS, *DOSSIER_COUNTS):
-        frame[name] = pd.to_numeric(frame[name]).fillna(0).astype("int64")
-    return frame
+    return int_counts(frame, (*RATING_COUNTS, *DOSSIER_COUNTS))
 
 
 def load_targets(engine: Engine, on_day: date) -> pd.DataFrame:
@@ -355,7 +349,7 @@ def load_targets(engine: Engine, on_day: date) -> pd.DataFrame:
     t = targets.c
     query = select(t.kpi_id, t.unit_code, t.value, t.amber_margin).where(t.valid_from <= on_day, (t.valid_to.is_(None)) | (t.valid_to >= on_day))
     with engine.connect() as connection:
-        return pd.DataFrame(connection.execute(query).all(), columns=["kpi_id", "unit_code", "value", "amber_margin"])
+        return rows_frame(connection.execute(query), columns=["kpi_id", "unit_code", "value", "amber_margin"])
 
 
 def data_extent(engine: Engine) -> dict:
@@ -379,7 +373,7 @@ def load_surveys(engine: Engine) -> pd.DataFrame:
     """Every independent survey figure (published results: public), oldest period first."""
     query = select(*[surveys.c[name] for name in SURVEY_COLUMNS]).order_by(surveys.c.period_end, surveys.c.source, surveys.c.id)
     with engine.connect() as connection:
-        frame = pd.DataFrame(connection.execute(query).all(), columns=SURVEY_COLUMNS)
+        frame = rows_frame(connection.execute(query), columns=SURVEY_COLUMNS)
     for name in ("period_start", "period_end"):
         frame[name] = pd.to_datetime(frame[name])
     frame["value"] = pd.to_numeric(frame["value"]).astype("float64")

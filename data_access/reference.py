@@ -34,6 +34,8 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+
+from data_access.frames import rows_frame
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
@@ -92,12 +94,12 @@ class ReferenceResult:
 # --- what the database holds ---------------------------------------------------------------------
 def _read_units(connection: Connection) -> pd.DataFrame:
     u = schema.units.c
-    return pd.DataFrame(connection.execute(select(*[u[n] for n in UNIT_FIELDS])).all(), columns=UNIT_FIELDS)
+    return rows_frame(connection.execute(select(*[u[n] for n in UNIT_FIELDS])), columns=UNIT_FIELDS)
 
 
 def _read_links(connection: Connection) -> pd.DataFrame:
     lk = schema.unit_lineage.c
-    return pd.DataFrame(connection.execute(select(*[lk[n] for n in LINK_FIELDS])).all(), columns=LINK_FIELDS)
+    return rows_frame(connection.execute(select(*[lk[n] for n in LINK_FIELDS])), columns=LINK_FIELDS)
 
 
 def existing(engine_or_connection, today: date | None = None) -> Existing:

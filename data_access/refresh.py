@@ -26,6 +26,8 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
+
+from data_access.frames import rows_frame
 from sqlalchemy import Boolean, Column, DateTime, String, Table, and_, bindparam, delete, func, insert, or_, select, type_coerce, update
 from sqlalchemy.engine import Connection, Engine
 
@@ -567,7 +569,7 @@ def _opening_backlog(connection: Connection, start: date | None) -> pd.DataFrame
     with no row there had nothing open)."""
     b = backlog_daily.c
     rows = [] if start is None else connection.execute(select(b.unit_code, b.open_dossiers, b.open_overdue).where(b.day == start - timedelta(days=1))).all()
-    frame = pd.DataFrame(rows, columns=["unit_code", "d_open", "d_overdue"])
+    frame = rows_frame(rows, columns=["unit_code", "d_open", "d_overdue"])
     return frame.assign(day=pd.Timestamp(start) if start else pd.NaT)[["day", "unit_code", "d_open", "d_overdue"]].astype(
         {"d_open": "int64", "d_overdue": "int64"}
     )

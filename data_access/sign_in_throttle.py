@@ -22,6 +22,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pandas as pd
+
+from data_access.frames import rows_frame
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -110,7 +112,7 @@ def locks(engine: Engine, now: datetime | None = None) -> pd.DataFrame:
             .where(or_(t.locked_until > now, t.last_failure_at > now - FORGET_AFTER))
             .order_by(t.locked_until.desc(), t.key)
         ).all()
-    frame = pd.DataFrame(rows, columns=["key", "failures", "last_failure_at", "locked_until"])
+    frame = rows_frame(rows, columns=["key", "failures", "last_failure_at", "locked_until"])
     frame["locked"] = [bool(u is not None and u > now) for u in frame["locked_until"]]
     return frame
 

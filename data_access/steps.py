@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 
 import pandas as pd
+
+from data_access.frames import rows_frame
 from sqlalchemy import delete, func, select, true
 from sqlalchemy.engine import Connection, Engine
 
@@ -88,7 +90,7 @@ def _buckets(engine: Engine, start: date, end: date, codes, by: list[str]) -> pd
         .group_by(*keys, m.bucket)
     )
     with engine.connect() as connection:
-        frame = pd.DataFrame(connection.execute(query).all(), columns=[*by, "bucket", "steps", "hours_sum", "with_due", "over_due"])
+        frame = rows_frame(connection.execute(query), columns=[*by, "bucket", "steps", "hours_sum", "with_due", "over_due"])
     for name in ("steps", "with_due", "over_due"):
         frame[name] = pd.to_numeric(frame[name]).astype("int64")
     frame["hours_sum"] = pd.to_numeric(frame["hours_sum"]).astype(float)
@@ -182,7 +184,7 @@ def overdue_steps(engine: Engine, as_of: datetime, codes: Codes = None, limit: i
         "procedure",
     ]
     with engine.connect() as connection:
-        frame = pd.DataFrame(connection.execute(query).all(), columns=columns)
+        frame = rows_frame(connection.execute(query), columns=columns)
     for name in ("started_at", "due_at"):
         frame[name] = pd.to_datetime(frame[name])
     frame["days_late"] = ((pd.Timestamp(as_of) - frame["due_at"]).dt.total_seconds() // 86400).astype("int64")
@@ -203,7 +205,7 @@ def officers_holding_overdue(engine: Engine, as_of: datetime, codes: Codes = Non
         .limit(max(1, min(int(limit), 500)))
     )
     with engine.connect() as connection:
-        frame = pd.DataFrame(connection.execute(query).all(), columns=["officer_code", "officer", "unit_code", "overdue_steps", "oldest_due"])
+        frame = rows_frame(connection.execute(query), columns=["officer_code", "officer", "unit_code", "overdue_steps", "oldest_due"])
     frame["oldest_due"] = pd.to_datetime(frame["oldest_due"])
     return frame
 
@@ -223,7 +225,7 @@ def dossier_timeline(engine: Engine, dossier_code: str, *, viewer: Viewer) -> pd
         .order_by(s.step_order)
     )
     with engine.connect() as connection:
-        frame = pd.DataFrame(connection.execute(query).all(), columns=["step_order", "step", "department", "officer", "started_at", "finished_at", "due_at"])
+        frame = rows_frame(connection.execute(query), columns=["step_order", "step", "department", "officer", "started_at", "finished_at", "due_at"])
     for name in ("started_at", "finished_at", "due_at"):
         frame[name] = pd.to_datetime(frame[name])
     end = frame["finished_at"].fillna(pd.Timestamp.now())

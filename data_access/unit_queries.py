@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 import pandas as pd
+
+from data_access.frames import rows_frame, int_counts
 from sqlalchemy import and_, func, literal, not_, or_, select, true
 from sqlalchemy.engine import Engine
 
@@ -49,7 +51,7 @@ def _moments(start: date, end: date) -> tuple[datetime, datetime]:
 
 def _frame(engine: Engine, query, columns: list[str]) -> pd.DataFrame:
     with engine.connect() as connection:
-        return pd.DataFrame(connection.execute(query).all(), columns=columns)
+        return rows_frame(connection.execute(query), columns=columns)
 
 
 def _in_units(column, codes: Codes | None):
@@ -60,12 +62,6 @@ def _in_units(column, codes: Codes | None):
 
 def _limit(limit: int) -> int:
     return max(1, min(int(limit), MAX_ROWS))
-
-
-def _ints(frame: pd.DataFrame, names) -> pd.DataFrame:
-    for name in names:
-        frame[name] = pd.to_numeric(frame[name]).fillna(0).astype("int64")
-    return frame
 
 
 # --- counts per unit (or channel, field) and period, from the summaries ---------------------
@@ -117,9 +113,7 @@ def flow_counts(
         frame = parts[0]
     else:
         frame = parts[0].merge(parts[1], on=["period", *by], how="outer")
-    for name in (*RATING_COUNTS, *DOSSIER_COUNTS):
-        if name in frame:
-            frame[name] = pd.to_numeric(frame[name]).fillna(0).astype("int64")
+    frame = int_counts(frame, [name for name in (*RATING_COUNTS, *DOSSIER_COUNTS) if name in frame])
     if "channel" in frame:
         frame["channel"] = frame["channel"].astype(str)
     return frame.sort_values(["period", *by]).reset_index(drop=True)
@@ -190,7 +184,7 @@ def officer_stats(engine: Engine, start: date, end: date, codes: Codes | None, l
         .limit(_limit(limit))
     )
     counts = ["ratings", "very_satisfied", "satisfied", "dissatisfied", "finished", "finished_early", "finished_on_time", "finished_late"]
-    return _ints(_frame(engine, query, ["officer_code", "full_name", "title", "unit_code", *counts]), counts)
+    return int_counts(_frame(engine, query, ["officer_code", "full_name", "title", "unit_code", *counts]), counts)
 
 
 # --- dossier lists ---------------------------------------------------------------------------
@@ -242,7 +236,7 @@ def overdue_dossiers(engine: Engine, as_of: date, codes: Codes | None, limit: in
     )
     columns = [*DOSSIER_LIST_COLUMNS, "days_late", "apology_issued_at", "apology_in_time", "status"]
     frame = _frame(engine, query, columns)
-    return _dates(_ints(frame, ["days_late", "apology_in_time"]))
+    return _dates(int_counts(frame, ["days_late", "apology_in_time"]))
 
 
 def count_overdue(engine: Engine, as_of: date, codes: Codes | None, *, viewer: Viewer) -> int:
@@ -266,7 +260,7 @@ def late_without_apology(engine: Engine, start: date, end: date, codes: Codes | 
         .limit(_limit(limit))
     )
     columns = [*DOSSIER_LIST_COLUMNS, "finished_at", "days_late", "apology_issued_at"]
-    frame = _dates(_ints(_frame(engine, query, columns), ["days_late"]))
+    frame = _dates(int_counts(_frame(engine, query, columns), ["days_late"]))
     # Late by the supplement rule (more than one request) yet finished before the date: 0 days.
     frame["days_late"] = frame["days_late"].clip(lower=0)
     return frame
@@ -309,7 +303,7 @@ def procedure_breakdown(engine: Engine, start: date, end: date, codes: Codes | N
         .limit(_limit(limit))
     )
     counts = ["finished", "finished_early", "finished_on_time", "finished_late", "late_without_apology"]
-    return _ints(_frame(engine, query, ["procedure_code", "procedure", "field_code", *counts]), counts)
+    return int_counts(_frame(engine, query, ["procedure_code", "procedure", "field_code", *counts]), counts)
 
 
 # --- comments --------------------------------------------------------------------------------

@@ -19,6 +19,8 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+
+from data_access.frames import rows_frame
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
@@ -30,11 +32,11 @@ LINK_FIELDS = ["old_code", "new_code", "effective_date", "kind", "whole", "weigh
 
 
 def _units(connection) -> pd.DataFrame:
-    return pd.DataFrame(connection.execute(select(*[units.c[n] for n in UNIT_FIELDS])).all(), columns=UNIT_FIELDS)
+    return rows_frame(connection.execute(select(*[units.c[n] for n in UNIT_FIELDS])), columns=UNIT_FIELDS)
 
 
 def _links(connection) -> pd.DataFrame:
-    frame = pd.DataFrame(connection.execute(select(*[unit_lineage.c[n] for n in LINK_FIELDS])).all(), columns=LINK_FIELDS)
+    frame = rows_frame(connection.execute(select(*[unit_lineage.c[n] for n in LINK_FIELDS])), columns=LINK_FIELDS)
     frame["whole"] = frame["whole"].astype(bool)
     return frame
 

@@ -91,14 +91,18 @@ def outlying_ids(geojson: dict, gap_km: float = 25.0, most: float = 0.1) -> list
     """Features far from the main body of the map (an island district such as Côn Đảo, 80 km
     off the coast): units not linked to the largest group by a chain of neighbours less than
     `gap_km` apart, when they are at most `most` of all. Fitting them in would shrink the rest."""
+    shapes = _shapes(geojson)
+    return outlying_among(list(shapes), list(shapes.values()), gap_km, most)
+
+
+def outlying_among(ids: list[str], geometries, gap_km: float = 25.0, most: float = 0.1) -> list[str]:
+    """outlying_ids of shapely geometries already at hand (a GeoDataFrame's), named by `ids`."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    shapes = _shapes(geojson)
-    if len(shapes) < 10:
+    if len(ids) < 10:
         return []
-    ids = list(shapes)
-    boxes = shapely.envelope(np.array([shapes[i] for i in ids]))  # boxes: as good for a gap of kilometres, and fast
+    boxes = shapely.envelope(np.asarray(geometries, dtype=object))  # boxes: as good for a gap of kilometres, and fast
     left, right = shapely.STRtree(boxes).query(boxes, predicate="dwithin", distance=gap_km / 111.3)
     graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(len(ids), len(ids)))
     _, label = connected_components(graph, directed=False)

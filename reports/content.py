@@ -57,6 +57,25 @@ class BriefingError(UserFacingError, ValueError):
 # --- the content ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Counts:
+    """Where a briefing reads its counts, each as data_access.queries answers them for the
+    viewer: the database itself (the command line's packs: `from_database`), or the app's
+    cached loaders (the meeting page: counts the other pages read already are not read again)."""
+
+    kpi_counts: Callable  # (start, end, codes, by_unit, restated) -> frame
+    flow_counts_by_period: Callable  # (start, end, grain, codes, restated) -> frame
+    backlog_counts: Callable  # (days, codes, by_unit, restated) -> frame
+
+    @classmethod
+    def from_database(cls, engine: Engine, viewer: Viewer) -> Counts:
+        return cls(
+            lambda start, end, codes, by_unit, restated: queries.kpi_counts(engine, start, end, codes, by_unit, viewer=viewer, restated=restated),
+            lambda start, end, grain, codes, restated: queries.flow_counts_by_period(engine, start, end, grain, codes, viewer=viewer, restated=restated),
+            lambda days, codes, by_unit, restated: queries.backlog_counts(engine, list(days), codes, by_unit, viewer=viewer, restated=restated),
+        )
+
+
 @dataclass
 class KpiFigure:
     kpi_id: str
@@ -272,11 +291,14 @@ def build_briefing(
     progress: Callable | None = None,
     *,
     viewer: Viewer,
+    counts: Counts | None = None,
 ) -> Briefing:
     """Everything a meeting on `scope_code` for `period` shows, as `viewer` may see it (the
-    command line passes access.SYSTEM). Raises BriefingError, or OutOfScope when the scope is
-    not one of the viewer's own units."""
+    command line passes access.SYSTEM), its counts read through `counts` (default: the
+    database). Raises BriefingError, or OutOfScope when the scope is not one of the viewer's
+    own units."""
     report = progress or (lambda fraction, message: None)
+    counts = counts or Counts.from_database(engine, viewer)
     # The units of the period (today's two-tier units from July 2025, the former districts and
     # wards before); a comparison or trend reaching before a reform is restated onto them.
     all_units = queries.load_units(engine)
@@ -307,15 +329,15 @@ def build_briefing(
     meeting_date = meeting_date or date.today()
     report(0.05, pick(lang, "Đang tính các chỉ số", "Computing the KPIs"))
 
-    now = queries.kpi_counts(engine, period.start, period.end, codes, False, viewer=viewer)
-    before = queries.kpi_counts(engine, compare.start, compare.end, codes, False, viewer=viewer, restated=restated)
+    now = counts.kpi_counts(period.start, period.end, codes, False, False)
+    before = counts.kpi_counts(compare.start, compare.end, codes, False, restated)
     targets = queries.load_targets(engine, period.end)
     figures = _figures(now, before, targets, scope_code, lang)
     focus_id = weakest_kpi(figures)
     focus = kpis.get(focus_id)
 
     report(0.2, pick(lang, "Đang xếp hạng đơn vị", "Ranking units"))
-    by_unit = queries.kpi_counts(engine, period.start, period.end, codes, True, viewer=viewer)
+    by_unit = counts.kpi_counts(period.start, period.end, codes, True, False)
     grouped = unit_tree.roll_up(by_unit, units, roll_parent) if len(children) else by_unit.iloc[0:0]
     grouped = grouped[grouped["unit_code"].isin(children["code"])]
     ranked = ranking.rank_units(grouped, focus, method=ranking.DEFAULT_METHOD) if len(grouped) else pd.DataFrame(columns=ranking.RANK_COLUMNS)
@@ -331,16 +353,16 @@ def build_briefing(
     report(0.35, pick(lang, "Đang dựng xu hướng", "Building the trend"))
     grain = trend_grain(period)
     buckets = buckets_for(period, grain, TREND_PERIODS)
-    flows = queries.flow_counts_by_period(engine, buckets[0].start, buckets[-1].end, SOURCE_GRAIN[grain], codes, viewer=viewer, restated=restated)
-    backlog = queries.backlog_counts(engine, [b.end for b in buckets], codes, viewer=viewer, restated=restated)
+    flows = counts.flow_counts_by_period(buckets[0].start, buckets[-1].end, SOURCE_GRAIN[grain], codes, restated)
+    backlog = counts.backlog_counts([b.end for b in buckets], codes, False, restated)
     trend = trend_frame(buckets, flows, backlog, grain, lang)
     trend = pd.DataFrame({"label": trend["label"], "value": kpis.value(trend, focus).to_numpy(), "volume": kpis.volume(trend, focus).to_numpy()})
     focus_target = kpis.target_for(targets, focus_id, scope_code)
 
     report(0.5, pick(lang, "Đang dò cảnh báo", "Scanning for alerts"))
     found = alert_rules.scan_alerts(
-        lambda s, e, c, b: queries.kpi_counts(engine, s, e, c, b, viewer=viewer, restated=restated),
-        lambda days, c, b: queries.backlog_counts(engine, list(days), c, b, viewer=viewer, restated=restated),
+        lambda s, e, c, b: counts.kpi_counts(s, e, c, b, restated),
+        lambda days, c, b: counts.backlog_counts(days, c, b, restated),
         period,
         codes,
     )
@@ -368,7 +390,7 @@ def build_briefing(
         )
 
     report(0.6, pick(lang, "Đang tính chỉ số phục vụ của tuần", "Scoring the week"))
-    board = week_board(engine, units, codes, period, lang, viewer)
+    board = week_board(counts, units, codes, period, lang)
 
     report(0.65, pick(lang, "Đang lấy nhiệm vụ đến hạn", "Reading the commitments due"))
     due = commitment_store.due_for_meeting(engine, meeting_date, codes, viewer=viewer)
@@ -409,17 +431,17 @@ def build_briefing(
     )
 
 
-def week_board(engine: Engine, units: pd.DataFrame, codes, period: Period, lang: str, viewer: Viewer) -> WeekBoard | None:
+def week_board(counts: Counts, units: pd.DataFrame, codes, period: Period, lang: str) -> WeekBoard | None:
     """The scoreboard of the last whole week of the period, for the units in the scope."""
     week = scoreboard.scoreboard_week(period)
     before = previous_period(week)
-    now = queries.kpi_counts(engine, week.start, week.end, codes, True, viewer=viewer)
+    now = counts.kpi_counts(week.start, week.end, codes, True, False)
     if now.empty:
         return None
-    then = queries.kpi_counts(engine, before.start, before.end, codes, True, viewer=viewer)
+    then = counts.kpi_counts(before.start, before.end, codes, True, False)
     listed = units if codes is None else units[units["code"].isin(codes)]
     board = scoreboard.scoreboard(now, then, listed, lang=lang)
-    score, band = scoreboard.overall(queries.kpi_counts(engine, week.start, week.end, codes, False, viewer=viewer))
+    score, band = scoreboard.overall(counts.kpi_counts(week.start, week.end, codes, False, False))
     scored = board[board["complete"]]  # ranked units only: a score on one group of five says little
     version = service_index.get_version()
     return WeekBoard(

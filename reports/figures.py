@@ -105,11 +105,9 @@ def far_codes(boundaries) -> list[str]:
     """Units far off the main body (Côn Đảo, 80 km out at sea), drawn in an inset box as the
     dashboard's map does (geo.figures.outlying_ids): fitting them in shrank the city to a
     quarter of the picture."""
-    from shapely.geometry import mapping
+    from geo.figures import outlying_among
 
-    from geo.figures import outlying_ids
-
-    return outlying_ids({"features": [{"id": str(c), "geometry": mapping(g)} for c, g in zip(boundaries["code"], boundaries.geometry)]})
+    return outlying_among([str(c) for c in boundaries["code"]], boundaries.geometry.to_numpy())
 
 
 def map_png(briefing, width_in: float = 10, height_in: float = 6.2) -> bytes:

@@ -94,7 +94,22 @@ def briefing_for(engine, scope: str, period_key: str, language: str, compare_mod
     """Keyed by the viewer's access (role and unit) too: a briefing holds commitments."""
     from metrics.periods import parse_period
 
-    return content.build_briefing(engine, scope, parse_period(period_key), language, compare_mode, meeting_day, viewer=viewer)
+    return content.build_briefing(engine, scope, parse_period(period_key), language, compare_mode, meeting_day, viewer=viewer, counts=cached_counts())
+
+
+def cached_counts() -> content.Counts:
+    """The briefing's counts through the app's loaders (the session's viewer, as the briefing's):
+    a meeting reads again none of the counts the overview, the alerts or the other language
+    already read."""
+
+    def key(codes):
+        return None if codes is None else tuple(codes)
+
+    return content.Counts(
+        lambda start, end, codes, by_unit, restated: data.kpi_counts(start, end, key(codes), by_unit=by_unit, restated=restated),
+        lambda start, end, grain, codes, restated: data.flow_counts_by_period(start, end, grain, key(codes), restated=restated),
+        lambda days, codes, by_unit, restated: data.backlog_counts(tuple(days), key(codes), by_unit=by_unit, restated=restated),
+    )
 
 
 @data.loader(ttl=600, max_entries=32)
