@@ -147,7 +147,35 @@ def _digest(value) -> bytes:
     return hashlib.blake2b(pickle.dumps(value, protocol=5), digest_size=16).digest()
 
 
-_HASH_FUNCS = {pd.DataFrame: _digest, pd.Series: _digest, "ui.filters.Filters": _digest, "metrics.kpis.Kpi": _digest, "metrics.periods.Period": _digest}
+_HASH_FUNCS = {
+    pd.DataFrame: _digest,
+    pd.Series: _digest,
+    tuple: _digest,
+    "ui.filters.Filters": _digest,
+    "metrics.kpis.Kpi": _digest,
+    "metrics.periods.Period": _digest,
+}
+
+
+def _resource_cache(named, compute, *, max_entries: int, ttl: int):
+    """st.cache_resource over `compute`, named after `named`, and its caller `call(*args,
+    **kwargs)`. The call hands Streamlit two keywords, the arguments as one tuple (digested
+    whole by _digest) and the keywords as sorted pairs: Streamlit looks up a positional
+    argument's name with inspect.signature and walks a tuple item by item, a quarter of a
+    warm view's cache lookups (issue 14, py-spy)."""
+
+    def keyed(arguments: tuple, keywords: tuple):
+        return compute(*arguments, **dict(keywords))
+
+    # Streamlit names a cache by the function's module, qualified name and source: a
+    # closure would share one cache between every loader without its reader's name.
+    keyed.__module__, keyed.__qualname__ = named.__module__, named.__qualname__
+    cached = st.cache_resource(ttl=ttl, max_entries=max_entries, show_spinner=False, hash_funcs=_HASH_FUNCS)(keyed)
+
+    def call(*args, **kwargs):
+        return cached(arguments=args, keywords=tuple(sorted(kwargs.items())))
+
+    return call, cached
 
 
 def shared(*, max_entries: int, ttl: int = TTL):
@@ -157,7 +185,9 @@ def shared(*, max_entries: int, ttl: int = TTL):
     not change the answer; what varies is an argument of the builder."""
 
     def decorate(function):
-        return st.cache_resource(ttl=ttl, max_entries=max_entries, show_spinner=False, hash_funcs=_HASH_FUNCS)(function)
+        call, _ = _resource_cache(function, function, max_entries=max_entries, ttl=ttl)
+        call.__module__, call.__name__, call.__qualname__, call.__doc__ = function.__module__, function.__name__, function.__qualname__, function.__doc__
+        return call
 
     return decorate
 
@@ -174,15 +204,12 @@ def _cached_per_database(named, compute, *, max_entries: int, ttl: int, scoped: 
     the app's CPU under load at the city's scale (issue 14, py-spy). With pandas' copy-on-write
     a caller that changes its copy copies what it changes; the cached answer never changes.
     """
-    # Streamlit names a cache by the function's module, qualified name and source: a
-    # closure would share one cache between every loader without its reader's name.
-    compute.__module__, compute.__qualname__ = named.__module__, named.__qualname__
-    cached = st.cache_resource(ttl=ttl, max_entries=max_entries, show_spinner=False, hash_funcs=_HASH_FUNCS)(compute)
+    call, cached = _resource_cache(named, compute, max_entries=max_entries, ttl=ttl)
     _CACHES.append(cached)
 
     def load(*args, **kwargs):
         try:
-            return private_view(cached(db_key(), scope() if scoped else None, *args, **kwargs))
+            return private_view(call(db_key(), scope() if scoped else None, *args, **kwargs))
         except DBAPIError as error:
             raise user_facing_error(error) from error
 
