@@ -18,7 +18,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib import colors as mcolors  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.collections import PatchCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import PathPatch  # noqa: E402
+from matplotlib.path import Path  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from metrics import kpis  # noqa: E402
@@ -76,9 +79,8 @@ LABEL_ALL_UP_TO = 30  # with at most this many units every one is named on the m
 def _place_labels(axis, points, texts, weak_flags, fontsize):
     """Write the names without overlap: each label tries a few offsets around its point and
     takes the first whose box meets no label already drawn; weak units go first."""
-    figure = axis.figure
-    figure.canvas.draw()
-    renderer = figure.canvas.get_renderer()
+    axis.apply_aspect()  # the axes' final box and limits, without drawing the figure
+    renderer = axis.figure.canvas.get_renderer()
     placed = []
     order = sorted(range(len(texts)), key=lambda i: not weak_flags[i])
     for i in order:
@@ -110,6 +112,20 @@ def far_codes(boundaries) -> list[str]:
     return outlying_among([str(c) for c in boundaries["code"]], boundaries.geometry.to_numpy())
 
 
+def _polygons(axis, geometries, colours) -> None:
+    """(Multi)polygons filled with `colours`, as one collection. Not GeoDataFrame.plot: it
+    redraws the whole figure after each call (draw_idle), which was half of a meeting map's
+    time."""
+    patches = []
+    for geometry in geometries:
+        parts = getattr(geometry, "geoms", [geometry])
+        rings = [ring for part in parts for ring in (part.exterior, *part.interiors)]
+        patches.append(PathPatch(Path.make_compound_path(*[Path(np.asarray(ring.coords)[:, :2], closed=True) for ring in rings])))
+    collection = PatchCollection(patches, facecolors=colours, edgecolors="white", linewidths=0.6)
+    axis.add_collection(collection, autolim=True)
+    axis.autoscale_view()
+
+
 def map_png(briefing, width_in: float = 10, height_in: float = 6.2) -> bytes:
     return _png(map_figure(briefing, width_in, height_in))
 
@@ -127,11 +143,9 @@ def map_figure(briefing, width_in: float = 10, height_in: float = 6.2) -> Figure
     named = set(values["unit_code"]) if len(values) <= LABEL_ALL_UP_TO else weak
 
     def draw(frame, ax):
-        has = frame["value"].notna()
-        if (~has).any():
-            frame[~has].plot(ax=ax, color="#e9ecef", edgecolor="white", linewidth=0.6)
-        if has.any():
-            frame[has].plot(ax=ax, column="value", cmap=cmap, norm=norm, edgecolor="white", linewidth=0.6)
+        values = frame["value"].astype("float64").to_numpy()
+        colours = [cmap(norm(v)) if np.isfinite(v) else "#e9ecef" for v in values]
+        _polygons(ax, frame.geometry, colours)
         south, north = frame.total_bounds[1], frame.total_bounds[3]
         ax.set_aspect(1 / math.cos(math.radians((south + north) / 2)) if len(frame) else "equal")
 

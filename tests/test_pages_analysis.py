@@ -127,6 +127,18 @@ def test_rankings_name_as_needing_improvement_only_wards_short_of_target(demo_db
         assert f"và {total - 3} đơn vị khác" in notes[0]
 
 
+def test_service_index_note_names_the_flagged_rows_worst_first(demo_db_env):
+    """The note above the service-index table names the units flagged in the table (the last
+    ones with a score), the lowest score first, each with its score as the table shows it."""
+    at = open_page(RANKINGS, kpi="service_index", level="all_wards")
+    table = at.dataframe[0].value
+    flagged = table[table["Chú ý"] != ""]
+    assert 1 <= len(flagged) <= 3
+    expected = [f"{row['Đơn vị']} ({row['Điểm (thang 100)']})" for _, row in flagged.iloc[::-1].iterrows()]
+    notes = [w.value for w in at.warning if w.value.startswith("Cần chú ý nhất: ")]
+    assert notes == ["Cần chú ý nhất: " + "; ".join(expected)]
+
+
 def test_rankings_ignore_unknown_choices(demo_db_env):
     at = open_page(RANKINGS, level="everything", kpi="'; drop", method="<b>")
     assert at.title[0].value == "Xếp hạng" and len(at.dataframe[0].value) == 168

@@ -92,7 +92,7 @@ def bottom_marks(ranked: pd.DataFrame) -> list[bool]:
 
 def weakest_note(v: RankingView, ranked: pd.DataFrame, marks: list[bool], shown) -> None:
     names = v.names
-    weakest = [f"{names.get(r.unit_code, r.unit_code)} ({shown(r)})" for r, m in zip(ranked.itertuples(), marks) if m]
+    weakest = [f"{names.get(r.unit_code, r.unit_code)} ({shown(r)})" for r in ranked[np.asarray(marks, dtype=bool)].itertuples()]
     if weakest:
         st.warning(t("Cần chú ý nhất: ", "Weakest: ") + "; ".join(reversed(weakest)), icon=":material/priority_high:")
 
