@@ -116,12 +116,15 @@ def _polygons(axis, geometries, colours) -> None:
     """(Multi)polygons filled with `colours`, as one collection. Not GeoDataFrame.plot: it
     redraws the whole figure after each call (draw_idle), which was half of a meeting map's
     time."""
-    patches = []
-    for geometry in geometries:
+    patches, fills = [], []
+    for geometry, colour in zip(geometries, colours):
+        if geometry is None or geometry.is_empty:  # nothing to draw (geopandas skipped these too)
+            continue
+        fills.append(colour)
         parts = getattr(geometry, "geoms", [geometry])
         rings = [ring for part in parts for ring in (part.exterior, *part.interiors)]
         patches.append(PathPatch(Path.make_compound_path(*[Path(np.asarray(ring.coords)[:, :2], closed=True) for ring in rings])))
-    collection = PatchCollection(patches, facecolors=colours, edgecolors="white", linewidths=0.6)
+    collection = PatchCollection(patches, facecolors=fills, edgecolors="white", linewidths=0.6)
     axis.add_collection(collection, autolim=True)
     axis.autoscale_view()
 
@@ -142,10 +145,12 @@ def map_figure(briefing, width_in: float = 10, height_in: float = 6.2) -> Figure
     weak = set(briefing.bottom["unit_code"])
     named = set(values["unit_code"]) if len(values) <= LABEL_ALL_UP_TO else weak
 
+    def fill(frame) -> list:
+        """Each unit's colour on the scale; light grey without a value."""
+        return [cmap(norm(v)) if np.isfinite(v) else "#e9ecef" for v in frame["value"].astype("float64")]
+
     def draw(frame, ax):
-        values = frame["value"].astype("float64").to_numpy()
-        colours = [cmap(norm(v)) if np.isfinite(v) else "#e9ecef" for v in values]
-        _polygons(ax, frame.geometry, colours)
+        _polygons(ax, frame.geometry, fill(frame))
         south, north = frame.total_bounds[1], frame.total_bounds[3]
         ax.set_aspect(1 / math.cos(math.radians((south + north) / 2)) if len(frame) else "equal")
 
@@ -167,8 +172,7 @@ def map_figure(briefing, width_in: float = 10, height_in: float = 6.2) -> Figure
         frame = values.dropna(subset=["lat", "lon"])
         volume = frame["volume"].fillna(0).astype("float64")
         sizes = 80 + 900 * np.sqrt(volume / max(volume.max(), 1))
-        colours = [cmap(norm(v)) if np.isfinite(v) else "#e9ecef" for v in frame["value"].astype("float64")]
-        axis.scatter(frame["lon"], frame["lat"], s=sizes, c=colours, edgecolors="#495057", linewidths=0.6)
+        axis.scatter(frame["lon"], frame["lat"], s=sizes, c=fill(frame), edgecolors="#495057", linewidths=0.6)
         axis.set_aspect(1 / math.cos(math.radians(float(frame["lat"].mean()))) if len(frame) else "equal")
         shown = frame[frame["unit_code"].isin(named)]
         points = list(zip(shown["lon"], shown["lat"]))

@@ -335,3 +335,32 @@ def test_map_keeps_an_island_in_its_own_box(briefing):
     assert main.get_ylim()[0] > island_north + 0.5  # the main map starts well north of the island
     boxes = main.child_axes
     assert len(boxes) == 1 and boxes[0].get_title() == "Đặc khu Côn Đảo"
+
+
+def test_map_fills_each_unit_by_its_value_and_skips_an_empty_shape(briefing):
+    """One filled shape per unit with a boundary: grey where the unit has no value, the scale's
+    colour where it has one; a unit whose boundary is empty is left out, not an error."""
+    import dataclasses
+
+    import numpy as np
+    from matplotlib.collections import PatchCollection
+    from matplotlib.colors import to_rgba
+    from shapely.geometry import Polygon
+
+    from reports import figures
+
+    boundaries = briefing.boundaries.copy()
+    far = set(figures.far_codes(boundaries))
+    main = boundaries[~boundaries["code"].astype(str).isin(far)]
+    emptied = str(main["code"].iloc[0])
+    boundaries.loc[boundaries["code"].astype(str) == emptied, "geometry"] = Polygon()
+    values = briefing.units_values.copy()
+    blank = str(main["code"].iloc[1])
+    values.loc[values["unit_code"].astype(str) == blank, "value"] = np.nan
+    figure = figures.map_figure(dataclasses.replace(briefing, boundaries=boundaries, units_values=values))
+    (shapes,) = [c for c in figure.axes[0].collections if isinstance(c, PatchCollection)]
+    assert len(shapes.get_paths()) == len(main) - 1
+    codes = [c for c in main["code"].astype(str) if c != emptied]
+    assert tuple(shapes.get_facecolors()[codes.index(blank)]) == to_rgba("#e9ecef")
+    valued = [i for i, c in enumerate(codes) if c in set(values.loc[values["value"].notna(), "unit_code"].astype(str))]
+    assert valued and all(tuple(shapes.get_facecolors()[i]) != to_rgba("#e9ecef") for i in valued)
