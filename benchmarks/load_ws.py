@@ -76,6 +76,7 @@ REPO_ROOT = load.REPO_ROOT
 MAX_SESSIONS = 200
 MAX_SECONDS = 300
 RESULT_FILE = OUT / "load_ws.json"
+SLOWEST_SHOWN = 20  # the slowest views kept in the JSON: which pages and parameters make the p95
 STREAM_PATH = "/_stcore/stream"
 # After a run's script_finished, how long to wait for the "not running" status that follows it.
 STATUS_GRACE = 5.0
@@ -372,6 +373,7 @@ class Results:
     reconnects: int = 0  # views redone after the socket dropped (their app process stopped)
     moved_notices: int = 0  # ... whose new session said so (ui/reconnect.py's toast)
     server_rss_peak_mb: float | None = None  # the app processes' memory together, at its highest
+    slowest: list[tuple[float, str]] = field(default_factory=list)  # (seconds, link) of every ok view
 
     def record(self, name: str, link: str, outcome: Outcome, started: float | None, expect_refusal: bool) -> None:
         page = self.pages[name]
@@ -398,6 +400,7 @@ class Results:
             self.errors.append(f"{link}: {'; '.join(problems)}"[:600] + ("" if started is not None else " (after the run)"))
         elif started is not None and outcome.finished is not None:
             page.times.append(outcome.finished - started)
+            self.slowest.append((outcome.finished - started, link))
 
 
 async def session(number: int, base: str, views: list[View], info: dict, deadline: float, options: Options, results: Results) -> None:
@@ -635,6 +638,7 @@ def summary(results: Results) -> dict:
         "server_rss_peak_mb": results.server_rss_peak_mb,
         "reconnects": results.reconnects,
         "moved_notices": results.moved_notices,
+        "slowest_views": [{"s": round(seconds, 3), "link": link} for seconds, link in sorted(results.slowest, reverse=True)[:SLOWEST_SHOWN]],
         "errors": results.errors[:100],
         "warnings": results.warnings,
         "refusals": results.refusals,
@@ -660,6 +664,7 @@ def report(data: dict) -> None:
         print(f"app server CPU per view {data['server_cpu_ms_per_view']} ms; app processes' memory at its highest {data['server_rss_peak_mb']} MB")
     if data.get("reconnects"):
         print(f"views redone after their app process stopped: {data['reconnects']} (the new session said so: {data['moved_notices']})")
+    print("slowest views: " + ", ".join(f"{view['s']:.2f} s {view['link']}" for view in data["slowest_views"][:5]))
     for text in data["refusals"][:3]:
         print("REFUSED (expected)", text)
     for text in data["warnings"][:3]:

@@ -23,10 +23,12 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     true,
 )
 
 from domain.vocab import BACKLOG_COUNTS  # noqa: F401 (a backlog_daily column list, imported from here too)
+from domain.vocab import FINISHED_STATUSES
 
 metadata = MetaData()
 
@@ -167,8 +169,15 @@ dossiers = Table(
     Index("ix_dossiers_unit_received", "unit_code", "received_at"),
     Index("ix_dossiers_received", "received_at"),
     Index("ix_dossiers_finished", "finished_at"),
-    Index("ix_dossiers_unit_due", "unit_code", "due_at"),
+    # A unit's dossiers finished in a period (the profile's lists), or after a day (overdue).
+    Index("ix_dossiers_unit_finished", "unit_code", "finished_at"),
 )
+
+# Dossiers without a finished status: the open ones, and the few withdrawn, stopped or never
+# accepted. The values are written into the SQL (not bound) so that a query with this very
+# condition can use the partial index below (SQLite matches the index's WHERE by its text).
+UNFINISHED = dossiers.c.status.not_in(bindparam("finished_statuses", FINISHED_STATUSES, expanding=True, literal_execute=True))
+Index("ix_dossiers_unit_unfinished", dossiers.c.unit_code, sqlite_where=UNFINISHED, postgresql_where=UNFINISHED)
 
 # One row per processing step of a dossier (the control slip, "phiếu kiểm soát quá trình
 # giải quyết hồ sơ"): data_access/steps.py. unit_code is the dossier's unit (the scope);

@@ -20,7 +20,7 @@ from datetime import date, datetime, time, timedelta
 import pandas as pd
 
 from data_access.frames import rows_frame, int_counts
-from sqlalchemy import and_, func, literal, not_, or_, select, true
+from sqlalchemy import and_, func, literal, not_, select, true, union_all
 from sqlalchemy.engine import Engine
 
 from data_access import queries
@@ -30,6 +30,7 @@ from data_access import timeliness_sql as rule
 from data_access.schema import (
     DOSSIER_COUNTS,
     RATING_COUNTS,
+    UNFINISHED,
     dossiers,
     fields,
     officers,
@@ -202,15 +203,17 @@ def _dossier_list(due, *more):
 
 
 def _overdue_prefilter(as_of_end: datetime, codes: Codes | None):
-    """Plain column comparisons the rule implies, so an index can narrow the scan; the rule
-    (rule.is_overdue_at) still decides. A dossier open at the end of as_of has no finish time
-    or a later one: for the whole city that is the (finished_at) index, a short list. For some
-    units, a due time before as_of (supplement days only move the due day later) lets the
-    (unit_code, due_at) index read just those units. Only one of them is offered, so the
-    planner cannot pick the received_at index and read the whole history instead."""
-    if codes is None:
-        return (or_(d.finished_at.is_(None), d.finished_at >= as_of_end),)
-    return (d.unit_code.in_(list(codes)), d.due_at < as_of_end)
+    """The dossiers that may be open at the end of as_of, as two index reads; the rule
+    (rule.is_overdue_at) still decides. Open then means a status that is not a finished one
+    (the partial index of those: few rows), or a finished status with a finish time after
+    as_of (the (unit_code, finished_at) index). Not the units' whole history, which a
+    due-date bound would read for a past period."""
+    in_units = () if codes is None else (d.unit_code.in_(list(codes)),)
+    candidates = union_all(
+        select(d.id).where(*in_units, d.finished_at >= as_of_end),
+        select(d.id).where(*in_units, UNFINISHED),
+    )
+    return (d.id.in_(candidates),)
 
 
 def overdue_dossiers(engine: Engine, as_of: date, codes: Codes | None, limit: int = 200, *, viewer: Viewer) -> pd.DataFrame:
