@@ -277,7 +277,8 @@ def restated_counts(engine: Engine, start: date, codes: Codes, by_unit: bool, ke
     frame = restate(moved_rows, moves)
     if codes is not None:
         frame = frame[frame["unit_code"].isin(list(codes))]
-    touched = moves["old_code"].isin(moved_rows["unit_code"])
+    # unique(): pandas turns a Series of Arrow strings into a value set slowly (0.15 s at 34,000 rows).
+    touched = moves["old_code"].isin(moved_rows["unit_code"].unique())
     how = None if not touched.any() else ("exact" if moves.loc[touched, "exact"].all() else "approximate")
     counts = [c for c in frame.columns if c not in ("unit_code", "exact", *keys)]
     frame = access.fold_rows(frame.drop(columns="exact"), scope.fold, counts)

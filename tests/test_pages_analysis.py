@@ -187,3 +187,19 @@ def test_split_by_field_is_sorted_bars_and_one_panel_per_field(demo_db_env):
     fields = at.dataframe[0].value["Đơn vị / nhóm"].nunique()
     lines = [t for t in panels["data"] if t["type"] == "scatter"]
     assert len(lines) == fields and len({t["xaxis"] for t in lines}) == fields  # one panel each
+
+
+@pytest.mark.parametrize("lines", [{}, {"units": ["79", "26740"]}], ids=["the city alone", "the city beside a ward"])
+def test_the_citys_trend_across_the_reform_counts_every_rating_once(demo_db_env, lines):
+    # 2025 on today's units: the first half was rated at the former wards, moved onto today's
+    # along the crosswalk. The city's line must still hold every rating of each month, no more
+    # and none lost to rounding a split ward's share (counted here straight from the ratings).
+    with sqlite3.connect(demo_db_env.removeprefix("sqlite:///")) as db:
+        by_month = dict(
+            db.execute("select strftime('%m', rated_at), count(*) from ratings where rated_at >= '2025-01-01' and rated_at < '2026-01-01' group by 1")
+        )
+    at = open_page(TRENDS, pk="month", period="2025-12", kpi="satisfaction_rate", grain="month", **lines)
+    assert any("được quy đổi" in c.value for c in at.caption)  # the restated window says so
+    figures = at.dataframe[0].value
+    city = figures[figures["Đơn vị / nhóm"] == figures["Đơn vị / nhóm"].iloc[0]]
+    assert list(city["Số lượng (lượt đánh giá)"]) == [fmt_int(by_month[f"{m:02d}"]) for m in range(1, 13)]

@@ -10,7 +10,7 @@ from i18n.format import fmt_int
 from metrics import kpis
 from metrics.periods import Period
 from metrics.trend import SOURCE_GRAIN, buckets_for, trend_frame, trend_grain
-from ui import charts, data, filters, unit_data
+from ui import charts, data, filters
 from ui.downloads import Col, table
 from ui.i18n import lang, t
 
@@ -28,17 +28,25 @@ SPLITS = {"none": ("Không tách", "No split"), "channel": ("Theo kênh", "By ch
 MAX_UNITS = 10
 
 
-@data.derived(max_entries=256)
 def trend_table(period: Period, codes: tuple[str, ...] | None, restated: bool, language: str) -> pd.DataFrame:
     """The last 12 periods of the period's kind for the overview's and a profile's sparklines and
-    trend charts (metrics.trend), cached for its inputs."""
+    trend charts (metrics.trend): scope_series, so the trends page's line of the same window
+    is the same cache entry."""
     grain = trend_grain(period)
-    buckets = buckets_for(period, grain, 12)
-    flows = data.flow_counts_by_period(buckets[0].start, buckets[-1].end, SOURCE_GRAIN[grain], codes, restated=restated)
+    return scope_series(tuple(buckets_for(period, grain, 12)), grain, codes, restated, language)
+
+
+@data.derived(max_entries=512)
+def scope_series(buckets: tuple[Period, ...], grain: str, codes: tuple[str, ...] | None, restated: bool, language: str) -> pd.DataFrame:
+    """One line: the counts of `codes` (None: the whole city) as totals per period, then
+    bucketed (metrics.trend), cached for its inputs. Totals, not per-unit rows summed: fewer
+    rows to read, and a restated share of a former unit is rounded once for the line."""
+    start, end = buckets[0].start, buckets[-1].end
+    flows = data.flow_counts_by_period(start, end, SOURCE_GRAIN[grain], codes, restated=restated)
     backlog = data.backlog_counts(tuple(b.end for b in buckets), codes, restated=restated)
-    trend = trend_frame(buckets, flows, backlog, grain, language)
-    trend.attrs["restated"] = flows.attrs.get("restated")  # restated_caption reads it
-    return trend
+    series = trend_frame(list(buckets), flows, backlog, grain, language)
+    series.attrs["restated"] = filters.restatement_of(flows, backlog)  # restated_caption reads it
+    return series
 
 
 @data.derived(max_entries=256)
@@ -55,21 +63,6 @@ def kpi_line(period: Period, codes: tuple[str, ...] | None, restated: bool, lang
     trend = trend_table(period, codes, restated, language)
     kpi = kpis.get(kpi_id)
     return trend.assign(value=kpis.value(trend, kpi), volume_text=[fmt_int(v, language) for v in kpis.volume(trend, kpi)])
-
-
-@data.derived(max_entries=512)
-def unit_series(buckets: tuple[Period, ...], grain: str, inside: tuple[str, ...], union: tuple[str, ...] | None, restated: bool, language: str) -> pd.DataFrame:
-    """One line of the trends page: the counts of the units `inside` (a chosen unit's subtree)
-    summed, then bucketed (metrics.trend). The counts come from one query for the `union` of
-    every chosen line (None: the whole city), shared by the lines; cached for the inputs."""
-    start, end = buckets[0].start, buckets[-1].end
-    flows = unit_data.flow_counts(start, end, SOURCE_GRAIN[grain], union, ("unit_code",), "both", restated=restated)
-    backlog = data.backlog_counts(tuple(b.end for b in buckets), union, by_unit=True, restated=restated)
-    f = flows[flows["unit_code"].isin(inside)].drop(columns="unit_code").groupby("period", as_index=False).sum()
-    b = backlog[backlog["unit_code"].isin(inside)].drop(columns="unit_code").groupby("period", as_index=False).sum()
-    series = trend_frame(list(buckets), f, b, grain, language)
-    series.attrs["restated"] = filters.restatement_of(flows, backlog)  # restated_caption reads it
-    return series
 
 
 def drawn_series(series: dict, comparison, kpi: kpis.Kpi, buckets, compare_mode: str) -> dict[str, pd.DataFrame]:

@@ -1,8 +1,8 @@
 """Xu hướng: any KPI of the catalog over time, for one unit or up to ten side by side.
 
-Counts come per unit (or channel, field) and period from the summary tables, are summed
-into each chosen unit's subtree, then into buckets of the chosen grain: one query per
-chart, whatever the number of units. Every choice is a URL parameter (a shareable link).
+Each line's counts come as totals per period (or per channel, field) from the summary tables,
+for the chosen unit and the units under it, then go into buckets of the chosen grain: one
+cached read per line. Every choice is a URL parameter (a shareable link).
 """
 
 from datetime import timedelta
@@ -72,22 +72,24 @@ if split != "none" and len(chosen) > 1:
 buckets = buckets_for(period, grain, BUCKETS[grain])
 first, last = buckets[0].start, buckets[-1].end
 source_grain = SOURCE_GRAIN[grain]
-subtrees = {code: subtree_of(code) for code in chosen}
-# One query for every chosen unit: the union of their subtrees (None: the whole city).
-union = None if city in chosen else tuple(sorted(set().union(*subtrees.values())))
 
 
-subtree_key = {code: tuple(sorted(subtrees[code])) for code in chosen}
+def line_codes(code: str) -> tuple[str, ...] | None:
+    """The units a line counts, as the overview reads its scope (None: the whole city)."""
+    return filters.codes if code == filters.scope_code else tuple(sorted(subtree_of(code)))
 
 
-series = {names.get(code, code): trends.unit_series(tuple(buckets), grain, subtree_key[code], union, filters.restated, lang()) for code in chosen}
+# Each line reads its own totals: a line of many units (the city, an area) is not the sum of
+# its units' restated figures, each rounded down (a former district's own ratings spread over
+# its wards would mostly vanish). The scope's line is the overview's trend read.
+series = {names.get(code, code): trends.scope_series(tuple(buckets), grain, line_codes(code), filters.restated, lang()) for code in chosen}
 restated_frames = list(series.values())
 
 if split != "none":
     # The first unit, split: one series per channel or field.
     code = chosen[0]
     by = "field_code" if split == "field" else "channel"
-    parts = unit_data.flow_counts(first, last, source_grain, subtree_key[code], (by,), kpi.source, restated=filters.restated)
+    parts = unit_data.flow_counts(first, last, source_grain, line_codes(code), (by,), kpi.source, restated=filters.restated)
     if split == "field":
         field_names = unit_data.fields()
         labels = dict(zip(field_names["code"], field_names[t("name", "name_en")]))
@@ -95,7 +97,7 @@ if split != "none":
         vocab = RATING_CHANNELS if kpi.source == "ratings" else DOSSIER_CHANNELS
         labels = {str(c): t(vi, en) for c, (vi, en) in vocab.items()}
     # A split has no backlog line: trend_frame gets the backlog's columns and no rows.
-    empty = data.backlog_counts(tuple(b.end for b in buckets), union, by_unit=True, restated=filters.restated).iloc[0:0].drop(columns="unit_code")
+    empty = data.backlog_counts(tuple(b.end for b in buckets), line_codes(code), restated=filters.restated).iloc[0:0]
     series = {labels.get(value, value): trend_frame(buckets, group.drop(columns=by), empty, grain, lang()) for value, group in parts.groupby(by)}
 
 comparison = None
@@ -107,7 +109,7 @@ if split == "none" and len(chosen) == 1:
         anchor = buckets[0].start - timedelta(days=1)
     before = buckets_for(periods.period_of(anchor, grain), grain, len(buckets))
     if before[0].start >= data.data_extent()["first_day"]:
-        comparison = (before, trends.unit_series(tuple(before), grain, subtree_key[chosen[0]], union, filters.restated, lang()))
+        comparison = (before, trends.scope_series(tuple(before), grain, line_codes(chosen[0]), filters.restated, lang()))
 
 # --- the chart -------------------------------------------------------------------------------
 drawn = trends.drawn_series(series, comparison, kpi, buckets, filters.compare_mode)
