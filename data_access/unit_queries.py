@@ -96,7 +96,9 @@ def flow_counts(
             codes,
             "unit_code" in by,
             keys,
-            lambda wanted, reader: flow_counts(engine, start, end, grain, wanted, ("unit_code", *keys[1:]), source, viewer=reader),
+            lambda wanted, per_unit, reader: flow_counts(
+                engine, start, end, grain, wanted, (("unit_code",) if per_unit else ()) + keys[1:], source, viewer=reader
+            ),
             viewer=viewer,
         )
         if frame is not None:

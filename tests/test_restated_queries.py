@@ -117,3 +117,50 @@ def test_a_restated_part_never_exceeds_its_whole(engine):
     x = queries.kpi_counts(engine, date(2025, 5, 1), date(2025, 5, 31), ("X",), viewer=SYSTEM, restated=True)
     ratings, satisfied = int(x["ratings"].iloc[0]), int(x["very_satisfied"].iloc[0] + x["satisfied"].iloc[0])
     assert satisfied <= ratings == 6
+
+
+@pytest.mark.parametrize(
+    "links, city_ratings",
+    [
+        # B's 13 ratings split 60/40 (7.8 and 5.2): X 10 + 7 and Y 5 once each rounded down, 22;
+        # the city had 23 and keeps them.
+        ([("A", "X", True, None), ("B", "X", False, 0.6), ("B", "Y", False, 0.4)], 23),
+        # A crosswalk that carries only 60 % of B: the city is the sum of today's units, 10 + 7.
+        ([("A", "X", True, None), ("B", "X", False, 0.6)], 17),
+    ],
+    ids=["B carried whole", "B carried in part"],
+)
+def test_the_citys_restated_totals_are_what_todays_units_received(engine, links, city_ratings):
+    may_start, may_end = date(2025, 5, 1), date(2025, 5, 31)
+    with engine.begin() as connection:
+        connection.execute(insert(schema.units), [{"area_km2": None, **u} for u in UNITS])
+        connection.execute(
+            insert(schema.unit_lineage), [dict(old_code=o, new_code=n, effective_date=REFORM, kind="split", whole=w, weight=g) for o, n, w, g in links]
+        )
+        connection.execute(
+            insert(schema.rating_monthly),
+            [{**ZERO_RATINGS, "month": may_start, "unit_code": u, "channel": "kiosk", "ratings": r, "very_satisfied": r} for u, r in (("A", 10), ("B", 13))],
+        )
+    city = queries.kpi_counts(engine, may_start, may_end, None, viewer=SYSTEM, restated=True)
+    assert int(city["ratings"].iloc[0]) == city_ratings and city.attrs["restated"] == "approximate"
+    months = queries.flow_counts_by_period(engine, may_start, may_end, "month", None, viewer=SYSTEM, restated=True)
+    assert list(months["ratings"]) == [city_ratings] and months.attrs["restated"] == "approximate"
+    units = queries.kpi_counts(engine, may_start, may_end, None, True, viewer=SYSTEM, restated=True).set_index("unit_code")
+    assert units.loc["X", "ratings"] == 17
+
+
+def test_a_city_whose_data_starts_after_the_reform_has_nothing_restated(engine):
+    # A province that loads only its exports since the reform: a window reaching back before
+    # it moves nothing, and no page says its figures were restated.
+    with engine.begin() as connection:
+        connection.execute(insert(schema.units), [{"area_km2": None, **u} for u in UNITS])
+        connection.execute(
+            insert(schema.unit_lineage), [dict(old_code=o, new_code=n, effective_date=REFORM, kind="split", whole=w, weight=g) for o, n, w, g in LINKS]
+        )
+        connection.execute(
+            insert(schema.dossier_monthly),
+            [{**ZERO_DOSSIERS, "month": date(2025, 8, 1), "unit_code": "X", "field_code": "f", "channel": 1, "received": 7, "finished": 7}],
+        )
+    for codes in (None, ("X",)):
+        months = queries.flow_counts_by_period(engine, date(2025, 5, 1), date(2025, 8, 31), "month", codes, viewer=SYSTEM, restated=True)
+        assert list(months["received"]) == [7] and months.attrs.get("restated") is None
