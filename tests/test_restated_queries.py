@@ -26,14 +26,19 @@ ZERO_DOSSIERS = dict.fromkeys(schema.DOSSIER_COUNTS, 0)
 ZERO_RATINGS = dict.fromkeys(schema.RATING_COUNTS, 0)
 
 
+def insert_layout(connection, links) -> None:
+    """The units of both layouts and the crosswalk's links (old, new, whole, weight)."""
+    connection.execute(insert(schema.units), [{"area_km2": None, **u} for u in UNITS])
+    connection.execute(
+        insert(schema.unit_lineage), [dict(old_code=o, new_code=n, effective_date=REFORM, kind="split", whole=w, weight=g) for o, n, w, g in links]
+    )
+
+
 @pytest.fixture
 def reformed(engine):
     month = date(2025, 5, 1)
     with engine.begin() as connection:
-        connection.execute(insert(schema.units), [{"area_km2": None, **u} for u in UNITS])
-        connection.execute(
-            insert(schema.unit_lineage), [dict(old_code=o, new_code=n, effective_date=REFORM, kind="split", whole=w, weight=g) for o, n, w, g in LINKS]
-        )
+        insert_layout(connection, LINKS)
         dossiers = {"A": (100, 90), "B": (50, 40), "X": (0, 0)}
         connection.execute(
             insert(schema.dossier_monthly),
@@ -104,10 +109,7 @@ def test_a_restated_part_never_exceeds_its_whole(engine):
     # B, split 50/50 into X and Y, had 13 ratings: 3 very satisfied + 10 satisfied. Halves:
     # 6.5 ratings, 1.5 + 5 satisfied; rounded to nearest (even) that is 2 + 5 = 7 of 6.
     with engine.begin() as connection:
-        connection.execute(insert(schema.units), [{"area_km2": None, **u} for u in UNITS])
-        connection.execute(
-            insert(schema.unit_lineage), [dict(old_code="B", new_code=n, effective_date=REFORM, kind="split", whole=False, weight=0.5) for n in ("X", "Y")]
-        )
+        insert_layout(connection, [("B", n, False, 0.5) for n in ("X", "Y")])
         connection.execute(
             insert(schema.rating_monthly),
             [
@@ -133,10 +135,7 @@ def test_a_restated_part_never_exceeds_its_whole(engine):
 def test_the_citys_restated_totals_are_what_todays_units_received(engine, links, city_ratings):
     may_start, may_end = date(2025, 5, 1), date(2025, 5, 31)
     with engine.begin() as connection:
-        connection.execute(insert(schema.units), [{"area_km2": None, **u} for u in UNITS])
-        connection.execute(
-            insert(schema.unit_lineage), [dict(old_code=o, new_code=n, effective_date=REFORM, kind="split", whole=w, weight=g) for o, n, w, g in links]
-        )
+        insert_layout(connection, links)
         connection.execute(
             insert(schema.rating_monthly),
             [{**ZERO_RATINGS, "month": may_start, "unit_code": u, "channel": "kiosk", "ratings": r, "very_satisfied": r} for u, r in (("A", 10), ("B", 13))],
@@ -153,10 +152,7 @@ def test_a_city_whose_data_starts_after_the_reform_has_nothing_restated(engine):
     # A province that loads only its exports since the reform: a window reaching back before
     # it moves nothing, and no page says its figures were restated.
     with engine.begin() as connection:
-        connection.execute(insert(schema.units), [{"area_km2": None, **u} for u in UNITS])
-        connection.execute(
-            insert(schema.unit_lineage), [dict(old_code=o, new_code=n, effective_date=REFORM, kind="split", whole=w, weight=g) for o, n, w, g in LINKS]
-        )
+        insert_layout(connection, LINKS)
         connection.execute(
             insert(schema.dossier_monthly),
             [{**ZERO_DOSSIERS, "month": date(2025, 8, 1), "unit_code": "X", "field_code": "f", "channel": 1, "received": 7, "finished": 7}],
